@@ -1,0 +1,235 @@
+#include "cmd_fit.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "common/units.h"
+#include "hardware_source.h"
+#include "model_source.h"
+#include "planner/fit.h"
+
+namespace hwplan::cli {
+namespace {
+
+using reports::Align;
+using reports::Cell;
+using reports::Table;
+
+constexpr int64_t kDefaultContextTokens = 8192;
+
+// One model, ready to plan: its spec, weights at the chosen quantization and the workload.
+struct PlannedModel {
+  ModelSource source;
+  planner::WeightInventory weights;
+  std::string quant_name;
+  planner::Workload workload;
+};
+
+struct Row {
+  const PlannedModel* model;
+  const planner::HardwareSpec* hardware;
+  planner::FitResult fit;
+  int64_t max_context = 0;
+  std::string best_quant;
+};
+
+PlannedModel plan_model(const planner::ProfileDb& db, const std::string& name,
+                        const FitOptions& options, std::vector<std::string>& notes) {
+  PlannedModel p;
+  p.source = resolve_model(db, name);
+  const auto& spec = p.source.spec;
+  if (p.source.exact_weights) {
+    p.weights = *p.source.exact_weights;
+    p.quant_name = p.source.gguf_file_type + " (GGUF)";
+    if (options.quant_given) {
+      notes.push_back(fmt::format("{}: --quant ignored; the GGUF file's own tensor types are used",
+                                  spec.id));
+    }
+  } else {
+    const auto& quant = planner::find_quant(db.quants, options.quant);
+    p.weights = planner::build_inventory(spec, quant);
+    p.quant_name = quant.name;
+  }
+  p.workload.context_tokens = options.context_tokens > 0
+                                  ? options.context_tokens
+                                  : std::min(kDefaultContextTokens, spec.max_context);
+  p.workload.batch = options.batch;
+  p.workload.kv_cache = planner::find_kv_cache_type(db.quants, options.kv_type);
+  planner::validate_workload(spec, p.workload);
+  return p;
+}
+
+// Highest-quality mix at which the model sits entirely in GPU memory at this workload.
+std::string best_quant(const planner::ProfileDb& db, const PlannedModel& p,
+                       const planner::HardwareSpec& hw) {
+  std::vector<const planner::QuantSpec*> order;
+  for (const auto& q : db.quants.mixes) order.push_back(&q);
+  std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+    return a->quality_rank > b->quality_rank;
+  });
+  for (const auto* q : order) {
+    const auto weights = planner::build_inventory(p.source.spec, *q);
+    const auto fit = planner::fit_model(p.source.spec, weights, hw, p.workload);
+    if (fit.kind == planner::FitKind::kGpu || fit.kind == planner::FitKind::kMultiGpu) return q->id;
+  }
+  return "";
+}
+
+Table model_table(const std::vector<PlannedModel>& models) {
+  Table t{"models", "Model", {}, {}};
+  t.columns = {{"model", "Model", "", Align::kLeft},
+               {"quant", "Quant", "", Align::kLeft},
+               {"params_b", "Params", "B", Align::kRight, 2},
+               {"active_params_b", "Active", "B", Align::kRight, 2},
+               {"weights_gib", "Weights", "GiB", Align::kRight, 2},
+               {"weights_gb", "Weights", "GB", Align::kRight, 2},
+               {"context_tokens", "Context", "tokens", Align::kRight},
+               {"batch", "Batch", "", Align::kRight},
+               {"kv_type", "KV type", "", Align::kLeft},
+               {"kv_cache_gib", "KV cache", "GiB", Align::kRight, 2},
+               {"kv_per_token_kib", "KV/token", "KiB", Align::kRight, 1},
+               {"compute_buffer_gib", "Compute buf", "GiB", Align::kRight, 2},
+               {"weights_source", "Weights from", "", Align::kLeft}};
+  for (const auto& p : models) {
+    const auto& m = p.source.spec;
+    const double weights = planner::total_weight_bytes(p.weights);
+    const double kv = planner::kv_cache_bytes(m, p.workload);
+    planner::Workload one = p.workload;
+    one.batch = 1;
+    one.context_tokens = 1;
+    // Per token and sequence, over all layers that grow with context (capped layers included).
+    const double kv_per_token = planner::kv_cache_bytes(m, one);
+    t.rows.push_back({m.id, p.quant_name, planner::total_params(p.weights) / 1e9,
+                      planner::active_params(m, p.weights) / 1e9, bytes_to_gib(weights),
+                      bytes_to_gb(weights), p.workload.context_tokens, p.workload.batch,
+                      p.workload.kv_cache.name, bytes_to_gib(kv), kv_per_token / kBytesPerKib,
+                      bytes_to_gib(planner::compute_buffer_bytes(m, p.workload)),
+                      p.source.exact_weights ? std::string("GGUF tensor table (exact)")
+                                             : std::string("mix bpw")});
+  }
+  return t;
+}
+
+Table fit_table(const std::vector<Row>& rows, bool many_models) {
+  Table t{"fit", "Will it fit?", {}, {}};
+  if (many_models) t.columns.push_back({"model", "Model", "", Align::kLeft});
+  const std::vector<reports::Column> columns = {
+      {"hardware", "Hardware", "", Align::kLeft},
+      {"verdict", "Verdict", "", Align::kLeft},
+      {"fit", "Fit", "", Align::kLeft},
+      {"needed_gib", "Needs", "GiB", Align::kRight, 1},
+      {"usable_gib", "Usable", "GiB", Align::kRight, 1},
+      {"gpu_layers", "-ngl", "", Align::kRight},
+      {"host_gib", "Host RAM", "GiB", Align::kRight, 1},
+      {"max_context_tokens", "Max ctx", "tokens", Align::kRight},
+      {"best_quant", "Best quant", "", Align::kLeft},
+      {"llama_cpp_args", "llama.cpp", "", Align::kLeft}};
+  t.columns.insert(t.columns.end(), columns.begin(), columns.end());
+  for (const auto& r : rows) {
+    std::vector<Cell> cells;
+    if (many_models) cells.emplace_back(r.model->source.spec.id);
+    const auto& f = r.fit;
+    const double usable = f.gpu_usable_bytes * static_cast<double>(r.hardware->gpu_count);
+    const std::string args = planner::llama_cpp_args(f, r.model->workload);
+    for (Cell cell : std::vector<Cell>{
+             r.hardware->id, std::string(planner::fit_kind_label(f.kind)),
+             std::string(planner::fit_kind_name(f.kind)), bytes_to_gib(f.gpu_need_bytes),
+             bytes_to_gib(usable), f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{f.n_gpu_layers},
+             bytes_to_gib(f.host_bytes), r.max_context > 0 ? Cell{r.max_context} : Cell{},
+             r.best_quant.empty() ? Cell{} : Cell{r.best_quant},
+             args.empty() ? Cell{} : Cell{args}}) {
+      cells.push_back(std::move(cell));
+    }
+    t.rows.push_back(std::move(cells));
+  }
+  return t;
+}
+
+nlohmann::json row_details(const Row& r) {
+  const auto& f = r.fit;
+  std::vector<double> per_gpu;
+  for (double b : f.bytes_per_gpu) per_gpu.push_back(bytes_to_gib(b));
+  return {{"model", r.model->source.spec.id},
+          {"hardware", r.hardware->id},
+          {"fit", planner::fit_kind_name(f.kind)},
+          {"summary", f.summary},
+          {"breakdown", {{"weights_gib", bytes_to_gib(f.need.weights_bytes)},
+                         {"kv_cache_gib", bytes_to_gib(f.need.kv_cache_bytes)},
+                         {"compute_buffer_gib", bytes_to_gib(f.need.compute_buffer_bytes)},
+                         {"runtime_overhead_gib", bytes_to_gib(f.need.runtime_overhead_bytes)}}},
+          {"gpu_need_gib", bytes_to_gib(f.gpu_need_bytes)},
+          {"gpu_usable_gib_per_gpu", bytes_to_gib(f.gpu_usable_bytes)},
+          {"gpu_count", r.hardware->gpu_count},
+          {"gpu_gib", bytes_to_gib(f.gpu_bytes)},
+          {"host_gib", bytes_to_gib(f.host_bytes)},
+          {"host_usable_gib", bytes_to_gib(f.host_usable_bytes)},
+          {"gpu_layers", f.n_gpu_layers},
+          {"n_layers", f.n_layers},
+          {"n_cpu_moe", f.n_cpu_moe},
+          {"tensor_split_layers", f.layers_per_gpu},
+          {"gpu_gib_per_gpu", per_gpu},
+          {"max_context_tokens", r.max_context},
+          {"best_quant", r.best_quant.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.best_quant)},
+          {"llama_cpp_args", planner::llama_cpp_args(f, r.model->workload)}};
+}
+
+std::string row_note(const Row& r) {
+  std::string note = fmt::format("{} on {}: {}", r.model->source.spec.id, r.hardware->id,
+                                 r.fit.summary);
+  if (r.fit.kind == planner::FitKind::kGpuRaisedLimit) {
+    note += fmt::format("; to raise it: {}", planner::raise_limit_hint(*r.hardware, r.fit.gpu_need_bytes));
+  }
+  return note + ".";
+}
+
+bool counts_as_fit(planner::FitKind kind, bool allow_offload) {
+  if (kind == planner::FitKind::kGpu || kind == planner::FitKind::kMultiGpu) return true;
+  return allow_offload && kind != planner::FitKind::kNoFit;
+}
+
+}  // namespace
+
+CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
+  if (options.models.empty()) throw_usage("fit: --model is required (try `hwplan list models`)");
+  const auto db = load_profiles(global);
+  CommandResult result;
+  auto& report = result.report;
+  report.context = make_context(global);
+  std::vector<PlannedModel> models;
+  for (const auto& name : options.models) models.push_back(plan_model(db, name, options, report.notes));
+  const auto machines =
+      resolve_hardware(db, options.hw, options.hw_specs, options.gpus, report.context.warnings);
+
+  std::vector<Row> rows;
+  for (const auto& p : models) {
+    const auto first = rows.size();
+    for (const auto& hw : machines) {
+      Row r{&p, &hw, planner::fit_model(p.source.spec, p.weights, hw, p.workload), 0, ""};
+      r.max_context = planner::max_context_tokens(p.source.spec, p.weights, hw, p.workload, r.fit.kind);
+      r.best_quant = best_quant(db, p, hw);
+      rows.push_back(std::move(r));
+    }
+    // With no machine named, the best fits come first, smallest sufficient machine first.
+    if (options.hw.empty()) {
+      std::stable_sort(rows.begin() + static_cast<std::ptrdiff_t>(first), rows.end(),
+                       [](const Row& a, const Row& b) {
+                         if (a.fit.kind != b.fit.kind) return a.fit.kind < b.fit.kind;
+                         return a.fit.gpu_usable_bytes * static_cast<double>(a.hardware->gpu_count) <
+                                b.fit.gpu_usable_bytes * static_cast<double>(b.hardware->gpu_count);
+                       });
+    }
+  }
+  report.tables.push_back(model_table(models));
+  report.tables.push_back(fit_table(rows, models.size() > 1));
+  report.details["rows"] = nlohmann::json::array();
+  for (const auto& r : rows) {
+    report.notes.push_back(row_note(r));
+    report.details["rows"].push_back(row_details(r));
+    if (options.require_fit && !counts_as_fit(r.fit.kind, options.allow_offload)) result.exit_code = 1;
+  }
+  return result;
+}
+
+}  // namespace hwplan::cli

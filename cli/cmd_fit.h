@@ -1,0 +1,27 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "app.h"
+
+namespace hwplan::cli {
+
+struct FitOptions {
+  std::vector<std::string> models;  ///< bundled ids, config.json or .gguf paths
+  std::string quant = "q4_k_m";
+  bool quant_given = false;
+  int64_t context_tokens = 0;       ///< 0: min(8192, the model's maximum)
+  std::string kv_type = "f16";
+  int64_t batch = 1;
+  std::vector<std::string> hw;
+  std::vector<std::string> hw_specs;
+  int64_t gpus = 0;
+  bool require_fit = false;
+  bool allow_offload = false;
+};
+
+/// `hwplan fit`: will each model fit each machine, how, and with which llama.cpp flags.
+CommandResult run_fit(const GlobalOptions& global, const FitOptions& options);
+
+}  // namespace hwplan::cli

@@ -1,0 +1,78 @@
+#include "hardware_source.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "common/error.h"
+#include "common/json_util.h"
+
+namespace hwplan::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The JSON of one --hw value: a profile file or a bundled id.
+nlohmann::json hardware_json(const planner::ProfileDb& db, const std::string& value,
+                             std::string& origin) {
+  std::error_code error;
+  if (fs::is_regular_file(value, error)) {
+    origin = value;
+    auto json = load_json_file(value);
+    planner::hardware_from_json(json, value);  // validate before any override
+    return json;
+  }
+  if (value == "local") {
+    throw Error(ErrorKind::kUnsupported,
+                "--hw local: this build has no probes yet; pass a profile file or a bundled id");
+  }
+  if (value.find('/') != std::string::npos || fs::path(value).extension() == ".json") {
+    throw_input("{}: no such file", value);
+  }
+  const auto& hw = planner::find_hardware(db, value);
+  origin = fmt::format("{}/hardware/{}.json", db.directory, hw.id);
+  return planner::hardware_to_json(hw);
+}
+
+}  // namespace
+
+std::vector<planner::HardwareSpec> resolve_hardware(const planner::ProfileDb& db,
+                                                    const std::vector<std::string>& hw,
+                                                    const std::vector<std::string>& hw_specs,
+                                                    int64_t gpus,
+                                                    std::vector<std::string>& warnings) {
+  std::vector<planner::HardwareSpec> machines;
+  if (hw.empty() && !hw_specs.empty()) {
+    for (const auto& spec : hw_specs) {
+      machines.push_back(planner::apply_hardware_overrides(nullptr, spec, "--hw-spec " + spec));
+    }
+  } else if (hw.empty()) {
+    machines = db.hardware;
+  } else {
+    for (const auto& value : hw) {
+      std::string origin;
+      auto json = hardware_json(db, value, origin);
+      std::string overrides;
+      for (const auto& spec : hw_specs) overrides += (overrides.empty() ? "" : ",") + spec;
+      machines.push_back(overrides.empty()
+                             ? planner::hardware_from_json(json, origin)
+                             : planner::apply_hardware_overrides(json, overrides,
+                                                                 origin + " with --hw-spec " + overrides));
+    }
+  }
+  if (gpus < 0) throw_usage("--gpus: must be >= 1, got {}", gpus);
+  if (gpus > 0) {
+    for (auto& machine : machines) {
+      if (machine.kind == planner::MemoryKind::kUnified) {
+        warnings.push_back(fmt::format("--gpus {} ignored for {} (unified memory, one GPU)", gpus,
+                                       machine.id));
+        continue;
+      }
+      machine.gpu_count = gpus;
+    }
+  }
+  return machines;
+}
+
+}  // namespace hwplan::cli

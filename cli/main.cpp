@@ -1,0 +1,126 @@
+// The hwplan executable: registers subcommands with CLI11, picks the output format and sink, and
+// is the one place that catches errors and turns them into exit codes (STYLE.md).
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "app.h"
+#include "cmd_fit.h"
+#include "cmd_list.h"
+#include "common/cancel.h"
+#include "common/error.h"
+
+namespace {
+
+using hwplan::cli::CommandResult;
+
+struct OutputOptions {
+  std::string format = "text";
+  bool json = false;
+  std::string out;
+};
+
+void add_output_options(CLI::App* command, OutputOptions& output) {
+  command->add_option("--format", output.format, "Output format: text, json, md or csv")
+      ->capture_default_str();
+  command->add_flag("--json", output.json, "Same as --format json");
+  command->add_option("-o,--out", output.out, "Write the result to this file instead of stdout");
+}
+
+int emit(const CommandResult& result, const OutputOptions& output) {
+  const auto format = hwplan::reports::parse_format(output.json ? "json" : output.format);
+  const std::string text = hwplan::reports::render(result.report, format);
+  if (output.out.empty()) {
+    std::cout << text << std::flush;
+  } else {
+    std::ofstream file(output.out, std::ios::binary);
+    if (!file || !(file << text)) {
+      throw hwplan::Error(hwplan::ErrorKind::kResource, fmt::format("{}: cannot write", output.out));
+    }
+    std::fprintf(stderr, "hwplan: wrote %s\n", output.out.c_str());
+  }
+  return result.exit_code;
+}
+
+std::string join_args(int argc, char** argv) {
+  std::string line;
+  for (int i = 0; i < argc; ++i) line += (i ? " " : "") + std::string(argv[i]);
+  return line;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  hwplan::install_cancel_handler();
+  CLI::App app{
+      "hwplan: will this LLM fit this machine, and how fast will it run?\n"
+      "Profiles of machines and models are bundled (hwplan list hardware|models|quants)."};
+  app.require_subcommand(1);
+  hwplan::cli::GlobalOptions global;
+  global.command_line = join_args(argc, argv);
+  app.add_option("--profiles", global.profiles_dir,
+                 "Profile directory (default: $HWPLAN_PROFILES, then the installed or source copy)");
+  OutputOptions output;
+
+  hwplan::cli::ListOptions list;
+  auto* list_cmd = app.add_subcommand("list", "List bundled hardware, models or quantizations");
+  list_cmd->add_option("what", list.what, "hardware, models or quants")->required()
+      ->check(CLI::IsMember({"hardware", "models", "quants"}));
+  add_output_options(list_cmd, output);
+
+  hwplan::cli::FitOptions fit;
+  auto* fit_cmd = app.add_subcommand(
+      "fit", "Will a model fit? Memory breakdown, placement, longest context, best quantization "
+             "and the llama.cpp flags, per machine");
+  fit_cmd->add_option("-m,--model", fit.models,
+                      "Bundled model id, a config.json or a .gguf file (repeat or comma-separate)")
+      ->required()->delimiter(',');
+  fit_cmd->add_option("-q,--quant", fit.quant, "Quantization (hwplan list quants); ignored for GGUF")
+      ->capture_default_str();
+  fit_cmd->add_option("-c,--ctx", fit.context_tokens,
+                      "Context tokens per sequence (default: 8192 or the model's maximum if lower)");
+  fit_cmd->add_option("--kv-type", fit.kv_type, "KV cache type: f16, q8_0, q4_0, ...")
+      ->capture_default_str();
+  fit_cmd->add_option("-b,--batch", fit.batch, "Parallel sequences, each with its own KV cache")
+      ->capture_default_str();
+  fit_cmd->add_option("--hw", fit.hw,
+                      "Bundled hardware id or a profile JSON (repeatable; default: all bundled)");
+  fit_cmd->add_option("--hw-spec", fit.hw_specs,
+                      "key=value,... profile fields: overrides --hw, or alone an inline machine, "
+                      "e.g. kind=unified,memory_gib=128,bandwidth_gbs=256,fp16_tflops=59");
+  fit_cmd->add_option("--gpus", fit.gpus, "Number of GPUs in each discrete machine (what-if)");
+  fit_cmd->add_flag("--require-fit", fit.require_fit,
+                    "Exit 1 unless the model fits entirely in GPU/unified memory everywhere");
+  fit_cmd->add_flag("--allow-offload", fit.allow_offload,
+                    "With --require-fit: partial offload and a raised memory limit count as fitting");
+  add_output_options(fit_cmd, output);
+
+  bool json_errors = false;
+  try {
+    app.parse(argc, argv);
+    fit.quant_given = fit_cmd->count("--quant") > 0;
+    json_errors = output.json || output.format == "json";
+    if (*list_cmd) return emit(run_list(global, list), output);
+    if (*fit_cmd) return emit(run_fit(global, fit), output);
+    return 2;
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "hwplan: error: %s\nRun with --help for usage.\n", e.what());
+    return 2;
+  } catch (const hwplan::Error& e) {
+    std::fprintf(stderr, "hwplan: error: %s\n", e.what());
+    if (json_errors) {
+      const nlohmann::json error = {
+          {"error", {{"kind", hwplan::error_kind_name(e.kind())}, {"message", e.what()}}}};
+      std::cout << error.dump(2) << std::endl;
+    }
+    return hwplan::exit_code_for(e.kind());
+  }
+}

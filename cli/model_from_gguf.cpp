@@ -1,0 +1,179 @@
+// GGUF metadata and tensor table -> planner::ModelSpec + exact WeightInventory. The only place
+// where the kernels' GGUF reader meets the planner (cli is the wiring point; STYLE.md).
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <map>
+#include <regex>
+
+#include "common/error.h"
+#include "kernels/gguf.h"
+#include "model_source.h"
+
+namespace hwplan::cli {
+namespace {
+
+using planner::TensorClass;
+
+// "blk.12.ffn_up_exps.weight" -> layer 12, class experts (llama.cpp tensor names, llama-arch.cpp).
+TensorClass classify(const std::string& role, int64_t n_dims) {
+  auto has = [&](const char* part) { return role.find(part) != std::string::npos; };
+  if (has("_exps")) return TensorClass::kExperts;
+  if (has("_shexp")) return TensorClass::kSharedExperts;
+  if (has("ffn_gate_inp")) return TensorClass::kRouter;
+  if (n_dims == 1 || has("norm") || has("bias")) return TensorClass::kNorm;
+  if (has("ssm_")) return TensorClass::kRecurrent;
+  if (has("ffn_")) return TensorClass::kFfn;
+  return TensorClass::kAttention;
+}
+
+planner::WeightInventory inventory_from(const kernels::GgufFile& file, int64_t n_layers) {
+  planner::WeightInventory inv;
+  inv.exact = true;
+  static const std::regex kBlock(R"(^blk\.(\d+)\.(.*)$)");
+  for (const auto& t : file.tensors()) {
+    planner::TensorGroup g;
+    g.name = t.name;
+    g.n_params = static_cast<double>(t.n_elements);
+    g.bytes = static_cast<double>(t.n_bytes);
+    g.type = std::string(t.type.name);
+    std::smatch match;
+    if (t.name == "token_embd.weight") {
+      g.layer = -1;
+      g.cls = TensorClass::kEmbedding;
+    } else if (std::regex_match(t.name, match, kBlock)) {
+      g.layer = std::stoll(match[1].str());
+      if (g.layer >= n_layers) {
+        throw_input("{}: tensor \"{}\": layer {} but block_count is {}", file.origin(), t.name,
+                    g.layer, n_layers);
+      }
+      g.cls = classify(match[2].str(), static_cast<int64_t>(t.shape.size()));
+    } else {
+      g.layer = n_layers;  // output, output_norm, rope tables: with the output layer
+      g.cls = t.name.rfind("output.", 0) == 0 ? TensorClass::kOutput : TensorClass::kNorm;
+    }
+    inv.groups.push_back(std::move(g));
+  }
+  return inv;
+}
+
+int64_t required(const kernels::GgufFile& file, const std::string& key) {
+  const auto value = file.get_int(key);
+  if (!value) throw_input("{}: metadata \"{}\" is missing", file.origin(), key);
+  if (*value <= 0) throw_input("{}: metadata \"{}\" must be > 0, got {}", file.origin(), key, *value);
+  return *value;
+}
+
+// head_count_kv may be one number or a per-layer array (0 for recurrent layers).
+int64_t kv_heads(const kernels::GgufFile& file, const std::string& arch, int64_t n_heads) {
+  const std::string key = arch + ".attention.head_count_kv";
+  if (const auto* array = file.get_array(key)) {
+    int64_t most = 0;
+    for (double v : array->numbers) most = std::max(most, static_cast<int64_t>(v));
+    return most > 0 ? most : n_heads;
+  }
+  return file.get_int(key).value_or(n_heads);
+}
+
+std::vector<planner::LayerKind> layer_kinds(const kernels::GgufFile& file, const std::string& arch,
+                                            planner::ModelSpec& m) {
+  using planner::LayerKind;
+  std::vector<LayerKind> kinds(static_cast<size_t>(m.n_layers), LayerKind::kFullAttention);
+  if (const auto interval = file.get_int(arch + ".full_attention_interval")) {
+    for (int64_t i = 0; i < m.n_layers; ++i) {
+      if (*interval > 0 && (i + 1) % *interval != 0) {
+        kinds[static_cast<size_t>(i)] = LayerKind::kLinearAttention;
+      }
+    }
+    return kinds;
+  }
+  const auto window = file.get_int(arch + ".attention.sliding_window");
+  if (!window || *window <= 0) return kinds;
+  m.sliding_window = *window;
+  // Where the pattern is fixed in llama.cpp's model code rather than in metadata.
+  const int64_t pattern = arch == "gemma3" ? 6 : arch == "gpt-oss" ? 2 : 1;
+  for (int64_t i = 0; i < m.n_layers; ++i) {
+    const bool global = pattern > 1 && (arch == "gpt-oss" ? i % 2 == 1 : (i + 1) % pattern == 0);
+    if (!global) kinds[static_cast<size_t>(i)] = LayerKind::kSlidingAttention;
+  }
+  return kinds;
+}
+
+std::string dominant_type(const kernels::GgufFile& file) {
+  std::map<std::string, int64_t> bytes;
+  for (const auto& t : file.tensors()) bytes[std::string(t.type.name)] += t.n_bytes;
+  std::string best;
+  int64_t most = -1;
+  for (const auto& [type, count] : bytes) {
+    if (count > most) {
+      most = count;
+      best = type;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+ModelSource model_from_gguf(const std::string& path) {
+  const auto file = kernels::GgufFile::open(path);
+  const auto arch = file.get_string("general.architecture");
+  if (!arch) throw_input("{}: metadata \"general.architecture\" is missing", path);
+  planner::ModelSpec m;
+  m.architecture = *arch;
+  m.id = std::filesystem::path(path).stem().string();
+  m.name = file.get_string("general.name").value_or(m.id);
+  const std::string a = *arch;
+  m.n_layers = required(file, a + ".block_count");
+  m.hidden_size = required(file, a + ".embedding_length");
+  m.n_heads = required(file, a + ".attention.head_count");
+  m.n_kv_heads = kv_heads(file, a, m.n_heads);
+  m.head_dim = file.get_int(a + ".attention.key_length").value_or(m.hidden_size / m.n_heads);
+  m.ffn_size = file.get_int(a + ".feed_forward_length").value_or(0);
+  m.max_context = required(file, a + ".context_length");
+  const auto* embedding = file.find_tensor("token_embd.weight");
+  if (embedding == nullptr || embedding->shape.size() != 2) {
+    throw_input("{}: tensor \"token_embd.weight\" (2-D) is missing", path);
+  }
+  m.vocab_size = file.get_int(a + ".vocab_size").value_or(embedding->shape[1]);
+  m.tied_embeddings = file.find_tensor("output.weight") == nullptr;
+  if (const auto experts = file.get_int(a + ".expert_count"); experts && *experts > 0) {
+    m.moe.n_experts = *experts;
+    m.moe.n_experts_per_token = required(file, a + ".expert_used_count");
+    m.moe.expert_ffn_size = file.get_int(a + ".expert_feed_forward_length").value_or(m.ffn_size);
+    m.moe.shared_ffn_size = file.get_int(a + ".expert_shared_feed_forward_length").value_or(0);
+    if (const auto shared = file.get_int(a + ".expert_shared_count"); shared && m.moe.shared_ffn_size == 0) {
+      m.moe.shared_ffn_size = *shared * m.moe.expert_ffn_size;
+    }
+    m.moe.n_dense_layers = file.get_int(a + ".leading_dense_block_count").value_or(0);
+  }
+  if (const auto rank = file.get_int(a + ".attention.kv_lora_rank"); rank && *rank > 0) {
+    m.attention = planner::AttentionKind::kMla;
+    m.mla.kv_lora_rank = *rank;
+    m.mla.q_lora_rank = file.get_int(a + ".attention.q_lora_rank").value_or(0);
+    m.mla.rope_head_dim = required(file, a + ".rope.dimension_count");
+    m.mla.nope_head_dim = m.head_dim - m.mla.rope_head_dim;
+    m.mla.v_head_dim = file.get_int(a + ".attention.value_length").value_or(m.mla.nope_head_dim);
+  }
+  if (const auto conv = file.get_int(a + ".ssm.conv_kernel")) {
+    // llama.cpp's Qwen3-Next keys: group_count = key heads, time_step_rank = value heads,
+    // state_size = head dim, inner_size = value heads x value head dim.
+    m.linear.conv_kernel = *conv;
+    m.linear.n_key_heads = file.get_int(a + ".ssm.group_count").value_or(0);
+    m.linear.n_value_heads = file.get_int(a + ".ssm.time_step_rank").value_or(0);
+    m.linear.key_head_dim = file.get_int(a + ".ssm.state_size").value_or(0);
+    const auto inner = file.get_int(a + ".ssm.inner_size").value_or(0);
+    m.linear.value_head_dim = m.linear.n_value_heads > 0 ? inner / m.linear.n_value_heads : 0;
+  }
+  m.layer_kinds = layer_kinds(file, a, m);
+  planner::validate_model(m, path);
+  ModelSource source;
+  source.exact_weights = inventory_from(file, m.n_layers);
+  source.spec = std::move(m);
+  source.origin = path;
+  source.gguf_file_type = dominant_type(file);
+  return source;
+}
+
+}  // namespace hwplan::cli

@@ -1,0 +1,34 @@
+#include "model_source.h"
+
+#include <filesystem>
+
+#include "common/error.h"
+#include "common/json_util.h"
+
+namespace hwplan::cli {
+
+namespace fs = std::filesystem;
+
+ModelSource resolve_model(const planner::ProfileDb& db, const std::string& name) {
+  const fs::path path(name);
+  if (path.extension() == ".gguf") return model_from_gguf(name);
+  std::error_code error;
+  if (fs::is_regular_file(path, error)) {
+    ModelSource source;
+    source.spec = planner::model_from_hf_config(load_json_file(name), name);
+    // Name a config.json after its folder (models are downloaded as <org>/<model>/config.json).
+    const auto folder = fs::absolute(path).parent_path().filename().string();
+    source.spec.id = path.filename() == "config.json" && !folder.empty() ? folder
+                                                                         : path.stem().string();
+    source.spec.name = source.spec.id;
+    source.origin = name;
+    return source;
+  }
+  if (name.find('/') != std::string::npos) throw_input("{}: no such file", name);
+  ModelSource source;
+  source.spec = planner::find_model(db, name).spec;
+  source.origin = "bundled";
+  return source;
+}
+
+}  // namespace hwplan::cli

@@ -1,0 +1,28 @@
+#pragma once
+// Resolves --model: a bundled id, a Hugging Face config.json, or a GGUF file.
+
+#include <optional>
+#include <string>
+
+#include "planner/model_spec.h"
+#include "planner/profiles.h"
+#include "planner/weights.h"
+
+namespace hwplan::cli {
+
+/// A model from wherever it came; `exact_weights` is set for GGUF files (their tensor table).
+struct ModelSource {
+  planner::ModelSpec spec;
+  std::optional<planner::WeightInventory> exact_weights;
+  std::string origin;  ///< "bundled", a config path or a GGUF path
+  std::string gguf_file_type;  ///< the GGUF's dominant tensor type, when from GGUF
+};
+
+/// Resolves `name`: "*.gguf" -> GGUF header and tensor table; an existing file -> config.json;
+/// otherwise a bundled id (Error{kInput} with suggestions when unknown).
+ModelSource resolve_model(const planner::ProfileDb& db, const std::string& name);
+
+/// ModelSpec and exact weights from a GGUF file's metadata and tensor table (model_from_gguf.cpp).
+ModelSource model_from_gguf(const std::string& path);
+
+}  // namespace hwplan::cli

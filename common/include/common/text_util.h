@@ -1,0 +1,32 @@
+#pragma once
+// Small text helpers shared by the command line and loaders.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hwplan {
+
+/// Levenshtein edit distance between two strings (case-insensitive).
+size_t edit_distance(std::string_view a, std::string_view b);
+
+/// Up to `max_count` names from `candidates` closest to `name`: substring matches first, then by
+/// edit distance (only those within a distance that makes them plausible).
+std::vector<std::string> closest_names(std::string_view name,
+                                       const std::vector<std::string>& candidates,
+                                       size_t max_count = 3);
+
+/// "unknown <what> 'name'; did you mean: a, b?" (or the list of known names when none is close).
+std::string unknown_name_message(std::string_view what, std::string_view name,
+                                 const std::vector<std::string>& candidates);
+
+/// Splits on a delimiter, trimming spaces; empty pieces are kept.
+std::vector<std::string> split(std::string_view text, char delimiter);
+
+/// Lower-cases ASCII.
+std::string to_lower(std::string_view text);
+
+/// Removes leading and trailing white space.
+std::string trim(std::string_view text);
+
+}  // namespace hwplan

@@ -1,0 +1,47 @@
+#include "common/check.h"
+#include "common/error.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace hwplan {
+
+int exit_code_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kUsage:
+    case ErrorKind::kInput:
+      return 2;
+    case ErrorKind::kUnsupported:
+    case ErrorKind::kResource:
+      return 3;
+  }
+  return 2;
+}
+
+const char* error_kind_name(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kUsage:
+      return "usage";
+    case ErrorKind::kInput:
+      return "input";
+    case ErrorKind::kUnsupported:
+      return "unsupported";
+    case ErrorKind::kResource:
+      return "resource";
+  }
+  return "input";
+}
+
+namespace detail {
+
+CheckFailure::CheckFailure(const char* file, int line, const char* condition) {
+  stream_ << file << ":" << line << ": check failed: " << condition << ": ";
+}
+
+CheckFailure::~CheckFailure() {
+  std::fprintf(stderr, "%s\n", stream_.str().c_str());
+  std::abort();
+}
+
+}  // namespace detail
+}  // namespace hwplan

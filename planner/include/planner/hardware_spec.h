@@ -1,0 +1,85 @@
+#pragma once
+// A machine as the planner sees it (DESIGN.md "Usable memory", "Decode"). Loaded from a bundled
+// profile, a profile written by `hwplan probe`, or an inline what-if; wherever it came from.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hwplan::planner {
+
+/// Whether CPU and GPU share one memory pool.
+enum class MemoryKind {
+  kUnified,   ///< Apple M-series, Strix Halo, DGX Spark: one pool, the GPU may use part of it
+  kDiscrete,  ///< GPU(s) with their own VRAM behind a bus, host RAM beside
+};
+
+/// Where a number came from.
+struct Source {
+  std::string title;
+  std::string url;
+  std::string accessed;
+  bool operator==(const Source&) const = default;
+};
+
+/// One machine. Quantities in base units (bytes, bytes/s, FLOP/s); per-GPU where it says so.
+struct HardwareSpec {
+  std::string id;
+  std::string name;
+  MemoryKind kind = MemoryKind::kDiscrete;
+  std::string backend;  ///< cuda, metal, rocm, vulkan, cpu
+  int64_t gpu_count = 1;
+  double memory_bytes = 0;          ///< per GPU (discrete) or the whole pool (unified)
+  double bandwidth_bytes_per_s = 0; ///< per GPU
+  double fp16_flop_per_s = 0;       ///< dense, per GPU
+  double int8_op_per_s = 0;         ///< dense, per GPU; 0 when not given
+  double gpu_memory_limit_bytes = 0;         ///< unified: what the GPU may use by default
+  double gpu_memory_limit_raised_bytes = 0;  ///< unified: after the user raises the limit
+  double gpu_memory_reserved_bytes = 0;      ///< discrete: VRAM kept by driver and display
+  double runtime_overhead_bytes = 0;         ///< per GPU: runtime context and workspaces
+  double host_memory_bytes = 0;              ///< discrete: host RAM; unified: the pool
+  double host_bandwidth_bytes_per_s = 0;
+  double host_reserved_bytes = 0;            ///< RAM the OS and other programs keep
+  double bus_bytes_per_s = 0;                ///< per GPU link, per direction; 0 for unified
+  int64_t pcie_generation = 0;
+  int64_t pcie_lanes = 0;
+  std::string interconnect = "none";         ///< between GPUs or nodes
+  double interconnect_bytes_per_s = 0;
+  double power_idle_w = 0;
+  double power_load_w = 0;
+  std::optional<double> price_usd;
+  std::string price_date;
+  std::string price_note;
+  std::string notes;
+  std::vector<Source> sources;
+  bool operator==(const HardwareSpec&) const = default;
+};
+
+/// Parses a hardware profile (schema in README "Hardware profile schema"). Rejects unknown keys,
+/// missing fields, wrong types and impossible values, naming `origin` and the JSON pointer.
+HardwareSpec hardware_from_json(const nlohmann::json& json, const std::string& origin);
+
+/// Writes a profile in the same schema; hardware_from_json(hardware_to_json(h)) == h.
+nlohmann::json hardware_to_json(const HardwareSpec& hardware);
+
+/// Applies "key=value,key=value" overrides to a profile's JSON and re-validates it, so an override
+/// is checked exactly like a file. An empty base builds an inline what-if machine from defaults.
+HardwareSpec apply_hardware_overrides(const nlohmann::json& base, const std::string& overrides,
+                                      const std::string& origin);
+
+/// Which GPU memory limit applies on unified machines.
+enum class LimitMode { kDefault, kRaised };
+
+/// Memory one GPU may use for model, KV cache and buffers (unified: the wired/GTT limit; discrete:
+/// VRAM less what driver and display keep), in bytes.
+double usable_gpu_bytes(const HardwareSpec& hardware, LimitMode mode = LimitMode::kDefault);
+
+/// Host memory available for weights the CPU holds (unified: the whole pool less the OS).
+double usable_host_bytes(const HardwareSpec& hardware);
+
+const char* memory_kind_name(MemoryKind kind);
+
+}  // namespace hwplan::planner

@@ -1,0 +1,39 @@
+#pragma once
+// KV cache and buffer sizes (DESIGN.md "Memory to fit").
+
+#include <cstdint>
+
+#include "planner/model_spec.h"
+#include "planner/quant_spec.h"
+
+namespace hwplan::planner {
+
+/// What is being run: context length per sequence, parallel sequences, KV cache type.
+struct Workload {
+  int64_t context_tokens = 4096;
+  int64_t batch = 1;  ///< parallel sequences, each with its own KV cache
+  KvCacheType kv_cache{"F16", 2.0};
+  int64_t ubatch_tokens = 512;  ///< llama.cpp's physical batch (-ub), sizes compute buffers
+  bool operator==(const Workload&) const = default;
+};
+
+/// Throws Error{kInput} for a context <= 0 or beyond the model's maximum, a batch < 1, ...
+void validate_workload(const ModelSpec& model, const Workload& workload);
+
+/// KV bytes one token adds to one full-attention layer: 2 x kv_heads x head_dim x bytes (GQA),
+/// (kv_lora_rank + rope_dim) x bytes (MLA).
+double kv_bytes_per_token_per_layer(const ModelSpec& model, const KvCacheType& kv);
+
+/// KV cache (or recurrent state) bytes of one layer for the whole workload: full attention holds
+/// every token; sliding layers hold min(context, window + ubatch) tokens as llama.cpp's SWA cache
+/// does; linear-attention layers hold a constant F32 state (conv + delta-rule state) per sequence.
+double kv_cache_bytes_for_layer(const ModelSpec& model, const Workload& workload, int64_t layer);
+
+/// Sum of kv_cache_bytes_for_layer over all layers.
+double kv_cache_bytes(const ModelSpec& model, const Workload& workload);
+
+/// Estimated compute (graph) buffer of one device: F32 activations of one ubatch through the
+/// widest layer plus the logits (flash attention on, so no context x context score matrix).
+double compute_buffer_bytes(const ModelSpec& model, const Workload& workload);
+
+}  // namespace hwplan::planner

@@ -1,0 +1,239 @@
+#include "planner/hardware_spec.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "common/error.h"
+#include "common/json_util.h"
+#include "common/text_util.h"
+#include "common/units.h"
+
+namespace hwplan::planner {
+namespace {
+
+constexpr double kMaxMemoryGib = 1 << 20;      // 1 PiB: anything above is a typo
+constexpr double kMaxBandwidthGbs = 100000;    // 100 TB/s
+constexpr double kMaxTflops = 1e6;
+// Unified machines with no explicit limit: macOS's default wired limit is 3/4 of RAM above 36 GB.
+constexpr double kDefaultUnifiedLimitFraction = 0.75;
+
+const std::vector<std::string> kBackends = {"cuda", "metal", "rocm", "vulkan", "cpu"};
+const std::vector<std::string> kInterconnects = {"none", "pcie", "nvlink", "thunderbolt5",
+                                                 "ethernet", "infiniband"};
+
+std::vector<Source> read_sources(JsonObject& root) {
+  std::vector<Source> sources;
+  const auto& list = root.array("sources");
+  for (size_t i = 0; i < list.size(); ++i) {
+    JsonObject entry(list[i], root.file(), fmt::format("/sources/{}", i));
+    Source source{entry.string("title"), entry.optional_string("url").value_or(""),
+                  entry.optional_string("accessed").value_or("")};
+    entry.finish();
+    sources.push_back(std::move(source));
+  }
+  return sources;
+}
+
+void read_unified(JsonObject& root, HardwareSpec& hw) {
+  const double memory_gib = bytes_to_gib(hw.memory_bytes);
+  const auto limit = root.optional_number("gpu_memory_limit_gib", NumberRange::positive());
+  const double limit_gib = limit.value_or(memory_gib * kDefaultUnifiedLimitFraction);
+  if (limit_gib > memory_gib) {
+    root.fail("gpu_memory_limit_gib",
+              fmt::format("{} GiB exceeds memory_gib ({} GiB)", limit_gib, memory_gib));
+  }
+  const double raised_gib =
+      root.optional_number("gpu_memory_limit_raised_gib", NumberRange::positive())
+          .value_or(limit_gib);
+  if (raised_gib < limit_gib || raised_gib > memory_gib) {
+    root.fail("gpu_memory_limit_raised_gib",
+              fmt::format("must be between gpu_memory_limit_gib ({}) and memory_gib ({}), got {}",
+                          limit_gib, memory_gib, raised_gib));
+  }
+  hw.gpu_memory_limit_bytes = gib_to_bytes(limit_gib);
+  hw.gpu_memory_limit_raised_bytes = gib_to_bytes(raised_gib);
+  hw.host_memory_bytes = hw.memory_bytes;
+  hw.host_bandwidth_bytes_per_s = hw.bandwidth_bytes_per_s;
+}
+
+void read_discrete(JsonObject& root, HardwareSpec& hw) {
+  const double reserved_gib =
+      root.optional_number("gpu_memory_reserved_gib", NumberRange::non_negative()).value_or(0.0);
+  if (gib_to_bytes(reserved_gib) >= hw.memory_bytes) {
+    root.fail("gpu_memory_reserved_gib", "must be less than memory_gib");
+  }
+  hw.gpu_memory_reserved_bytes = gib_to_bytes(reserved_gib);
+  hw.host_memory_bytes =
+      gib_to_bytes(root.number("host_memory_gib", {0.0, kMaxMemoryGib, false}));
+  hw.host_bandwidth_bytes_per_s =
+      gbs_to_bytes_per_s(root.number("host_bandwidth_gbs", {0.0, kMaxBandwidthGbs, false}));
+  hw.bus_bytes_per_s = gbs_to_bytes_per_s(root.number("bus_gbs", {0.0, kMaxBandwidthGbs, false}));
+  hw.pcie_generation = root.optional_integer("pcie_generation", 1, 7).value_or(0);
+  hw.pcie_lanes = root.optional_integer("pcie_lanes", 1, 32).value_or(0);
+}
+
+}  // namespace
+
+const char* memory_kind_name(MemoryKind kind) {
+  return kind == MemoryKind::kUnified ? "unified" : "discrete";
+}
+
+HardwareSpec hardware_from_json(const nlohmann::json& json, const std::string& origin) {
+  JsonObject root(json, origin, "");
+  HardwareSpec hw;
+  root.integer("schema_version", 1, 1);
+  hw.id = root.string("id");
+  if (hw.id.empty()) root.fail("id", "must not be empty");
+  hw.name = root.string("name");
+  hw.kind = root.choice("kind", {"unified", "discrete"}) == "unified" ? MemoryKind::kUnified
+                                                                      : MemoryKind::kDiscrete;
+  hw.backend = root.choice("backend", kBackends);
+  hw.gpu_count = root.integer("gpu_count", 1, 64);
+  if (hw.kind == MemoryKind::kUnified && hw.gpu_count != 1) {
+    root.fail("gpu_count", "a unified-memory machine has one GPU (use interconnect for clusters)");
+  }
+  hw.memory_bytes = gib_to_bytes(root.number("memory_gib", {0.0, kMaxMemoryGib, false}));
+  hw.bandwidth_bytes_per_s =
+      gbs_to_bytes_per_s(root.number("bandwidth_gbs", {0.0, kMaxBandwidthGbs, false}));
+  hw.fp16_flop_per_s = tflops_to_flop_per_s(root.number("fp16_tflops", {0.0, kMaxTflops, false}));
+  hw.int8_op_per_s = tflops_to_flop_per_s(
+      root.optional_number("int8_tops", {0.0, kMaxTflops, false}).value_or(0.0));
+  hw.runtime_overhead_bytes = gib_to_bytes(
+      root.optional_number("runtime_overhead_gib", NumberRange::non_negative()).value_or(0.0));
+  hw.host_reserved_bytes = gib_to_bytes(
+      root.optional_number("host_reserved_gib", NumberRange::non_negative()).value_or(0.0));
+  if (hw.kind == MemoryKind::kUnified) {
+    read_unified(root, hw);
+  } else {
+    read_discrete(root, hw);
+  }
+  if (hw.host_reserved_bytes >= hw.host_memory_bytes) {
+    root.fail("host_reserved_gib", "must be less than the host memory");
+  }
+  hw.interconnect = root.optional_string("interconnect").value_or("none");
+  if (std::find(kInterconnects.begin(), kInterconnects.end(), hw.interconnect) ==
+      kInterconnects.end()) {
+    root.fail("interconnect", fmt::format("must be one of {}, got \"{}\"",
+                                          fmt::join(kInterconnects, ", "), hw.interconnect));
+  }
+  hw.interconnect_bytes_per_s = gbs_to_bytes_per_s(
+      root.optional_number("interconnect_gbs", NumberRange::non_negative()).value_or(0.0));
+  hw.power_idle_w = root.optional_number("power_idle_w", NumberRange::non_negative()).value_or(0);
+  hw.power_load_w = root.optional_number("power_load_w", NumberRange::non_negative()).value_or(0);
+  if (hw.power_load_w > 0 && hw.power_idle_w > hw.power_load_w) {
+    root.fail("power_idle_w", "must not exceed power_load_w");
+  }
+  hw.price_usd = root.optional_number("price_usd", NumberRange::positive());
+  hw.price_date = root.optional_string("price_date").value_or("");
+  hw.price_note = root.optional_string("price_note").value_or("");
+  hw.notes = root.optional_string("notes").value_or("");
+  hw.sources = root.has("sources") ? read_sources(root) : std::vector<Source>{};
+  root.ignore("sources");
+  root.ignore("measured");  // written by `hwplan probe`; the planner reads the top-level figures
+  root.finish();
+  return hw;
+}
+
+nlohmann::json hardware_to_json(const HardwareSpec& hw) {
+  nlohmann::json j;
+  j["schema_version"] = 1;
+  j["id"] = hw.id;
+  j["name"] = hw.name;
+  j["kind"] = memory_kind_name(hw.kind);
+  j["backend"] = hw.backend;
+  j["gpu_count"] = hw.gpu_count;
+  j["memory_gib"] = bytes_to_gib(hw.memory_bytes);
+  j["bandwidth_gbs"] = bytes_per_s_to_gbs(hw.bandwidth_bytes_per_s);
+  j["fp16_tflops"] = flop_per_s_to_tflops(hw.fp16_flop_per_s);
+  if (hw.int8_op_per_s > 0) j["int8_tops"] = flop_per_s_to_tflops(hw.int8_op_per_s);
+  if (hw.kind == MemoryKind::kUnified) {
+    j["gpu_memory_limit_gib"] = bytes_to_gib(hw.gpu_memory_limit_bytes);
+    j["gpu_memory_limit_raised_gib"] = bytes_to_gib(hw.gpu_memory_limit_raised_bytes);
+  } else {
+    j["gpu_memory_reserved_gib"] = bytes_to_gib(hw.gpu_memory_reserved_bytes);
+    j["host_memory_gib"] = bytes_to_gib(hw.host_memory_bytes);
+    j["host_bandwidth_gbs"] = bytes_per_s_to_gbs(hw.host_bandwidth_bytes_per_s);
+    j["bus_gbs"] = bytes_per_s_to_gbs(hw.bus_bytes_per_s);
+    if (hw.pcie_generation > 0) j["pcie_generation"] = hw.pcie_generation;
+    if (hw.pcie_lanes > 0) j["pcie_lanes"] = hw.pcie_lanes;
+  }
+  j["runtime_overhead_gib"] = bytes_to_gib(hw.runtime_overhead_bytes);
+  j["host_reserved_gib"] = bytes_to_gib(hw.host_reserved_bytes);
+  j["interconnect"] = hw.interconnect;
+  j["interconnect_gbs"] = bytes_per_s_to_gbs(hw.interconnect_bytes_per_s);
+  j["power_idle_w"] = hw.power_idle_w;
+  j["power_load_w"] = hw.power_load_w;
+  if (hw.price_usd) j["price_usd"] = *hw.price_usd;
+  if (!hw.price_date.empty()) j["price_date"] = hw.price_date;
+  if (!hw.price_note.empty()) j["price_note"] = hw.price_note;
+  if (!hw.notes.empty()) j["notes"] = hw.notes;
+  j["sources"] = nlohmann::json::array();
+  for (const auto& source : hw.sources) {
+    j["sources"].push_back({{"title", source.title}, {"url", source.url},
+                            {"accessed", source.accessed}});
+  }
+  return j;
+}
+
+HardwareSpec apply_hardware_overrides(const nlohmann::json& base, const std::string& overrides,
+                                      const std::string& origin) {
+  nlohmann::json json = base;
+  std::vector<std::string> assumed;
+  if (json.is_null()) {
+    // An inline what-if machine: only what a user is likely to type is required; the rest gets
+    // a typical value, named in the notes so nobody mistakes it for a measurement.
+    json = {{"schema_version", 1}, {"id", "what-if"}, {"name", "what-if machine"},
+            {"backend", "vulkan"}, {"gpu_count", 1}, {"fp16_tflops", 50.0},
+            {"runtime_overhead_gib", 0.5}, {"host_reserved_gib", 4.0}};
+    assumed = {"backend=vulkan", "fp16_tflops=50", "runtime_overhead_gib=0.5",
+               "host_reserved_gib=4"};
+  }
+  for (const auto& pair : split(overrides, ',')) {
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw_usage("{}: \"{}\" is not key=value (e.g. memory_gib=128)", origin, pair);
+    }
+    const std::string key = trim(pair.substr(0, eq));
+    const std::string value = trim(pair.substr(eq + 1));
+    char* end = nullptr;
+    const double number = std::strtod(value.c_str(), &end);
+    const bool numeric = !value.empty() && end == value.c_str() + value.size();
+    if (key == "gpu_count" || key == "pcie_generation" || key == "pcie_lanes") {
+      json[key] = numeric ? nlohmann::json(static_cast<int64_t>(number)) : nlohmann::json(value);
+    } else {
+      json[key] = numeric ? nlohmann::json(number) : nlohmann::json(value);
+    }
+  }
+  if (base.is_null()) {
+    const bool discrete = json.value("kind", "") == "discrete";
+    if (discrete) {
+      for (const auto& [key, value] : {std::pair{"host_memory_gib", 64.0},
+                                       {"host_bandwidth_gbs", 89.6}, {"bus_gbs", 31.5}}) {
+        if (!json.contains(key)) {
+          json[key] = value;
+          assumed.push_back(fmt::format("{}={}", key, value));
+        }
+      }
+    }
+    json["name"] = fmt::format("what-if ({})", overrides);
+    json["notes"] = fmt::format("inline machine; assumed {}", fmt::join(assumed, ", "));
+  }
+  return hardware_from_json(json, origin);
+}
+
+double usable_gpu_bytes(const HardwareSpec& hw, LimitMode mode) {
+  if (hw.kind == MemoryKind::kUnified) {
+    return mode == LimitMode::kRaised ? hw.gpu_memory_limit_raised_bytes
+                                      : hw.gpu_memory_limit_bytes;
+  }
+  return hw.memory_bytes - hw.gpu_memory_reserved_bytes;
+}
+
+double usable_host_bytes(const HardwareSpec& hw) {
+  return hw.host_memory_bytes - hw.host_reserved_bytes;
+}
+
+}  // namespace hwplan::planner

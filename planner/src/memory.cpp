@@ -1,0 +1,77 @@
+#include "planner/memory.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+
+namespace hwplan::planner {
+namespace {
+
+double d(int64_t value) { return static_cast<double>(value); }
+constexpr double kF32Bytes = 4.0;
+
+// Gated DeltaNet state per sequence and layer, kept in F32 by llama.cpp: the causal-conv window
+// (kernel - 1 past inputs of the q, k, v channels) and the delta-rule matrix (dk x dv per head).
+double recurrent_state_bytes(const ModelSpec& m) {
+  const auto& l = m.linear;
+  const double channels = 2.0 * d(l.n_key_heads * l.key_head_dim) + d(l.n_value_heads * l.value_head_dim);
+  const double conv = d(l.conv_kernel - 1) * channels;
+  const double state = d(l.n_value_heads) * d(l.key_head_dim) * d(l.value_head_dim);
+  return (conv + state) * kF32Bytes;
+}
+
+}  // namespace
+
+void validate_workload(const ModelSpec& model, const Workload& w) {
+  if (w.context_tokens <= 0) {
+    throw_input("--ctx: context must be > 0 tokens, got {}", w.context_tokens);
+  }
+  if (w.context_tokens > model.max_context) {
+    throw_input("--ctx: context of {} tokens exceeds {}'s maximum of {} (max_position_embeddings)",
+                w.context_tokens, model.name.empty() ? model.id : model.name, model.max_context);
+  }
+  if (w.batch <= 0) throw_input("--batch: must be >= 1 sequence, got {}", w.batch);
+  if (w.ubatch_tokens <= 0) throw_input("--ubatch: must be >= 1 token, got {}", w.ubatch_tokens);
+  if (w.kv_cache.bytes_per_element <= 0) throw_input("--kv-type: unknown KV cache type");
+}
+
+double kv_bytes_per_token_per_layer(const ModelSpec& m, const KvCacheType& kv) {
+  if (m.attention == AttentionKind::kMla) {
+    // The compressed latent and the shared RoPE key are all that is cached (DeepSeek-V2 paper, 2.1).
+    return d(m.mla.kv_lora_rank + m.mla.rope_head_dim) * kv.bytes_per_element;
+  }
+  return 2.0 * d(m.n_kv_heads) * d(m.head_dim) * kv.bytes_per_element;
+}
+
+double kv_cache_bytes_for_layer(const ModelSpec& m, const Workload& w, int64_t layer) {
+  const auto kind = m.layer_kinds[static_cast<size_t>(layer)];
+  const double sequences = d(w.batch);
+  switch (kind) {
+    case LayerKind::kLinearAttention:
+      return recurrent_state_bytes(m) * sequences;
+    case LayerKind::kSlidingAttention: {
+      const int64_t tokens = std::min(w.context_tokens, m.sliding_window + w.ubatch_tokens);
+      return d(tokens) * kv_bytes_per_token_per_layer(m, w.kv_cache) * sequences;
+    }
+    case LayerKind::kFullAttention:
+      break;
+  }
+  return d(w.context_tokens) * kv_bytes_per_token_per_layer(m, w.kv_cache) * sequences;
+}
+
+double kv_cache_bytes(const ModelSpec& m, const Workload& w) {
+  double sum = 0;
+  for (int64_t layer = 0; layer < m.n_layers; ++layer) sum += kv_cache_bytes_for_layer(m, w, layer);
+  return sum;
+}
+
+double compute_buffer_bytes(const ModelSpec& m, const Workload& w) {
+  const double ffn_width = is_moe(m) ? d(m.moe.n_experts_per_token * m.moe.expert_ffn_size +
+                                         m.moe.shared_ffn_size)
+                                     : d(m.ffn_size);
+  const double widest = std::max(2.0 * ffn_width, 4.0 * d(m.hidden_size));
+  const double tokens = d(std::min(w.ubatch_tokens, w.context_tokens * w.batch));
+  return kF32Bytes * tokens * (d(m.vocab_size) + widest + 2.0 * d(m.hidden_size));
+}
+
+}  // namespace hwplan::planner

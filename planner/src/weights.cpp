@@ -1,0 +1,172 @@
+#include "planner/weights.h"
+
+#include <fmt/format.h>
+
+#include "common/units.h"
+
+namespace hwplan::planner {
+namespace {
+
+constexpr double kF32Bits = 32.0;
+
+double d(int64_t value) { return static_cast<double>(value); }
+
+// MLA (DeepSeek V3 modeling code): q_a [h, q_lora], q_a_norm, q_b [q_lora, heads*(nope+rope)],
+// kv_a [h, kv_lora+rope], kv_a_norm, kv_b [kv_lora, heads*(nope+v)], o [heads*v, h].
+double mla_attention_params(const ModelSpec& m) {
+  const double h = d(m.hidden_size);
+  const double q_width = d(m.n_heads) * d(m.mla.nope_head_dim + m.mla.rope_head_dim);
+  const double q = m.mla.q_lora_rank > 0
+                       ? h * d(m.mla.q_lora_rank) + d(m.mla.q_lora_rank) * q_width
+                       : h * q_width;
+  const double kv_a = h * d(m.mla.kv_lora_rank + m.mla.rope_head_dim);
+  const double kv_b = d(m.mla.kv_lora_rank) * d(m.n_heads) *
+                      d(m.mla.nope_head_dim + m.mla.v_head_dim);
+  const double o = d(m.n_heads) * d(m.mla.v_head_dim) * h;
+  return q + kv_a + kv_b + o;
+}
+
+// GQA: q [h, heads*hd] (doubled with an output gate), k and v [h, kv*hd], o [heads*hd, h].
+double gqa_attention_params(const ModelSpec& m) {
+  const double h = d(m.hidden_size);
+  const double q_width = d(m.n_heads * m.head_dim);
+  const double kv_width = d(m.n_kv_heads * m.head_dim);
+  const double q = h * q_width * (m.attention_output_gate ? 2.0 : 1.0);
+  double params = q + 2.0 * h * kv_width + q_width * h;
+  if (m.qkv_bias) params += q_width + 2.0 * kv_width;
+  if (m.attention_out_bias) params += h;
+  return params;
+}
+
+// Gated DeltaNet (Qwen3-Next): in_proj_qkvz [h, 2*nk*dk + 2*nv*dv], in_proj_ba [h, 2*nv],
+// depthwise conv over q,k,v channels, A_log and dt_bias [nv], out_proj [nv*dv, h].
+double linear_attention_params(const ModelSpec& m) {
+  const auto& l = m.linear;
+  const double h = d(m.hidden_size);
+  const double key = d(l.n_key_heads * l.key_head_dim);
+  const double value = d(l.n_value_heads * l.value_head_dim);
+  const double in_proj = h * (2.0 * key + 2.0 * value) + h * 2.0 * d(l.n_value_heads);
+  const double conv = (2.0 * key + value) * d(l.conv_kernel);
+  const double out = value * h;
+  return in_proj + conv + 2.0 * d(l.n_value_heads) + out;
+}
+
+void add(WeightInventory& inv, std::string name, int64_t layer, TensorClass cls, double params,
+         double bits_per_weight, std::string type) {
+  if (params <= 0) return;
+  inv.groups.push_back({std::move(name), layer, cls, params, bits_to_bytes(params * bits_per_weight),
+                        std::move(type)});
+}
+
+}  // namespace
+
+LayerParams layer_params(const ModelSpec& m, int64_t layer) {
+  LayerParams p;
+  const double h = d(m.hidden_size);
+  const auto kind = m.layer_kinds[static_cast<size_t>(layer)];
+  if (kind == LayerKind::kLinearAttention) {
+    p.recurrent = linear_attention_params(m);
+  } else {
+    p.attention = m.attention == AttentionKind::kMla ? mla_attention_params(m)
+                                                     : gqa_attention_params(m);
+  }
+  // SwiGLU: gate and up [h, ffn], down [ffn, h].
+  if (is_moe_layer(m, layer)) {
+    p.experts = d(m.moe.n_experts) * 3.0 * h * d(m.moe.expert_ffn_size);
+    p.shared_experts = 3.0 * h * d(m.moe.shared_ffn_size);
+    p.router = h * d(m.moe.n_experts);
+  } else {
+    p.ffn = 3.0 * h * d(m.ffn_size);
+  }
+  p.norm = 2.0 * h;  // attention and FFN RMSNorm weights
+  return p;
+}
+
+WeightInventory build_inventory(const ModelSpec& m, const QuantSpec& q) {
+  WeightInventory inv;
+  const double vocab_params = d(m.vocab_size) * d(m.hidden_size);
+  // llama-quantize gives a tied token_embd the output tensor's type (it doubles as the output).
+  const double embedding_bpw = m.tied_embeddings ? q.output_bpw : q.embedding_bpw;
+  const std::string embedding_type = m.tied_embeddings ? q.output_type : q.embedding_type;
+  add(inv, "token_embd", -1, TensorClass::kEmbedding, vocab_params, embedding_bpw,
+      embedding_type.empty() ? q.name : embedding_type);
+  for (int64_t layer = 0; layer < m.n_layers; ++layer) {
+    const auto p = layer_params(m, layer);
+    const auto prefix = fmt::format("blk.{}.", layer);
+    add(inv, prefix + "attn", layer, TensorClass::kAttention, p.attention, q.weights_bpw, q.name);
+    add(inv, prefix + "ssm", layer, TensorClass::kRecurrent, p.recurrent, q.weights_bpw, q.name);
+    add(inv, prefix + "ffn", layer, TensorClass::kFfn, p.ffn, q.weights_bpw, q.name);
+    add(inv, prefix + "ffn_exps", layer, TensorClass::kExperts, p.experts, q.weights_bpw, q.name);
+    add(inv, prefix + "ffn_shexp", layer, TensorClass::kSharedExperts, p.shared_experts,
+        q.weights_bpw, q.name);
+    add(inv, prefix + "ffn_gate_inp", layer, TensorClass::kRouter, p.router, kF32Bits, "F32");
+    add(inv, prefix + "norm", layer, TensorClass::kNorm, p.norm, kF32Bits, "F32");
+  }
+  add(inv, "output_norm", m.n_layers, TensorClass::kNorm, d(m.hidden_size), kF32Bits, "F32");
+  if (!m.tied_embeddings) {
+    add(inv, "output", m.n_layers, TensorClass::kOutput, vocab_params, q.output_bpw,
+        q.output_type.empty() ? q.name : q.output_type);
+  }
+  return inv;
+}
+
+double total_weight_bytes(const WeightInventory& inv) {
+  double sum = 0;
+  for (const auto& g : inv.groups) sum += g.bytes;
+  return sum;
+}
+
+double total_params(const WeightInventory& inv) {
+  double sum = 0;
+  for (const auto& g : inv.groups) sum += g.n_params;
+  return sum;
+}
+
+double layer_weight_bytes(const WeightInventory& inv, int64_t layer) {
+  double sum = 0;
+  for (const auto& g : inv.groups) {
+    if (g.layer == layer) sum += g.bytes;
+  }
+  return sum;
+}
+
+double class_weight_bytes(const WeightInventory& inv, TensorClass cls, int64_t layer) {
+  double sum = 0;
+  for (const auto& g : inv.groups) {
+    if (g.layer == layer && g.cls == cls) sum += g.bytes;
+  }
+  return sum;
+}
+
+double active_params(const ModelSpec& m, const WeightInventory& inv) {
+  double sum = 0;
+  for (const auto& g : inv.groups) {
+    if (g.cls == TensorClass::kExperts) {
+      sum += g.n_params * d(m.moe.n_experts_per_token) / d(m.moe.n_experts);
+    } else if (g.cls == TensorClass::kEmbedding) {
+      sum += d(m.hidden_size);  // one row is looked up, not multiplied
+    } else {
+      sum += g.n_params;
+    }
+  }
+  // A tied embedding is also the output matrix, read whole every token.
+  if (m.tied_embeddings) sum += d(m.vocab_size) * d(m.hidden_size);
+  return sum;
+}
+
+const char* tensor_class_name(TensorClass cls) {
+  switch (cls) {
+    case TensorClass::kEmbedding: return "embedding";
+    case TensorClass::kOutput: return "output";
+    case TensorClass::kAttention: return "attention";
+    case TensorClass::kRecurrent: return "recurrent";
+    case TensorClass::kFfn: return "ffn";
+    case TensorClass::kExperts: return "experts";
+    case TensorClass::kSharedExperts: return "shared_experts";
+    case TensorClass::kRouter: return "router";
+    case TensorClass::kNorm: return "norm";
+  }
+  return "other";
+}
+
+}  // namespace hwplan::planner

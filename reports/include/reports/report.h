@@ -1,0 +1,78 @@
+#pragma once
+// One output abstraction for every subcommand (STYLE.md "Output"): a Report is context + tables +
+// notes; render() turns it into text, JSON, Markdown or CSV, purely.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace hwplan::reports {
+
+/// A table cell. monostate renders as "-" (text) / null (JSON) / empty (CSV).
+using Cell = std::variant<std::monostate, int64_t, double, std::string, bool>;
+
+enum class Align { kLeft, kRight };
+
+/// A column: JSON/CSV key (unit-suffixed), screen title, unit shown in the title, alignment and
+/// the decimals doubles get on screen.
+struct Column {
+  std::string key;
+  std::string title;
+  std::string unit;
+  Align align = Align::kLeft;
+  int decimals = 1;
+};
+
+struct Table {
+  std::string key;    ///< JSON key of the table ("fit")
+  std::string title;  ///< shown above it on screen
+  std::vector<Column> columns;
+  std::vector<std::vector<Cell>> rows;
+};
+
+/// Where and how a report was made (recorded in JSON; not printed in text).
+struct Context {
+  std::string tool_version;
+  std::string git_sha;
+  std::string build_type;
+  std::string utc_time;
+  std::string host;
+  std::string command;
+  std::vector<std::string> warnings;
+};
+
+struct Report {
+  Context context;
+  std::vector<Table> tables;
+  std::vector<std::string> notes;
+  nlohmann::json details;  ///< extra machine-readable data (JSON only), e.g. per-row breakdowns
+};
+
+enum class Format { kText, kJson, kMarkdown, kCsv };
+
+/// Renders a report. Pure: same report, same string.
+std::string render(const Report& report, Format format);
+
+/// Parses "text", "json", "md"/"markdown", "csv"; throws Error{kUsage} otherwise.
+Format parse_format(const std::string& name);
+
+/// A cell as screen text: doubles with the column's decimals, bools yes/no, monostate "-".
+std::string cell_text(const Cell& cell, const Column& column);
+/// A cell as JSON: numbers stay numbers, NaN becomes null.
+nlohmann::json cell_json(const Cell& cell);
+
+std::string render_text(const Report& report);
+std::string render_json(const Report& report);
+std::string render_markdown(const Report& report);
+std::string render_csv(const Report& report);
+
+/// RFC 4180 quoting: fields with comma, quote or newline are quoted, quotes doubled.
+std::string csv_quote(const std::string& field);
+
+/// "Title (unit)" or "Title".
+std::string column_heading(const Column& column);
+
+}  // namespace hwplan::reports

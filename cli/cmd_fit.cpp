@@ -52,7 +52,7 @@ PlannedModel plan_model(const planner::ProfileDb& db, const std::string& name,
     p.weights = planner::build_inventory(spec, quant);
     p.quant_name = quant.name;
   }
-  p.workload.context_tokens = options.context_tokens > 0
+  p.workload.context_tokens = options.context_given
                                   ? options.context_tokens
                                   : std::min(kDefaultContextTokens, spec.max_context);
   p.workload.batch = options.batch;
@@ -66,8 +66,10 @@ std::string best_quant(const planner::ProfileDb& db, const PlannedModel& p,
                        const planner::HardwareSpec& hw) {
   std::vector<const planner::QuantSpec*> order;
   for (const auto& q : db.quants.mixes) order.push_back(&q);
+  // Best quality first; at equal quality (F32 vs BF16 vs F16) the smaller file.
   std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
-    return a->quality_rank > b->quality_rank;
+    if (a->quality_rank != b->quality_rank) return a->quality_rank > b->quality_rank;
+    return a->weights_bpw < b->weights_bpw;
   });
   for (const auto* q : order) {
     const auto weights = planner::build_inventory(p.source.spec, *q);
@@ -137,7 +139,8 @@ Table fit_table(const std::vector<Row>& rows, bool many_models) {
              r.hardware->id, std::string(planner::fit_kind_label(f.kind)),
              std::string(planner::fit_kind_name(f.kind)), bytes_to_gib(f.gpu_need_bytes),
              bytes_to_gib(usable), f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{f.n_gpu_layers},
-             bytes_to_gib(f.host_bytes), r.max_context > 0 ? Cell{r.max_context} : Cell{},
+             f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{bytes_to_gib(f.host_bytes)},
+             r.max_context > 0 ? Cell{r.max_context} : Cell{},
              r.best_quant.empty() ? Cell{} : Cell{r.best_quant},
              args.empty() ? Cell{} : Cell{args}}) {
       cells.push_back(std::move(cell));

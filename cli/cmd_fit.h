@@ -11,7 +11,8 @@ struct FitOptions {
   std::vector<std::string> models;  ///< bundled ids, config.json or .gguf paths
   std::string quant = "q4_k_m";
   bool quant_given = false;
-  int64_t context_tokens = 0;       ///< 0: min(8192, the model's maximum)
+  int64_t context_tokens = 0;
+  bool context_given = false;       ///< false: min(8192, the model's maximum)
   std::string kv_type = "f16";
   int64_t batch = 1;
   std::vector<std::string> hw;

@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     fit.quant_given = fit_cmd->count("--quant") > 0;
+    fit.context_given = fit_cmd->count("--ctx") > 0;
     json_errors = output.json || output.format == "json";
     if (*list_cmd) return emit(run_list(global, list), output);
     if (*fit_cmd) return emit(run_fit(global, fit), output);

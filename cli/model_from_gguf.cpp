@@ -100,10 +100,25 @@ std::vector<planner::LayerKind> layer_kinds(const kernels::GgufFile& file, const
   return kinds;
 }
 
-std::string dominant_type(const kernels::GgufFile& file) {
+// general.file_type is llama.cpp's llama_ftype (include/llama.h); it names the mix a file was
+// quantized to. Without it, name the type holding most bytes of the repeating layers.
+std::string file_type_name(const kernels::GgufFile& file) {
+  static const std::map<int64_t, std::string> kFileTypes = {
+      {0, "F32"},     {1, "F16"},      {2, "Q4_0"},    {3, "Q4_1"},    {7, "Q8_0"},
+      {8, "Q5_0"},    {9, "Q5_1"},     {10, "Q2_K"},   {11, "Q3_K_S"}, {12, "Q3_K_M"},
+      {13, "Q3_K_L"}, {14, "Q4_K_S"},  {15, "Q4_K_M"}, {16, "Q5_K_S"}, {17, "Q5_K_M"},
+      {18, "Q6_K"},   {19, "IQ2_XXS"}, {20, "IQ2_XS"}, {21, "Q2_K_S"}, {22, "IQ3_XS"},
+      {23, "IQ3_XXS"}, {24, "IQ1_S"},  {25, "IQ4_NL"}, {26, "IQ3_S"},  {27, "IQ3_M"},
+      {28, "IQ2_S"},  {29, "IQ2_M"},   {30, "IQ4_XS"}, {31, "IQ1_M"},  {32, "BF16"},
+      {36, "TQ1_0"},  {37, "TQ2_0"},   {38, "MXFP4_MOE"}};
+  if (const auto type = file.get_int("general.file_type")) {
+    if (const auto it = kFileTypes.find(*type); it != kFileTypes.end()) return it->second;
+  }
   std::map<std::string, int64_t> bytes;
-  for (const auto& t : file.tensors()) bytes[std::string(t.type.name)] += t.n_bytes;
-  std::string best;
+  for (const auto& t : file.tensors()) {
+    if (t.name.rfind("blk.", 0) == 0) bytes[std::string(t.type.name)] += t.n_bytes;
+  }
+  std::string best = "unknown";
   int64_t most = -1;
   for (const auto& [type, count] : bytes) {
     if (count > most) {
@@ -172,7 +187,7 @@ ModelSource model_from_gguf(const std::string& path) {
   source.exact_weights = inventory_from(file, m.n_layers);
   source.spec = std::move(m);
   source.origin = path;
-  source.gguf_file_type = dominant_type(file);
+  source.gguf_file_type = file_type_name(file);
   return source;
 }
 

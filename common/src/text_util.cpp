@@ -67,9 +67,10 @@ std::vector<std::string> closest_names(std::string_view name,
   }
   std::stable_sort(scored.begin(), scored.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });
+  // Only the best-scoring names: "rtx4090" should suggest rtx-4090, not every rtx card.
   std::vector<std::string> out;
   for (const auto& [score, candidate] : scored) {
-    if (out.size() == max_count) break;
+    if (out.size() == max_count || score > scored.front().first) break;
     out.push_back(candidate);
   }
   return out;

@@ -168,8 +168,9 @@ void place_offloaded(const ModelSpec& m, const Layout& l, const HardwareSpec& hw
                               gib(fit.gpu_need_bytes), gib(usable * static_cast<double>(hw.gpu_count)),
                               gpus, where, gib(fit.host_bytes));
   } else {
-    fit.summary = fmt::format("does not fit: needs {}; {} usable on {} and {} of host RAM",
-                              gib(fit.need.total_bytes()),
+    fit.summary = fmt::format("does not fit: needs {} on the GPU side; {} usable on {} and {} of "
+                              "host RAM",
+                              gib(fit.gpu_need_bytes),
                               gib(usable * static_cast<double>(hw.gpu_count)), gpus,
                               gib(fit.host_usable_bytes));
   }

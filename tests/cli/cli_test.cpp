@@ -1,0 +1,170 @@
+// End-to-end: the built binary's JSON, messages and exit codes (0 ok, 1 asked-for failure,
+// 2 usage/input, 3 unsupported).
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "run_util.h"
+
+namespace hwplan::cli {
+namespace {
+
+using testing::run_hwplan;
+
+nlohmann::json json_of(const testing::RunResult& r) {
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return nlohmann::json::parse(r.out);
+}
+
+TEST(Cli, FitJsonForA70bOnA4090) {
+  const auto json = json_of(run_hwplan("fit --model llama-3.1-70b --quant q4_k_m --hw rtx-4090 --json"));
+  EXPECT_EQ(json["schema_version"], 1);
+  const auto& row = json["tables"]["fit"][0];
+  EXPECT_EQ(row["hardware"], "rtx-4090");
+  EXPECT_EQ(row["fit"], "partial_offload");
+  EXPECT_EQ(row["gpu_layers"], 43);  // derivation in tests/planner/fit_test.cpp
+  EXPECT_EQ(row["llama_cpp_args"], "-ngl 43 -c 8192");
+  const auto& model = json["tables"]["models"][0];
+  EXPECT_NEAR(model["weights_gb"].get<double>(), 42.53, 0.01);
+  EXPECT_EQ(model["context_tokens"], 8192);
+  const auto& details = json["details"]["rows"][0];
+  EXPECT_NEAR(details["breakdown"]["kv_cache_gib"].get<double>(), 2.5, 1e-9);  // 8192 x 320 KiB
+  EXPECT_EQ(details["n_layers"], 80);
+}
+
+TEST(Cli, RequireFitExitCodes) {
+  EXPECT_EQ(run_hwplan("fit -m llama-3.1-8b --hw rtx-4090 --require-fit").exit_code, 0);
+  EXPECT_EQ(run_hwplan("fit -m llama-3.1-70b --hw rtx-4090 --require-fit").exit_code, 1);
+  EXPECT_EQ(run_hwplan("fit -m llama-3.1-70b --hw rtx-4090 --require-fit --allow-offload").exit_code, 0);
+  EXPECT_EQ(run_hwplan("fit -m llama-3.1-70b --hw rtx-4090 --hw m4-max-128 --require-fit").exit_code, 1);
+}
+
+TEST(Cli, UnknownNamesSuggestAndExit2) {
+  auto r = run_hwplan("fit --model lama-3.1-8b");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "hwplan: error: unknown model 'lama-3.1-8b'; did you mean: llama-3.1-8b?\n");
+  r = run_hwplan("fit --model llama-3.1-8b --hw rtx4090");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "hwplan: error: unknown hardware 'rtx4090'; did you mean: rtx-4090?\n");
+  r = run_hwplan("fit --model llama-3.1-8b --quant q4km --json");
+  EXPECT_EQ(r.exit_code, 2);
+  const auto error = nlohmann::json::parse(r.out);
+  EXPECT_EQ(error["error"]["kind"], "input");
+  EXPECT_EQ(error["error"]["message"].get<std::string>().rfind("unknown quantization 'q4km'", 0), 0u);
+}
+
+TEST(Cli, ImpossibleNumbersExit2) {
+  auto r = run_hwplan("fit -m llama-2-7b --ctx 8192 --hw rtx-4090");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "hwplan: error: --ctx: context of 8192 tokens exceeds Llama 2 7B's maximum of "
+                   "4096 (max_position_embeddings)\n");
+  EXPECT_EQ(run_hwplan("fit -m llama-3.1-8b --batch 0").exit_code, 2);
+  EXPECT_EQ(run_hwplan("fit -m llama-3.1-8b --ctx -5").exit_code, 2);
+  EXPECT_EQ(run_hwplan("fit -m llama-3.1-8b --kv-type q3_k").exit_code, 2);
+  r = run_hwplan("fit -m llama-3.1-8b --hw rtx-4090 --hw-spec memory_gib=-1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/memory_gib: must be > 0, got -1"), std::string::npos) << r.err;
+  EXPECT_EQ(run_hwplan("fit -m llama-3.1-8b --gpus -2 --hw rtx-4090").exit_code, 2);
+}
+
+TEST(Cli, UsageErrorsAndHelp) {
+  EXPECT_EQ(run_hwplan("").exit_code, 2);
+  EXPECT_EQ(run_hwplan("fit").exit_code, 2);
+  EXPECT_EQ(run_hwplan("list gpus").exit_code, 2);
+  const auto help = run_hwplan("fit --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--require-fit"), std::string::npos);
+  EXPECT_EQ(run_hwplan("fit -m llama-3.1-8b --hw local").exit_code, 3);
+}
+
+TEST(Cli, MalformedFilesNameFileAndField) {
+  const auto dir = std::filesystem::temp_directory_path() / "hwplan_cli_files";
+  std::filesystem::create_directories(dir);
+  const auto hw = (dir / "machine.json").string();
+  std::ofstream(hw) << R"({"schema_version": 1, "id": "m", "name": "m", "kind": "unified",
+      "backend": "metal", "gpu_count": 1, "memory_gib": "lots", "bandwidth_gbs": 1, "fp16_tflops": 1})";
+  auto r = run_hwplan("fit -m llama-3.1-8b --hw " + hw);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "hwplan: error: " + hw + ": /memory_gib: expected a number, got string \"lots\"\n");
+
+  const auto config = (dir / "config.json").string();
+  std::ofstream(config) << R"({"hidden_size": 4096, "num_hidden_layers": 32})";
+  r = run_hwplan("fit -m " + config + " --hw rtx-4090");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "hwplan: error: " + config + ": /num_attention_heads: missing required field\n");
+
+  std::ofstream(config) << R"({"hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32,
+      "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 128256,
+      "max_position_embeddings": 131072})";
+  const auto json = json_of(run_hwplan("fit -m " + config + " --hw rtx-4090 --quant f16 --json"));
+  EXPECT_EQ(json["tables"]["models"][0]["model"], "hwplan_cli_files");
+  EXPECT_NEAR(json["tables"]["models"][0]["weights_gb"].get<double>(), 16.06, 0.005);
+
+  const auto gguf = (dir / "broken.gguf").string();
+  std::ofstream(gguf) << "GGUF\x03";
+  r = run_hwplan("fit -m " + gguf + " --hw rtx-4090");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(gguf + ": truncated"), std::string::npos) << r.err;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, GgufModelUsesItsExactTensorTable) {
+  const auto path = testing::shared_fixture("tiny-a-q4_k_m.gguf");
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no ../shared fixtures here";
+  const auto json = json_of(run_hwplan("fit -m " + path + " --hw rtx-4090 --json"));
+  const auto& model = json["tables"]["models"][0];
+  EXPECT_DOUBLE_EQ(model["weights_gb"].get<double>() * 1e9, 7668992.0);  // tensor_bytes_total
+  EXPECT_EQ(model["quant"], "Q4_K_M (GGUF)");
+  EXPECT_EQ(model["context_tokens"], 512);  // the file's context_length caps the default
+  EXPECT_EQ(model["weights_source"], "GGUF tensor table (exact)");
+  // 2 layers x 512 tokens x 2 x 2 KV heads x 64 x 2 bytes.
+  EXPECT_DOUBLE_EQ(model["kv_cache_gib"].get<double>() * 1073741824.0, 2.0 * 512 * 2 * 2 * 64 * 2);
+
+  // A truncated copy is rejected with the file named.
+  const auto cut = std::filesystem::temp_directory_path() / "hwplan_cut.gguf";
+  std::filesystem::copy_file(path, cut, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::resize_file(cut, 8000000);
+  const auto r = run_hwplan("fit -m " + cut.string() + " --hw rtx-4090");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("runs past the end of the 8000000-byte file (truncated?)"), std::string::npos)
+      << r.err;
+  std::filesystem::remove(cut);
+}
+
+TEST(Cli, InlineWhatIfMachineAndGpuCount) {
+  auto json = json_of(run_hwplan(
+      "fit -m llama-3.1-70b --hw-spec kind=unified,memory_gib=128,bandwidth_gbs=256,fp16_tflops=59 --json"));
+  EXPECT_EQ(json["tables"]["fit"][0]["fit"], "gpu");
+  EXPECT_DOUBLE_EQ(json["tables"]["fit"][0]["usable_gib"].get<double>(), 96.0);
+  json = json_of(run_hwplan("fit -m llama-3.1-70b --hw rtx-3090 --gpus 2 --json"));
+  EXPECT_EQ(json["tables"]["fit"][0]["fit"], "multi_gpu");
+}
+
+TEST(Cli, NoHardwareMeansEveryBundledMachineBestFirst) {
+  const auto json = json_of(run_hwplan("fit -m llama-3.1-70b --json"));
+  const auto& rows = json["tables"]["fit"];
+  EXPECT_EQ(rows.size(), 20u);
+  const std::vector<std::string> order = {"gpu", "gpu_raised_limit", "multi_gpu", "partial_offload", "no_fit"};
+  size_t last = 0;
+  for (const auto& row : rows) {
+    const auto rank = static_cast<size_t>(
+        std::find(order.begin(), order.end(), row["fit"].get<std::string>()) - order.begin());
+    EXPECT_GE(rank, last);
+    last = rank;
+  }
+}
+
+TEST(Cli, ListJson) {
+  auto json = json_of(run_hwplan("list hardware --json"));
+  EXPECT_EQ(json["tables"]["hardware"].size(), 20u);
+  json = json_of(run_hwplan("list models --json"));
+  EXPECT_EQ(json["tables"]["models"].size(), 22u);
+  json = json_of(run_hwplan("list quants --json"));
+  EXPECT_EQ(json["tables"]["gguf_types"].size(), 33u);
+}
+
+}  // namespace
+}  // namespace hwplan::cli

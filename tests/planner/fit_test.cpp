@@ -1,0 +1,176 @@
+#include "planner/fit.h"
+
+#include <gtest/gtest.h>
+
+#include "common/units.h"
+#include "test_util.h"
+
+namespace hwplan::planner {
+namespace {
+
+using testing::db;
+using testing::model;
+using testing::quant;
+
+// A 24 GiB card (0.5 GiB kept by the driver, 0.6 GiB CUDA context) in a 64 GiB host, written
+// out here so the expected numbers below do not move when a bundled profile is corrected.
+HardwareSpec card_24gib(int64_t gpus = 1) {
+  HardwareSpec hw;
+  hw.id = "card";
+  hw.kind = MemoryKind::kDiscrete;
+  hw.backend = "cuda";
+  hw.gpu_count = gpus;
+  hw.memory_bytes = gib_to_bytes(24);
+  hw.bandwidth_bytes_per_s = 1e12;
+  hw.fp16_flop_per_s = 1e14;
+  hw.gpu_memory_reserved_bytes = gib_to_bytes(0.5);
+  hw.runtime_overhead_bytes = gib_to_bytes(0.6);
+  hw.host_memory_bytes = gib_to_bytes(64);
+  hw.host_reserved_bytes = gib_to_bytes(6);
+  hw.bus_bytes_per_s = 31.5e9;
+  return hw;
+}
+
+HardwareSpec mac(double memory_gib) {
+  HardwareSpec hw;
+  hw.id = "mac";
+  hw.kind = MemoryKind::kUnified;
+  hw.backend = "metal";
+  hw.memory_bytes = gib_to_bytes(memory_gib);
+  hw.gpu_memory_limit_bytes = gib_to_bytes(memory_gib * 0.75);
+  hw.gpu_memory_limit_raised_bytes = gib_to_bytes(memory_gib - 8);
+  hw.host_memory_bytes = hw.memory_bytes;
+  hw.host_reserved_bytes = gib_to_bytes(8);
+  hw.runtime_overhead_bytes = gib_to_bytes(0.25);
+  return hw;
+}
+
+Workload ctx(int64_t tokens) {
+  Workload w;
+  w.context_tokens = tokens;
+  return w;
+}
+
+// Llama 3.1 70B at Q4_K_M (repeating matrices 4.80 bpw, output Q6_K), 8192 tokens, F16 KV:
+//   layer weights: 855,638,016 params x 4.80 / 8 + 2 x 8192 F32 norm = 513,448,345.6 B
+//   layer KV: 8192 x 2 x 8 x 128 x 2 = 33,554,432 B  -> 547,002,777.6 B per layer
+//   output: 128256 x 8192 x 6.5625 / 8 + 8192 x 4 = 861,913,088 B
+//   compute buffer: 4 x 512 x (128256 + 57344 + 16384) = 413,663,232 B
+//   GPU room: (24 - 0.5 - 0.6) GiB - 413,663,232 = 24,175,076,147.2 B
+//   after the output: 23,313,163,059.2 B -> floor(/547,002,777.6) = 42 layers -> -ngl 43.
+TEST(Fit, Llama70bQ4KmOn24GibCardOffloads42Layers) {
+  const auto& m = model("llama-3.1-70b");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  const auto fit = fit_model(m, weights, card_24gib(), ctx(8192));
+  EXPECT_EQ(fit.kind, FitKind::kPartialOffload);
+  EXPECT_EQ(fit.n_gpu_layers, 43);
+  EXPECT_EQ(fit.n_cpu_moe, 0);
+  EXPECT_EQ(llama_cpp_args(fit, ctx(8192)), "-ngl 43 -c 8192");
+  // Host: embedding (Q4_K) + the 38 layers left + a host compute buffer.
+  const double embedding = 128256.0 * 8192 * 4.5 / 8;
+  EXPECT_NEAR(fit.host_bytes, embedding + 38 * 547002777.6 + 413663232.0, 1.0);
+  EXPECT_NE(fit.summary.find("42 of 80 layers (+output) on the GPU"), std::string::npos)
+      << fit.summary;
+}
+
+TEST(Fit, Llama70bQ4KmFitsTwo24GibCardsWithLlamaCppsEvenSplit) {
+  const auto& m = model("llama-3.1-70b");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  const auto fit = fit_model(m, weights, card_24gib(2), ctx(8192));
+  EXPECT_EQ(fit.kind, FitKind::kMultiGpu);
+  ASSERT_EQ(fit.bytes_per_gpu.size(), 2u);
+  // 40 layers each; the second also holds the output; each has its own buffers.
+  const double buffers = 413663232.0 + gib_to_bytes(0.6);
+  EXPECT_NEAR(fit.bytes_per_gpu[0], 40 * 547002777.6 + buffers, 1.0);
+  EXPECT_NEAR(fit.bytes_per_gpu[1], 40 * 547002777.6 + 861913088.0 + buffers, 1.0);
+  EXPECT_TRUE(fit.layers_per_gpu.empty());  // the default split works: no --tensor-split
+}
+
+TEST(Fit, Llama8bFitsOneCardAndTheContextLimitIsExact) {
+  const auto& m = model("llama-3.1-8b");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  auto hw = card_24gib();
+  hw.memory_bytes = gib_to_bytes(12);  // a 12 GiB card: the KV cache runs out before 128k tokens
+  const auto fit = fit_model(m, weights, hw, ctx(8192));
+  EXPECT_EQ(fit.kind, FitKind::kGpu);
+  EXPECT_EQ(fit.n_gpu_layers, 33);
+  const auto longest = max_context_tokens(m, weights, hw, ctx(8192), FitKind::kGpu);
+  ASSERT_GT(longest, 8192);
+  ASSERT_LT(longest, m.max_context);
+  EXPECT_EQ(fit_model(m, weights, hw, ctx(longest)).kind, FitKind::kGpu);
+  EXPECT_NE(fit_model(m, weights, hw, ctx(longest + 1)).kind, FitKind::kGpu);
+}
+
+// macOS lets the GPU wire 3/4 of RAM by default: 96 GiB of a 128 GiB Mac; raised: 120 GiB.
+// Llama 3.1 70B at Q8_0 (69.8 GiB of weights) with 8k context fits by default; with its full
+// 131072-token context the KV cache adds 131072 x 320 KiB = 40 GiB: ~110 GiB, which needs the
+// raised limit.
+TEST(Fit, UnifiedMemoryDefaultAndRaisedWiredLimit) {
+  const auto hw = mac(128);
+  EXPECT_DOUBLE_EQ(usable_gpu_bytes(hw), gib_to_bytes(96));
+  EXPECT_DOUBLE_EQ(usable_gpu_bytes(hw, LimitMode::kRaised), gib_to_bytes(120));
+  const auto& m = model("llama-3.1-70b");
+  EXPECT_EQ(fit_model(m, build_inventory(m, quant("q8_0")), hw, ctx(8192)).kind, FitKind::kGpu);
+  const auto fit = fit_model(m, build_inventory(m, quant("q8_0")), hw, ctx(131072));
+  EXPECT_EQ(fit.kind, FitKind::kGpuRaisedLimit);
+  EXPECT_GT(fit.gpu_need_bytes, gib_to_bytes(96));
+  EXPECT_LE(fit.gpu_need_bytes, gib_to_bytes(120));
+  EXPECT_EQ(raise_limit_hint(hw, fit.gpu_need_bytes).rfind("sudo sysctl iogpu.wired_limit_mb=122880", 0), 0u);
+}
+
+// A MoE that does not fit keeps experts of the first N layers on the CPU (--n-cpu-moe N), with
+// N the smallest that fits: N - 1 must not fit.
+TEST(Fit, MoeOffloadsExpertsFirstAndMinimally) {
+  const auto& m = model("qwen3-30b-a3b");
+  const auto weights = build_inventory(m, quant("q8_0"));  // ~30.4 GiB
+  const auto hw = card_24gib();
+  const auto fit = fit_model(m, weights, hw, ctx(8192));
+  ASSERT_EQ(fit.kind, FitKind::kPartialOffload);
+  EXPECT_EQ(fit.n_gpu_layers, 49);
+  ASSERT_GT(fit.n_cpu_moe, 0);
+  // The GPU then holds everything but n experts' layers, within its room.
+  const double room = usable_gpu_bytes(hw) - compute_buffer_bytes(m, ctx(8192)) - hw.runtime_overhead_bytes;
+  const double expert_layer = class_weight_bytes(weights, TensorClass::kExperts, 0);
+  EXPECT_LE(fit.gpu_bytes - compute_buffer_bytes(m, ctx(8192)) - hw.runtime_overhead_bytes, room);
+  EXPECT_GT(fit.gpu_bytes - compute_buffer_bytes(m, ctx(8192)) - hw.runtime_overhead_bytes +
+                expert_layer, room);
+  EXPECT_EQ(llama_cpp_args(fit, ctx(8192)),
+            "-ngl 49 -c 8192 --n-cpu-moe " + std::to_string(fit.n_cpu_moe));
+}
+
+TEST(Fit, DoesNotFitWhenHostRamIsAlsoTooSmall) {
+  const auto& m = model("llama-3.1-405b");
+  const auto fit = fit_model(m, build_inventory(m, quant("q4_k_m")), card_24gib(), ctx(8192));
+  EXPECT_EQ(fit.kind, FitKind::kNoFit);
+  EXPECT_EQ(llama_cpp_args(fit, ctx(8192)), "");
+  EXPECT_EQ(max_context_tokens(m, build_inventory(m, quant("q4_k_m")), card_24gib(), ctx(8192),
+                               fit.kind),
+            0);
+  EXPECT_EQ(fit.summary.rfind("does not fit: needs", 0), 0u) << fit.summary;
+}
+
+TEST(Fit, QuantizedKvCacheFlags) {
+  const auto& m = model("llama-3.1-8b");
+  Workload w = ctx(16384);
+  w.kv_cache = find_kv_cache_type(db().quants, "q8_0");
+  w.batch = 2;
+  const auto fit = fit_model(m, build_inventory(m, quant("q4_k_m")), card_24gib(), w);
+  EXPECT_EQ(llama_cpp_args(fit, w), "-ngl 33 -c 32768 -np 2 -fa on -ctk q8_0 -ctv q8_0");
+}
+
+TEST(Fit, MoreMemoryNeverFitsWorse) {
+  const auto& m = model("llama-3.1-70b");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  FitKind previous = FitKind::kNoFit;
+  for (double gib : {8.0, 16.0, 24.0, 32.0, 48.0, 64.0, 96.0}) {
+    auto hw = card_24gib();
+    hw.memory_bytes = gib_to_bytes(gib);
+    const auto kind = fit_model(m, weights, hw, ctx(8192)).kind;
+    EXPECT_TRUE(fits_at_least(kind, previous)) << gib;
+    previous = kind;
+  }
+  EXPECT_EQ(previous, FitKind::kGpu);
+}
+
+}  // namespace
+}  // namespace hwplan::planner

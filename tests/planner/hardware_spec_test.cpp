@@ -1,0 +1,94 @@
+#include "planner/hardware_spec.h"
+
+#include <gtest/gtest.h>
+
+#include "common/units.h"
+#include "test_util.h"
+
+namespace hwplan::planner {
+namespace {
+
+using testing::error_of;
+
+nlohmann::json discrete_json() {
+  return nlohmann::json::parse(R"({
+    "schema_version": 1, "id": "card", "name": "A card", "kind": "discrete", "backend": "cuda",
+    "gpu_count": 1, "memory_gib": 24, "bandwidth_gbs": 1008, "fp16_tflops": 165.2,
+    "host_memory_gib": 64, "host_bandwidth_gbs": 89.6, "bus_gbs": 31.5, "sources": []})");
+}
+
+TEST(HardwareSpec, ParsesUnitsIntoBaseUnits) {
+  const auto hw = hardware_from_json(discrete_json(), "card.json");
+  EXPECT_DOUBLE_EQ(hw.memory_bytes, 24.0 * 1073741824.0);
+  EXPECT_DOUBLE_EQ(hw.bandwidth_bytes_per_s, 1.008e12);
+  EXPECT_DOUBLE_EQ(hw.fp16_flop_per_s, 1.652e14);
+  EXPECT_DOUBLE_EQ(usable_gpu_bytes(hw), gib_to_bytes(24));
+  EXPECT_DOUBLE_EQ(usable_host_bytes(hw), gib_to_bytes(64));
+}
+
+TEST(HardwareSpec, BadValuesNameFilePointerAndProblem) {
+  auto json = discrete_json();
+  json["bandwidth_gbs"] = -1;
+  EXPECT_EQ(error_of([&] { hardware_from_json(json, "profiles/hardware/rtx-4090.json"); }),
+            "profiles/hardware/rtx-4090.json: /bandwidth_gbs: must be > 0, got -1");
+  json = discrete_json();
+  json["memory_gib"] = "24";
+  EXPECT_EQ(error_of([&] { hardware_from_json(json, "x.json"); }),
+            "x.json: /memory_gib: expected a number, got string \"24\"");
+  json = discrete_json();
+  json["bandwith_gbs"] = 1;
+  EXPECT_EQ(error_of([&] { hardware_from_json(json, "x.json"); }),
+            "x.json: /bandwith_gbs: unknown field (misspelled?)");
+  json = discrete_json();
+  json.erase("bus_gbs");
+  EXPECT_EQ(error_of([&] { hardware_from_json(json, "x.json"); }),
+            "x.json: /bus_gbs: missing required field");
+  json = discrete_json();
+  json["kind"] = "hybrid";
+  EXPECT_EQ(error_of([&] { hardware_from_json(json, "x.json"); }),
+            "x.json: /kind: must be one of unified, discrete, got \"hybrid\"");
+}
+
+TEST(HardwareSpec, InconsistentUnifiedLimitsAreRejected) {
+  auto json = nlohmann::json::parse(R"({"schema_version": 1, "id": "m", "name": "m",
+    "kind": "unified", "backend": "metal", "gpu_count": 1, "memory_gib": 64,
+    "bandwidth_gbs": 273, "fp16_tflops": 9, "gpu_memory_limit_gib": 80})");
+  EXPECT_EQ(error_of([&] { hardware_from_json(json, "m.json"); }),
+            "m.json: /gpu_memory_limit_gib: 80 GiB exceeds memory_gib (64 GiB)");
+  json.erase("gpu_memory_limit_gib");
+  // No limit given: macOS's default, 3/4 of RAM above 36 GB.
+  EXPECT_DOUBLE_EQ(usable_gpu_bytes(hardware_from_json(json, "m.json")), gib_to_bytes(48));
+}
+
+TEST(HardwareSpec, OverridesAreValidatedLikeFiles) {
+  const auto hw = apply_hardware_overrides(discrete_json(), "bus_gbs=16, gpu_count=2", "--hw-spec");
+  EXPECT_DOUBLE_EQ(hw.bus_bytes_per_s, 16e9);
+  EXPECT_EQ(hw.gpu_count, 2);
+  EXPECT_EQ(error_of([&] { apply_hardware_overrides(discrete_json(), "memory_gib=-4", "--hw-spec"); }),
+            "--hw-spec: /memory_gib: must be > 0, got -4");
+  EXPECT_EQ(error_of([&] { apply_hardware_overrides(discrete_json(), "memory_gib", "--hw-spec"); },
+                     ErrorKind::kUsage),
+            "--hw-spec: \"memory_gib\" is not key=value (e.g. memory_gib=128)");
+}
+
+TEST(HardwareSpec, InlineWhatIfMachine) {
+  const auto hw = apply_hardware_overrides(
+      nullptr, "kind=unified,memory_gib=128,bandwidth_gbs=256,fp16_tflops=59", "--hw-spec");
+  EXPECT_EQ(hw.kind, MemoryKind::kUnified);
+  EXPECT_DOUBLE_EQ(hw.bandwidth_bytes_per_s, 256e9);
+  EXPECT_DOUBLE_EQ(usable_gpu_bytes(hw), gib_to_bytes(96));
+  EXPECT_NE(hw.notes.find("assumed"), std::string::npos);
+  EXPECT_NE(error_of([&] { apply_hardware_overrides(nullptr, "memory_gib=128", "--hw-spec"); })
+                .find("/kind: missing required field"),
+            std::string::npos);
+}
+
+TEST(HardwareSpec, EveryBundledProfileRoundTrips) {
+  for (const auto& hw : testing::db().hardware) {
+    const auto again = hardware_from_json(hardware_to_json(hw), hw.id);
+    EXPECT_EQ(again, hw) << hw.id;
+  }
+}
+
+}  // namespace
+}  // namespace hwplan::planner

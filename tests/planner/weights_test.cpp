@@ -1,0 +1,86 @@
+#include "planner/weights.h"
+
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+namespace hwplan::planner {
+namespace {
+
+using testing::model;
+using testing::quant;
+
+// Llama 3.1 8B (hidden 4096, 32 layers, 32 heads, 8 KV heads of 128, FFN 14336, vocab 128256):
+//   embedding = output = 128256 * 4096                     =   525,336,576
+//   per layer: q, o 4096^2 each; k, v 4096*1024 each       =    41,943,040
+//              SwiGLU 3 * 4096 * 14336                     =   176,160,768
+//              2 RMSNorm weights 2 * 4096                  =         8,192
+//   32 layers                                              = 6,979,584,000
+//   + final norm 4096 -> total 8,030,261,248 parameters (the published "8.03B").
+// At F16 the matrices take 2 bytes and the 65 norm vectors (266,240 values) stay F32:
+//   (8,030,261,248 - 266,240) * 2 + 266,240 * 4 = 16,061,054,976 bytes = 16.06e9.
+TEST(Weights, Llama31_8bAtF16Is16_06GB) {
+  const auto inv = build_inventory(model("llama-3.1-8b"), quant("f16"));
+  EXPECT_DOUBLE_EQ(total_params(inv), 8030261248.0);
+  EXPECT_DOUBLE_EQ(total_weight_bytes(inv), 16061054976.0);
+  EXPECT_NEAR(total_weight_bytes(inv) / 1e9, 16.06, 0.005);
+}
+
+// Mixtral 8x7B: 32 layers of attention (41,943,040) + 8 experts * 3 * 4096 * 14336
+// (1,409,286,144) + router 4096 * 8 + norms 8192; plus 2 * 32000 * 4096 embeddings and a final
+// norm = 46,702,792,704 parameters (the published 46.7B). Active: 2 of 8 experts
+// -> 32 * (41,943,040 + 352,321,536 + 32,768 + 8,192) + output 131,072,000 + one embedding row
+// 4096 + final norm 4096 = 12,748,857,344 (the published 12.9B counts the whole embedding).
+TEST(Weights, MixtralTotalAndActiveParameters) {
+  const auto& m = model("mixtral-8x7b");
+  const auto inv = build_inventory(m, quant("f16"));
+  EXPECT_DOUBLE_EQ(total_params(inv), 46702792704.0);
+  EXPECT_DOUBLE_EQ(active_params(m, inv), 12748857344.0);
+}
+
+// Qwen3 30B-A3B: per layer attention 2048*4096*2 + 2048*512*2 = 18,874,368, experts
+// 128 * 3 * 2048 * 768 = 603,979,776, router 262,144, norms 4096 -> 623,120,384 * 48 layers
+// + 2 * 151936 * 2048 + 2048 = 30,532,110,336 total. Active: experts 8/128 -> 37,748,736;
+// 48 * (18,874,368 + 37,748,736 + 262,144 + 4096) + output 311,164,928 + 2048 + 2048
+// = 3,041,857,536.
+TEST(Weights, Qwen3MoeTotalVersusActive) {
+  const auto& m = model("qwen3-30b-a3b");
+  const auto inv = build_inventory(m, quant("q8_0"));
+  EXPECT_DOUBLE_EQ(total_params(inv), 30532110336.0);
+  EXPECT_DOUBLE_EQ(active_params(m, inv), 3041857536.0);
+  // The experts are 94.8% of the weights (mostly what --n-cpu-moe can move to host RAM).
+  double experts = 0;
+  for (const auto& g : inv.groups) experts += g.cls == TensorClass::kExperts ? g.bytes : 0.0;
+  EXPECT_NEAR(experts / total_weight_bytes(inv), 0.9484, 0.0005);
+}
+
+// DeepSeek V3: 671B parameters without the multi-token-prediction layer (llama.cpp does not load it).
+TEST(Weights, DeepSeekV3Is671B) {
+  const auto inv = build_inventory(model("deepseek-v3"), quant("f16"));
+  EXPECT_NEAR(total_params(inv) / 1e9, 671.0, 0.5);
+  EXPECT_NEAR(active_params(model("deepseek-v3"), inv) / 1e9, 37.5, 1.0);  // published: 37B
+}
+
+// A tied embedding takes the output's type (llama-quantize), so Llama 3.2 1B at Q4_K_M stores
+// token_embd as Q6_K: 128256 * 2048 * 6.5625 / 8 = 215,470,080 bytes, and has no output group.
+TEST(Weights, TiedEmbeddingTakesTheOutputType) {
+  const auto inv = build_inventory(model("llama-3.2-1b"), quant("q4_k_m"));
+  EXPECT_DOUBLE_EQ(layer_weight_bytes(inv, -1), 215470080.0);
+  EXPECT_DOUBLE_EQ(class_weight_bytes(inv, TensorClass::kOutput, 16), 0.0);
+}
+
+TEST(Weights, PublishedTotalsOfBundledModels) {
+  // Published parameter counts (model cards), within 1.5%: ours omit biases and q/k norms.
+  const std::vector<std::pair<std::string, double>> published = {
+      {"llama-2-7b", 6.74},   {"llama-3.1-70b", 70.6}, {"llama-3.1-405b", 405.9},
+      {"qwen2.5-72b", 72.7},  {"qwen3-235b-a22b", 235.1}, {"gpt-oss-120b", 116.8},
+      {"gpt-oss-20b", 20.9},  {"kimi-k2", 1026.0},       {"gemma-3-27b", 27.0},
+      {"qwen3-next-80b-a3b", 79.7}, {"mistral-7b", 7.25}};
+  for (const auto& [id, billions] : published) {
+    const auto inv = build_inventory(model(id), quant("bf16"));
+    EXPECT_NEAR(total_params(inv) / 1e9, billions, billions * 0.015) << id;
+  }
+}
+
+}  // namespace
+}  // namespace hwplan::planner

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "app.h"
+#include "cmd_calibrate.h"
 #include "cmd_fit.h"
 #include "cmd_list.h"
 #include "common/cancel.h"
@@ -99,6 +100,17 @@ int main(int argc, char** argv) {
                     "With --require-fit: partial offload and a raised memory limit count as fitting");
   add_output_options(fit_cmd, output);
 
+  hwplan::cli::CalibrateOptions calibrate;
+  auto* calibrate_cmd = app.add_subcommand(
+      "calibrate", "Fit the speed model's efficiency factors to published measurements and report "
+                   "its error on them");
+  calibrate_cmd->add_option("--csv", calibrate.csv,
+                            "Measured rows (default: shared/calibration/measured.csv beside the source)");
+  calibrate_cmd->add_option("--write", calibrate.write,
+                            "Write the fitted factors here (profiles/calibration.json)");
+  calibrate_cmd->add_flag("--rows", calibrate.rows, "Include the per-row table");
+  add_output_options(calibrate_cmd, output);
+
   bool json_errors = false;
   try {
     app.parse(argc, argv);
@@ -107,6 +119,7 @@ int main(int argc, char** argv) {
     json_errors = output.json || output.format == "json";
     if (*list_cmd) return emit(run_list(global, list), output);
     if (*fit_cmd) return emit(run_fit(global, fit), output);
+    if (*calibrate_cmd) return emit(run_calibrate(global, calibrate), output);
     return 2;
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

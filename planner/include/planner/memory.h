@@ -14,6 +14,7 @@ struct Workload {
   int64_t batch = 1;  ///< parallel sequences, each with its own KV cache
   KvCacheType kv_cache{"F16", 2.0};
   int64_t ubatch_tokens = 512;  ///< llama.cpp's physical batch (-ub), sizes compute buffers
+  bool flash_attention = true;  ///< llama.cpp -fa: no score matrix in memory
   bool operator==(const Workload&) const = default;
 };
 

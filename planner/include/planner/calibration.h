@@ -1,0 +1,92 @@
+#pragma once
+// Fitting the efficiency factors to published measurements (DESIGN.md "Effective = peak x
+// efficiency"): each measured row becomes the same cost the planner computes for a prediction
+// (predict.h), and per (backend, memory class) a least-squares fit of relative error finds
+//   decode:  t = gpu_bytes / (f_bw x BW) + layers x t_launch (+ host part, + communication)
+//   prefill: t = flop / (f_compute x peak) + layer launches x t_launch'.
+// Eigen is used here and nowhere else.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/csv.h"
+#include "planner/efficiency.h"
+#include "planner/predict.h"
+#include "planner/profiles.h"
+
+namespace hwplan::planner {
+
+/// Facts the measured CSV lacks (profiles/calibration_inputs.json): peak FP16 per machine name,
+/// layer counts of models that are not bundled, host bandwidth of partial-offload machines.
+struct CalibrationInputs {
+  struct Peak { std::string match; int64_t gpu_cores = 0; double fp16_tflops = 0; };
+  struct Default { std::string match; double bandwidth_gbs = 0; int64_t gpu_cores = 0; };
+  struct Model { std::string match; std::string bundled; int64_t n_layers = 0; double active_params_b = 0; };
+  struct Host { std::string match; double host_bandwidth_gbs = 0; };
+  std::vector<Peak> peaks;
+  std::vector<Default> defaults;
+  std::vector<Model> models;
+  std::vector<Host> hosts;
+};
+
+/// Parses calibration_inputs.json; Error{kInput} naming file and pointer.
+CalibrationInputs calibration_inputs_from_json(const nlohmann::json& json, const std::string& origin);
+
+/// One measured row as the planner sees it.
+struct CalibrationRow {
+  std::string row_id;
+  std::string source_id;
+  std::string hardware;
+  std::string model;
+  std::string quant;
+  std::string backend;       ///< normalised: cuda, metal, rocm, vulkan
+  std::string memory_class;  ///< discrete or unified
+  HardwareSpec machine;      ///< bandwidth, peak, GPUs, host and bus of the measured machine
+  DecodeCost decode;
+  PrefillCost prefill;
+  double measured_decode_tok_per_s = 0;   ///< 0: no decode measurement
+  double measured_prefill_tok_per_s = 0;  ///< 0: no prefill measurement
+  bool generic_shape = false;  ///< the model is not bundled: layers from inputs, no KV detail
+  std::string skipped;         ///< why the row cannot be used (empty: used)
+};
+
+/// Turns measured.csv rows into costs. Rows that cannot be used carry `skipped`.
+std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::string& origin,
+                                             const CalibrationInputs& inputs, const ProfileDb& db);
+
+/// Per-row outcome of a fitted table.
+struct RowResult {
+  const CalibrationRow* row = nullptr;
+  double predicted_decode_tok_per_s = 0;
+  double predicted_prefill_tok_per_s = 0;
+  double decode_error = 0;   ///< predicted / measured - 1 (0 when not measured)
+  double prefill_error = 0;
+};
+
+/// Error statistics over rows (absolute relative errors).
+struct ErrorSummary {
+  int64_t decode_rows = 0;
+  double decode_median = 0;
+  double decode_p90 = 0;
+  int64_t prefill_rows = 0;
+  double prefill_median = 0;
+  double prefill_p90 = 0;
+};
+
+/// Fits one group per (backend, memory class) present, a pooled group per memory class, and the
+/// CPU bandwidth fraction from partial-offload rows; fills each group's 80% error band.
+EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows, const std::string& fitted_from);
+
+/// Predicts every usable row with `table` through decode_speed / prefill_speed.
+std::vector<RowResult> evaluate(const std::vector<CalibrationRow>& rows, const EfficiencyTable& table);
+
+/// Median and 90th percentile of the absolute errors.
+ErrorSummary summarize(const std::vector<RowResult>& results);
+
+/// The q-quantile (0..1) of values, linear interpolation; 0 for none.
+double quantile(std::vector<double> values, double q);
+
+}  // namespace hwplan::planner

@@ -1,0 +1,152 @@
+#pragma once
+// The speed model (DESIGN.md "Decode", "Prefill"): tokens/second for a model on a machine, as a
+// sum over where the weights live, with the term that bounds it. Two steps, both pure:
+//   cost  - bytes, FLOPs, launches and messages per token, from the model and its placement;
+//   speed - seconds from cost / (peak x efficiency), the efficiencies fitted in calibration.cpp.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "planner/efficiency.h"
+#include "planner/fit.h"
+
+namespace hwplan::planner {
+
+/// What limits a prediction.
+enum class Bound { kMemory, kCompute, kBus, kCommunication };
+
+/// Where weights that do not fit the GPU go.
+enum class OffloadMode {
+  kAuto,    ///< llama.cpp's choice: computed by the CPU from host RAM (same as kCpu)
+  kCpu,     ///< computed by the CPU from host RAM (-ngl / --n-cpu-moe)
+  kStream,  ///< kept in host RAM and copied over the bus to the GPU for every token
+  kNone,    ///< refuse: the model must fit GPU memory
+};
+
+/// How several GPUs share a model.
+enum class SplitMode {
+  kLayer,   ///< pipeline: each GPU holds whole layers and they run one after another
+  kTensor,  ///< tensor parallel: every GPU holds a slice of every layer, all-reduce twice per layer
+};
+
+/// A link between devices or machines: bandwidth per direction and one-way latency.
+struct Link {
+  std::string name;
+  double bytes_per_s = 0;
+  double latency_seconds = 0;
+  bool operator==(const Link&) const = default;
+};
+
+/// Known links by name: pcie, nvlink, thunderbolt5 (RDMA), 10gbe, 25gbe, 100gbe, infiniband.
+/// Error{kInput} with suggestions for others.
+Link find_link(const std::string& name);
+
+/// Everything predict takes besides model, weights, machine and workload.
+struct PredictOptions {
+  int64_t prompt_tokens = 512;
+  OffloadMode offload = OffloadMode::kAuto;
+  SplitMode split = SplitMode::kLayer;
+  int64_t nodes = 1;            ///< identical machines in a pipeline over `link`
+  std::string link = "thunderbolt5";
+  bool operator==(const PredictOptions&) const = default;
+};
+
+/// Physics of one decode step (every sequence of the batch produces one token), before efficiency.
+struct DecodeCost {
+  double gpu_bytes = 0;       ///< read from GPU (or unified) memory
+  double host_bytes = 0;      ///< read by the CPU from host RAM
+  double streamed_bytes = 0;  ///< copied host -> GPU over the bus
+  double gpu_flop = 0;
+  int64_t gpu_layers = 0;     ///< layer kernels launched on the GPU (for launch overhead)
+  int64_t parallel_gpus = 1;  ///< GPUs sharing each layer's bytes (tensor parallel)
+  double comm_seconds = 0;    ///< all-reduces, pipeline hops, network
+  int64_t batch = 1;
+  bool operator==(const DecodeCost&) const = default;
+};
+
+/// Physics of a prompt of `prompt_tokens`, before efficiency.
+struct PrefillCost {
+  double flop = 0;
+  double weight_bytes = 0;    ///< GPU-resident weights read once per ubatch
+  double activation_bytes = 0;  ///< F32 activations streamed through memory by non-matmul ops
+  double bus_bytes = 0;       ///< host-held weights copied to the GPU, once per ubatch
+  int64_t layer_launches = 0; ///< layers x ubatches
+  int64_t parallel_gpus = 1;
+  /// Layer split: the ubatches of one batch flow through the GPUs as a pipeline, so u ubatches
+  /// on g GPUs take (u + g - 1) stage times instead of u x g: a speed-up of u g / (u + g - 1).
+  double pipeline_speedup = 1;
+  double comm_seconds = 0;
+  int64_t prompt_tokens = 0;
+  bool operator==(const PrefillCost&) const = default;
+};
+
+/// One term of a prediction: where, how many bytes (or FLOPs) at what rate, for how long.
+struct Term {
+  std::string placement;
+  double bytes = 0;
+  double bytes_per_s = 0;  ///< effective rate (peak x efficiency); FLOP/s for compute terms
+  double flop = 0;
+  double seconds = 0;
+  Bound bound = Bound::kMemory;
+  bool operator==(const Term&) const = default;
+};
+
+/// Decode or prefill speed.
+struct SpeedPrediction {
+  std::vector<Term> terms;
+  double overhead_seconds = 0;  ///< kernel launch / synchronisation
+  double seconds = 0;           ///< per step (decode) or for the whole prompt (prefill)
+  double tok_per_s = 0;
+  Bound bound = Bound::kMemory;
+  double error_band_fraction = 0;  ///< 80% of measured runs of this group within +- this
+  bool operator==(const SpeedPrediction&) const = default;
+};
+
+/// The full answer for one model on one machine.
+struct Prediction {
+  FitResult fit;
+  DecodeCost decode_cost;
+  PrefillCost prefill_cost;
+  SpeedPrediction decode;
+  SpeedPrediction prefill;
+  double ttft_seconds = 0;  ///< time to first token: the prefill of the prompt
+  Efficiency efficiency;
+  std::string efficiency_note;  ///< set when the factors come from a fallback group
+  std::string reason;           ///< one sentence: what bounds decode and by how much
+  bool operator==(const Prediction&) const = default;
+};
+
+/// Decode cost at `workload.context_tokens` already in the cache, for the placement `fit` chose
+/// (or with host-held weights streamed, per options.offload).
+DecodeCost decode_cost(const ModelSpec& model, const WeightInventory& weights,
+                       const HardwareSpec& hardware, const Workload& workload,
+                       const FitResult& fit, const PredictOptions& options);
+
+/// Prefill cost of options.prompt_tokens on top of `depth_tokens` already cached.
+PrefillCost prefill_cost(const ModelSpec& model, const WeightInventory& weights,
+                         const HardwareSpec& hardware, const Workload& workload,
+                         const FitResult& fit, const PredictOptions& options, int64_t depth_tokens);
+
+/// Seconds and tok/s of a decode step: GPU bytes/(eff x BW) + factor x flop/peak + host bytes
+/// / (eff x host BW) + streamed bytes / (eff x bus) + communication + layers x launch overhead.
+SpeedPrediction decode_speed(const DecodeCost& cost, const HardwareSpec& hardware,
+                             const Efficiency& efficiency, const EfficiencyTable& table);
+
+/// Seconds and tok/s of a prefill: max(flop/(eff x peak), weight bytes/(eff x BW)) + factor x
+/// activation bytes / BW + bus + communication + launches x overhead.
+SpeedPrediction prefill_speed(const PrefillCost& cost, const HardwareSpec& hardware,
+                              const Efficiency& efficiency, const EfficiencyTable& table);
+
+/// The machine a cluster of `nodes` identical machines acts as for placement: nodes x GPUs.
+HardwareSpec cluster_of(const HardwareSpec& hardware, int64_t nodes, const Link& link);
+
+/// Fit, cost and speed in one call. Throws Error{kInput} for offload kNone when it does not fit.
+Prediction predict(const ModelSpec& model, const WeightInventory& weights,
+                   const HardwareSpec& hardware, const Workload& workload,
+                   const PredictOptions& options, const EfficiencyTable& table);
+
+const char* bound_name(Bound bound);
+const char* offload_mode_name(OffloadMode mode);
+
+}  // namespace hwplan::planner

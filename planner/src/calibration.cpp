@@ -1,0 +1,450 @@
+#include "planner/calibration.h"
+
+#include <fmt/format.h>
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <map>
+
+#include "common/error.h"
+#include "common/json_util.h"
+#include "common/text_util.h"
+#include "common/units.h"
+
+namespace hwplan::planner {
+namespace {
+
+double d(int64_t value) { return static_cast<double>(value); }
+
+// llmfit's averaged tok/s includes prompt processing; its PR #755 says generation alone is
+// about 9% higher (measured.csv notes).
+constexpr double kLlmfitGenerationFactor = 1.09;
+
+double number_or_zero(const std::string& text) {
+  if (text.empty()) return 0;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  return end == text.c_str() ? 0 : value;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return to_lower(text).find(to_lower(part)) != std::string::npos;
+}
+
+std::string normalise_backend(const std::string& text) {
+  for (const char* backend : {"cuda", "metal", "rocm", "vulkan"}) {
+    if (contains(text, backend)) return backend;
+  }
+  return to_lower(text);
+}
+
+// The mix whose tensor classes stand in for a row's quantization label.
+std::string mix_for(const std::string& quant) {
+  if (contains(quant, "q4_k")) return "q4_k_m";
+  if (contains(quant, "q4_0")) return "q4_0";
+  if (contains(quant, "q8_0")) return "q8_0";
+  if (contains(quant, "q6_k")) return "q6_k";
+  if (contains(quant, "q3_k")) return "q3_k_m";
+  if (contains(quant, "mxfp4")) return "mxfp4";
+  if (contains(quant, "f16")) return "f16";
+  return "q4_k_m";
+}
+
+// Field access by column name.
+struct CsvRow {
+  const CsvTable& table;
+  const std::vector<std::string>& values;
+  const std::string& origin;
+  const std::string& operator[](const char* name) const { return values[table.column(name, origin)]; }
+};
+
+const CalibrationInputs::Model* find_model_input(const CalibrationInputs& in, const std::string& name) {
+  for (const auto& m : in.models) {
+    if (contains(name, m.match)) return &m;
+  }
+  return nullptr;
+}
+
+// Peak FP16 of a measured machine: by name (longest match) and GPU core count where the name
+// alone is ambiguous; rows without a core count take the configuration their bandwidth implies.
+double peak_flop_per_s(const CalibrationInputs& in, const std::string& hardware, int64_t cores,
+                       double bandwidth_gbs) {
+  if (cores == 0) {
+    for (const auto& def : in.defaults) {
+      if (contains(hardware, def.match) && std::abs(def.bandwidth_gbs - bandwidth_gbs) < 1) cores = def.gpu_cores;
+    }
+  }
+  const CalibrationInputs::Peak* best = nullptr;
+  for (const auto& p : in.peaks) {
+    if (!contains(hardware, p.match)) continue;
+    if (p.gpu_cores != 0 && p.gpu_cores != cores) continue;
+    if (best == nullptr || p.match.size() > best->match.size()) best = &p;
+  }
+  return best == nullptr ? 0 : tflops_to_flop_per_s(best->fp16_tflops);
+}
+
+HardwareSpec machine_of(const CsvRow& r, const CalibrationInputs& in, double bandwidth_gbs,
+                        double peak) {
+  HardwareSpec hw;
+  hw.id = r["hardware"];
+  hw.name = r["hardware"];
+  hw.kind = r["hw_class"] == "discrete_gpu" ? MemoryKind::kDiscrete : MemoryKind::kUnified;
+  hw.backend = normalise_backend(r["backend"]);
+  hw.gpu_count = std::max<int64_t>(1, static_cast<int64_t>(number_or_zero(r["num_gpus"])));
+  hw.bandwidth_bytes_per_s = gbs_to_bytes_per_s(bandwidth_gbs);
+  hw.fp16_flop_per_s = peak;
+  hw.interconnect = hw.gpu_count > 1 ? "pcie" : "none";
+  hw.host_bandwidth_bytes_per_s = hw.bandwidth_bytes_per_s;
+  hw.bus_bytes_per_s = 25e9;
+  for (const auto& host : in.hosts) {
+    if (contains(r["hardware"], host.match)) hw.host_bandwidth_bytes_per_s = gbs_to_bytes_per_s(host.host_bandwidth_gbs);
+  }
+  return hw;
+}
+
+// The placement a row's offload column describes, as a FitResult.
+FitResult placement_of_row(const std::string& offload, int64_t n_layers, int64_t gpus) {
+  FitResult fit;
+  fit.n_layers = n_layers;
+  fit.kind = gpus > 1 ? FitKind::kMultiGpu : FitKind::kGpu;
+  fit.n_gpu_layers = n_layers + 1;
+  const auto ngl = offload.find("-ngl ");
+  if (offload.find("partial") != std::string::npos && ngl != std::string::npos) {
+    fit.kind = FitKind::kPartialOffload;
+    fit.n_gpu_layers = std::min<int64_t>(std::atoll(offload.c_str() + ngl + 5), n_layers + 1);
+  }
+  const auto moe = offload.find("--n-cpu-moe ");
+  if (moe != std::string::npos) {
+    fit.kind = FitKind::kPartialOffload;
+    fit.n_cpu_moe = std::atoll(offload.c_str() + moe + 12);
+  }
+  return fit;
+}
+
+// A bundled model at the row's mix, its bytes scaled to the file size the row reports.
+WeightInventory scaled_inventory(const ModelSpec& spec, const QuantSpec& quant, double size_bytes) {
+  auto inv = build_inventory(spec, quant);
+  const double scale = size_bytes > 0 ? size_bytes / total_weight_bytes(inv) : 1.0;
+  for (auto& g : inv.groups) g.bytes *= scale;
+  return inv;
+}
+
+void build_generic_costs(CalibrationRow& row, const CsvRow& r, const CalibrationInputs::Model& shape,
+                         double size_bytes, int64_t prompt, int64_t ubatch) {
+  const int64_t n_layers = shape.n_layers;
+  const double params = number_or_zero(r["params_b"]) * 1e9;
+  double active_b = number_or_zero(r["active_params_b"]);
+  if (active_b <= 0) active_b = shape.active_params_b;
+  const double active_fraction = active_b > 0 && params > 0 ? active_b * 1e9 / params : 1.0;
+  const double active_params = params * active_fraction;
+  const auto fit = placement_of_row(r["offload"], n_layers, row.machine.gpu_count);
+  if (fit.n_cpu_moe > 0) {
+    row.skipped = "expert offload of a model whose expert share is unknown";
+    return;
+  }
+  const double gpu_share = fit.kind == FitKind::kPartialOffload
+                               ? d(fit.n_gpu_layers) / d(n_layers + 1)
+                               : 1.0;
+  row.decode.gpu_bytes = size_bytes * active_fraction * gpu_share;
+  row.decode.host_bytes = size_bytes * active_fraction * (1.0 - gpu_share);
+  row.decode.gpu_layers = static_cast<int64_t>(std::lround(d(n_layers + 1) * gpu_share));
+  row.decode.gpu_flop = 2.0 * active_params;
+  const double ubatches = std::ceil(d(prompt) / d(ubatch));
+  row.prefill.prompt_tokens = prompt;
+  row.prefill.flop = 2.0 * active_params * d(prompt);
+  row.prefill.weight_bytes = size_bytes * ubatches;
+  // Hidden size of a Llama-like shape with these parameters: about 12 h^2 per layer
+  // (4 h^2 attention + 3 h x 2.7 h FFN); activations as activation_elements_per_layer.
+  const double hidden = std::sqrt(active_params / (12.0 * d(n_layers)));
+  row.prefill.activation_bytes = d(prompt) * d(n_layers) * (8.0 + 3.0 * 2.7) * hidden * 4.0;
+  row.prefill.layer_launches = static_cast<int64_t>(d(n_layers + 1) * ubatches);
+}
+
+}  // namespace
+
+CalibrationInputs calibration_inputs_from_json(const nlohmann::json& json, const std::string& origin) {
+  JsonObject root(json, origin, "");
+  root.integer("schema_version", 1, 1);
+  root.ignore("description");
+  root.ignore("sources");
+  CalibrationInputs in;
+  const auto& peaks = root.array("hardware_peaks");
+  for (size_t i = 0; i < peaks.size(); ++i) {
+    JsonObject p(peaks[i], origin, fmt::format("/hardware_peaks/{}", i));
+    in.peaks.push_back({p.string("match"), p.integer("gpu_cores", 0, 1000),
+                        p.number("fp16_tflops", NumberRange::positive())});
+    p.ignore("source");
+    p.finish();
+  }
+  const auto& defaults = root.array("hardware_defaults");
+  for (size_t i = 0; i < defaults.size(); ++i) {
+    JsonObject p(defaults[i], origin, fmt::format("/hardware_defaults/{}", i));
+    in.defaults.push_back({p.string("match"), p.number("bandwidth_gbs", NumberRange::positive()),
+                           p.integer("gpu_cores", 1, 1000)});
+    p.finish();
+  }
+  const auto& models = root.array("models");
+  for (size_t i = 0; i < models.size(); ++i) {
+    JsonObject p(models[i], origin, fmt::format("/models/{}", i));
+    in.models.push_back({p.string("match"), p.optional_string("bundled").value_or(""),
+                         p.optional_integer("n_layers", 1, 1000).value_or(0),
+                         p.optional_number("active_params_b", NumberRange::positive()).value_or(0)});
+    if (in.models.back().bundled.empty() && in.models.back().n_layers == 0) {
+      p.fail("n_layers", "give bundled or n_layers");
+    }
+    p.finish();
+  }
+  const auto& hosts = root.array("hosts");
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    JsonObject p(hosts[i], origin, fmt::format("/hosts/{}", i));
+    in.hosts.push_back({p.string("match"), p.number("host_bandwidth_gbs", NumberRange::positive())});
+    p.ignore("source");
+    p.finish();
+  }
+  root.finish();
+  return in;
+}
+
+std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::string& origin,
+                                             const CalibrationInputs& in, const ProfileDb& db) {
+  std::vector<CalibrationRow> rows;
+  for (const auto& values : csv.rows) {
+    const CsvRow r{csv, values, origin};
+    CalibrationRow row;
+    row.row_id = r["row_id"];
+    row.source_id = r["source_id"];
+    row.hardware = r["hardware"];
+    row.model = r["model"];
+    row.quant = r["quant"];
+    row.backend = normalise_backend(r["backend"]);
+    row.memory_class = r["hw_class"] == "discrete_gpu" ? "discrete" : "unified";
+    row.measured_decode_tok_per_s = number_or_zero(r["decode_tps"]);
+    if (row.source_id == "LLMFIT_PR") row.measured_decode_tok_per_s *= kLlmfitGenerationFactor;
+    row.measured_prefill_tok_per_s = number_or_zero(r["prefill_tps"]);
+    const double bandwidth_gbs = number_or_zero(r["mem_bw_gbs"]);
+    const auto cores = static_cast<int64_t>(number_or_zero(r["gpu_cores"]));
+    const double peak = peak_flop_per_s(in, row.hardware, cores, bandwidth_gbs);
+    const auto* model_input = find_model_input(in, row.model);
+    if (bandwidth_gbs <= 0) row.skipped = "no memory bandwidth given";
+    if (peak <= 0 && row.skipped.empty()) row.skipped = "no peak FP16 figure for this machine";
+    if (model_input == nullptr && row.skipped.empty()) row.skipped = "model shape unknown";
+    if (!row.skipped.empty()) {
+      rows.push_back(std::move(row));
+      continue;
+    }
+    row.machine = machine_of(r, in, bandwidth_gbs, peak);
+    const double size = number_or_zero(r["model_size"]);
+    const auto& mix = find_quant(db.quants, mix_for(row.quant));
+    double size_bytes = r["model_size_unit"].find("GiB") != std::string::npos ? gib_to_bytes(size) : size * 1e9;
+    if (size_bytes <= 0) size_bytes = number_or_zero(r["params_b"]) * 1e9 * mix.weights_bpw / 8.0;
+    const auto prompt = std::max<int64_t>(1, static_cast<int64_t>(number_or_zero(r["prompt_tokens"])));
+    const auto depth = static_cast<int64_t>(number_or_zero(r["kv_depth"]));
+    const auto gen = static_cast<int64_t>(number_or_zero(r["gen_tokens"]));
+    const int64_t ubatch = contains(r["engine"] + r["backend"], "-ub 2048") ? 2048 : 512;
+    if (row.measured_prefill_tok_per_s > 0 && prompt <= 1) row.measured_prefill_tok_per_s = 0;
+    if (!model_input->bundled.empty()) {
+      const auto& spec = find_model(db, model_input->bundled).spec;
+      const auto inv = scaled_inventory(spec, mix, size_bytes);
+      Workload w;
+      // tgN from depth d: the cache holds d + N/2 tokens on average.
+      w.context_tokens = std::max<int64_t>(1, depth + gen / 2);
+      w.ubatch_tokens = ubatch;
+      // Flash attention was off by default in llama-bench until 2025; the rows say when it was on.
+      w.flash_attention = contains(r["engine"], "-fa 1") || row.source_id == "LCPP_BENCHES";
+      const auto fit = placement_of_row(r["offload"], spec.n_layers, row.machine.gpu_count);
+      PredictOptions options;
+      options.prompt_tokens = prompt;
+      row.decode = decode_cost(spec, inv, row.machine, w, fit, options);
+      row.prefill = prefill_cost(spec, inv, row.machine, w, fit, options, depth);
+    } else if (depth > 0) {
+      row.skipped = "KV cache at depth needs the model's architecture";
+    } else {
+      row.generic_shape = true;
+      build_generic_costs(row, r, *model_input, size_bytes, prompt, ubatch);
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+namespace {
+
+bool usable_decode(const CalibrationRow& r) { return r.skipped.empty() && r.measured_decode_tok_per_s > 0; }
+bool usable_prefill(const CalibrationRow& r) { return r.skipped.empty() && r.measured_prefill_tok_per_s > 0; }
+
+// Non-negative least squares of relative error for t = sum_j coef_j x_j + fixed (rows scaled by
+// 1/t), by trying every subset of factors that keeps the first (required) one: at most three
+// factors, so eight small solves.
+std::vector<double> fit_nonnegative(const std::vector<double>& t, const std::vector<std::vector<double>>& x,
+                                    const std::vector<double>& fixed) {
+  const auto rows = static_cast<Eigen::Index>(t.size());
+  const auto factors = x.size();
+  Eigen::MatrixXd a(rows, static_cast<Eigen::Index>(factors));
+  Eigen::VectorXd b(rows);
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    const auto k = static_cast<size_t>(i);
+    for (size_t j = 0; j < factors; ++j) a(i, static_cast<Eigen::Index>(j)) = x[j][k] / t[k];
+    b(i) = 1.0 - fixed[k] / t[k];
+  }
+  std::vector<double> best(factors, 0.0);
+  double best_error = std::numeric_limits<double>::infinity();
+  for (unsigned mask = 1; mask < (1u << factors); mask += 2) {  // odd masks keep factor 0
+    std::vector<Eigen::Index> used;
+    for (size_t j = 0; j < factors; ++j) {
+      if (mask & (1u << j)) used.push_back(static_cast<Eigen::Index>(j));
+    }
+    if (static_cast<Eigen::Index>(used.size()) > rows) continue;
+    Eigen::MatrixXd sub(rows, static_cast<Eigen::Index>(used.size()));
+    for (size_t j = 0; j < used.size(); ++j) sub.col(static_cast<Eigen::Index>(j)) = a.col(used[j]);
+    const Eigen::VectorXd solution = sub.colPivHouseholderQr().solve(b);
+    if ((solution.array() < 0).any() || solution(0) <= 0) continue;
+    const double error = (sub * solution - b).squaredNorm();
+    if (error < best_error) {
+      best_error = error;
+      std::fill(best.begin(), best.end(), 0.0);
+      for (size_t j = 0; j < used.size(); ++j) best[static_cast<size_t>(used[j])] = solution(static_cast<Eigen::Index>(j));
+    }
+  }
+  return best;
+}
+
+Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::string& backend,
+                     const std::string& memory_class) {
+  Efficiency e;
+  e.backend = backend;
+  e.memory_class = memory_class;
+  // Decode: t = a bytes/BW + k flop/peak + c layers + communication.
+  std::vector<double> t, fixed;
+  std::vector<std::vector<double>> x(3);
+  for (const auto* r : rows) {
+    if (!usable_decode(*r) || r->decode.host_bytes > 0 || r->decode.streamed_bytes > 0) continue;
+    const double n = d(r->decode.parallel_gpus);
+    t.push_back(1.0 / r->measured_decode_tok_per_s);
+    x[0].push_back(r->decode.gpu_bytes / (r->machine.bandwidth_bytes_per_s * n));
+    x[1].push_back(r->decode.gpu_flop / (r->machine.fp16_flop_per_s * n));
+    x[2].push_back(d(r->decode.gpu_layers));
+    fixed.push_back(r->decode.comm_seconds);
+  }
+  if (!t.empty()) {
+    const auto coef = fit_nonnegative(t, x, fixed);
+    e.bandwidth_fraction = 1.0 / coef[0];
+    e.decode_compute_factor = coef[1];
+    e.layer_overhead_seconds = coef[2];
+    e.decode_rows = static_cast<int64_t>(t.size());
+  }
+  // Prefill: t = a flop/peak + f activation bytes/BW + c launches + bus + communication.
+  t.clear();
+  fixed.clear();
+  x.assign(3, {});
+  for (const auto* r : rows) {
+    if (!usable_prefill(*r)) continue;
+    const double n = d(r->prefill.parallel_gpus) * r->prefill.pipeline_speedup;
+    t.push_back(d(r->prefill.prompt_tokens) / r->measured_prefill_tok_per_s);
+    x[0].push_back(r->prefill.flop / (r->machine.fp16_flop_per_s * n));
+    x[1].push_back(r->prefill.activation_bytes / (r->machine.bandwidth_bytes_per_s * n));
+    x[2].push_back(d(r->prefill.layer_launches) / r->prefill.pipeline_speedup);
+    fixed.push_back(r->prefill.comm_seconds);
+  }
+  if (!t.empty()) {
+    const auto coef = fit_nonnegative(t, x, fixed);
+    e.compute_fraction = 1.0 / coef[0];
+    e.prefill_activation_factor = coef[1];
+    e.prefill_layer_overhead_seconds = coef[2];
+    e.prefill_rows = static_cast<int64_t>(t.size());
+  }
+  return e;
+}
+
+// CPU efficiency from partial-offload rows, the GPU part predicted with its group's factors.
+double fit_cpu_fraction(const std::vector<CalibrationRow>& rows, const EfficiencyTable& table) {
+  double numerator = 0;
+  double denominator = 0;
+  for (const auto& r : rows) {
+    if (!usable_decode(r) || r.decode.host_bytes <= 0) continue;
+    DecodeCost gpu_only = r.decode;
+    gpu_only.host_bytes = 0;
+    const auto e = efficiency_for(table, r.backend, r.memory_class);
+    const double t = 1.0 / r.measured_decode_tok_per_s;
+    const double g = decode_speed(gpu_only, r.machine, e, table).seconds;
+    const double h = r.decode.host_bytes / r.machine.host_bandwidth_bytes_per_s;
+    numerator += (h / t) * (1.0 - g / t);
+    denominator += (h / t) * (h / t);
+  }
+  return denominator > 0 && numerator > 0 ? denominator / numerator : table.cpu_bandwidth_fraction;
+}
+
+}  // namespace
+
+double quantile(std::vector<double> values, double q) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const double position = q * d(static_cast<int64_t>(values.size()) - 1);
+  const auto below = static_cast<size_t>(std::floor(position));
+  const auto above = std::min(below + 1, values.size() - 1);
+  return values[below] + (position - d(static_cast<int64_t>(below))) * (values[above] - values[below]);
+}
+
+EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows, const std::string& fitted_from) {
+  EfficiencyTable table;
+  table.fitted_from = fitted_from;
+  std::map<std::pair<std::string, std::string>, std::vector<const CalibrationRow*>> groups;
+  std::map<std::string, std::vector<const CalibrationRow*>> pooled;
+  for (const auto& r : rows) {
+    if (!r.skipped.empty()) continue;
+    groups[{r.backend, r.memory_class}].push_back(&r);
+    pooled[r.memory_class].push_back(&r);
+  }
+  for (const auto& [key, members] : groups) table.groups.push_back(fit_group(members, key.first, key.second));
+  for (const auto& [memory_class, members] : pooled) table.groups.push_back(fit_group(members, "*", memory_class));
+  table.cpu_bandwidth_fraction = fit_cpu_fraction(rows, table);
+  // Error bands: the 80th percentile of each group's absolute relative errors.
+  const auto results = evaluate(rows, table);
+  for (auto& g : table.groups) {
+    std::vector<double> decode, prefill;
+    for (const auto& res : results) {
+      const bool member = (g.backend == "*" || res.row->backend == g.backend) &&
+                          res.row->memory_class == g.memory_class;
+      if (!member) continue;
+      if (res.row->measured_decode_tok_per_s > 0) decode.push_back(std::abs(res.decode_error));
+      if (res.row->measured_prefill_tok_per_s > 0) prefill.push_back(std::abs(res.prefill_error));
+    }
+    g.decode_error_p80 = quantile(decode, 0.8);
+    g.prefill_error_p80 = quantile(prefill, 0.8);
+  }
+  return table;
+}
+
+std::vector<RowResult> evaluate(const std::vector<CalibrationRow>& rows, const EfficiencyTable& table) {
+  std::vector<RowResult> results;
+  for (const auto& r : rows) {
+    if (!r.skipped.empty()) continue;
+    RowResult res;
+    res.row = &r;
+    const auto e = efficiency_for(table, r.backend, r.memory_class);
+    if (r.measured_decode_tok_per_s > 0) {
+      res.predicted_decode_tok_per_s = decode_speed(r.decode, r.machine, e, table).tok_per_s;
+      res.decode_error = res.predicted_decode_tok_per_s / r.measured_decode_tok_per_s - 1.0;
+    }
+    if (r.measured_prefill_tok_per_s > 0) {
+      res.predicted_prefill_tok_per_s = prefill_speed(r.prefill, r.machine, e, table).tok_per_s;
+      res.prefill_error = res.predicted_prefill_tok_per_s / r.measured_prefill_tok_per_s - 1.0;
+    }
+    results.push_back(res);
+  }
+  return results;
+}
+
+ErrorSummary summarize(const std::vector<RowResult>& results) {
+  std::vector<double> decode, prefill;
+  for (const auto& r : results) {
+    if (r.row->measured_decode_tok_per_s > 0) decode.push_back(std::abs(r.decode_error));
+    if (r.row->measured_prefill_tok_per_s > 0) prefill.push_back(std::abs(r.prefill_error));
+  }
+  return {static_cast<int64_t>(decode.size()), quantile(decode, 0.5), quantile(decode, 0.9),
+          static_cast<int64_t>(prefill.size()), quantile(prefill, 0.5), quantile(prefill, 0.9)};
+}
+
+}  // namespace hwplan::planner

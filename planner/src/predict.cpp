@@ -1,0 +1,432 @@
+#include "planner/predict.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/error.h"
+#include "common/text_util.h"
+#include "common/units.h"
+
+namespace hwplan::planner {
+namespace {
+
+double d(int64_t value) { return static_cast<double>(value); }
+
+// Per-layer weights split into what every token reads and the routed experts.
+struct LayerWeights {
+  std::vector<double> dense_bytes, expert_bytes, dense_params, expert_params;
+  double output_bytes = 0, output_params = 0;
+};
+
+LayerWeights layer_weights(const ModelSpec& m, const WeightInventory& inv) {
+  LayerWeights w;
+  const auto n = static_cast<size_t>(m.n_layers);
+  w.dense_bytes.assign(n, 0);
+  w.expert_bytes.assign(n, 0);
+  w.dense_params.assign(n, 0);
+  w.expert_params.assign(n, 0);
+  for (const auto& g : inv.groups) {
+    if (g.layer < 0) continue;  // the embedding: one row looked up per token
+    if (g.layer >= m.n_layers) {
+      w.output_bytes += g.bytes;
+      w.output_params += g.n_params;
+    } else if (g.cls == TensorClass::kExperts) {
+      w.expert_bytes[static_cast<size_t>(g.layer)] += g.bytes;
+      w.expert_params[static_cast<size_t>(g.layer)] += g.n_params;
+    } else {
+      w.dense_bytes[static_cast<size_t>(g.layer)] += g.bytes;
+      w.dense_params[static_cast<size_t>(g.layer)] += g.n_params;
+    }
+  }
+  if (m.tied_embeddings) {  // the tied embedding is also the output matrix, read whole
+    const double vocab_params = d(m.vocab_size) * d(m.hidden_size);
+    for (const auto& g : inv.groups) {
+      if (g.cls == TensorClass::kEmbedding) {
+        w.output_bytes += g.bytes;
+        w.output_params += vocab_params;
+      }
+    }
+  }
+  return w;
+}
+
+// Fraction of a layer's routed experts that `tokens` tokens touch: E x (1 - (1 - k/E)^B) / E
+// (DESIGN.md "Batch"), assuming uniform routing.
+double experts_touched_fraction(const ModelSpec& m, int64_t tokens) {
+  if (!is_moe(m)) return 0;
+  const double k_over_e = d(m.moe.n_experts_per_token) / d(m.moe.n_experts);
+  return 1.0 - std::pow(1.0 - k_over_e, d(tokens));
+}
+
+// FLOPs of attention for one query token against `context` cached tokens: QK^T and AV.
+double attention_flop(const ModelSpec& m, int64_t layer, double context) {
+  const auto kind = m.layer_kinds[static_cast<size_t>(layer)];
+  if (kind == LayerKind::kLinearAttention) return 0;
+  const double width = m.attention == AttentionKind::kMla
+                           ? d(m.n_heads) * d(m.mla.kv_lora_rank + m.mla.rope_head_dim)
+                           : d(m.n_heads * m.head_dim);
+  const double tokens = kind == LayerKind::kSlidingAttention
+                            ? std::min(context, d(m.sliding_window))
+                            : context;
+  return 4.0 * width * tokens;
+}
+
+// F32 activation elements one token streams through one layer outside the matrix products:
+// norms, residual adds, RoPE, SwiGLU, and the (de)quantized copies of the matmul inputs.
+double activation_elements_per_layer(const ModelSpec& m) {
+  const double ffn = is_moe(m) ? d(m.moe.n_experts_per_token * m.moe.expert_ffn_size + m.moe.shared_ffn_size)
+                               : d(m.ffn_size);
+  return 8.0 * d(m.hidden_size) + 3.0 * ffn;
+}
+
+// Which layers the fit left on the CPU: [0, first_gpu_layer) whole, or the experts of
+// [0, n_cpu_moe).
+struct Placement {
+  int64_t first_gpu_layer = 0;
+  int64_t cpu_expert_layers = 0;
+  bool output_on_gpu = true;
+  bool fits = true;
+};
+
+Placement placement_of(const ModelSpec& m, const FitResult& fit) {
+  Placement p;
+  if (fit.kind == FitKind::kNoFit) {
+    p.fits = false;
+    return p;
+  }
+  if (fit.kind != FitKind::kPartialOffload) return p;
+  if (fit.n_cpu_moe > 0) {
+    p.cpu_expert_layers = fit.n_cpu_moe;
+    return p;
+  }
+  const int64_t gpu_layers = std::max<int64_t>(fit.n_gpu_layers - 1, 0);
+  p.first_gpu_layer = m.n_layers - gpu_layers;
+  p.output_on_gpu = fit.n_gpu_layers >= 1;
+  return p;
+}
+
+Link interconnect_link(const HardwareSpec& hw) {
+  Link link = hw.interconnect == "none" ? find_link("pcie") : find_link(hw.interconnect);
+  if (hw.interconnect_bytes_per_s > 0) link.bytes_per_s = hw.interconnect_bytes_per_s;
+  return link;
+}
+
+// Ring all-reduce of `bytes` over n devices: 2 (n - 1) / n of the data crosses each link, plus
+// one latency per step.
+double allreduce_seconds(double bytes, int64_t n, const Link& link) {
+  if (n <= 1) return 0;
+  const double steps = 2.0 * d(n - 1);
+  return steps * link.latency_seconds + steps / d(n) * bytes / link.bytes_per_s;
+}
+
+// Hidden-state handoffs between pipeline stages (F32 activations of every token in flight).
+double hop_seconds(int64_t hops, double tokens, const ModelSpec& m, const Link& link) {
+  if (hops <= 0) return 0;
+  const double bytes = tokens * d(m.hidden_size) * 4.0;
+  return d(hops) * (link.latency_seconds + bytes / link.bytes_per_s);
+}
+
+double communication_seconds(const ModelSpec& m, const HardwareSpec& hw,
+                             const PredictOptions& options, double tokens) {
+  double seconds = 0;
+  const int64_t gpus = hw.gpu_count;
+  const Link link = interconnect_link(hw);
+  if (options.split == SplitMode::kTensor && gpus > 1) {
+    // Two all-reduces per layer (after attention and after the FFN) of F16 activations.
+    seconds += 2.0 * d(m.n_layers) * allreduce_seconds(tokens * d(m.hidden_size) * 2.0, gpus, link);
+  } else {
+    seconds += hop_seconds(gpus - 1, tokens, m, link);
+  }
+  if (options.nodes > 1) seconds += hop_seconds(options.nodes - 1, tokens, m, find_link(options.link));
+  return seconds;
+}
+
+}  // namespace
+
+Link find_link(const std::string& name) {
+  // Per-direction bandwidth and one-way latency. PCIe 4.0 x16 and NVLink 4 from their specs;
+  // Thunderbolt 5 is 80 Gbit/s (10 GB/s) with RDMA latency of about 10 us as exo reports it;
+  // Ethernet latencies are typical kernel-bypass-free TCP figures (estimates).
+  static const std::vector<Link> kLinks = {
+      {"pcie", 25e9, 10e-6},          {"nvlink", 450e9, 3e-6},
+      {"thunderbolt5", 10e9, 10e-6},  {"10gbe", 1.25e9, 50e-6},
+      {"25gbe", 3.125e9, 30e-6},      {"100gbe", 12.5e9, 10e-6},
+      {"infiniband", 50e9, 2e-6},     {"ethernet", 1.25e9, 50e-6}};
+  std::vector<std::string> names;
+  for (const auto& link : kLinks) {
+    if (link.name == to_lower(name)) return link;
+    names.push_back(link.name);
+  }
+  throw Error(ErrorKind::kInput, unknown_name_message("link", name, names));
+}
+
+DecodeCost decode_cost(const ModelSpec& m, const WeightInventory& inv, const HardwareSpec& hw,
+                       const Workload& w, const FitResult& fit, const PredictOptions& options) {
+  const auto lw = layer_weights(m, inv);
+  const auto place = placement_of(m, fit);
+  const double touched = experts_touched_fraction(m, w.batch);
+  const double expert_flop_share = is_moe(m) ? d(m.moe.n_experts_per_token) / d(m.moe.n_experts) : 0;
+  DecodeCost cost;
+  cost.batch = w.batch;
+  double host = 0;
+  for (int64_t i = 0; i < m.n_layers; ++i) {
+    const auto li = static_cast<size_t>(i);
+    const double kv = kv_cache_bytes_for_layer(m, w, i);  // every sequence reads its own cache
+    const double experts = lw.expert_bytes[li] * touched;
+    const double dense = lw.dense_bytes[li] + kv;
+    cost.gpu_flop += d(w.batch) * (2.0 * (lw.dense_params[li] + lw.expert_params[li] * expert_flop_share) +
+                                   attention_flop(m, i, d(w.context_tokens)));
+    if (i < place.first_gpu_layer) {
+      host += dense + experts;
+      continue;
+    }
+    ++cost.gpu_layers;
+    cost.gpu_bytes += dense;
+    if (i < place.cpu_expert_layers) {
+      host += experts;
+    } else {
+      cost.gpu_bytes += experts;
+    }
+  }
+  cost.gpu_flop += d(w.batch) * 2.0 * lw.output_params;
+  if (place.output_on_gpu) {
+    cost.gpu_bytes += lw.output_bytes;
+    ++cost.gpu_layers;
+  } else {
+    host += lw.output_bytes;
+  }
+  if (options.offload == OffloadMode::kStream) {
+    cost.streamed_bytes = host;  // copied in, then read on the GPU at memory speed
+    cost.gpu_bytes += host;
+  } else {
+    cost.host_bytes = host;
+  }
+  if (options.split == SplitMode::kTensor) cost.parallel_gpus = hw.gpu_count;
+  cost.comm_seconds = communication_seconds(m, hw, options, d(w.batch));
+  return cost;
+}
+
+PrefillCost prefill_cost(const ModelSpec& m, const WeightInventory& inv, const HardwareSpec& hw,
+                         const Workload& w, const FitResult& fit, const PredictOptions& options,
+                         int64_t depth_tokens) {
+  const auto lw = layer_weights(m, inv);
+  const auto place = placement_of(m, fit);
+  const double prompt = d(options.prompt_tokens);
+  const double ubatches = std::ceil(prompt / d(w.ubatch_tokens));
+  const double expert_flop_share = is_moe(m) ? d(m.moe.n_experts_per_token) / d(m.moe.n_experts) : 0;
+  // A ubatch of many tokens touches (nearly) every expert.
+  const double touched = experts_touched_fraction(m, std::min(options.prompt_tokens, w.ubatch_tokens));
+  PrefillCost cost;
+  cost.prompt_tokens = options.prompt_tokens;
+  double host_weights = 0;
+  int64_t gpu_layers = 0;
+  for (int64_t i = 0; i < m.n_layers; ++i) {
+    const auto li = static_cast<size_t>(i);
+    // Causal attention: token t attends to depth + t tokens; the mean is depth + (P + 1) / 2.
+    const double mean_context = d(depth_tokens) + (prompt + 1.0) / 2.0;
+    cost.flop += prompt * (2.0 * (lw.dense_params[li] + lw.expert_params[li] * expert_flop_share) +
+                           attention_flop(m, i, mean_context));
+    const double experts = lw.expert_bytes[li] * touched;
+    if (i < place.first_gpu_layer) {
+      host_weights += lw.dense_bytes[li] + experts;
+      continue;
+    }
+    ++gpu_layers;
+    cost.weight_bytes += lw.dense_bytes[li];
+    if (i < place.cpu_expert_layers) {
+      host_weights += experts;
+    } else {
+      cost.weight_bytes += experts;
+    }
+  }
+  cost.flop += prompt * 2.0 * lw.output_params;
+  cost.activation_bytes = prompt * d(m.n_layers) * activation_elements_per_layer(m) * 4.0;
+  if (!w.flash_attention) {
+    // Without flash attention the F32 score matrix (queries x context x heads) is written, read
+    // and rewritten by softmax, and read again for the value product: about 3 passes.
+    for (int64_t i = 0; i < m.n_layers; ++i) {
+      const double context = std::max(0.0, attention_flop(m, i, d(depth_tokens) + (prompt + 1.0) / 2.0) /
+                                               (4.0 * d(m.n_heads * m.head_dim)));
+      cost.activation_bytes += 3.0 * prompt * context * d(m.n_heads) * 4.0;
+    }
+  }
+  cost.weight_bytes += lw.output_bytes;
+  cost.weight_bytes *= ubatches;
+  // llama.cpp computes large batches on the GPU, copying host-held weights over for each ubatch;
+  // on unified memory there is nothing to copy.
+  if (hw.kind == MemoryKind::kDiscrete) cost.bus_bytes = host_weights * ubatches;
+  cost.layer_launches = static_cast<int64_t>(d(gpu_layers + 1) * ubatches);
+  if (options.split == SplitMode::kTensor) {
+    cost.parallel_gpus = hw.gpu_count;
+  } else if (hw.gpu_count > 1) {
+    // llama.cpp pipelines the ubatches of one logical batch (n_batch 2048 = 4 ubatches of 512).
+    const double in_flight = std::min(ubatches, std::max(1.0, std::floor(2048.0 / d(w.ubatch_tokens))));
+    const double gpus = d(hw.gpu_count);
+    cost.pipeline_speedup = in_flight * gpus / (in_flight + gpus - 1.0);
+  }
+  cost.comm_seconds = communication_seconds(m, hw, options, prompt);
+  return cost;
+}
+
+SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const Efficiency& e,
+                             const EfficiencyTable& table) {
+  SpeedPrediction s;
+  const double n = d(c.parallel_gpus);
+  const std::string memory = hw.kind == MemoryKind::kUnified ? "unified memory" : "GPU memory";
+  const Term gpu_memory{memory, c.gpu_bytes, e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n, 0,
+                        c.gpu_bytes / (e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n),
+                        Bound::kMemory};
+  s.terms.push_back(gpu_memory);
+  // Decode does not overlap dequantization and dot products with the loads completely; the
+  // calibration fits how much of the compute time adds to the memory time.
+  if (e.decode_compute_factor > 0 && c.gpu_flop > 0) {
+    const double rate = hw.fp16_flop_per_s * n / e.decode_compute_factor;
+    s.terms.push_back({"GPU compute", 0, rate, c.gpu_flop, c.gpu_flop / rate, Bound::kCompute});
+  }
+  if (c.host_bytes > 0) {
+    const double rate = table.cpu_bandwidth_fraction * hw.host_bandwidth_bytes_per_s;
+    s.terms.push_back({"host RAM (CPU)", c.host_bytes, rate, 0, c.host_bytes / rate, Bound::kMemory});
+  }
+  if (c.streamed_bytes > 0) {
+    const double rate = table.bus_fraction * hw.bus_bytes_per_s;
+    s.terms.push_back({"bus (streamed weights)", c.streamed_bytes, rate, 0, c.streamed_bytes / rate,
+                       Bound::kBus});
+  }
+  if (c.comm_seconds > 0) {
+    s.terms.push_back({"communication", 0, 0, 0, c.comm_seconds, Bound::kCommunication});
+  }
+  s.overhead_seconds = d(c.gpu_layers) * e.layer_overhead_seconds;
+  s.seconds = s.overhead_seconds;
+  const Term* largest = &s.terms.front();
+  for (const auto& t : s.terms) {
+    s.seconds += t.seconds;
+    if (t.seconds > largest->seconds) largest = &t;
+  }
+  s.bound = largest->bound;
+  s.tok_per_s = d(c.batch) / s.seconds;
+  s.error_band_fraction = e.decode_error_p80;
+  return s;
+}
+
+SpeedPrediction prefill_speed(const PrefillCost& c, const HardwareSpec& hw, const Efficiency& e,
+                              const EfficiencyTable& table) {
+  SpeedPrediction s;
+  const double n = d(c.parallel_gpus) * c.pipeline_speedup;
+  const Term compute{"GPU compute", 0, e.compute_fraction * hw.fp16_flop_per_s * n, c.flop,
+                     c.flop / (e.compute_fraction * hw.fp16_flop_per_s * n), Bound::kCompute};
+  const Term memory{"GPU memory", c.weight_bytes, e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n,
+                    0, c.weight_bytes / (e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n),
+                    Bound::kMemory};
+  s.terms.push_back(compute.seconds >= memory.seconds ? compute : memory);
+  if (e.prefill_activation_factor > 0 && c.activation_bytes > 0) {
+    const double rate = hw.bandwidth_bytes_per_s * n / e.prefill_activation_factor;
+    s.terms.push_back({"activations", c.activation_bytes, rate, 0, c.activation_bytes / rate,
+                       Bound::kMemory});
+  }
+  if (c.bus_bytes > 0) {
+    const double rate = table.bus_fraction * hw.bus_bytes_per_s;
+    s.terms.push_back({"bus (offloaded weights)", c.bus_bytes, rate, 0, c.bus_bytes / rate, Bound::kBus});
+  }
+  if (c.comm_seconds > 0) {
+    s.terms.push_back({"communication", 0, 0, 0, c.comm_seconds, Bound::kCommunication});
+  }
+  s.overhead_seconds = d(c.layer_launches) * e.prefill_layer_overhead_seconds / c.pipeline_speedup;
+  s.seconds = s.overhead_seconds;
+  const Term* largest = &s.terms.front();
+  for (const auto& t : s.terms) {
+    s.seconds += t.seconds;
+    if (t.seconds > largest->seconds) largest = &t;
+  }
+  s.bound = largest->bound;
+  s.tok_per_s = d(c.prompt_tokens) / s.seconds;
+  s.error_band_fraction = e.prefill_error_p80;
+  return s;
+}
+
+HardwareSpec cluster_of(const HardwareSpec& hw, int64_t nodes, const Link& link) {
+  if (nodes <= 1) return hw;
+  HardwareSpec cluster = hw;
+  cluster.id = fmt::format("{}x-{}", nodes, hw.id);
+  cluster.gpu_count = hw.gpu_count * nodes;
+  // Placement treats the nodes' GPUs as one pool split by layers; the link joins them.
+  if (hw.gpu_count == 1) {
+    cluster.interconnect = link.name;
+    cluster.interconnect_bytes_per_s = link.bytes_per_s;
+  }
+  return cluster;
+}
+
+Prediction predict(const ModelSpec& m, const WeightInventory& inv, const HardwareSpec& hw_in,
+                   const Workload& w, const PredictOptions& options, const EfficiencyTable& table) {
+  if (options.prompt_tokens <= 0) throw_input("--prompt: must be >= 1 token, got {}", options.prompt_tokens);
+  if (options.nodes <= 0) throw_input("--nodes: must be >= 1, got {}", options.nodes);
+  // One pipeline over all nodes: the per-hop cost is added by communication_seconds.
+  HardwareSpec hw = cluster_of(hw_in, options.nodes, find_link(options.link));
+  if (options.nodes > 1 && hw_in.gpu_count == 1) {
+    hw.interconnect = "none";  // the hops are counted once, as node links
+    hw.interconnect_bytes_per_s = 0;
+  }
+  Prediction p;
+  p.fit = fit_model(m, inv, hw, w);
+  if (options.offload == OffloadMode::kNone &&
+      !fits_at_least(p.fit.kind, FitKind::kMultiGpu)) {
+    throw_input("--offload none: {} does not fit {} without offloading ({})", m.id, hw.id, p.fit.summary);
+  }
+  const std::string memory_class = hw.kind == MemoryKind::kUnified ? "unified" : "discrete";
+  p.efficiency = efficiency_for(table, hw.backend, memory_class, &p.efficiency_note);
+  if (p.fit.kind == FitKind::kNoFit) {
+    p.reason = p.fit.summary;
+    p.decode.tok_per_s = std::nan("");
+    p.prefill.tok_per_s = std::nan("");
+    p.ttft_seconds = std::nan("");
+    return p;
+  }
+  PredictOptions effective = options;
+  if (hw.gpu_count > 1 && options.nodes > 1 && hw_in.gpu_count == 1) effective.split = SplitMode::kLayer;
+  p.decode_cost = decode_cost(m, inv, hw, w, p.fit, effective);
+  p.prefill_cost = prefill_cost(m, inv, hw, w, p.fit, effective, 0);
+  p.decode = decode_speed(p.decode_cost, hw, p.efficiency, table);
+  p.prefill = prefill_speed(p.prefill_cost, hw, p.efficiency, table);
+  p.ttft_seconds = p.prefill.seconds;
+  const Term* largest = &p.decode.terms.front();
+  for (const auto& t : p.decode.terms) {
+    if (t.seconds > largest->seconds) largest = &t;
+  }
+  const double share = largest->seconds / p.decode.seconds;
+  if (largest->bound == Bound::kCompute) {
+    p.reason = fmt::format("bound by compute: {:.1f} TFLOP/s effective ({:.0f}% of the step)",
+                           flop_per_s_to_tflops(largest->bytes_per_s), 100 * share);
+  } else if (largest->bound == Bound::kCommunication) {
+    p.reason = fmt::format("bound by communication between devices ({:.0f}% of the step)", 100 * share);
+  } else {
+    p.reason = fmt::format("bound by {} bandwidth: {:.2f} GB per token at {:.0f} GB/s effective "
+                           "({:.0f}% of the step)",
+                           largest->placement, bytes_to_gb(largest->bytes / d(w.batch)),
+                           bytes_per_s_to_gbs(largest->bytes_per_s), 100 * share);
+  }
+  return p;
+}
+
+const char* bound_name(Bound bound) {
+  switch (bound) {
+    case Bound::kMemory: return "memory";
+    case Bound::kCompute: return "compute";
+    case Bound::kBus: return "bus";
+    case Bound::kCommunication: return "communication";
+  }
+  return "memory";
+}
+
+const char* offload_mode_name(OffloadMode mode) {
+  switch (mode) {
+    case OffloadMode::kAuto: return "auto";
+    case OffloadMode::kCpu: return "cpu";
+    case OffloadMode::kStream: return "stream";
+    case OffloadMode::kNone: return "none";
+  }
+  return "auto";
+}
+
+}  // namespace hwplan::planner

@@ -7,7 +7,8 @@
 #include "common/error.h"
 #include "common/units.h"
 #include "hardware_source.h"
-#include "model_source.h"
+#include "planned_model.h"
+#include "planner/predict.h"
 #include "planner/fit.h"
 
 namespace hwplan::cli {
@@ -19,47 +20,14 @@ using reports::Table;
 
 constexpr int64_t kDefaultContextTokens = 8192;
 
-// One model, ready to plan: its spec, weights at the chosen quantization and the workload.
-struct PlannedModel {
-  ModelSource source;
-  planner::WeightInventory weights;
-  std::string quant_name;
-  planner::Workload workload;
-};
-
 struct Row {
   const PlannedModel* model;
   const planner::HardwareSpec* hardware;
   planner::FitResult fit;
   int64_t max_context = 0;
   std::string best_quant;
+  double decode_tok_per_s = 0;
 };
-
-PlannedModel plan_model(const planner::ProfileDb& db, const std::string& name,
-                        const FitOptions& options, std::vector<std::string>& notes) {
-  PlannedModel p;
-  p.source = resolve_model(db, name);
-  const auto& spec = p.source.spec;
-  if (p.source.exact_weights) {
-    p.weights = *p.source.exact_weights;
-    p.quant_name = p.source.gguf_file_type + " (GGUF)";
-    if (options.quant_given) {
-      notes.push_back(fmt::format("{}: --quant ignored; the GGUF file's own tensor types are used",
-                                  spec.id));
-    }
-  } else {
-    const auto& quant = planner::find_quant(db.quants, options.quant);
-    p.weights = planner::build_inventory(spec, quant);
-    p.quant_name = quant.name;
-  }
-  p.workload.context_tokens = options.context_given
-                                  ? options.context_tokens
-                                  : std::min(kDefaultContextTokens, spec.max_context);
-  p.workload.batch = options.batch;
-  p.workload.kv_cache = planner::find_kv_cache_type(db.quants, options.kv_type);
-  planner::validate_workload(spec, p.workload);
-  return p;
-}
 
 // Highest-quality mix at which the model sits entirely in GPU memory at this workload.
 std::string best_quant(const planner::ProfileDb& db, const PlannedModel& p,
@@ -125,6 +93,7 @@ Table fit_table(const std::vector<Row>& rows, bool many_models) {
       {"usable_gib", "Usable", "GiB", Align::kRight, 1},
       {"gpu_layers", "-ngl", "", Align::kRight},
       {"host_gib", "Host RAM", "GiB", Align::kRight, 1},
+      {"decode_tok_per_s", "Decode", "tok/s", Align::kRight, 1},
       {"max_context_tokens", "Max ctx", "tokens", Align::kRight},
       {"best_quant", "Best quant", "", Align::kLeft},
       {"llama_cpp_args", "llama.cpp", "", Align::kLeft}};
@@ -140,6 +109,7 @@ Table fit_table(const std::vector<Row>& rows, bool many_models) {
              std::string(planner::fit_kind_name(f.kind)), bytes_to_gib(f.gpu_need_bytes),
              bytes_to_gib(usable), f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{f.n_gpu_layers},
              f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{bytes_to_gib(f.host_bytes)},
+             f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{r.decode_tok_per_s},
              r.max_context > 0 ? Cell{r.max_context} : Cell{},
              r.best_quant.empty() ? Cell{} : Cell{r.best_quant},
              args.empty() ? Cell{} : Cell{args}}) {
@@ -201,7 +171,9 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   auto& report = result.report;
   report.context = make_context(global);
   std::vector<PlannedModel> models;
-  for (const auto& name : options.models) models.push_back(plan_model(db, name, options, report.notes));
+  ModelRequest request{options.quant, options.quant_given, options.context_tokens,
+                       options.context_given, 8192, options.kv_type, options.batch};
+  for (const auto& name : options.models) models.push_back(plan_model(db, name, request, report.notes));
   const auto machines =
       resolve_hardware(db, options.hw, options.hw_specs, options.gpus, report.context.warnings);
 
@@ -209,7 +181,10 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   for (const auto& p : models) {
     const auto first = rows.size();
     for (const auto& hw : machines) {
-      Row r{&p, &hw, planner::fit_model(p.source.spec, p.weights, hw, p.workload), 0, ""};
+      Row r{&p, &hw, planner::fit_model(p.source.spec, p.weights, hw, p.workload), 0, "", 0};
+      // The speed of the placement fit proposes (DESIGN.md "Decode").
+      r.decode_tok_per_s = planner::predict(p.source.spec, p.weights, hw, p.workload, {}, db.efficiency)
+                               .decode.tok_per_s;
       r.max_context = planner::max_context_tokens(p.source.spec, p.weights, hw, p.workload, r.fit.kind);
       r.best_quant = best_quant(db, p, hw);
       rows.push_back(std::move(r));

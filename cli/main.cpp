@@ -12,6 +12,7 @@
 #include "cmd_calibrate.h"
 #include "cmd_fit.h"
 #include "cmd_list.h"
+#include "cmd_predict.h"
 #include "common/cancel.h"
 #include "common/error.h"
 
@@ -100,6 +101,37 @@ int main(int argc, char** argv) {
                     "With --require-fit: partial offload and a raised memory limit count as fitting");
   add_output_options(fit_cmd, output);
 
+  hwplan::cli::PredictCliOptions predict;
+  auto* predict_cmd = app.add_subcommand(
+      "predict", "Decode and prefill tokens/second, time to first token, and what bounds them");
+  predict_cmd->add_option("-m,--model", predict.models,
+                          "Bundled model id, a config.json or a .gguf file (repeat or comma-separate)")
+      ->required()->delimiter(',');
+  predict_cmd->add_option("-q,--quant", predict.request.quant, "Quantization (hwplan list quants)")
+      ->capture_default_str();
+  predict_cmd->add_option("-c,--ctx", predict.request.context_tokens,
+                          "Tokens already in the KV cache when decoding (default 4096 or the model's max)");
+  predict_cmd->add_option("-p,--prompt", predict.prompt_tokens, "Prompt tokens for prefill and TTFT")
+      ->capture_default_str();
+  predict_cmd->add_option("-b,--batch", predict.request.batch, "Parallel sequences")->capture_default_str();
+  predict_cmd->add_option("--kv-type", predict.request.kv_type, "KV cache type")->capture_default_str();
+  predict_cmd->add_option("--hw", predict.hw, "Bundled hardware id or profile JSON (default: all)");
+  predict_cmd->add_option("--hw-spec", predict.hw_specs, "key=value,... overrides or an inline machine");
+  predict_cmd->add_option("--gpus", predict.gpus, "GPUs in each discrete machine (what-if)");
+  predict_cmd->add_option("--offload", predict.offload,
+                          "What does not fit the GPU: auto|cpu (CPU computes it), stream (copied over "
+                          "the bus per token), none (refuse)")->capture_default_str();
+  predict_cmd->add_option("--split", predict.split, "Across GPUs: layer (pipeline) or tensor (parallel)")
+      ->capture_default_str();
+  predict_cmd->add_option("--nodes", predict.nodes, "Identical machines in a pipeline")->capture_default_str();
+  predict_cmd->add_option("--link", predict.link,
+                          "Link between nodes: thunderbolt5, 10gbe, 25gbe, 100gbe, infiniband")
+      ->capture_default_str();
+  predict_cmd->add_option("--engine", predict.engine, "Inference engine (llama.cpp is calibrated)")
+      ->capture_default_str();
+  predict_cmd->add_option("--backend", predict.backend, "cuda|metal|rocm|vulkan|cpu (default: the machine's)");
+  add_output_options(predict_cmd, output);
+
   hwplan::cli::CalibrateOptions calibrate;
   auto* calibrate_cmd = app.add_subcommand(
       "calibrate", "Fit the speed model's efficiency factors to published measurements and report "
@@ -120,6 +152,11 @@ int main(int argc, char** argv) {
     if (*list_cmd) return emit(run_list(global, list), output);
     if (*fit_cmd) return emit(run_fit(global, fit), output);
     if (*calibrate_cmd) return emit(run_calibrate(global, calibrate), output);
+    if (*predict_cmd) {
+      predict.request.quant_given = predict_cmd->count("--quant") > 0;
+      predict.request.context_given = predict_cmd->count("--ctx") > 0;
+      return emit(run_predict(global, predict), output);
+    }
     return 2;
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

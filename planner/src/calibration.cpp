@@ -92,6 +92,7 @@ HardwareSpec machine_of(const CsvRow& r, const CalibrationInputs& in, double ban
   hw.id = r["hardware"];
   hw.name = r["hardware"];
   hw.kind = r["hw_class"] == "discrete_gpu" ? MemoryKind::kDiscrete : MemoryKind::kUnified;
+  hw.memory_type = contains(r["memory_type"], "hbm") ? "hbm2e" : "";
   hw.backend = normalise_backend(r["backend"]);
   hw.gpu_count = std::max<int64_t>(1, static_cast<int64_t>(number_or_zero(r["num_gpus"])));
   hw.bandwidth_bytes_per_s = gbs_to_bytes_per_s(bandwidth_gbs);
@@ -220,7 +221,9 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     row.model = r["model"];
     row.quant = r["quant"];
     row.backend = normalise_backend(r["backend"]);
-    row.memory_class = r["hw_class"] == "discrete_gpu" ? "discrete" : "unified";
+    row.memory_class = r["hw_class"] != "discrete_gpu" ? "unified"
+                       : contains(r["memory_type"], "hbm") ? "hbm"
+                                                           : "gddr";
     row.measured_decode_tok_per_s = number_or_zero(r["decode_tps"]);
     if (row.source_id == "LLMFIT_PR") row.measured_decode_tok_per_s *= kLlmfitGenerationFactor;
     row.measured_prefill_tok_per_s = number_or_zero(r["prefill_tps"]);
@@ -278,8 +281,9 @@ bool usable_prefill(const CalibrationRow& r) { return r.skipped.empty() && r.mea
 // Non-negative least squares of relative error for t = sum_j coef_j x_j + fixed (rows scaled by
 // 1/t), by trying every subset of factors that keeps the first (required) one: at most three
 // factors, so eight small solves.
-std::vector<double> fit_nonnegative(const std::vector<double>& t, const std::vector<std::vector<double>>& x,
-                                    const std::vector<double>& fixed) {
+std::vector<double> fit_nonnegative_subsets(const std::vector<double>& t,
+                                            const std::vector<std::vector<double>>& x,
+                                            const std::vector<double>& fixed, bool first_required) {
   const auto rows = static_cast<Eigen::Index>(t.size());
   const auto factors = x.size();
   Eigen::MatrixXd a(rows, static_cast<Eigen::Index>(factors));
@@ -291,7 +295,7 @@ std::vector<double> fit_nonnegative(const std::vector<double>& t, const std::vec
   }
   std::vector<double> best(factors, 0.0);
   double best_error = std::numeric_limits<double>::infinity();
-  for (unsigned mask = 1; mask < (1u << factors); mask += 2) {  // odd masks keep factor 0
+  for (unsigned mask = 1; mask < (1u << factors); mask += first_required ? 2 : 1) {
     std::vector<Eigen::Index> used;
     for (size_t j = 0; j < factors; ++j) {
       if (mask & (1u << j)) used.push_back(static_cast<Eigen::Index>(j));
@@ -300,7 +304,7 @@ std::vector<double> fit_nonnegative(const std::vector<double>& t, const std::vec
     Eigen::MatrixXd sub(rows, static_cast<Eigen::Index>(used.size()));
     for (size_t j = 0; j < used.size(); ++j) sub.col(static_cast<Eigen::Index>(j)) = a.col(used[j]);
     const Eigen::VectorXd solution = sub.colPivHouseholderQr().solve(b);
-    if ((solution.array() < 0).any() || solution(0) <= 0) continue;
+    if ((solution.array() < 0).any() || (first_required && solution(0) <= 0)) continue;
     const double error = (sub * solution - b).squaredNorm();
     if (error < best_error) {
       best_error = error;
@@ -309,6 +313,22 @@ std::vector<double> fit_nonnegative(const std::vector<double>& t, const std::vec
     }
   }
   return best;
+}
+
+// As above, with the first factor (1 / efficiency) at least `min_first`: no machine beats its
+// datasheet peak, so an efficiency above 1 means the other terms are missing time; the bound
+// keeps a small group from trading a physical factor for an unphysical one.
+std::vector<double> fit_nonnegative(const std::vector<double>& t, const std::vector<std::vector<double>>& x,
+                                    const std::vector<double>& fixed, double min_first) {
+  auto coef = fit_nonnegative_subsets(t, x, fixed, true);
+  if (coef[0] >= min_first) return coef;
+  std::vector<double> pinned_fixed = fixed;
+  for (size_t i = 0; i < t.size(); ++i) pinned_fixed[i] += min_first * x[0][i];
+  const std::vector<std::vector<double>> rest(x.begin() + 1, x.end());
+  const auto others = fit_nonnegative_subsets(t, rest, pinned_fixed, false);
+  coef[0] = min_first;
+  std::copy(others.begin(), others.end(), coef.begin() + 1);
+  return coef;
 }
 
 Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::string& backend,
@@ -329,7 +349,7 @@ Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::
     fixed.push_back(r->decode.comm_seconds);
   }
   if (!t.empty()) {
-    const auto coef = fit_nonnegative(t, x, fixed);
+    const auto coef = fit_nonnegative(t, x, fixed, 1.0);
     e.bandwidth_fraction = 1.0 / coef[0];
     e.decode_compute_factor = coef[1];
     e.layer_overhead_seconds = coef[2];
@@ -349,7 +369,7 @@ Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::
     fixed.push_back(r->prefill.comm_seconds);
   }
   if (!t.empty()) {
-    const auto coef = fit_nonnegative(t, x, fixed);
+    const auto coef = fit_nonnegative(t, x, fixed, 1.0);
     e.compute_fraction = 1.0 / coef[0];
     e.prefill_activation_factor = coef[1];
     e.prefill_layer_overhead_seconds = coef[2];

@@ -49,7 +49,7 @@ EfficiencyTable efficiency_table_from_json(const nlohmann::json& json, const std
     JsonObject g(groups[i], origin, fmt::format("/efficiency/groups/{}", i));
     Efficiency e;
     e.backend = g.string("backend");
-    e.memory_class = g.choice("memory_class", {"discrete", "unified"});
+    e.memory_class = g.choice("memory_class", {"gddr", "hbm", "unified"});
     // Above 1 would mean faster than the datasheet peak; a little headroom for rounding.
     e.bandwidth_fraction = g.number("bandwidth_fraction", {0.0, 1.2, false});
     e.layer_overhead_seconds = g.number("layer_overhead_seconds", NumberRange::non_negative());

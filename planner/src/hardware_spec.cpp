@@ -20,6 +20,8 @@ constexpr double kMaxTflops = 1e6;
 constexpr double kDefaultUnifiedLimitFraction = 0.75;
 
 const std::vector<std::string> kBackends = {"cuda", "metal", "rocm", "vulkan", "cpu"};
+const std::vector<std::string> kMemoryTypes = {"gddr6", "gddr6x", "gddr7", "hbm2e", "hbm3",
+                                               "hbm3e", "lpddr4x", "lpddr5", "lpddr5x", "ddr4", "ddr5"};
 const std::vector<std::string> kInterconnects = {"none", "pcie", "nvlink", "thunderbolt5",
                                                  "ethernet", "infiniband"};
 
@@ -89,6 +91,8 @@ HardwareSpec hardware_from_json(const nlohmann::json& json, const std::string& o
   hw.name = root.string("name");
   hw.kind = root.choice("kind", {"unified", "discrete"}) == "unified" ? MemoryKind::kUnified
                                                                       : MemoryKind::kDiscrete;
+  hw.memory_type = root.has("memory_type") ? root.choice("memory_type", kMemoryTypes) : "";
+  root.ignore("memory_type");
   hw.backend = root.choice("backend", kBackends);
   hw.gpu_count = root.integer("gpu_count", 1, 64);
   if (hw.kind == MemoryKind::kUnified && hw.gpu_count != 1) {
@@ -142,6 +146,7 @@ nlohmann::json hardware_to_json(const HardwareSpec& hw) {
   j["id"] = hw.id;
   j["name"] = hw.name;
   j["kind"] = memory_kind_name(hw.kind);
+  if (!hw.memory_type.empty()) j["memory_type"] = hw.memory_type;
   j["backend"] = hw.backend;
   j["gpu_count"] = hw.gpu_count;
   j["memory_gib"] = bytes_to_gib(hw.memory_bytes);
@@ -222,6 +227,11 @@ HardwareSpec apply_hardware_overrides(const nlohmann::json& base, const std::str
     json["notes"] = fmt::format("inline machine; assumed {}", fmt::join(assumed, ", "));
   }
   return hardware_from_json(json, origin);
+}
+
+std::string memory_class(const HardwareSpec& hw) {
+  if (hw.kind == MemoryKind::kUnified) return "unified";
+  return hw.memory_type.rfind("hbm", 0) == 0 ? "hbm" : "gddr";
 }
 
 double usable_gpu_bytes(const HardwareSpec& hw, LimitMode mode) {

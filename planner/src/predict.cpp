@@ -128,18 +128,21 @@ double hop_seconds(int64_t hops, double tokens, const ModelSpec& m, const Link& 
   return d(hops) * (link.latency_seconds + bytes / link.bytes_per_s);
 }
 
+// Messages per step: within each node, tensor-parallel all-reduces or pipeline hops between its
+// GPUs over their interconnect; between nodes, pipeline hops over the node link.
 double communication_seconds(const ModelSpec& m, const HardwareSpec& hw,
                              const PredictOptions& options, double tokens) {
-  double seconds = 0;
-  const int64_t gpus = hw.gpu_count;
+  const int64_t nodes = std::max<int64_t>(1, options.nodes);
+  const int64_t per_node = std::max<int64_t>(1, hw.gpu_count / nodes);
   const Link link = interconnect_link(hw);
-  if (options.split == SplitMode::kTensor && gpus > 1) {
+  double seconds = 0;
+  if (options.split == SplitMode::kTensor && per_node > 1) {
     // Two all-reduces per layer (after attention and after the FFN) of F16 activations.
-    seconds += 2.0 * d(m.n_layers) * allreduce_seconds(tokens * d(m.hidden_size) * 2.0, gpus, link);
+    seconds += 2.0 * d(m.n_layers) * allreduce_seconds(tokens * d(m.hidden_size) * 2.0, per_node, link);
   } else {
-    seconds += hop_seconds(gpus - 1, tokens, m, link);
+    seconds += hop_seconds(nodes * (per_node - 1), tokens, m, link);
   }
-  if (options.nodes > 1) seconds += hop_seconds(options.nodes - 1, tokens, m, find_link(options.link));
+  if (nodes > 1) seconds += hop_seconds(nodes - 1, tokens, m, find_link(options.link));
   return seconds;
 }
 
@@ -203,7 +206,7 @@ DecodeCost decode_cost(const ModelSpec& m, const WeightInventory& inv, const Har
   } else {
     cost.host_bytes = host;
   }
-  if (options.split == SplitMode::kTensor) cost.parallel_gpus = hw.gpu_count;
+  if (options.split == SplitMode::kTensor) cost.parallel_gpus = hw.gpu_count / std::max<int64_t>(1, options.nodes);
   cost.comm_seconds = communication_seconds(m, hw, options, d(w.batch));
   return cost;
 }
@@ -259,7 +262,7 @@ PrefillCost prefill_cost(const ModelSpec& m, const WeightInventory& inv, const H
   if (hw.kind == MemoryKind::kDiscrete) cost.bus_bytes = host_weights * ubatches;
   cost.layer_launches = static_cast<int64_t>(d(gpu_layers + 1) * ubatches);
   if (options.split == SplitMode::kTensor) {
-    cost.parallel_gpus = hw.gpu_count;
+    cost.parallel_gpus = hw.gpu_count / std::max<int64_t>(1, options.nodes);
   } else if (hw.gpu_count > 1) {
     // llama.cpp pipelines the ubatches of one logical batch (n_batch 2048 = 4 ubatches of 512).
     const double in_flight = std::min(ubatches, std::max(1.0, std::floor(2048.0 / d(w.ubatch_tokens))));
@@ -347,14 +350,11 @@ SpeedPrediction prefill_speed(const PrefillCost& c, const HardwareSpec& hw, cons
 
 HardwareSpec cluster_of(const HardwareSpec& hw, int64_t nodes, const Link& link) {
   if (nodes <= 1) return hw;
+  // Placement treats the nodes' GPUs as one pool split by layers; messages are counted per node
+  // and per link in communication_seconds.
   HardwareSpec cluster = hw;
-  cluster.id = fmt::format("{}x-{}", nodes, hw.id);
+  cluster.id = fmt::format("{}x-{} over {}", nodes, hw.id, link.name);
   cluster.gpu_count = hw.gpu_count * nodes;
-  // Placement treats the nodes' GPUs as one pool split by layers; the link joins them.
-  if (hw.gpu_count == 1) {
-    cluster.interconnect = link.name;
-    cluster.interconnect_bytes_per_s = link.bytes_per_s;
-  }
   return cluster;
 }
 
@@ -362,20 +362,15 @@ Prediction predict(const ModelSpec& m, const WeightInventory& inv, const Hardwar
                    const Workload& w, const PredictOptions& options, const EfficiencyTable& table) {
   if (options.prompt_tokens <= 0) throw_input("--prompt: must be >= 1 token, got {}", options.prompt_tokens);
   if (options.nodes <= 0) throw_input("--nodes: must be >= 1, got {}", options.nodes);
-  // One pipeline over all nodes: the per-hop cost is added by communication_seconds.
-  HardwareSpec hw = cluster_of(hw_in, options.nodes, find_link(options.link));
-  if (options.nodes > 1 && hw_in.gpu_count == 1) {
-    hw.interconnect = "none";  // the hops are counted once, as node links
-    hw.interconnect_bytes_per_s = 0;
-  }
+  // One pipeline over all nodes: the hops are added by communication_seconds.
+  const HardwareSpec hw = cluster_of(hw_in, options.nodes, find_link(options.link));
   Prediction p;
   p.fit = fit_model(m, inv, hw, w);
   if (options.offload == OffloadMode::kNone &&
       !fits_at_least(p.fit.kind, FitKind::kMultiGpu)) {
     throw_input("--offload none: {} does not fit {} without offloading ({})", m.id, hw.id, p.fit.summary);
   }
-  const std::string memory_class = hw.kind == MemoryKind::kUnified ? "unified" : "discrete";
-  p.efficiency = efficiency_for(table, hw.backend, memory_class, &p.efficiency_note);
+  p.efficiency = efficiency_for(table, hw.backend, memory_class(hw), &p.efficiency_note);
   if (p.fit.kind == FitKind::kNoFit) {
     p.reason = p.fit.summary;
     p.decode.tok_per_s = std::nan("");
@@ -383,10 +378,8 @@ Prediction predict(const ModelSpec& m, const WeightInventory& inv, const Hardwar
     p.ttft_seconds = std::nan("");
     return p;
   }
-  PredictOptions effective = options;
-  if (hw.gpu_count > 1 && options.nodes > 1 && hw_in.gpu_count == 1) effective.split = SplitMode::kLayer;
-  p.decode_cost = decode_cost(m, inv, hw, w, p.fit, effective);
-  p.prefill_cost = prefill_cost(m, inv, hw, w, p.fit, effective, 0);
+  p.decode_cost = decode_cost(m, inv, hw, w, p.fit, options);
+  p.prefill_cost = prefill_cost(m, inv, hw, w, p.fit, options, 0);
   p.decode = decode_speed(p.decode_cost, hw, p.efficiency, table);
   p.prefill = prefill_speed(p.prefill_cost, hw, p.efficiency, table);
   p.ttft_seconds = p.prefill.seconds;

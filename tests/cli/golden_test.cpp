@@ -48,6 +48,9 @@ TEST_P(Golden, MatchesFile) {
 const std::string kFit =
     "fit --model llama-3.1-70b --quant q4_k_m --ctx 8192 --hw rtx-4090 --hw m3-ultra-96 "
     "--hw 2x-rtx-3090 --hw strix-halo-128";
+const std::string kPredict =
+    "predict --model llama-3.1-8b,qwen3-30b-a3b,llama-3.1-70b --quant q4_k_m --hw rtx-4090 "
+    "--hw m4-max-128 --hw strix-halo-128 --hw h100-sxm";
 const std::string kMoe = "fit --model qwen3-30b-a3b,gpt-oss-120b --quant q8_0 --hw rtx-4090 --hw dgx-spark";
 
 INSTANTIATE_TEST_SUITE_P(
@@ -58,6 +61,10 @@ INSTANTIATE_TEST_SUITE_P(
                       GoldenCase{"fit/llama70b.csv", kFit + " --format csv"},
                       GoldenCase{"fit/moe.txt", kMoe},
                       GoldenCase{"fit/moe.json", kMoe + " --json"},
+                      GoldenCase{"predict/three_models.txt", kPredict},
+                      GoldenCase{"predict/three_models.json", kPredict + " --json"},
+                      GoldenCase{"predict/three_models.md", kPredict + " --format md"},
+                      GoldenCase{"predict/three_models.csv", kPredict + " --format csv"},
                       GoldenCase{"list/hardware.txt", "list hardware"},
                       GoldenCase{"list/hardware.csv", "list hardware --format csv"},
                       GoldenCase{"list/models.md", "list models --format md"},

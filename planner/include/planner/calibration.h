@@ -43,7 +43,7 @@ struct CalibrationRow {
   std::string model;
   std::string quant;
   std::string backend;       ///< normalised: cuda, metal, rocm, vulkan
-  std::string memory_class;  ///< discrete or unified
+  std::string memory_class;  ///< gddr, hbm or unified (memory_class())
   HardwareSpec machine;      ///< bandwidth, peak, GPUs, host and bus of the measured machine
   DecodeCost decode;
   PrefillCost prefill;

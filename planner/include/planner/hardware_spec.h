@@ -30,6 +30,7 @@ struct HardwareSpec {
   std::string id;
   std::string name;
   MemoryKind kind = MemoryKind::kDiscrete;
+  std::string memory_type;  ///< gddr6, gddr6x, gddr7, hbm2e, hbm3, hbm3e, lpddr5, lpddr5x, ddr5
   std::string backend;  ///< cuda, metal, rocm, vulkan, cpu
   int64_t gpu_count = 1;
   double memory_bytes = 0;          ///< per GPU (discrete) or the whole pool (unified)
@@ -81,5 +82,9 @@ double usable_gpu_bytes(const HardwareSpec& hardware, LimitMode mode = LimitMode
 double usable_host_bytes(const HardwareSpec& hardware);
 
 const char* memory_kind_name(MemoryKind kind);
+
+/// The memory class efficiency factors are grouped by (DESIGN.md "per backend and memory class"):
+/// "hbm" for HBM GPUs, "gddr" for other discrete GPUs, "unified" for unified-memory machines.
+std::string memory_class(const HardwareSpec& hardware);
 
 }  // namespace hwplan::planner

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "planner/efficiency.h"
 #include "planner/hardware_spec.h"
 #include "planner/model_spec.h"
 #include "planner/quant_spec.h"
@@ -26,12 +27,13 @@ struct ProfileDb {
   std::vector<HardwareSpec> hardware;  ///< sorted by id
   std::vector<ModelProfile> models;    ///< sorted by id
   QuantCatalog quants;
+  EfficiencyTable efficiency;  ///< from calibration.json (hwplan calibrate --write)
 };
 
 /// Parses a model profile file's JSON ({schema_version, id, name, sources, config}).
 ModelProfile model_profile_from_json(const nlohmann::json& json, const std::string& origin);
 
-/// Loads `directory`/hardware/*.json, models/*.json and quants.json. Throws Error{kInput} for the
+/// Loads `directory`/hardware/*.json, models/*.json, quants.json and calibration.json. Throws Error{kInput} for the
 /// first malformed file, and when a file's id differs from its file name.
 ProfileDb load_profile_db(const std::string& directory);
 

@@ -1,0 +1,188 @@
+#include "cmd_predict.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "common/error.h"
+#include "common/json_util.h"
+#include "common/units.h"
+#include "hardware_source.h"
+#include "planner/predict.h"
+
+namespace hwplan::cli {
+namespace {
+
+using reports::Align;
+using reports::Cell;
+using reports::Table;
+
+planner::OffloadMode parse_offload(const std::string& text) {
+  if (text == "auto") return planner::OffloadMode::kAuto;
+  if (text == "cpu") return planner::OffloadMode::kCpu;
+  if (text == "stream") return planner::OffloadMode::kStream;
+  if (text == "none") return planner::OffloadMode::kNone;
+  throw_usage("--offload: '{}' is not one of auto, cpu, stream, none", text);
+}
+
+planner::SplitMode parse_split(const std::string& text) {
+  if (text == "layer") return planner::SplitMode::kLayer;
+  if (text == "tensor") return planner::SplitMode::kTensor;
+  throw_usage("--split: '{}' is not one of layer, tensor", text);
+}
+
+struct Row {
+  const PlannedModel* model;
+  planner::HardwareSpec hardware;
+  planner::Prediction prediction;
+};
+
+Cell number_or_empty(double value) { return std::isfinite(value) ? Cell{value} : Cell{}; }
+
+std::string band_text(const planner::SpeedPrediction& s) {
+  if (!std::isfinite(s.tok_per_s) || s.error_band_fraction <= 0) return "";
+  return fmt::format("+-{:.0f}%", 100 * s.error_band_fraction);
+}
+
+Table prediction_table(const std::vector<Row>& rows) {
+  Table t{"predict", "Predicted speed", {}, {}};
+  t.columns = {{"model", "Model", "", Align::kLeft},
+               {"hardware", "Hardware", "", Align::kLeft},
+               {"fit", "Fit", "", Align::kLeft},
+               {"decode_tok_per_s", "Decode", "tok/s", Align::kRight, 1},
+               {"decode_band", "80% band", "", Align::kRight},
+               {"prefill_tok_per_s", "Prefill", "tok/s", Align::kRight, 0},
+               {"ttft_seconds", "TTFT", "s", Align::kRight, 2},
+               {"bound", "Bound", "", Align::kLeft},
+               {"bytes_per_token_gb", "Read/token", "GB", Align::kRight, 2}};
+  for (const auto& r : rows) {
+    const auto& p = r.prediction;
+    const bool fits = p.fit.kind != planner::FitKind::kNoFit;
+    const double bytes = p.decode_cost.gpu_bytes + p.decode_cost.host_bytes;
+    t.rows.push_back({r.model->source.spec.id, r.hardware.id,
+                      std::string(planner::fit_kind_name(p.fit.kind)),
+                      number_or_empty(p.decode.tok_per_s), band_text(p.decode),
+                      number_or_empty(p.prefill.tok_per_s), number_or_empty(p.ttft_seconds),
+                      fits ? Cell{std::string(planner::bound_name(p.decode.bound))} : Cell{},
+                      fits ? Cell{bytes_to_gb(bytes / static_cast<double>(p.decode_cost.batch))} : Cell{}});
+  }
+  return t;
+}
+
+nlohmann::json terms_json(const planner::SpeedPrediction& s) {
+  nlohmann::json terms = nlohmann::json::array();
+  for (const auto& term : s.terms) {
+    terms.push_back({{"placement", term.placement},
+                     {"bytes", term.bytes},
+                     {"flop", term.flop},
+                     {"rate_per_s", term.bytes_per_s},
+                     {"seconds", term.seconds},
+                     {"bound", planner::bound_name(term.bound)}});
+  }
+  return {{"terms", terms},
+          {"overhead_seconds", s.overhead_seconds},
+          {"seconds", json_number(s.seconds)},
+          {"tok_per_s", json_number(s.tok_per_s)},
+          {"bound", planner::bound_name(s.bound)},
+          {"error_band_fraction", s.error_band_fraction}};
+}
+
+nlohmann::json row_json(const Row& r) {
+  const auto& p = r.prediction;
+  const auto& e = p.efficiency;
+  return {{"model", r.model->source.spec.id},
+          {"hardware", r.hardware.id},
+          {"fit", planner::fit_kind_name(p.fit.kind)},
+          {"decode_tok_per_s", json_number(p.decode.tok_per_s)},
+          {"prefill_tok_per_s", json_number(p.prefill.tok_per_s)},
+          {"ttft_seconds", json_number(p.ttft_seconds)},
+          {"bound", planner::bound_name(p.decode.bound)},
+          {"reason", p.reason},
+          {"decode", terms_json(p.decode)},
+          {"prefill", terms_json(p.prefill)},
+          {"decode_cost", {{"gpu_bytes", p.decode_cost.gpu_bytes},
+                           {"host_bytes", p.decode_cost.host_bytes},
+                           {"streamed_bytes", p.decode_cost.streamed_bytes},
+                           {"gpu_flop", p.decode_cost.gpu_flop},
+                           {"gpu_layers", p.decode_cost.gpu_layers},
+                           {"communication_seconds", p.decode_cost.comm_seconds}}},
+          {"efficiency", {{"backend", e.backend},
+                          {"memory_class", e.memory_class},
+                          {"bandwidth_fraction", e.bandwidth_fraction},
+                          {"compute_fraction", e.compute_fraction},
+                          {"decode_rows", e.decode_rows},
+                          {"fallback", p.efficiency_note}}}};
+}
+
+std::string row_note(const Row& r) {
+  const auto& p = r.prediction;
+  if (p.fit.kind == planner::FitKind::kNoFit) {
+    return fmt::format("{} on {}: {}.", r.model->source.spec.id, r.hardware.id, p.reason);
+  }
+  std::string note = fmt::format("{} on {}: {:.1f} tok/s", r.model->source.spec.id, r.hardware.id,
+                                 p.decode.tok_per_s);
+  if (p.decode.error_band_fraction > 0) {
+    note += fmt::format(" (80% of measured {} {} runs within +-{:.0f}% of the model)", p.efficiency.backend,
+                        p.efficiency.memory_class, 100 * p.decode.error_band_fraction);
+  }
+  note += fmt::format("; {}", p.reason);
+  if (!p.efficiency_note.empty()) note += fmt::format("; {}", p.efficiency_note);
+  return note + ".";
+}
+
+}  // namespace
+
+CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& options) {
+  if (options.models.empty()) throw_usage("predict: --model is required (try `hwplan list models`)");
+  if (options.engine != "llama.cpp") {
+    throw Error(ErrorKind::kUnsupported,
+                fmt::format("--engine {}: only llama.cpp is calibrated (shared/calibration has no {} "
+                            "measurements to fit its efficiency to)", options.engine, options.engine));
+  }
+  planner::PredictOptions predict_options;
+  predict_options.prompt_tokens = options.prompt_tokens;
+  predict_options.offload = parse_offload(options.offload);
+  predict_options.split = parse_split(options.split);
+  predict_options.nodes = options.nodes;
+  predict_options.link = options.link;
+  planner::find_link(options.link);  // reject unknown links before any work
+
+  const auto db = load_profiles(global);
+  CommandResult result;
+  auto& report = result.report;
+  report.context = make_context(global);
+  std::vector<PlannedModel> models;
+  for (const auto& name : options.models) {
+    models.push_back(plan_model(db, name, options.request, report.notes));
+  }
+  auto machines = resolve_hardware(db, options.hw, options.hw_specs, options.gpus, report.context.warnings);
+  if (!options.backend.empty()) {
+    static const std::vector<std::string> kBackends = {"cuda", "metal", "rocm", "vulkan", "cpu"};
+    if (std::find(kBackends.begin(), kBackends.end(), options.backend) == kBackends.end()) {
+      throw_usage("--backend: '{}' is not one of cuda, metal, rocm, vulkan, cpu", options.backend);
+    }
+    for (auto& machine : machines) machine.backend = options.backend;
+  }
+  std::vector<Row> rows;
+  for (const auto& p : models) {
+    for (const auto& hw : machines) {
+      rows.push_back({&p, hw,
+                      planner::predict(p.source.spec, p.weights, hw, p.workload, predict_options,
+                                       db.efficiency)});
+    }
+  }
+  report.tables.push_back(prediction_table(rows));
+  report.details["rows"] = nlohmann::json::array();
+  for (const auto& r : rows) {
+    report.details["rows"].push_back(row_json(r));
+    report.notes.push_back(row_note(r));
+  }
+  report.notes.push_back(fmt::format(
+      "Context {} tokens in the cache, prompt {} tokens, batch {}; efficiencies fitted to {} "
+      "(hwplan calibrate).",
+      models.front().workload.context_tokens, options.prompt_tokens, options.request.batch,
+      db.efficiency.fitted_from));
+  return result;
+}
+
+}  // namespace hwplan::cli

@@ -1,0 +1,35 @@
+#include "planned_model.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace hwplan::cli {
+
+PlannedModel plan_model(const planner::ProfileDb& db, const std::string& name,
+                        const ModelRequest& request, std::vector<std::string>& notes) {
+  PlannedModel p;
+  p.source = resolve_model(db, name);
+  const auto& spec = p.source.spec;
+  if (p.source.exact_weights) {
+    p.weights = *p.source.exact_weights;
+    p.quant_name = p.source.gguf_file_type + " (GGUF)";
+    if (request.quant_given) {
+      notes.push_back(fmt::format("{}: --quant ignored; the GGUF file's own tensor types are used",
+                                  spec.id));
+    }
+  } else {
+    const auto& quant = planner::find_quant(db.quants, request.quant);
+    p.weights = planner::build_inventory(spec, quant);
+    p.quant_name = quant.name;
+  }
+  p.workload.context_tokens = request.context_given
+                                  ? request.context_tokens
+                                  : std::min(request.default_context, spec.max_context);
+  p.workload.batch = request.batch;
+  p.workload.kv_cache = planner::find_kv_cache_type(db.quants, request.kv_type);
+  planner::validate_workload(spec, p.workload);
+  return p;
+}
+
+}  // namespace hwplan::cli

@@ -1,0 +1,186 @@
+#include "planner/predict.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "common/units.h"
+#include "test_util.h"
+
+namespace hwplan::planner {
+namespace {
+
+using testing::error_of;
+using testing::model;
+using testing::quant;
+
+// Factors with every term but bandwidth switched off, so the expected values below are plain
+// bytes / (fraction x bandwidth).
+EfficiencyTable bandwidth_only(double fraction) {
+  EfficiencyTable table;
+  Efficiency e;
+  e.backend = "cuda";
+  e.memory_class = "gddr";
+  e.bandwidth_fraction = fraction;
+  e.compute_fraction = 0.5;
+  table.groups.push_back(e);
+  table.bus_fraction = 0.8;
+  table.cpu_bandwidth_fraction = 0.5;
+  return table;
+}
+
+HardwareSpec card(double memory_gib, int64_t gpus = 1) {
+  HardwareSpec hw;
+  hw.id = "card";
+  hw.kind = MemoryKind::kDiscrete;
+  hw.memory_type = "gddr6x";
+  hw.backend = "cuda";
+  hw.gpu_count = gpus;
+  hw.memory_bytes = gib_to_bytes(memory_gib);
+  hw.bandwidth_bytes_per_s = 1e12;
+  hw.fp16_flop_per_s = 1e14;
+  hw.host_memory_bytes = gib_to_bytes(128);
+  hw.host_bandwidth_bytes_per_s = 1e11;
+  hw.bus_bytes_per_s = 32e9;
+  return hw;
+}
+
+Workload ctx(int64_t tokens, int64_t batch = 1) {
+  Workload w;
+  w.context_tokens = tokens;
+  w.batch = batch;
+  return w;
+}
+
+// Llama 3.1 8B at F16 fully in a 40 GiB card, 1 token in the cache: every token reads all
+// weights but the embedding (16,061,054,976 - 1,050,673,152 = 15,010,381,824 B) plus one
+// token's KV (131,072 B) = 15,010,512,896 B at 0.5 x 1e12 B/s = 0.030021025792 s -> 33.31 tok/s.
+TEST(Predict, DenseModelInVramIsBytesOverEffectiveBandwidth) {
+  const auto& m = model("llama-3.1-8b");
+  const auto p = predict(m, build_inventory(m, quant("f16")), card(40), ctx(1), {}, bandwidth_only(0.5));
+  EXPECT_EQ(p.fit.kind, FitKind::kGpu);
+  EXPECT_DOUBLE_EQ(p.decode_cost.gpu_bytes, 15010512896.0);
+  EXPECT_NEAR(p.decode.seconds, 15010512896.0 / 0.5e12, 1e-12);
+  EXPECT_NEAR(p.decode.tok_per_s, 33.31, 0.01);
+  EXPECT_EQ(p.decode.bound, Bound::kMemory);
+  EXPECT_NE(p.reason.find("bound by GPU memory bandwidth: 15.01 GB per token at 500 GB/s"), std::string::npos)
+      << p.reason;
+}
+
+// Offload by streaming: what does not fit crosses the bus every token at 0.8 x 32 GB/s, and the
+// GPU then reads it like the rest.
+TEST(Predict, StreamingIsOffloadedBytesOverBusThroughput) {
+  const auto& m = model("llama-3.1-70b");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  PredictOptions stream;
+  stream.offload = OffloadMode::kStream;
+  const auto p = predict(m, weights, card(24), ctx(8192), stream, bandwidth_only(0.5));
+  ASSERT_EQ(p.fit.kind, FitKind::kPartialOffload);
+  const double streamed = p.decode_cost.streamed_bytes;
+  EXPECT_GT(streamed, 15e9);
+  EXPECT_EQ(p.decode_cost.host_bytes, 0.0);
+  EXPECT_NEAR(p.decode.seconds, p.decode_cost.gpu_bytes / 0.5e12 + streamed / (0.8 * 32e9), 1e-12);
+  EXPECT_EQ(p.decode.bound, Bound::kBus);
+  // Computing the same bytes on the CPU instead: host bytes at 0.5 x 100 GB/s.
+  const auto cpu = predict(m, weights, card(24), ctx(8192), {}, bandwidth_only(0.5));
+  EXPECT_DOUBLE_EQ(cpu.decode_cost.host_bytes, streamed);
+  EXPECT_NEAR(cpu.decode.seconds, cpu.decode_cost.gpu_bytes / 0.5e12 + streamed / 0.5e11, 1e-12);
+}
+
+// Tensor parallel over 2 GPUs halves each GPU's bytes and adds two all-reduces per layer of the
+// F16 hidden state (8192 x 2 B): ring all-reduce on PCIe (25 GB/s, 10 us) = 2 steps x 10 us +
+// (2 x 1 / 2) x 16384 B / 25e9 = 20.65536 us; x 2 x 80 layers = 3.3048576 ms.
+TEST(Predict, TensorParallelHalvesBytesAndAddsAllReduce) {
+  const auto& m = model("llama-3.1-70b");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  auto hw = card(40, 2);
+  hw.interconnect = "pcie";
+  hw.interconnect_bytes_per_s = 25e9;
+  PredictOptions tensor;
+  tensor.split = SplitMode::kTensor;
+  const auto tp = predict(m, weights, hw, ctx(1), tensor, bandwidth_only(0.5));
+  EXPECT_NEAR(tp.decode_cost.comm_seconds, 2 * 80 * (2 * 10e-6 + 16384.0 / 25e9), 1e-15);
+  EXPECT_NEAR(tp.decode.seconds, tp.decode_cost.gpu_bytes / (2 * 0.5e12) + tp.decode_cost.comm_seconds, 1e-12);
+  // Layer split: all bytes at one GPU's speed, plus one hop of the F32 hidden state.
+  const auto pp = predict(m, weights, hw, ctx(1), {}, bandwidth_only(0.5));
+  EXPECT_NEAR(pp.decode_cost.comm_seconds, 10e-6 + 8192 * 4.0 / 25e9, 1e-15);
+  EXPECT_GT(pp.decode.seconds, tp.decode.seconds);
+}
+
+TEST(Predict, MoreBandwidthNeverSlowerLongerContextNeverFaster) {
+  const auto& m = model("qwen3-30b-a3b");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  const auto& table = testing::db().efficiency;
+  double previous = 0;
+  for (double gbs : {100.0, 250.0, 500.0, 1000.0, 2000.0}) {
+    auto hw = card(24);
+    hw.bandwidth_bytes_per_s = gbs * 1e9;
+    const double tps = predict(m, weights, hw, ctx(4096), {}, table).decode.tok_per_s;
+    EXPECT_GE(tps, previous) << gbs;
+    previous = tps;
+  }
+  previous = std::numeric_limits<double>::infinity();
+  for (int64_t context : {1, 1024, 8192, 32768}) {
+    const auto p = predict(m, weights, card(24), ctx(context), {}, table);
+    EXPECT_LE(p.decode.tok_per_s, previous) << context;
+    EXPECT_LE(p.prefill.tok_per_s, std::numeric_limits<double>::infinity());
+    previous = p.decode.tok_per_s;
+  }
+}
+
+// A batch of B sequences touches E (1 - (1 - k/E)^B) of E experts: Qwen3 30B-A3B (8 of 128) reads
+// 8/128 of its expert bytes at B = 1 and 1 - (120/128)^4 = 22.75% at B = 4.
+TEST(Predict, MoeBatchTouchesMoreExperts) {
+  const auto& m = model("qwen3-30b-a3b");
+  const auto weights = build_inventory(m, quant("q8_0"));
+  double experts = 0;
+  for (const auto& g : weights.groups) experts += g.cls == TensorClass::kExperts ? g.bytes : 0;
+  const auto one = predict(m, weights, card(40), ctx(1, 1), {}, bandwidth_only(0.5));
+  const auto four = predict(m, weights, card(40), ctx(1, 4), {}, bandwidth_only(0.5));
+  const double kv_one = kv_cache_bytes(m, ctx(1, 1));
+  EXPECT_NEAR(four.decode_cost.gpu_bytes - one.decode_cost.gpu_bytes,
+              experts * (1 - std::pow(120.0 / 128.0, 4) - 8.0 / 128.0) + 3 * kv_one, 1.0);
+  EXPECT_GT(four.decode.tok_per_s, one.decode.tok_per_s);  // 4 tokens per step for < 4x the bytes
+}
+
+TEST(Predict, NoFitAndRefusedOffload) {
+  const auto& m = model("llama-3.1-405b");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  const auto p = predict(m, weights, card(24), ctx(4096), {}, bandwidth_only(0.5));
+  EXPECT_EQ(p.fit.kind, FitKind::kNoFit);
+  EXPECT_TRUE(std::isnan(p.decode.tok_per_s));
+  PredictOptions none;
+  none.offload = OffloadMode::kNone;
+  const auto& m70 = model("llama-3.1-70b");
+  EXPECT_NE(error_of([&] { predict(m70, build_inventory(m70, quant("q4_k_m")), card(24), ctx(4096), none,
+                                   bandwidth_only(0.5)); })
+                .find("--offload none: llama-3.1-70b does not fit card without offloading"),
+            std::string::npos);
+  EXPECT_EQ(error_of([] { find_link("usb2"); }).rfind("unknown link 'usb2'", 0), 0u);
+}
+
+TEST(Predict, NodesPipelineOverTheLink) {
+  const auto& m = model("deepseek-v3");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  const auto& mac = find_hardware(testing::db(), "m3-ultra-256");
+  PredictOptions two;
+  two.nodes = 2;
+  const auto p = predict(m, weights, mac, ctx(4096), two, testing::db().efficiency);
+  EXPECT_EQ(p.fit.kind, FitKind::kMultiGpu);  // 403 GB does not fit one 256 GB Mac, fits two
+  // One hop of the F32 hidden state (7168 x 4 B) over Thunderbolt 5 (10 GB/s, 10 us).
+  EXPECT_NEAR(p.decode_cost.comm_seconds, 10e-6 + 7168 * 4.0 / 10e9, 1e-15);
+  EXPECT_GT(p.decode.tok_per_s, 0);
+}
+
+TEST(Efficiency, FallsBackToThePooledGroupAndSaysSo) {
+  const auto& table = testing::db().efficiency;
+  std::string note;
+  const auto e = efficiency_for(table, "cuda", "unified", &note);
+  EXPECT_EQ(e.backend, "cuda");
+  EXPECT_EQ(note, "no measurements for cuda on unified memory; using the pooled unified factors");
+  efficiency_for(table, "cuda", "gddr", &note);
+  EXPECT_EQ(note, "");
+}
+
+}  // namespace
+}  // namespace hwplan::planner

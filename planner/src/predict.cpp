@@ -146,6 +146,23 @@ double communication_seconds(const ModelSpec& m, const HardwareSpec& hw,
   return seconds;
 }
 
+// Adds communication and overhead, sums the terms (DESIGN.md: a sum over placements), and names
+// the largest term the bound.
+void finish(SpeedPrediction& s, double comm_seconds, double overhead_seconds, double tokens) {
+  if (comm_seconds > 0) {
+    s.terms.push_back({"communication", 0, 0, 0, comm_seconds, Bound::kCommunication});
+  }
+  s.overhead_seconds = overhead_seconds;
+  s.seconds = overhead_seconds;
+  const Term* largest = &s.terms.front();
+  for (const auto& t : s.terms) {
+    s.seconds += t.seconds;
+    if (t.seconds > largest->seconds) largest = &t;
+  }
+  s.bound = largest->bound;
+  s.tok_per_s = tokens / s.seconds;
+}
+
 }  // namespace
 
 Link find_link(const std::string& name) {
@@ -297,18 +314,7 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
     s.terms.push_back({"bus (streamed weights)", c.streamed_bytes, rate, 0, c.streamed_bytes / rate,
                        Bound::kBus});
   }
-  if (c.comm_seconds > 0) {
-    s.terms.push_back({"communication", 0, 0, 0, c.comm_seconds, Bound::kCommunication});
-  }
-  s.overhead_seconds = d(c.gpu_layers) * e.layer_overhead_seconds;
-  s.seconds = s.overhead_seconds;
-  const Term* largest = &s.terms.front();
-  for (const auto& t : s.terms) {
-    s.seconds += t.seconds;
-    if (t.seconds > largest->seconds) largest = &t;
-  }
-  s.bound = largest->bound;
-  s.tok_per_s = d(c.batch) / s.seconds;
+  finish(s, c.comm_seconds, d(c.gpu_layers) * e.layer_overhead_seconds, d(c.batch));
   s.error_band_fraction = e.decode_error_p80;
   return s;
 }
@@ -332,18 +338,8 @@ SpeedPrediction prefill_speed(const PrefillCost& c, const HardwareSpec& hw, cons
     const double rate = table.bus_fraction * hw.bus_bytes_per_s;
     s.terms.push_back({"bus (offloaded weights)", c.bus_bytes, rate, 0, c.bus_bytes / rate, Bound::kBus});
   }
-  if (c.comm_seconds > 0) {
-    s.terms.push_back({"communication", 0, 0, 0, c.comm_seconds, Bound::kCommunication});
-  }
-  s.overhead_seconds = d(c.layer_launches) * e.prefill_layer_overhead_seconds / c.pipeline_speedup;
-  s.seconds = s.overhead_seconds;
-  const Term* largest = &s.terms.front();
-  for (const auto& t : s.terms) {
-    s.seconds += t.seconds;
-    if (t.seconds > largest->seconds) largest = &t;
-  }
-  s.bound = largest->bound;
-  s.tok_per_s = d(c.prompt_tokens) / s.seconds;
+  finish(s, c.comm_seconds, d(c.layer_launches) * e.prefill_layer_overhead_seconds / c.pipeline_speedup,
+         d(c.prompt_tokens));
   s.error_band_fraction = e.prefill_error_p80;
   return s;
 }

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/json_util.h"
+#include "profile_from_probe.h"
 
 namespace hwplan::cli {
 
@@ -24,8 +25,8 @@ nlohmann::json hardware_json(const planner::ProfileDb& db, const std::string& va
     return json;
   }
   if (value == "local") {
-    throw Error(ErrorKind::kUnsupported,
-                "--hw local: this build has no probes yet; pass a profile file or a bundled id");
+    origin = local_profile_path();
+    return load_json_file(origin);
   }
   if (value.find('/') != std::string::npos || fs::path(value).extension() == ".json") {
     throw_input("{}: no such file", value);

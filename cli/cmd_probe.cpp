@@ -1,0 +1,170 @@
+#include "cmd_probe.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "common/error.h"
+#include "common/json_util.h"
+#include "common/units.h"
+#include "planner/hardware_spec.h"
+#include "probes/probe.h"
+#include "profile_from_probe.h"
+
+namespace hwplan::cli {
+namespace {
+
+using reports::Align;
+using reports::Cell;
+using reports::Table;
+
+// A drop below this fraction of the saved profile fails --expect (a misconfigured DIMM, a
+// throttled CPU).
+constexpr double kExpectFraction = 0.9;
+
+Table bandwidth_table(const probes::MachineMeasurement& m) {
+  Table t{"bandwidth", "Memory bandwidth (STREAM counting: bytes read + written)", {}, {}};
+  t.columns = {{"kernel", "Kernel", "", Align::kLeft},
+               {"threads", "Threads", "", Align::kRight},
+               {"array_mib", "Array", "MiB", Align::kRight, 0},
+               {"best_gbs", "Best", "GB/s", Align::kRight, 1},
+               {"median_gbs", "Median", "GB/s", Align::kRight, 1},
+               {"min_gbs", "Min", "GB/s", Align::kRight, 1},
+               {"stddev_gbs", "Stddev", "GB/s", Align::kRight, 2},
+               {"samples", "Samples", "", Align::kRight}};
+  for (const auto& b : m.bandwidth) {
+    t.rows.push_back({b.kernel, b.threads, bytes_to_mib(b.array_bytes), b.gbs.best, b.gbs.median,
+                      b.gbs.min, b.gbs.stddev, static_cast<int64_t>(b.gbs.values.size())});
+  }
+  return t;
+}
+
+Table compute_table(const probes::MachineMeasurement& m) {
+  Table t{"compute", "Compute", {}, {}};
+  t.columns = {{"kind", "Kind", "", Align::kLeft},
+               {"isa", "ISA", "", Align::kLeft},
+               {"threads", "Threads", "", Align::kRight},
+               {"best_tflops", "Best", "TFLOP/s", Align::kRight, 3},
+               {"median_tflops", "Median", "TFLOP/s", Align::kRight, 3},
+               {"note", "Note", "", Align::kLeft}};
+  for (const auto& c : m.compute) {
+    const bool ok = c.status == probes::ProbeStatus::kOk;
+    t.rows.push_back({c.kind, c.isa, c.threads, ok ? Cell{c.tops.best} : Cell{},
+                      ok ? Cell{c.tops.median} : Cell{}, ok ? Cell{} : Cell{"skipped: " + c.reason}});
+  }
+  return t;
+}
+
+Table latency_table(const probes::MachineMeasurement& m) {
+  Table t{"latency", "Latency (dependent loads over a random cycle)", {}, {}};
+  t.columns = {{"size_kib", "Buffer", "KiB", Align::kRight, 0}, {"latency_ns", "Latency", "ns", Align::kRight, 1}};
+  for (const auto& p : m.latency) t.rows.push_back({p.bytes / kBytesPerKib, p.ns});
+  return t;
+}
+
+Table topology_table(const probes::MachineMeasurement& m) {
+  const auto& topo = m.topology;
+  Table t{"topology", "Topology and capacity", {}, {}};
+  t.columns = {{"item", "Item", "", Align::kLeft}, {"value", "Value", "", Align::kLeft}};
+  t.rows.push_back({std::string("CPU"), topo.cpu_model});
+  t.rows.push_back({std::string("packages / cores / PUs / NUMA nodes"),
+                    fmt::format("{} / {} / {} / {}", topo.packages, topo.cores, topo.pus, topo.numa_nodes)});
+  for (const auto& c : topo.caches) {
+    t.rows.push_back({fmt::format("L{} cache", c.level), fmt::format("{} x {:.0f} KiB", c.count, c.bytes / kBytesPerKib)});
+  }
+  t.rows.push_back({std::string("RAM total / available (GiB)"),
+                    fmt::format("{:.1f} / {:.1f}", bytes_to_gib(topo.total_ram_bytes), bytes_to_gib(topo.available_ram_bytes))});
+  t.rows.push_back({std::string("cgroup memory limit (GiB)"),
+                    topo.cgroup_limit_bytes > 0 ? fmt::format("{:.1f}", bytes_to_gib(topo.cgroup_limit_bytes)) : std::string("none")});
+  t.rows.push_back({std::string("transparent huge pages / huge pages"),
+                    fmt::format("{} / {}", topo.transparent_hugepages, topo.hugepages_total)});
+  int gpus = 0;
+  for (const auto& d : topo.pci_devices) {
+    if (!d.gpu) continue;
+    ++gpus;
+    t.rows.push_back({std::string("GPU (PCI)"), fmt::format("{} {} link {:.1f} GB/s", d.name,
+                                                             fmt::format("0x{:04x}", d.vendor_id), d.link_gbs)});
+  }
+  if (gpus == 0) t.rows.push_back({std::string("GPU"), std::string("none found; bus probes skipped")});
+  if (m.apu.present) {
+    t.rows.push_back({std::string("APU GPU memory (VRAM + GTT, GiB)"),
+                      fmt::format("{:.1f} + {:.1f}", bytes_to_gib(m.apu.vram_total_bytes), bytes_to_gib(m.apu.gtt_total_bytes))});
+  }
+  return t;
+}
+
+Table expect_table(const planner::HardwareSpec& saved, const probes::MachineMeasurement& m, bool& regressed) {
+  Table t{"expect", "Against the saved profile", {}, {}};
+  t.columns = {{"metric", "Metric", "", Align::kLeft}, {"expected", "Expected", "", Align::kRight, 2},
+               {"measured", "Measured", "", Align::kRight, 2}, {"ratio", "Ratio", "", Align::kRight, 3},
+               {"verdict", "Verdict", "", Align::kLeft}};
+  auto row = [&](const char* metric, double expected, double measured) {
+    const double ratio = expected > 0 ? measured / expected : 1.0;
+    const bool low = ratio < kExpectFraction;
+    regressed |= low;
+    t.rows.push_back({std::string(metric), expected, measured, ratio, std::string(low ? "BELOW 90%" : "ok")});
+  };
+  row("bandwidth_gbs (read, all threads)", bytes_per_s_to_gbs(saved.bandwidth_bytes_per_s), best_gbs(m, "read", true));
+  row("fp16_tflops (FP32 FMA, all threads)", flop_per_s_to_tflops(saved.fp16_flop_per_s), best_tops(m, "fp32_fma"));
+  return t;
+}
+
+}  // namespace
+
+CommandResult compare_stream(const GlobalOptions& global, const ProbeCliOptions& options) {
+  CommandResult result;
+  result.report.context = make_context(global);
+  Table t{"stream_ratio", "Probe kernels against STREAM's loops (best of 5 interleaved rounds each)", {}, {}};
+  t.columns = {{"kernel", "Kernel", "", Align::kLeft}, {"threads", "Threads", "", Align::kRight},
+               {"probe_gbs", "Probe", "GB/s", Align::kRight, 1}, {"stream_gbs", "STREAM loops", "GB/s", Align::kRight, 1},
+               {"ratio", "Ratio", "", Align::kRight, 3}};
+  const auto rows = probes::compare_with_stream(options.threads, 5, [](const std::string& step) {
+    std::fprintf(stderr, "hwplan probe: %s\n", step.c_str());
+  });
+  for (const auto& r : rows) {
+    t.rows.push_back({r.kernel, r.threads, r.probe_gbs, r.reference_gbs, r.probe_gbs / r.reference_gbs});
+  }
+  result.report.tables.push_back(t);
+  result.report.notes.push_back("Target: every ratio within 0.95..1.05 or above (the probe must not read low).");
+  return result;
+}
+
+CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& options) {
+  if (options.compare_stream) return compare_stream(global, options);
+  if (options.id.empty()) throw_usage("--id: must not be empty");
+  // Read the saved profile first: a typo should fail before a minute of measuring.
+  std::optional<planner::HardwareSpec> saved;
+  if (!options.expect.empty()) saved = planner::hardware_from_json(load_json_file(options.expect), options.expect);
+  probes::ProbeOptions probe_options;
+  probe_options.quick = options.quick;
+  probe_options.threads = options.threads;
+  probe_options.progress = [](const std::string& step) { std::fprintf(stderr, "hwplan probe: %s\n", step.c_str()); };
+  const auto m = probes::run_probe(probe_options);
+  const auto profile = profile_from_probe(m, options.id);
+
+  CommandResult result;
+  result.report.context = make_context(global);
+  result.report.context.warnings.insert(result.report.context.warnings.end(), m.warnings.begin(), m.warnings.end());
+  result.report.tables.push_back(bandwidth_table(m));
+  result.report.tables.push_back(compute_table(m));
+  result.report.tables.push_back(latency_table(m));
+  result.report.tables.push_back(topology_table(m));
+  if (saved) {
+    bool regressed = false;
+    result.report.tables.push_back(expect_table(*saved, m, regressed));
+    if (regressed) result.exit_code = 1;
+  }
+  result.report.notes.push_back(fmt::format(
+      "Profile: bandwidth_gbs {:.1f} (all-thread read, used for decode), fp16_tflops {:.3f}, memory {:.1f} GiB.",
+      profile["bandwidth_gbs"].get<double>(), profile["fp16_tflops"].get<double>(), profile["memory_gib"].get<double>()));
+  if (!options.write.empty()) {
+    std::ofstream out(options.write);
+    if (!(out << profile.dump(2) << "\n")) throw Error(ErrorKind::kResource, fmt::format("{}: cannot write", options.write));
+    result.report.notes.push_back(fmt::format("Wrote {} (use it with --hw {}).", options.write, options.write));
+  }
+  result.report.details["profile"] = profile;
+  return result;
+}
+
+}  // namespace hwplan::cli

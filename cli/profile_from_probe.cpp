@@ -1,0 +1,187 @@
+#include "profile_from_probe.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.h"
+#include "common/units.h"
+#include "probes/probe.h"
+
+namespace hwplan::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+nlohmann::json samples_json(const probes::Samples& s) {
+  return {{"best", s.best}, {"median", s.median}, {"min", s.min}, {"max", s.max},
+          {"stddev", s.stddev}, {"samples", s.values}};
+}
+
+// Latency at the largest measured size below `bytes` (or the last point for DRAM).
+double latency_below(const probes::MachineMeasurement& m, double bytes) {
+  double ns = 0;
+  for (const auto& p : m.latency) {
+    if (p.bytes <= bytes) ns = p.ns;
+  }
+  return ns;
+}
+
+nlohmann::json measured_json(const probes::MachineMeasurement& m) {
+  const auto& topo = m.topology;
+  nlohmann::json bandwidth = nlohmann::json::array();
+  for (const auto& b : m.bandwidth) {
+    bandwidth.push_back({{"kernel", b.kernel}, {"threads", b.threads},
+                         {"array_mib", bytes_to_mib(b.array_bytes)}, {"gbs", samples_json(b.gbs)}});
+  }
+  nlohmann::json compute = nlohmann::json::array();
+  for (const auto& c : m.compute) {
+    nlohmann::json entry = {{"kind", c.kind}, {"threads", c.threads}};
+    if (c.status == probes::ProbeStatus::kSkipped) {
+      entry["skipped"] = c.reason;
+    } else {
+      entry["isa"] = c.isa;
+      entry["tflops"] = samples_json(c.tops);
+    }
+    compute.push_back(entry);
+  }
+  nlohmann::json latency = nlohmann::json::array();
+  for (const auto& p : m.latency) latency.push_back({{"bytes", p.bytes}, {"ns", p.ns}});
+  nlohmann::json caches = nlohmann::json::array();
+  for (const auto& c : topo.caches) caches.push_back({{"level", c.level}, {"kib", c.bytes / kBytesPerKib}, {"count", c.count}});
+  nlohmann::json pci = nlohmann::json::array();
+  for (const auto& d : topo.pci_devices) {
+    pci.push_back({{"name", d.name}, {"vendor_id", fmt::format("0x{:04x}", d.vendor_id)},
+                   {"class_id", fmt::format("0x{:04x}", d.class_id)}, {"link_gbs", d.link_gbs}, {"gpu", d.gpu}});
+  }
+  nlohmann::json latency_summary = {{"dram_ns", m.latency.empty() ? 0.0 : m.latency.back().ns}};
+  for (const auto& c : topo.caches) {
+    latency_summary[fmt::format("l{}_ns", c.level)] = latency_below(m, c.bytes / 2);
+  }
+  return {{"probe_version", m.probe_version},
+          {"date_utc", m.date_utc},
+          {"quick", m.quick},
+          {"decode_bandwidth_from", "read_gbs (all threads, best): decode is dominated by reads"},
+          {"read_gbs", best_gbs(m, "read", true)},
+          {"write_gbs", best_gbs(m, "write", true)},
+          {"write_nt_gbs", best_gbs(m, "write_nt", true)},
+          {"copy_gbs", best_gbs(m, "copy", true)},
+          {"triad_gbs", best_gbs(m, "triad", true)},
+          {"single_thread", {{"read_gbs", best_gbs(m, "read", false)},
+                             {"copy_gbs", best_gbs(m, "copy", false)},
+                             {"triad_gbs", best_gbs(m, "triad", false)}}},
+          {"bandwidth", bandwidth},
+          {"latency_curve", latency},
+          {"latency_summary", latency_summary},
+          {"compute", compute},
+          {"topology", {{"cpu_model", topo.cpu_model}, {"packages", topo.packages}, {"cores", topo.cores},
+                        {"pus", topo.pus}, {"numa_nodes", topo.numa_nodes}, {"caches", caches},
+                        {"total_ram_gib", bytes_to_gib(topo.total_ram_bytes)},
+                        {"available_ram_gib", bytes_to_gib(topo.available_ram_bytes)},
+                        {"cgroup_limit_gib", bytes_to_gib(topo.cgroup_limit_bytes)},
+                        {"transparent_hugepages", topo.transparent_hugepages},
+                        {"hugepages_total", topo.hugepages_total},
+                        {"pci_devices", pci}}},
+          {"apu", {{"present", m.apu.present}, {"card", m.apu.card},
+                   {"vram_total_gib", bytes_to_gib(m.apu.vram_total_bytes)},
+                   {"gtt_total_gib", bytes_to_gib(m.apu.gtt_total_bytes)}}},
+          {"warnings", m.warnings}};
+}
+
+}  // namespace
+
+double best_gbs(const probes::MachineMeasurement& m, const std::string& kernel, bool all_threads) {
+  double best = 0;
+  int64_t most_threads = 0;
+  for (const auto& b : m.bandwidth) {
+    if (b.kernel != kernel) continue;
+    if (!all_threads && b.threads != 1) continue;
+    if (all_threads && b.threads < most_threads) continue;
+    if (all_threads && b.threads > most_threads) best = 0;
+    most_threads = std::max(most_threads, b.threads);
+    best = std::max(best, b.gbs.best);
+  }
+  return best;
+}
+
+double best_tops(const probes::MachineMeasurement& m, const std::string& kind) {
+  double best = 0;
+  int64_t most_threads = 0;
+  for (const auto& c : m.compute) {
+    if (c.kind != kind || c.status != probes::ProbeStatus::kOk || c.threads < most_threads) continue;
+    if (c.threads > most_threads) best = 0;
+    most_threads = c.threads;
+    best = std::max(best, c.tops.best);
+  }
+  return best;
+}
+
+nlohmann::json profile_from_probe(const probes::MachineMeasurement& m, const std::string& id) {
+  const auto& topo = m.topology;
+  double memory = topo.total_ram_bytes;
+  if (topo.cgroup_limit_bytes > 0) memory = std::min(memory, topo.cgroup_limit_bytes);
+  // The OS keeps some of RAM: 10% with at least 2 GiB, as a planning reserve.
+  const double reserved = std::max(gib_to_bytes(2), 0.1 * memory);
+  nlohmann::json j;
+  j["schema_version"] = 1;
+  j["id"] = id;
+  j["name"] = fmt::format("{} (probed {})", topo.cpu_model, m.date_utc.substr(0, 10));
+  j["kind"] = "unified";
+  j["memory_gib"] = bytes_to_gib(memory);
+  j["bandwidth_gbs"] = best_gbs(m, "read", true);
+  if (m.apu.present) {
+    // An AMD APU: the GPU may use its carve-out plus GTT; llama.cpp's Vulkan backend runs there.
+    // The bandwidth and compute below are the CPU's until a GPU probe measures the iGPU.
+    j["backend"] = "vulkan";
+    const double gpu = std::min(m.apu.vram_total_bytes + m.apu.gtt_total_bytes, memory - reserved);
+    j["gpu_memory_limit_gib"] = bytes_to_gib(gpu);
+    j["gpu_memory_limit_raised_gib"] = bytes_to_gib(gpu);
+  } else {
+    // No accelerator measured: llama.cpp's CPU backend computes in host RAM.
+    j["backend"] = "cpu";
+    j["gpu_memory_limit_gib"] = bytes_to_gib(memory - reserved);
+    j["gpu_memory_limit_raised_gib"] = bytes_to_gib(memory - reserved);
+  }
+  j["gpu_count"] = 1;
+  j["fp16_tflops"] = std::max(best_tops(m, "fp32_fma"), 1e-3);
+  if (best_tops(m, "int8_dot") > 0) j["int8_tops"] = best_tops(m, "int8_dot");
+  j["runtime_overhead_gib"] = 0.1;
+  j["host_reserved_gib"] = bytes_to_gib(reserved);
+  j["notes"] = fmt::format(
+      "Measured by hwplan probe {}{}: bandwidth_gbs is the all-thread read rate (STREAM counting), "
+      "fp16_tflops the CPU's FP32 FMA peak.", m.probe_version, m.quick ? " --quick" : "");
+  j["sources"] = nlohmann::json::array({{{"title", "hwplan probe"}, {"url", ""}, {"accessed", m.date_utc.substr(0, 10)}}});
+  j["measured"] = measured_json(m);
+  planner::hardware_from_json(j, "probe result");  // the planner must accept what we write
+  return j;
+}
+
+std::string local_profile_path() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  const fs::path dir = xdg != nullptr && *xdg != '\0' ? fs::path(xdg) / "hwplan"
+                       : home != nullptr             ? fs::path(home) / ".cache" / "hwplan"
+                                                     : fs::temp_directory_path() / "hwplan";
+  const auto path = dir / "local.json";
+  std::error_code error;
+  if (fs::exists(path, error)) {
+    const auto age = fs::file_time_type::clock::now() - fs::last_write_time(path, error);
+    if (!error && age < std::chrono::hours(24)) return path.string();
+  }
+  fs::create_directories(dir, error);
+  probes::ProbeOptions options;
+  options.quick = true;
+  options.progress = [](const std::string& step) { std::fprintf(stderr, "hwplan probe: %s\n", step.c_str()); };
+  const auto profile = profile_from_probe(probes::run_probe(options), "local");
+  std::ofstream out(path);
+  if (!(out << profile.dump(2) << "\n")) throw Error(ErrorKind::kResource, fmt::format("{}: cannot write", path.string()));
+  std::fprintf(stderr, "hwplan probe: cached %s\n", path.string().c_str());
+  return path.string();
+}
+
+}  // namespace hwplan::cli

@@ -1,0 +1,27 @@
+#pragma once
+// The one place where probe results reach the planner (STYLE.md): a MachineMeasurement becomes a
+// hardware profile in the schema the planner loads, with the raw measurements under "measured".
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "planner/hardware_spec.h"
+#include "probes/measurement.h"
+
+namespace hwplan::cli {
+
+/// Profile JSON for a measurement (validated by loading it back with the planner's loader).
+nlohmann::json profile_from_probe(const probes::MachineMeasurement& m, const std::string& id);
+
+/// Best all-thread (or single-thread) rate of a bandwidth kernel in GB/s; 0 when not measured.
+double best_gbs(const probes::MachineMeasurement& m, const std::string& kernel, bool all_threads);
+
+/// Best all-thread rate of a compute kind in TFLOP/s (TOPS); 0 when skipped.
+double best_tops(const probes::MachineMeasurement& m, const std::string& kind);
+
+/// Runs a quick probe and caches it ($XDG_CACHE_HOME/hwplan/local.json, reused for a day);
+/// returns the cached profile's path. Progress goes to stderr.
+std::string local_profile_path();
+
+}  // namespace hwplan::cli

@@ -1,0 +1,29 @@
+#pragma once
+// Memory bandwidth kernels (read, write, non-temporal write, copy, triad) run by a team of pinned
+// threads over buffers each thread first-touches, so pages land on its NUMA node.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "probes/measurement.h"
+
+namespace hwplan::probes {
+
+/// The instruction set the kernels use: the widest this CPU supports.
+std::string best_simd_isa();
+
+/// Measures one kernel (read, write, write_nt, copy, triad; copy_stream and triad_stream are
+/// STREAM's plain loops, the reference): `threads` pinned threads, `array_bytes` per array, `repetitions` timed runs
+/// after one warm-up; the result is checked after the timed region. Throws Error on cancel.
+BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads, double array_bytes,
+                                  int64_t repetitions);
+
+/// Bytes one pass of `kernel` moves per array element, as STREAM counts them (read 1, write 1,
+/// copy 2, triad 3 doubles).
+double stream_bytes_per_element(const std::string& kernel);
+
+/// The CPUs this process may run on (sched_getaffinity), in order.
+std::vector<int> allowed_cpus();
+
+}  // namespace hwplan::probes

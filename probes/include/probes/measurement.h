@@ -1,0 +1,107 @@
+#pragma once
+// What `hwplan probe` measures on this machine. Plain data; cli/profile_from_probe.cpp turns it
+// into a hardware profile (probes know nothing of the planner).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hwplan::probes {
+
+/// A probe that cannot run here says so instead of inventing a number (STYLE.md).
+enum class ProbeStatus { kOk, kSkipped };
+
+/// Repeated measurements of one quantity and their statistics (same unit as the samples).
+struct Samples {
+  std::vector<double> values;
+  double best = 0;    ///< the largest (rates) value
+  double median = 0;
+  double min = 0;
+  double max = 0;
+  double stddev = 0;
+};
+
+/// Statistics of raw samples.
+Samples summarize_samples(std::vector<double> values);
+
+/// One bandwidth kernel at one thread count, counted as STREAM counts (bytes read + written,
+/// no write-allocate traffic).
+struct BandwidthResult {
+  std::string kernel;  ///< read, write, write_nt, copy, triad
+  int64_t threads = 1;
+  double array_bytes = 0;  ///< per array
+  Samples gbs;
+  ProbeStatus status = ProbeStatus::kOk;
+  std::string reason;
+};
+
+/// Average load-to-use latency of a dependent pointer chase over `bytes`.
+struct LatencyPoint {
+  double bytes = 0;
+  double ns = 0;
+};
+
+/// Peak arithmetic rate of one instruction kind at one thread count.
+struct ComputeResult {
+  std::string kind;  ///< fp32_fma, int8_dot, bf16_dot
+  std::string isa;   ///< avx512, avx2, scalar
+  int64_t threads = 1;
+  Samples tops;  ///< TFLOP/s (or TOPS for int8)
+  ProbeStatus status = ProbeStatus::kOk;
+  std::string reason;
+};
+
+struct CacheLevel {
+  int64_t level = 0;
+  double bytes = 0;  ///< one instance
+  int64_t count = 0;
+};
+
+struct PciDevice {
+  std::string name;
+  uint32_t vendor_id = 0;
+  uint32_t class_id = 0;
+  double link_gbs = 0;  ///< theoretical, per direction, as hwloc reports it
+  bool gpu = false;
+};
+
+/// Capacity and topology (hwloc, /proc/meminfo, cgroup, sysfs).
+struct Topology {
+  std::string cpu_model;
+  int64_t packages = 0;
+  int64_t cores = 0;
+  int64_t pus = 0;
+  int64_t numa_nodes = 0;
+  std::vector<double> numa_node_bytes;
+  std::vector<CacheLevel> caches;
+  double total_ram_bytes = 0;
+  double available_ram_bytes = 0;
+  double cgroup_limit_bytes = 0;  ///< 0: no limit
+  std::string transparent_hugepages;  ///< the selected mode: always, madvise, never
+  int64_t hugepages_total = 0;
+  std::vector<PciDevice> pci_devices;
+  double last_level_cache_bytes() const;
+};
+
+/// GPU-usable memory of a Linux AMD APU from sysfs (VRAM carve-out + GTT).
+struct ApuMemory {
+  bool present = false;
+  std::string card;
+  double vram_total_bytes = 0;
+  double gtt_total_bytes = 0;
+};
+
+/// Everything one probe run measured.
+struct MachineMeasurement {
+  std::string probe_version;
+  std::string date_utc;
+  bool quick = false;
+  Topology topology;
+  ApuMemory apu;
+  std::vector<BandwidthResult> bandwidth;
+  std::vector<LatencyPoint> latency;
+  std::vector<ComputeResult> compute;
+  std::vector<std::string> warnings;
+};
+
+}  // namespace hwplan::probes

@@ -1,0 +1,44 @@
+#pragma once
+// One probe run: topology, bandwidth, latency and compute, within a memory and time budget.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "probes/measurement.h"
+
+namespace hwplan::probes {
+
+struct ProbeOptions {
+  bool quick = false;      ///< under 10 s on 2 cores: fewer kernels and repetitions
+  int64_t threads = 0;     ///< 0: every CPU this process may use
+  std::function<void(const std::string&)> progress;  ///< one line per step (to stderr)
+};
+
+/// Runs every probe. Buffers: each array at least 4x the last-level cache (STREAM's rule), all
+/// arrays together within a quarter of available memory (cgroup limit included). Throws
+/// Error{kCancelled} on SIGINT after freeing, Error{kUsage} for absurd options.
+MachineMeasurement run_probe(const ProbeOptions& options);
+
+/// The version written into profiles.
+inline constexpr int kProbeVersion = 1;
+
+}  // namespace hwplan::probes
+
+namespace hwplan::probes {
+
+/// One row of the comparison with STREAM's loops: best of interleaved rounds of each.
+struct ReferenceComparison {
+  std::string kernel;  ///< copy or triad
+  int64_t threads = 1;
+  double probe_gbs = 0;
+  double reference_gbs = 0;
+};
+
+/// Runs the probe's copy/triad and STREAM's reference loops alternately (`rounds` times each,
+/// same arrays sizes, 1 and all threads) and returns the best of each, so drift hits both alike.
+std::vector<ReferenceComparison> compare_with_stream(int64_t threads, int64_t rounds,
+                                                     const std::function<void(const std::string&)>& progress);
+
+}  // namespace hwplan::probes

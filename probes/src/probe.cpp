@@ -1,0 +1,126 @@
+#include "probes/probe.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <ctime>
+
+#include "common/error.h"
+#include "probes/bandwidth.h"
+#include "probes/compute.h"
+#include "probes/latency.h"
+#include "probes/topology.h"
+
+namespace hwplan::probes {
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+constexpr double kMinArrayBytes = 64 * kMiB;
+constexpr double kMaxArrayBytes = 1024 * kMiB;
+constexpr int64_t kMaxThreads = 4096;
+
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::array<char, 32> text{};
+  std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text.data();
+}
+
+// Each array 4x the last-level cache (at least 64 MiB), three arrays within the budget.
+double array_bytes_for(const Topology& topo) {
+  const double wanted = std::clamp(4.0 * topo.last_level_cache_bytes(), kMinArrayBytes, kMaxArrayBytes);
+  const double budget = probe_memory_budget(topo) / 3.0;
+  if (budget < 16 * kMiB) {
+    throw Error(ErrorKind::kResource,
+                fmt::format("probe: only {:.0f} MiB may be used (a quarter of available memory); "
+                            "too little to measure DRAM bandwidth", budget * 3 / kMiB));
+  }
+  return std::min(wanted, budget);
+}
+
+}  // namespace
+
+MachineMeasurement run_probe(const ProbeOptions& options) {
+  const auto say = [&](std::string text) {
+    if (options.progress) options.progress(text);
+  };
+  MachineMeasurement m;
+  m.probe_version = std::to_string(kProbeVersion);
+  m.date_utc = utc_now();
+  m.quick = options.quick;
+  say(std::string("topology (hwloc)"));
+  m.topology = read_topology();
+  m.apu = read_apu_memory();
+  const int64_t cpus = static_cast<int64_t>(std::max<size_t>(1, allowed_cpus().size()));
+  if (options.threads < 0 || options.threads > kMaxThreads) {
+    throw_usage("--threads: must be between 1 and {}, got {}", kMaxThreads, options.threads);
+  }
+  const int64_t all = options.threads > 0 ? options.threads : cpus;
+  if (all > cpus) {
+    m.warnings.push_back(fmt::format("--threads {} exceeds the {} CPUs this process may use", all, cpus));
+  }
+  const double array_bytes = array_bytes_for(m.topology);
+  const int64_t reps = options.quick ? 3 : 8;
+  const std::vector<std::string> kernels = options.quick
+      ? std::vector<std::string>{"read", "copy", "triad"}
+      : std::vector<std::string>{"read", "write", "write_nt", "copy", "triad"};
+  std::vector<int64_t> thread_counts = {1};
+  if (all > 1) thread_counts.push_back(all);
+  // Interleave kernels and thread counts so drift over minutes affects all alike.
+  for (int64_t threads : thread_counts) {
+    for (const auto& kernel : kernels) {
+      say(fmt::format("bandwidth {} x{} threads ({:.0f} MiB arrays)", kernel, threads, array_bytes / kMiB));
+      m.bandwidth.push_back(measure_bandwidth(kernel, threads, array_bytes, reps));
+    }
+  }
+  // An L2-sized buffer: must read faster than DRAM (a sanity check the tests use too).
+  if (m.topology.caches.size() >= 2) {
+    const double l2 = m.topology.caches[1].bytes / 2;
+    say("bandwidth read, L2-resident");
+    auto cached = measure_bandwidth("read", 1, l2, reps * 4);
+    cached.kernel = "read_l2";
+    m.bandwidth.push_back(cached);
+  }
+  say("latency (pointer chase)");
+  const double llc = std::max(m.topology.last_level_cache_bytes(), 8 * kMiB);
+  m.latency = latency_curve(std::min(4 * llc, array_bytes), options.quick ? 200000 : 1000000);
+  for (const char* kind : {"fp32_fma", "int8_dot", "bf16_dot"}) {
+    for (int64_t threads : thread_counts) {
+      say(fmt::format("compute {} x{} threads", kind, threads));
+      m.compute.push_back(measure_compute(kind, threads, options.quick ? 2 : 5, options.quick ? 0.05 : 0.2));
+    }
+  }
+  return m;
+}
+
+}  // namespace hwplan::probes
+
+namespace hwplan::probes {
+
+std::vector<ReferenceComparison> compare_with_stream(int64_t threads, int64_t rounds,
+                                                     const std::function<void(const std::string&)>& progress) {
+  const auto topo = read_topology();
+  const double array_bytes = array_bytes_for(topo);
+  const int64_t cpus = static_cast<int64_t>(std::max<size_t>(1, allowed_cpus().size()));
+  const int64_t all = threads > 0 ? threads : cpus;
+  std::vector<ReferenceComparison> rows;
+  for (int64_t t : all > 1 ? std::vector<int64_t>{1, all} : std::vector<int64_t>{1}) {
+    for (const char* kernel : {"copy", "triad"}) {
+      ReferenceComparison row{kernel, t, 0, 0};
+      for (int64_t round = 0; round < rounds; ++round) {
+        if (progress) progress(fmt::format("{} x{} threads, round {}/{}", kernel, t, round + 1, rounds));
+        row.probe_gbs = std::max(row.probe_gbs, measure_bandwidth(kernel, t, array_bytes, 2).gbs.best);
+        row.reference_gbs = std::max(row.reference_gbs,
+                                     measure_bandwidth(std::string(kernel) + "_stream", t, array_bytes, 2).gbs.best);
+      }
+      rows.push_back(row);
+    }
+  }
+  return rows;
+}
+
+}  // namespace hwplan::probes

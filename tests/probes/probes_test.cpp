@@ -1,0 +1,147 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/cancel.h"
+#include "common/error.h"
+#include "probes/bandwidth.h"
+#include "probes/compute.h"
+#include "probes/latency.h"
+#include "probes/topology.h"
+
+namespace hwplan::probes {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+TEST(Samples, Statistics) {
+  // 1, 2, 3, 4: median 2.5, sample stddev sqrt(5/3).
+  const auto s = summarize_samples({4, 1, 3, 2});
+  EXPECT_DOUBLE_EQ(s.best, 4);
+  EXPECT_DOUBLE_EQ(s.min, 1);
+  EXPECT_DOUBLE_EQ(s.median, 2.5);
+  EXPECT_NEAR(s.stddev, std::sqrt(5.0 / 3.0), 1e-12);
+  EXPECT_EQ(s.values.size(), 4u);
+}
+
+TEST(Topology, AgreesWithProcfs) {
+  const auto topo = read_topology();
+  const std::string cpuinfo = read("/proc/cpuinfo");
+  int64_t processors = 0;
+  for (size_t at = cpuinfo.find("processor"); at != std::string::npos; at = cpuinfo.find("processor", at + 1)) {
+    if (at == 0 || cpuinfo[at - 1] == '\n') ++processors;
+  }
+  EXPECT_EQ(topo.pus, processors);
+  EXPECT_GE(topo.cores, 1);
+  EXPECT_GE(topo.numa_nodes, 1);
+  double total = 0, available = 0;
+  parse_meminfo(read("/proc/meminfo"), total, available);
+  EXPECT_DOUBLE_EQ(topo.total_ram_bytes, total);
+  EXPECT_GT(topo.available_ram_bytes, 0);
+  EXPECT_LE(topo.available_ram_bytes, topo.total_ram_bytes);
+  ASSERT_FALSE(topo.caches.empty());
+  for (size_t i = 1; i < topo.caches.size(); ++i) EXPECT_GT(topo.caches[i].bytes, topo.caches[i - 1].bytes);
+}
+
+TEST(Topology, MeminfoCgroupAndBudget) {
+  double total = 0, available = 0;
+  parse_meminfo("MemTotal:       24684092 kB\nMemFree: 1 kB\nMemAvailable:   24350084 kB\n", total, available);
+  EXPECT_DOUBLE_EQ(total, 24684092.0 * 1024);
+  EXPECT_DOUBLE_EQ(available, 24350084.0 * 1024);
+  const auto root = fs::temp_directory_path() / "hwplan_cgroup";
+  fs::remove_all(root);
+  EXPECT_EQ(cgroup_memory_limit(root.string()), 0);  // no cgroup files: no limit
+  write(root / "sys/fs/cgroup/memory.max", "max\n");
+  EXPECT_EQ(cgroup_memory_limit(root.string()), 0);
+  write(root / "sys/fs/cgroup/memory.max", "8589934592\n");
+  EXPECT_DOUBLE_EQ(cgroup_memory_limit(root.string()), 8589934592.0);
+  fs::remove(root / "sys/fs/cgroup/memory.max");
+  write(root / "sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");  // v1 "unlimited"
+  EXPECT_EQ(cgroup_memory_limit(root.string()), 0);
+  Topology topo;
+  topo.available_ram_bytes = 16e9;
+  topo.cgroup_limit_bytes = 4e9;
+  EXPECT_DOUBLE_EQ(probe_memory_budget(topo), 1e9);  // a quarter of the smaller
+  fs::remove_all(root);
+}
+
+TEST(ApuMemory, ReadsAFakeSysfsTree) {
+  const auto root = fs::temp_directory_path() / "hwplan_sysfs";
+  fs::remove_all(root);
+  EXPECT_FALSE(read_apu_memory(root.string()).present);
+  // An NVIDIA card first (ignored), then a Strix Halo-like APU: 512 MiB carve-out, 120 GiB GTT.
+  write(root / "class/drm/card0/device/vendor", "0x10de\n");
+  write(root / "class/drm/card0/device/mem_info_vram_total", "25769803776\n");
+  write(root / "class/drm/card1/device/vendor", "0x1002\n");
+  write(root / "class/drm/card1/device/mem_info_vram_total", "536870912\n");
+  write(root / "class/drm/card1/device/mem_info_gtt_total", "128849018880\n");
+  write(root / "class/drm/card1-DP-1/status", "connected\n");
+  const auto apu = read_apu_memory(root.string());
+  EXPECT_TRUE(apu.present);
+  EXPECT_EQ(apu.card, "card1");
+  EXPECT_DOUBLE_EQ(apu.vram_total_bytes, 536870912.0);
+  EXPECT_DOUBLE_EQ(apu.gtt_total_bytes, 128849018880.0);
+  fs::remove_all(root);
+}
+
+TEST(Bandwidth, PositiveAndAnL2BufferReadsFasterThanDram) {
+  const auto topo = read_topology();
+  ASSERT_GE(topo.caches.size(), 2u);
+  const double dram_bytes = std::max(4 * topo.last_level_cache_bytes(), 64.0 * 1024 * 1024);
+  const auto dram = measure_bandwidth("read", 1, dram_bytes, 3);
+  const auto l2 = measure_bandwidth("read", 1, topo.caches[1].bytes / 2, 3);
+  for (const auto& r : {dram, l2}) {
+    EXPECT_TRUE(std::isfinite(r.gbs.best));
+    EXPECT_GT(r.gbs.min, 0);
+  }
+  EXPECT_GT(l2.gbs.best, 1.5 * dram.gbs.best) << "L2 " << l2.gbs.best << " DRAM " << dram.gbs.best;
+  for (const char* kernel : {"write", "write_nt", "copy", "triad", "copy_stream", "triad_stream"}) {
+    EXPECT_GT(measure_bandwidth(kernel, 1, 8.0 * 1024 * 1024, 1).gbs.best, 0) << kernel;
+  }
+  EXPECT_DOUBLE_EQ(stream_bytes_per_element("triad"), 24);
+  EXPECT_DOUBLE_EQ(stream_bytes_per_element("copy"), 16);
+}
+
+TEST(Latency, CurveStepsUpPastEachCache) {
+  const auto topo = read_topology();
+  for (const auto& cache : topo.caches) {
+    const double inside = chase_latency_ns(cache.bytes / 2, 200000);
+    const double beyond = chase_latency_ns(cache.bytes * 4, 200000);
+    EXPECT_GT(beyond, 1.2 * inside) << "L" << cache.level << ": " << inside << " ns vs " << beyond << " ns";
+  }
+}
+
+TEST(Compute, Fp32FmaIsMeasured) {
+  const auto r = measure_compute("fp32_fma", 1, 2, 0.02);
+  EXPECT_EQ(r.status, ProbeStatus::kOk);
+  EXPECT_GT(r.tops.best, 0.001);  // any CPU of the last 20 years does a GFLOP/s
+  EXPECT_THROW(measure_compute("fp64_magic", 1, 1, 0.01), Error);
+}
+
+TEST(Cancel, StopsAProbeCleanly) {
+  request_cancel();
+  try {
+    measure_bandwidth("read", 1, 8.0 * 1024 * 1024, 3);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kCancelled);
+  }
+  reset_cancel();
+}
+
+}  // namespace
+}  // namespace hwplan::probes

@@ -29,20 +29,27 @@ struct Row {
   double decode_tok_per_s = 0;
 };
 
-// Highest-quality mix at which the model sits entirely in GPU memory at this workload.
-std::string best_quant(const planner::ProfileDb& db, const PlannedModel& p,
-                       const planner::HardwareSpec& hw) {
+// Every mix's weights for one model, best quality first (at equal quality, the smaller file),
+// built once and reused for every machine.
+std::vector<std::pair<std::string, planner::WeightInventory>> candidates_for(const planner::ProfileDb& db,
+                                                                           const PlannedModel& p) {
   std::vector<const planner::QuantSpec*> order;
   for (const auto& q : db.quants.mixes) order.push_back(&q);
-  // Best quality first; at equal quality (F32 vs BF16 vs F16) the smaller file.
   std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
     if (a->quality_rank != b->quality_rank) return a->quality_rank > b->quality_rank;
     return a->weights_bpw < b->weights_bpw;
   });
-  for (const auto* q : order) {
-    const auto weights = planner::build_inventory(p.source.spec, *q);
+  std::vector<std::pair<std::string, planner::WeightInventory>> candidates;
+  for (const auto* q : order) candidates.emplace_back(q->id, planner::build_inventory(p.source.spec, *q));
+  return candidates;
+}
+
+// Highest-quality mix at which the model sits entirely in GPU memory at this workload.
+std::string best_quant(const std::vector<std::pair<std::string, planner::WeightInventory>>& candidates,
+                       const PlannedModel& p, const planner::HardwareSpec& hw) {
+  for (const auto& [id, weights] : candidates) {
     const auto fit = planner::fit_model(p.source.spec, weights, hw, p.workload);
-    if (fit.kind == planner::FitKind::kGpu || fit.kind == planner::FitKind::kMultiGpu) return q->id;
+    if (fit.kind == planner::FitKind::kGpu || fit.kind == planner::FitKind::kMultiGpu) return id;
   }
   return "";
 }
@@ -180,13 +187,14 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   std::vector<Row> rows;
   for (const auto& p : models) {
     const auto first = rows.size();
+    const auto candidates = candidates_for(db, p);
     for (const auto& hw : machines) {
       Row r{&p, &hw, planner::fit_model(p.source.spec, p.weights, hw, p.workload), 0, "", 0};
       // The speed of the placement fit proposes (DESIGN.md "Decode").
       r.decode_tok_per_s = planner::predict(p.source.spec, p.weights, hw, p.workload, {}, db.efficiency)
                                .decode.tok_per_s;
       r.max_context = planner::max_context_tokens(p.source.spec, p.weights, hw, p.workload, r.fit.kind);
-      r.best_quant = best_quant(db, p, hw);
+      r.best_quant = best_quant(candidates, p, hw);
       rows.push_back(std::move(r));
     }
     // With no machine named, the best fits come first, smallest sufficient machine first.

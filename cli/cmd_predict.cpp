@@ -157,9 +157,9 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
   }
   auto machines = resolve_hardware(db, options.hw, options.hw_specs, options.gpus, report.context.warnings);
   if (!options.backend.empty()) {
-    static const std::vector<std::string> kBackends = {"cuda", "metal", "rocm", "vulkan", "cpu"};
-    if (std::find(kBackends.begin(), kBackends.end(), options.backend) == kBackends.end()) {
-      throw_usage("--backend: '{}' is not one of cuda, metal, rocm, vulkan, cpu", options.backend);
+    const auto& backends = planner::backend_names();
+    if (std::find(backends.begin(), backends.end(), options.backend) == backends.end()) {
+      throw_usage("--backend: '{}' is not one of {}", options.backend, fmt::join(backends, ", "));
     }
     for (auto& machine : machines) machine.backend = options.backend;
   }

@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/units.h"
+#include "probes/bandwidth.h"
 #include "probes/probe.h"
 
 namespace hwplan::cli {
@@ -59,6 +60,8 @@ nlohmann::json measured_json(const probes::MachineMeasurement& m) {
     pci.push_back({{"name", d.name}, {"vendor_id", fmt::format("0x{:04x}", d.vendor_id)},
                    {"class_id", fmt::format("0x{:04x}", d.class_id)}, {"link_gbs", d.link_gbs}, {"gpu", d.gpu}});
   }
+  std::vector<double> numa_gib;
+  for (double bytes : topo.numa_node_bytes) numa_gib.push_back(bytes_to_gib(bytes));
   nlohmann::json latency_summary = {{"dram_ns", m.latency.empty() ? 0.0 : m.latency.back().ns}};
   for (const auto& c : topo.caches) {
     latency_summary[fmt::format("l{}_ns", c.level)] = latency_below(m, c.bytes / 2);
@@ -67,6 +70,7 @@ nlohmann::json measured_json(const probes::MachineMeasurement& m) {
           {"date_utc", m.date_utc},
           {"quick", m.quick},
           {"decode_bandwidth_from", "read_gbs (all threads, best): decode is dominated by reads"},
+          {"bandwidth_isa", probes::best_simd_isa()},
           {"read_gbs", best_gbs(m, "read", true)},
           {"write_gbs", best_gbs(m, "write", true)},
           {"write_nt_gbs", best_gbs(m, "write_nt", true)},
@@ -80,7 +84,8 @@ nlohmann::json measured_json(const probes::MachineMeasurement& m) {
           {"latency_summary", latency_summary},
           {"compute", compute},
           {"topology", {{"cpu_model", topo.cpu_model}, {"packages", topo.packages}, {"cores", topo.cores},
-                        {"pus", topo.pus}, {"numa_nodes", topo.numa_nodes}, {"caches", caches},
+                        {"pus", topo.pus}, {"numa_nodes", topo.numa_nodes}, {"numa_node_gib", numa_gib},
+                        {"caches", caches},
                         {"total_ram_gib", bytes_to_gib(topo.total_ram_bytes)},
                         {"available_ram_gib", bytes_to_gib(topo.available_ram_bytes)},
                         {"cgroup_limit_gib", bytes_to_gib(topo.cgroup_limit_bytes)},

@@ -78,6 +78,8 @@ void read_discrete(JsonObject& root, HardwareSpec& hw) {
 
 }  // namespace
 
+const std::vector<std::string>& backend_names() { return kBackends; }
+
 const char* memory_kind_name(MemoryKind kind) {
   return kind == MemoryKind::kUnified ? "unified" : "discrete";
 }

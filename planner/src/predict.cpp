@@ -60,17 +60,23 @@ double experts_touched_fraction(const ModelSpec& m, int64_t tokens) {
   return 1.0 - std::pow(1.0 - k_over_e, d(tokens));
 }
 
+// Cached tokens one query attends to in `layer` with `context` tokens in the cache: all of them,
+// the window for sliding layers, none for recurrent layers.
+double attended_tokens(const ModelSpec& m, int64_t layer, double context) {
+  switch (m.layer_kinds[static_cast<size_t>(layer)]) {
+    case LayerKind::kLinearAttention: return 0;
+    case LayerKind::kSlidingAttention: return std::min(context, d(m.sliding_window));
+    case LayerKind::kFullAttention: break;
+  }
+  return context;
+}
+
 // FLOPs of attention for one query token against `context` cached tokens: QK^T and AV.
 double attention_flop(const ModelSpec& m, int64_t layer, double context) {
-  const auto kind = m.layer_kinds[static_cast<size_t>(layer)];
-  if (kind == LayerKind::kLinearAttention) return 0;
   const double width = m.attention == AttentionKind::kMla
                            ? d(m.n_heads) * d(m.mla.kv_lora_rank + m.mla.rope_head_dim)
                            : d(m.n_heads * m.head_dim);
-  const double tokens = kind == LayerKind::kSlidingAttention
-                            ? std::min(context, d(m.sliding_window))
-                            : context;
-  return 4.0 * width * tokens;
+  return 4.0 * width * attended_tokens(m, layer, context);
 }
 
 // F32 activation elements one token streams through one layer outside the matrix products:
@@ -266,10 +272,9 @@ PrefillCost prefill_cost(const ModelSpec& m, const WeightInventory& inv, const H
   if (!w.flash_attention) {
     // Without flash attention the F32 score matrix (queries x context x heads) is written, read
     // and rewritten by softmax, and read again for the value product: about 3 passes.
+    const double mean_context = d(depth_tokens) + (prompt + 1.0) / 2.0;
     for (int64_t i = 0; i < m.n_layers; ++i) {
-      const double context = std::max(0.0, attention_flop(m, i, d(depth_tokens) + (prompt + 1.0) / 2.0) /
-                                               (4.0 * d(m.n_heads * m.head_dim)));
-      cost.activation_bytes += 3.0 * prompt * context * d(m.n_heads) * 4.0;
+      cost.activation_bytes += 3.0 * prompt * attended_tokens(m, i, mean_context) * d(m.n_heads) * 4.0;
     }
   }
   cost.weight_bytes += lw.output_bytes;

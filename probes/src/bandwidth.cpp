@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -148,6 +150,26 @@ const Kernels& kernels() {
   return chosen;
 }
 
+// One pass of a named kernel over a chunk, resolved once before the timed loop; returns the read
+// kernel's sum (0 for the others). Unknown names are a usage error, not a silent triad.
+using PassFn = double (*)(const Chunk&);
+
+PassFn pass_function(const std::string& kernel) {
+  static const std::vector<std::pair<std::string, PassFn>> kPasses = {
+      {"read", [](const Chunk& ch) { return kernels().read(ch.a, ch.n); }},
+      {"write", [](const Chunk& ch) { kernels().write(ch.c, ch.n, 0.25); return 0.0; }},
+      {"write_nt", [](const Chunk& ch) { kernels().write_nt(ch.c, ch.n, 0.25); return 0.0; }},
+      {"copy", [](const Chunk& ch) { kernels().copy(ch.c, ch.b, ch.n); return 0.0; }},
+      {"triad", [](const Chunk& ch) { kernels().triad(ch.a, ch.b, ch.c, ch.n, kTriadScalar); return 0.0; }},
+      {"copy_stream", [](const Chunk& ch) { copy_stream_reference(ch.c, ch.b, ch.n); return 0.0; }},
+      {"triad_stream",
+       [](const Chunk& ch) { triad_stream_reference(ch.a, ch.b, ch.c, ch.n, kTriadScalar); return 0.0; }}};
+  for (const auto& [name, fn] : kPasses) {
+    if (name == kernel) return fn;
+  }
+  throw_usage("probe: unknown bandwidth kernel '{}'", kernel);
+}
+
 struct FreeDeleter {
   void operator()(double* p) const { std::free(p); }
 };
@@ -187,7 +209,7 @@ BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads, do
   BandwidthResult result;
   result.kernel = kernel;
   result.threads = threads;
-  const auto& k = kernels();
+  const PassFn pass_fn = pass_function(kernel);
   const size_t per_thread = std::max<size_t>(
       kBlockDoubles, static_cast<size_t>(array_bytes / 8.0 / static_cast<double>(threads)) / kBlockDoubles * kBlockDoubles);
   const size_t total = per_thread * static_cast<size_t>(threads);
@@ -213,15 +235,7 @@ BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads, do
   const int64_t passes = std::max<int64_t>(1, static_cast<int64_t>(kPassBytes / result.array_bytes));
   auto job = [&](int t) {
     const auto ch = chunk(t);
-    for (int64_t pass = 0; pass < passes; ++pass) {
-      if (kernel == "read") sums[static_cast<size_t>(t)] += k.read(ch.a, ch.n);
-      else if (kernel == "write") k.write(ch.c, ch.n, 0.25);
-      else if (kernel == "write_nt") k.write_nt(ch.c, ch.n, 0.25);
-      else if (kernel == "copy") k.copy(ch.c, ch.b, ch.n);
-      else if (kernel == "copy_stream") copy_stream_reference(ch.c, ch.b, ch.n);
-      else if (kernel == "triad_stream") triad_stream_reference(ch.a, ch.b, ch.c, ch.n, kTriadScalar);
-      else k.triad(ch.a, ch.b, ch.c, ch.n, kTriadScalar);
-    }
+    for (int64_t pass = 0; pass < passes; ++pass) sums[static_cast<size_t>(t)] += pass_fn(ch);
   };
   std::vector<double> rates;
   const double bytes = stream_bytes_per_element(kernel) * static_cast<double>(total) * static_cast<double>(passes);

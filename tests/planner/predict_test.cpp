@@ -123,8 +123,16 @@ TEST(Predict, MoreBandwidthNeverSlowerLongerContextNeverFaster) {
   for (int64_t context : {1, 1024, 8192, 32768}) {
     const auto p = predict(m, weights, card(24), ctx(context), {}, table);
     EXPECT_LE(p.decode.tok_per_s, previous) << context;
-    EXPECT_LE(p.prefill.tok_per_s, std::numeric_limits<double>::infinity());
     previous = p.decode.tok_per_s;
+  }
+  // A longer prompt never reaches the first token sooner.
+  double previous_ttft = 0;
+  for (int64_t prompt : {128, 512, 2048, 8192}) {
+    PredictOptions options;
+    options.prompt_tokens = prompt;
+    const double ttft = predict(m, weights, card(24), ctx(4096), options, table).ttft_seconds;
+    EXPECT_GT(ttft, previous_ttft) << prompt;
+    previous_ttft = ttft;
   }
 }
 

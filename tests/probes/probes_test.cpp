@@ -112,6 +112,7 @@ TEST(Bandwidth, PositiveAndAnL2BufferReadsFasterThanDram) {
   for (const char* kernel : {"write", "write_nt", "copy", "triad", "copy_stream", "triad_stream"}) {
     EXPECT_GT(measure_bandwidth(kernel, 1, 8.0 * 1024 * 1024, 1).gbs.best, 0) << kernel;
   }
+  EXPECT_THROW(measure_bandwidth("tirad", 1, 8.0 * 1024 * 1024, 1), Error);  // no silent triad
   EXPECT_DOUBLE_EQ(stream_bytes_per_element("triad"), 24);
   EXPECT_DOUBLE_EQ(stream_bytes_per_element("copy"), 16);
 }

@@ -83,6 +83,9 @@ double usable_host_bytes(const HardwareSpec& hardware);
 
 const char* memory_kind_name(MemoryKind kind);
 
+/// The backends a profile may name: cuda, metal, rocm, vulkan, cpu.
+const std::vector<std::string>& backend_names();
+
 /// The memory class efficiency factors are grouped by (DESIGN.md "per backend and memory class"):
 /// "hbm" for HBM GPUs, "gddr" for other discrete GPUs, "unified" for unified-memory machines.
 std::string memory_class(const HardwareSpec& hardware);

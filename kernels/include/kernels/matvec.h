@@ -1,0 +1,64 @@
+#pragma once
+// Matrix-vector products over weights in their GGUF block layout: a scalar reference per format
+// and SIMD versions (AVX2; AVX-512 with VNNI), chosen through an explicit dispatch table.
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "kernels/activation.h"
+#include "kernels/weight_format.h"
+
+namespace hwplan::kernels {
+
+/// An instruction-set level of the dot products.
+enum class Isa { kScalar, kAvx2, kAvx512 };
+
+/// "scalar", "avx2", "avx512".
+std::string_view isa_name(Isa isa);
+/// The levels this CPU and build can run, scalar first.
+std::span<const Isa> available_isas();
+/// The fastest available level.
+Isa best_isa();
+
+/// A row-major weight matrix in GGUF layout: `rows` rows of `cols` elements, `row_bytes` apart.
+/// Does not own `data`.
+struct MatrixView {
+  WeightFormat format = WeightFormat::kF32;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  const uint8_t* data = nullptr;
+  int64_t row_bytes = 0;
+
+  const uint8_t* row(int64_t r) const { return data + r * row_bytes; }
+};
+
+/// The dot product of one row (`x.n` elements of `format`) with prepared activations.
+float dot_row(WeightFormat format, const uint8_t* row, const PreparedInput& x, Isa isa);
+
+/// y[r] = row r . x for r in [row_begin, row_end). Preconditions: x.n == w.cols and x holds
+/// the form `w.format` reads (checked).
+void matvec_rows(const MatrixView& w, const PreparedInput& x, float* y, int64_t row_begin,
+                 int64_t row_end, Isa isa);
+
+/// For each row in [row_begin, row_end) and each of `xs`: ys[t][r] = row r . xs[t]. Reads each
+/// row once for all the inputs (prefill).
+void matmul_rows(const MatrixView& w, std::span<const PreparedInput> xs, std::span<float* const> ys,
+                 int64_t row_begin, int64_t row_end, Isa isa);
+
+namespace detail {
+
+/// One format's row dot product at one ISA level.
+using RowDotFn = float (*)(const uint8_t* row, const PreparedInput& x);
+
+/// Dot products of every format (indexed by format_index) for one ISA level.
+struct DotTable {
+  RowDotFn f32, f16, bf16, q8_0, q4_0, q4k, q6k;
+};
+
+const DotTable& dot_table_scalar();
+const DotTable* dot_table_avx2();    ///< nullptr when not compiled for x86-64
+const DotTable* dot_table_avx512();  ///< nullptr when not compiled for x86-64
+
+}  // namespace detail
+}  // namespace hwplan::kernels

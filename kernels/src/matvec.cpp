@@ -1,0 +1,114 @@
+// Dispatch: which ISA levels this CPU runs (CPUID through the compiler's builtins), and the
+// row loops over a table of per-format dot products.
+#include "kernels/matvec.h"
+
+#include <vector>
+
+#include "common/check.h"
+
+namespace hwplan::kernels {
+namespace {
+
+bool cpu_has_avx2() {
+#if defined(__x86_64__)
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+         __builtin_cpu_supports("f16c");
+#else
+  return false;
+#endif
+}
+
+bool cpu_has_avx512() {
+#if defined(__x86_64__)
+  // The AVX-512 kernels use F (foundation), BW (byte/word ops), VL (256-bit forms) and VNNI.
+  return cpu_has_avx2() && __builtin_cpu_supports("avx512f") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512vnni");
+#else
+  return false;
+#endif
+}
+
+std::vector<Isa> detect_isas() {
+  std::vector<Isa> isas{Isa::kScalar};
+  if (detail::dot_table_avx2() != nullptr && cpu_has_avx2()) isas.push_back(Isa::kAvx2);
+  if (detail::dot_table_avx512() != nullptr && cpu_has_avx512()) isas.push_back(Isa::kAvx512);
+  return isas;
+}
+
+const detail::DotTable& table_for(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512:
+      HWPLAN_CHECK(detail::dot_table_avx512() != nullptr) << "AVX-512 kernels not built";
+      return *detail::dot_table_avx512();
+    case Isa::kAvx2:
+      HWPLAN_CHECK(detail::dot_table_avx2() != nullptr) << "AVX2 kernels not built";
+      return *detail::dot_table_avx2();
+    case Isa::kScalar: break;
+  }
+  return detail::dot_table_scalar();
+}
+
+detail::RowDotFn dot_fn(WeightFormat format, Isa isa) {
+  const detail::DotTable& t = table_for(isa);
+  switch (format) {
+    case WeightFormat::kF32: return t.f32;
+    case WeightFormat::kF16: return t.f16;
+    case WeightFormat::kBF16: return t.bf16;
+    case WeightFormat::kQ8_0: return t.q8_0;
+    case WeightFormat::kQ4_0: return t.q4_0;
+    case WeightFormat::kQ4K: return t.q4k;
+    case WeightFormat::kQ6K: return t.q6k;
+  }
+  return t.f32;
+}
+
+void check_input(WeightFormat format, int64_t cols, const PreparedInput& x) {
+  HWPLAN_CHECK(x.n == cols) << "activation length " << x.n << " != matrix columns " << cols;
+  const bool q8_0 = format == WeightFormat::kQ8_0 || format == WeightFormat::kQ4_0;
+  const bool q8_k = format == WeightFormat::kQ4K || format == WeightFormat::kQ6K;
+  HWPLAN_CHECK(!q8_0 || !x.q8.empty()) << "input lacks its Q8_0 form";
+  HWPLAN_CHECK(!q8_k || !x.qk.empty()) << "input lacks its Q8_K form";
+}
+
+}  // namespace
+
+std::string_view isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar: return "scalar";
+    case Isa::kAvx2: return "avx2";
+    case Isa::kAvx512: return "avx512";
+  }
+  return "scalar";
+}
+
+std::span<const Isa> available_isas() {
+  static const std::vector<Isa> isas = detect_isas();
+  return isas;
+}
+
+Isa best_isa() { return available_isas().back(); }
+
+float dot_row(WeightFormat format, const uint8_t* row, const PreparedInput& x, Isa isa) {
+  return dot_fn(format, isa)(row, x);
+}
+
+void matvec_rows(const MatrixView& w, const PreparedInput& x, float* y, int64_t row_begin,
+                 int64_t row_end, Isa isa) {
+  check_input(w.format, w.cols, x);
+  const detail::RowDotFn fn = dot_fn(w.format, isa);
+  for (int64_t r = row_begin; r < row_end; ++r) y[r] = fn(w.row(r), x);
+}
+
+void matmul_rows(const MatrixView& w, std::span<const PreparedInput> xs, std::span<float* const> ys,
+                 int64_t row_begin, int64_t row_end, Isa isa) {
+  HWPLAN_CHECK(xs.size() == ys.size()) << "inputs and outputs differ in count";
+  for (const PreparedInput& x : xs) check_input(w.format, w.cols, x);
+  const detail::RowDotFn fn = dot_fn(w.format, isa);
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    const uint8_t* row = w.row(r);
+    for (size_t t = 0; t < xs.size(); ++t) ys[t][r] = fn(row, xs[t]);
+  }
+}
+
+}  // namespace hwplan::kernels

@@ -1,5 +1,6 @@
-// Activation quantization: Q8_0 rounds each block's scale to binary16 as ggml stores it; Q8_K maps
-// the value of largest magnitude to -128 (scale = max / -128) and clamps the other side to 127.
+// Activation quantization as llama.cpp's CPU backend does it: Q8_0 scales each block of 32 by
+// max|x| / 127 and stores the scale as binary16; Q8_K scales each block of 256 so the value of
+// largest magnitude maps to -127 (ggml's quantize_row_q8_K uses -127 / max) and clamps at 127.
 #include "kernels/activation.h"
 
 #include <algorithm>
@@ -65,7 +66,7 @@ void prepare_q8_k(const float* x, int64_t n, PreparedInput& out) {
     for (int i = 0; i < kSuperBlock; ++i) {
       if (std::fabs(xb[i]) > std::fabs(extreme)) extreme = xb[i];
     }
-    const float inv = extreme != 0.0f ? -128.0f / extreme : 0.0f;
+    const float inv = extreme != 0.0f ? -127.0f / extreme : 0.0f;
     int8_t* q = out.qk.data() + b * kSuperBlock;
     for (int i = 0; i < kSuperBlock; ++i) q[i] = round_to_int8(xb[i] * inv, -128, 127);
     out.qk_d[static_cast<size_t>(b)] = inv != 0.0f ? 1.0f / inv : 0.0f;

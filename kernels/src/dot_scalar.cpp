@@ -95,11 +95,21 @@ float dot_q6k(const uint8_t* row, const PreparedInput& x) {
   return sum;
 }
 
+float f16_dot(const uint16_t* a, const float* b, int64_t n) {
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n; ++i) sum += half_to_float(a[i]) * b[i];
+  return sum;
+}
+
+void f16_axpy(float alpha, const uint16_t* v, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += alpha * half_to_float(v[i]);
+}
+
 }  // namespace
 
 const DotTable& dot_table_scalar() {
   static const DotTable table{dot_f32,  dot_16bit<half_to_float>, dot_16bit<bf16_to_float>,
-                              dot_q8_0, dot_q4_0,  dot_q4k,  dot_q6k};
+                              dot_q8_0, dot_q4_0, dot_q4k, dot_q6k, f16_dot, f16_axpy};
   return table;
 }
 

@@ -93,6 +93,14 @@ float dot_row(WeightFormat format, const uint8_t* row, const PreparedInput& x, I
   return dot_fn(format, isa)(row, x);
 }
 
+float dot_f16_f32(const uint16_t* a, const float* b, int64_t n, Isa isa) {
+  return table_for(isa).f16_dot(a, b, n);
+}
+
+void axpy_f16(float alpha, const uint16_t* v, float* y, int64_t n, Isa isa) {
+  table_for(isa).f16_axpy(alpha, v, y, n);
+}
+
 void matvec_rows(const MatrixView& w, const PreparedInput& x, float* y, int64_t row_begin,
                  int64_t row_end, Isa isa) {
   check_input(w.format, w.cols, x);

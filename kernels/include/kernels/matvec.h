@@ -46,6 +46,11 @@ void matvec_rows(const MatrixView& w, const PreparedInput& x, float* y, int64_t 
 void matmul_rows(const MatrixView& w, std::span<const PreparedInput> xs, std::span<float* const> ys,
                  int64_t row_begin, int64_t row_end, Isa isa);
 
+/// sum a[i] * b[i] over n binary16 values a and floats b (attention scores over the K cache).
+float dot_f16_f32(const uint16_t* a, const float* b, int64_t n, Isa isa);
+/// y[i] += alpha * v[i] over n binary16 values v (attention's weighted sum over the V cache).
+void axpy_f16(float alpha, const uint16_t* v, float* y, int64_t n, Isa isa);
+
 namespace detail {
 
 /// One format's row dot product at one ISA level.
@@ -54,6 +59,8 @@ using RowDotFn = float (*)(const uint8_t* row, const PreparedInput& x);
 /// Dot products of every format (indexed by format_index) for one ISA level.
 struct DotTable {
   RowDotFn f32, f16, bf16, q8_0, q4_0, q4k, q6k;
+  float (*f16_dot)(const uint16_t* a, const float* b, int64_t n);
+  void (*f16_axpy)(float alpha, const uint16_t* v, float* y, int64_t n);
 };
 
 const DotTable& dot_table_scalar();

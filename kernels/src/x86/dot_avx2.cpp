@@ -164,6 +164,22 @@ float dot_q6k(const uint8_t* row, const PreparedInput& x) {
   return hsum256(acc);
 }
 
+float f16_dot(const uint16_t* a, const float* b, int64_t n) {
+  __m256 acc = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i))), _mm256_loadu_ps(b + i), acc);
+  float sum = hsum256(acc);
+  for (; i < n; ++i) sum += half_to_float(a[i]) * b[i];
+  return sum;
+}
+
+void f16_axpy(float alpha, const uint16_t* a, float* y, int64_t n) {
+  const __m256 scale = _mm256_set1_ps(alpha);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(scale, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i))), _mm256_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] += alpha * half_to_float(a[i]);
+}
+
 }  // namespace
 
 const DotTable* dot_table_avx2() {
@@ -173,7 +189,9 @@ const DotTable* dot_table_avx2() {
                               dot_q8_0,
                               dot_q4_0,
                               dot_q4k,
-                              dot_q6k};
+                              dot_q6k,
+                              f16_dot,
+                              f16_axpy};
   return &table;
 }
 

@@ -245,6 +245,22 @@ float dot_q6k(const uint8_t* row, const PreparedInput& x) {
   return _mm512_reduce_add_ps(acc);
 }
 
+float f16_dot(const uint16_t* a, const float* b, int64_t n) {
+  __m512 acc = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) acc = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i))), _mm512_loadu_ps(b + i), acc);
+  float sum = _mm512_reduce_add_ps(acc);
+  for (; i < n; ++i) sum += half_to_float(a[i]) * b[i];
+  return sum;
+}
+
+void f16_axpy(float alpha, const uint16_t* a, float* y, int64_t n) {
+  const __m512 scale = _mm512_set1_ps(alpha);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_fmadd_ps(scale, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i))), _mm512_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] += alpha * half_to_float(a[i]);
+}
+
 }  // namespace
 
 const DotTable* dot_table_avx512() {
@@ -254,7 +270,9 @@ const DotTable* dot_table_avx512() {
                               dot_q8_0,
                               dot_q4_0,
                               dot_q4k,
-                              dot_q6k};
+                              dot_q6k,
+                              f16_dot,
+                              f16_axpy};
   return &table;
 }
 

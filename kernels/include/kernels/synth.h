@@ -1,0 +1,62 @@
+#pragma once
+// Synthetic Llama models: any shape, seeded random weights (matrices N(0, 0.02), norm weights
+// 1 + N(0, 0.01), as the tiny-a fixtures), in any weight format or llama.cpp-style mix, built in
+// memory (NUMA-local when built on a pinned pool) and written as GGUF on request.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kernels/llama.h"
+
+namespace hwplan::kernels {
+
+class ThreadPool;
+
+/// What format each tensor gets: one format for every matrix, or a llama.cpp mix.
+enum class SynthMix { kF32, kF16, kBF16, kQ8_0, kQ4_0, kQ4K, kQ4KM, kQ6K };
+
+/// Parses "f16", "q4_k_m", ... (case-insensitive); nullopt when unknown.
+std::optional<SynthMix> synth_mix_from_name(std::string_view name);
+/// The names synth_mix_from_name accepts.
+std::vector<std::string> synth_mix_names();
+/// The canonical name of a mix ("q4_k_m").
+std::string_view synth_mix_name(SynthMix mix);
+
+/// The format of one tensor in a mix: `role` is the GGUF name without "blk.N." ("attn_v.weight",
+/// "output.weight", ...), `layer` its block (or -1), `cols` its row length. Follows llama.cpp's
+/// default choices (llama-quantize): the output matrix in Q6_K for the 4-bit mixes, Q4_K_M's
+/// attn_v / ffn_down in Q6_K on the layers its use_more_bits rule picks; a K-quant whose block does
+/// not divide the row falls back to Q8_0 (then F16).
+WeightFormat synth_tensor_format(SynthMix mix, std::string_view role, int64_t layer,
+                                 int64_t n_layer, int64_t cols);
+
+/// A synthetic model: its weights and the tensors backing them, in GGUF order.
+struct SynthModel {
+  LlamaWeights weights;
+  std::string name;
+  SynthMix mix = SynthMix::kF16;
+  struct Tensor {
+    std::string name;
+    std::vector<int64_t> shape;  ///< ggml order
+    WeightFormat format;
+    const uint8_t* data;
+    int64_t bytes;
+  };
+  std::vector<Tensor> tensors;
+};
+
+/// Builds a model of `shape` (n_vocab rows of embedding; tied when `tied`) with weights drawn
+/// from `seed`: the same seed, shape and mix give the same bytes whatever the thread count.
+/// Each row is generated and first touched by the pool member that computes it.
+SynthModel synth_llama(const LlamaShape& shape, bool tied, SynthMix mix, uint64_t seed,
+                       ThreadPool& pool, const std::string& name = "synthetic");
+
+/// Writes the model as a GGUF file llama.cpp can load (with a placeholder SentencePiece-style
+/// vocabulary of n_vocab tokens). Throws Error{kResource} when the file cannot be written.
+void write_synth_gguf(const SynthModel& model, const std::string& path);
+
+}  // namespace hwplan::kernels

@@ -1,0 +1,288 @@
+// Synthetic models. Randomness: one splitmix64 stream per (seed, tensor, row), so rows can be
+// generated in parallel by whichever thread owns them and still give the same bytes; normal
+// deviates come from the Irwin-Hall sum of four 16-bit uniforms (mean 2, variance 1/3, rescaled),
+// which is plenty for weights that only need the right scale and no structure.
+#include "kernels/synth.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/error.h"
+#include "common/text_util.h"
+#include "kernels/gguf_writer.h"
+#include "kernels/quantize.h"
+#include "kernels/thread_pool.h"
+
+namespace hwplan::kernels {
+namespace {
+
+struct MixName {
+  SynthMix mix;
+  std::string_view name;
+};
+constexpr std::array kMixNames = {
+    MixName{SynthMix::kF32, "f32"},   MixName{SynthMix::kF16, "f16"},
+    MixName{SynthMix::kBF16, "bf16"}, MixName{SynthMix::kQ8_0, "q8_0"},
+    MixName{SynthMix::kQ4_0, "q4_0"}, MixName{SynthMix::kQ4K, "q4_k"},
+    MixName{SynthMix::kQ4KM, "q4_k_m"}, MixName{SynthMix::kQ6K, "q6_k"}};
+
+uint64_t splitmix64(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/// Fills `out` with N(mean, sigma) deviates from the stream of (seed, tensor, row).
+void normal_row(uint64_t seed, uint64_t tensor, uint64_t row, float mean, float sigma, float* out,
+                int64_t n) {
+  uint64_t state = seed ^ (tensor * 0xd1b54a32d192ed03ULL) ^ (row * 0x8cb92ba72f3d8dd7ULL);
+  splitmix64(state);
+  constexpr float kUnit = 1.0f / 65536.0f;
+  const float scale = sigma * std::sqrt(3.0f);
+  for (int64_t i = 0; i < n; ++i) {
+    const uint64_t r = splitmix64(state);
+    const float sum = static_cast<float>((r & 0xffff) + ((r >> 16) & 0xffff) + ((r >> 32) & 0xffff) +
+                                         (r >> 48)) * kUnit;
+    out[i] = mean + (sum - 2.0f) * scale;
+  }
+}
+
+bool use_more_bits(int64_t layer, int64_t n_layer) {
+  // llama-quantize's rule for which layers of a _M mix keep more bits.
+  return layer < n_layer / 8 || layer >= 7 * n_layer / 8 || (layer - n_layer / 8) % 3 == 2;
+}
+
+WeightFormat base_format(SynthMix mix) {
+  switch (mix) {
+    case SynthMix::kF32: return WeightFormat::kF32;
+    case SynthMix::kF16: return WeightFormat::kF16;
+    case SynthMix::kBF16: return WeightFormat::kBF16;
+    case SynthMix::kQ8_0: return WeightFormat::kQ8_0;
+    case SynthMix::kQ4_0: return WeightFormat::kQ4_0;
+    case SynthMix::kQ4K:
+    case SynthMix::kQ4KM: return WeightFormat::kQ4K;
+    case SynthMix::kQ6K: return WeightFormat::kQ6K;
+  }
+  return WeightFormat::kF16;
+}
+
+struct Owned {
+  struct Free {
+    void operator()(void* p) const { std::free(p); }
+  };
+  std::vector<std::unique_ptr<void, Free>> blocks;
+  uint8_t* allocate(int64_t bytes) {
+    const auto rounded = static_cast<size_t>((bytes + 63) / 64 * 64);
+    void* p = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
+    if (p == nullptr) {
+      throw Error(ErrorKind::kResource, fmt::format("out of memory for {} B of synthetic weights", bytes));
+    }
+    blocks.emplace_back(p);
+    return static_cast<uint8_t*>(p);
+  }
+};
+
+class Builder {
+ public:
+  Builder(uint64_t seed, SynthMix mix, int64_t n_layer, ThreadPool& pool, SynthModel& model)
+      : seed_(seed), mix_(mix), n_layer_(n_layer), pool_(pool), model_(model),
+        owned_(std::make_shared<Owned>()) {}
+
+  MatrixView matrix(const std::string& role, int64_t layer, int64_t cols, int64_t rows) {
+    const WeightFormat f = synth_tensor_format(mix_, role, layer, n_layer_, cols);
+    const int64_t rb = row_bytes(f, cols);
+    uint8_t* data = owned_->allocate(rows * rb);
+    const uint64_t tensor = model_.tensors.size();
+    pool_.parallel_for(rows, kRowGrain, [&](int64_t begin, int64_t end) {
+      std::vector<float> row(static_cast<size_t>(cols));
+      for (int64_t r = begin; r < end; ++r) {
+        normal_row(seed_, tensor, static_cast<uint64_t>(r), 0.0f, 0.02f, row.data(), cols);
+        quantize_row(f, row.data(), data + r * rb, cols);
+      }
+    });
+    add(role, layer, {cols, rows}, f, data, rows * rb);
+    return MatrixView{f, rows, cols, data, rb};
+  }
+
+  std::span<const float> norm(const std::string& role, int64_t layer, int64_t n) {
+    auto* data = reinterpret_cast<float*>(owned_->allocate(n * static_cast<int64_t>(sizeof(float))));
+    normal_row(seed_, model_.tensors.size(), 0, 1.0f, 0.01f, data, n);
+    add(role, layer, {n}, WeightFormat::kF32, reinterpret_cast<const uint8_t*>(data),
+        n * static_cast<int64_t>(sizeof(float)));
+    return {data, static_cast<size_t>(n)};
+  }
+
+  std::shared_ptr<Owned> storage() const { return owned_; }
+
+ private:
+  void add(const std::string& role, int64_t layer, std::vector<int64_t> shape, WeightFormat f,
+           const uint8_t* data, int64_t bytes) {
+    const std::string name = layer < 0 ? role : fmt::format("blk.{}.{}", layer, role);
+    model_.tensors.push_back({name, std::move(shape), f, data, bytes});
+  }
+
+  uint64_t seed_;
+  SynthMix mix_;
+  int64_t n_layer_;
+  ThreadPool& pool_;
+  SynthModel& model_;
+  std::shared_ptr<Owned> owned_;
+};
+
+}  // namespace
+
+std::optional<SynthMix> synth_mix_from_name(std::string_view name) {
+  for (const MixName& m : kMixNames) {
+    if (m.name.size() == name.size() &&
+        std::equal(name.begin(), name.end(), m.name.begin(),
+                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
+      return m.mix;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> synth_mix_names() {
+  std::vector<std::string> names;
+  for (const MixName& m : kMixNames) names.emplace_back(m.name);
+  return names;
+}
+
+std::string_view synth_mix_name(SynthMix mix) {
+  for (const MixName& m : kMixNames) {
+    if (m.mix == mix) return m.name;
+  }
+  return "f16";
+}
+
+WeightFormat synth_tensor_format(SynthMix mix, std::string_view role, int64_t layer,
+                                 int64_t n_layer, int64_t cols) {
+  WeightFormat f = base_format(mix);
+  const bool four_bit = mix == SynthMix::kQ4_0 || mix == SynthMix::kQ4K || mix == SynthMix::kQ4KM;
+  if (role == "output.weight" && four_bit) f = WeightFormat::kQ6K;
+  if (mix == SynthMix::kQ4KM && (role == "attn_v.weight" || role == "ffn_down.weight") &&
+      use_more_bits(layer, n_layer)) {
+    f = WeightFormat::kQ6K;
+  }
+  if (cols % block_elements(f) != 0) f = cols % 32 == 0 ? WeightFormat::kQ8_0 : WeightFormat::kF16;
+  return f;
+}
+
+SynthModel synth_llama(const LlamaShape& shape, bool tied, SynthMix mix, uint64_t seed,
+                       ThreadPool& pool, const std::string& name) {
+  SynthModel model;
+  model.name = name;
+  model.mix = mix;
+  LlamaWeights& w = model.weights;
+  w.shape = shape;
+  // GGUF stores these as float32: round them now so a written and re-read model is the same.
+  w.shape.rms_norm_eps = static_cast<float>(shape.rms_norm_eps);
+  w.shape.rope_freq_base = static_cast<float>(shape.rope_freq_base);
+  w.tied_embeddings = tied;
+  Builder b(seed, mix, shape.n_layer, pool, model);
+  // Tied: the one matrix is the output, so it takes the output's format (as llama-quantize does).
+  w.token_embd = b.matrix(tied ? "output.weight" : "token_embd.weight", -1, shape.n_embd, shape.n_vocab);
+  if (tied) model.tensors.back().name = "token_embd.weight";
+  w.output_norm = b.norm("output_norm.weight", -1, shape.n_embd);
+  w.output = tied ? w.token_embd : b.matrix("output.weight", -1, shape.n_embd, shape.n_vocab);
+  const int64_t q_dim = shape.n_head * shape.head_dim;
+  const int64_t kv_dim = shape.n_head_kv * shape.head_dim;
+  for (int64_t l = 0; l < shape.n_layer; ++l) {
+    LlamaLayer layer;
+    layer.attn_norm = b.norm("attn_norm.weight", l, shape.n_embd);
+    layer.wq = b.matrix("attn_q.weight", l, shape.n_embd, q_dim);
+    layer.wk = b.matrix("attn_k.weight", l, shape.n_embd, kv_dim);
+    layer.wv = b.matrix("attn_v.weight", l, shape.n_embd, kv_dim);
+    layer.wo = b.matrix("attn_output.weight", l, q_dim, shape.n_embd);
+    layer.ffn_norm = b.norm("ffn_norm.weight", l, shape.n_embd);
+    layer.gate = b.matrix("ffn_gate.weight", l, shape.n_embd, shape.n_ff);
+    layer.up = b.matrix("ffn_up.weight", l, shape.n_embd, shape.n_ff);
+    layer.down = b.matrix("ffn_down.weight", l, shape.n_ff, shape.n_embd);
+    w.layers.push_back(layer);
+  }
+  w.storage = b.storage();
+  return model;
+}
+
+namespace {
+
+/// ggml's file-type code of a mix (llama_ftype), for general.file_type.
+uint32_t file_type_code(SynthMix mix) {
+  switch (mix) {
+    case SynthMix::kF32: return 0;
+    case SynthMix::kF16: return 1;
+    case SynthMix::kQ4_0: return 2;
+    case SynthMix::kQ8_0: return 7;
+    case SynthMix::kQ4K: return 14;  // Q4_K_S: Q4_K everywhere but the output
+    case SynthMix::kQ4KM: return 15;
+    case SynthMix::kQ6K: return 18;
+    case SynthMix::kBF16: return 32;
+  }
+  return 1;
+}
+
+/// A placeholder SentencePiece vocabulary: unknown, BOS, EOS, the 256 byte tokens, then "tN".
+void add_vocabulary(std::vector<std::pair<std::string, GgufWriteValue>>& kv, int64_t n_vocab) {
+  std::vector<std::string> tokens;
+  std::vector<float> scores;
+  std::vector<int32_t> types;
+  tokens.reserve(static_cast<size_t>(n_vocab));
+  for (int64_t i = 0; i < n_vocab; ++i) {
+    if (i == 0) {
+      tokens.emplace_back("<unk>"), types.push_back(2);
+    } else if (i == 1) {
+      tokens.emplace_back("<s>"), types.push_back(3);
+    } else if (i == 2) {
+      tokens.emplace_back("</s>"), types.push_back(3);
+    } else if (i < 3 + 256) {
+      tokens.push_back(fmt::format("<0x{:02X}>", i - 3)), types.push_back(6);
+    } else {
+      tokens.push_back(fmt::format("t{}", i)), types.push_back(1);
+    }
+    scores.push_back(-static_cast<float>(i));
+  }
+  kv.emplace_back("tokenizer.ggml.model", std::string("llama"));
+  kv.emplace_back("tokenizer.ggml.tokens", std::move(tokens));
+  kv.emplace_back("tokenizer.ggml.scores", std::move(scores));
+  kv.emplace_back("tokenizer.ggml.token_type", std::move(types));
+  kv.emplace_back("tokenizer.ggml.bos_token_id", uint32_t{1});
+  kv.emplace_back("tokenizer.ggml.eos_token_id", uint32_t{2});
+  kv.emplace_back("tokenizer.ggml.unknown_token_id", uint32_t{0});
+}
+
+}  // namespace
+
+void write_synth_gguf(const SynthModel& model, const std::string& path) {
+  const LlamaShape& s = model.weights.shape;
+  std::vector<std::pair<std::string, GgufWriteValue>> kv = {
+      {"general.architecture", std::string("llama")},
+      {"general.name", model.name},
+      {"general.file_type", file_type_code(model.mix)},
+      {"llama.block_count", static_cast<uint32_t>(s.n_layer)},
+      {"llama.context_length", static_cast<uint32_t>(s.context_length)},
+      {"llama.embedding_length", static_cast<uint32_t>(s.n_embd)},
+      {"llama.feed_forward_length", static_cast<uint32_t>(s.n_ff)},
+      {"llama.attention.head_count", static_cast<uint32_t>(s.n_head)},
+      {"llama.attention.head_count_kv", static_cast<uint32_t>(s.n_head_kv)},
+      {"llama.attention.key_length", static_cast<uint32_t>(s.head_dim)},
+      {"llama.attention.value_length", static_cast<uint32_t>(s.head_dim)},
+      {"llama.rope.dimension_count", static_cast<uint32_t>(s.rope_dim)},
+      {"llama.rope.freq_base", static_cast<float>(s.rope_freq_base)},
+      {"llama.attention.layer_norm_rms_epsilon", static_cast<float>(s.rms_norm_eps)},
+      {"llama.vocab_size", static_cast<uint32_t>(s.n_vocab)},
+  };
+  add_vocabulary(kv, s.n_vocab);
+  std::vector<GgufWriteTensor> tensors;
+  for (const SynthModel::Tensor& t : model.tensors) {
+    tensors.push_back({t.name, t.shape, static_cast<uint32_t>(t.format),
+                       std::span<const uint8_t>(t.data, static_cast<size_t>(t.bytes))});
+  }
+  write_gguf(path, kv, tensors);
+}
+
+}  // namespace hwplan::kernels

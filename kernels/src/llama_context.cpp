@@ -67,7 +67,11 @@ void LlamaContext::project(const MatrixView& w, std::span<const PreparedInput> i
   std::vector<float*> outs(static_cast<size_t>(n_tokens));
   for (int64_t t = 0; t < n_tokens; ++t) outs[static_cast<size_t>(t)] = out.data() + t * w.rows;
   pool_.parallel_for(w.rows, kRowGrain, [&](int64_t begin, int64_t end) {
-    matmul_rows(w, in.first(static_cast<size_t>(n_tokens)), outs, begin, end, isa_);
+    if (n_tokens == 1) {
+      matvec_rows(w, in[0], outs[0], begin, end, isa_);  // decode: the multi-row kernels
+    } else {
+      matmul_rows(w, in.first(static_cast<size_t>(n_tokens)), outs, begin, end, isa_);
+    }
   });
 }
 
@@ -105,22 +109,17 @@ void LlamaContext::attend(int64_t layer_index, int64_t token, int64_t head, floa
   const uint16_t* k = k_cache_[static_cast<size_t>(layer_index)].data() + kv_head * s.head_dim;
   const uint16_t* v = v_cache_[static_cast<size_t>(layer_index)].data() + kv_head * s.head_dim;
   const auto scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(s.head_dim)));
-  float max_score = -INFINITY;
-  for (int64_t j = 0; j < n_attended; ++j) {
-    scores[j] = dot_f16_f32(k + j * kv_dim, q, s.head_dim, isa_) * scale;
-    max_score = std::max(max_score, scores[j]);
-  }
+  f16_scores(k, kv_dim, n_attended, q, s.head_dim, scale, scores, isa_);
+  const float max_score = *std::max_element(scores, scores + n_attended);
   double total = 0.0;
   for (int64_t j = 0; j < n_attended; ++j) {
     scores[j] = std::exp(scores[j] - max_score);
     total += scores[j];
   }
-  float* out = attn_.data() + token * s.n_head * s.head_dim + head * s.head_dim;
-  std::fill(out, out + s.head_dim, 0.0f);
   const auto inv_total = static_cast<float>(1.0 / total);
-  for (int64_t j = 0; j < n_attended; ++j) {
-    axpy_f16(scores[j] * inv_total, v + j * kv_dim, out, s.head_dim, isa_);
-  }
+  for (int64_t j = 0; j < n_attended; ++j) scores[j] *= inv_total;
+  float* out = attn_.data() + token * s.n_head * s.head_dim + head * s.head_dim;
+  f16_weighted_sum(v, kv_dim, n_attended, scores, s.head_dim, out, isa_);
 }
 
 void LlamaContext::attention_block(const LlamaLayer& layer, int64_t layer_index, int64_t n_tokens) {

@@ -93,19 +93,26 @@ float dot_row(WeightFormat format, const uint8_t* row, const PreparedInput& x, I
   return dot_fn(format, isa)(row, x);
 }
 
-float dot_f16_f32(const uint16_t* a, const float* b, int64_t n, Isa isa) {
-  return table_for(isa).f16_dot(a, b, n);
+void f16_scores(const uint16_t* k, int64_t stride, int64_t n_pos, const float* q, int64_t dim,
+                float scale, float* out, Isa isa) {
+  table_for(isa).f16_scores(k, stride, n_pos, q, dim, scale, out);
 }
 
-void axpy_f16(float alpha, const uint16_t* v, float* y, int64_t n, Isa isa) {
-  table_for(isa).f16_axpy(alpha, v, y, n);
+void f16_weighted_sum(const uint16_t* v, int64_t stride, int64_t n_pos, const float* w,
+                      int64_t dim, float* out, Isa isa) {
+  table_for(isa).f16_weighted_sum(v, stride, n_pos, w, dim, out);
 }
 
 void matvec_rows(const MatrixView& w, const PreparedInput& x, float* y, int64_t row_begin,
                  int64_t row_end, Isa isa) {
   check_input(w.format, w.cols, x);
   const detail::RowDotFn fn = dot_fn(w.format, isa);
-  for (int64_t r = row_begin; r < row_end; ++r) y[r] = fn(w.row(r), x);
+  int64_t r = row_begin;
+  const detail::Rows4DotFn rows4 = w.format == WeightFormat::kF16 ? table_for(isa).f16_rows4 : nullptr;
+  if (rows4 != nullptr) {
+    for (; r + 4 <= row_end; r += 4) rows4(w.row(r), w.row_bytes, x, y + r);
+  }
+  for (; r < row_end; ++r) y[r] = fn(w.row(r), x);
 }
 
 void matmul_rows(const MatrixView& w, std::span<const PreparedInput> xs, std::span<float* const> ys,

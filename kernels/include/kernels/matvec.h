@@ -46,21 +46,33 @@ void matvec_rows(const MatrixView& w, const PreparedInput& x, float* y, int64_t 
 void matmul_rows(const MatrixView& w, std::span<const PreparedInput> xs, std::span<float* const> ys,
                  int64_t row_begin, int64_t row_end, Isa isa);
 
-/// sum a[i] * b[i] over n binary16 values a and floats b (attention scores over the K cache).
-float dot_f16_f32(const uint16_t* a, const float* b, int64_t n, Isa isa);
-/// y[i] += alpha * v[i] over n binary16 values v (attention's weighted sum over the V cache).
-void axpy_f16(float alpha, const uint16_t* v, float* y, int64_t n, Isa isa);
+/// Attention scores over a binary16 K cache: out[j] = scale * (k[j * stride .. + dim] . q) for
+/// j < n_pos.
+void f16_scores(const uint16_t* k, int64_t stride, int64_t n_pos, const float* q, int64_t dim,
+                float scale, float* out, Isa isa);
+/// Attention's weighted sum over a binary16 V cache: out[i] = sum_j w[j] * v[j * stride + i] for
+/// i < dim (out is overwritten).
+void f16_weighted_sum(const uint16_t* v, int64_t stride, int64_t n_pos, const float* w,
+                      int64_t dim, float* out, Isa isa);
 
 namespace detail {
 
 /// One format's row dot product at one ISA level.
 using RowDotFn = float (*)(const uint8_t* row, const PreparedInput& x);
 
-/// Dot products of every format (indexed by format_index) for one ISA level.
+/// Four consecutive rows (`row_bytes` apart) at once: out[k] = row k . x. Four concurrent
+/// streams keep more cache-line misses in flight than one, which a single core needs to reach
+/// the memory bandwidth at 2 bytes per weight.
+using Rows4DotFn = void (*)(const uint8_t* rows, int64_t row_bytes, const PreparedInput& x, float* out);
+
+/// Dot products of every format for one ISA level.
 struct DotTable {
   RowDotFn f32, f16, bf16, q8_0, q4_0, q4k, q6k;
-  float (*f16_dot)(const uint16_t* a, const float* b, int64_t n);
-  void (*f16_axpy)(float alpha, const uint16_t* v, float* y, int64_t n);
+  Rows4DotFn f16_rows4;  ///< nullptr: rows one at a time
+  void (*f16_scores)(const uint16_t* k, int64_t stride, int64_t n_pos, const float* q, int64_t dim,
+                     float scale, float* out);
+  void (*f16_weighted_sum)(const uint16_t* v, int64_t stride, int64_t n_pos, const float* w,
+                           int64_t dim, float* out);
 };
 
 const DotTable& dot_table_scalar();

@@ -65,6 +65,41 @@ float dot_16bit(const uint8_t* row, const PreparedInput& x) {
   return sum;
 }
 
+/// Four rows with exactly dot_16bit's arithmetic per row (same accumulators, same order), so a
+/// row's result does not depend on which path computed it.
+void f16_rows4(const uint8_t* rows, int64_t row_bytes, const PreparedInput& x, float* out) {
+  const float* xf = x.f32.data();
+  __m512 acc[4][4];
+  for (auto& row_acc : acc) {
+    for (__m512& a : row_acc) a = _mm512_setzero_ps();
+  }
+  int64_t i = 0;
+  for (; i + 64 <= x.n; i += 64) {
+    for (int k = 0; k < 4; ++k) {
+      const __m512 xv = _mm512_loadu_ps(xf + i + 16 * k);
+      for (int r = 0; r < 4; ++r) {
+        acc[r][k] = _mm512_fmadd_ps(load_f16(rows + r * row_bytes + 2 * (i + 16 * k)), xv, acc[r][k]);
+      }
+    }
+  }
+  const int64_t vector_end = i;
+  for (int r = 0; r < 4; ++r) {
+    const uint8_t* row = rows + r * row_bytes;
+    int64_t j = vector_end;
+    for (; j + 16 <= x.n; j += 16) {
+      acc[r][0] = _mm512_fmadd_ps(load_f16(row + 2 * j), _mm512_loadu_ps(xf + j), acc[r][0]);
+    }
+    float sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[r][0], acc[r][1]),
+                                                   _mm512_add_ps(acc[r][2], acc[r][3])));
+    for (; j < x.n; ++j) {
+      uint16_t bits = 0;
+      __builtin_memcpy(&bits, row + 2 * j, 2);
+      sum += half_to_float(bits) * xf[j];
+    }
+    out[r] = sum;
+  }
+}
+
 /// Four binary16 block scales (stride `stride` bytes) as floats.
 __m128 load_scales4(const uint8_t* first, int64_t stride) {
   uint16_t h[4];
@@ -261,6 +296,18 @@ void f16_axpy(float alpha, const uint16_t* a, float* y, int64_t n) {
   for (; i < n; ++i) y[i] += alpha * half_to_float(a[i]);
 }
 
+
+void f16_scores(const uint16_t* k, int64_t stride, int64_t n_pos, const float* q, int64_t dim,
+                float scale, float* out) {
+  for (int64_t j = 0; j < n_pos; ++j) out[j] = scale * f16_dot(k + j * stride, q, dim);
+}
+
+void f16_weighted_sum(const uint16_t* v, int64_t stride, int64_t n_pos, const float* w,
+                      int64_t dim, float* out) {
+  for (int64_t i = 0; i < dim; ++i) out[i] = 0.0f;
+  for (int64_t j = 0; j < n_pos; ++j) f16_axpy(w[j], v + j * stride, out, dim);
+}
+
 }  // namespace
 
 const DotTable* dot_table_avx512() {
@@ -271,8 +318,9 @@ const DotTable* dot_table_avx512() {
                               dot_q4_0,
                               dot_q4k,
                               dot_q6k,
-                              f16_dot,
-                              f16_axpy};
+                              f16_rows4,
+                              f16_scores,
+                              f16_weighted_sum};
   return &table;
 }
 

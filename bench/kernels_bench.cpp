@@ -1,0 +1,126 @@
+// Google Benchmark microbenchmarks of the decode kernels (not part of ctest): matrix-vector
+// products per format, ISA and thread count over a matrix well beyond the last-level cache (the
+// decode case) and one that fits in L2 (the compute ceiling), with bytes processed so the
+// report shows GB/s; and a whole decode step of a synthetic 1B-class model.
+
+#include <benchmark/benchmark.h>
+
+#include <random>
+
+#include "kernels/llama_context.h"
+#include "kernels/matvec.h"
+#include "kernels/quantize.h"
+#include "kernels/synth.h"
+#include "kernels/thread_pool.h"
+
+namespace {
+
+using hwplan::kernels::WeightFormat;
+
+struct Matrix {
+  std::vector<uint8_t> bytes;
+  hwplan::kernels::MatrixView view;
+};
+
+Matrix random_matrix(WeightFormat f, int64_t rows, int64_t cols) {
+  Matrix m;
+  const int64_t rb = hwplan::kernels::row_bytes(f, cols);
+  m.bytes.resize(static_cast<size_t>(rows * rb));
+  std::mt19937 rng(1);
+  std::normal_distribution<float> dist(0.0f, 0.02f);
+  std::vector<float> row(static_cast<size_t>(cols));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (float& v : row) v = dist(rng);
+    hwplan::kernels::quantize_row(f, row.data(), m.bytes.data() + r * rb, cols);
+  }
+  m.view = {f, rows, cols, m.bytes.data(), rb};
+  return m;
+}
+
+/// state.range: 0 = rows, 1 = threads, 2 = ISA index into available_isas().
+void BM_Matvec(benchmark::State& state, WeightFormat format) {
+  const int64_t cols = 4096;
+  const int64_t rows = state.range(0);
+  const auto isas = hwplan::kernels::available_isas();
+  if (static_cast<size_t>(state.range(2)) >= isas.size()) {
+    state.SkipWithError("ISA not available on this CPU");
+    return;
+  }
+  const auto isa = isas[static_cast<size_t>(state.range(2))];
+  hwplan::kernels::ThreadPool pool(static_cast<int>(state.range(1)));
+  const Matrix m = random_matrix(format, rows, cols);
+  std::vector<float> x(static_cast<size_t>(cols), 0.5f);
+  hwplan::kernels::PreparedInput in;
+  hwplan::kernels::prepare_input(x.data(), cols, in);
+  std::vector<float> y(static_cast<size_t>(rows));
+  for (auto _ : state) {
+    pool.parallel_for(rows, hwplan::kernels::kRowGrain, [&](int64_t begin, int64_t end) {
+      hwplan::kernels::matvec_rows(m.view, in, y.data(), begin, end, isa);
+    });
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(m.bytes.size()));
+  state.SetLabel(std::string(hwplan::kernels::isa_name(isa)));
+}
+
+/// A decode step of a Llama-3.2-1B-shaped synthetic model at context 512.
+void BM_DecodeStep(benchmark::State& state, hwplan::kernels::SynthMix mix) {
+  hwplan::kernels::LlamaShape s;
+  s.n_layer = 16, s.n_embd = 2048, s.n_head = 32, s.n_head_kv = 8, s.head_dim = 64;
+  s.n_ff = 8192, s.n_vocab = 128256, s.rope_dim = 64, s.rope_freq_base = 500000;
+  hwplan::kernels::ThreadPool pool(static_cast<int>(state.range(0)));
+  const auto model = hwplan::kernels::synth_llama(s, true, mix, 1, pool);
+  hwplan::kernels::LlamaContext ctx(model.weights, pool, 512 + 4096, hwplan::kernels::best_isa());
+  ctx.fill_cache_synthetic(512, 1);
+  int32_t token = 1;
+  for (auto _ : state) {
+    if (ctx.position() + 1 >= ctx.n_ctx()) ctx.fill_cache_synthetic(0, 1), ctx.reset(), ctx.fill_cache_synthetic(512, 1);
+    token = hwplan::kernels::argmax(ctx.decode(token));
+  }
+  const auto cost = hwplan::kernels::llama_decode_cost(model.weights, 512);
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(cost.bytes_read));
+  state.counters["tok_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+/// The same product one row at a time through dot_row (the single-stream baseline of matvec's
+/// four-row F16 kernel), interleaved with BM_Matvec in one run to compare.
+void BM_MatvecOneRowAtATime(benchmark::State& state, WeightFormat format) {
+  const int64_t cols = 4096;
+  const int64_t rows = state.range(0);
+  const auto isa = hwplan::kernels::best_isa();
+  hwplan::kernels::ThreadPool pool(static_cast<int>(state.range(1)));
+  const Matrix m = random_matrix(format, rows, cols);
+  std::vector<float> x(static_cast<size_t>(cols), 0.5f);
+  hwplan::kernels::PreparedInput in;
+  hwplan::kernels::prepare_input(x.data(), cols, in);
+  std::vector<float> y(static_cast<size_t>(rows));
+  for (auto _ : state) {
+    pool.parallel_for(rows, hwplan::kernels::kRowGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) y[static_cast<size_t>(r)] = hwplan::kernels::dot_row(format, m.view.row(r), in, isa);
+    });
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(m.bytes.size()));
+}
+
+void matvec_args(benchmark::internal::Benchmark* b) {
+  // 16384 x 4096 is 32-128 MiB (beyond the LLC); 256 x 4096 fits in L2.
+  for (int64_t rows : {16384, 256}) {
+    for (int64_t threads : {1, 2}) {
+      for (int64_t isa : {0, 1, 2}) b->Args({rows, threads, isa});
+    }
+  }
+  b->UseRealTime();
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(BM_Matvec, f16, WeightFormat::kF16)->Apply(matvec_args);
+BENCHMARK_CAPTURE(BM_Matvec, bf16, WeightFormat::kBF16)->Apply(matvec_args);
+BENCHMARK_CAPTURE(BM_Matvec, q8_0, WeightFormat::kQ8_0)->Apply(matvec_args);
+BENCHMARK_CAPTURE(BM_Matvec, q4_0, WeightFormat::kQ4_0)->Apply(matvec_args);
+BENCHMARK_CAPTURE(BM_Matvec, q4_k, WeightFormat::kQ4K)->Apply(matvec_args);
+BENCHMARK_CAPTURE(BM_Matvec, q6_k, WeightFormat::kQ6K)->Apply(matvec_args);
+BENCHMARK_CAPTURE(BM_MatvecOneRowAtATime, f16, WeightFormat::kF16)->Args({16384, 1})->Args({16384, 2})->UseRealTime();
+BENCHMARK_CAPTURE(BM_DecodeStep, f16, hwplan::kernels::SynthMix::kF16)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_DecodeStep, q4_0, hwplan::kernels::SynthMix::kQ4_0)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -11,9 +11,12 @@
 #include "app.h"
 #include "cmd_calibrate.h"
 #include "cmd_fit.h"
+#include "cmd_generate.h"
 #include "cmd_list.h"
 #include "cmd_predict.h"
 #include "cmd_probe.h"
+#include "cmd_synth.h"
+#include "cmd_validate.h"
 #include "common/cancel.h"
 #include "common/error.h"
 
@@ -161,6 +164,52 @@ int main(int argc, char** argv) {
   calibrate_cmd->add_flag("--rows", calibrate.rows, "Include the per-row table");
   add_output_options(calibrate_cmd, output);
 
+  hwplan::cli::ValidateOptions validate;
+  auto* validate_cmd = app.add_subcommand(
+      "validate", "Run the reference decode kernel here and set the planner's prediction beside it");
+  validate_cmd->add_option("-m,--model", validate.model, "Bundled dense Llama-architecture model for synthetic weights")
+      ->capture_default_str();
+  validate_cmd->add_option("-q,--quant", validate.quants, "Weight formats: f32, f16, bf16, q8_0, q4_0, q4_k, q4_k_m, q6_k")
+      ->delimiter(',')->capture_default_str();
+  validate_cmd->add_option("--gguf", validate.gguf, "A real Llama GGUF file instead of synthetic weights");
+  validate_cmd->add_option("-t,--threads", validate.threads, "Kernel threads (default: every CPU this process may use)");
+  validate_cmd->add_option("--tokens", validate.tokens, "Decode steps timed")->capture_default_str();
+  validate_cmd->add_option("-c,--ctx", validate.ctx, "Tokens in the KV cache while decoding")->capture_default_str();
+  validate_cmd->add_option("-p,--prompt", validate.prompt, "Prompt tokens for the prefill measurement")->capture_default_str();
+  validate_cmd->add_option("--bandwidth-gbs", validate.bandwidth_gbs,
+                           "Use this read bandwidth instead of probing it around each run");
+  validate_cmd->add_option("--max-error", validate.max_error,
+                           "Exit 1 when a prediction misses the measurement by more than this fraction (e.g. 0.1)");
+  validate_cmd->add_option("--seed", validate.seed, "Seed of the synthetic weights")->capture_default_str();
+  validate_cmd->add_option("--isa", validate.isa, "Kernel instruction set: scalar, avx2, avx512 (default: best)");
+  add_output_options(validate_cmd, output);
+
+  hwplan::cli::SynthOptions synth;
+  auto* synth_cmd = app.add_subcommand("synth", "Write a random-weight GGUF of a bundled model's shape");
+  synth_cmd->add_option("-m,--model", synth.model, "Bundled dense Llama-architecture model")->capture_default_str();
+  synth_cmd->add_option("-q,--quant", synth.quant, "f32, f16, bf16, q8_0, q4_0, q4_k, q4_k_m or q6_k")
+      ->capture_default_str();
+  synth_cmd->add_option("-o,--output", synth.out, "The GGUF file to write")->required();
+  synth_cmd->add_option("--seed", synth.seed, "Random seed")->capture_default_str();
+  synth_cmd->add_option("-t,--threads", synth.threads, "Threads (default: all)");
+  synth_cmd->add_option("--layers", synth.layers, "Fewer layers than the model has (a smaller file)");
+  OutputOptions synth_output;
+  synth_cmd->add_option("--format", synth_output.format, "Output format: text, json, md or csv")->capture_default_str();
+  synth_cmd->add_flag("--json", synth_output.json, "Same as --format json");
+
+  hwplan::cli::GenerateOptions generate;
+  auto* generate_cmd = app.add_subcommand(
+      "generate", "Greedy continuation of token ids with the reference kernel, and the top logits");
+  generate_cmd->add_option("--gguf", generate.gguf, "Llama-architecture GGUF file")->required();
+  generate_cmd->add_option("--prompt-ids", generate.prompt_ids, "Prompt token ids, comma-separated")
+      ->required()->delimiter(',');
+  generate_cmd->add_option("-n,--tokens", generate.tokens, "Tokens to generate")->capture_default_str();
+  generate_cmd->add_option("--top-k", generate.top_k, "Logits to list after the prompt")->capture_default_str();
+  generate_cmd->add_option("-t,--threads", generate.threads, "Threads (default: all)");
+  generate_cmd->add_option("--isa", generate.isa, "scalar, avx2 or avx512 (default: best)");
+  generate_cmd->add_flag("--batched-prompt", generate.batched_prompt, "Read the prompt as one batch");
+  add_output_options(generate_cmd, output);
+
   bool json_errors = false;
   try {
     app.parse(argc, argv);
@@ -170,6 +219,12 @@ int main(int argc, char** argv) {
     if (*list_cmd) return emit(run_list(global, list), output);
     if (*fit_cmd) return emit(run_fit(global, fit), output);
     if (*calibrate_cmd) return emit(run_calibrate(global, calibrate), output);
+    if (*validate_cmd) return emit(run_validate(global, validate), output);
+    if (*generate_cmd) return emit(run_generate(global, generate), output);
+    if (*synth_cmd) {
+      json_errors = synth_output.json || synth_output.format == "json";
+      return emit(run_synth(global, synth), synth_output);
+    }
     if (*probe_cmd) {
       json_errors = probe_output.json || probe_output.format == "json";
       return emit(run_probe(global, probe), probe_output);

@@ -29,33 +29,12 @@ TensorClass classify(const std::string& role, int64_t n_dims) {
 }
 
 planner::WeightInventory inventory_from(const kernels::GgufFile& file, int64_t n_layers) {
-  planner::WeightInventory inv;
-  inv.exact = true;
-  static const std::regex kBlock(R"(^blk\.(\d+)\.(.*)$)");
+  std::vector<TensorRecord> records;
   for (const auto& t : file.tensors()) {
-    planner::TensorGroup g;
-    g.name = t.name;
-    g.n_params = static_cast<double>(t.n_elements);
-    g.bytes = static_cast<double>(t.n_bytes);
-    g.type = std::string(t.type.name);
-    std::smatch match;
-    if (t.name == "token_embd.weight") {
-      g.layer = -1;
-      g.cls = TensorClass::kEmbedding;
-    } else if (std::regex_match(t.name, match, kBlock)) {
-      g.layer = std::stoll(match[1].str());
-      if (g.layer >= n_layers) {
-        throw_input("{}: tensor \"{}\": layer {} but block_count is {}", file.origin(), t.name,
-                    g.layer, n_layers);
-      }
-      g.cls = classify(match[2].str(), static_cast<int64_t>(t.shape.size()));
-    } else {
-      g.layer = n_layers;  // output, output_norm, rope tables: with the output layer
-      g.cls = t.name.rfind("output.", 0) == 0 ? TensorClass::kOutput : TensorClass::kNorm;
-    }
-    inv.groups.push_back(std::move(g));
+    records.push_back({t.name, static_cast<int64_t>(t.shape.size()), static_cast<double>(t.n_elements),
+                       static_cast<double>(t.n_bytes), std::string(t.type.name)});
   }
-  return inv;
+  return inventory_from_tensors(records, n_layers, file.origin());
 }
 
 int64_t required(const kernels::GgufFile& file, const std::string& key) {
@@ -130,6 +109,37 @@ std::string file_type_name(const kernels::GgufFile& file) {
 }
 
 }  // namespace
+
+planner::WeightInventory inventory_from_tensors(const std::vector<TensorRecord>& tensors,
+                                                int64_t n_layers, const std::string& origin) {
+  planner::WeightInventory inv;
+  inv.exact = true;
+  static const std::regex kBlock(R"(^blk\.(\d+)\.(.*)$)");
+  for (const auto& t : tensors) {
+    planner::TensorGroup g;
+    g.name = t.name;
+    g.n_params = t.n_elements;
+    g.bytes = t.bytes;
+    g.type = t.type;
+    std::smatch match;
+    if (t.name == "token_embd.weight") {
+      g.layer = -1;
+      g.cls = TensorClass::kEmbedding;
+    } else if (std::regex_match(t.name, match, kBlock)) {
+      g.layer = std::stoll(match[1].str());
+      if (g.layer >= n_layers) {
+        throw_input("{}: tensor \"{}\": layer {} but block_count is {}", origin, t.name, g.layer,
+                    n_layers);
+      }
+      g.cls = classify(match[2].str(), t.n_dims);
+    } else {
+      g.layer = n_layers;  // output, output_norm, rope tables: with the output layer
+      g.cls = t.name.rfind("output.", 0) == 0 ? TensorClass::kOutput : TensorClass::kNorm;
+    }
+    inv.groups.push_back(std::move(g));
+  }
+  return inv;
+}
 
 ModelSource model_from_gguf(const std::string& path) {
   const auto file = kernels::GgufFile::open(path);

@@ -30,8 +30,10 @@ std::string utc_now() {
   return text.data();
 }
 
+}  // namespace
+
 // Each array 4x the last-level cache (at least 64 MiB), three arrays within the budget.
-double array_bytes_for(const Topology& topo) {
+double bandwidth_array_bytes(const Topology& topo) {
   const double wanted = std::clamp(4.0 * topo.last_level_cache_bytes(), kMinArrayBytes, kMaxArrayBytes);
   const double budget = probe_memory_budget(topo) / 3.0;
   if (budget < 16 * kMiB) {
@@ -41,8 +43,6 @@ double array_bytes_for(const Topology& topo) {
   }
   return std::min(wanted, budget);
 }
-
-}  // namespace
 
 MachineMeasurement run_probe(const ProbeOptions& options) {
   const auto say = [&](std::string text) {
@@ -63,7 +63,7 @@ MachineMeasurement run_probe(const ProbeOptions& options) {
   if (all > cpus) {
     m.warnings.push_back(fmt::format("--threads {} exceeds the {} CPUs this process may use", all, cpus));
   }
-  const double array_bytes = array_bytes_for(m.topology);
+  const double array_bytes = bandwidth_array_bytes(m.topology);
   const int64_t reps = options.quick ? 3 : 8;
   const std::vector<std::string> kernels = options.quick
       ? std::vector<std::string>{"read", "copy", "triad"}
@@ -104,7 +104,7 @@ namespace hwplan::probes {
 std::vector<ReferenceComparison> compare_with_stream(int64_t threads, int64_t rounds,
                                                      const std::function<void(const std::string&)>& progress) {
   const auto topo = read_topology();
-  const double array_bytes = array_bytes_for(topo);
+  const double array_bytes = bandwidth_array_bytes(topo);
   const int64_t cpus = static_cast<int64_t>(std::max<size_t>(1, allowed_cpus().size()));
   const int64_t all = threads > 0 ? threads : cpus;
   std::vector<ReferenceComparison> rows;

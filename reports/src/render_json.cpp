@@ -26,6 +26,9 @@ std::string render_json(const Report& report) {
   }
   root["notes"] = report.notes;
   if (!report.details.is_null()) root["details"] = report.details;
+  if (report.top_level.is_object()) {
+    for (const auto& [key, value] : report.top_level.items()) root[key] = value;
+  }
   return root.dump(2) + "\n";
 }
 

@@ -119,11 +119,16 @@ void f16_rows4(const uint8_t* rows, int64_t row_bytes, const PreparedInput& x, f
   }
 }
 
-/// Four binary16 block scales (stride `stride` bytes) as floats.
+/// Four binary16 block scales (stride `stride` bytes) as floats. Assembled in a general register
+/// and moved once: four 2-byte stores read back as one 8-byte load would stall store forwarding.
 __m128 load_scales4(const uint8_t* first, int64_t stride) {
-  uint16_t h[4];
-  for (int k = 0; k < 4; ++k) __builtin_memcpy(&h[k], first + k * stride, 2);
-  return _mm_cvtph_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(h)));
+  uint64_t packed = 0;
+  for (int k = 0; k < 4; ++k) {
+    uint16_t h = 0;
+    __builtin_memcpy(&h, first + k * stride, 2);
+    packed |= static_cast<uint64_t>(h) << (16 * k);
+  }
+  return _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(packed)));
 }
 
 __m512i load2x256(const void* a, const void* b) {
@@ -220,15 +225,17 @@ float dot_q4k(const uint8_t* row, const PreparedInput& x) {
   __m128 mins_acc = _mm_setzero_ps();
   for (int64_t b = 0; b < n_blocks; ++b) {
     const BlockQ4K& blk = blocks[b];
-    uint32_t w[3];
-    __builtin_memcpy(w, blk.scales, 12);
-    // Unpack the 6-bit scales (bytes 0-7) and mins (bytes 8-15) four at a time; see blocks.h.
-    const uint32_t sc_lo = w[0] & 0x3f3f3f3fu;
-    const uint32_t mn_lo = w[1] & 0x3f3f3f3fu;
-    const uint32_t sc_hi = (w[2] & 0x0f0f0f0fu) | (((w[0] >> 6) & 0x03030303u) << 4);
-    const uint32_t mn_hi = ((w[2] >> 4) & 0x0f0f0f0fu) | (((w[1] >> 6) & 0x03030303u) << 4);
-    const __m256i s16 = _mm256_cvtepu8_epi16(_mm_setr_epi32(static_cast<int>(sc_lo), static_cast<int>(sc_hi),
-                                                            static_cast<int>(mn_lo), static_cast<int>(mn_hi)));
+    // Unpack the 6-bit scales and mins in SIMD (see unpack_q4k_scales in blocks.h): 32-bit lanes
+    // w0, w1, w2 of the 12 scale bytes give scales 0-3 (w0), mins 0-3 (w1), and scales / mins
+    // 4-7 from w2's low / high nibbles plus the top two bits of w0 / w1.
+    const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.scales));
+    const __m128i low6 = _mm_and_si128(w, _mm_set1_epi32(0x3f3f3f3f));  // [sc_lo, mn_lo, ., .]
+    const __m128i w2 = _mm_shuffle_epi32(w, 0xaa);
+    const __m128i nibbles = _mm_and_si128(_mm_srlv_epi32(w2, _mm_setr_epi32(0, 4, 0, 0)),
+                                          _mm_set1_epi32(0x0f0f0f0f));
+    const __m128i top2 = _mm_slli_epi32(_mm_and_si128(_mm_srli_epi32(w, 6), _mm_set1_epi32(0x03030303)), 4);
+    const __m128i high = _mm_or_si128(nibbles, top2);  // [sc_hi, mn_hi, ., .]
+    const __m256i s16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi32(low6, high));
     const __m512i scales = _mm512_castsi256_si512(s16);
     const __m512i qa = _mm512_loadu_si512(blk.qs);
     const __m512i qb = _mm512_loadu_si512(blk.qs + 64);

@@ -21,6 +21,10 @@ struct ProbeOptions {
 /// Error{kCancelled} on SIGINT after freeing, Error{kUsage} for absurd options.
 MachineMeasurement run_probe(const ProbeOptions& options);
 
+/// Bytes per array for DRAM bandwidth runs on this machine: 4x the last-level cache (at least
+/// 64 MiB), three arrays within the probe's memory budget. Error{kResource} when too little.
+double bandwidth_array_bytes(const Topology& topology);
+
 /// The version written into profiles.
 inline constexpr int kProbeVersion = 1;
 

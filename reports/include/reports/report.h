@@ -49,6 +49,9 @@ struct Report {
   std::vector<Table> tables;
   std::vector<std::string> notes;
   nlohmann::json details;  ///< extra machine-readable data (JSON only), e.g. per-row breakdowns
+  /// Keys merged into the top level of the JSON form (a subcommand's documented result fields,
+  /// e.g. generate's greedy_ids); must not collide with schema_version/context/tables/notes.
+  nlohmann::json top_level;
 };
 
 enum class Format { kText, kJson, kMarkdown, kCsv };

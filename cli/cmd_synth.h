@@ -1,0 +1,21 @@
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "app.h"
+
+namespace hwplan::cli {
+
+struct SynthOptions {
+  std::string model = "llama-3.2-1b";
+  std::string quant = "q4_0";
+  std::string out;
+  uint64_t seed = 1;
+  int64_t threads = 0;  ///< 0: every CPU this process may use
+  int64_t layers = 0;   ///< 0: the model's own
+};
+
+/// `hwplan synth`: a random-weight GGUF of a bundled model's shape.
+CommandResult run_synth(const GlobalOptions& global, const SynthOptions& options);
+
+}  // namespace hwplan::cli

@@ -1,0 +1,262 @@
+// validate: for each weight format, build (or load) the model, measure prefill and decode of
+// the reference kernel, measure the read bandwidth just before and just after the decode (this
+// machine's bandwidth drifts over minutes, so the prediction uses the figure from the same
+// window), measure each weight type's in-cache dot-product rate, and set the planner's roofline
+// (planner/reference_kernel.h) beside the measurement.
+#include "cmd_validate.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "cmd_generate.h"
+#include "common/cancel.h"
+#include "common/error.h"
+#include "common/units.h"
+#include "kernel_model.h"
+#include "kernels/gguf.h"
+#include "kernels/llama_context.h"
+#include "kernels/quantize.h"
+#include "kernels/synth.h"
+#include "kernels/thread_pool.h"
+#include "model_source.h"
+#include "planner/reference_kernel.h"
+#include "probes/bandwidth.h"
+#include "probes/probe.h"
+#include "probes/topology.h"
+
+namespace hwplan::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void say(const std::string& text) { std::fprintf(stderr, "hwplan validate: %s\n", text.c_str()); }
+
+void check_cancel() {
+  if (cancel_requested()) throw Error(ErrorKind::kCancelled, "validate: interrupted");
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/// Bytes per second one thread's dot products consume `format` at from L2: a 256 KiB matrix
+/// multiplied repeatedly for ~50 ms; the best of 5 runs.
+double in_cache_rate(kernels::WeightFormat format, int64_t cols, kernels::Isa isa) {
+  const int64_t rb = kernels::row_bytes(format, cols);
+  const int64_t rows = std::max<int64_t>(8, (256 * 1024) / rb);
+  std::vector<uint8_t> bytes(static_cast<size_t>(rows * rb));
+  std::vector<float> row(static_cast<size_t>(cols));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t i = 0; i < cols; ++i) row[static_cast<size_t>(i)] = 0.02f * std::sin(static_cast<float>(r * 7 + i));
+    kernels::quantize_row(format, row.data(), bytes.data() + r * rb, cols);
+  }
+  std::vector<float> x(static_cast<size_t>(cols), 0.5f);
+  kernels::PreparedInput in;
+  kernels::prepare_input(x.data(), cols, in);
+  const kernels::MatrixView m{format, rows, cols, bytes.data(), rb};
+  std::vector<float> y(static_cast<size_t>(rows));
+  double best = 0;
+  for (int run = 0; run < 5; ++run) {
+    int64_t passes = 0;
+    const auto start = Clock::now();
+    do {
+      kernels::matvec_rows(m, in, y.data(), 0, rows, isa);
+      ++passes;
+    } while (seconds_since(start) < 0.01);
+    best = std::max(best, static_cast<double>(passes * rows * rb) / seconds_since(start));
+  }
+  return best;
+}
+
+struct ModelUnderTest {
+  std::string label;
+  kernels::LlamaWeights weights;
+  std::shared_ptr<kernels::SynthModel> synth;  ///< keeps a synthetic model alive
+  planner::ModelSpec spec;
+  planner::WeightInventory inventory;
+};
+
+ModelUnderTest synthetic_model(const planner::ModelSpec& spec, const std::string& quant,
+                               uint64_t seed, kernels::ThreadPool& pool) {
+  const kernels::SynthMix mix = parse_mix(quant);
+  say(fmt::format("building synthetic {} {} with {} threads", spec.id, kernels::synth_mix_name(mix), pool.size()));
+  auto model = std::make_shared<kernels::SynthModel>(
+      kernels::synth_llama(llama_shape_for(spec), spec.tied_embeddings, mix, seed, pool, spec.id));
+  ModelUnderTest m{std::string(kernels::synth_mix_name(mix)), model->weights, model, spec, inventory_of(*model)};
+  return m;
+}
+
+ModelUnderTest gguf_model(const std::string& path, kernels::ThreadPool& pool) {
+  const ModelSource source = model_from_gguf(path);
+  const auto file = kernels::GgufFile::open(path);
+  say(fmt::format("copying {} into memory owned by the kernel's threads", path));
+  ModelUnderTest m{source.gguf_file_type, kernels::localize(kernels::llama_from_gguf(file), pool),
+                   nullptr, source.spec, *source.exact_weights};
+  return m;
+}
+
+void check_memory(double model_bytes, double array_bytes) {
+  const probes::Topology topo = probes::read_topology();
+  double available = topo.available_ram_bytes;
+  if (topo.cgroup_limit_bytes > 0) available = std::min(available, topo.cgroup_limit_bytes);
+  // The model, the bandwidth probe's arrays and headroom for the rest of the system.
+  if (available > 0 && model_bytes + 3 * array_bytes > 0.8 * available) {
+    throw Error(ErrorKind::kResource,
+                fmt::format("validate: the model needs {:.2f} GB and the bandwidth probe {:.2f} GB, "
+                            "but only {:.2f} GB are available; pick a smaller model or format",
+                            bytes_to_gb(model_bytes), bytes_to_gb(3 * array_bytes), bytes_to_gb(available)));
+  }
+}
+
+struct Measurement {
+  double prefill_tok_per_s = 0;
+  std::vector<double> token_seconds;
+  std::vector<double> bandwidth_gbs;  ///< all threads, before and after the decode
+  std::vector<double> core_bandwidth_gbs;  ///< one thread, before and after
+  std::map<std::string, double> rates_per_thread;  ///< bytes/s by ggml type
+};
+
+Measurement measure(const ModelUnderTest& m, const ValidateOptions& o, kernels::ThreadPool& pool,
+                    kernels::Isa isa, double array_bytes) {
+  Measurement r;
+  std::set<kernels::WeightFormat> formats;
+  for (const auto* mat : {&m.weights.token_embd, &m.weights.output}) formats.insert(mat->format);
+  for (const auto& layer : m.weights.layers) {
+    for (const auto* mat : {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.gate, &layer.up, &layer.down}) {
+      formats.insert(mat->format);
+    }
+  }
+  for (kernels::WeightFormat f : formats) {
+    r.rates_per_thread[std::string(kernels::format_name(f))] = in_cache_rate(f, m.weights.shape.n_embd, isa);
+  }
+  kernels::LlamaContext ctx(m.weights, pool, o.ctx + o.tokens + o.prompt + 4, isa);
+  std::vector<int32_t> prompt(static_cast<size_t>(o.prompt));
+  for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int32_t>((i * 7919 + 1) % static_cast<size_t>(m.weights.shape.n_vocab));
+  say(fmt::format("{}: prefill of {} tokens", m.label, o.prompt));
+  const auto start = Clock::now();
+  ctx.eval(prompt);
+  r.prefill_tok_per_s = static_cast<double>(o.prompt) / seconds_since(start);
+  if (o.ctx > ctx.position()) ctx.fill_cache_synthetic(o.ctx, o.seed);
+  auto bandwidth = [&](int64_t threads) {
+    if (o.bandwidth_gbs > 0) return o.bandwidth_gbs;
+    return probes::measure_bandwidth("read", threads, array_bytes, 3).gbs.best;
+  };
+  r.bandwidth_gbs.push_back(bandwidth(pool.size()));
+  r.core_bandwidth_gbs.push_back(bandwidth(1));
+  say(fmt::format("{}: decoding {} tokens at context {}", m.label, o.tokens, o.ctx));
+  int32_t token = 1;
+  for (int i = 0; i < 2; ++i) token = kernels::argmax(ctx.decode(token));  // warm-up
+  for (int64_t i = 0; i < o.tokens; ++i) {
+    check_cancel();
+    const auto t0 = Clock::now();
+    token = kernels::argmax(ctx.decode(token));
+    r.token_seconds.push_back(seconds_since(t0));
+  }
+  r.bandwidth_gbs.push_back(bandwidth(pool.size()));
+  r.core_bandwidth_gbs.push_back(bandwidth(1));
+  return r;
+}
+
+void validate_options(const ValidateOptions& o) {
+  if (o.tokens < 4 || o.tokens > 100000) throw_usage("validate: --tokens must be 4..100000, got {}", o.tokens);
+  if (o.ctx < 0 || o.ctx > 1000000) throw_usage("validate: --ctx must be 0..1000000, got {}", o.ctx);
+  if (o.prompt < 1 || o.prompt > 100000) throw_usage("validate: --prompt must be 1..100000, got {}", o.prompt);
+  if (o.threads < 0) throw_usage("validate: --threads must be >= 0");
+  if (o.bandwidth_gbs < 0 || o.max_error < 0) throw_usage("validate: --bandwidth-gbs and --max-error must be >= 0");
+}
+
+}  // namespace
+
+CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o) {
+  validate_options(o);
+  const kernels::Isa isa = parse_isa(o.isa);
+  const auto db = load_profiles(global);
+  kernels::ThreadPool pool(o.threads > 0 ? static_cast<int>(o.threads) : default_kernel_threads());
+  const double array_bytes = o.bandwidth_gbs > 0 ? 0.0 : probes::bandwidth_array_bytes(probes::read_topology());
+  std::vector<std::string> quants = o.gguf.empty() ? o.quants : std::vector<std::string>{o.gguf};
+  planner::ModelSpec spec;
+  if (o.gguf.empty()) {
+    spec = resolve_model(db, o.model).spec;
+    for (const auto& q : quants) parse_mix(q);  // reject a bad name before minutes of work
+  }
+
+  CommandResult result;
+  result.report.context = make_context(global);
+  reports::Table table{"validate", "Reference kernel: measured vs predicted decode", {}, {}};
+  table.columns = {{"quant", "Format", "", reports::Align::kLeft},
+                   {"weights_gb", "Weights", "GB", reports::Align::kRight, 2},
+                   {"threads", "Threads", "", reports::Align::kRight},
+                   {"measured_tok_per_s", "Measured", "tok/s", reports::Align::kRight, 2},
+                   {"predicted_tok_per_s", "Predicted", "tok/s", reports::Align::kRight, 2},
+                   {"error_fraction", "Error", "", reports::Align::kRight, 3},
+                   {"achieved_bandwidth_gbs", "Achieved", "GB/s", reports::Align::kRight, 1},
+                   {"probed_bandwidth_gbs", "Read probe", "GB/s", reports::Align::kRight, 1},
+                   {"bandwidth_fraction", "Fraction", "", reports::Align::kRight, 3},
+                   {"bound", "Bound", "", reports::Align::kLeft},
+                   {"prefill_tok_per_s", "Prefill", "tok/s", reports::Align::kRight, 1}};
+  nlohmann::json details = nlohmann::json::array();
+  bool missed = false;
+  for (const std::string& q : quants) {
+    const ModelUnderTest m = o.gguf.empty() ? synthetic_model(spec, q, o.seed, pool) : gguf_model(q, pool);
+    const double weight_bytes = static_cast<double>(kernels::llama_weight_bytes(m.weights));
+    check_memory(weight_bytes, array_bytes);
+    const Measurement r = measure(m, o, pool, isa, array_bytes);
+    const double seconds = median(r.token_seconds);
+    const double tok_per_s = 1.0 / seconds;
+    const int64_t attended = o.ctx + o.tokens / 2;
+    const double bytes = kernels::llama_decode_cost(m.weights, attended).bytes_read;
+    const double probed_gbs = 0.5 * (r.bandwidth_gbs.front() + r.bandwidth_gbs.back());
+    const double core_gbs = 0.5 * (r.core_bandwidth_gbs.front() + r.core_bandwidth_gbs.back());
+    planner::CpuKernelRates rates{gbs_to_bytes_per_s(probed_gbs), gbs_to_bytes_per_s(core_gbs),
+                                  r.rates_per_thread, pool.size()};
+    const planner::ReferencePrediction p = planner::predict_reference_decode(m.spec, m.inventory, attended, rates);
+    const double error = p.tok_per_s / tok_per_s - 1.0;
+    missed = missed || (o.max_error > 0 && std::fabs(error) > o.max_error);
+    const double achieved_gbs = bytes_per_s_to_gbs(bytes * tok_per_s);
+    table.rows.push_back({m.label, bytes_to_gb(weight_bytes), int64_t{pool.size()}, tok_per_s, p.tok_per_s, error,
+                          achieved_gbs, probed_gbs, achieved_gbs / probed_gbs,
+                          std::string(planner::bound_name(p.bound)), r.prefill_tok_per_s});
+    nlohmann::json rates_json;
+    for (const auto& [type, rate] : r.rates_per_thread) rates_json[type] = bytes_per_s_to_gbs(rate);
+    details.push_back({{"quant", m.label},
+                       {"token_seconds", r.token_seconds},
+                       {"read_bandwidth_gbs_before_after", r.bandwidth_gbs},
+                       {"one_thread_read_bandwidth_gbs_before_after", r.core_bandwidth_gbs},
+                       {"in_cache_rate_gbs_per_thread", rates_json},
+                       {"bytes_per_token", bytes},
+                       {"attended_tokens", attended}});
+  }
+  result.report.tables.push_back(table);
+  result.report.details = {{"runs", details}, {"isa", std::string(kernels::isa_name(isa))}};
+  result.report.notes.push_back(fmt::format(
+      "Measured: median of {} decode steps at context {} ({} threads, {} kernels); achieved = bytes read per "
+      "token x tok/s; read probe = all-thread read bandwidth measured just before and after, averaged.",
+      o.tokens, o.ctx, pool.size(), kernels::isa_name(isa)));
+  result.report.notes.push_back(
+      "Predicted: the planner's model of the reference kernel (planner/reference_kernel.h): each core reads its "
+      "share of a weight type at one thread's read bandwidth, then computes it at the measured in-cache rate; all "
+      "cores together at most at the all-thread read bandwidth; the KV cache at that bandwidth.");
+  if (o.gguf.empty()) {
+    result.report.notes.push_back(fmt::format("Weights are synthetic (seed {}), in {}'s shape; the KV cache beyond "
+                                              "the {}-token prompt holds random values.", o.seed, spec.id, o.prompt));
+  }
+  if (missed) {
+    result.report.notes.push_back(fmt::format("A prediction missed by more than --max-error {:.0f}%.", 100 * o.max_error));
+    result.exit_code = 1;
+  }
+  return result;
+}
+
+}  // namespace hwplan::cli

@@ -1,0 +1,31 @@
+#pragma once
+// Where the planner's models meet the reference kernel: a bundled model's shape as a kernel
+// shape, and a synthetic model's tensors as the planner's weight inventory.
+
+#include <string>
+#include <vector>
+
+#include "kernels/llama.h"
+#include "kernels/synth.h"
+#include "planner/model_spec.h"
+#include "planner/weights.h"
+
+namespace hwplan::cli {
+
+/// The kernel shape of a model. Error{kUnsupported} naming the model for what the reference
+/// kernel does not run (MoE, MLA, sliding-window or recurrent layers, biases, gates).
+kernels::LlamaShape llama_shape_for(const planner::ModelSpec& model);
+
+/// A mix name ("q4_k_m"); Error{kInput} listing the accepted names.
+kernels::SynthMix parse_mix(const std::string& name);
+
+/// The exact weight inventory of a synthetic model.
+planner::WeightInventory inventory_of(const kernels::SynthModel& model);
+
+/// Threads the kernels use by default: every CPU this process may run on.
+int default_kernel_threads();
+
+/// The bundled planner quantization closest to a mix ("q4_k" -> "q4_k_s").
+std::string planner_quant_for(kernels::SynthMix mix);
+
+}  // namespace hwplan::cli

@@ -35,6 +35,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+/// Read probes during one decode run: before each of this many groups of tokens, and after.
+constexpr int64_t kSegments = 8;
+
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -123,8 +126,8 @@ void check_memory(double model_bytes, double array_bytes) {
 struct Measurement {
   double prefill_tok_per_s = 0;
   std::vector<double> token_seconds;
-  std::vector<double> bandwidth_gbs;  ///< all threads, before and after the decode
-  std::vector<double> core_bandwidth_gbs;  ///< one thread, before and after
+  std::vector<double> bandwidth_gbs;       ///< all threads, between groups of tokens
+  std::vector<double> core_bandwidth_gbs;  ///< one thread, at the same times
   std::map<std::string, double> rates_per_thread;  ///< bytes/s by ggml type
 };
 
@@ -151,21 +154,27 @@ Measurement measure(const ModelUnderTest& m, const ValidateOptions& o, kernels::
   if (o.ctx > ctx.position()) ctx.fill_cache_synthetic(o.ctx, o.seed);
   auto bandwidth = [&](int64_t threads) {
     if (o.bandwidth_gbs > 0) return o.bandwidth_gbs;
-    return probes::measure_bandwidth("read", threads, array_bytes, 3).gbs.best;
+    const kernels::ThreadPool::CallerUnpinned unpinned(pool);  // the probe places its own threads
+    return probes::measure_bandwidth("read", threads, array_bytes, 2).gbs.best;
   };
-  r.bandwidth_gbs.push_back(bandwidth(pool.size()));
-  r.core_bandwidth_gbs.push_back(bandwidth(1));
-  say(fmt::format("{}: decoding {} tokens at context {}", m.label, o.tokens, o.ctx));
+  say(fmt::format("{}: decoding {} tokens at context {}, read probes in between", m.label, o.tokens, o.ctx));
   int32_t token = 1;
   for (int i = 0; i < 2; ++i) token = kernels::argmax(ctx.decode(token));  // warm-up
+  // The bandwidth here drifts within seconds: probe it between every few tokens so both medians
+  // come from the same window.
+  const int64_t per_segment = std::max<int64_t>(1, o.tokens / kSegments);
   for (int64_t i = 0; i < o.tokens; ++i) {
     check_cancel();
+    if (i % per_segment == 0) {
+      r.bandwidth_gbs.push_back(bandwidth(pool.size()));
+      r.core_bandwidth_gbs.push_back(pool.size() == 1 ? r.bandwidth_gbs.back() : bandwidth(1));
+    }
     const auto t0 = Clock::now();
     token = kernels::argmax(ctx.decode(token));
     r.token_seconds.push_back(seconds_since(t0));
   }
   r.bandwidth_gbs.push_back(bandwidth(pool.size()));
-  r.core_bandwidth_gbs.push_back(bandwidth(1));
+  r.core_bandwidth_gbs.push_back(pool.size() == 1 ? r.bandwidth_gbs.back() : bandwidth(1));
   return r;
 }
 
@@ -217,8 +226,8 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
     const double tok_per_s = 1.0 / seconds;
     const int64_t attended = o.ctx + o.tokens / 2;
     const double bytes = kernels::llama_decode_cost(m.weights, attended).bytes_read;
-    const double probed_gbs = 0.5 * (r.bandwidth_gbs.front() + r.bandwidth_gbs.back());
-    const double core_gbs = 0.5 * (r.core_bandwidth_gbs.front() + r.core_bandwidth_gbs.back());
+    const double probed_gbs = median(r.bandwidth_gbs);
+    const double core_gbs = median(r.core_bandwidth_gbs);
     planner::CpuKernelRates rates{gbs_to_bytes_per_s(probed_gbs), gbs_to_bytes_per_s(core_gbs),
                                   r.rates_per_thread, pool.size()};
     const planner::ReferencePrediction p = planner::predict_reference_decode(m.spec, m.inventory, attended, rates);
@@ -232,8 +241,8 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
     for (const auto& [type, rate] : r.rates_per_thread) rates_json[type] = bytes_per_s_to_gbs(rate);
     details.push_back({{"quant", m.label},
                        {"token_seconds", r.token_seconds},
-                       {"read_bandwidth_gbs_before_after", r.bandwidth_gbs},
-                       {"one_thread_read_bandwidth_gbs_before_after", r.core_bandwidth_gbs},
+                       {"read_bandwidth_gbs", r.bandwidth_gbs},
+                       {"one_thread_read_bandwidth_gbs", r.core_bandwidth_gbs},
                        {"in_cache_rate_gbs_per_thread", rates_json},
                        {"bytes_per_token", bytes},
                        {"attended_tokens", attended}});
@@ -242,7 +251,7 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
   result.report.details = {{"runs", details}, {"isa", std::string(kernels::isa_name(isa))}};
   result.report.notes.push_back(fmt::format(
       "Measured: median of {} decode steps at context {} ({} threads, {} kernels); achieved = bytes read per "
-      "token x tok/s; read probe = all-thread read bandwidth measured just before and after, averaged.",
+      "token x tok/s; read probe = median all-thread read bandwidth, probed between every few tokens.",
       o.tokens, o.ctx, pool.size(), kernels::isa_name(isa)));
   result.report.notes.push_back(
       "Predicted: the planner's model of the reference kernel (planner/reference_kernel.h): each core reads its "

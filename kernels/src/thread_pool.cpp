@@ -72,6 +72,17 @@ ThreadPool::~ThreadPool() {
   }
 }
 
+ThreadPool::CallerUnpinned::CallerUnpinned(ThreadPool& pool) : pool_(pool) {
+  if (!pool_.restore_affinity_) return;
+  cpu_set_t saved;
+  std::memcpy(&saved, pool_.saved_affinity_.data(), sizeof(saved));
+  (void)sched_setaffinity(0, sizeof(saved), &saved);
+}
+
+ThreadPool::CallerUnpinned::~CallerUnpinned() {
+  if (pool_.restore_affinity_) pin_to(pool_.cpus_[0]);
+}
+
 void ThreadPool::worker_loop(int member) {
   if (!cpus_.empty()) pin_to(cpus_[static_cast<size_t>(member)]);
   uint64_t seen = 0;

@@ -34,6 +34,19 @@ class ThreadPool {
   /// Runs fn(begin, end) over each member's share of [0, n).
   void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
+  /// While it lives, the caller has its original CPU binding back (so code that places its own
+  /// threads, such as a bandwidth probe, sees every CPU); the pool's pinning returns after.
+  class CallerUnpinned {
+   public:
+    explicit CallerUnpinned(ThreadPool& pool);
+    ~CallerUnpinned();
+    CallerUnpinned(const CallerUnpinned&) = delete;
+    CallerUnpinned& operator=(const CallerUnpinned&) = delete;
+
+   private:
+    ThreadPool& pool_;
+  };
+
  private:
   void worker_loop(int member);
 

@@ -37,9 +37,9 @@ Matrix random_matrix(WeightFormat f, int64_t rows, int64_t cols) {
   return m;
 }
 
-/// state.range: 0 = rows, 1 = threads, 2 = ISA index into available_isas().
+/// state.range: 0 = rows, 1 = threads, 2 = ISA index into available_isas(), 3 = columns.
 void BM_Matvec(benchmark::State& state, WeightFormat format) {
-  const int64_t cols = 4096;
+  const int64_t cols = state.range(3);
   const int64_t rows = state.range(0);
   const auto isas = hwplan::kernels::available_isas();
   if (static_cast<size_t>(state.range(2)) >= isas.size()) {
@@ -107,9 +107,11 @@ void matvec_args(benchmark::internal::Benchmark* b) {
   // 16384 x 4096 is 32-128 MiB (beyond the LLC); 256 x 4096 fits in L2.
   for (int64_t rows : {16384, 256}) {
     for (int64_t threads : {1, 2}) {
-      for (int64_t isa : {0, 1, 2}) b->Args({rows, threads, isa});
+      for (int64_t isa : {0, 1, 2}) b->Args({rows, threads, isa, 4096});
     }
   }
+  // Llama 3.2 1B's FFN gate/up shape (rows of 2048): the decode case at its own row length.
+  for (int64_t threads : {1, 2}) b->Args({8192, threads, 2, 2048});
   b->UseRealTime();
 }
 

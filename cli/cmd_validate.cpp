@@ -92,12 +92,17 @@ struct ModelUnderTest {
 };
 
 ModelUnderTest synthetic_model(const planner::ModelSpec& spec, const std::string& quant,
-                               uint64_t seed, kernels::ThreadPool& pool) {
+                               uint64_t seed, int64_t layers, kernels::ThreadPool& pool) {
   const kernels::SynthMix mix = parse_mix(quant);
   say(fmt::format("building synthetic {} {} with {} threads", spec.id, kernels::synth_mix_name(mix), pool.size()));
+  kernels::LlamaShape shape = llama_shape_for(spec);
+  if (layers > 0) shape.n_layer = std::min(layers, shape.n_layer);
   auto model = std::make_shared<kernels::SynthModel>(
-      kernels::synth_llama(llama_shape_for(spec), spec.tied_embeddings, mix, seed, pool, spec.id));
-  ModelUnderTest m{std::string(kernels::synth_mix_name(mix)), model->weights, model, spec, inventory_of(*model)};
+      kernels::synth_llama(shape, spec.tied_embeddings, mix, seed, pool, spec.id));
+  planner::ModelSpec planned = spec;
+  planned.n_layers = shape.n_layer;
+  planned.layer_kinds.resize(static_cast<size_t>(shape.n_layer));
+  ModelUnderTest m{std::string(kernels::synth_mix_name(mix)), model->weights, model, planned, inventory_of(*model)};
   return m;
 }
 
@@ -127,7 +132,6 @@ struct Measurement {
   double prefill_tok_per_s = 0;
   std::vector<double> token_seconds;
   std::vector<double> bandwidth_gbs;       ///< all threads, between groups of tokens
-  std::vector<double> core_bandwidth_gbs;  ///< one thread, at the same times
   std::map<std::string, double> rates_per_thread;  ///< bytes/s by ggml type
 };
 
@@ -152,10 +156,10 @@ Measurement measure(const ModelUnderTest& m, const ValidateOptions& o, kernels::
   ctx.eval(prompt);
   r.prefill_tok_per_s = static_cast<double>(o.prompt) / seconds_since(start);
   if (o.ctx > ctx.position()) ctx.fill_cache_synthetic(o.ctx, o.seed);
-  auto bandwidth = [&](int64_t threads) {
+  auto bandwidth = [&] {
     if (o.bandwidth_gbs > 0) return o.bandwidth_gbs;
     const kernels::ThreadPool::CallerUnpinned unpinned(pool);  // the probe places its own threads
-    return probes::measure_bandwidth("read", threads, array_bytes, 2).gbs.best;
+    return probes::measure_bandwidth("read", pool.size(), array_bytes, 2).gbs.best;
   };
   say(fmt::format("{}: decoding {} tokens at context {}, read probes in between", m.label, o.tokens, o.ctx));
   int32_t token = 1;
@@ -166,15 +170,13 @@ Measurement measure(const ModelUnderTest& m, const ValidateOptions& o, kernels::
   for (int64_t i = 0; i < o.tokens; ++i) {
     check_cancel();
     if (i % per_segment == 0) {
-      r.bandwidth_gbs.push_back(bandwidth(pool.size()));
-      r.core_bandwidth_gbs.push_back(pool.size() == 1 ? r.bandwidth_gbs.back() : bandwidth(1));
+      r.bandwidth_gbs.push_back(bandwidth());
     }
     const auto t0 = Clock::now();
     token = kernels::argmax(ctx.decode(token));
     r.token_seconds.push_back(seconds_since(t0));
   }
-  r.bandwidth_gbs.push_back(bandwidth(pool.size()));
-  r.core_bandwidth_gbs.push_back(pool.size() == 1 ? r.bandwidth_gbs.back() : bandwidth(1));
+  r.bandwidth_gbs.push_back(bandwidth());
   return r;
 }
 
@@ -182,7 +184,7 @@ void validate_options(const ValidateOptions& o) {
   if (o.tokens < 4 || o.tokens > 100000) throw_usage("validate: --tokens must be 4..100000, got {}", o.tokens);
   if (o.ctx < 0 || o.ctx > 1000000) throw_usage("validate: --ctx must be 0..1000000, got {}", o.ctx);
   if (o.prompt < 1 || o.prompt > 100000) throw_usage("validate: --prompt must be 1..100000, got {}", o.prompt);
-  if (o.threads < 0) throw_usage("validate: --threads must be >= 0");
+  if (o.threads < 0 || o.layers < 0) throw_usage("validate: --threads and --layers must be >= 0");
   if (o.bandwidth_gbs < 0 || o.max_error < 0) throw_usage("validate: --bandwidth-gbs and --max-error must be >= 0");
 }
 
@@ -218,7 +220,7 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
   nlohmann::json details = nlohmann::json::array();
   bool missed = false;
   for (const std::string& q : quants) {
-    const ModelUnderTest m = o.gguf.empty() ? synthetic_model(spec, q, o.seed, pool) : gguf_model(q, pool);
+    const ModelUnderTest m = o.gguf.empty() ? synthetic_model(spec, q, o.seed, o.layers, pool) : gguf_model(q, pool);
     const double weight_bytes = static_cast<double>(kernels::llama_weight_bytes(m.weights));
     check_memory(weight_bytes, array_bytes);
     const Measurement r = measure(m, o, pool, isa, array_bytes);
@@ -227,9 +229,7 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
     const int64_t attended = o.ctx + o.tokens / 2;
     const double bytes = kernels::llama_decode_cost(m.weights, attended).bytes_read;
     const double probed_gbs = median(r.bandwidth_gbs);
-    const double core_gbs = median(r.core_bandwidth_gbs);
-    planner::CpuKernelRates rates{gbs_to_bytes_per_s(probed_gbs), gbs_to_bytes_per_s(core_gbs),
-                                  r.rates_per_thread, pool.size()};
+    planner::CpuKernelRates rates{gbs_to_bytes_per_s(probed_gbs), r.rates_per_thread, pool.size()};
     const planner::ReferencePrediction p = planner::predict_reference_decode(m.spec, m.inventory, attended, rates);
     const double error = p.tok_per_s / tok_per_s - 1.0;
     missed = missed || (o.max_error > 0 && std::fabs(error) > o.max_error);
@@ -242,7 +242,6 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
     details.push_back({{"quant", m.label},
                        {"token_seconds", r.token_seconds},
                        {"read_bandwidth_gbs", r.bandwidth_gbs},
-                       {"one_thread_read_bandwidth_gbs", r.core_bandwidth_gbs},
                        {"in_cache_rate_gbs_per_thread", rates_json},
                        {"bytes_per_token", bytes},
                        {"attended_tokens", attended}});
@@ -254,9 +253,9 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
       "token x tok/s; read probe = median all-thread read bandwidth, probed between every few tokens.",
       o.tokens, o.ctx, pool.size(), kernels::isa_name(isa)));
   result.report.notes.push_back(
-      "Predicted: the planner's model of the reference kernel (planner/reference_kernel.h): each core reads its "
-      "share of a weight type at one thread's read bandwidth, then computes it at the measured in-cache rate; all "
-      "cores together at most at the all-thread read bandwidth; the KV cache at that bandwidth.");
+      "Predicted: the planner's model of the reference kernel (planner/reference_kernel.h): each weight type's "
+      "bytes at the read bandwidth plus their dot products at the measured in-cache rate x threads (no overlap), "
+      "and the KV cache at the read bandwidth.");
   if (o.gguf.empty()) {
     result.report.notes.push_back(fmt::format("Weights are synthetic (seed {}), in {}'s shape; the KV cache beyond "
                                               "the {}-token prompt holds random values.", o.seed, spec.id, o.prompt));

@@ -19,6 +19,7 @@ struct ValidateOptions {
   double max_error = 0;        ///< > 0: exit 1 when a prediction misses by more
   uint64_t seed = 1;
   std::string isa;
+  int64_t layers = 0;          ///< > 0: fewer layers than the model has (quick runs)
 };
 
 /// `hwplan validate`: the reference kernel's measured decode speed next to the planner's

@@ -182,6 +182,7 @@ int main(int argc, char** argv) {
                            "Exit 1 when a prediction misses the measurement by more than this fraction (e.g. 0.1)");
   validate_cmd->add_option("--seed", validate.seed, "Seed of the synthetic weights")->capture_default_str();
   validate_cmd->add_option("--isa", validate.isa, "Kernel instruction set: scalar, avx2, avx512 (default: best)");
+  validate_cmd->add_option("--layers", validate.layers, "Fewer layers than the model has (a quick run)");
   add_output_options(validate_cmd, output);
 
   hwplan::cli::SynthOptions synth;

@@ -1,11 +1,11 @@
 #pragma once
 // The speed model of hwplan's own reference decode kernel on a CPU (`hwplan validate`), per
-// weight type. Each core streams its share of the rows: it waits for memory (its share over one
-// core's read bandwidth) and computes (its share over the kernel's in-cache rate for that type),
-// one after the other; and all cores together cannot read faster than the all-thread read
-// bandwidth. So a type takes max(share/core_bw + share/compute_rate, bytes/all_bw). The K/V
-// cache streams at the all-thread read bandwidth. Every rate is measured on the machine (the read
-// probe at one and all threads, an in-cache matrix-vector run per type): no fitted factor.
+// weight type: the kernel streams a type's bytes from memory at the read bandwidth of its thread
+// count and spends bytes / (threads x in-cache rate) computing on them, without overlap between
+// the two (the kernel issues its loads and its dot products from the same loop; software
+// prefetch hides some of the latency but not the time). The K/V cache streams at the read
+// bandwidth. Every rate is measured on the machine (the read probe at the kernel's thread count,
+// an in-cache matrix-vector run per type): no fitted factor.
 
 #include <cstdint>
 #include <map>
@@ -20,8 +20,7 @@ namespace hwplan::planner {
 
 /// What the machine measured for the kernel.
 struct CpuKernelRates {
-  double read_bandwidth_bytes_per_s = 0;  ///< all-thread read bandwidth from memory
-  double core_read_bandwidth_bytes_per_s = 0;  ///< one thread's read bandwidth from memory
+  double read_bandwidth_bytes_per_s = 0;  ///< read bandwidth from memory with `threads` threads
   /// Bytes per second one thread's dot products consume each ggml type ("Q4_0", ...) at from
   /// cache (the compute roof), and how many threads share the work.
   std::map<std::string, double> compute_bytes_per_s_per_thread;

@@ -1,0 +1,85 @@
+// End-to-end: synth, generate and validate through the built binary.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "run_util.h"
+
+namespace hwplan::cli {
+namespace {
+
+using testing::run_hwplan;
+
+const std::string kFixtures = std::string(HWPLAN_TEST_SHARED_DIR) + "/fixtures/gguf";
+
+TEST(KernelCli, GenerateReproducesTheFixtureReference) {
+  const std::string file = kFixtures + "/tiny-a-f16.gguf";
+  if (!std::filesystem::exists(file)) GTEST_SKIP() << "no ../shared fixtures here";
+  const auto r = run_hwplan("generate --gguf " + file + " --prompt-ids 1,450,4996,17354,1701,29916 --tokens 8 --threads 1 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  // llama.cpp's greedy_16 for this file starts with eight 29916 (tiny-a-reference.json), margins
+  // above 0.05 for those steps; its top logit is 29916 at 1.6779604.
+  EXPECT_EQ(json["greedy_ids"], nlohmann::json(std::vector<int>(8, 29916)));
+  EXPECT_EQ(json["top_k"].size(), 10u);
+  EXPECT_EQ(json["top_k"][0][0], 29916);
+  EXPECT_NEAR(json["top_k"][0][1].get<double>(), 1.6779604, 0.0125);
+  EXPECT_NEAR(json["logits_l2"].get<double>(), 57.2932655, 0.06);
+}
+
+TEST(KernelCli, SynthWritesAFileGenerateReads) {
+  const auto path = (std::filesystem::temp_directory_path() / "hwplan_cli_synth.gguf").string();
+  auto r = run_hwplan("synth -m llama-3.2-1b --layers 1 -q q4_0 -o " + path + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  // One layer of Llama 3.2 1B: Q4_0 matrices (2048x2048 q, 512x2048 k and v, 2048x2048 o,
+  // 8192x2048 gate/up, 2048x8192 down = 60,817,408 weights x 18/32 B = 34,209,792 B) and the tied
+  // 128256x2048 embedding in Q6_K (262,668,288 weights x 210/256 B = 215,470,080 B), plus F32
+  // norms (3 x 2048 x 4 = 24,576 B).
+  EXPECT_EQ(json["tensor_bytes"].get<double>(), 34209792.0 + 215470080.0 + 24576.0);
+  EXPECT_EQ(std::filesystem::file_size(path) > 249704448u, true);
+  r = run_hwplan("generate --gguf " + path + " --prompt-ids 1,2,3 --tokens 4 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["greedy_ids"].size(), 4u);
+  std::filesystem::remove(path);
+}
+
+TEST(KernelCli, ValidateRowsCarryTheDocumentedFields) {
+  const auto r = run_hwplan("validate -m llama-3.2-1b --layers 1 -q q8_0,q4_0 --tokens 4 --ctx 32 --prompt 4 --bandwidth-gbs 20 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  const auto& rows = json["tables"]["validate"];
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["quant"], "q8_0");
+  for (const auto& row : rows) {
+    for (const char* key : {"measured_tok_per_s", "predicted_tok_per_s", "achieved_bandwidth_gbs", "bandwidth_fraction"}) {
+      ASSERT_TRUE(row[key].is_number()) << key;
+      EXPECT_GT(row[key].get<double>(), 0) << key;
+    }
+    EXPECT_EQ(row["probed_bandwidth_gbs"], 20.0);  // --bandwidth-gbs replaces the probe
+    EXPECT_NEAR(row["bandwidth_fraction"].get<double>(), row["achieved_bandwidth_gbs"].get<double>() / 20.0, 1e-9);
+    EXPECT_NEAR(row["error_fraction"].get<double>(),
+                row["predicted_tok_per_s"].get<double>() / row["measured_tok_per_s"].get<double>() - 1, 1e-9);
+  }
+}
+
+TEST(KernelCli, BadInputsAreClearErrors) {
+  auto r = run_hwplan("validate -q q5_k --layers 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown weight format 'q5_k'"), std::string::npos) << r.err;
+  r = run_hwplan("synth -m qwen3-30b-a3b -o /tmp/x.gguf");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("mixture of experts"), std::string::npos) << r.err;
+  r = run_hwplan("generate --gguf /nonexistent.gguf --prompt-ids 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent.gguf"), std::string::npos) << r.err;
+  r = run_hwplan("validate --tokens 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--tokens"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace hwplan::cli

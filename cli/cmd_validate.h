@@ -20,10 +20,17 @@ struct ValidateOptions {
   uint64_t seed = 1;
   std::string isa;
   int64_t layers = 0;          ///< > 0: fewer layers than the model has (quick runs)
+  bool model_given = false;    ///< --model on the command line (llama-bench: skip matching)
+  std::string llama_bench;     ///< llama-bench -o json/jsonl results to check instead
+  std::string hw;              ///< the machine those results came from
 };
 
 /// `hwplan validate`: the reference kernel's measured decode speed next to the planner's
 /// prediction from this machine's measured bandwidth and kernel compute rates.
 CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& options);
+
+/// `hwplan validate --llama-bench FILE --hw MACHINE`: published or local llama-bench results next
+/// to the planner's predictions (cmd_validate_llama_bench.cpp).
+CommandResult run_validate_llama_bench(const GlobalOptions& global, const ValidateOptions& options);
 
 }  // namespace hwplan::cli

@@ -183,6 +183,9 @@ int main(int argc, char** argv) {
   validate_cmd->add_option("--seed", validate.seed, "Seed of the synthetic weights")->capture_default_str();
   validate_cmd->add_option("--isa", validate.isa, "Kernel instruction set: scalar, avx2, avx512 (default: best)");
   validate_cmd->add_option("--layers", validate.layers, "Fewer layers than the model has (a quick run)");
+  validate_cmd->add_option("--llama-bench", validate.llama_bench,
+                           "Check llama-bench -o json/jsonl results instead of running the kernel");
+  validate_cmd->add_option("--hw", validate.hw, "With --llama-bench: the machine the results came from");
   add_output_options(validate_cmd, output);
 
   hwplan::cli::SynthOptions synth;
@@ -220,7 +223,10 @@ int main(int argc, char** argv) {
     if (*list_cmd) return emit(run_list(global, list), output);
     if (*fit_cmd) return emit(run_fit(global, fit), output);
     if (*calibrate_cmd) return emit(run_calibrate(global, calibrate), output);
-    if (*validate_cmd) return emit(run_validate(global, validate), output);
+    if (*validate_cmd) {
+      validate.model_given = validate_cmd->count("--model") > 0;
+      return emit(run_validate(global, validate), output);
+    }
     if (*generate_cmd) return emit(run_generate(global, generate), output);
     if (*synth_cmd) {
       json_errors = synth_output.json || synth_output.format == "json";

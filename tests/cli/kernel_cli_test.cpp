@@ -83,3 +83,45 @@ TEST(KernelCli, BadInputsAreClearErrors) {
 
 }  // namespace
 }  // namespace hwplan::cli
+
+namespace hwplan::cli {
+namespace {
+
+const std::string kBench = std::string(HWPLAN_TEST_FIXTURES_DIR) + "/llama_bench/";
+
+TEST(LlamaBenchCli, JsonAndJsonlGiveTheSameRows) {
+  for (const char* file : {"example.json", "example.jsonl"}) {
+    const auto r = testing::run_hwplan("validate --llama-bench " + kBench + file + " --hw rtx-4090 --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto json = nlohmann::json::parse(r.out);
+    const auto& rows = json["tables"]["validate"];
+    ASSERT_EQ(rows.size(), 2u) << file;  // the falcon row has no bundled model: skipped with a note
+    EXPECT_EQ(rows[0]["model"], "llama-3.1-8b");
+    EXPECT_EQ(rows[0]["quant"], "q4_k_m");
+    EXPECT_EQ(rows[0]["test"], "pp512");
+    EXPECT_EQ(rows[1]["test"], "tg128");
+    EXPECT_EQ(rows[1]["backend"], "cuda");
+    EXPECT_EQ(rows[1]["measured_tok_per_s"], 150.0);
+    // The prediction is predict's own for the same request.
+    const auto p = testing::run_hwplan("predict -m llama-3.1-8b -q q4_k_m --hw rtx-4090 -c 64 --json");
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+    EXPECT_NEAR(rows[1]["predicted_tok_per_s"].get<double>(),
+                nlohmann::json::parse(p.out)["tables"]["predict"][0]["decode_tok_per_s"].get<double>(), 1e-9);
+    EXPECT_NE(json["notes"].dump().find("falcon 13B Q4_0"), std::string::npos);
+  }
+}
+
+TEST(LlamaBenchCli, MalformedResultsAreClearErrors) {
+  auto r = testing::run_hwplan("validate --llama-bench " + kBench + "malformed.json --hw rtx-4090");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("malformed.json: result 0: field \"avg_ts\" is missing"), std::string::npos) << r.err;
+  r = testing::run_hwplan("validate --llama-bench " + kBench + "README.md --hw rtx-4090");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("not llama-bench JSON or JSONL"), std::string::npos) << r.err;
+  r = testing::run_hwplan("validate --llama-bench " + kBench + "example.json");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("needs --hw"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace hwplan::cli

@@ -1,0 +1,133 @@
+// llama-bench's JSON and JSONL outputs (llama.cpp tools/llama-bench, "Output formats").
+#include "llama_bench.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+#include "common/error.h"
+
+namespace hwplan::cli {
+namespace {
+
+double number(const nlohmann::json& row, const char* key, const std::string& where, bool required) {
+  if (!row.contains(key)) {
+    if (required) throw_input("{}: field \"{}\" is missing", where, key);
+    return 0;
+  }
+  const auto& v = row.at(key);
+  // llama-bench's CSV-derived tools sometimes quote numbers; accept numeric strings too.
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) {
+    try {
+      size_t used = 0;
+      const double d = std::stod(v.get<std::string>(), &used);
+      if (used == v.get<std::string>().size()) return d;
+    } catch (const std::exception&) {
+    }
+  }
+  throw_input("{}: field \"{}\" must be a number, got {}", where, key, v.dump());
+}
+
+std::string text(const nlohmann::json& row, const char* key) {
+  return row.contains(key) && row.at(key).is_string() ? row.at(key).get<std::string>() : "";
+}
+
+LlamaBenchResult result_from(const nlohmann::json& row, const std::string& where) {
+  if (!row.is_object()) throw_input("{}: expected an object, got {}", where, row.type_name());
+  LlamaBenchResult r;
+  r.model_type = text(row, "model_type");
+  if (r.model_type.empty()) throw_input("{}: field \"model_type\" is missing", where);
+  r.model_filename = text(row, "model_filename");
+  r.backends = text(row, "backends");
+  r.model_size_bytes = number(row, "model_size", where, true);
+  r.model_n_params = number(row, "model_n_params", where, true);
+  r.n_threads = static_cast<int64_t>(number(row, "n_threads", where, false));
+  r.n_gpu_layers = static_cast<int64_t>(number(row, "n_gpu_layers", where, false));
+  r.n_prompt = static_cast<int64_t>(number(row, "n_prompt", where, true));
+  r.n_gen = static_cast<int64_t>(number(row, "n_gen", where, true));
+  r.n_depth = static_cast<int64_t>(number(row, "n_depth", where, false));
+  r.flash_attn = row.contains("flash_attn") && row.at("flash_attn").is_boolean() && row.at("flash_attn").get<bool>();
+  r.avg_ts = number(row, "avg_ts", where, true);
+  r.stddev_ts = number(row, "stddev_ts", where, false);
+  if (row.contains("samples_ts")) {
+    if (!row.at("samples_ts").is_array()) throw_input("{}: field \"samples_ts\" must be an array", where);
+    for (const auto& s : row.at("samples_ts")) {
+      if (!s.is_number()) throw_input("{}: samples_ts holds a non-number {}", where, s.dump());
+      r.samples_ts.push_back(s.get<double>());
+    }
+  }
+  if (r.n_prompt < 0 || r.n_gen < 0 || r.n_depth < 0 || (r.n_prompt == 0 && r.n_gen == 0)) {
+    throw_input("{}: n_prompt {} / n_gen {} / n_depth {} do not describe a test", where, r.n_prompt,
+                r.n_gen, r.n_depth);
+  }
+  if (!(r.avg_ts > 0)) throw_input("{}: avg_ts must be > 0, got {}", where, r.avg_ts);
+  return r;
+}
+
+}  // namespace
+
+std::string LlamaBenchResult::test_name() const {
+  std::string name = n_prompt > 0 && n_gen > 0 ? fmt::format("pp{}+tg{}", n_prompt, n_gen)
+                     : n_prompt > 0             ? fmt::format("pp{}", n_prompt)
+                                                : fmt::format("tg{}", n_gen);
+  if (n_depth > 0) name += fmt::format(" @ d{}", n_depth);
+  return name;
+}
+
+std::vector<LlamaBenchResult> parse_llama_bench(const std::string& content, const std::string& origin) {
+  std::vector<LlamaBenchResult> results;
+  const auto first = content.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) throw_input("{}: empty; expected llama-bench -o json or jsonl output", origin);
+  try {
+    if (content[first] == '[') {
+      const auto rows = nlohmann::json::parse(content);
+      for (size_t i = 0; i < rows.size(); ++i) {
+        results.push_back(result_from(rows[i], fmt::format("{}: result {}", origin, i)));
+      }
+    } else {
+      std::istringstream lines(content);
+      std::string line;
+      for (int64_t n = 1; std::getline(lines, line); ++n) {
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        results.push_back(result_from(nlohmann::json::parse(line), fmt::format("{}: line {}", origin, n)));
+      }
+    }
+  } catch (const nlohmann::json::parse_error& e) {
+    throw_input("{}: not llama-bench JSON or JSONL: {}", origin, e.what());
+  }
+  if (results.empty()) throw_input("{}: no results", origin);
+  return results;
+}
+
+std::vector<LlamaBenchResult> read_llama_bench(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_input("{}: cannot open llama-bench results", path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parse_llama_bench(buffer.str(), path);
+}
+
+std::string quant_from_model_type(const std::string& model_type) {
+  // "<arch> <size> <type>": the type is everything after the second space-separated token.
+  std::istringstream words(model_type);
+  std::string arch, size, rest, word;
+  words >> arch >> size;
+  while (words >> word) rest += (rest.empty() ? "" : " ") + word;
+  std::string q = rest;
+  std::transform(q.begin(), q.end(), q.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (q.rfind("mostly ", 0) == 0) q = q.substr(7);
+  for (const auto& [suffix, tag] : {std::pair<std::string, std::string>{" - medium", "_m"}, {" - small", "_s"}, {" - large", "_l"}}) {
+    if (q.size() > suffix.size() && q.compare(q.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      q = q.substr(0, q.size() - suffix.size()) + tag;
+    }
+  }
+  if (q.find(' ') != std::string::npos || q.empty()) return "";
+  return q;
+}
+
+}  // namespace hwplan::cli

@@ -5,6 +5,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
+#include <map>
 #include <random>
 
 #include "kernels/llama_context.h"
@@ -12,6 +14,7 @@
 #include "kernels/quantize.h"
 #include "kernels/synth.h"
 #include "kernels/thread_pool.h"
+#include "probes/bandwidth.h"
 
 namespace {
 
@@ -103,6 +106,43 @@ void BM_MatvecOneRowAtATime(benchmark::State& state, WeightFormat format) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(m.bytes.size()));
 }
 
+/// A machine-independent figure for CI: the matrix-vector product's bandwidth over the read
+/// probe's, measured back to back in each iteration (all threads, a 128 MiB matrix). The counter
+/// "ratio" is what `hwplan compare --metric ratio` gates on (.ci/run).
+void BM_KernelOverRead(benchmark::State& state, WeightFormat format) {
+  const auto threads = static_cast<int>(hwplan::probes::allowed_cpus().size());
+  hwplan::kernels::ThreadPool pool(threads);
+  const int64_t cols = 4096;
+  const int64_t rows = (int64_t{128} << 20) / hwplan::kernels::row_bytes(format, cols);
+  // Built once per format: repetitions re-run this function, and the values do not matter.
+  static std::map<WeightFormat, Matrix> cache;
+  if (cache.count(format) == 0) cache.emplace(format, random_matrix(format, rows, cols));
+  const Matrix& m = cache.at(format);
+  std::vector<float> x(static_cast<size_t>(cols), 0.5f);
+  hwplan::kernels::PreparedInput in;
+  hwplan::kernels::prepare_input(x.data(), cols, in);
+  std::vector<float> y(static_cast<size_t>(rows));
+  double ratio_sum = 0;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int pass = 0; pass < 3; ++pass) {
+      pool.parallel_for(rows, hwplan::kernels::kRowGrain, [&](int64_t begin, int64_t end) {
+        hwplan::kernels::matvec_rows(m.view, in, y.data(), begin, end, hwplan::kernels::best_isa());
+      });
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double kernel_gbs = 3.0 * static_cast<double>(m.bytes.size()) / seconds / 1e9;
+    double read_gbs = 0;
+    {
+      const hwplan::kernels::ThreadPool::CallerUnpinned unpinned(pool);
+      read_gbs = hwplan::probes::measure_bandwidth("read", threads, 128.0 * (1 << 20), 1).gbs.best;
+    }
+    ratio_sum += kernel_gbs / read_gbs;
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["ratio"] = ratio_sum / static_cast<double>(state.iterations());
+}
+
 void matvec_args(benchmark::internal::Benchmark* b) {
   // 16384 x 4096 is 32-128 MiB (beyond the LLC); 256 x 4096 fits in L2.
   for (int64_t rows : {16384, 256}) {
@@ -124,5 +164,7 @@ BENCHMARK_CAPTURE(BM_Matvec, q4_0, WeightFormat::kQ4_0)->Apply(matvec_args);
 BENCHMARK_CAPTURE(BM_Matvec, q4_k, WeightFormat::kQ4K)->Apply(matvec_args);
 BENCHMARK_CAPTURE(BM_Matvec, q6_k, WeightFormat::kQ6K)->Apply(matvec_args);
 BENCHMARK_CAPTURE(BM_MatvecOneRowAtATime, f16, WeightFormat::kF16)->Args({16384, 1})->Args({16384, 2})->UseRealTime();
+BENCHMARK_CAPTURE(BM_KernelOverRead, f16, WeightFormat::kF16)->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_KernelOverRead, q4_0, WeightFormat::kQ4_0)->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_DecodeStep, f16, hwplan::kernels::SynthMix::kF16)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_DecodeStep, q4_0, hwplan::kernels::SynthMix::kQ4_0)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "cmd_calibrate.h"
+#include "cmd_compare.h"
 #include "cmd_fit.h"
 #include "cmd_generate.h"
 #include "cmd_list.h"
@@ -214,6 +215,19 @@ int main(int argc, char** argv) {
   generate_cmd->add_flag("--batched-prompt", generate.batched_prompt, "Read the prompt as one batch");
   add_output_options(generate_cmd, output);
 
+  hwplan::cli::CompareOptions compare;
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "Benchmark regression check: Google Benchmark, llama-bench or hwplan JSON; exit 1 on a "
+                 "regression");
+  compare_cmd->add_option("baseline", compare.baseline, "Baseline results file")->required();
+  compare_cmd->add_option("current", compare.current, "Current results file")->required();
+  compare_cmd->add_option("--threshold", compare.threshold, "Slowdown tolerated: 5% or 0.05")->capture_default_str();
+  compare_cmd->add_option("--alpha", compare.alpha, "Significance level of the Mann-Whitney test")
+      ->capture_default_str();
+  compare_cmd->add_option("--metric", compare.metric,
+                          "Google Benchmark: real_time (default), cpu_time or a counter; hwplan JSON: a column key");
+  add_output_options(compare_cmd, output);
+
   bool json_errors = false;
   try {
     app.parse(argc, argv);
@@ -223,6 +237,7 @@ int main(int argc, char** argv) {
     if (*list_cmd) return emit(run_list(global, list), output);
     if (*fit_cmd) return emit(run_fit(global, fit), output);
     if (*calibrate_cmd) return emit(run_calibrate(global, calibrate), output);
+    if (*compare_cmd) return emit(run_compare(global, compare), output);
     if (*validate_cmd) {
       validate.model_given = validate_cmd->count("--model") > 0;
       return emit(run_validate(global, validate), output);

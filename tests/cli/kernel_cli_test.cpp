@@ -125,3 +125,74 @@ TEST(LlamaBenchCli, MalformedResultsAreClearErrors) {
 
 }  // namespace
 }  // namespace hwplan::cli
+
+namespace hwplan::cli {
+namespace {
+
+const std::string kCompare = std::string(HWPLAN_TEST_FIXTURES_DIR) + "/compare/";
+
+nlohmann::json compare_json(const std::string& current, int expected_exit, const std::string& extra = "") {
+  const auto r = testing::run_hwplan("compare " + kCompare + "baseline.json " + kCompare + current + " --json" + extra);
+  EXPECT_EQ(r.exit_code, expected_exit) << r.err;
+  return nlohmann::json::parse(r.out);
+}
+
+TEST(CompareCli, ClearRegressionExits1) {
+  const auto rows = compare_json("regression.json", 1)["tables"]["compare"];
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0]["benchmark"], "BM_Matvec/q4_0");
+  EXPECT_EQ(rows[0]["verdict"], "regression");
+  EXPECT_NEAR(rows[0]["slowdown_fraction"].get<double>(), 0.20, 1e-12);  // medians 100 -> 120 us
+  EXPECT_NEAR(rows[0]["p_value"].get<double>(), 2.0 / 252, 1e-12);       // 5 vs 5, separated
+  EXPECT_EQ(rows[0]["unit"], "ns");
+  EXPECT_EQ(rows[0]["baseline"], 100000.0);
+  EXPECT_EQ(rows[1]["verdict"], "unchanged");
+}
+
+TEST(CompareCli, NoiseImprovementAndUnitsExit0) {
+  for (const auto& row : compare_json("noise.json", 0)["tables"]["compare"]) EXPECT_EQ(row["verdict"], "unchanged");
+  const auto rows = compare_json("improvement.json", 0)["tables"]["compare"];
+  EXPECT_EQ(rows[0]["verdict"], "improvement");
+  // BM_Decode is in seconds there and milliseconds in the baseline: the same times.
+  EXPECT_EQ(rows[2]["verdict"], "unchanged");
+  EXPECT_EQ(rows[2]["current"], 50000000.0);
+  // A 2% threshold still calls the noise file's q4_0 (+2%, p = 0.11) unchanged: not significant.
+  EXPECT_EQ(compare_json("noise.json", 0, " --threshold 1%")["tables"]["compare"][0]["reason"],
+            "not significant (p = 0.111 >= 0.05)");
+}
+
+TEST(CompareCli, MissingAndNewBenchmarksAreReported) {
+  const auto rows = compare_json("missing.json", 0)["tables"]["compare"];
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[1]["verdict"], "missing in current");
+  EXPECT_TRUE(rows[1]["current"].is_null());
+  EXPECT_EQ(rows[3]["benchmark"], "BM_New");
+  EXPECT_EQ(rows[3]["verdict"], "new");
+  EXPECT_EQ(compare_json("aggregates-only.json", 0)["tables"]["compare"][0]["current"], 100000.0);
+}
+
+TEST(CompareCli, BadInputExits2) {
+  auto r = testing::run_hwplan("compare " + kCompare + "baseline.json " + kCompare + "malformed.json");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("malformed.json: malformed JSON"), std::string::npos) << r.err;
+  r = testing::run_hwplan("compare " + kCompare + "baseline.json " + kCompare + "noise.json --threshold lots");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--threshold: 'lots'"), std::string::npos) << r.err;
+  r = testing::run_hwplan("compare " + kCompare + "baseline.json " + kCompare + "noise.json --metric ratio");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("no numeric \"ratio\""), std::string::npos) << r.err;
+}
+
+TEST(CompareCli, LlamaBenchAndHwplanJson) {
+  const std::string bench = std::string(HWPLAN_TEST_FIXTURES_DIR) + "/llama_bench/";
+  auto r = testing::run_hwplan("compare " + bench + "example.json " + bench + "example.jsonl --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = nlohmann::json::parse(r.out)["tables"]["compare"];
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1]["benchmark"], "llama 8B Q4_K - Medium tg128 t16 ngl99");
+  EXPECT_EQ(rows[1]["unit"], "tok/s");
+  EXPECT_EQ(rows[1]["verdict"], "unchanged");
+}
+
+}  // namespace
+}  // namespace hwplan::cli

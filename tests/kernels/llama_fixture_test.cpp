@@ -92,13 +92,17 @@ TEST_P(LlamaFixture, MatchesLlamaCpp) {
     for (size_t i = 0; i < 10; ++i) {
       const bool clear_gap = (i == 0 || top10[i - 1][1].get<double>() - top10[i][1].get<double>() > 2 * kLogitTolerance) &&
                              (i == 9 || top10[i][1].get<double>() - top10[i + 1][1].get<double>() > 2 * kLogitTolerance);
-      if (clear_gap) EXPECT_EQ(order[i], top10[i][0].get<int32_t>()) << "rank " << i;
+      if (clear_gap) {
+        EXPECT_EQ(order[i], top10[i][0].get<int32_t>()) << "rank " << i;
+      }
     }
     double l2 = 0.0;
     for (float v : r.prompt_logits) l2 += double{v} * v;
     const double expected_l2 = expected.at("logits_l2").get<double>();
     EXPECT_NEAR(std::sqrt(l2), expected_l2, 1e-3 * expected_l2);
-    if (name == "tiny-a-f16.gguf") EXPECT_NEAR(std::sqrt(l2), expected_l2, 0.002);
+    if (name == "tiny-a-f16.gguf") {
+      EXPECT_NEAR(std::sqrt(l2), expected_l2, 0.002);
+    }
     const auto greedy = expected.at("greedy_16").get<std::vector<int32_t>>();
     const auto margins = expected.at("greedy_16_margin").get<std::vector<double>>();
     for (size_t i = 0; i < greedy.size() && margins[i] > kLogitTolerance; ++i) {
@@ -123,13 +127,15 @@ TEST_P(LlamaFixture, BatchedPromptAndThreadsAgreeWithTokenByToken) {
   EXPECT_EQ(one.greedy, batched.greedy);
 }
 
+/// "tiny-a-q4_k_m.gguf" -> "q4_k_m".
+std::string fixture_label(const ::testing::TestParamInfo<std::string>& param) {
+  return param.param.substr(7, param.param.size() - 12);
+}
+
 INSTANTIATE_TEST_SUITE_P(TinyA, LlamaFixture,
                          ::testing::Values("tiny-a-f16.gguf", "tiny-a-q8_0.gguf", "tiny-a-q4_0.gguf",
                                            "tiny-a-q4_k_m.gguf", "tiny-a-q6_k.gguf"),
-                         [](const auto& info) {
-                           std::string s = info.param.substr(7, info.param.size() - 12);
-                           return s;
-                         });
+                         fixture_label);
 
 }  // namespace
 }  // namespace hwplan::kernels

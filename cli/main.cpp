@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "cmd_calibrate.h"
+#include "cmd_claims.h"
 #include "cmd_compare.h"
 #include "cmd_fit.h"
 #include "cmd_generate.h"
@@ -228,6 +229,13 @@ int main(int argc, char** argv) {
                           "Google Benchmark: real_time (default), cpu_time or a counter; hwplan JSON: a column key");
   add_output_options(compare_cmd, output);
 
+  hwplan::cli::ClaimsOptions claims;
+  auto* claims_cmd = app.add_subcommand(
+      "claims", "Is a published number plausible? A verdict and a reason for each claim in a CSV");
+  claims_cmd->add_option("csv", claims.csv, "Claims CSV: id,kind,hardware,model,quant,claimed,unit,condition,source")
+      ->required();
+  add_output_options(claims_cmd, output);
+
   bool json_errors = false;
   try {
     app.parse(argc, argv);
@@ -238,6 +246,7 @@ int main(int argc, char** argv) {
     if (*fit_cmd) return emit(run_fit(global, fit), output);
     if (*calibrate_cmd) return emit(run_calibrate(global, calibrate), output);
     if (*compare_cmd) return emit(run_compare(global, compare), output);
+    if (*claims_cmd) return emit(run_claims(global, claims), output);
     if (*validate_cmd) {
       validate.model_given = validate_cmd->count("--model") > 0;
       return emit(run_validate(global, validate), output);

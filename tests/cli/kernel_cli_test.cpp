@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "run_util.h"
 
@@ -150,7 +151,8 @@ TEST(CompareCli, ClearRegressionExits1) {
 }
 
 TEST(CompareCli, NoiseImprovementAndUnitsExit0) {
-  for (const auto& row : compare_json("noise.json", 0)["tables"]["compare"]) EXPECT_EQ(row["verdict"], "unchanged");
+  const auto noise = compare_json("noise.json", 0);
+  for (const auto& row : noise["tables"]["compare"]) EXPECT_EQ(row["verdict"], "unchanged");
   const auto rows = compare_json("improvement.json", 0)["tables"]["compare"];
   EXPECT_EQ(rows[0]["verdict"], "improvement");
   // BM_Decode is in seconds there and milliseconds in the baseline: the same times.
@@ -194,6 +196,75 @@ TEST(CompareCli, LlamaBenchAndHwplanJson) {
   EXPECT_EQ(rows[1]["benchmark"], "llama 8B Q4_K - Medium tg128 t16 ngl99");
   EXPECT_EQ(rows[1]["unit"], "tok/s");
   EXPECT_EQ(rows[1]["verdict"], "unchanged");
+}
+
+}  // namespace
+}  // namespace hwplan::cli
+
+namespace hwplan::cli {
+namespace {
+
+std::map<std::string, nlohmann::json> claims_by_id(const std::string& csv) {
+  const auto r = testing::run_hwplan("claims " + csv + " --json");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, nlohmann::json> out;
+  const auto json = nlohmann::json::parse(r.out);  // kept: a temporary in the range would dangle
+  for (const auto& row : json["tables"]["claims"]) out[row["id"].get<std::string>()] = row;
+  return out;
+}
+
+TEST(ClaimsCli, VerdictsReasonedByHand) {
+  const auto c = claims_by_id(std::string(HWPLAN_TEST_FIXTURES_DIR) + "/claims/sample.csv");
+  ASSERT_EQ(c.size(), 9u);
+  // s1: the M3 Max's datasheet bandwidth is 400 GB/s (512-bit LPDDR5-6400); 800 is the M2/M3
+  // Ultra's class.
+  EXPECT_EQ(c.at("s1")["verdict"], "inconsistent");
+  EXPECT_EQ(c.at("s1")["value"], 400.0);
+  // s2: 70.6B parameters at Q4_K_M (4.8 bpw, embedding 4.5, output 6.56) are 42.5 GB; 140 GB is
+  // the F16 size: pessimistic.
+  EXPECT_EQ(c.at("s2")["verdict"], "pessimistic");
+  EXPECT_NEAR(c.at("s2")["value"].get<double>(), 42.53, 0.01);
+  // s3: every token reads ~42.6 GB; 546 GB/s / 42.6 GB = 12.8 tok/s at most: 50 is optimistic.
+  EXPECT_EQ(c.at("s3")["verdict"], "optimistic");
+  EXPECT_NEAR(c.at("s3")["value"].get<double>(), 12.8, 0.1);
+  // s4: 2 channels x 8 bytes x 8000 MT/s = 128 GB/s at most; 150 is above it.
+  EXPECT_EQ(c.at("s4")["verdict"], "optimistic");
+  // s5: 40.3 GiB needed, 72 GiB usable by the GPU by default on a 96 GB Mac: it fits, so "no" is
+  // pessimistic.
+  EXPECT_EQ(c.at("s5")["verdict"], "pessimistic");
+  // s6: 4 x 936 GB/s = 3744 GB/s.
+  EXPECT_EQ(c.at("s6")["verdict"], "consistent");
+  // s7: 614 / 273 = 2.25x, not 4x.
+  EXPECT_EQ(c.at("s7")["verdict"], "inconsistent");
+  EXPECT_NEAR(c.at("s7")["value"].get<double>(), 614.0 / 273.0, 1e-9);
+  // s8: $2,199 / 2.39 $/h = 920 hours, within 15% of 1000.
+  EXPECT_EQ(c.at("s8")["verdict"], "consistent");
+  EXPECT_NEAR(c.at("s8")["value"].get<double>(), 2199 / 2.39, 1e-6);
+  // s9: no bundled model is a 0.6B Qwen3: said, not guessed.
+  EXPECT_EQ(c.at("s9")["verdict"], "unverifiable");
+  // Assumptions are stated where the claim left something out.
+  EXPECT_NE(c.at("s2")["assumptions"].get<std::string>().find("'4-bit' taken as Q4_K_M"), std::string::npos);
+}
+
+TEST(ClaimsCli, PublishedClaimsAllGetAVerdict) {
+  const std::string csv = std::string(HWPLAN_TEST_SHARED_DIR) + "/claims/published-claims.csv";
+  if (!std::filesystem::exists(csv)) GTEST_SKIP() << "no ../shared claims here";
+  const auto c = claims_by_id(csv);
+  EXPECT_EQ(c.size(), 54u);
+  for (const auto& [id, row] : c) EXPECT_FALSE(row["reason"].get<std::string>().empty()) << id;
+  // c1: 819 GB/s (M3 Ultra) over 936 GB/s (RTX 3090) is 0.875x, not 2.3x.
+  EXPECT_EQ(c.at("c1")["verdict"], "inconsistent");
+  // a5: 70B Q4_K_M with 42 of 80 layers on a 4090 and the rest in DDR5: hwplan predicts ~2.9
+  // tok/s, so "<1" is pessimistic.
+  EXPECT_EQ(c.at("a5")["verdict"], "pessimistic");
+  // d13: the DGX Spark's 273 GB/s matches its datasheet.
+  EXPECT_EQ(c.at("d13")["verdict"], "consistent");
+}
+
+TEST(ClaimsCli, MalformedCsvIsAClearError) {
+  const auto r = testing::run_hwplan("claims " + std::string(HWPLAN_TEST_FIXTURES_DIR) + "/claims/malformed.csv");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("claim x1: claimed value 'lots' is not a number"), std::string::npos) << r.err;
 }
 
 }  // namespace

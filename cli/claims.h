@@ -1,0 +1,46 @@
+#pragma once
+// Published claims about local-LLM hardware ("machine X runs model Y at N tok/s", "model Y needs
+// N GB", "machine X has N GB/s") checked against the bundled profiles and the planner.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "planner/profiles.h"
+
+namespace hwplan::cli {
+
+/// One row of a claims CSV (columns: id, kind, hardware, model, quant, claimed, unit, condition,
+/// source; see ../shared/README.md).
+struct Claim {
+  std::string id, kind, hardware, model, quant, claimed, unit, condition, source;
+};
+
+/// The claimed number or range: "30-50", "<1", "800", "yes"/"no".
+struct ClaimedValue {
+  double low = 0;
+  double high = 0;
+  std::optional<bool> yes_no;
+};
+
+/// What the check concluded for one claim.
+struct ClaimCheck {
+  std::string id;
+  std::string kind;
+  std::string verdict;  ///< consistent, optimistic, pessimistic, inconsistent, or unverifiable
+  double value = 0;     ///< what hwplan computed (a bound or the datasheet figure); NaN if none
+  std::string value_unit;
+  std::string reason;   ///< one sentence
+  std::vector<std::string> assumptions;  ///< what the claim left out and what was assumed
+};
+
+/// Reads a claims CSV; Error{kInput} naming the file, line and column for a malformed row.
+std::vector<Claim> read_claims(const std::string& path);
+
+/// Parses `claimed`; Error{kInput} naming the claim for text that is none of the forms.
+ClaimedValue parse_claimed(const Claim& claim);
+
+/// Checks one claim against the profiles and the planner.
+ClaimCheck check_claim(const Claim& claim, const planner::ProfileDb& db);
+
+}  // namespace hwplan::cli

@@ -1,0 +1,51 @@
+#include "cmd_claims.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+
+#include "claims.h"
+
+namespace hwplan::cli {
+
+CommandResult run_claims(const GlobalOptions& global, const ClaimsOptions& options) {
+  const auto db = load_profiles(global);
+  const std::vector<Claim> claims = read_claims(options.csv);
+  CommandResult result;
+  result.report.context = make_context(global);
+  reports::Table table{"claims", fmt::format("Published claims checked ({})", options.csv), {}, {}};
+  table.columns = {{"id", "Id", "", reports::Align::kLeft},
+                   {"kind", "Kind", "", reports::Align::kLeft},
+                   {"claimed", "Claimed", "", reports::Align::kRight},
+                   {"unit", "Unit", "", reports::Align::kLeft},
+                   {"verdict", "Verdict", "", reports::Align::kLeft},
+                   {"value", "hwplan", "", reports::Align::kRight, 3},
+                   {"value_unit", "Unit", "", reports::Align::kLeft},
+                   {"reason", "Why", "", reports::Align::kLeft},
+                   {"assumptions", "Assumed", "", reports::Align::kLeft}};
+  std::map<std::string, int> counts;
+  nlohmann::json details = nlohmann::json::array();
+  for (const Claim& c : claims) {
+    const ClaimCheck r = check_claim(c, db);
+    ++counts[r.verdict];
+    std::string assumed;
+    for (const auto& a : r.assumptions) assumed += (assumed.empty() ? "" : "; ") + a;
+    table.rows.push_back({r.id, r.kind, c.claimed, c.unit, r.verdict,
+                          std::isfinite(r.value) ? reports::Cell{r.value} : reports::Cell{}, r.value_unit,
+                          r.reason, assumed});
+    details.push_back({{"id", r.id}, {"verdict", r.verdict}, {"assumptions", r.assumptions}, {"source", c.source}});
+  }
+  result.report.tables.push_back(table);
+  result.report.details = {{"claims", details}};
+  std::string summary;
+  for (const auto& [verdict, n] : counts) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, verdict);
+  result.report.notes.push_back(fmt::format("{} claims: {}.", claims.size(), summary));
+  result.report.notes.push_back(
+      "Speeds are optimistic above the physical bound (peak memory bandwidth over the bytes each token reads, or "
+      "peak FP16 compute for prefill) and pessimistic below hwplan's prediction band (llama.cpp efficiencies); "
+      "datasheet figures must match the bundled profile.");
+  return result;
+}
+
+}  // namespace hwplan::cli

@@ -155,6 +155,13 @@ CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& opti
     result.report.tables.push_back(expect_table(*saved, m, regressed));
     if (regressed) result.exit_code = 1;
   }
+  for (const auto& n : m.numa) {
+    result.report.notes.push_back(
+        n.status == probes::ProbeStatus::kOk
+            ? fmt::format("NUMA node {}: read {:.1f} GB/s from its {} CPUs into its own memory.", n.node,
+                          n.read.gbs.best, n.cpus.size())
+            : fmt::format("Per-NUMA-node bandwidth skipped: {}.", n.reason));
+  }
   result.report.notes.push_back(fmt::format(
       "Profile: bandwidth_gbs {:.1f} (all-thread read, used for decode), fp16_tflops {:.3f}, memory {:.1f} GiB.",
       profile["bandwidth_gbs"].get<double>(), profile["fp16_tflops"].get<double>(), profile["memory_gib"].get<double>()));

@@ -25,6 +25,24 @@ nlohmann::json samples_json(const probes::Samples& s) {
 }
 
 // Latency at the largest measured size below `bytes` (or the last point for DRAM).
+/// Per-node read bandwidth (threads on the node's CPUs, memory bound to it), or why it was skipped.
+nlohmann::json numa_json(const probes::MachineMeasurement& m) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& n : m.numa) {
+    nlohmann::json j = {{"node", n.node}, {"cpus", n.cpus},
+                        {"status", n.status == probes::ProbeStatus::kOk ? "ok" : "skipped"}};
+    if (n.status == probes::ProbeStatus::kOk) {
+      j["read_gbs"] = n.read.gbs.best;
+      j["read_gbs_median"] = n.read.gbs.median;
+      j["samples_gbs"] = n.read.gbs.values;
+    } else {
+      j["reason"] = n.reason;
+    }
+    nodes.push_back(j);
+  }
+  return nodes;
+}
+
 double latency_below(const probes::MachineMeasurement& m, double bytes) {
   double ns = 0;
   for (const auto& p : m.latency) {
@@ -80,6 +98,7 @@ nlohmann::json measured_json(const probes::MachineMeasurement& m) {
                              {"copy_gbs", best_gbs(m, "copy", false)},
                              {"triad_gbs", best_gbs(m, "triad", false)}}},
           {"bandwidth", bandwidth},
+          {"numa_read", numa_json(m)},
           {"latency_curve", latency},
           {"latency_summary", latency_summary},
           {"compute", compute},

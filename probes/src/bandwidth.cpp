@@ -1,5 +1,9 @@
 #include "probes/bandwidth.h"
 
+#include <numa.h>
+
+#include <functional>
+
 // GCC 12's AVX-512 reductions read an _mm512_undefined_pd() register on purpose; its
 // -Wuninitialized fires inside the intrinsic headers once they are inlined here.
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -170,17 +174,17 @@ PassFn pass_function(const std::string& kernel) {
   throw_usage("probe: unknown bandwidth kernel '{}'", kernel);
 }
 
-struct FreeDeleter {
-  void operator()(double* p) const { std::free(p); }
-};
-using Array = std::unique_ptr<double, FreeDeleter>;
+/// An array from the heap (first-touched by its threads) or bound to one NUMA node (libnuma).
+using Array = std::unique_ptr<double, std::function<void(double*)>>;
 
-Array allocate(size_t doubles) {
-  auto* p = static_cast<double*>(std::aligned_alloc(kAlignment, doubles * sizeof(double)));
+Array allocate(size_t doubles, int numa_node) {
+  const size_t bytes = doubles * sizeof(double);
+  void* p = numa_node >= 0 ? numa_alloc_onnode(bytes, numa_node) : std::aligned_alloc(kAlignment, bytes);
   if (p == nullptr) {
-    throw Error(ErrorKind::kResource, fmt::format("probe: cannot allocate {} MiB", doubles * 8 >> 20));
+    throw Error(ErrorKind::kResource, fmt::format("probe: cannot allocate {} MiB", bytes >> 20));
   }
-  return Array(p);
+  if (numa_node >= 0) return Array(static_cast<double*>(p), [bytes](double* q) { numa_free(q, bytes); });
+  return Array(static_cast<double*>(p), [](double* q) { std::free(q); });
 }
 
 }  // namespace
@@ -206,6 +210,11 @@ std::vector<int> allowed_cpus() {
 
 BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads, double array_bytes,
                                   int64_t repetitions) {
+  return measure_bandwidth_placed(kernel, threads, array_bytes, repetitions, allowed_cpus(), -1);
+}
+
+BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t threads, double array_bytes,
+                                         int64_t repetitions, const std::vector<int>& cpus, int numa_node) {
   BandwidthResult result;
   result.kernel = kernel;
   result.threads = threads;
@@ -214,8 +223,8 @@ BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads, do
       kBlockDoubles, static_cast<size_t>(array_bytes / 8.0 / static_cast<double>(threads)) / kBlockDoubles * kBlockDoubles);
   const size_t total = per_thread * static_cast<size_t>(threads);
   result.array_bytes = static_cast<double>(total) * 8.0;
-  const Array a = allocate(total), b = allocate(total), c = allocate(total);
-  detail::ThreadTeam team(static_cast<int>(threads), allowed_cpus());
+  const Array a = allocate(total, numa_node), b = allocate(total, numa_node), c = allocate(total, numa_node);
+  detail::ThreadTeam team(static_cast<int>(threads), cpus);
   auto chunk = [&](int t) {
     const size_t offset = static_cast<size_t>(t) * per_thread;
     return Chunk{a.get() + offset, b.get() + offset, c.get() + offset, per_thread};
@@ -254,6 +263,42 @@ BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads, do
   }
   result.gbs = summarize_samples(rates);
   return result;
+}
+
+std::vector<NumaNodeBandwidth> measure_numa_nodes(double array_bytes, int64_t repetitions) {
+  std::vector<NumaNodeBandwidth> out;
+  if (numa_available() < 0) {
+    out.push_back({-1, {}, {}, ProbeStatus::kSkipped, "libnuma reports no NUMA support on this system"});
+    return out;
+  }
+  const int nodes = numa_num_configured_nodes();
+  if (nodes <= 1) {
+    out.push_back({0, allowed_cpus(), {}, ProbeStatus::kSkipped,
+                   "one NUMA node: the all-thread figures are that node's"});
+    return out;
+  }
+  const std::vector<int> allowed = allowed_cpus();
+  for (int node = 0; node <= numa_max_node(); ++node) {
+    NumaNodeBandwidth n;
+    n.node = node;
+    bitmask* mask = numa_allocate_cpumask();
+    if (numa_node_to_cpus(node, mask) == 0) {
+      for (int cpu : allowed) {
+        if (numa_bitmask_isbitset(mask, static_cast<unsigned>(cpu)) != 0) n.cpus.push_back(cpu);
+      }
+    }
+    numa_free_cpumask(mask);
+    if (n.cpus.empty()) {
+      n.status = ProbeStatus::kSkipped;
+      n.reason = "no CPU of this node is available to the process (or a memory-only node)";
+    } else {
+      // Threads on the node's CPUs, memory bound to the node: its local read bandwidth.
+      n.read = measure_bandwidth_placed("read", static_cast<int64_t>(n.cpus.size()), array_bytes, repetitions,
+                                        n.cpus, node);
+    }
+    out.push_back(n);
+  }
+  return out;
 }
 
 }  // namespace hwplan::probes

@@ -85,6 +85,10 @@ MachineMeasurement run_probe(const ProbeOptions& options) {
     cached.kernel = "read_l2";
     m.bandwidth.push_back(cached);
   }
+  if (!options.quick) {
+    say("bandwidth read per NUMA node (libnuma)");
+    m.numa = measure_numa_nodes(array_bytes, reps);
+  }
   say("latency (pointer chase)");
   const double llc = std::max(m.topology.last_level_cache_bytes(), 8 * kMiB);
   m.latency = latency_curve(std::min(4 * llc, array_bytes), options.quick ? 200000 : 1000000);

@@ -117,6 +117,28 @@ TEST(Bandwidth, PositiveAndAnL2BufferReadsFasterThanDram) {
   EXPECT_DOUBLE_EQ(stream_bytes_per_element("copy"), 16);
 }
 
+TEST(Bandwidth, NumaNodesMeasuredOrSkippedWithAReason) {
+  const auto topo = read_topology();
+  const auto nodes = measure_numa_nodes(32.0 * (1 << 20), 1);
+  ASSERT_FALSE(nodes.empty());
+  if (topo.numa_nodes <= 1) {
+    // One node (this kind of machine): one skipped entry saying why, no invented number.
+    ASSERT_EQ(nodes.size(), 1u);
+    EXPECT_EQ(nodes[0].status, ProbeStatus::kSkipped);
+    EXPECT_NE(nodes[0].reason.find("one NUMA node"), std::string::npos) << nodes[0].reason;
+    EXPECT_EQ(nodes[0].read.gbs.best, 0.0);
+  } else {
+    for (const auto& n : nodes) {
+      if (n.status == ProbeStatus::kOk) {
+        EXPECT_GT(n.read.gbs.best, 0.0) << "node " << n.node;
+      }
+    }
+  }
+  // Memory bound to node 0 through libnuma, threads on the allowed CPUs: a real figure.
+  const auto placed = measure_bandwidth_placed("read", 1, 32.0 * (1 << 20), 2, allowed_cpus(), 0);
+  EXPECT_GT(placed.gbs.best, 0.0);
+}
+
 TEST(Latency, CurveStepsUpPastEachCache) {
   const auto topo = read_topology();
   for (const auto& cache : topo.caches) {

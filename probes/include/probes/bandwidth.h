@@ -19,6 +19,15 @@ std::string best_simd_isa();
 BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads, double array_bytes,
                                   int64_t repetitions);
 
+/// measure_bandwidth with the threads pinned to `cpus` (round robin) and, for numa_node >= 0, the
+/// arrays bound to that NUMA node (libnuma).
+BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t threads, double array_bytes,
+                                         int64_t repetitions, const std::vector<int>& cpus, int numa_node);
+
+/// Read bandwidth of every NUMA node from its own CPUs into its own memory; one skipped entry
+/// (with the reason) on a single-node machine or without libnuma support.
+std::vector<NumaNodeBandwidth> measure_numa_nodes(double array_bytes, int64_t repetitions);
+
 /// Bytes one pass of `kernel` moves per array element, as STREAM counts them (read 1, write 1,
 /// copy 2, triad 3 doubles).
 double stream_bytes_per_element(const std::string& kernel);

@@ -35,6 +35,15 @@ struct BandwidthResult {
   std::string reason;
 };
 
+/// Read bandwidth of one NUMA node: threads on its CPUs, memory bound to it.
+struct NumaNodeBandwidth {
+  int node = 0;
+  std::vector<int> cpus;
+  BandwidthResult read;
+  ProbeStatus status = ProbeStatus::kOk;
+  std::string reason;
+};
+
 /// Average load-to-use latency of a dependent pointer chase over `bytes`.
 struct LatencyPoint {
   double bytes = 0;
@@ -99,6 +108,7 @@ struct MachineMeasurement {
   Topology topology;
   ApuMemory apu;
   std::vector<BandwidthResult> bandwidth;
+  std::vector<NumaNodeBandwidth> numa;  ///< per-node read bandwidth (full probe only)
   std::vector<LatencyPoint> latency;
   std::vector<ComputeResult> compute;
   std::vector<std::string> warnings;

@@ -111,6 +111,8 @@ nlohmann::json measured_json(const probes::MachineMeasurement& m) {
                         {"transparent_hugepages", topo.transparent_hugepages},
                         {"hugepages_total", topo.hugepages_total},
                         {"pci_devices", pci}}},
+          {"mac_gpu", {{"present", m.mac.present}, {"wired_limit_gib", bytes_to_gib(m.mac.wired_limit_bytes)},
+                       {"memsize_gib", bytes_to_gib(m.mac.memsize_bytes)}}},
           {"apu", {{"present", m.apu.present}, {"card", m.apu.card},
                    {"vram_total_gib", bytes_to_gib(m.apu.vram_total_bytes)},
                    {"gtt_total_gib", bytes_to_gib(m.apu.gtt_total_bytes)}}},
@@ -165,6 +167,16 @@ nlohmann::json profile_from_probe(const probes::MachineMeasurement& m, const std
     const double gpu = std::min(m.apu.vram_total_bytes + m.apu.gtt_total_bytes, memory - reserved);
     j["gpu_memory_limit_gib"] = bytes_to_gib(gpu);
     j["gpu_memory_limit_raised_gib"] = bytes_to_gib(gpu);
+  } else if (m.mac.present) {
+    // Apple silicon: Metal's default working set is three quarters of RAM above 36 GB and two
+    // thirds below (as the bundled Mac profiles assume); iogpu.wired_limit_mb, when set, is the
+    // raised limit.
+    j["backend"] = "metal";
+    const double ram = m.mac.memsize_bytes;
+    j["memory_gib"] = bytes_to_gib(ram);
+    j["gpu_memory_limit_gib"] = bytes_to_gib(ram * (ram > gib_to_bytes(36) ? 0.75 : 2.0 / 3.0));
+    j["gpu_memory_limit_raised_gib"] =
+        bytes_to_gib(m.mac.wired_limit_bytes > 0 ? m.mac.wired_limit_bytes : ram - reserved);
   } else {
     // No accelerator measured: llama.cpp's CPU backend computes in host RAM.
     j["backend"] = "cpu";

@@ -55,6 +55,7 @@ MachineMeasurement run_probe(const ProbeOptions& options) {
   say(std::string("topology (hwloc)"));
   m.topology = read_topology();
   m.apu = read_apu_memory();
+  m.mac = read_mac_gpu_memory();
   const int64_t cpus = static_cast<int64_t>(std::max<size_t>(1, allowed_cpus().size()));
   if (options.threads < 0 || options.threads > kMaxThreads) {
     throw_usage("--threads: must be between 1 and {}, got {}", kMaxThreads, options.threads);

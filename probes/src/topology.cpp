@@ -1,5 +1,10 @@
 #include "probes/topology.h"
 
+#if defined(__APPLE__)
+#include <sys/sysctl.h>
+#include <sys/types.h>
+#endif
+
 #include <hwloc.h>
 
 #include <algorithm>
@@ -175,6 +180,24 @@ double probe_memory_budget(const Topology& topo) {
   double available = topo.available_ram_bytes;
   if (topo.cgroup_limit_bytes > 0) available = std::min(available, topo.cgroup_limit_bytes);
   return available / 4.0;
+}
+
+MacGpuMemory read_mac_gpu_memory() {
+  MacGpuMemory m;
+#if defined(__APPLE__)
+  // iogpu.wired_limit_mb (macOS 14+; 0 = default) and hw.memsize, both plain integers.
+  int64_t memsize = 0;
+  size_t size = sizeof(memsize);
+  if (sysctlbyname("hw.memsize", &memsize, &size, nullptr, 0) != 0) return m;
+  m.present = true;
+  m.memsize_bytes = static_cast<double>(memsize);
+  int limit_mb = 0;
+  size = sizeof(limit_mb);
+  if (sysctlbyname("iogpu.wired_limit_mb", &limit_mb, &size, nullptr, 0) == 0 && limit_mb > 0) {
+    m.wired_limit_bytes = static_cast<double>(limit_mb) * 1024.0 * 1024.0;
+  }
+#endif
+  return m;
 }
 
 }  // namespace hwplan::probes

@@ -100,6 +100,15 @@ struct ApuMemory {
   double gtt_total_bytes = 0;
 };
 
+/// What a Mac's GPU may use (macOS only): the wired-memory limit the GPU can hold, from
+/// sysctl iogpu.wired_limit_mb (0 means the system default, about two thirds to three quarters of
+/// RAM), and the installed RAM from hw.memsize.
+struct MacGpuMemory {
+  bool present = false;
+  double wired_limit_bytes = 0;  ///< 0: not raised, the default applies
+  double memsize_bytes = 0;
+};
+
 /// Everything one probe run measured.
 struct MachineMeasurement {
   std::string probe_version;
@@ -107,6 +116,7 @@ struct MachineMeasurement {
   bool quick = false;
   Topology topology;
   ApuMemory apu;
+  MacGpuMemory mac;
   std::vector<BandwidthResult> bandwidth;
   std::vector<NumaNodeBandwidth> numa;  ///< per-node read bandwidth (full probe only)
   std::vector<LatencyPoint> latency;

@@ -22,6 +22,10 @@ double cgroup_memory_limit(const std::string& root);
 /// for the first AMD (vendor 0x1002) GPU; present = false when there is none.
 ApuMemory read_apu_memory(const std::string& sys_root = "/sys");
 
+/// A Mac's GPU wired limit and RAM through sysctl; present = false on other systems (the code
+/// is compiled only on macOS).
+MacGpuMemory read_mac_gpu_memory();
+
 /// Memory a probe may allocate: a quarter of what is available (cgroup limit included).
 double probe_memory_budget(const Topology& topology);
 

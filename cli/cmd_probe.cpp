@@ -1,5 +1,9 @@
 #include "cmd_probe.h"
 
+#if defined(HWPLAN_HAVE_CUDA)
+#include "probes/cuda_probe.h"
+#endif
+
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -52,6 +56,20 @@ Table compute_table(const probes::MachineMeasurement& m) {
     const bool ok = c.status == probes::ProbeStatus::kOk;
     t.rows.push_back({c.kind, c.isa, c.threads, ok ? Cell{c.tops.best} : Cell{},
                       ok ? Cell{c.tops.median} : Cell{}, ok ? Cell{} : Cell{"skipped: " + c.reason}});
+  }
+  return t;
+}
+
+Table gpu_table(const probes::GpuMeasurement& g) {
+  Table t{"gpu_transfers", fmt::format("{}: transfers (best of repetitions)", g.name), {}, {}};
+  t.columns = {{"direction", "Direction", "", Align::kLeft},
+               {"host_memory", "Host memory", "", Align::kLeft},
+               {"size_kib", "Size", "KiB", Align::kRight, 0},
+               {"best_gbs", "Best", "GB/s", Align::kRight, 2},
+               {"median_gbs", "Median", "GB/s", Align::kRight, 2}};
+  for (const auto& x : g.transfers) {
+    t.rows.push_back({x.direction, std::string(x.direction == "d2d" ? "-" : x.pinned ? "pinned" : "pageable"),
+                      x.bytes / kBytesPerKib, x.gbs.best, x.gbs.median});
   }
   return t;
 }
@@ -140,7 +158,11 @@ CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& opti
   probe_options.quick = options.quick;
   probe_options.threads = options.threads;
   probe_options.progress = [](const std::string& step) { std::fprintf(stderr, "hwplan probe: %s\n", step.c_str()); };
-  const auto m = probes::run_probe(probe_options);
+  auto m = probes::run_probe(probe_options);
+#if defined(HWPLAN_HAVE_CUDA)
+  std::fprintf(stderr, "hwplan probe: GPU (CUDA): transfers, device bandwidth\n");
+  m.gpu = probes::run_cuda_probe(gib_to_bytes(1), options.quick ? 3 : 10);
+#endif
   const auto profile = profile_from_probe(m, options.id);
 
   CommandResult result;
@@ -150,6 +172,11 @@ CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& opti
   result.report.tables.push_back(compute_table(m));
   result.report.tables.push_back(latency_table(m));
   result.report.tables.push_back(topology_table(m));
+  if (m.gpu.status == probes::ProbeStatus::kOk) {
+    result.report.tables.push_back(gpu_table(m.gpu));
+  } else {
+    result.report.notes.push_back(fmt::format("GPU probe skipped: {}.", m.gpu.reason));
+  }
   if (saved) {
     bool regressed = false;
     result.report.tables.push_back(expect_table(*saved, m, regressed));

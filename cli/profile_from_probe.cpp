@@ -24,7 +24,26 @@ nlohmann::json samples_json(const probes::Samples& s) {
           {"stddev", s.stddev}, {"samples", s.values}};
 }
 
-// Latency at the largest measured size below `bytes` (or the last point for DRAM).
+/// The GPU probe's results (CUDA builds on a machine with a GPU), or why it was skipped.
+nlohmann::json gpu_json(const probes::GpuMeasurement& g) {
+  if (g.status != probes::ProbeStatus::kOk) return {{"status", "skipped"}, {"reason", g.reason}};
+  nlohmann::json transfers = nlohmann::json::array();
+  for (const auto& t : g.transfers) {
+    transfers.push_back({{"direction", t.direction}, {"pinned", t.pinned}, {"bytes", t.bytes},
+                         {"best_gbs", t.gbs.best}, {"median_gbs", t.gbs.median}, {"samples_gbs", t.gbs.values}});
+  }
+  return {{"status", "ok"},
+          {"name", g.name},
+          {"compute_capability", fmt::format("{}.{}", g.compute_major, g.compute_minor)},
+          {"total_gib", bytes_to_gib(g.total_bytes)},
+          {"free_gib", bytes_to_gib(g.free_bytes)},
+          {"theoretical_bandwidth_gbs", bytes_per_s_to_gbs(g.theoretical_bandwidth_bytes_per_s)},
+          {"device_read_gbs", g.device_read_gbs.best},
+          {"device_read_samples_gbs", g.device_read_gbs.values},
+          {"small_transfer_latency_us", g.small_transfer_latency_us},
+          {"transfers", transfers}};
+}
+
 /// Per-node read bandwidth (threads on the node's CPUs, memory bound to it), or why it was skipped.
 nlohmann::json numa_json(const probes::MachineMeasurement& m) {
   nlohmann::json nodes = nlohmann::json::array();
@@ -43,6 +62,7 @@ nlohmann::json numa_json(const probes::MachineMeasurement& m) {
   return nodes;
 }
 
+// Latency at the largest measured size below `bytes` (or the last point for DRAM).
 double latency_below(const probes::MachineMeasurement& m, double bytes) {
   double ns = 0;
   for (const auto& p : m.latency) {
@@ -111,6 +131,7 @@ nlohmann::json measured_json(const probes::MachineMeasurement& m) {
                         {"transparent_hugepages", topo.transparent_hugepages},
                         {"hugepages_total", topo.hugepages_total},
                         {"pci_devices", pci}}},
+          {"gpu", gpu_json(m.gpu)},
           {"mac_gpu", {{"present", m.mac.present}, {"wired_limit_gib", bytes_to_gib(m.mac.wired_limit_bytes)},
                        {"memsize_gib", bytes_to_gib(m.mac.memsize_bytes)}}},
           {"apu", {{"present", m.apu.present}, {"card", m.apu.card},

@@ -109,6 +109,30 @@ struct MacGpuMemory {
   double memsize_bytes = 0;
 };
 
+/// One host/device transfer measurement.
+struct GpuTransfer {
+  std::string direction;  ///< "h2d", "d2h", "d2d"
+  bool pinned = true;     ///< page-locked host memory (else pageable)
+  double bytes = 0;
+  Samples gbs;
+};
+
+/// What the GPU probe (probes/cuda, built where nvcc exists) measured on device 0; skipped with
+/// the reason when there is no GPU, driver or CUDA build.
+struct GpuMeasurement {
+  ProbeStatus status = ProbeStatus::kSkipped;
+  std::string reason = "hwplan was built without CUDA (no nvcc found)";
+  std::string name;
+  int compute_major = 0, compute_minor = 0;
+  double total_bytes = 0;  ///< the driver's figures (cudaMemGetInfo)
+  double free_bytes = 0;
+  int pci_bus = 0, pci_device = 0;
+  double theoretical_bandwidth_bytes_per_s = 0;
+  std::vector<GpuTransfer> transfers;
+  Samples device_read_gbs;
+  double small_transfer_latency_us = 0;
+};
+
 /// Everything one probe run measured.
 struct MachineMeasurement {
   std::string probe_version;
@@ -117,6 +141,7 @@ struct MachineMeasurement {
   Topology topology;
   ApuMemory apu;
   MacGpuMemory mac;
+  GpuMeasurement gpu;
   std::vector<BandwidthResult> bandwidth;
   std::vector<NumaNodeBandwidth> numa;  ///< per-node read bandwidth (full probe only)
   std::vector<LatencyPoint> latency;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -142,8 +144,13 @@ TEST(Bandwidth, NumaNodesMeasuredOrSkippedWithAReason) {
 TEST(Latency, CurveStepsUpPastEachCache) {
   const auto topo = read_topology();
   for (const auto& cache : topo.caches) {
-    const double inside = chase_latency_ns(cache.bytes / 2, 200000);
-    const double beyond = chase_latency_ns(cache.bytes * 4, 200000);
+    // Minimum of three: another process can only add latency, never remove it.
+    double inside = 1e9;
+    double beyond = 1e9;
+    for (int run = 0; run < 3; ++run) {
+      inside = std::min(inside, chase_latency_ns(cache.bytes / 2, 200000));
+      beyond = std::min(beyond, chase_latency_ns(cache.bytes * 4, 200000));
+    }
     EXPECT_GT(beyond, 1.2 * inside) << "L" << cache.level << ": " << inside << " ns vs " << beyond << " ns";
   }
 }

@@ -17,6 +17,7 @@
 #include "cmd_list.h"
 #include "cmd_predict.h"
 #include "cmd_probe.h"
+#include "cmd_report.h"
 #include "cmd_synth.h"
 #include "cmd_validate.h"
 #include "common/cancel.h"
@@ -33,7 +34,7 @@ struct OutputOptions {
 };
 
 void add_output_options(CLI::App* command, OutputOptions& output) {
-  command->add_option("--format", output.format, "Output format: text, json, md or csv")
+  command->add_option("--format", output.format, "Output format: text, json, md, csv or html")
       ->capture_default_str();
   command->add_flag("--json", output.json, "Same as --format json");
   command->add_option("-o,--out", output.out, "Write the result to this file instead of stdout");
@@ -236,6 +237,27 @@ int main(int argc, char** argv) {
       ->required();
   add_output_options(claims_cmd, output);
 
+  hwplan::cli::ReportOptions report_options;
+  auto* report_cmd = app.add_subcommand(
+      "report", "What should I buy? Models on every machine, cost of ownership, cloud break-even, "
+                "recommendations with reasons; md or self-contained html with charts");
+  report_cmd->add_option("--budget", report_options.budget_usd, "Leave out machines above this price (USD)");
+  report_cmd->add_option("--models", report_options.models, "Models to compare (comma-separated)")
+      ->delimiter(',')->capture_default_str();
+  report_cmd->add_option("-q,--quant", report_options.quant, "Quantization")->capture_default_str();
+  report_cmd->add_option("-c,--ctx", report_options.context_tokens, "Context tokens")->capture_default_str();
+  report_cmd->add_option("-p,--prompt", report_options.prompt_tokens, "Prompt tokens for time to first token")
+      ->capture_default_str();
+  report_cmd->add_option("--min-tps", report_options.min_tps, "Slowest decode that counts as usable (tok/s)")
+      ->capture_default_str();
+  report_cmd->add_option("--hw", report_options.hw, "Machines (default: every bundled machine with a price)");
+  report_cmd->add_option("--electricity", report_options.electricity_usd_per_kwh, "USD per kWh")->capture_default_str();
+  report_cmd->add_option("--hours", report_options.hours_per_day, "Hours per day at load")->capture_default_str();
+  report_cmd->add_option("--years", report_options.years, "Years of ownership")->capture_default_str();
+  report_cmd->add_option("--cloud-price", report_options.cloud_usd_per_hour, "Cloud GPU USD per hour")
+      ->capture_default_str();
+  add_output_options(report_cmd, output);
+
   bool json_errors = false;
   try {
     app.parse(argc, argv);
@@ -247,6 +269,7 @@ int main(int argc, char** argv) {
     if (*calibrate_cmd) return emit(run_calibrate(global, calibrate), output);
     if (*compare_cmd) return emit(run_compare(global, compare), output);
     if (*claims_cmd) return emit(run_claims(global, claims), output);
+    if (*report_cmd) return emit(run_report(global, report_options), output);
     if (*validate_cmd) {
       validate.model_given = validate_cmd->count("--model") > 0;
       return emit(run_validate(global, validate), output);

@@ -58,6 +58,9 @@ std::string render_markdown(const Report& report) {
     for (const auto& line : cells) emit(line);
     out += "\n";
   }
+  for (const auto& chart : report.charts) {
+    out += fmt::format("### {}\n\n```\n{}```\n\n", chart.title, render_chart_text(chart));
+  }
   for (const auto& note : report.notes) out += "- " + note + "\n";
   return out;
 }

@@ -14,6 +14,7 @@ std::string render(const Report& report, Format format) {
     case Format::kJson: return render_json(report);
     case Format::kMarkdown: return render_markdown(report);
     case Format::kCsv: return render_csv(report);
+    case Format::kHtml: return render_html(report);
   }
   return render_text(report);
 }
@@ -23,7 +24,8 @@ Format parse_format(const std::string& name) {
   if (name == "json") return Format::kJson;
   if (name == "md" || name == "markdown") return Format::kMarkdown;
   if (name == "csv") return Format::kCsv;
-  throw_usage("--format: unknown format '{}' (choose text, json, md or csv)", name);
+  if (name == "html") return Format::kHtml;
+  throw_usage("--format: unknown format '{}' (choose text, json, md, csv or html)", name);
 }
 
 std::string cell_text(const Cell& cell, const Column& column) {

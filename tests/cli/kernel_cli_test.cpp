@@ -269,3 +269,85 @@ TEST(ClaimsCli, MalformedCsvIsAClearError) {
 
 }  // namespace
 }  // namespace hwplan::cli
+
+namespace hwplan::cli {
+namespace {
+
+nlohmann::json report_json(const std::string& args) {
+  const auto r = testing::run_hwplan("report --hw rtx-3090 --hw strix-halo-128 --models llama-3.1-8b,llama-3.1-70b --json " + args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return nlohmann::json::parse(r.out);
+}
+
+TEST(ReportCli, CostsComputedByHand) {
+  const auto json = report_json("");
+  const auto& m = json["tables"]["machines"];
+  ASSERT_EQ(m.size(), 2u);
+  // RTX 3090 desktop: 500 W x 12 h + 80 W x 12 h = 6,960 Wh/day; x 365 = 2,540.4 kWh; x $0.15 =
+  // $381.06/year; over 3 years with the $800 price: $1,943.18. Cloud at $2.39/h x 12 h x 30.4
+  // days = $871.87/month: break-even after 2.229 months. $800 / 23.5 GiB usable = $34.04/GiB.
+  EXPECT_NEAR(m[0]["energy_usd_per_year"].get<double>(), 381.06, 1e-9);
+  EXPECT_NEAR(m[0]["tco_usd"].get<double>(), 1943.18, 1e-9);
+  EXPECT_NEAR(m[0]["breakeven_months"].get<double>(), 1943.18 / (2.39 * 12 * 30.4), 1e-9);
+  EXPECT_NEAR(m[0]["usd_per_gib"].get<double>(), 800 / 23.5, 1e-9);
+  // Strix Halo: (160 x 12 + 10 x 12) x 365 / 1000 x 0.15 = $111.69; + $1,999 = $2,334.07.
+  EXPECT_NEAR(m[1]["energy_usd_per_year"].get<double>(), 111.69, 1e-9);
+  EXPECT_NEAR(m[1]["tco_usd"].get<double>(), 2334.07, 1e-9);
+  // Speeds are predict's, and $ per tok/s is the price over them.
+  const auto p = testing::run_hwplan("predict -m llama-3.1-70b -q q4_k_m --hw strix-halo-128 -c 8192 -p 1024 --json");
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const double predicted = nlohmann::json::parse(p.out)["tables"]["predict"][0]["decode_tok_per_s"].get<double>();
+  for (const auto& row : json["tables"]["models"]) {
+    if (row["model"] == "llama-3.1-70b" && row["hardware"] == "strix-halo-128") {
+      EXPECT_NEAR(row["decode_tok_per_s"].get<double>(), predicted, 1e-9);
+      EXPECT_NEAR(row["usd_per_tok_per_s"].get<double>(), 1999 / predicted, 1e-9);
+      EXPECT_NEAR(row["tok_per_s_per_w"].get<double>(), predicted / 160, 1e-12);
+    }
+  }
+}
+
+TEST(ReportCli, RecommendationsFollowTheNeed) {
+  // At >= 10 tok/s neither machine runs the 70B (about 4.5 and 1.5 tok/s), so the largest model is
+  // the 8B, on the cheaper machine; at >= 4 tok/s the Strix Halo runs the 70B entirely.
+  auto rec = report_json("")["tables"]["recommendations"];
+  EXPECT_EQ(rec[0]["hardware"], "rtx-3090");
+  EXPECT_EQ(rec[0]["model"], "llama-3.1-8b");
+  rec = report_json("--min-tps 4")["tables"]["recommendations"];
+  EXPECT_EQ(rec[0]["hardware"], "strix-halo-128");
+  EXPECT_EQ(rec[0]["model"], "llama-3.1-70b");
+  bool fastest_70b = false;
+  for (const auto& r : rec) {
+    if (r["need"] == "fastest for llama-3.1-70b") {
+      fastest_70b = true;
+      EXPECT_EQ(r["hardware"], "strix-halo-128");
+      EXPECT_NE(r["reason"].get<std::string>().find("bound by unified memory bandwidth"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(fastest_70b);
+  // A budget leaves out what costs more, and says so.
+  const auto cheap = report_json("--budget 1000");
+  EXPECT_EQ(cheap["tables"]["machines"].size(), 1u);
+  EXPECT_NE(cheap["notes"].dump().find("strix-halo-128: left out ($1999 is over the $1000 budget)"), std::string::npos);
+}
+
+TEST(ReportCli, HtmlIsSelfContained) {
+  const auto r = testing::run_hwplan("report --hw rtx-3090 --hw strix-halo-128 --hw m4-max-128 --format html");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_EQ(r.out.find("<script"), std::string::npos);
+  EXPECT_EQ(r.out.find("https://"), std::string::npos);
+  EXPECT_EQ(r.out.find("src="), std::string::npos);
+  // Only the SVG namespace names a URL; nothing is fetched.
+  size_t urls = 0;
+  for (size_t at = r.out.find("http://"); at != std::string::npos; at = r.out.find("http://", at + 1)) ++urls;
+  size_t svgs = 0;
+  for (size_t at = r.out.find("<svg "); at != std::string::npos; at = r.out.find("<svg ", at + 1)) ++svgs;
+  EXPECT_EQ(svgs, 3u);
+  EXPECT_EQ(urls, svgs);
+  EXPECT_NE(r.out.find("Pareto"), std::string::npos);
+  const auto md = testing::run_hwplan("report --hw rtx-3090 --format md");
+  EXPECT_NE(md.out.find("```"), std::string::npos);  // charts as text bars
+}
+
+}  // namespace
+}  // namespace hwplan::cli

@@ -77,7 +77,7 @@ TEST(Render, ParseFormat) {
     ADD_FAILURE();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kUsage);
-    EXPECT_STREQ(e.what(), "--format: unknown format 'xml' (choose text, json, md or csv)");
+    EXPECT_STREQ(e.what(), "--format: unknown format 'xml' (choose text, json, md, csv or html)");
   }
 }
 

@@ -44,9 +44,31 @@ struct Context {
   std::vector<std::string> warnings;
 };
 
+/// One series of a chart: named points (x, y) with optional point labels.
+struct ChartSeries {
+  std::string name;
+  std::vector<double> x, y;
+  std::vector<std::string> labels;
+};
+
+/// A chart the HTML form draws as inline SVG and the Markdown form as text bars.
+struct Chart {
+  enum class Kind { kScatter, kBars };
+  std::string key;
+  std::string title;
+  std::string x_title;  ///< with unit
+  std::string y_title;
+  Kind kind = Kind::kScatter;
+  bool log_x = false;
+  bool connect = false;            ///< draw each series as a line through its points
+  std::vector<ChartSeries> series;
+  std::vector<std::string> highlight;  ///< labels drawn emphasised (e.g. the Pareto front)
+};
+
 struct Report {
   Context context;
   std::vector<Table> tables;
+  std::vector<Chart> charts;  ///< HTML and Markdown only
   std::vector<std::string> notes;
   nlohmann::json details;  ///< extra machine-readable data (JSON only), e.g. per-row breakdowns
   /// Keys merged into the top level of the JSON form (a subcommand's documented result fields,
@@ -54,7 +76,7 @@ struct Report {
   nlohmann::json top_level;
 };
 
-enum class Format { kText, kJson, kMarkdown, kCsv };
+enum class Format { kText, kJson, kMarkdown, kCsv, kHtml };
 
 /// Renders a report. Pure: same report, same string.
 std::string render(const Report& report, Format format);
@@ -71,6 +93,11 @@ std::string render_text(const Report& report);
 std::string render_json(const Report& report);
 std::string render_markdown(const Report& report);
 std::string render_csv(const Report& report);
+std::string render_html(const Report& report);
+/// A chart as a standalone SVG element (no scripts, no external references).
+std::string render_svg(const Chart& chart);
+/// A chart as text bars (for Markdown and terminals).
+std::string render_chart_text(const Chart& chart);
 
 /// RFC 4180 quoting: fields with comma, quote or newline are quoted, quotes doubled.
 std::string csv_quote(const std::string& field);

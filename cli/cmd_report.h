@@ -1,0 +1,27 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "app.h"
+
+namespace hwplan::cli {
+
+struct ReportOptions {
+  double budget_usd = 0;  ///< 0: no budget limit
+  std::vector<std::string> models = {"llama-3.1-8b", "qwen3-30b-a3b", "llama-3.1-70b", "gpt-oss-120b", "deepseek-v3"};
+  std::string quant = "q4_k_m";
+  int64_t context_tokens = 8192;
+  int64_t prompt_tokens = 1024;
+  double min_tps = 10;
+  std::vector<std::string> hw;    ///< empty: every bundled machine with a price
+  double electricity_usd_per_kwh = 0.15;
+  double hours_per_day = 12;
+  double years = 3;
+  double cloud_usd_per_hour = 2.39;
+};
+
+/// `hwplan report`: what should I buy? Machines, models on them, cost of ownership, cloud
+/// break-even, recommendations with reasons, and charts (HTML/Markdown).
+CommandResult run_report(const GlobalOptions& global, const ReportOptions& options);
+
+}  // namespace hwplan::cli

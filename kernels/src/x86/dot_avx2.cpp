@@ -75,7 +75,7 @@ float dot_q8_0(const uint8_t* row, const PreparedInput& x) {
     const __m256i xq = load256(x.q8.data() + b * kQ8Block);
     // |w| * (x with w's sign) equals w * x and keeps vpmaddubsw's first operand unsigned.
     const __m256i p = widen_sum(_mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(xq, w)));
-    const float s = half_to_float(blocks[b].d) * x.q8_d[static_cast<size_t>(b)];
+    const float s = _cvtsh_ss(blocks[b].d) * x.q8_d[static_cast<size_t>(b)];
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(s), acc);
   }
   return hsum256(acc);
@@ -92,7 +92,7 @@ float dot_q4_0(const uint8_t* row, const PreparedInput& x) {
         _mm256_set_m128i(_mm_srli_epi16(q, 4), q), low4);  // low nibbles, then high nibbles
     const __m256i p =
         widen_sum(_mm256_maddubs_epi16(codes, load256(x.q8.data() + b * kQ8Block)));
-    const float dw = half_to_float(blocks[b].d);
+    const float dw = _cvtsh_ss(blocks[b].d);
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw * x.q8_d[static_cast<size_t>(b)]), acc);
     bias += dw * x.q8_dsum[static_cast<size_t>(b)];
   }
@@ -120,8 +120,8 @@ float dot_q4k(const uint8_t* row, const PreparedInput& x) {
     int mins = 0;
     for (int sub = 0; sub < 8; ++sub) mins += s.min[sub] * x.qk_sum32[static_cast<size_t>(b * 8 + sub)];
     const float dx = x.qk_d[static_cast<size_t>(b)];
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(half_to_float(blk.d) * dx), acc);
-    mins_total += half_to_float(blk.dmin) * dx * static_cast<float>(mins);
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(_cvtsh_ss(blk.d) * dx), acc);
+    mins_total += _cvtsh_ss(blk.dmin) * dx * static_cast<float>(mins);
   }
   return hsum256(acc) - mins_total;
 }
@@ -159,7 +159,7 @@ float dot_q6k(const uint8_t* row, const PreparedInput& x) {
     for (int g = 0; g < 16; ++g) offset += blk.scales[g] * x.qk_sum16[static_cast<size_t>(b * 16 + g)];
     isum = _mm256_sub_epi32(isum, _mm256_setr_epi32(32 * offset, 0, 0, 0, 0, 0, 0, 0));
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum),
-                          _mm256_set1_ps(half_to_float(blk.d) * x.qk_d[static_cast<size_t>(b)]), acc);
+                          _mm256_set1_ps(_cvtsh_ss(blk.d) * x.qk_d[static_cast<size_t>(b)]), acc);
   }
   return hsum256(acc);
 }

@@ -166,7 +166,7 @@ float dot_q8_0(const uint8_t* row, const PreparedInput& x) {
     const int8_t* xq = x.q8.data() + b * kQ8Block;
     int isum = 0;
     for (int i = 0; i < kQ8Block; ++i) isum += blocks[b].qs[i] * xq[i];
-    sum += half_to_float(blocks[b].d) * x.q8_d[static_cast<size_t>(b)] * static_cast<float>(isum);
+    sum += _cvtsh_ss(blocks[b].d) * x.q8_d[static_cast<size_t>(b)] * static_cast<float>(isum);
   }
   return sum;
 }
@@ -204,7 +204,7 @@ float dot_q4_0(const uint8_t* row, const PreparedInput& x) {
     for (int i = 0; i < kQ8Block / 2; ++i) {
       isum += ((blocks[b].qs[i] & 0x0f) - 8) * xq[i] + ((blocks[b].qs[i] >> 4) - 8) * xq[i + 16];
     }
-    sum += half_to_float(blocks[b].d) * x.q8_d[static_cast<size_t>(b)] * static_cast<float>(isum);
+    sum += _cvtsh_ss(blocks[b].d) * x.q8_d[static_cast<size_t>(b)] * static_cast<float>(isum);
   }
   return sum;
 }
@@ -250,11 +250,11 @@ float dot_q4k(const uint8_t* row, const PreparedInput& x) {
       isum = _mm512_add_epi32(isum, _mm512_madd_epi16(p, _mm512_permutexvar_epi16(spread[k], scales)));
     }
     const float dx = x.qk_d[static_cast<size_t>(b)];
-    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(half_to_float(blk.d) * dx), acc);
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(_cvtsh_ss(blk.d) * dx), acc);
     const __m128i mins = _mm_madd_epi16(
         _mm256_extracti128_si256(s16, 1),
         _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.qk_sum32.data() + b * 8)));
-    mins_acc = _mm_fmadd_ps(_mm_cvtepi32_ps(mins), _mm_set1_ps(half_to_float(blk.dmin) * dx), mins_acc);
+    mins_acc = _mm_fmadd_ps(_mm_cvtepi32_ps(mins), _mm_set1_ps(_cvtsh_ss(blk.dmin) * dx), mins_acc);
   }
   return _mm512_reduce_add_ps(acc) - hsum128(mins_acc);
 }
@@ -304,7 +304,7 @@ float dot_q6k(const uint8_t* row, const PreparedInput& x) {
         sc16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qk_sum16.data() + b * 16)));
     isum = _mm512_sub_epi32(isum, _mm512_zextsi256_si512(_mm256_slli_epi32(offset, 5)));
     acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
-                          _mm512_set1_ps(half_to_float(blk.d) * x.qk_d[static_cast<size_t>(b)]), acc);
+                          _mm512_set1_ps(_cvtsh_ss(blk.d) * x.qk_d[static_cast<size_t>(b)]), acc);
   }
   return _mm512_reduce_add_ps(acc);
 }

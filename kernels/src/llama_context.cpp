@@ -64,8 +64,9 @@ void LlamaContext::prepare(const std::vector<float>& rows, int64_t width, int64_
 void LlamaContext::project(const MatrixView& w, std::span<const PreparedInput> in,
                            std::vector<float>& out, int64_t n_tokens) {
   out.resize(static_cast<size_t>(n_tokens * w.rows));
-  std::vector<float*> outs(static_cast<size_t>(n_tokens));
-  for (int64_t t = 0; t < n_tokens; ++t) outs[static_cast<size_t>(t)] = out.data() + t * w.rows;
+  outputs_.resize(static_cast<size_t>(n_tokens));
+  for (int64_t t = 0; t < n_tokens; ++t) outputs_[static_cast<size_t>(t)] = out.data() + t * w.rows;
+  const std::span<float* const> outs(outputs_);
   pool_.parallel_for(w.rows, kRowGrain, [&](int64_t begin, int64_t end) {
     if (n_tokens == 1) {
       matvec_rows(w, in[0], outs[0], begin, end, isa_);  // decode: the multi-row kernels

@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "kernels/gguf.h"
 #include "kernels/llama.h"
+#include "aligned_blocks.h"
 #include "kernels/thread_pool.h"
 
 namespace hwplan::kernels {
@@ -195,24 +196,8 @@ KernelCost llama_decode_cost(const LlamaWeights& w, int64_t n_attended) {
 
 namespace {
 
-/// Owns the localized copies: one 64-byte aligned allocation per matrix or vector.
-struct LocalStorage {
-  struct Free {
-    void operator()(void* p) const { std::free(p); }
-  };
-  std::vector<std::unique_ptr<void, Free>> blocks;
-
-  uint8_t* allocate(int64_t bytes) {
-    const auto rounded = static_cast<size_t>((bytes + 63) / 64 * 64);
-    void* p = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
-    if (p == nullptr) throw Error(ErrorKind::kResource, fmt::format("out of memory copying {} B of weights", bytes));
-    blocks.emplace_back(p);
-    return static_cast<uint8_t*>(p);
-  }
-};
-
-MatrixView localize_matrix(const MatrixView& m, LocalStorage& store, ThreadPool& pool) {
-  uint8_t* dst = store.allocate(matrix_bytes(m));
+MatrixView localize_matrix(const MatrixView& m, detail::AlignedBlocks& store, ThreadPool& pool) {
+  uint8_t* dst = store.allocate(matrix_bytes(m), "weights");
   // Each member copies (so first touches) exactly the rows it will compute.
   pool.parallel_for(m.rows, kRowGrain, [&](int64_t begin, int64_t end) {
     std::memcpy(dst + begin * m.row_bytes, m.row(begin), static_cast<size_t>((end - begin) * m.row_bytes));
@@ -222,9 +207,10 @@ MatrixView localize_matrix(const MatrixView& m, LocalStorage& store, ThreadPool&
   return out;
 }
 
-std::span<const float> localize_vector(std::span<const float> v, LocalStorage& store) {
+std::span<const float> localize_vector(std::span<const float> v, detail::AlignedBlocks& store) {
   if (v.empty()) return v;
-  auto* dst = reinterpret_cast<float*>(store.allocate(static_cast<int64_t>(v.size_bytes())));
+  const auto bytes = static_cast<int64_t>(v.size_bytes());
+  auto* dst = reinterpret_cast<float*>(store.allocate(bytes, "weights"));
   std::memcpy(dst, v.data(), v.size_bytes());
   return {dst, v.size()};
 }
@@ -232,7 +218,7 @@ std::span<const float> localize_vector(std::span<const float> v, LocalStorage& s
 }  // namespace
 
 LlamaWeights localize(const LlamaWeights& w, ThreadPool& pool) {
-  auto store = std::make_shared<LocalStorage>();
+  auto store = std::make_shared<detail::AlignedBlocks>();
   LlamaWeights out = w;
   out.token_embd = localize_matrix(w.token_embd, *store, pool);
   out.output = w.tied_embeddings ? out.token_embd : localize_matrix(w.output, *store, pool);

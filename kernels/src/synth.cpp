@@ -13,12 +13,15 @@
 
 #include "common/error.h"
 #include "common/text_util.h"
+#include "aligned_blocks.h"
 #include "kernels/gguf_writer.h"
 #include "kernels/quantize.h"
 #include "kernels/thread_pool.h"
 
 namespace hwplan::kernels {
 namespace {
+
+using detail::AlignedBlocks;
 
 struct MixName {
   SynthMix mix;
@@ -78,32 +81,16 @@ WeightFormat base_format(SynthMix mix) {
   return WeightFormat::kF16;
 }
 
-struct Owned {
-  struct Free {
-    void operator()(void* p) const { std::free(p); }
-  };
-  std::vector<std::unique_ptr<void, Free>> blocks;
-  uint8_t* allocate(int64_t bytes) {
-    const auto rounded = static_cast<size_t>((bytes + 63) / 64 * 64);
-    void* p = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
-    if (p == nullptr) {
-      throw Error(ErrorKind::kResource, fmt::format("out of memory for {} B of synthetic weights", bytes));
-    }
-    blocks.emplace_back(p);
-    return static_cast<uint8_t*>(p);
-  }
-};
-
 class Builder {
  public:
   Builder(uint64_t seed, SynthMix mix, int64_t n_layer, ThreadPool& pool, SynthModel& model)
       : seed_(seed), mix_(mix), n_layer_(n_layer), pool_(pool), model_(model),
-        owned_(std::make_shared<Owned>()) {}
+        owned_(std::make_shared<AlignedBlocks>()) {}
 
   MatrixView matrix(const std::string& role, int64_t layer, int64_t cols, int64_t rows) {
     const WeightFormat f = synth_tensor_format(mix_, role, layer, n_layer_, cols);
     const int64_t rb = row_bytes(f, cols);
-    uint8_t* data = owned_->allocate(rows * rb);
+    uint8_t* data = owned_->allocate(rows * rb, "synthetic weights");
     const uint64_t tensor = model_.tensors.size();
     pool_.parallel_for(rows, kRowGrain, [&](int64_t begin, int64_t end) {
       std::vector<float> row(static_cast<size_t>(cols));
@@ -117,14 +104,15 @@ class Builder {
   }
 
   std::span<const float> norm(const std::string& role, int64_t layer, int64_t n) {
-    auto* data = reinterpret_cast<float*>(owned_->allocate(n * static_cast<int64_t>(sizeof(float))));
+    const int64_t bytes = n * static_cast<int64_t>(sizeof(float));
+    auto* data = reinterpret_cast<float*>(owned_->allocate(bytes, "synthetic weights"));
     normal_row(seed_, model_.tensors.size(), 0, 1.0f, 0.01f, data, n);
     add(role, layer, {n}, WeightFormat::kF32, reinterpret_cast<const uint8_t*>(data),
         n * static_cast<int64_t>(sizeof(float)));
     return {data, static_cast<size_t>(n)};
   }
 
-  std::shared_ptr<Owned> storage() const { return owned_; }
+  std::shared_ptr<AlignedBlocks> storage() const { return owned_; }
 
  private:
   void add(const std::string& role, int64_t layer, std::vector<int64_t> shape, WeightFormat f,
@@ -138,7 +126,7 @@ class Builder {
   int64_t n_layer_;
   ThreadPool& pool_;
   SynthModel& model_;
-  std::shared_ptr<Owned> owned_;
+  std::shared_ptr<AlignedBlocks> owned_;
 };
 
 }  // namespace

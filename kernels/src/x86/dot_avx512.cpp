@@ -7,6 +7,7 @@
 #include "kernels/blocks.h"
 #include "kernels/half.h"
 #include "kernels/matvec.h"
+#include "../attention_loops.h"
 
 namespace hwplan::kernels::detail {
 namespace {
@@ -326,17 +327,6 @@ void f16_axpy(float alpha, const uint16_t* a, float* y, int64_t n) {
 }
 
 
-void f16_scores(const uint16_t* k, int64_t stride, int64_t n_pos, const float* q, int64_t dim,
-                float scale, float* out) {
-  for (int64_t j = 0; j < n_pos; ++j) out[j] = scale * f16_dot(k + j * stride, q, dim);
-}
-
-void f16_weighted_sum(const uint16_t* v, int64_t stride, int64_t n_pos, const float* w,
-                      int64_t dim, float* out) {
-  for (int64_t i = 0; i < dim; ++i) out[i] = 0.0f;
-  for (int64_t j = 0; j < n_pos; ++j) f16_axpy(w[j], v + j * stride, out, dim);
-}
-
 }  // namespace
 
 const DotTable* dot_table_avx512() {
@@ -348,8 +338,8 @@ const DotTable* dot_table_avx512() {
                               dot_q4k,
                               dot_q6k,
                               f16_rows4,
-                              f16_scores,
-                              f16_weighted_sum};
+                              f16_scores_with<f16_dot>,
+                              f16_weighted_sum_with<f16_axpy>};
   return &table;
 }
 

@@ -20,9 +20,12 @@ namespace {
 
 using hwplan::kernels::WeightFormat;
 
+/// A random matrix with an activation vector prepared for it and room for the product.
 struct Matrix {
   std::vector<uint8_t> bytes;
   hwplan::kernels::MatrixView view;
+  hwplan::kernels::PreparedInput input;
+  std::vector<float> y;
 };
 
 Matrix random_matrix(WeightFormat f, int64_t rows, int64_t cols) {
@@ -37,6 +40,9 @@ Matrix random_matrix(WeightFormat f, int64_t rows, int64_t cols) {
     hwplan::kernels::quantize_row(f, row.data(), m.bytes.data() + r * rb, cols);
   }
   m.view = {f, rows, cols, m.bytes.data(), rb};
+  const std::vector<float> x(static_cast<size_t>(cols), 0.5f);
+  hwplan::kernels::prepare_input(x.data(), cols, m.input);
+  m.y.resize(static_cast<size_t>(rows));
   return m;
 }
 
@@ -51,16 +57,12 @@ void BM_Matvec(benchmark::State& state, WeightFormat format) {
   }
   const auto isa = isas[static_cast<size_t>(state.range(2))];
   hwplan::kernels::ThreadPool pool(static_cast<int>(state.range(1)));
-  const Matrix m = random_matrix(format, rows, cols);
-  std::vector<float> x(static_cast<size_t>(cols), 0.5f);
-  hwplan::kernels::PreparedInput in;
-  hwplan::kernels::prepare_input(x.data(), cols, in);
-  std::vector<float> y(static_cast<size_t>(rows));
+  Matrix m = random_matrix(format, rows, cols);
   for (auto _ : state) {
     pool.parallel_for(rows, hwplan::kernels::kRowGrain, [&](int64_t begin, int64_t end) {
-      hwplan::kernels::matvec_rows(m.view, in, y.data(), begin, end, isa);
+      hwplan::kernels::matvec_rows(m.view, m.input, m.y.data(), begin, end, isa);
     });
-    benchmark::DoNotOptimize(y.data());
+    benchmark::DoNotOptimize(m.y.data());
   }
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(m.bytes.size()));
   state.SetLabel(std::string(hwplan::kernels::isa_name(isa)));
@@ -77,7 +79,10 @@ void BM_DecodeStep(benchmark::State& state, hwplan::kernels::SynthMix mix) {
   ctx.fill_cache_synthetic(512, 1);
   int32_t token = 1;
   for (auto _ : state) {
-    if (ctx.position() + 1 >= ctx.n_ctx()) ctx.fill_cache_synthetic(0, 1), ctx.reset(), ctx.fill_cache_synthetic(512, 1);
+    if (ctx.position() + 1 >= ctx.n_ctx()) {
+      ctx.reset();
+      ctx.fill_cache_synthetic(512, 1);
+    }
     token = hwplan::kernels::argmax(ctx.decode(token));
   }
   const auto cost = hwplan::kernels::llama_decode_cost(model.weights, 512);
@@ -92,16 +97,14 @@ void BM_MatvecOneRowAtATime(benchmark::State& state, WeightFormat format) {
   const int64_t rows = state.range(0);
   const auto isa = hwplan::kernels::best_isa();
   hwplan::kernels::ThreadPool pool(static_cast<int>(state.range(1)));
-  const Matrix m = random_matrix(format, rows, cols);
-  std::vector<float> x(static_cast<size_t>(cols), 0.5f);
-  hwplan::kernels::PreparedInput in;
-  hwplan::kernels::prepare_input(x.data(), cols, in);
-  std::vector<float> y(static_cast<size_t>(rows));
+  Matrix m = random_matrix(format, rows, cols);
   for (auto _ : state) {
     pool.parallel_for(rows, hwplan::kernels::kRowGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t r = begin; r < end; ++r) y[static_cast<size_t>(r)] = hwplan::kernels::dot_row(format, m.view.row(r), in, isa);
+      for (int64_t r = begin; r < end; ++r) {
+        m.y[static_cast<size_t>(r)] = hwplan::kernels::dot_row(format, m.view.row(r), m.input, isa);
+      }
     });
-    benchmark::DoNotOptimize(y.data());
+    benchmark::DoNotOptimize(m.y.data());
   }
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(m.bytes.size()));
 }
@@ -117,17 +120,13 @@ void BM_KernelOverRead(benchmark::State& state, WeightFormat format) {
   // Built once per format: repetitions re-run this function, and the values do not matter.
   static std::map<WeightFormat, Matrix> cache;
   if (cache.count(format) == 0) cache.emplace(format, random_matrix(format, rows, cols));
-  const Matrix& m = cache.at(format);
-  std::vector<float> x(static_cast<size_t>(cols), 0.5f);
-  hwplan::kernels::PreparedInput in;
-  hwplan::kernels::prepare_input(x.data(), cols, in);
-  std::vector<float> y(static_cast<size_t>(rows));
+  Matrix& m = cache.at(format);
   double ratio_sum = 0;
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     for (int pass = 0; pass < 3; ++pass) {
       pool.parallel_for(rows, hwplan::kernels::kRowGrain, [&](int64_t begin, int64_t end) {
-        hwplan::kernels::matvec_rows(m.view, in, y.data(), begin, end, hwplan::kernels::best_isa());
+        hwplan::kernels::matvec_rows(m.view, m.input, m.y.data(), begin, end, hwplan::kernels::best_isa());
       });
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -138,7 +137,7 @@ void BM_KernelOverRead(benchmark::State& state, WeightFormat format) {
       read_gbs = hwplan::probes::measure_bandwidth("read", threads, 128.0 * (1 << 20), 1).gbs.best;
     }
     ratio_sum += kernel_gbs / read_gbs;
-    benchmark::DoNotOptimize(y.data());
+    benchmark::DoNotOptimize(m.y.data());
   }
   state.counters["ratio"] = ratio_sum / static_cast<double>(state.iterations());
 }

@@ -7,24 +7,12 @@
 #include <cmath>
 #include <regex>
 
+#include "common/text_util.h"
 #include "common/units.h"
 #include "planner/weights.h"
 
 namespace hwplan::cli {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string alnum(const std::string& s) {
-  std::string out;
-  for (char c : lower(s)) {
-    if (std::isalnum(static_cast<unsigned char>(c))) out += c;
-  }
-  return out;
-}
 
 /// Chip names in claims and the bundled ids that carry them (the memory size picks among several).
 struct ChipAlias {
@@ -64,7 +52,7 @@ const planner::HardwareSpec* find_id(const planner::ProfileDb& db, const std::st
 }  // namespace
 
 std::vector<const planner::HardwareSpec*> machine_variants(const std::string& text, const planner::ProfileDb& db) {
-  const std::string t = lower(text);
+  const std::string t = to_lower(text);
   for (const auto& alias : chip_aliases()) {
     if (t.find(alias.needle) == std::string::npos) continue;
     std::vector<const planner::HardwareSpec*> out;
@@ -78,7 +66,7 @@ std::vector<const planner::HardwareSpec*> machine_variants(const std::string& te
 
 std::optional<ClaimMachine> resolve_claim_machine(const std::string& text, const planner::ProfileDb& db,
                                                   std::vector<std::string>& assumptions) {
-  const std::string t = lower(text);
+  const std::string t = to_lower(text);
   ClaimMachine m;
   if (t.find("ddr5") != std::string::npos && t.find("dual") != std::string::npos) {
     m.generic_ddr5_desktop = true;
@@ -129,13 +117,13 @@ std::optional<ClaimMachine> resolve_claim_machine(const std::string& text, const
 
 const planner::ModelProfile* resolve_claim_model(const std::string& text, const planner::ProfileDb& db,
                                                  std::vector<std::string>& assumptions) {
-  const std::string key = alnum(text);
+  const std::string key = letters_and_digits_lower(text);
   if (key.empty()) return nullptr;
   // A bundled id or name that the claim's name starts with (DeepSeek V3.1 -> deepseek-v3).
   const planner::ModelProfile* best = nullptr;
   size_t best_len = 0;
   for (const auto& m : db.models) {
-    for (const std::string& candidate : {alnum(m.spec.id), alnum(m.spec.name)}) {
+    for (const std::string& candidate : {letters_and_digits_lower(m.spec.id), letters_and_digits_lower(m.spec.name)}) {
       if (!candidate.empty() && key.rfind(candidate, 0) == 0 && candidate.size() > best_len) {
         best = &m;
         best_len = candidate.size();
@@ -150,7 +138,7 @@ const planner::ModelProfile* resolve_claim_model(const std::string& text, const 
   }
   // A bare size ("7B", "34B"): the bundled dense model closest in parameters.
   std::smatch match;
-  const std::string t = lower(text);
+  const std::string t = to_lower(text);
   if (std::regex_match(t, match, std::regex(R"(\s*(\d+(\.\d+)?)\s*b\s*)"))) {
     const double wanted = std::stod(match[1].str()) * 1e9;
     const auto& f16 = planner::find_quant(db.quants, "f16");
@@ -173,7 +161,7 @@ const planner::ModelProfile* resolve_claim_model(const std::string& text, const 
 
 std::string resolve_claim_quant(const std::string& text, const planner::ProfileDb& db,
                                 std::vector<std::string>& assumptions) {
-  const std::string t = lower(text);
+  const std::string t = to_lower(text);
   if (t.empty()) {
     assumptions.push_back("no quantization given: Q4_K_M assumed (the most common download)");
     return "q4_k_m";

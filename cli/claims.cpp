@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <optional>
 #include <limits>
 #include <regex>
 
@@ -79,14 +80,40 @@ planner::Workload claim_workload(std::vector<std::string>& assumptions) {
   return w;
 }
 
+/// The machine, model and weights a claim is about; nullopt (with `why`) when one has no profile.
+struct ClaimTarget {
+  ClaimMachine machine;
+  const planner::ModelProfile* model = nullptr;
+  std::string quant;
+  planner::WeightInventory weights;
+};
+
+std::optional<ClaimTarget> resolve_target(const Claim& c, const planner::ProfileDb& db, ClaimCheck& r,
+                                          std::string& why) {
+  const auto machine = resolve_claim_machine(c.hardware, db, r.assumptions);
+  if (!machine || machine->generic_ddr5_desktop) {
+    why = fmt::format("no bundled profile for '{}'", c.hardware);
+    return std::nullopt;
+  }
+  const auto* model = resolve_claim_model(c.model, db, r.assumptions);
+  if (model == nullptr) {
+    why = fmt::format("no bundled model close to '{}'", c.model);
+    return std::nullopt;
+  }
+  ClaimTarget t{*machine, model, resolve_claim_quant(c.quant, db, r.assumptions), {}};
+  t.weights = planner::build_inventory(model->spec, planner::find_quant(db.quants, t.quant));
+  return t;
+}
+
 /// Decode speed: optimistic above the bandwidth bound, pessimistic below the planner's band.
 ClaimCheck check_speed(ClaimCheck r, const Claim& c, ClaimedValue v, const planner::ProfileDb& db, bool prefill) {
-  const auto machine = resolve_claim_machine(c.hardware, db, r.assumptions);
-  if (!machine || machine->generic_ddr5_desktop) return unverifiable(r, fmt::format("no bundled profile for '{}'", c.hardware));
-  const auto* model = resolve_claim_model(c.model, db, r.assumptions);
-  if (model == nullptr) return unverifiable(r, fmt::format("no bundled model close to '{}'", c.model));
-  const std::string quant = resolve_claim_quant(c.quant, db, r.assumptions);
-  const auto weights = planner::build_inventory(model->spec, planner::find_quant(db.quants, quant));
+  std::string why;
+  const auto target = resolve_target(c, db, r, why);
+  if (!target) return unverifiable(r, why);
+  const ClaimMachine* machine = &target->machine;
+  const auto* model = target->model;
+  const std::string& quant = target->quant;
+  const auto& weights = target->weights;
   const planner::Workload w = claim_workload(r.assumptions);
   planner::PredictOptions options;
   options.nodes = machine->nodes;
@@ -238,12 +265,13 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
                     fmt::format("the largest dense model at {} in {:.1f} GiB usable", quant, bytes_to_gib(usable)));
   }
   if (c.kind == "fits") {
-    const auto machine = resolve_claim_machine(c.hardware, db, r.assumptions);
-    if (!machine || machine->generic_ddr5_desktop) return unverifiable(r, fmt::format("no bundled profile for '{}'", c.hardware));
-    const auto* model = resolve_claim_model(c.model, db, r.assumptions);
-    if (model == nullptr) return unverifiable(r, fmt::format("no bundled model close to '{}'", c.model));
-    const std::string quant = resolve_claim_quant(c.quant, db, r.assumptions);
-    const auto weights = planner::build_inventory(model->spec, planner::find_quant(db.quants, quant));
+    std::string why;
+    const auto target = resolve_target(c, db, r, why);
+    if (!target) return unverifiable(r, why);
+    const ClaimMachine* machine = &target->machine;
+    const auto* model = target->model;
+    const std::string& quant = target->quant;
+    const auto& weights = target->weights;
     const auto fit = planner::fit_model(model->spec, weights, machine->spec, claim_workload(r.assumptions));
     const bool fits = fit.kind == planner::FitKind::kGpu || fit.kind == planner::FitKind::kGpuRaisedLimit ||
                       fit.kind == planner::FitKind::kMultiGpu;

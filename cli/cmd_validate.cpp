@@ -29,6 +29,7 @@
 #include "probes/bandwidth.h"
 #include "probes/probe.h"
 #include "probes/topology.h"
+#include "reports/compare.h"
 
 namespace hwplan::cli {
 namespace {
@@ -46,12 +47,6 @@ void say(const std::string& text) { std::fprintf(stderr, "hwplan validate: %s\n"
 
 void check_cancel() {
   if (cancel_requested()) throw Error(ErrorKind::kCancelled, "validate: interrupted");
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 /// Bytes per second one thread's dot products consume `format` at from L2: a 256 KiB matrix
@@ -225,11 +220,11 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
     const double weight_bytes = static_cast<double>(kernels::llama_weight_bytes(m.weights));
     check_memory(weight_bytes, array_bytes);
     const Measurement r = measure(m, o, pool, isa, array_bytes);
-    const double seconds = median(r.token_seconds);
+    const double seconds = reports::median_of(r.token_seconds);
     const double tok_per_s = 1.0 / seconds;
     const int64_t attended = o.ctx + o.tokens / 2;
     const double bytes = kernels::llama_decode_cost(m.weights, attended).bytes_read;
-    const double probed_gbs = median(r.bandwidth_gbs);
+    const double probed_gbs = reports::median_of(r.bandwidth_gbs);
     planner::CpuKernelRates rates{gbs_to_bytes_per_s(probed_gbs), r.rates_per_thread, pool.size()};
     const planner::ReferencePrediction p = planner::predict_reference_decode(m.spec, m.inventory, attended, rates);
     const double error = p.tok_per_s / tok_per_s - 1.0;

@@ -9,6 +9,7 @@
 
 #include "cmd_validate.h"
 #include "common/error.h"
+#include "common/text_util.h"
 #include "hardware_source.h"
 #include "llama_bench.h"
 #include "planner/predict.h"
@@ -17,22 +18,14 @@
 namespace hwplan::cli {
 namespace {
 
-std::string normalized(std::string s) {
-  std::string out;
-  for (char c : s) {
-    if (std::isalnum(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
 /// The bundled model of the same architecture whose parameter count is within 15% of the file's.
 const planner::ModelProfile* match_model(const planner::ProfileDb& db, const LlamaBenchResult& r) {
-  const std::string arch = normalized(r.model_type.substr(0, r.model_type.find(' ')));
+  const std::string arch = letters_and_digits_lower(r.model_type.substr(0, r.model_type.find(' ')));
   const planner::ModelProfile* best = nullptr;
   double best_gap = 0.15;
   const auto& f16 = planner::find_quant(db.quants, "f16");
   for (const auto& m : db.models) {
-    const std::string a = normalized(m.spec.architecture);
+    const std::string a = letters_and_digits_lower(m.spec.architecture);
     // GGUF names MoE variants "<arch>moe" where Hugging Face says "<arch>_moe".
     if (a != arch) continue;
     const double params = planner::total_params(planner::build_inventory(m.spec, f16));
@@ -47,7 +40,7 @@ const planner::ModelProfile* match_model(const planner::ProfileDb& db, const Lla
 
 std::string backend_of(const LlamaBenchResult& r) {
   if (r.n_gpu_layers == 0) return "cpu";
-  std::string b = normalized(r.backends);
+  std::string b = letters_and_digits_lower(r.backends);
   if (b.find("cuda") != std::string::npos) return "cuda";
   if (b.find("metal") != std::string::npos) return "metal";
   if (b.find("rocm") != std::string::npos || b.find("hip") != std::string::npos) return "rocm";

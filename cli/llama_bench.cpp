@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/text_util.h"
 
 namespace hwplan::cli {
 namespace {
@@ -118,8 +119,7 @@ std::string quant_from_model_type(const std::string& model_type) {
   std::string arch, size, rest, word;
   words >> arch >> size;
   while (words >> word) rest += (rest.empty() ? "" : " ") + word;
-  std::string q = rest;
-  std::transform(q.begin(), q.end(), q.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string q = to_lower(rest);
   if (q.rfind("mostly ", 0) == 0) q = q.substr(7);
   for (const auto& [suffix, tag] : {std::pair<std::string, std::string>{" - medium", "_m"}, {" - small", "_s"}, {" - large", "_l"}}) {
     if (q.size() > suffix.size() && q.compare(q.size() - suffix.size(), suffix.size(), suffix) == 0) {

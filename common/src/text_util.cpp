@@ -85,4 +85,12 @@ std::string unknown_name_message(std::string_view what, std::string_view name,
   return fmt::format("unknown {} '{}'; known: {}", what, name, fmt::join(candidates, ", "));
 }
 
+std::string letters_and_digits_lower(std::string_view text) {
+  std::string out;
+  for (char c : to_lower(text)) {
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0) out += c;
+  }
+  return out;
+}
+
 }  // namespace hwplan

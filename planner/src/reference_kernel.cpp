@@ -1,7 +1,7 @@
 // Speed model of the reference kernel (reference_kernel.h). The kernel runs one matrix at a time
 // with all threads, so the types' times add up. Memory and dot-product time are taken not to
 // overlap: on the machine this was checked on (2 Zen 4 cores, 1 and 2 threads, F16/Q8_0/Q4_0/
-// Q4_K) the sum matched within 15%, where max() (a pure roofline) overpredicted by up to 68%.
+// Q4_K) the sum was 6-18% below the measurement, where max() (a pure roofline) overpredicted by up to 68%.
 #include "planner/reference_kernel.h"
 
 #include <fmt/format.h>

@@ -28,7 +28,8 @@ TEST(KernelCli, GenerateReproducesTheFixtureReference) {
   EXPECT_EQ(json["top_k"].size(), 10u);
   EXPECT_EQ(json["top_k"][0][0], 29916);
   EXPECT_NEAR(json["top_k"][0][1].get<double>(), 1.6779604, 0.0125);
-  EXPECT_NEAR(json["logits_l2"].get<double>(), 57.2932655, 0.06);
+  // F16 weights multiply float activations: the norm agrees as closely as in the kernel test.
+  EXPECT_NEAR(json["logits_l2"].get<double>(), 57.2932655, 0.002);
 }
 
 TEST(KernelCli, SynthWritesAFileGenerateReads) {

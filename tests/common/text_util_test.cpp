@@ -27,6 +27,12 @@ TEST(TextUtil, UnknownNameMessage) {
             "unknown model 'xyzzy-foo-bar'; known: a1, b2");
 }
 
+TEST(TextUtil, LettersAndDigitsLower) {
+  EXPECT_EQ(letters_and_digits_lower("Llama 3.1-70B"), "llama3170b");
+  EXPECT_EQ(letters_and_digits_lower("gpt_oss / MoE!"), "gptossmoe");
+  EXPECT_EQ(letters_and_digits_lower(""), "");
+}
+
 TEST(TextUtil, SplitTrimsPieces) {
   EXPECT_EQ(split(" a = 1, b=2 ,", ','), (std::vector<std::string>{"a = 1", "b=2", ""}));
   EXPECT_EQ(trim("  x \n"), "x");

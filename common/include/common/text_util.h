@@ -26,6 +26,10 @@ std::vector<std::string> split(std::string_view text, char delimiter);
 /// Lower-cases ASCII.
 std::string to_lower(std::string_view text);
 
+/// Lower-cased ASCII letters and digits only ("Llama 3.1-70B" -> "llama3170b"): for matching
+/// names written with different spacing and punctuation.
+std::string letters_and_digits_lower(std::string_view text);
+
 /// Removes leading and trailing white space.
 std::string trim(std::string_view text);
 

@@ -3,10 +3,10 @@
 // block scales; one block per step.
 #include <immintrin.h>
 
+#include "../attention_loops.h"
 #include "kernels/blocks.h"
 #include "kernels/half.h"
 #include "kernels/matvec.h"
-#include "../attention_loops.h"
 
 namespace hwplan::kernels::detail {
 namespace {
@@ -55,10 +55,12 @@ float dot_16bit(const uint8_t* row, const PreparedInput& x) {
   int64_t i = 0;
   for (; i + 32 <= x.n; i += 32) {
     for (int k = 0; k < 4; ++k) {
-      acc[k] = _mm256_fmadd_ps(kLoad(row + 2 * (i + 8 * k)), _mm256_loadu_ps(xf + i + 8 * k), acc[k]);
+      acc[k] =
+          _mm256_fmadd_ps(kLoad(row + 2 * (i + 8 * k)), _mm256_loadu_ps(xf + i + 8 * k), acc[k]);
     }
   }
-  for (; i + 8 <= x.n; i += 8) acc[0] = _mm256_fmadd_ps(kLoad(row + 2 * i), _mm256_loadu_ps(xf + i), acc[0]);
+  for (; i + 8 <= x.n; i += 8)
+    acc[0] = _mm256_fmadd_ps(kLoad(row + 2 * i), _mm256_loadu_ps(xf + i), acc[0]);
   float sum = hsum256(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
   for (; i < x.n; ++i) {
     uint16_t bits = 0;
@@ -75,7 +77,8 @@ float dot_q8_0(const uint8_t* row, const PreparedInput& x) {
     const __m256i w = load256(blocks[b].qs);
     const __m256i xq = load256(x.q8.data() + b * kQ8Block);
     // |w| * (x with w's sign) equals w * x and keeps vpmaddubsw's first operand unsigned.
-    const __m256i p = widen_sum(_mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(xq, w)));
+    const __m256i p =
+        widen_sum(_mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(xq, w)));
     const float s = _cvtsh_ss(blocks[b].d) * x.q8_d[static_cast<size_t>(b)];
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(s), acc);
   }
@@ -89,12 +92,12 @@ float dot_q4_0(const uint8_t* row, const PreparedInput& x) {
   float bias = 0.0f;
   for (int64_t b = 0; b < x.n / kQ8Block; ++b) {
     const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b].qs));
-    const __m256i codes = _mm256_and_si256(
-        _mm256_set_m128i(_mm_srli_epi16(q, 4), q), low4);  // low nibbles, then high nibbles
-    const __m256i p =
-        widen_sum(_mm256_maddubs_epi16(codes, load256(x.q8.data() + b * kQ8Block)));
+    const __m256i codes = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q),
+                                           low4);  // low nibbles, then high nibbles
+    const __m256i p = widen_sum(_mm256_maddubs_epi16(codes, load256(x.q8.data() + b * kQ8Block)));
     const float dw = _cvtsh_ss(blocks[b].d);
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw * x.q8_d[static_cast<size_t>(b)]), acc);
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p),
+                          _mm256_set1_ps(dw * x.q8_d[static_cast<size_t>(b)]), acc);
     bias += dw * x.q8_dsum[static_cast<size_t>(b)];
   }
   return hsum256(acc) - 8.0f * bias;
@@ -119,7 +122,8 @@ float dot_q4k(const uint8_t* row, const PreparedInput& x) {
       isum = _mm256_add_epi32(isum, _mm256_madd_epi16(hi, _mm256_set1_epi16(s.scale[2 * j + 1])));
     }
     int mins = 0;
-    for (int sub = 0; sub < 8; ++sub) mins += s.min[sub] * x.qk_sum32[static_cast<size_t>(b * 8 + sub)];
+    for (int sub = 0; sub < 8; ++sub)
+      mins += s.min[sub] * x.qk_sum32[static_cast<size_t>(b * 8 + sub)];
     const float dx = x.qk_d[static_cast<size_t>(b)];
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(_cvtsh_ss(blk.d) * dx), acc);
     mins_total += _cvtsh_ss(blk.dmin) * dx * static_cast<float>(mins);
@@ -151,13 +155,15 @@ float dot_q6k(const uint8_t* row, const PreparedInput& x) {
                           _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), low2), 4))};
       for (int k = 0; k < 4; ++k) {
         const int g = 8 * half + 2 * k;  // the register's two groups of 16
-        const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(blk.scales[g + 1]), _mm_set1_epi16(blk.scales[g]));
+        const __m256i scale =
+            _mm256_set_m128i(_mm_set1_epi16(blk.scales[g + 1]), _mm_set1_epi16(blk.scales[g]));
         const __m256i p = _mm256_maddubs_epi16(codes[k], load256(xq + 128 * half + 32 * k));
         isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, scale));
       }
     }
     int offset = 0;
-    for (int g = 0; g < 16; ++g) offset += blk.scales[g] * x.qk_sum16[static_cast<size_t>(b * 16 + g)];
+    for (int g = 0; g < 16; ++g)
+      offset += blk.scales[g] * x.qk_sum16[static_cast<size_t>(b * 16 + g)];
     isum = _mm256_sub_epi32(isum, _mm256_setr_epi32(32 * offset, 0, 0, 0, 0, 0, 0, 0));
     acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum),
                           _mm256_set1_ps(_cvtsh_ss(blk.d) * x.qk_d[static_cast<size_t>(b)]), acc);
@@ -168,7 +174,9 @@ float dot_q6k(const uint8_t* row, const PreparedInput& x) {
 float f16_dot(const uint16_t* a, const float* b, int64_t n) {
   __m256 acc = _mm256_setzero_ps();
   int64_t i = 0;
-  for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i))), _mm256_loadu_ps(b + i), acc);
+  for (; i + 8 <= n; i += 8)
+    acc = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i))),
+                          _mm256_loadu_ps(b + i), acc);
   float sum = hsum256(acc);
   for (; i < n; ++i) sum += half_to_float(a[i]) * b[i];
   return sum;
@@ -177,10 +185,13 @@ float f16_dot(const uint16_t* a, const float* b, int64_t n) {
 void f16_axpy(float alpha, const uint16_t* a, float* y, int64_t n) {
   const __m256 scale = _mm256_set1_ps(alpha);
   int64_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(scale, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i))), _mm256_loadu_ps(y + i)));
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(
+        y + i, _mm256_fmadd_ps(
+                   scale, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i))),
+                   _mm256_loadu_ps(y + i)));
   for (; i < n; ++i) y[i] += alpha * half_to_float(a[i]);
 }
-
 
 }  // namespace
 

@@ -4,10 +4,10 @@
 // sums, so the inner loops never widen to float per element.
 #include <immintrin.h>
 
+#include "../attention_loops.h"
 #include "kernels/blocks.h"
 #include "kernels/half.h"
 #include "kernels/matvec.h"
-#include "../attention_loops.h"
 
 namespace hwplan::kernels::detail {
 namespace {
@@ -63,11 +63,12 @@ float dot_16bit(const uint8_t* row, const PreparedInput& x) {
   int64_t i = 0;
   for (; i + 64 <= x.n; i += 64) {
     for (int k = 0; k < 4; ++k) {
-      acc[k] = _mm512_fmadd_ps(kLoad(row + 2 * (i + 16 * k)), _mm512_loadu_ps(xf + i + 16 * k),
-                               acc[k]);
+      acc[k] =
+          _mm512_fmadd_ps(kLoad(row + 2 * (i + 16 * k)), _mm512_loadu_ps(xf + i + 16 * k), acc[k]);
     }
   }
-  for (; i + 16 <= x.n; i += 16) acc[0] = _mm512_fmadd_ps(kLoad(row + 2 * i), _mm512_loadu_ps(xf + i), acc[0]);
+  for (; i + 16 <= x.n; i += 16)
+    acc[0] = _mm512_fmadd_ps(kLoad(row + 2 * i), _mm512_loadu_ps(xf + i), acc[0]);
   float sum = _mm512_reduce_add_ps(
       _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
   for (; i < x.n; ++i) {
@@ -98,7 +99,8 @@ void f16_rows4(const uint8_t* rows, int64_t row_bytes, const PreparedInput& x, f
     for (int k = 0; k < 4; ++k) {
       const __m512 xv = _mm512_loadu_ps(xf + i + 16 * k);
       for (int r = 0; r < 4; ++r) {
-        acc[r][k] = _mm512_fmadd_ps(load_f16(rows + r * row_bytes + 2 * (i + 16 * k)), xv, acc[r][k]);
+        acc[r][k] =
+            _mm512_fmadd_ps(load_f16(rows + r * row_bytes + 2 * (i + 16 * k)), xv, acc[r][k]);
       }
     }
   }
@@ -109,8 +111,8 @@ void f16_rows4(const uint8_t* rows, int64_t row_bytes, const PreparedInput& x, f
     for (; j + 16 <= x.n; j += 16) {
       acc[r][0] = _mm512_fmadd_ps(load_f16(row + 2 * j), _mm512_loadu_ps(xf + j), acc[r][0]);
     }
-    float sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[r][0], acc[r][1]),
-                                                   _mm512_add_ps(acc[r][2], acc[r][3])));
+    float sum = _mm512_reduce_add_ps(
+        _mm512_add_ps(_mm512_add_ps(acc[r][0], acc[r][1]), _mm512_add_ps(acc[r][2], acc[r][3])));
     for (; j < x.n; ++j) {
       uint16_t bits = 0;
       __builtin_memcpy(&bits, row + 2 * j, 2);
@@ -156,8 +158,10 @@ float dot_q8_0(const uint8_t* row, const PreparedInput& x) {
     const __m512i p01 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w01, _mm512_loadu_si512(xq));
     const __m512i p23 =
         _mm512_dpbusd_epi32(_mm512_setzero_si512(), w23, _mm512_loadu_si512(xq + 64));
-    const __m128 dw = load_scales4(reinterpret_cast<const uint8_t*>(&blocks[b].d), sizeof(BlockQ8_0));
-    const __m512 s = _mm512_castps128_ps512(_mm_mul_ps(dw, _mm_loadu_ps(&x.q8_d[static_cast<size_t>(b)])));
+    const __m128 dw =
+        load_scales4(reinterpret_cast<const uint8_t*>(&blocks[b].d), sizeof(BlockQ8_0));
+    const __m512 s =
+        _mm512_castps128_ps512(_mm_mul_ps(dw, _mm_loadu_ps(&x.q8_d[static_cast<size_t>(b)])));
     acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p01), _mm512_permutexvar_ps(idx01, s), acc);
     acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p23), _mm512_permutexvar_ps(idx23, s), acc);
     bias = _mm_fmadd_ps(dw, _mm_loadu_ps(&x.q8_dsum[static_cast<size_t>(b)]), bias);
@@ -183,17 +187,23 @@ float dot_q4_0(const uint8_t* row, const PreparedInput& x) {
   int64_t b = 0;
   for (; b + 4 <= n_blocks; b += 4) {
     prefetch_ahead(&blocks[b]);
-    __m512i q = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b].qs)));
-    q = _mm512_inserti32x4(q, _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b + 1].qs)), 1);
-    q = _mm512_inserti32x4(q, _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b + 2].qs)), 2);
-    q = _mm512_inserti32x4(q, _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b + 3].qs)), 3);
+    __m512i q =
+        _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b].qs)));
+    q = _mm512_inserti32x4(q, _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b + 1].qs)),
+                           1);
+    q = _mm512_inserti32x4(q, _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b + 2].qs)),
+                           2);
+    q = _mm512_inserti32x4(q, _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b + 3].qs)),
+                           3);
     const __m512i lo = _mm512_and_si512(q, low4);
     const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), low4);
     const int8_t* xq = x.q8_nibble_order.data() + b * kQ8Block;
     __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_loadu_si512(xq));
     p = _mm512_dpbusd_epi32(p, hi, _mm512_loadu_si512(xq + 64));
-    const __m128 dw = load_scales4(reinterpret_cast<const uint8_t*>(&blocks[b].d), sizeof(BlockQ4_0));
-    const __m512 s = _mm512_castps128_ps512(_mm_mul_ps(dw, _mm_loadu_ps(&x.q8_d[static_cast<size_t>(b)])));
+    const __m128 dw =
+        load_scales4(reinterpret_cast<const uint8_t*>(&blocks[b].d), sizeof(BlockQ4_0));
+    const __m512 s =
+        _mm512_castps128_ps512(_mm_mul_ps(dw, _mm_loadu_ps(&x.q8_d[static_cast<size_t>(b)])));
     acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_permutexvar_ps(idx, s), acc);
     bias = _mm_fmadd_ps(dw, _mm_loadu_ps(&x.q8_dsum[static_cast<size_t>(b)]), bias);
   }
@@ -232,23 +242,24 @@ float dot_q4k(const uint8_t* row, const PreparedInput& x) {
     const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.scales));
     const __m128i low6 = _mm_and_si128(w, _mm_set1_epi32(0x3f3f3f3f));  // [sc_lo, mn_lo, ., .]
     const __m128i w2 = _mm_shuffle_epi32(w, 0xaa);
-    const __m128i nibbles = _mm_and_si128(_mm_srlv_epi32(w2, _mm_setr_epi32(0, 4, 0, 0)),
-                                          _mm_set1_epi32(0x0f0f0f0f));
-    const __m128i top2 = _mm_slli_epi32(_mm_and_si128(_mm_srli_epi32(w, 6), _mm_set1_epi32(0x03030303)), 4);
+    const __m128i nibbles =
+        _mm_and_si128(_mm_srlv_epi32(w2, _mm_setr_epi32(0, 4, 0, 0)), _mm_set1_epi32(0x0f0f0f0f));
+    const __m128i top2 =
+        _mm_slli_epi32(_mm_and_si128(_mm_srli_epi32(w, 6), _mm_set1_epi32(0x03030303)), 4);
     const __m128i high = _mm_or_si128(nibbles, top2);  // [sc_hi, mn_hi, ., .]
     const __m256i s16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi32(low6, high));
     const __m512i scales = _mm512_castsi256_si512(s16);
     const __m512i qa = _mm512_loadu_si512(blk.qs);
     const __m512i qb = _mm512_loadu_si512(blk.qs + 64);
-    const __m512i codes[4] = {_mm512_and_si512(qa, low4),
-                              _mm512_and_si512(_mm512_srli_epi16(qa, 4), low4),
-                              _mm512_and_si512(qb, low4),
-                              _mm512_and_si512(_mm512_srli_epi16(qb, 4), low4)};
+    const __m512i codes[4] = {
+        _mm512_and_si512(qa, low4), _mm512_and_si512(_mm512_srli_epi16(qa, 4), low4),
+        _mm512_and_si512(qb, low4), _mm512_and_si512(_mm512_srli_epi16(qb, 4), low4)};
     const int8_t* xq = x.qk_q4k_order.data() + b * kSuperBlock;
     __m512i isum = _mm512_setzero_si512();
     for (int k = 0; k < 4; ++k) {
       const __m512i p = _mm512_maddubs_epi16(codes[k], _mm512_loadu_si512(xq + 64 * k));
-      isum = _mm512_add_epi32(isum, _mm512_madd_epi16(p, _mm512_permutexvar_epi16(spread[k], scales)));
+      isum =
+          _mm512_add_epi32(isum, _mm512_madd_epi16(p, _mm512_permutexvar_epi16(spread[k], scales)));
     }
     const float dx = x.qk_d[static_cast<size_t>(b)];
     acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(_cvtsh_ss(blk.d) * dx), acc);
@@ -279,7 +290,8 @@ float dot_q6k(const uint8_t* row, const PreparedInput& x) {
     const BlockQ6K& blk = blocks[b];
     prefetch_ahead(&blk);
     prefetch_ahead(blk.qh);
-    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.scales)));
+    const __m256i sc16 =
+        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.scales)));
     const __m512i scales = _mm512_castsi256_si512(sc16);
     const int8_t* xq = x.qk.data() + b * kSuperBlock;
     __m512i isum = _mm512_setzero_si512();
@@ -287,18 +299,20 @@ float dot_q6k(const uint8_t* row, const PreparedInput& x) {
       const __m512i ql = _mm512_loadu_si512(blk.ql + 64 * half);
       const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qh + 32 * half));
       // High bits of elements 0-31 and 32-63 are qh bits 0-1 and 2-3; of 64-127, bits 4-7.
-      const __m512i high_a = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
+      const __m512i high_a =
+          _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
       const __m512i high_b = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_srli_epi16(qh, 4)),
                                                 _mm256_srli_epi16(qh, 6), 1);
-      const __m512i codes_a = _mm512_or_si512(
-          _mm512_and_si512(ql, low4), _mm512_slli_epi16(_mm512_and_si512(high_a, low2), 4));
-      const __m512i codes_b =
-          _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
-                          _mm512_slli_epi16(_mm512_and_si512(high_b, low2), 4));
+      const __m512i codes_a = _mm512_or_si512(_mm512_and_si512(ql, low4),
+                                              _mm512_slli_epi16(_mm512_and_si512(high_a, low2), 4));
+      const __m512i codes_b = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
+                                              _mm512_slli_epi16(_mm512_and_si512(high_b, low2), 4));
       const __m512i pa = _mm512_maddubs_epi16(codes_a, _mm512_loadu_si512(xq + 128 * half));
       const __m512i pb = _mm512_maddubs_epi16(codes_b, _mm512_loadu_si512(xq + 128 * half + 64));
-      isum = _mm512_add_epi32(isum, _mm512_madd_epi16(pa, _mm512_permutexvar_epi16(spread[2 * half], scales)));
-      isum = _mm512_add_epi32(isum, _mm512_madd_epi16(pb, _mm512_permutexvar_epi16(spread[2 * half + 1], scales)));
+      isum = _mm512_add_epi32(
+          isum, _mm512_madd_epi16(pa, _mm512_permutexvar_epi16(spread[2 * half], scales)));
+      isum = _mm512_add_epi32(
+          isum, _mm512_madd_epi16(pb, _mm512_permutexvar_epi16(spread[2 * half + 1], scales)));
     }
     // Codes are q + 32: remove 32 * sum_g scale[g] * sum(x in g).
     const __m256i offset = _mm256_madd_epi16(
@@ -313,7 +327,10 @@ float dot_q6k(const uint8_t* row, const PreparedInput& x) {
 float f16_dot(const uint16_t* a, const float* b, int64_t n) {
   __m512 acc = _mm512_setzero_ps();
   int64_t i = 0;
-  for (; i + 16 <= n; i += 16) acc = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i))), _mm512_loadu_ps(b + i), acc);
+  for (; i + 16 <= n; i += 16)
+    acc = _mm512_fmadd_ps(
+        _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i))),
+        _mm512_loadu_ps(b + i), acc);
   float sum = _mm512_reduce_add_ps(acc);
   for (; i < n; ++i) sum += half_to_float(a[i]) * b[i];
   return sum;
@@ -322,10 +339,14 @@ float f16_dot(const uint16_t* a, const float* b, int64_t n) {
 void f16_axpy(float alpha, const uint16_t* a, float* y, int64_t n) {
   const __m512 scale = _mm512_set1_ps(alpha);
   int64_t i = 0;
-  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_fmadd_ps(scale, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i))), _mm512_loadu_ps(y + i)));
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(
+        y + i,
+        _mm512_fmadd_ps(
+            scale, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i))),
+            _mm512_loadu_ps(y + i)));
   for (; i < n; ++i) y[i] += alpha * half_to_float(a[i]);
 }
-
 
 }  // namespace
 

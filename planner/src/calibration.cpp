@@ -260,8 +260,9 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
       const auto fit = placement_of_row(r["offload"], spec.n_layers, row.machine.gpu_count);
       PredictOptions options;
       options.prompt_tokens = prompt;
-      row.decode = decode_cost(spec, inv, row.machine, w, fit, options);
-      row.prefill = prefill_cost(spec, inv, row.machine, w, fit, options, depth);
+      const auto plan = plan_from_fit(spec, inv, row.machine, w, fit, OffloadMode::kCpu);
+      row.decode = decode_cost(spec, plan, row.machine, options);
+      row.prefill = prefill_cost(spec, plan, row.machine, options, depth);
     } else if (depth > 0) {
       row.skipped = "KV cache at depth needs the model's architecture";
     } else {

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "common/units.h"
+#include "planner/execution_plan.h"
 
 namespace hwplan::planner {
 namespace {
@@ -62,23 +63,22 @@ double all_on_gpu_bytes(const Layout& l) {
   return sum(l.layer_bytes) + l.output_gpu_bytes + l.compute_bytes + l.overhead_bytes;
 }
 
-// llama.cpp's default split (proportional to free memory; equal GPUs get equal shares of layers):
-// layer i goes to GPU floor(i * n_gpus / n_layers); the output goes with the last layer.
-std::vector<double> even_split_bytes(const Layout& l, int64_t n_gpus,
-                                     std::vector<int64_t>& layers_out) {
+// llama.cpp's default split (proportional to free memory; equal GPUs get equal shares of the
+// n_layers + 1 slots, the output being the last), placed by the same rule the plan uses.
+std::vector<double> even_split_bytes(const Layout& l, int64_t n_gpus) {
   const auto n_layers = static_cast<int64_t>(l.layer_bytes.size());
   std::vector<double> bytes(static_cast<size_t>(n_gpus), l.compute_bytes + l.overhead_bytes);
-  layers_out.assign(static_cast<size_t>(n_gpus), 0);
+  const auto devices = llama_layer_devices(n_layers, n_layers + 1, n_gpus, {});
   for (int64_t i = 0; i < n_layers; ++i) {
-    const auto gpu = static_cast<size_t>(i * n_gpus / n_layers);
-    bytes[gpu] += l.layer_bytes[static_cast<size_t>(i)];
-    ++layers_out[gpu];
+    bytes[static_cast<size_t>(devices[static_cast<size_t>(i)].gpu)] += l.layer_bytes[static_cast<size_t>(i)];
   }
-  bytes.back() += l.output_gpu_bytes;
+  bytes[static_cast<size_t>(devices.back().gpu)] += l.output_gpu_bytes;
   return bytes;
 }
 
 // Greedy split: fill GPUs in layer order, output on the last; returns false if it does not fit.
+// `layers_out` counts slots per GPU (the output is a slot), which is what -ts needs for
+// llama.cpp to reproduce the split.
 bool greedy_split(const Layout& l, int64_t n_gpus, double usable, std::vector<int64_t>& layers_out,
                   std::vector<double>& bytes_out) {
   bytes_out.assign(static_cast<size_t>(n_gpus), l.compute_bytes + l.overhead_bytes);
@@ -93,6 +93,7 @@ bool greedy_split(const Layout& l, int64_t n_gpus, double usable, std::vector<in
   while (gpu < bytes_out.size() && bytes_out[gpu] + l.output_gpu_bytes > usable) ++gpu;
   if (gpu == bytes_out.size()) return false;
   bytes_out[gpu] += l.output_gpu_bytes;
+  ++layers_out[gpu];
   return true;
 }
 
@@ -108,13 +109,17 @@ void layer_offload(const Layout& l, int64_t n_gpus, double usable, FitResult& fi
   std::vector<double> order;
   order.push_back(l.output_gpu_bytes);
   for (int64_t i = n_layers - 1; i >= 0; --i) order.push_back(l.layer_bytes[static_cast<size_t>(i)]);
+  std::vector<int64_t> slots(static_cast<size_t>(n_gpus), 0);
   for (double bytes : order) {
     while (gpu >= 0 && load[static_cast<size_t>(gpu)] + bytes > per_gpu_capacity) --gpu;
     if (gpu < 0) break;
     load[static_cast<size_t>(gpu)] += bytes;
+    ++slots[static_cast<size_t>(gpu)];
     ++on_gpu;
   }
   fit.n_gpu_layers = on_gpu;
+  // Several GPUs filled from the last: -ts with these slot counts makes llama.cpp do the same.
+  if (n_gpus > 1 && on_gpu > 0) fit.layers_per_gpu = slots;
   const double gpu_weights = sum(load);
   fit.gpu_bytes = on_gpu > 0 ? gpu_weights + static_cast<double>(n_gpus) *
                                                  (l.compute_bytes + l.overhead_bytes)
@@ -215,8 +220,7 @@ FitResult fit_model(const ModelSpec& m, const WeightInventory& inv, const Hardwa
     return fit;
   }
   if (hw.gpu_count > 1) {
-    std::vector<int64_t> layers;
-    auto bytes = even_split_bytes(l, hw.gpu_count, layers);
+    auto bytes = even_split_bytes(l, hw.gpu_count);
     const bool even_fits =
         *std::max_element(bytes.begin(), bytes.end()) <= fit.gpu_usable_bytes;
     std::vector<int64_t> greedy_layers;

@@ -14,43 +14,11 @@ namespace {
 
 double d(int64_t value) { return static_cast<double>(value); }
 
-// Per-layer weights split into what every token reads and the routed experts.
-struct LayerWeights {
-  std::vector<double> dense_bytes, expert_bytes, dense_params, expert_params;
-  double output_bytes = 0, output_params = 0;
-};
+// Row and tensor split put a slice of every matrix on every GPU.
+bool splits_tensors(SplitMode mode) { return mode == SplitMode::kRow || mode == SplitMode::kTensor; }
 
-LayerWeights layer_weights(const ModelSpec& m, const WeightInventory& inv) {
-  LayerWeights w;
-  const auto n = static_cast<size_t>(m.n_layers);
-  w.dense_bytes.assign(n, 0);
-  w.expert_bytes.assign(n, 0);
-  w.dense_params.assign(n, 0);
-  w.expert_params.assign(n, 0);
-  for (const auto& g : inv.groups) {
-    if (g.layer < 0) continue;  // the embedding: one row looked up per token
-    if (g.layer >= m.n_layers) {
-      w.output_bytes += g.bytes;
-      w.output_params += g.n_params;
-    } else if (g.cls == TensorClass::kExperts) {
-      w.expert_bytes[static_cast<size_t>(g.layer)] += g.bytes;
-      w.expert_params[static_cast<size_t>(g.layer)] += g.n_params;
-    } else {
-      w.dense_bytes[static_cast<size_t>(g.layer)] += g.bytes;
-      w.dense_params[static_cast<size_t>(g.layer)] += g.n_params;
-    }
-  }
-  if (m.tied_embeddings) {  // the tied embedding is also the output matrix, read whole
-    const double vocab_params = d(m.vocab_size) * d(m.hidden_size);
-    for (const auto& g : inv.groups) {
-      if (g.cls == TensorClass::kEmbedding) {
-        w.output_bytes += g.bytes;
-        w.output_params += vocab_params;
-      }
-    }
-  }
-  return w;
-}
+// Layer index of a tensor for launch counting: the output's tensors count as layer n_layers.
+int64_t layer_slot(const ModelSpec& m, int64_t layer) { return std::clamp<int64_t>(layer, 0, m.n_layers); }
 
 // Fraction of a layer's routed experts that `tokens` tokens touch: E x (1 - (1 - k/E)^B) / E
 // (DESIGN.md "Batch"), assuming uniform routing.
@@ -87,32 +55,6 @@ double activation_elements_per_layer(const ModelSpec& m) {
   return 8.0 * d(m.hidden_size) + 3.0 * ffn;
 }
 
-// Which layers the fit left on the CPU: [0, first_gpu_layer) whole, or the experts of
-// [0, n_cpu_moe).
-struct Placement {
-  int64_t first_gpu_layer = 0;
-  int64_t cpu_expert_layers = 0;
-  bool output_on_gpu = true;
-  bool fits = true;
-};
-
-Placement placement_of(const ModelSpec& m, const FitResult& fit) {
-  Placement p;
-  if (fit.kind == FitKind::kNoFit) {
-    p.fits = false;
-    return p;
-  }
-  if (fit.kind != FitKind::kPartialOffload) return p;
-  if (fit.n_cpu_moe > 0) {
-    p.cpu_expert_layers = fit.n_cpu_moe;
-    return p;
-  }
-  const int64_t gpu_layers = std::max<int64_t>(fit.n_gpu_layers - 1, 0);
-  p.first_gpu_layer = m.n_layers - gpu_layers;
-  p.output_on_gpu = fit.n_gpu_layers >= 1;
-  return p;
-}
-
 Link interconnect_link(const HardwareSpec& hw) {
   Link link = hw.interconnect == "none" ? find_link("pcie") : find_link(hw.interconnect);
   if (hw.interconnect_bytes_per_s > 0) link.bytes_per_s = hw.interconnect_bytes_per_s;
@@ -136,13 +78,13 @@ double hop_seconds(int64_t hops, double tokens, const ModelSpec& m, const Link& 
 
 // Messages per step: within each node, tensor-parallel all-reduces or pipeline hops between its
 // GPUs over their interconnect; between nodes, pipeline hops over the node link.
-double communication_seconds(const ModelSpec& m, const HardwareSpec& hw,
+double communication_seconds(const ModelSpec& m, const HardwareSpec& hw, const ExecutionPlan& plan,
                              const PredictOptions& options, double tokens) {
-  const int64_t nodes = std::max<int64_t>(1, options.nodes);
+  const int64_t nodes = std::max<int64_t>(1, plan.nodes);
   const int64_t per_node = std::max<int64_t>(1, hw.gpu_count / nodes);
   const Link link = interconnect_link(hw);
   double seconds = 0;
-  if (options.split == SplitMode::kTensor && per_node > 1) {
+  if (splits_tensors(plan.split) && per_node > 1) {
     // Two all-reduces per layer (after attention and after the FFN) of F16 activations.
     seconds += 2.0 * d(m.n_layers) * allreduce_seconds(tokens * d(m.hidden_size) * 2.0, per_node, link);
   } else {
@@ -188,110 +130,94 @@ Link find_link(const std::string& name) {
   throw Error(ErrorKind::kInput, unknown_name_message("link", name, names));
 }
 
-DecodeCost decode_cost(const ModelSpec& m, const WeightInventory& inv, const HardwareSpec& hw,
-                       const Workload& w, const FitResult& fit, const PredictOptions& options) {
-  const auto lw = layer_weights(m, inv);
-  const auto place = placement_of(m, fit);
+DecodeCost decode_cost(const ModelSpec& m, const ExecutionPlan& plan, const HardwareSpec& hw,
+                       const PredictOptions& options) {
+  const Workload& w = plan.workload;
   const double touched = experts_touched_fraction(m, w.batch);
   const double expert_flop_share = is_moe(m) ? d(m.moe.n_experts_per_token) / d(m.moe.n_experts) : 0;
   DecodeCost cost;
   cost.batch = w.batch;
-  double host = 0;
-  for (int64_t i = 0; i < m.n_layers; ++i) {
-    const auto li = static_cast<size_t>(i);
-    const double kv = kv_cache_bytes_for_layer(m, w, i);  // every sequence reads its own cache
-    const double experts = lw.expert_bytes[li] * touched;
-    const double dense = lw.dense_bytes[li] + kv;
-    cost.gpu_flop += d(w.batch) * (2.0 * (lw.dense_params[li] + lw.expert_params[li] * expert_flop_share) +
-                                   attention_flop(m, i, d(w.context_tokens)));
-    if (i < place.first_gpu_layer) {
-      host += dense + experts;
-      continue;
+  auto add_bytes = [&cost](const Device& device, double bytes) {
+    switch (device.kind) {
+      case DeviceKind::kGpu: cost.gpu_bytes += bytes; break;
+      case DeviceKind::kHost: cost.host_bytes += bytes; break;
+      case DeviceKind::kStreamed:  // copied in, then read on the GPU at memory speed
+        cost.streamed_bytes += bytes;
+        cost.gpu_bytes += bytes;
+        break;
     }
-    ++cost.gpu_layers;
-    cost.gpu_bytes += dense;
-    if (i < place.cpu_expert_layers) {
-      host += experts;
-    } else {
-      cost.gpu_bytes += experts;
-    }
+  };
+  std::vector<bool> gpu_layer(static_cast<size_t>(m.n_layers + 1), false);
+  for (const auto& t : plan.tensors) {
+    const auto& g = t.tensor;
+    if (g.cls == TensorClass::kEmbedding) continue;  // one row looked up per token
+    const bool experts = g.cls == TensorClass::kExperts;
+    add_bytes(t.device, g.bytes * (experts ? touched : 1.0));
+    cost.gpu_flop += d(w.batch) * 2.0 * g.n_params * (experts ? expert_flop_share : 1.0);
+    if (t.device.kind == DeviceKind::kGpu) gpu_layer[static_cast<size_t>(layer_slot(m, g.layer))] = true;
   }
-  cost.gpu_flop += d(w.batch) * 2.0 * lw.output_params;
-  if (place.output_on_gpu) {
-    cost.gpu_bytes += lw.output_bytes;
-    ++cost.gpu_layers;
-  } else {
-    host += lw.output_bytes;
+  for (const auto& kv : plan.kv) {
+    add_bytes(kv.device, kv.bytes);  // every sequence reads its own cache
+    cost.gpu_flop += d(w.batch) * attention_flop(m, kv.layer, d(w.context_tokens));
   }
-  if (options.offload == OffloadMode::kStream) {
-    cost.streamed_bytes = host;  // copied in, then read on the GPU at memory speed
-    cost.gpu_bytes += host;
-  } else {
-    cost.host_bytes = host;
-  }
-  if (options.split == SplitMode::kTensor) cost.parallel_gpus = hw.gpu_count / std::max<int64_t>(1, options.nodes);
-  cost.comm_seconds = communication_seconds(m, hw, options, d(w.batch));
+  cost.gpu_layers = std::count(gpu_layer.begin(), gpu_layer.end(), true);
+  if (splits_tensors(plan.split)) cost.parallel_gpus = hw.gpu_count / std::max<int64_t>(1, plan.nodes);
+  cost.comm_seconds = communication_seconds(m, hw, plan, options, d(w.batch));
   return cost;
 }
 
-PrefillCost prefill_cost(const ModelSpec& m, const WeightInventory& inv, const HardwareSpec& hw,
-                         const Workload& w, const FitResult& fit, const PredictOptions& options,
-                         int64_t depth_tokens) {
-  const auto lw = layer_weights(m, inv);
-  const auto place = placement_of(m, fit);
+PrefillCost prefill_cost(const ModelSpec& m, const ExecutionPlan& plan, const HardwareSpec& hw,
+                         const PredictOptions& options, int64_t depth_tokens) {
+  const Workload& w = plan.workload;
   const double prompt = d(options.prompt_tokens);
   const double ubatches = std::ceil(prompt / d(w.ubatch_tokens));
   const double expert_flop_share = is_moe(m) ? d(m.moe.n_experts_per_token) / d(m.moe.n_experts) : 0;
   // A ubatch of many tokens touches (nearly) every expert.
   const double touched = experts_touched_fraction(m, std::min(options.prompt_tokens, w.ubatch_tokens));
+  // Causal attention: token t attends to depth + t tokens; the mean is depth + (P + 1) / 2.
+  const double mean_context = d(depth_tokens) + (prompt + 1.0) / 2.0;
   PrefillCost cost;
   cost.prompt_tokens = options.prompt_tokens;
   double host_weights = 0;
-  int64_t gpu_layers = 0;
-  for (int64_t i = 0; i < m.n_layers; ++i) {
-    const auto li = static_cast<size_t>(i);
-    // Causal attention: token t attends to depth + t tokens; the mean is depth + (P + 1) / 2.
-    const double mean_context = d(depth_tokens) + (prompt + 1.0) / 2.0;
-    cost.flop += prompt * (2.0 * (lw.dense_params[li] + lw.expert_params[li] * expert_flop_share) +
-                           attention_flop(m, i, mean_context));
-    const double experts = lw.expert_bytes[li] * touched;
-    if (i < place.first_gpu_layer) {
-      host_weights += lw.dense_bytes[li] + experts;
-      continue;
-    }
-    ++gpu_layers;
-    cost.weight_bytes += lw.dense_bytes[li];
-    if (i < place.cpu_expert_layers) {
-      host_weights += experts;
+  std::vector<bool> gpu_layer(static_cast<size_t>(m.n_layers), false);
+  for (const auto& t : plan.tensors) {
+    const auto& g = t.tensor;
+    if (g.cls == TensorClass::kEmbedding) continue;
+    const bool experts = g.cls == TensorClass::kExperts;
+    cost.flop += prompt * 2.0 * g.n_params * (experts ? expert_flop_share : 1.0);
+    const double bytes = g.bytes * (experts ? touched : 1.0);
+    if (t.device.kind == DeviceKind::kGpu) {
+      cost.weight_bytes += bytes;
+      if (g.layer < m.n_layers) gpu_layer[static_cast<size_t>(g.layer)] = true;
     } else {
-      cost.weight_bytes += experts;
+      host_weights += bytes;
     }
   }
-  cost.flop += prompt * 2.0 * lw.output_params;
+  for (int64_t i = 0; i < m.n_layers; ++i) cost.flop += prompt * attention_flop(m, i, mean_context);
   cost.activation_bytes = prompt * d(m.n_layers) * activation_elements_per_layer(m) * 4.0;
   if (!w.flash_attention) {
     // Without flash attention the F32 score matrix (queries x context x heads) is written, read
     // and rewritten by softmax, and read again for the value product: about 3 passes.
-    const double mean_context = d(depth_tokens) + (prompt + 1.0) / 2.0;
     for (int64_t i = 0; i < m.n_layers; ++i) {
       cost.activation_bytes += 3.0 * prompt * attended_tokens(m, i, mean_context) * d(m.n_heads) * 4.0;
     }
   }
-  cost.weight_bytes += lw.output_bytes;
   cost.weight_bytes *= ubatches;
   // llama.cpp computes large batches on the GPU, copying host-held weights over for each ubatch;
   // on unified memory there is nothing to copy.
   if (hw.kind == MemoryKind::kDiscrete) cost.bus_bytes = host_weights * ubatches;
+  const auto gpu_layers = std::count(gpu_layer.begin(), gpu_layer.end(), true);
   cost.layer_launches = static_cast<int64_t>(d(gpu_layers + 1) * ubatches);
-  if (options.split == SplitMode::kTensor) {
-    cost.parallel_gpus = hw.gpu_count / std::max<int64_t>(1, options.nodes);
+  if (splits_tensors(plan.split)) {
+    cost.parallel_gpus = hw.gpu_count / std::max<int64_t>(1, plan.nodes);
   } else if (hw.gpu_count > 1) {
     // llama.cpp pipelines the ubatches of one logical batch (n_batch 2048 = 4 ubatches of 512).
-    const double in_flight = std::min(ubatches, std::max(1.0, std::floor(2048.0 / d(w.ubatch_tokens))));
+    const double in_flight =
+        std::min(ubatches, std::max(1.0, std::floor(d(plan.batch_tokens) / d(w.ubatch_tokens))));
     const double gpus = d(hw.gpu_count);
     cost.pipeline_speedup = in_flight * gpus / (in_flight + gpus - 1.0);
   }
-  cost.comm_seconds = communication_seconds(m, hw, options, prompt);
+  cost.comm_seconds = communication_seconds(m, hw, plan, options, prompt);
   return cost;
 }
 
@@ -359,18 +285,18 @@ HardwareSpec cluster_of(const HardwareSpec& hw, int64_t nodes, const Link& link)
   return cluster;
 }
 
-Prediction predict(const ModelSpec& m, const WeightInventory& inv, const HardwareSpec& hw_in,
-                   const Workload& w, const PredictOptions& options, const EfficiencyTable& table) {
-  if (options.prompt_tokens <= 0) throw_input("--prompt: must be >= 1 token, got {}", options.prompt_tokens);
+HardwareSpec machine_for(const HardwareSpec& hw, const PredictOptions& options) {
   if (options.nodes <= 0) throw_input("--nodes: must be >= 1, got {}", options.nodes);
-  // One pipeline over all nodes: the hops are added by communication_seconds.
-  const HardwareSpec hw = cluster_of(hw_in, options.nodes, find_link(options.link));
+  return cluster_of(hw, options.nodes, find_link(options.link));
+}
+
+Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const HardwareSpec& hw,
+                        const FitResult& fit, const PredictOptions& options,
+                        const EfficiencyTable& table) {
+  if (options.prompt_tokens <= 0) throw_input("--prompt: must be >= 1 token, got {}", options.prompt_tokens);
   Prediction p;
-  p.fit = fit_model(m, inv, hw, w);
-  if (options.offload == OffloadMode::kNone &&
-      !fits_at_least(p.fit.kind, FitKind::kMultiGpu)) {
-    throw_input("--offload none: {} does not fit {} without offloading ({})", m.id, hw.id, p.fit.summary);
-  }
+  p.fit = fit;
+  p.plan = plan;
   p.efficiency = efficiency_for(table, hw.backend, memory_class(hw), &p.efficiency_note);
   if (p.fit.kind == FitKind::kNoFit) {
     p.reason = p.fit.summary;
@@ -379,8 +305,8 @@ Prediction predict(const ModelSpec& m, const WeightInventory& inv, const Hardwar
     p.ttft_seconds = std::nan("");
     return p;
   }
-  p.decode_cost = decode_cost(m, inv, hw, w, p.fit, options);
-  p.prefill_cost = prefill_cost(m, inv, hw, w, p.fit, options, 0);
+  p.decode_cost = decode_cost(m, plan, hw, options);
+  p.prefill_cost = prefill_cost(m, plan, hw, options, 0);
   p.decode = decode_speed(p.decode_cost, hw, p.efficiency, table);
   p.prefill = prefill_speed(p.prefill_cost, hw, p.efficiency, table);
   p.ttft_seconds = p.prefill.seconds;
@@ -397,10 +323,25 @@ Prediction predict(const ModelSpec& m, const WeightInventory& inv, const Hardwar
   } else {
     p.reason = fmt::format("bound by {} bandwidth: {:.2f} GB per token at {:.0f} GB/s effective "
                            "({:.0f}% of the step)",
-                           largest->placement, bytes_to_gb(largest->bytes / d(w.batch)),
+                           largest->placement, bytes_to_gb(largest->bytes / d(plan.workload.batch)),
                            bytes_per_s_to_gbs(largest->bytes_per_s), 100 * share);
   }
   return p;
+}
+
+Prediction predict(const ModelSpec& m, const WeightInventory& inv, const HardwareSpec& hw_in,
+                   const Workload& w, const PredictOptions& options, const EfficiencyTable& table) {
+  if (options.prompt_tokens <= 0) throw_input("--prompt: must be >= 1 token, got {}", options.prompt_tokens);
+  // One pipeline over all nodes: the hops are added by communication_seconds.
+  const HardwareSpec hw = machine_for(hw_in, options);
+  const FitResult fit = fit_model(m, inv, hw, w);
+  if (options.offload == OffloadMode::kNone && !fits_at_least(fit.kind, FitKind::kMultiGpu)) {
+    throw_input("--offload none: {} does not fit {} without offloading ({})", m.id, hw.id, fit.summary);
+  }
+  ExecutionPlan plan = plan_from_fit(m, inv, hw, w, fit, options.offload);
+  plan.split = options.split;
+  plan.nodes = options.nodes;
+  return predict_plan(m, plan, hw, fit, options, table);
 }
 
 const char* bound_name(Bound bound) {
@@ -411,16 +352,6 @@ const char* bound_name(Bound bound) {
     case Bound::kCommunication: return "communication";
   }
   return "memory";
-}
-
-const char* offload_mode_name(OffloadMode mode) {
-  switch (mode) {
-    case OffloadMode::kAuto: return "auto";
-    case OffloadMode::kCpu: return "cpu";
-    case OffloadMode::kStream: return "stream";
-    case OffloadMode::kNone: return "none";
-  }
-  return "auto";
 }
 
 }  // namespace hwplan::planner

@@ -79,10 +79,12 @@ TEST(Fit, Llama70bQ4KmFitsTwo24GibCardsWithLlamaCppsEvenSplit) {
   const auto fit = fit_model(m, weights, card_24gib(2), ctx(8192));
   EXPECT_EQ(fit.kind, FitKind::kMultiGpu);
   ASSERT_EQ(fit.bytes_per_gpu.size(), 2u);
-  // 40 layers each; the second also holds the output; each has its own buffers.
+  // llama.cpp splits the 81 slots (80 layers + output) at 0.5: slot i goes to GPU 0 while
+  // i / 81 < 0.5, i.e. layers 0..40 (41 layers); GPU 1 holds layers 41..79 (39) and the output.
+  // Each has its own buffers.
   const double buffers = 413663232.0 + gib_to_bytes(0.6);
-  EXPECT_NEAR(fit.bytes_per_gpu[0], 40 * 547002777.6 + buffers, 1.0);
-  EXPECT_NEAR(fit.bytes_per_gpu[1], 40 * 547002777.6 + 861913088.0 + buffers, 1.0);
+  EXPECT_NEAR(fit.bytes_per_gpu[0], 41 * 547002777.6 + buffers, 1.0);
+  EXPECT_NEAR(fit.bytes_per_gpu[1], 39 * 547002777.6 + 861913088.0 + buffers, 1.0);
   EXPECT_TRUE(fit.layers_per_gpu.empty());  // the default split works: no --tensor-split
 }
 

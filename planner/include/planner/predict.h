@@ -9,26 +9,13 @@
 #include <vector>
 
 #include "planner/efficiency.h"
+#include "planner/execution_plan.h"
 #include "planner/fit.h"
 
 namespace hwplan::planner {
 
 /// What limits a prediction.
 enum class Bound { kMemory, kCompute, kBus, kCommunication };
-
-/// Where weights that do not fit the GPU go.
-enum class OffloadMode {
-  kAuto,    ///< llama.cpp's choice: computed by the CPU from host RAM (same as kCpu)
-  kCpu,     ///< computed by the CPU from host RAM (-ngl / --n-cpu-moe)
-  kStream,  ///< kept in host RAM and copied over the bus to the GPU for every token
-  kNone,    ///< refuse: the model must fit GPU memory
-};
-
-/// How several GPUs share a model.
-enum class SplitMode {
-  kLayer,   ///< pipeline: each GPU holds whole layers and they run one after another
-  kTensor,  ///< tensor parallel: every GPU holds a slice of every layer, all-reduce twice per layer
-};
 
 /// A link between devices or machines: bandwidth per direction and one-way latency.
 struct Link {
@@ -46,8 +33,8 @@ Link find_link(const std::string& name);
 struct PredictOptions {
   int64_t prompt_tokens = 512;
   OffloadMode offload = OffloadMode::kAuto;
-  SplitMode split = SplitMode::kLayer;
-  int64_t nodes = 1;            ///< identical machines in a pipeline over `link`
+  SplitMode split = SplitMode::kLayer;  ///< for the plan predict() proposes
+  int64_t nodes = 1;            ///< identical machines over `link`
   std::string link = "thunderbolt5";
   bool operator==(const PredictOptions&) const = default;
 };
@@ -106,6 +93,7 @@ struct SpeedPrediction {
 /// The full answer for one model on one machine.
 struct Prediction {
   FitResult fit;
+  ExecutionPlan plan;  ///< what runs where: every term below is read from it
   DecodeCost decode_cost;
   PrefillCost prefill_cost;
   SpeedPrediction decode;
@@ -117,16 +105,15 @@ struct Prediction {
   bool operator==(const Prediction&) const = default;
 };
 
-/// Decode cost at `workload.context_tokens` already in the cache, for the placement `fit` chose
-/// (or with host-held weights streamed, per options.offload).
-DecodeCost decode_cost(const ModelSpec& model, const WeightInventory& weights,
-                       const HardwareSpec& hardware, const Workload& workload,
-                       const FitResult& fit, const PredictOptions& options);
+/// Decode cost of a plan at `plan.workload.context_tokens` already in the cache: bytes each device
+/// reads per token (routed experts at the share a batch touches, KV caches where they live).
+DecodeCost decode_cost(const ModelSpec& model, const ExecutionPlan& plan,
+                       const HardwareSpec& hardware, const PredictOptions& options);
 
 /// Prefill cost of options.prompt_tokens on top of `depth_tokens` already cached.
-PrefillCost prefill_cost(const ModelSpec& model, const WeightInventory& weights,
-                         const HardwareSpec& hardware, const Workload& workload,
-                         const FitResult& fit, const PredictOptions& options, int64_t depth_tokens);
+PrefillCost prefill_cost(const ModelSpec& model, const ExecutionPlan& plan,
+                         const HardwareSpec& hardware, const PredictOptions& options,
+                         int64_t depth_tokens);
 
 /// Seconds and tok/s of a decode step: GPU bytes/(eff x BW) + factor x flop/peak + host bytes
 /// / (eff x host BW) + streamed bytes / (eff x bus) + communication + layers x launch overhead.
@@ -141,12 +128,21 @@ SpeedPrediction prefill_speed(const PrefillCost& cost, const HardwareSpec& hardw
 /// The machine a cluster of `nodes` identical machines acts as for placement: nodes x GPUs.
 HardwareSpec cluster_of(const HardwareSpec& hardware, int64_t nodes, const Link& link);
 
-/// Fit, cost and speed in one call. Throws Error{kInput} for offload kNone when it does not fit.
+/// The machine predict plans for: a cluster of options.nodes over options.link (Error{kInput} for
+/// nodes < 1 or an unknown link).
+HardwareSpec machine_for(const HardwareSpec& hardware, const PredictOptions& options);
+
+/// Cost and speed of a given plan on `hardware` (already machine_for'd), with the fit that
+/// plan has; the plan's own split mode and nodes decide communication.
+Prediction predict_plan(const ModelSpec& model, const ExecutionPlan& plan,
+                        const HardwareSpec& hardware, const FitResult& fit,
+                        const PredictOptions& options, const EfficiencyTable& table);
+
+/// Fit (the proposed plan), cost and speed in one call. Throws Error{kInput} for offload kNone when it does not fit.
 Prediction predict(const ModelSpec& model, const WeightInventory& weights,
                    const HardwareSpec& hardware, const Workload& workload,
                    const PredictOptions& options, const EfficiencyTable& table);
 
 const char* bound_name(Bound bound);
-const char* offload_mode_name(OffloadMode mode);
 
 }  // namespace hwplan::planner

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+#include <vector>
+
 #include "common/units.h"
 
 namespace hwplan::planner {
@@ -51,6 +54,32 @@ double linear_attention_params(const ModelSpec& m) {
   return in_proj + conv + 2.0 * d(l.n_value_heads) + out;
 }
 
+// The attention matrices of one layer with their parameter counts (llama.cpp names).
+std::vector<std::pair<const char*, double>> attention_tensors(const ModelSpec& m) {
+  const double h = d(m.hidden_size);
+  if (m.attention == AttentionKind::kMla) {
+    const double q_width = d(m.n_heads) * d(m.mla.nope_head_dim + m.mla.rope_head_dim);
+    std::vector<std::pair<const char*, double>> parts;
+    if (m.mla.q_lora_rank > 0) {
+      parts.emplace_back("attn_q_a", h * d(m.mla.q_lora_rank));
+      parts.emplace_back("attn_q_b", d(m.mla.q_lora_rank) * q_width);
+    } else {
+      parts.emplace_back("attn_q", h * q_width);
+    }
+    parts.emplace_back("attn_kv_a_mqa", h * d(m.mla.kv_lora_rank + m.mla.rope_head_dim));
+    parts.emplace_back("attn_kv_b",
+                       d(m.mla.kv_lora_rank) * d(m.n_heads) * d(m.mla.nope_head_dim + m.mla.v_head_dim));
+    parts.emplace_back("attn_output", d(m.n_heads) * d(m.mla.v_head_dim) * h);
+    return parts;
+  }
+  const double q_width = d(m.n_heads * m.head_dim);
+  const double kv_width = d(m.n_kv_heads * m.head_dim);
+  return {{"attn_q", h * q_width * (m.attention_output_gate ? 2.0 : 1.0)},
+          {"attn_k", h * kv_width},
+          {"attn_v", h * kv_width},
+          {"attn_output", q_width * h}};
+}
+
 void add(WeightInventory& inv, std::string name, int64_t layer, TensorClass cls, double params,
          double bits_per_weight, std::string type) {
   if (params <= 0) return;
@@ -84,27 +113,50 @@ LayerParams layer_params(const ModelSpec& m, int64_t layer) {
 
 WeightInventory build_inventory(const ModelSpec& m, const QuantSpec& q) {
   WeightInventory inv;
-  const double vocab_params = d(m.vocab_size) * d(m.hidden_size);
+  const double h = d(m.hidden_size);
+  const double vocab_params = d(m.vocab_size) * h;
   // llama-quantize gives a tied token_embd the output tensor's type (it doubles as the output).
   const double embedding_bpw = m.tied_embeddings ? q.output_bpw : q.embedding_bpw;
   const std::string embedding_type = m.tied_embeddings ? q.output_type : q.embedding_type;
-  add(inv, "token_embd", -1, TensorClass::kEmbedding, vocab_params, embedding_bpw,
+  add(inv, "token_embd.weight", -1, TensorClass::kEmbedding, vocab_params, embedding_bpw,
       embedding_type.empty() ? q.name : embedding_type);
+  // One group per llama.cpp tensor (llama-arch.cpp names), so that -ot patterns select exactly
+  // what they select in llama.cpp. Each tensor's share of its class comes from its shape.
   for (int64_t layer = 0; layer < m.n_layers; ++layer) {
     const auto p = layer_params(m, layer);
-    const auto prefix = fmt::format("blk.{}.", layer);
-    add(inv, prefix + "attn", layer, TensorClass::kAttention, p.attention, q.weights_bpw, q.name);
-    add(inv, prefix + "ssm", layer, TensorClass::kRecurrent, p.recurrent, q.weights_bpw, q.name);
-    add(inv, prefix + "ffn", layer, TensorClass::kFfn, p.ffn, q.weights_bpw, q.name);
-    add(inv, prefix + "ffn_exps", layer, TensorClass::kExperts, p.experts, q.weights_bpw, q.name);
-    add(inv, prefix + "ffn_shexp", layer, TensorClass::kSharedExperts, p.shared_experts,
-        q.weights_bpw, q.name);
-    add(inv, prefix + "ffn_gate_inp", layer, TensorClass::kRouter, p.router, kF32Bits, "F32");
-    add(inv, prefix + "norm", layer, TensorClass::kNorm, p.norm, kF32Bits, "F32");
+    auto tensor = [&](const char* name, TensorClass cls, double params, double bpw,
+                      const std::string& type) {
+      add(inv, fmt::format("blk.{}.{}.weight", layer, name), layer, cls, params, bpw, type);
+    };
+    auto matrix = [&](const char* name, TensorClass cls, double params) {
+      tensor(name, cls, params, q.weights_bpw, q.name);
+    };
+    if (p.attention > 0) {
+      const std::vector<std::pair<const char*, double>> parts = attention_tensors(m);
+      double listed = 0;
+      for (const auto& [name, params] : parts) listed += params;
+      // Biases are few; they go with the matrices in proportion.
+      for (const auto& [name, params] : parts) {
+        matrix(name, TensorClass::kAttention, p.attention * params / listed);
+      }
+    }
+    matrix("ssm_in", TensorClass::kRecurrent, p.recurrent);
+    for (const char* name : {"ffn_gate", "ffn_up", "ffn_down"}) {
+      matrix(name, TensorClass::kFfn, p.ffn / 3.0);
+    }
+    for (const char* name : {"ffn_gate_exps", "ffn_up_exps", "ffn_down_exps"}) {
+      matrix(name, TensorClass::kExperts, p.experts / 3.0);
+    }
+    for (const char* name : {"ffn_gate_shexp", "ffn_up_shexp", "ffn_down_shexp"}) {
+      matrix(name, TensorClass::kSharedExperts, p.shared_experts / 3.0);
+    }
+    tensor("ffn_gate_inp", TensorClass::kRouter, p.router, kF32Bits, "F32");
+    tensor("attn_norm", TensorClass::kNorm, p.norm / 2.0, kF32Bits, "F32");
+    tensor("ffn_norm", TensorClass::kNorm, p.norm / 2.0, kF32Bits, "F32");
   }
-  add(inv, "output_norm", m.n_layers, TensorClass::kNorm, d(m.hidden_size), kF32Bits, "F32");
+  add(inv, "output_norm.weight", m.n_layers, TensorClass::kNorm, h, kF32Bits, "F32");
   if (!m.tied_embeddings) {
-    add(inv, "output", m.n_layers, TensorClass::kOutput, vocab_params, q.output_bpw,
+    add(inv, "output.weight", m.n_layers, TensorClass::kOutput, vocab_params, q.output_bpw,
         q.output_type.empty() ? q.name : q.output_type);
   }
   return inv;

@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "common/units.h"
 #include "hardware_source.h"
+#include "plan_output.h"
 #include "planned_model.h"
 #include "planner/predict.h"
 #include "planner/fit.h"
@@ -23,10 +24,13 @@ constexpr int64_t kDefaultContextTokens = 8192;
 struct Row {
   const PlannedModel* model;
   const planner::HardwareSpec* hardware;
+  planner::ChosenPlan chosen;
   planner::FitResult fit;
   int64_t max_context = 0;
   std::string best_quant;
   double decode_tok_per_s = 0;
+  std::string command;  ///< the llama-server command that runs the plan
+  std::string command_why;
 };
 
 // Every mix's weights for one model, best quality first (at equal quality, the smaller file),
@@ -110,7 +114,7 @@ Table fit_table(const std::vector<Row>& rows, bool many_models) {
     if (many_models) cells.emplace_back(r.model->source.spec.id);
     const auto& f = r.fit;
     const double usable = f.gpu_usable_bytes * static_cast<double>(r.hardware->gpu_count);
-    const std::string args = planner::llama_cpp_args(f, r.model->workload);
+    const std::string args = llama_flags_of(r.command);
     for (Cell cell : std::vector<Cell>{
              r.hardware->id, std::string(planner::fit_kind_label(f.kind)),
              std::string(planner::fit_kind_name(f.kind)), bytes_to_gib(f.gpu_need_bytes),
@@ -152,7 +156,10 @@ nlohmann::json row_details(const Row& r) {
           {"gpu_gib_per_gpu", per_gpu},
           {"max_context_tokens", r.max_context},
           {"best_quant", r.best_quant.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.best_quant)},
-          {"llama_cpp_args", planner::llama_cpp_args(f, r.model->workload)}};
+          {"llama_cpp_args", llama_flags_of(r.command)},
+          {"llama_command", r.command.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.command)},
+          {"llama_command_note", r.command_why},
+          {"plan", plan_json(r.chosen, r.model->source.spec)}};
 }
 
 std::string row_note(const Row& r) {
@@ -160,6 +167,11 @@ std::string row_note(const Row& r) {
                                  r.fit.summary);
   if (r.fit.kind == planner::FitKind::kGpuRaisedLimit) {
     note += fmt::format("; to raise it: {}", planner::raise_limit_hint(*r.hardware, r.fit.gpu_need_bytes));
+  }
+  if (r.chosen.from_command_line) {
+    note += fmt::format(". Per device: {}", planner::describe_plan(r.chosen.plan, r.model->source.spec,
+                                                                 r.chosen.machine));
+    for (const auto& n : r.chosen.notes) note += fmt::format(". {}", n);
   }
   return note + ".";
 }
@@ -184,16 +196,25 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   const auto machines =
       resolve_hardware(db, options.hw, options.hw_specs, options.gpus, report.context.warnings);
 
+  const auto llama_args = parse_llama_args_option(options.llama_args);
   std::vector<Row> rows;
   for (const auto& p : models) {
     const auto first = rows.size();
     const auto candidates = candidates_for(db, p);
     for (const auto& hw : machines) {
-      Row r{&p, &hw, planner::fit_model(p.source.spec, p.weights, hw, p.workload), 0, "", 0};
-      // The speed of the placement fit proposes (DESIGN.md "Decode").
-      r.decode_tok_per_s = planner::predict(p.source.spec, p.weights, hw, p.workload, {}, db.efficiency)
-                               .decode.tok_per_s;
-      r.max_context = planner::max_context_tokens(p.source.spec, p.weights, hw, p.workload, r.fit.kind);
+      Row r{&p, &hw, {}, {}, 0, "", 0, "", ""};
+      const planner::PredictOptions defaults;
+      r.chosen = planner::choose_plan(p.source.spec, p.weights, hw, p.workload, defaults,
+                                      llama_args ? &*llama_args : nullptr, db.quants);
+      r.fit = r.chosen.fit;
+      // The speed of this very plan (DESIGN.md "Decode").
+      r.decode_tok_per_s =
+          planner::predict_chosen(p.source.spec, r.chosen, defaults, db.efficiency).decode.tok_per_s;
+      r.command = llama_command_for(r.chosen, p.source, llama_args, &r.command_why);
+      // The longest context of hwplan's own placement; a given command line fixes its own -c.
+      if (!llama_args) {
+        r.max_context = planner::max_context_tokens(p.source.spec, p.weights, hw, p.workload, r.fit.kind);
+      }
       r.best_quant = best_quant(candidates, p, hw);
       rows.push_back(std::move(r));
     }

@@ -20,6 +20,7 @@ struct FitOptions {
   int64_t gpus = 0;
   bool require_fit = false;
   bool allow_offload = false;
+  std::string llama_args;  ///< a llama.cpp command line whose placement to check
 };
 
 /// `hwplan fit`: will each model fit each machine, how, and with which llama.cpp flags.

@@ -8,6 +8,7 @@
 #include "common/json_util.h"
 #include "common/units.h"
 #include "hardware_source.h"
+#include "plan_output.h"
 #include "planner/predict.h"
 
 namespace hwplan::cli {
@@ -34,7 +35,10 @@ planner::SplitMode parse_split(const std::string& text) {
 struct Row {
   const PlannedModel* model;
   planner::HardwareSpec hardware;
+  planner::ChosenPlan chosen;
   planner::Prediction prediction;
+  std::string command;      ///< the llama-server command that runs the plan ("" if none)
+  std::string command_why;  ///< why it pins what it pins, or why there is none
 };
 
 Cell number_or_empty(double value) { return std::isfinite(value) ? Cell{value} : Cell{}; }
@@ -54,7 +58,8 @@ Table prediction_table(const std::vector<Row>& rows) {
                {"prefill_tok_per_s", "Prefill", "tok/s", Align::kRight, 0},
                {"ttft_seconds", "TTFT", "s", Align::kRight, 2},
                {"bound", "Bound", "", Align::kLeft},
-               {"bytes_per_token_gb", "Read/token", "GB", Align::kRight, 2}};
+               {"bytes_per_token_gb", "Read/token", "GB", Align::kRight, 2},
+               {"host_bytes_per_token_gb", "From host", "GB", Align::kRight, 2}};
   for (const auto& r : rows) {
     const auto& p = r.prediction;
     const bool fits = p.fit.kind != planner::FitKind::kNoFit;
@@ -64,7 +69,9 @@ Table prediction_table(const std::vector<Row>& rows) {
                       number_or_empty(p.decode.tok_per_s), band_text(p.decode),
                       number_or_empty(p.prefill.tok_per_s), number_or_empty(p.ttft_seconds),
                       fits ? Cell{std::string(planner::bound_name(p.decode.bound))} : Cell{},
-                      fits ? Cell{bytes_to_gb(bytes / static_cast<double>(p.decode_cost.batch))} : Cell{}});
+                      fits ? Cell{bytes_to_gb(bytes / static_cast<double>(p.decode_cost.batch))} : Cell{},
+                      fits ? Cell{bytes_to_gb(p.decode_cost.host_bytes / static_cast<double>(p.decode_cost.batch))}
+                           : Cell{}});
   }
   return t;
 }
@@ -93,6 +100,9 @@ nlohmann::json row_json(const Row& r) {
   return {{"model", r.model->source.spec.id},
           {"hardware", r.hardware.id},
           {"fit", planner::fit_kind_name(p.fit.kind)},
+          {"plan", plan_json(r.chosen, r.model->source.spec)},
+          {"llama_command", r.command.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.command)},
+          {"llama_command_note", r.command_why},
           {"decode_tok_per_s", json_number(p.decode.tok_per_s)},
           {"prefill_tok_per_s", json_number(p.prefill.tok_per_s)},
           {"ttft_seconds", json_number(p.ttft_seconds)},
@@ -127,6 +137,9 @@ std::string row_note(const Row& r) {
   }
   note += fmt::format("; {}", p.reason);
   if (!p.efficiency_note.empty()) note += fmt::format("; {}", p.efficiency_note);
+  note += fmt::format(". Plan: {}", planner::describe_plan(r.chosen.plan, r.model->source.spec, r.chosen.machine));
+  if (!r.command.empty()) note += fmt::format(". Run: {}", r.command);
+  for (const auto& n : r.chosen.notes) note += fmt::format(". {}", n);
   return note + ".";
 }
 
@@ -163,12 +176,16 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
     }
     for (auto& machine : machines) machine.backend = options.backend;
   }
+  const auto llama_args = parse_llama_args_option(options.llama_args);
   std::vector<Row> rows;
   for (const auto& p : models) {
     for (const auto& hw : machines) {
-      rows.push_back({&p, hw,
-                      planner::predict(p.source.spec, p.weights, hw, p.workload, predict_options,
-                                       db.efficiency)});
+      Row r{&p, hw, {}, {}, "", ""};
+      r.chosen = planner::choose_plan(p.source.spec, p.weights, hw, p.workload, predict_options,
+                                      llama_args ? &*llama_args : nullptr, db.quants);
+      r.prediction = planner::predict_chosen(p.source.spec, r.chosen, predict_options, db.efficiency);
+      r.command = llama_command_for(r.chosen, p.source, llama_args, &r.command_why);
+      rows.push_back(std::move(r));
     }
   }
   report.tables.push_back(prediction_table(rows));

@@ -21,6 +21,7 @@ struct PredictCliOptions {
   std::string link = "thunderbolt5";
   std::string engine = "llama.cpp";
   std::string backend;  ///< empty: each machine's native backend
+  std::string llama_args;  ///< a llama.cpp command line whose placement to predict
 };
 
 /// `hwplan predict`: decode and prefill tok/s, time to first token, the breakdown and the bound.

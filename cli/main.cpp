@@ -25,6 +25,11 @@
 
 namespace {
 
+constexpr const char* kLlamaArgsHelp =
+    "A llama.cpp command line (quoted) whose placement to plan: -ngl, -ot/--override-tensor, "
+    "--cpu-moe, -ncmoe, -ts, -sm, -mg, -c (all sequences), -np, --kv-unified, -ub, -b, -ctk/-ctv, "
+    "-fa, -nkvo, --fit; other flags are listed as not modelled";
+
 using hwplan::cli::CommandResult;
 
 struct OutputOptions {
@@ -102,6 +107,7 @@ int main(int argc, char** argv) {
                       "key=value,... profile fields: overrides --hw, or alone an inline machine, "
                       "e.g. kind=unified,memory_gib=128,bandwidth_gbs=256,fp16_tflops=59");
   fit_cmd->add_option("--gpus", fit.gpus, "Number of GPUs in each discrete machine (what-if)");
+  fit_cmd->add_option("--llama-args", fit.llama_args, kLlamaArgsHelp);
   fit_cmd->add_flag("--require-fit", fit.require_fit,
                     "Exit 1 unless the model fits entirely in GPU/unified memory everywhere");
   fit_cmd->add_flag("--allow-offload", fit.allow_offload,
@@ -137,6 +143,7 @@ int main(int argc, char** argv) {
   predict_cmd->add_option("--engine", predict.engine, "Inference engine (llama.cpp is calibrated)")
       ->capture_default_str();
   predict_cmd->add_option("--backend", predict.backend, "cuda|metal|rocm|vulkan|cpu (default: the machine's)");
+  predict_cmd->add_option("--llama-args", predict.llama_args, kLlamaArgsHelp);
   add_output_options(predict_cmd, output);
 
   hwplan::cli::ProbeCliOptions probe;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 
 #include "common/check.h"
@@ -249,6 +250,35 @@ FitResult fit_of_plan(const ExecutionPlan& plan, const ModelSpec& m, const Hardw
                               gib(fit.gpu_usable_bytes));
   }
   return fit;
+}
+
+std::string describe_plan(const ExecutionPlan& plan, const ModelSpec& m, const HardwareSpec& hw) {
+  std::vector<std::string> parts;
+  for (const auto& dm : plan_memory(plan, m, hw)) {
+    if (dm.total_bytes() <= 0) continue;
+    // Weights by class, largest first, on this device.
+    std::vector<std::pair<double, std::string>> classes;
+    for (int c = 0; c <= static_cast<int>(TensorClass::kNorm); ++c) {
+      const auto cls = static_cast<TensorClass>(c);
+      double bytes = 0;
+      for (const auto& t : plan.tensors) {
+        const bool here = dm.device.kind == DeviceKind::kHost ? t.device.kind != DeviceKind::kGpu
+                                                              : t.device == dm.device;
+        if (here && t.tensor.cls == cls) bytes += t.tensor.bytes;
+      }
+      if (bytes_to_gib(bytes) >= 0.05) classes.emplace_back(bytes, tensor_class_name(cls));
+    }
+    std::sort(classes.begin(), classes.end(), std::greater<>());
+    std::vector<std::string> items;
+    for (const auto& [bytes, name] : classes) items.push_back(fmt::format("{} {:.1f}", name, bytes_to_gib(bytes)));
+    std::string inside = fmt::format("{}", fmt::join(items, ", "));
+    if (dm.kv_bytes > 0) inside += fmt::format("{}KV {:.1f}", inside.empty() ? "" : "; ", bytes_to_gib(dm.kv_bytes));
+    const double buffers = dm.compute_bytes + dm.overhead_bytes;
+    if (buffers > 0) inside += fmt::format("{}buffers {:.1f}", inside.empty() ? "" : "; ", bytes_to_gib(buffers));
+    parts.push_back(fmt::format("{} {:.1f} GiB ({})", device_name(dm.device, hw.backend),
+                                bytes_to_gib(dm.total_bytes()), inside));
+  }
+  return fmt::format("{}", fmt::join(parts, "; "));
 }
 
 std::string device_name(const Device& device, const std::string& backend) {

@@ -329,19 +329,45 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
   return p;
 }
 
+ChosenPlan choose_plan(const ModelSpec& m, const WeightInventory& inv, const HardwareSpec& hw_in,
+                       const Workload& w, const PredictOptions& options, const LlamaArgs* args,
+                       const QuantCatalog& catalog) {
+  ChosenPlan c;
+  // One pipeline over all nodes: the hops are added by communication_seconds.
+  c.machine = machine_for(hw_in, options);
+  if (args != nullptr) {
+    if (options.offload != OffloadMode::kAuto) {
+      throw_usage("--offload {} and --llama-args both place tensors: give one of them",
+                  offload_mode_name(options.offload));
+    }
+    c.plan = plan_from_llama_args(m, inv, c.machine, *args, w, catalog, c.notes);
+    if (!args->split) c.plan.split = options.split;
+    c.plan.nodes = options.nodes;
+    c.fit = fit_of_plan(c.plan, m, c.machine);
+    c.from_command_line = true;
+    return c;
+  }
+  c.fit = fit_model(m, inv, c.machine, w);
+  if (options.offload == OffloadMode::kNone && !fits_at_least(c.fit.kind, FitKind::kMultiGpu)) {
+    throw_input("--offload none: {} does not fit {} without offloading ({})", m.id, c.machine.id,
+                c.fit.summary);
+  }
+  c.plan = plan_from_fit(m, inv, c.machine, w, c.fit, options.offload);
+  c.plan.split = options.split;
+  c.plan.nodes = options.nodes;
+  return c;
+}
+
+Prediction predict_chosen(const ModelSpec& m, const ChosenPlan& chosen, const PredictOptions& options,
+                          const EfficiencyTable& table) {
+  return predict_plan(m, chosen.plan, chosen.machine, chosen.fit, options, table);
+}
+
 Prediction predict(const ModelSpec& m, const WeightInventory& inv, const HardwareSpec& hw_in,
                    const Workload& w, const PredictOptions& options, const EfficiencyTable& table) {
   if (options.prompt_tokens <= 0) throw_input("--prompt: must be >= 1 token, got {}", options.prompt_tokens);
-  // One pipeline over all nodes: the hops are added by communication_seconds.
-  const HardwareSpec hw = machine_for(hw_in, options);
-  const FitResult fit = fit_model(m, inv, hw, w);
-  if (options.offload == OffloadMode::kNone && !fits_at_least(fit.kind, FitKind::kMultiGpu)) {
-    throw_input("--offload none: {} does not fit {} without offloading ({})", m.id, hw.id, fit.summary);
-  }
-  ExecutionPlan plan = plan_from_fit(m, inv, hw, w, fit, options.offload);
-  plan.split = options.split;
-  plan.nodes = options.nodes;
-  return predict_plan(m, plan, hw, fit, options, table);
+  const QuantCatalog no_catalog;
+  return predict_chosen(m, choose_plan(m, inv, hw_in, w, options, nullptr, no_catalog), options, table);
 }
 
 const char* bound_name(Bound bound) {

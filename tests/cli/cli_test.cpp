@@ -26,7 +26,8 @@ TEST(Cli, FitJsonForA70bOnA4090) {
   EXPECT_EQ(row["hardware"], "rtx-4090");
   EXPECT_EQ(row["fit"], "partial_offload");
   EXPECT_EQ(row["gpu_layers"], 43);  // derivation in tests/planner/fit_test.cpp
-  EXPECT_EQ(row["llama_cpp_args"], "-ngl 43 -c 8192");
+  EXPECT_EQ(row["llama_cpp_args"], "-ngl 43 -c 8192 -fa on --fit off");
+  EXPECT_EQ(row["llama_command"], "llama-server -m MODEL.gguf -ngl 43 -c 8192 -fa on --fit off");
   const auto& model = json["tables"]["models"][0];
   EXPECT_NEAR(model["weights_gb"].get<double>(), 42.53, 0.01);
   EXPECT_EQ(model["context_tokens"], 8192);

@@ -134,6 +134,12 @@ double plan_bytes_on(const ExecutionPlan& plan, DeviceKind kind);
 FitResult fit_of_plan(const ExecutionPlan& plan, const ModelSpec& model,
                       const HardwareSpec& hardware);
 
+/// One line a person reads: each device's memory and what it holds, e.g.
+/// "CUDA0 20.1 GiB (attention 1.2, experts 16.0, output 0.6; KV 1.5; buffers 0.8); CPU 0.6 GiB
+/// (embedding 0.6)".
+std::string describe_plan(const ExecutionPlan& plan, const ModelSpec& model,
+                          const HardwareSpec& hardware);
+
 /// "CUDA0", "ROCm1", "Metal", "Vulkan0", "CPU" (llama.cpp's buffer names), "host (streamed)".
 std::string device_name(const Device& device, const std::string& backend);
 

@@ -11,6 +11,7 @@
 #include "planner/efficiency.h"
 #include "planner/execution_plan.h"
 #include "planner/fit.h"
+#include "planner/llama_args.h"
 
 namespace hwplan::planner {
 
@@ -137,6 +138,27 @@ HardwareSpec machine_for(const HardwareSpec& hardware, const PredictOptions& opt
 Prediction predict_plan(const ModelSpec& model, const ExecutionPlan& plan,
                         const HardwareSpec& hardware, const FitResult& fit,
                         const PredictOptions& options, const EfficiencyTable& table);
+
+/// The plan a question is about, on the machine it runs on.
+struct ChosenPlan {
+  HardwareSpec machine;  ///< machine_for(hardware, options)
+  ExecutionPlan plan;
+  FitResult fit;         ///< fit_model's verdict (proposed) or fit_of_plan (from a command line)
+  std::vector<std::string> notes;
+  bool from_command_line = false;
+};
+
+/// The plan for a model on a machine: the one a llama.cpp command line describes when `args` is
+/// given (`catalog` resolves its KV types), else fit's proposal with options.offload. fit,
+/// predict and report all take their plan from here. Error{kUsage} for --offload beside args.
+ChosenPlan choose_plan(const ModelSpec& model, const WeightInventory& weights,
+                       const HardwareSpec& hardware, const Workload& workload,
+                       const PredictOptions& options, const LlamaArgs* args,
+                       const QuantCatalog& catalog);
+
+/// Cost and speed of a chosen plan.
+Prediction predict_chosen(const ModelSpec& model, const ChosenPlan& chosen,
+                          const PredictOptions& options, const EfficiencyTable& table);
 
 /// Fit (the proposed plan), cost and speed in one call. Throws Error{kInput} for offload kNone when it does not fit.
 Prediction predict(const ModelSpec& model, const WeightInventory& weights,

@@ -27,11 +27,11 @@ TEST(Cli, FitJsonForA70bOnA4090) {
   EXPECT_EQ(row["fit"], "partial_offload");
   EXPECT_EQ(row["gpu_layers"], 43);  // derivation in tests/planner/fit_test.cpp
   EXPECT_EQ(row["llama_cpp_args"], "-ngl 43 -c 8192 -fa on --fit off");
-  EXPECT_EQ(row["llama_command"], "llama-server -m MODEL.gguf -ngl 43 -c 8192 -fa on --fit off");
   const auto& model = json["tables"]["models"][0];
   EXPECT_NEAR(model["weights_gb"].get<double>(), 42.53, 0.01);
   EXPECT_EQ(model["context_tokens"], 8192);
   const auto& details = json["details"]["rows"][0];
+  EXPECT_EQ(details["llama_command"], "llama-server -m MODEL.gguf -ngl 43 -c 8192 -fa on --fit off");
   EXPECT_NEAR(details["breakdown"]["kv_cache_gib"].get<double>(), 2.5, 1e-9);  // 8192 x 320 KiB
   EXPECT_EQ(details["n_layers"], 80);
 }

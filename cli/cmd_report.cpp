@@ -15,6 +15,7 @@
 #include "hardware_source.h"
 #include "planned_model.h"
 #include "planner/fit.h"
+#include "plan_output.h"
 #include "planner/predict.h"
 #include "planner/weights.h"
 
@@ -100,10 +101,15 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
   for (const auto& name : o.models) models.push_back(plan_model(db, name, request, report.notes));
   planner::PredictOptions popt;
   popt.prompt_tokens = o.prompt_tokens;
+  const auto llama_args = parse_llama_args_option(o.llama_args);
   std::vector<Cell> cells;
   for (const auto* h : machines) {
     for (const auto& m : models) {
-      Cell c{h, &m, planner::predict(m.source.spec, m.weights, *h, m.workload, popt, db.efficiency)};
+      // The same plan fit and predict would show for this model, machine and command line.
+      const auto chosen = planner::choose_plan(m.source.spec, m.weights, *h, m.workload, popt,
+                                               llama_args ? &*llama_args : nullptr, db.quants);
+      for (const auto& n : chosen.notes) report.notes.push_back(fmt::format("{} on {}: {}.", m.source.spec.id, h->id, n));
+      Cell c{h, &m, planner::predict_chosen(m.source.spec, chosen, popt, db.efficiency)};
       c.runs = c.p.fit.kind != planner::FitKind::kNoFit && std::isfinite(c.p.decode.tok_per_s) && c.p.decode.tok_per_s > 0;
       cells.push_back(std::move(c));
     }

@@ -18,6 +18,7 @@ struct ReportOptions {
   double hours_per_day = 12;
   double years = 3;
   double cloud_usd_per_hour = 2.39;
+  std::string llama_args;  ///< a llama.cpp command line every machine runs the models with
 };
 
 /// `hwplan report`: what should I buy? Machines, models on them, cost of ownership, cloud

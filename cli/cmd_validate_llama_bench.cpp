@@ -89,7 +89,17 @@ CommandResult run_validate_llama_bench(const GlobalOptions& global, const Valida
     planner::HardwareSpec hw = machine;
     hw.backend = backend_of(r);
     const auto weights = planner::build_inventory(model->spec, planner::find_quant(db.quants, quant_name));
-    const planner::Prediction p = planner::predict(model->spec, weights, hw, w, options, db.efficiency);
+    // The plan of the run's own flags: its -ngl and -fa, placed as llama.cpp places them.
+    planner::LlamaArgs args;
+    args.n_gpu_layers = r.n_gpu_layers;
+    args.flash_attention = r.flash_attn ? "on" : "off";
+    args.fit = false;
+    const auto chosen = planner::choose_plan(model->spec, weights, hw, w, options, &args, db.quants);
+    const planner::Prediction p = planner::predict_chosen(model->spec, chosen, options, db.efficiency);
+    if (chosen.fit.kind == planner::FitKind::kNoFit) {
+      out.report.notes.push_back(fmt::format("{} {}: hwplan's memory model says -ngl {} does not fit {} ({})",
+                                             r.model_type, r.test_name(), r.n_gpu_layers, hw.id, chosen.fit.summary));
+    }
     const double predicted = r.is_generation() ? p.decode.tok_per_s : p.prefill.tok_per_s;
     const double error = predicted / r.avg_ts - 1.0;
     missed = missed || (o.max_error > 0 && std::fabs(error) > o.max_error);

@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
   fit_cmd->add_option("-b,--batch", fit.batch, "Parallel sequences, each with its own KV cache")
       ->capture_default_str();
   fit_cmd->add_option("--hw", fit.hw,
-                      "Bundled hardware id or a profile JSON (repeatable; default: all bundled)");
+                      "Bundled hardware id or a profile JSON (repeat or comma-separate; default: all bundled)")
+      ->delimiter(',');
   fit_cmd->add_option("--hw-spec", fit.hw_specs,
                       "key=value,... profile fields: overrides --hw, or alone an inline machine, "
                       "e.g. kind=unified,memory_gib=128,bandwidth_gbs=256,fp16_tflops=59");
@@ -128,7 +129,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   predict_cmd->add_option("-b,--batch", predict.request.batch, "Parallel sequences")->capture_default_str();
   predict_cmd->add_option("--kv-type", predict.request.kv_type, "KV cache type")->capture_default_str();
-  predict_cmd->add_option("--hw", predict.hw, "Bundled hardware id or profile JSON (default: all)");
+  predict_cmd->add_option("--hw", predict.hw, "Bundled hardware id or profile JSON (repeat or comma-separate; default: all)")
+      ->delimiter(',');
   predict_cmd->add_option("--hw-spec", predict.hw_specs, "key=value,... overrides or an inline machine");
   predict_cmd->add_option("--gpus", predict.gpus, "GPUs in each discrete machine (what-if)");
   predict_cmd->add_option("--offload", predict.offload,
@@ -249,15 +251,17 @@ int main(int argc, char** argv) {
       "report", "What should I buy? Models on every machine, cost of ownership, cloud break-even, "
                 "recommendations with reasons; md or self-contained html with charts");
   report_cmd->add_option("--budget", report_options.budget_usd, "Leave out machines above this price (USD)");
-  report_cmd->add_option("--models", report_options.models, "Models to compare (comma-separated)")
+  report_cmd->add_option("-m,--model,--models", report_options.models, "Models to compare (comma-separated)")
       ->delimiter(',')->capture_default_str();
   report_cmd->add_option("-q,--quant", report_options.quant, "Quantization")->capture_default_str();
   report_cmd->add_option("-c,--ctx", report_options.context_tokens, "Context tokens")->capture_default_str();
   report_cmd->add_option("-p,--prompt", report_options.prompt_tokens, "Prompt tokens for time to first token")
       ->capture_default_str();
+  report_cmd->add_option("--llama-args", report_options.llama_args, kLlamaArgsHelp);
   report_cmd->add_option("--min-tps", report_options.min_tps, "Slowest decode that counts as usable (tok/s)")
       ->capture_default_str();
-  report_cmd->add_option("--hw", report_options.hw, "Machines (default: every bundled machine with a price)");
+  report_cmd->add_option("--hw", report_options.hw, "Machines (repeat or comma-separate; default: every bundled machine with a price)")
+      ->delimiter(',');
   report_cmd->add_option("--electricity", report_options.electricity_usd_per_kwh, "USD per kWh")->capture_default_str();
   report_cmd->add_option("--hours", report_options.hours_per_day, "Hours per day at load")->capture_default_str();
   report_cmd->add_option("--years", report_options.years, "Years of ownership")->capture_default_str();

@@ -71,3 +71,65 @@ TEST(CalibrateCli, ReportsTheTargets) {
 
 }  // namespace
 }  // namespace hwplan::cli
+
+namespace hwplan::cli {
+namespace {
+
+using testing::run_hwplan;
+
+nlohmann::json json_run(const std::string& args) {
+  const auto r = run_hwplan(args);
+  EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.err;
+  return r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json::object();
+}
+
+// One plan, four consumers: fit, predict and report show the same per-device memory and decode
+// speed for the same command line; validate --llama-bench predicts a run from its own -ngl the
+// way predict --llama-args does.
+TEST(PlanConsumers, FitPredictReportAndValidateAgree) {
+  const std::string what =
+      "-m qwen3-30b-a3b -q q4_k_m --hw rtx-4090 --ctx 8192 --llama-args '-ngl 99 -ot exps=CPU'";
+  const auto fit = json_run("fit " + what + " --json");
+  const auto predict = json_run("predict " + what + " --json");
+  const auto report = json_run("report " + what + " --format json");
+  ASSERT_FALSE(fit.empty());
+  ASSERT_FALSE(predict.empty());
+  ASSERT_FALSE(report.empty());
+  const auto& fit_row = fit["details"]["rows"][0];
+  const auto& predict_row = predict["details"]["rows"][0];
+  EXPECT_EQ(fit_row["plan"]["devices"], predict_row["plan"]["devices"]);
+  EXPECT_EQ(fit_row["plan"]["source"], "llama.cpp command line");
+  const double decode = predict_row["decode_tok_per_s"].get<double>();
+  EXPECT_DOUBLE_EQ(fit["tables"]["fit"][0]["decode_tok_per_s"].get<double>(), decode);
+  EXPECT_DOUBLE_EQ(report["tables"]["models"][0]["decode_tok_per_s"].get<double>(), decode);
+  // Experts in host RAM: the CPU holds more than the GPU, and decode reads from both.
+  EXPECT_GT(predict_row["decode_cost"]["host_bytes"].get<double>(), 0.0);
+  EXPECT_EQ(fit_row["llama_command"],
+            "llama-server -m MODEL.gguf -ngl 49 --cpu-moe -c 8192 -fa on --fit off");
+
+  // llama-bench's tg128 at -ngl 99 -fa 1: the cache holds 64 tokens on average.
+  const auto validate = json_run("validate --llama-bench " + std::string(HWPLAN_TEST_FIXTURES_DIR) +
+                                 "/llama_bench/example.json --hw rtx-4090 --json");
+  const auto same = json_run("predict -m llama-3.1-8b -q q4_k_m --hw rtx-4090 --ctx 64 --json "
+                             "--llama-args '-ngl 99 -fa on'");
+  ASSERT_FALSE(validate.empty());
+  ASSERT_FALSE(same.empty());
+  EXPECT_DOUBLE_EQ(validate["tables"]["validate"][1]["predicted_tok_per_s"].get<double>(),
+                   same["details"]["rows"][0]["decode_tok_per_s"].get<double>());
+}
+
+TEST(PlanConsumers, LlamaArgsErrorsAreUsageErrors) {
+  auto r = run_hwplan("predict -m qwen3-30b-a3b --hw rtx-4090 --llama-args '-ot exps=CUDA3'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("-ot exps=CUDA3: rtx-4090 has 1 GPU"), std::string::npos) << r.err;
+  r = run_hwplan("predict -m qwen3-30b-a3b --hw rtx-4090 --offload stream --llama-args '-ngl 10'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("give one of them"), std::string::npos) << r.err;
+  r = run_hwplan("fit -m qwen3-30b-a3b --hw rtx-4090 --llama-args '-ngl 99 --mystery 3' --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_NE(json.dump().find("not modelled, ignored: --mystery 3"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hwplan::cli

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/file_util.h"
 #include "llama_bench.h"
 
 namespace hwplan::cli {
@@ -16,11 +17,7 @@ namespace {
 using reports::BenchmarkSamples;
 
 std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_input("{}: cannot open benchmark results", path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  return read_input_file(path, "benchmark results");
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -157,7 +154,7 @@ std::vector<BenchmarkSamples> read_benchmark_file(const std::string& path, const
   nlohmann::json root;
   try {
     root = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw_input("{}: malformed JSON: {}", path, e.what());
   }
   if (root.is_array()) return from_llama_bench(text, path);

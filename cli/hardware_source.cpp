@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 nlohmann::json hardware_json(const planner::ProfileDb& db, const std::string& value,
                              std::string& origin) {
   std::error_code error;
-  if (fs::is_regular_file(value, error)) {
+  // Anything that exists is read as a file: a directory or FIFO gets "must be a regular file".
+  if (fs::exists(value, error)) {
     origin = value;
     auto json = load_json_file(value);
     planner::hardware_from_json(json, value);  // validate before any override

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/file_util.h"
 #include "common/text_util.h"
 
 namespace hwplan::cli {
@@ -98,7 +99,7 @@ std::vector<LlamaBenchResult> parse_llama_bench(const std::string& content, cons
         results.push_back(result_from(nlohmann::json::parse(line), fmt::format("{}: line {}", origin, n)));
       }
     }
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw_input("{}: not llama-bench JSON or JSONL: {}", origin, e.what());
   }
   if (results.empty()) throw_input("{}: no results", origin);
@@ -106,11 +107,7 @@ std::vector<LlamaBenchResult> parse_llama_bench(const std::string& content, cons
 }
 
 std::vector<LlamaBenchResult> read_llama_bench(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_input("{}: cannot open llama-bench results", path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return parse_llama_bench(buffer.str(), path);
+  return parse_llama_bench(read_input_file(path, "llama-bench results"), path);
 }
 
 std::string quant_from_model_type(const std::string& model_type) {

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <exception>
+#include <new>
 #include <fstream>
 #include <iostream>
 
@@ -315,5 +317,16 @@ int main(int argc, char** argv) {
       std::cout << error.dump(2) << std::endl;
     }
     return hwplan::exit_code_for(e.kind());
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "hwplan: error: out of memory\n");
+    return 3;
+  } catch (const std::exception& e) {
+    // Anything a library did not turn into hwplan::Error: still a message and exit 2, never an
+    // abort.
+    std::fprintf(stderr, "hwplan: error: %s\n", e.what());
+    return 2;
+  } catch (...) {
+    std::fprintf(stderr, "hwplan: error: unexpected failure\n");
+    return 2;
   }
 }

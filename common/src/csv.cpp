@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/file_util.h"
 
 namespace hwplan {
 
@@ -72,11 +73,7 @@ CsvTable parse_csv(const std::string& text, const std::string& origin) {
 }
 
 CsvTable load_csv_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_input("{}: cannot open file (does it exist and is it readable?)", path);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return parse_csv(buffer.str(), path);
+  return parse_csv(read_input_file(path, "CSV file"), path);
 }
 
 }  // namespace hwplan

@@ -5,17 +5,24 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/file_util.h"
 
 namespace hwplan {
 namespace {
 
 const char* type_name(const nlohmann::json& value) { return value.type_name(); }
 
+// A short description of a value for an error message, without serialising a large or deeply
+// nested value whole.
 std::string describe(const nlohmann::json& value) {
-  std::string text = value.dump();
   constexpr size_t kMaxShown = 60;
-  if (text.size() > kMaxShown) text = text.substr(0, kMaxShown) + "...";
-  return text;
+  if (value.is_array()) return fmt::format("of {} items", value.size());
+  if (value.is_object()) return fmt::format("of {} keys", value.size());
+  if (value.is_string()) {
+    const auto& s = value.get_ref<const std::string&>();
+    return nlohmann::json(s.size() > kMaxShown ? s.substr(0, kMaxShown) + "..." : s).dump();
+  }
+  return value.dump();
 }
 
 }  // namespace
@@ -23,8 +30,9 @@ std::string describe(const nlohmann::json& value) {
 nlohmann::json parse_json_text(const std::string& text, const std::string& origin) {
   try {
     return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& error) {
-    // nlohmann's message already carries the byte offset; strip its "[json.exception...]" tag.
+  } catch (const nlohmann::json::exception& error) {
+    // A syntax error, or a number beyond the double range (out_of_range 406). nlohmann's message
+    // carries the byte offset or the number; strip its "[json.exception...]" tag.
     std::string message = error.what();
     const auto tag_end = message.find("] ");
     if (tag_end != std::string::npos) message = message.substr(tag_end + 2);
@@ -33,11 +41,7 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& origi
 }
 
 nlohmann::json load_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_input("{}: cannot open file (does it exist and is it readable?)", path);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return parse_json_text(buffer.str(), path);
+  return parse_json_text(read_input_file(path, "JSON file"), path);
 }
 
 std::string json_pointer_escape(std::string_view token) {

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "common/error.h"
+#include "common/file_util.h"
 
 namespace hwplan::kernels {
 
@@ -167,15 +168,10 @@ uint64_t align_up(uint64_t value, uint64_t alignment) {
 }  // namespace
 
 GgufFile GgufFile::open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw_input("{}: cannot open GGUF file: {}", path, std::strerror(errno));
-  struct stat info {};
-  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    ::close(fd);
-    throw_input("{}: not a regular file", path);
-  }
+  size_t size = 0;
+  const int fd = open_regular_file(path, "GGUF file", size);
   auto mapping = std::make_shared<Mapping>();
-  mapping->size = static_cast<size_t>(info.st_size);
+  mapping->size = size;
   if (mapping->size > 0) {
     // Read-only shared mapping: pages come from the page cache on demand, the file is never read whole.
     mapping->address = mmap(nullptr, mapping->size, PROT_READ, MAP_SHARED, fd, 0);

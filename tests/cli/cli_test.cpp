@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "run_util.h"
 
 namespace hwplan::cli {
@@ -198,6 +201,43 @@ TEST(Cli, ListJson) {
   EXPECT_EQ(json["tables"]["models"].size(), 22u);
   json = json_of(run_hwplan("list quants --json"));
   EXPECT_EQ(json["tables"]["gguf_types"].size(), 33u);
+}
+
+// A FIFO, a directory or a number beyond the double range: exit 2 with the file named, at once.
+TEST(Cli, InputsThatAreNotRegularFilesOrNotNumbers) {
+  const auto dir = std::filesystem::temp_directory_path() / ("hwplan_cli_inputs_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string fifo = (dir / "results.json").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string gguf_fifo = (dir / "model.gguf").string();
+  ASSERT_EQ(::mkfifo(gguf_fifo.c_str(), 0600), 0);
+  struct Case {
+    std::string args, message;
+  };
+  const std::vector<Case> cases = {
+      {"compare " + fifo + " " + fifo, fifo + ": benchmark results must be a regular file, but this is a FIFO"},
+      {"claims " + fifo, fifo + ": CSV file must be a regular file, but this is a FIFO"},
+      {"fit --model " + gguf_fifo, gguf_fifo + ": GGUF file must be a regular file, but this is a FIFO"},
+      {"fit --model llama-3.1-8b --hw " + fifo, fifo + ": JSON file must be a regular file, but this is a FIFO"},
+      {"fit --model " + dir.string(), dir.string() + ": JSON file must be a regular file, but this is a directory"},
+  };
+  for (const auto& c : cases) {
+    const auto r = run_hwplan(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << ": " << r.err;
+  }
+  const std::string big = (dir / "machine.json").string();
+  std::ofstream(big) << R"({"id": "x", "bandwidth_gbs": 1e400})";
+  const auto r = run_hwplan("fit --model llama-3.1-8b --hw " + big);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(big + ": not valid JSON: number overflow parsing '1e400'"), std::string::npos) << r.err;
+  // A Google Benchmark file with a wrongly typed field: a message, not an abort.
+  const std::string typed = (dir / "gb.json").string();
+  std::ofstream(typed) << R"({"benchmarks": [{"name": 42, "run_type": "iteration", "real_time": 1.0}]})";
+  const auto t = run_hwplan("compare " + typed + " " + typed);
+  EXPECT_EQ(t.exit_code, 2) << t.err;
+  EXPECT_EQ(t.err.rfind("hwplan: error: ", 0), 0u) << t.err;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 namespace hwplan::cli {
 
 /// One row of a claims CSV (columns: id, kind, hardware, model, quant, claimed, unit, condition,
-/// source; see ../shared/README.md).
+/// source; README.md "hwplan claims" lists them).
 struct Claim {
   std::string id, kind, hardware, model, quant, claimed, unit, condition, source;
 };

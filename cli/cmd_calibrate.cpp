@@ -20,9 +20,8 @@ constexpr double kDecodeMedianTarget = 0.10;
 constexpr double kDecodeP90Target = 0.25;
 constexpr double kPrefillMedianTarget = 0.20;
 
-std::string default_csv() {
-  return std::string(HWPLAN_DEFAULT_PROFILES_DIR) + "/../../shared/calibration/measured.csv";
-}
+// The bundled measurements (profiles/measurements/, sources beside them).
+std::string default_csv(const planner::ProfileDb& db) { return db.directory + "/measurements/measured.csv"; }
 
 Table summary_table(const planner::ErrorSummary& s) {
   Table t{"summary", "Error on the calibration rows (|predicted / measured - 1|)", {}, {}};
@@ -101,7 +100,7 @@ nlohmann::json calibration_json(const planner::EfficiencyTable& table,
   json["schema_version"] = 1;
   json["description"] =
       "Efficiency factors fitted by `hwplan calibrate` to the published llama.cpp measurements in "
-      "shared/calibration/measured.csv (sources: its SOURCES.md); do not edit by hand.";
+      "profiles/measurements/measured.csv (sources: its SOURCES.md); do not edit by hand.";
   json["efficiency"] = planner::efficiency_table_to_json(table);
   json["summary"] = {{"decode_rows", s.decode_rows},       {"decode_median_error", s.decode_median},
                      {"decode_p90_error", s.decode_p90},    {"prefill_rows", s.prefill_rows},
@@ -124,12 +123,12 @@ nlohmann::json calibration_json(const planner::EfficiencyTable& table,
 
 CommandResult run_calibrate(const GlobalOptions& global, const CalibrateOptions& options) {
   const auto db = load_profiles(global);
-  const std::string csv_path = options.csv.empty() ? default_csv() : options.csv;
+  const std::string csv_path = options.csv.empty() ? default_csv(db) : options.csv;
   const auto csv = load_csv_file(csv_path);
   const auto inputs_path = db.directory + "/calibration_inputs.json";
   const auto inputs = planner::calibration_inputs_from_json(load_json_file(inputs_path), inputs_path);
   const auto rows = planner::calibration_rows(csv, csv_path, inputs, db);
-  const auto table = planner::fit_efficiency(rows, "shared/calibration/measured.csv");
+  const auto table = planner::fit_efficiency(rows, options.csv.empty() ? "profiles/measurements/measured.csv" : options.csv);
   const auto results = planner::evaluate(rows, table);
   const auto summary = planner::summarize(results);
 

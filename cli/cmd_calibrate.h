@@ -7,7 +7,7 @@
 namespace hwplan::cli {
 
 struct CalibrateOptions {
-  std::string csv;     ///< measured rows; default: ../shared/calibration/measured.csv
+  std::string csv;     ///< measured rows; default: profiles/measurements/measured.csv
   std::string write;   ///< write the fitted calibration.json here (e.g. profiles/calibration.json)
   bool rows = false;   ///< include the per-row table
 };

@@ -149,8 +149,8 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
   if (options.models.empty()) throw_usage("predict: --model is required (try `hwplan list models`)");
   if (options.engine != "llama.cpp") {
     throw Error(ErrorKind::kUnsupported,
-                fmt::format("--engine {}: only llama.cpp is calibrated (shared/calibration has no {} "
-                            "measurements to fit its efficiency to)", options.engine, options.engine));
+                fmt::format("--engine {}: only llama.cpp is calibrated (the bundled measurements have "
+                            "no {} runs fitted yet)", options.engine, options.engine));
   }
   planner::PredictOptions predict_options;
   predict_options.prompt_tokens = options.prompt_tokens;

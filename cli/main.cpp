@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
       "calibrate", "Fit the speed model's efficiency factors to published measurements and report "
                    "its error on them");
   calibrate_cmd->add_option("--csv", calibrate.csv,
-                            "Measured rows (default: shared/calibration/measured.csv beside the source)");
+                            "Measured rows (default: the bundled profiles/measurements/measured.csv)");
   calibrate_cmd->add_option("--write", calibrate.write,
                             "Write the fitted factors here (profiles/calibration.json)");
   calibrate_cmd->add_flag("--rows", calibrate.rows, "Include the per-row table");

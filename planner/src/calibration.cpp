@@ -8,11 +8,13 @@
 #include <cstdlib>
 #include <limits>
 #include <map>
+#include <regex>
 
 #include "common/error.h"
 #include "common/json_util.h"
 #include "common/text_util.h"
 #include "common/units.h"
+#include "planner/llama_args.h"
 
 namespace hwplan::planner {
 namespace {
@@ -106,22 +108,33 @@ HardwareSpec machine_of(const CsvRow& r, const CalibrationInputs& in, double ban
   return hw;
 }
 
-// The placement a row's offload column describes, as a FitResult.
+// The llama.cpp placement flags a row's offload column quotes ("-ngl 44 (partial)", "all layers
+// (-ngl 10000); split across 4 GPUs", "--n-cpu-moe 16 (MoE experts on CPU)"), parsed as any
+// command line is; placement is pinned (--fit off) because the row states it.
+LlamaArgs args_of_row(const std::string& offload) {
+  static const std::regex kFlag(R"((^|[\s(])(-ngl|--n-gpu-layers|--n-cpu-moe|-ncmoe|-ts|-sm)\s+([0-9][0-9,./]*|[a-z]+))");
+  std::string flags;
+  for (auto it = std::sregex_iterator(offload.begin(), offload.end(), kFlag); it != std::sregex_iterator(); ++it) {
+    flags += fmt::format(" {} {}", (*it)[2].str(), (*it)[3].str());
+  }
+  LlamaArgs args = parse_llama_args(flags);
+  args.fit = false;
+  return args;
+}
+
+// What a row's flags mean for the generic-shape rows (no tensor list): offloaded slots of
+// n_layers + 1 and the count of layers whose experts stay on the CPU.
 FitResult placement_of_row(const std::string& offload, int64_t n_layers, int64_t gpus) {
+  const LlamaArgs args = args_of_row(offload);
   FitResult fit;
   fit.n_layers = n_layers;
-  fit.kind = gpus > 1 ? FitKind::kMultiGpu : FitKind::kGpu;
-  fit.n_gpu_layers = n_layers + 1;
-  const auto ngl = offload.find("-ngl ");
-  if (offload.find("partial") != std::string::npos && ngl != std::string::npos) {
-    fit.kind = FitKind::kPartialOffload;
-    fit.n_gpu_layers = std::min<int64_t>(std::atoll(offload.c_str() + ngl + 5), n_layers + 1);
+  fit.n_gpu_layers = std::min(args.n_gpu_layers.value_or(n_layers + 1), n_layers + 1);
+  for (const auto& o : args.overrides) {
+    if (o.flag == "--n-cpu-moe" || o.flag == "-ncmoe") ++fit.n_cpu_moe;
   }
-  const auto moe = offload.find("--n-cpu-moe ");
-  if (moe != std::string::npos) {
-    fit.kind = FitKind::kPartialOffload;
-    fit.n_cpu_moe = std::atoll(offload.c_str() + moe + 12);
-  }
+  fit.kind = fit.n_gpu_layers <= n_layers || fit.n_cpu_moe > 0 ? FitKind::kPartialOffload
+             : gpus > 1                                        ? FitKind::kMultiGpu
+                                                               : FitKind::kGpu;
   return fit;
 }
 
@@ -253,14 +266,23 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
       const auto inv = scaled_inventory(spec, mix, size_bytes);
       Workload w;
       // tgN from depth d: the cache holds d + N/2 tokens on average.
-      w.context_tokens = std::max<int64_t>(1, depth + gen / 2);
+      // (A run at the model's full context reads at most max_position_embeddings cells.)
+      w.context_tokens = std::clamp<int64_t>(depth + gen / 2, 1, spec.max_context);
       w.ubatch_tokens = ubatch;
       // Flash attention was off by default in llama-bench until 2025; the rows say when it was on.
       w.flash_attention = contains(r["engine"], "-fa 1") || row.source_id == "LCPP_BENCHES";
-      const auto fit = placement_of_row(r["offload"], spec.n_layers, row.machine.gpu_count);
       PredictOptions options;
       options.prompt_tokens = prompt;
-      const auto plan = plan_from_fit(spec, inv, row.machine, w, fit, OffloadMode::kCpu);
+      // Each row is the plan of its own flags, built as any llama.cpp command line is.
+      std::vector<std::string> notes;
+      ExecutionPlan plan;
+      try {
+        plan = plan_from_llama_args(spec, inv, row.machine, args_of_row(r["offload"]), w, db.quants, notes);
+      } catch (const Error& e) {
+        row.skipped = e.what();  // e.g. a depth beyond the model's context
+        rows.push_back(std::move(row));
+        continue;
+      }
       row.decode = decode_cost(spec, plan, row.machine, options);
       row.prefill = prefill_cost(spec, plan, row.machine, options, depth);
     } else if (depth > 0) {

@@ -39,7 +39,7 @@ TEST(Calibration, MeetsTheErrorTargets) {
 }
 
 TEST(Calibration, CommittedFactorsAreWhatTheCsvGives) {
-  const auto table = fit_efficiency(rows(), "shared/calibration/measured.csv");
+  const auto table = fit_efficiency(rows(), "profiles/measurements/measured.csv");
   const auto& committed = testing::db().efficiency;
   ASSERT_EQ(table.groups.size(), committed.groups.size());
   for (size_t i = 0; i < table.groups.size(); ++i) {

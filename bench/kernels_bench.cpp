@@ -87,7 +87,8 @@ void BM_DecodeStep(benchmark::State& state, hwplan::kernels::SynthMix mix) {
   }
   const auto cost = hwplan::kernels::llama_decode_cost(model.weights, 512);
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(cost.bytes_read));
-  state.counters["tok_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["tok_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 /// The same product one row at a time through dot_row (the single-stream baseline of matvec's
@@ -126,10 +127,12 @@ void BM_KernelOverRead(benchmark::State& state, WeightFormat format) {
     const auto start = std::chrono::steady_clock::now();
     for (int pass = 0; pass < 3; ++pass) {
       pool.parallel_for(rows, hwplan::kernels::kRowGrain, [&](int64_t begin, int64_t end) {
-        hwplan::kernels::matvec_rows(m.view, m.input, m.y.data(), begin, end, hwplan::kernels::best_isa());
+        hwplan::kernels::matvec_rows(m.view, m.input, m.y.data(), begin, end,
+                                     hwplan::kernels::best_isa());
       });
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double kernel_gbs = 3.0 * static_cast<double>(m.bytes.size()) / seconds / 1e9;
     double read_gbs = 0;
     {
@@ -162,8 +165,25 @@ BENCHMARK_CAPTURE(BM_Matvec, q8_0, WeightFormat::kQ8_0)->Apply(matvec_args);
 BENCHMARK_CAPTURE(BM_Matvec, q4_0, WeightFormat::kQ4_0)->Apply(matvec_args);
 BENCHMARK_CAPTURE(BM_Matvec, q4_k, WeightFormat::kQ4K)->Apply(matvec_args);
 BENCHMARK_CAPTURE(BM_Matvec, q6_k, WeightFormat::kQ6K)->Apply(matvec_args);
-BENCHMARK_CAPTURE(BM_MatvecOneRowAtATime, f16, WeightFormat::kF16)->Args({16384, 1})->Args({16384, 2})->UseRealTime();
-BENCHMARK_CAPTURE(BM_KernelOverRead, f16, WeightFormat::kF16)->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_KernelOverRead, q4_0, WeightFormat::kQ4_0)->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_DecodeStep, f16, hwplan::kernels::SynthMix::kF16)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_DecodeStep, q4_0, hwplan::kernels::SynthMix::kQ4_0)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_MatvecOneRowAtATime, f16, WeightFormat::kF16)
+    ->Args({16384, 1})
+    ->Args({16384, 2})
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_KernelOverRead, f16, WeightFormat::kF16)
+    ->Iterations(3)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_KernelOverRead, q4_0, WeightFormat::kQ4_0)
+    ->Iterations(3)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_DecodeStep, f16, hwplan::kernels::SynthMix::kF16)
+    ->Arg(1)
+    ->Arg(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_DecodeStep, q4_0, hwplan::kernels::SynthMix::kQ4_0)
+    ->Arg(1)
+    ->Arg(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);

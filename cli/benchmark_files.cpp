@@ -1,10 +1,10 @@
 #include "benchmark_files.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "common/error.h"
@@ -16,12 +16,11 @@ namespace {
 
 using reports::BenchmarkSamples;
 
-std::string slurp(const std::string& path) {
-  return read_input_file(path, "benchmark results");
-}
+std::string slurp(const std::string& path) { return read_input_file(path, "benchmark results"); }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 /// Nanoseconds per Google Benchmark time unit.
@@ -34,11 +33,12 @@ double ns_per(const std::string& unit, const std::string& where) {
 }
 
 bool counter_higher_is_better(const std::string& name) {
-  return !(name.find("time") != std::string::npos || ends_with(name, "_ns") || ends_with(name, "_ms") ||
-           ends_with(name, "_seconds"));
+  return !(name.find("time") != std::string::npos || ends_with(name, "_ns") ||
+           ends_with(name, "_ms") || ends_with(name, "_seconds"));
 }
 
-std::vector<BenchmarkSamples> from_google_benchmark(const nlohmann::json& root, const std::string& path,
+std::vector<BenchmarkSamples> from_google_benchmark(const nlohmann::json& root,
+                                                    const std::string& path,
                                                     const std::string& metric_in) {
   const std::string metric = metric_in.empty() ? "real_time" : metric_in;
   const bool is_time = metric == "real_time" || metric == "cpu_time";
@@ -51,7 +51,9 @@ std::vector<BenchmarkSamples> from_google_benchmark(const nlohmann::json& root, 
     const auto& b = list[i];
     const std::string where = fmt::format("{}: benchmarks[{}]", path, i);
     if (!b.is_object() || !b.contains("name")) throw_input("{}: a benchmark needs a name", where);
-    if (b.contains("error_occurred") && b["error_occurred"].is_boolean() && b["error_occurred"].get<bool>()) continue;
+    if (b.contains("error_occurred") && b["error_occurred"].is_boolean() &&
+        b["error_occurred"].get<bool>())
+      continue;
     const std::string run_name = b.value("run_name", b["name"].get<std::string>());
     if (!b.contains(metric) || !b[metric].is_number()) {
       throw_input("{} ({}): no numeric \"{}\"", where, run_name, metric);
@@ -93,7 +95,8 @@ std::vector<BenchmarkSamples> from_llama_bench(const std::string& text, const st
   std::vector<BenchmarkSamples> out;
   for (const LlamaBenchResult& r : parse_llama_bench(text, path)) {
     BenchmarkSamples s;
-    s.name = fmt::format("{} {} t{} ngl{}", r.model_type, r.test_name(), r.n_threads, r.n_gpu_layers);
+    s.name =
+        fmt::format("{} {} t{} ngl{}", r.model_type, r.test_name(), r.n_threads, r.n_gpu_layers);
     s.unit = "tok/s";
     s.higher_is_better = true;
     s.samples = r.samples_ts.empty() ? std::vector<double>{r.avg_ts} : r.samples_ts;
@@ -105,8 +108,8 @@ std::vector<BenchmarkSamples> from_llama_bench(const std::string& text, const st
 std::vector<BenchmarkSamples> from_hwplan(const nlohmann::json& root, const std::string& path,
                                           const std::string& metric) {
   static const std::vector<std::pair<std::string, bool>> kSuffixes = {
-      {"_gbs", true}, {"_tok_per_s", true}, {"_fraction", true}, {"_tflops", true},
-      {"_seconds", false}, {"_ms", false}};
+      {"_gbs", true},    {"_tok_per_s", true}, {"_fraction", true},
+      {"_tflops", true}, {"_seconds", false},  {"_ms", false}};
   std::vector<BenchmarkSamples> out;
   for (const auto& [table, rows] : root.at("tables").items()) {
     if (!rows.is_array()) continue;
@@ -114,7 +117,8 @@ std::vector<BenchmarkSamples> from_hwplan(const nlohmann::json& root, const std:
       // The row's identity: its text columns (model, quant, kernel, ...) and integer columns.
       std::string id;
       for (const auto& [key, value] : row.items()) {
-        if (value.is_string() || value.is_number_integer()) id += (id.empty() ? "" : " ") + key + "=" + value.dump();
+        if (value.is_string() || value.is_number_integer())
+          id += (id.empty() ? "" : " ") + key + "=" + value.dump();
       }
       for (const auto& [key, value] : row.items()) {
         if (!value.is_number_float() && !value.is_number_integer()) continue;
@@ -132,7 +136,8 @@ std::vector<BenchmarkSamples> from_hwplan(const nlohmann::json& root, const std:
           }
         }
         if (!wanted || value.is_number_integer()) continue;
-        out.push_back({fmt::format("{}: {} [{}]", table, id, key), key, higher, {value.get<double>()}});
+        out.push_back(
+            {fmt::format("{}: {} [{}]", table, id, key), key, higher, {value.get<double>()}});
       }
     }
   }
@@ -142,13 +147,15 @@ std::vector<BenchmarkSamples> from_hwplan(const nlohmann::json& root, const std:
 
 }  // namespace
 
-std::vector<BenchmarkSamples> read_benchmark_file(const std::string& path, const std::string& metric) {
+std::vector<BenchmarkSamples> read_benchmark_file(const std::string& path,
+                                                  const std::string& metric) {
   const std::string text = slurp(path);
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) throw_input("{}: empty file", path);
   // llama-bench JSONL: one object per line, each with model_type.
   if (text[first] == '{' && text.find("\"model_type\"") != std::string::npos &&
-      text.find("\"benchmarks\"") == std::string::npos && text.find("\"schema_version\"") == std::string::npos) {
+      text.find("\"benchmarks\"") == std::string::npos &&
+      text.find("\"schema_version\"") == std::string::npos) {
     return from_llama_bench(text, path);
   }
   nlohmann::json root;
@@ -158,7 +165,8 @@ std::vector<BenchmarkSamples> read_benchmark_file(const std::string& path, const
     throw_input("{}: malformed JSON: {}", path, e.what());
   }
   if (root.is_array()) return from_llama_bench(text, path);
-  if (root.is_object() && root.contains("benchmarks")) return from_google_benchmark(root, path, metric);
+  if (root.is_object() && root.contains("benchmarks"))
+    return from_google_benchmark(root, path, metric);
   if (root.is_object() && root.contains("tables")) return from_hwplan(root, path, metric);
   throw_input("{}: not Google Benchmark, llama-bench or hwplan JSON", path);
 }

@@ -51,7 +51,8 @@ const planner::HardwareSpec* find_id(const planner::ProfileDb& db, const std::st
 
 }  // namespace
 
-std::vector<const planner::HardwareSpec*> machine_variants(const std::string& text, const planner::ProfileDb& db) {
+std::vector<const planner::HardwareSpec*> machine_variants(const std::string& text,
+                                                           const planner::ProfileDb& db) {
   const std::string t = to_lower(text);
   for (const auto& alias : chip_aliases()) {
     if (t.find(alias.needle) == std::string::npos) continue;
@@ -64,7 +65,8 @@ std::vector<const planner::HardwareSpec*> machine_variants(const std::string& te
   return {};
 }
 
-std::optional<ClaimMachine> resolve_claim_machine(const std::string& text, const planner::ProfileDb& db,
+std::optional<ClaimMachine> resolve_claim_machine(const std::string& text,
+                                                  const planner::ProfileDb& db,
                                                   std::vector<std::string>& assumptions) {
   const std::string t = to_lower(text);
   ClaimMachine m;
@@ -73,11 +75,13 @@ std::optional<ClaimMachine> resolve_claim_machine(const std::string& text, const
     return m;
   }
   std::smatch match;
-  if (std::regex_search(t, match, std::regex(R"(^(\d+)\s*x\s)"))) m.units = std::stoll(match[1].str());
+  if (std::regex_search(t, match, std::regex(R"(^(\d+)\s*x\s)")))
+    m.units = std::stoll(match[1].str());
   // The machine's own memory: the first "<n>GB" before any "+ ... system RAM".
   const std::string main_part = t.substr(0, t.find('+'));
   double memory_gb = 0;
-  if (std::regex_search(main_part, match, std::regex(R"((\d+)\s*gb)"))) memory_gb = std::stod(match[1].str());
+  if (std::regex_search(main_part, match, std::regex(R"((\d+)\s*gb)")))
+    memory_gb = std::stod(match[1].str());
   const auto variants = machine_variants(text, db);
   if (variants.empty()) return std::nullopt;
   const planner::HardwareSpec* chosen = variants.front();
@@ -86,14 +90,16 @@ std::optional<ClaimMachine> resolve_claim_machine(const std::string& text, const
     bool found = false;
     for (const auto* v : variants) {
       const bool count_match = m.units > 1 && v->gpu_count == m.units;
-      const bool memory_match = memory_gb > 0 && std::fabs(bytes_to_gib(v->memory_bytes) - memory_gb) < 1;
+      const bool memory_match =
+          memory_gb > 0 && std::fabs(bytes_to_gib(v->memory_bytes) - memory_gb) < 1;
       if (count_match || memory_match) {
         chosen = v;
         found = true;
         break;
       }
     }
-    if (found && chosen->gpu_count == m.units && m.units > 1) m.units = 1;  // the rig is the profile
+    if (found && chosen->gpu_count == m.units && m.units > 1)
+      m.units = 1;  // the rig is the profile
     if (!found && memory_gb == 0 && m.units <= 1) {
       assumptions.push_back(fmt::format("'{}' names no memory size: {} assumed", text, chosen->id));
     }
@@ -115,7 +121,8 @@ std::optional<ClaimMachine> resolve_claim_machine(const std::string& text, const
   return m;
 }
 
-const planner::ModelProfile* resolve_claim_model(const std::string& text, const planner::ProfileDb& db,
+const planner::ModelProfile* resolve_claim_model(const std::string& text,
+                                                 const planner::ProfileDb& db,
                                                  std::vector<std::string>& assumptions) {
   const std::string key = letters_and_digits_lower(text);
   if (key.empty()) return nullptr;
@@ -123,7 +130,8 @@ const planner::ModelProfile* resolve_claim_model(const std::string& text, const 
   const planner::ModelProfile* best = nullptr;
   size_t best_len = 0;
   for (const auto& m : db.models) {
-    for (const std::string& candidate : {letters_and_digits_lower(m.spec.id), letters_and_digits_lower(m.spec.name)}) {
+    for (const std::string& candidate :
+         {letters_and_digits_lower(m.spec.id), letters_and_digits_lower(m.spec.name)}) {
       if (!candidate.empty() && key.rfind(candidate, 0) == 0 && candidate.size() > best_len) {
         best = &m;
         best_len = candidate.size();
@@ -132,7 +140,8 @@ const planner::ModelProfile* resolve_claim_model(const std::string& text, const 
   }
   if (best != nullptr) {
     if (best_len < key.size()) {
-      assumptions.push_back(fmt::format("'{}' taken as {} (same architecture and size)", text, best->spec.id));
+      assumptions.push_back(
+          fmt::format("'{}' taken as {} (same architecture and size)", text, best->spec.id));
     }
     return best;
   }
@@ -153,7 +162,8 @@ const planner::ModelProfile* resolve_claim_model(const std::string& text, const 
       }
     }
     if (best != nullptr) {
-      assumptions.push_back(fmt::format("a dense '{}' model taken as {}, the closest bundled size", text, best->spec.id));
+      assumptions.push_back(fmt::format("a dense '{}' model taken as {}, the closest bundled size",
+                                        text, best->spec.id));
     }
   }
   return best;

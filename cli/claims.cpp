@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <optional>
 #include <limits>
+#include <optional>
 #include <regex>
 
 #include "claim_resolve.h"
@@ -53,7 +53,8 @@ ClaimCheck datasheet(ClaimCheck r, const ClaimedValue& v, double actual, const s
   const bool matches = v.low <= actual * (1 + tolerance) && v.high >= actual * (1 - tolerance);
   r.verdict = matches ? "consistent" : "inconsistent";
   r.reason = matches ? fmt::format("{} is {:.4g} {}", what, actual, unit)
-                     : fmt::format("claimed {} {} but {} is {:.4g} {}", range_text(v), unit, what, actual, unit);
+                     : fmt::format("claimed {} {} but {} is {:.4g} {}", range_text(v), unit, what,
+                                   actual, unit);
   return r;
 }
 
@@ -69,7 +70,8 @@ ClaimCheck estimate(ClaimCheck r, const ClaimedValue& v, double computed, const 
   } else {
     r.verdict = "consistent";
   }
-  r.reason = fmt::format("claimed {} {}; {} is {:.3g} {}", range_text(v), unit, what, computed, unit);
+  r.reason =
+      fmt::format("claimed {} {}; {} is {:.3g} {}", range_text(v), unit, what, computed, unit);
   return r;
 }
 
@@ -88,8 +90,8 @@ struct ClaimTarget {
   planner::WeightInventory weights;
 };
 
-std::optional<ClaimTarget> resolve_target(const Claim& c, const planner::ProfileDb& db, ClaimCheck& r,
-                                          std::string& why) {
+std::optional<ClaimTarget> resolve_target(const Claim& c, const planner::ProfileDb& db,
+                                          ClaimCheck& r, std::string& why) {
   const auto machine = resolve_claim_machine(c.hardware, db, r.assumptions);
   if (!machine || machine->generic_ddr5_desktop) {
     why = fmt::format("no bundled profile for '{}'", c.hardware);
@@ -106,7 +108,8 @@ std::optional<ClaimTarget> resolve_target(const Claim& c, const planner::Profile
 }
 
 /// Decode speed: optimistic above the bandwidth bound, pessimistic below the planner's band.
-ClaimCheck check_speed(ClaimCheck r, const Claim& c, ClaimedValue v, const planner::ProfileDb& db, bool prefill) {
+ClaimCheck check_speed(ClaimCheck r, const Claim& c, ClaimedValue v, const planner::ProfileDb& db,
+                       bool prefill) {
   std::string why;
   const auto target = resolve_target(c, db, r, why);
   if (!target) return unverifiable(r, why);
@@ -119,14 +122,18 @@ ClaimCheck check_speed(ClaimCheck r, const Claim& c, ClaimedValue v, const plann
   options.nodes = machine->nodes;
   if (!machine->link.empty()) options.link = machine->link;
   const std::string condition = c.condition;
-  if (condition.find("PCIe") != std::string::npos || condition.find("swapped") != std::string::npos) {
+  if (condition.find("PCIe") != std::string::npos ||
+      condition.find("swapped") != std::string::npos) {
     options.offload = planner::OffloadMode::kStream;
   }
   if (std::regex_search(condition, std::regex("MLX|ExLlama|vllm|vLLM", std::regex::icase))) {
-    r.assumptions.push_back(fmt::format("'{}': hwplan's efficiencies are fitted to llama.cpp; other engines may be "
-                                        "faster, up to the bandwidth bound", condition));
+    r.assumptions.push_back(
+        fmt::format("'{}': hwplan's efficiencies are fitted to llama.cpp; other engines may be "
+                    "faster, up to the bandwidth bound",
+                    condition));
   }
-  const planner::Prediction p = planner::predict(model->spec, weights, machine->spec, w, options, db.efficiency);
+  const planner::Prediction p =
+      planner::predict(model->spec, weights, machine->spec, w, options, db.efficiency);
   if (p.fit.kind == planner::FitKind::kNoFit) {
     r.verdict = "optimistic";
     r.value = 0;
@@ -142,9 +149,12 @@ ClaimCheck check_speed(ClaimCheck r, const Claim& c, ClaimedValue v, const plann
             (2.0 * planner::active_params(model->spec, weights));
   } else {
     const auto& d = p.decode_cost;
-    const double seconds = d.gpu_bytes / (machine->spec.bandwidth_bytes_per_s * static_cast<double>(d.parallel_gpus)) +
-                           (machine->spec.host_bandwidth_bytes_per_s > 0 ? d.host_bytes / machine->spec.host_bandwidth_bytes_per_s : 0) +
-                           (machine->spec.bus_bytes_per_s > 0 ? d.streamed_bytes / machine->spec.bus_bytes_per_s : 0);
+    const double seconds =
+        d.gpu_bytes / (machine->spec.bandwidth_bytes_per_s * static_cast<double>(d.parallel_gpus)) +
+        (machine->spec.host_bandwidth_bytes_per_s > 0
+             ? d.host_bytes / machine->spec.host_bandwidth_bytes_per_s
+             : 0) +
+        (machine->spec.bus_bytes_per_s > 0 ? d.streamed_bytes / machine->spec.bus_bytes_per_s : 0);
     bound = static_cast<double>(d.batch) / seconds;
   }
   const planner::SpeedPrediction& s = prefill ? p.prefill : p.decode;
@@ -154,37 +164,48 @@ ClaimCheck check_speed(ClaimCheck r, const Claim& c, ClaimedValue v, const plann
   const std::string what = fmt::format("{} {} on {}", model->spec.id, quant, machine->spec.id);
   if (v.low > bound * 1.02) {
     r.verdict = "optimistic";
-    r.reason = fmt::format("claimed {} tok/s but {} cannot exceed {:.3g} tok/s ({}); hwplan predicts {:.3g}",
-                           range_text(v), what, bound, prefill ? "peak FP16 compute" : "peak memory bandwidth over bytes per token", s.tok_per_s);
+    r.reason = fmt::format(
+        "claimed {} tok/s but {} cannot exceed {:.3g} tok/s ({}); hwplan predicts {:.3g}",
+        range_text(v), what, bound,
+        prefill ? "peak FP16 compute" : "peak memory bandwidth over bytes per token", s.tok_per_s);
   } else if (v.high < s.tok_per_s * (1 - band)) {
     r.verdict = "pessimistic";
-    r.reason = fmt::format("claimed {} tok/s; hwplan predicts {:.3g} tok/s (+-{:.0f}%) for {}, bound {:.3g}",
-                           range_text(v), s.tok_per_s, 100 * band, what, bound);
+    r.reason = fmt::format(
+        "claimed {} tok/s; hwplan predicts {:.3g} tok/s (+-{:.0f}%) for {}, bound {:.3g}",
+        range_text(v), s.tok_per_s, 100 * band, what, bound);
   } else {
     r.verdict = "consistent";
-    r.reason = fmt::format("claimed {} tok/s; hwplan predicts {:.3g} (+-{:.0f}%) for {}, at most {:.3g}",
-                           range_text(v), s.tok_per_s, 100 * band, what, bound);
+    r.reason =
+        fmt::format("claimed {} tok/s; hwplan predicts {:.3g} (+-{:.0f}%) for {}, at most {:.3g}",
+                    range_text(v), s.tok_per_s, 100 * band, what, bound);
   }
   return r;
 }
 
 double aggregate_bandwidth_gbs(const ClaimMachine& m) {
   const double units = static_cast<double>(m.units * m.nodes);
-  const double gpus = m.spec.kind == planner::MemoryKind::kUnified ? 1.0 : static_cast<double>(m.spec.gpu_count);
+  const double gpus =
+      m.spec.kind == planner::MemoryKind::kUnified ? 1.0 : static_cast<double>(m.spec.gpu_count);
   return bytes_per_s_to_gbs(m.spec.bandwidth_bytes_per_s) * gpus * units;
 }
 
-ClaimCheck check_bandwidth(ClaimCheck r, const Claim& c, const ClaimedValue& v, const planner::ProfileDb& db) {
+ClaimCheck check_bandwidth(ClaimCheck r, const Claim& c, const ClaimedValue& v,
+                           const planner::ProfileDb& db) {
   const auto machine = resolve_claim_machine(c.hardware, db, r.assumptions);
   if (!machine) return unverifiable(r, fmt::format("no bundled profile for '{}'", c.hardware));
   if (machine->generic_ddr5_desktop) {
     r.value = kDdr5DualHighGbs;
     r.value_unit = "GB/s";
     const bool within = v.low <= kDdr5DualHighGbs * 1.02 && v.high >= kDdr5DualLowGbs;
-    r.verdict = v.high > kDdr5DualHighGbs * 1.02 ? "optimistic" : within ? "consistent" : "pessimistic";
-    r.reason = fmt::format("dual-channel DDR5 peaks at {:.1f} GB/s (DDR5-4800) to {:.1f} GB/s (DDR5-8000): "
-                           "2 channels x 8 bytes x transfer rate", kDdr5DualLowGbs, kDdr5DualHighGbs);
-    if (v.high > kDdr5DualHighGbs * 1.02) r.reason += fmt::format("; {} GB/s is above it", range_text(v));
+    r.verdict = v.high > kDdr5DualHighGbs * 1.02 ? "optimistic"
+                : within                         ? "consistent"
+                                                 : "pessimistic";
+    r.reason = fmt::format(
+        "dual-channel DDR5 peaks at {:.1f} GB/s (DDR5-4800) to {:.1f} GB/s (DDR5-8000): "
+        "2 channels x 8 bytes x transfer rate",
+        kDdr5DualLowGbs, kDdr5DualHighGbs);
+    if (v.high > kDdr5DualHighGbs * 1.02)
+      r.reason += fmt::format("; {} GB/s is above it", range_text(v));
     return r;
   }
   return datasheet(r, v, aggregate_bandwidth_gbs(*machine), "GB/s", 0.03,
@@ -195,7 +216,8 @@ ClaimCheck check_bandwidth(ClaimCheck r, const Claim& c, const ClaimedValue& v, 
 
 std::vector<Claim> read_claims(const std::string& path) {
   const CsvTable table = load_csv_file(path);
-  const std::vector<std::string> expected = {"id", "kind", "hardware", "model", "quant", "claimed", "unit", "condition", "source"};
+  const std::vector<std::string> expected = {"id",      "kind", "hardware",  "model", "quant",
+                                             "claimed", "unit", "condition", "source"};
   if (table.header != expected) {
     throw_input("{}: header must be {}", path, fmt::join(expected, ","));
   }
@@ -203,7 +225,8 @@ std::vector<Claim> read_claims(const std::string& path) {
   for (size_t i = 0; i < table.rows.size(); ++i) {
     const auto& row = table.rows[i];
     if (row.size() != expected.size()) {
-      throw_input("{}: row {} has {} fields, expected {}", path, i + 2, row.size(), expected.size());
+      throw_input("{}: row {} has {} fields, expected {}", path, i + 2, row.size(),
+                  expected.size());
     }
     claims.push_back({row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8]});
   }
@@ -228,7 +251,8 @@ ClaimedValue parse_claimed(const Claim& c) {
     v.low = 0;
     v.high = std::stod(m[1].str());
   } else {
-    throw_input("claim {}: claimed value '{}' is not a number, a range a-b, <x, yes or no", c.id, t);
+    throw_input("claim {}: claimed value '{}' is not a number, a range a-b, <x, yes or no", c.id,
+                t);
   }
   if (v.low > v.high) throw_input("claim {}: range '{}' runs backwards", c.id, t);
   return v;
@@ -242,27 +266,33 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
   if (c.kind == "prefill_tps") return check_speed(r, c, v, db, true);
   if (c.kind == "seconds_per_token") {
     ClaimedValue tps{1.0 / v.high, v.low > 0 ? 1.0 / v.low : 1e9, std::nullopt};
-    r.assumptions.push_back(fmt::format("{} s/token read as {:.3g}-{:.3g} tok/s", range_text(v), tps.low, tps.high));
+    r.assumptions.push_back(
+        fmt::format("{} s/token read as {:.3g}-{:.3g} tok/s", range_text(v), tps.low, tps.high));
     return check_speed(r, c, tps, db, false);
   }
   if (c.kind == "memory_needed") {
     const auto* model = resolve_claim_model(c.model, db, r.assumptions);
-    if (model == nullptr) return unverifiable(r, fmt::format("no bundled model close to '{}'", c.model));
+    if (model == nullptr)
+      return unverifiable(r, fmt::format("no bundled model close to '{}'", c.model));
     const std::string quant = resolve_claim_quant(c.quant, db, r.assumptions);
     const double gb = bytes_to_gb(planner::total_weight_bytes(
         planner::build_inventory(model->spec, planner::find_quant(db.quants, quant))));
-    return estimate(r, v, gb, "GB", 0.15, fmt::format("{} weights at {}", model->spec.id, quant), false);
+    return estimate(r, v, gb, "GB", 0.15, fmt::format("{} weights at {}", model->spec.id, quant),
+                    false);
   }
   if (c.kind == "max_model_params") {
     const auto machine = resolve_claim_machine(c.hardware, db, r.assumptions);
-    if (!machine || machine->generic_ddr5_desktop) return unverifiable(r, fmt::format("no bundled profile for '{}'", c.hardware));
+    if (!machine || machine->generic_ddr5_desktop)
+      return unverifiable(r, fmt::format("no bundled profile for '{}'", c.hardware));
     const std::string quant = resolve_claim_quant(c.quant, db, r.assumptions);
     const double bytes_per_param = planner::find_quant(db.quants, quant).weights_bpw / 8.0;
     // 10% of the usable memory kept for the KV cache and compute buffers.
     r.assumptions.push_back("10% of usable GPU memory kept for KV cache and buffers");
-    const double usable = planner::usable_gpu_bytes(machine->spec) * static_cast<double>(machine->spec.gpu_count);
+    const double usable =
+        planner::usable_gpu_bytes(machine->spec) * static_cast<double>(machine->spec.gpu_count);
     return estimate(r, v, 0.9 * usable / bytes_per_param / 1e9, "B params", 0.25,
-                    fmt::format("the largest dense model at {} in {:.1f} GiB usable", quant, bytes_to_gib(usable)));
+                    fmt::format("the largest dense model at {} in {:.1f} GiB usable", quant,
+                                bytes_to_gib(usable)));
   }
   if (c.kind == "fits") {
     std::string why;
@@ -272,15 +302,17 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
     const auto* model = target->model;
     const std::string& quant = target->quant;
     const auto& weights = target->weights;
-    const auto fit = planner::fit_model(model->spec, weights, machine->spec, claim_workload(r.assumptions));
-    const bool fits = fit.kind == planner::FitKind::kGpu || fit.kind == planner::FitKind::kGpuRaisedLimit ||
+    const auto fit =
+        planner::fit_model(model->spec, weights, machine->spec, claim_workload(r.assumptions));
+    const bool fits = fit.kind == planner::FitKind::kGpu ||
+                      fit.kind == planner::FitKind::kGpuRaisedLimit ||
                       fit.kind == planner::FitKind::kMultiGpu;
     r.value = bytes_to_gib(fit.gpu_need_bytes);
     r.value_unit = "GiB needed";
     const bool claimed = v.yes_no.value_or(false);
     r.verdict = claimed == fits ? "consistent" : claimed ? "optimistic" : "pessimistic";
-    r.reason = fmt::format("{} {} needs {:.1f} GiB; {} ({})", model->spec.id, quant, r.value, machine->spec.id,
-                           planner::fit_kind_label(fit.kind));
+    r.reason = fmt::format("{} {} needs {:.1f} GiB; {} ({})", model->spec.id, quant, r.value,
+                           machine->spec.id, planner::fit_kind_label(fit.kind));
     return r;
   }
   if (c.kind == "bandwidth_ratio") {
@@ -288,16 +320,20 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
     if (split == std::string::npos) return unverifiable(r, "expected 'A vs B'");
     const auto a = resolve_claim_machine(c.hardware.substr(0, split), db, r.assumptions);
     const auto b = resolve_claim_machine(c.hardware.substr(split + 4), db, r.assumptions);
-    if (!a || !b || a->generic_ddr5_desktop || b->generic_ddr5_desktop) return unverifiable(r, "a machine has no bundled profile");
+    if (!a || !b || a->generic_ddr5_desktop || b->generic_ddr5_desktop)
+      return unverifiable(r, "a machine has no bundled profile");
     return datasheet(r, v, aggregate_bandwidth_gbs(*a) / aggregate_bandwidth_gbs(*b), "x", 0.05,
                      fmt::format("{} / {} datasheet bandwidth", a->spec.id, b->spec.id));
   }
   const auto machine = resolve_claim_machine(c.hardware, db, r.assumptions);
-  if (!machine || machine->generic_ddr5_desktop) return unverifiable(r, fmt::format("no bundled profile for '{}'", c.hardware));
+  if (!machine || machine->generic_ddr5_desktop)
+    return unverifiable(r, fmt::format("no bundled profile for '{}'", c.hardware));
   const double units = static_cast<double>(machine->units * machine->nodes);
   if (c.kind == "compute_tflops") {
-    return datasheet(r, v, machine->spec.fp16_flop_per_s * static_cast<double>(machine->spec.gpu_count) * units / 1e12,
-                     "TFLOP/s", 0.10, fmt::format("{}'s dense FP16 rate", machine->spec.id));
+    return datasheet(
+        r, v,
+        machine->spec.fp16_flop_per_s * static_cast<double>(machine->spec.gpu_count) * units / 1e12,
+        "TFLOP/s", 0.10, fmt::format("{}'s dense FP16 rate", machine->spec.id));
   }
   if (c.kind == "power_w") {
     if (machine->spec.power_load_w <= 0) return unverifiable(r, "no power figure in the profile");
@@ -317,7 +353,8 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
       cloud = std::stod(m[1].str());
     }
     const bool sized = std::regex_search(c.hardware, std::regex(R"(\d+\s*GB)", std::regex::icase));
-    for (const auto* h : sized ? std::vector<const planner::HardwareSpec*>{&machine->spec} : variants) {
+    for (const auto* h :
+         sized ? std::vector<const planner::HardwareSpec*>{&machine->spec} : variants) {
       if (!h->price_usd) continue;
       const double gb = bytes_to_gb(h->memory_bytes * static_cast<double>(h->gpu_count));
       values.push_back(c.kind == "price_per_gb" ? *h->price_usd / gb : *h->price_usd / cloud);
@@ -325,7 +362,8 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
     if (values.empty()) return unverifiable(r, "no price in the profile");
     const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
     if (values.size() > 1) {
-      r.assumptions.push_back(fmt::format("no memory size given: every bundled size checked ({:.3g} to {:.3g})", *lo, *hi));
+      r.assumptions.push_back(fmt::format(
+          "no memory size given: every bundled size checked ({:.3g} to {:.3g})", *lo, *hi));
     }
     const std::string unit = c.kind == "price_per_gb" ? "USD/GB" : "hours";
     const double nearest = v.low > *hi ? *hi : v.high < *lo ? *lo : v.low;

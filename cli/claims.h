@@ -30,7 +30,7 @@ struct ClaimCheck {
   std::string verdict;  ///< consistent, optimistic, pessimistic, inconsistent, or unverifiable
   double value = 0;     ///< what hwplan computed (a bound or the datasheet figure); NaN if none
   std::string value_unit;
-  std::string reason;   ///< one sentence
+  std::string reason;                    ///< one sentence
   std::vector<std::string> assumptions;  ///< what the claim left out and what was assumed
 };
 

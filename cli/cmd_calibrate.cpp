@@ -21,7 +21,9 @@ constexpr double kDecodeP90Target = 0.25;
 constexpr double kPrefillMedianTarget = 0.20;
 
 // The bundled measurements (profiles/measurements/, sources beside them).
-std::string default_csv(const planner::ProfileDb& db) { return db.directory + "/measurements/measured.csv"; }
+std::string default_csv(const planner::ProfileDb& db) {
+  return db.directory + "/measurements/measured.csv";
+}
 
 Table summary_table(const planner::ErrorSummary& s) {
   Table t{"summary", "Error on the calibration rows (|predicted / measured - 1|)", {}, {}};
@@ -30,8 +32,8 @@ Table summary_table(const planner::ErrorSummary& s) {
                {"value_fraction", "Value", "", Align::kRight, 3},
                {"target_fraction", "Target", "", Align::kRight, 2},
                {"met", "Met", "", Align::kLeft}};
-  t.rows.push_back({std::string("decode median"), s.decode_rows, s.decode_median, kDecodeMedianTarget,
-                    s.decode_median <= kDecodeMedianTarget});
+  t.rows.push_back({std::string("decode median"), s.decode_rows, s.decode_median,
+                    kDecodeMedianTarget, s.decode_median <= kDecodeMedianTarget});
   t.rows.push_back({std::string("decode p90"), s.decode_rows, s.decode_p90, kDecodeP90Target,
                     s.decode_p90 <= kDecodeP90Target});
   t.rows.push_back({std::string("prefill median"), s.prefill_rows, s.prefill_median,
@@ -55,10 +57,10 @@ Table groups_table(const planner::EfficiencyTable& table) {
                {"decode_error_p80", "Decode p80", "", Align::kRight, 3},
                {"prefill_error_p80", "Prefill p80", "", Align::kRight, 3}};
   for (const auto& g : table.groups) {
-    t.rows.push_back({g.backend, g.memory_class, g.bandwidth_fraction, g.layer_overhead_seconds * 1e6,
-                      g.decode_compute_factor, g.compute_fraction, g.prefill_activation_factor,
-                      g.prefill_layer_overhead_seconds * 1e6, g.decode_rows,
-                      g.prefill_rows, g.decode_error_p80, g.prefill_error_p80});
+    t.rows.push_back({g.backend, g.memory_class, g.bandwidth_fraction,
+                      g.layer_overhead_seconds * 1e6, g.decode_compute_factor, g.compute_fraction,
+                      g.prefill_activation_factor, g.prefill_layer_overhead_seconds * 1e6,
+                      g.decode_rows, g.prefill_rows, g.decode_error_p80, g.prefill_error_p80});
   }
   return t;
 }
@@ -80,7 +82,8 @@ Table rows_table(const std::vector<planner::RowResult>& results) {
   for (const auto& r : results) {
     const auto& row = *r.row;
     t.rows.push_back({row.row_id, row.hardware.substr(0, 40), row.backend, row.model.substr(0, 32),
-                      row.quant.substr(0, 16), or_empty(row.measured_decode_tok_per_s, row.measured_decode_tok_per_s),
+                      row.quant.substr(0, 16),
+                      or_empty(row.measured_decode_tok_per_s, row.measured_decode_tok_per_s),
                       or_empty(row.measured_decode_tok_per_s, r.predicted_decode_tok_per_s),
                       or_empty(row.measured_decode_tok_per_s, r.decode_error),
                       or_empty(row.measured_prefill_tok_per_s, row.measured_prefill_tok_per_s),
@@ -102,15 +105,21 @@ nlohmann::json calibration_json(const planner::EfficiencyTable& table,
       "Efficiency factors fitted by `hwplan calibrate` to the published llama.cpp measurements in "
       "profiles/measurements/measured.csv (sources: its SOURCES.md); do not edit by hand.";
   json["efficiency"] = planner::efficiency_table_to_json(table);
-  json["summary"] = {{"decode_rows", s.decode_rows},       {"decode_median_error", s.decode_median},
-                     {"decode_p90_error", s.decode_p90},    {"prefill_rows", s.prefill_rows},
-                     {"prefill_median_error", s.prefill_median}, {"prefill_p90_error", s.prefill_p90}};
+  json["summary"] = {{"decode_rows", s.decode_rows},
+                     {"decode_median_error", s.decode_median},
+                     {"decode_p90_error", s.decode_p90},
+                     {"prefill_rows", s.prefill_rows},
+                     {"prefill_median_error", s.prefill_median},
+                     {"prefill_p90_error", s.prefill_p90}};
   nlohmann::json used = nlohmann::json::array();
   for (const auto& r : results) {
-    used.push_back({{"row_id", r.row->row_id},
-                    {"source_id", r.row->source_id},
-                    {"decode_error", json_number(r.row->measured_decode_tok_per_s > 0 ? r.decode_error : std::nan(""))},
-                    {"prefill_error", json_number(r.row->measured_prefill_tok_per_s > 0 ? r.prefill_error : std::nan(""))}});
+    used.push_back(
+        {{"row_id", r.row->row_id},
+         {"source_id", r.row->source_id},
+         {"decode_error",
+          json_number(r.row->measured_decode_tok_per_s > 0 ? r.decode_error : std::nan(""))},
+         {"prefill_error",
+          json_number(r.row->measured_prefill_tok_per_s > 0 ? r.prefill_error : std::nan(""))}});
   }
   json["rows"] = used;
   nlohmann::json skipped = nlohmann::json::array();
@@ -126,9 +135,11 @@ CommandResult run_calibrate(const GlobalOptions& global, const CalibrateOptions&
   const std::string csv_path = options.csv.empty() ? default_csv(db) : options.csv;
   const auto csv = load_csv_file(csv_path);
   const auto inputs_path = db.directory + "/calibration_inputs.json";
-  const auto inputs = planner::calibration_inputs_from_json(load_json_file(inputs_path), inputs_path);
+  const auto inputs =
+      planner::calibration_inputs_from_json(load_json_file(inputs_path), inputs_path);
   const auto rows = planner::calibration_rows(csv, csv_path, inputs, db);
-  const auto table = planner::fit_efficiency(rows, options.csv.empty() ? "profiles/measurements/measured.csv" : options.csv);
+  const auto table = planner::fit_efficiency(
+      rows, options.csv.empty() ? "profiles/measurements/measured.csv" : options.csv);
   const auto results = planner::evaluate(rows, table);
   const auto summary = planner::summarize(results);
 

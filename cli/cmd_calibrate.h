@@ -7,9 +7,9 @@
 namespace hwplan::cli {
 
 struct CalibrateOptions {
-  std::string csv;     ///< measured rows; default: profiles/measurements/measured.csv
-  std::string write;   ///< write the fitted calibration.json here (e.g. profiles/calibration.json)
-  bool rows = false;   ///< include the per-row table
+  std::string csv;    ///< measured rows; default: profiles/measurements/measured.csv
+  std::string write;  ///< write the fitted calibration.json here (e.g. profiles/calibration.json)
+  bool rows = false;  ///< include the per-row table
 };
 
 /// `hwplan calibrate`: fits the efficiency factors to measured rows and reports the error.

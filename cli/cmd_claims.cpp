@@ -32,18 +32,24 @@ CommandResult run_claims(const GlobalOptions& global, const ClaimsOptions& optio
     std::string assumed;
     for (const auto& a : r.assumptions) assumed += (assumed.empty() ? "" : "; ") + a;
     table.rows.push_back({r.id, r.kind, c.claimed, c.unit, r.verdict,
-                          std::isfinite(r.value) ? reports::Cell{r.value} : reports::Cell{}, r.value_unit,
-                          r.reason, assumed});
-    details.push_back({{"id", r.id}, {"verdict", r.verdict}, {"assumptions", r.assumptions}, {"source", c.source}});
+                          std::isfinite(r.value) ? reports::Cell{r.value} : reports::Cell{},
+                          r.value_unit, r.reason, assumed});
+    details.push_back({{"id", r.id},
+                       {"verdict", r.verdict},
+                       {"assumptions", r.assumptions},
+                       {"source", c.source}});
   }
   result.report.tables.push_back(table);
   result.report.details = {{"claims", details}};
   std::string summary;
-  for (const auto& [verdict, n] : counts) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, verdict);
+  for (const auto& [verdict, n] : counts)
+    summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, verdict);
   result.report.notes.push_back(fmt::format("{} claims: {}.", claims.size(), summary));
   result.report.notes.push_back(
-      "Speeds are optimistic above the physical bound (peak memory bandwidth over the bytes each token reads, or "
-      "peak FP16 compute for prefill) and pessimistic below hwplan's prediction band (llama.cpp efficiencies); "
+      "Speeds are optimistic above the physical bound (peak memory bandwidth over the bytes each "
+      "token reads, or "
+      "peak FP16 compute for prefill) and pessimistic below hwplan's prediction band (llama.cpp "
+      "efficiencies); "
       "datasheet figures must match the bundled profile.");
   return result;
 }

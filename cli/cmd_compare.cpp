@@ -25,14 +25,16 @@ double parse_threshold(const std::string& text) {
 
 CommandResult run_compare(const GlobalOptions& global, const CompareOptions& options) {
   const double threshold = parse_threshold(options.threshold);
-  if (!(options.alpha > 0.0 && options.alpha < 1.0)) throw_usage("--alpha must be in (0, 1), got {}", options.alpha);
+  if (!(options.alpha > 0.0 && options.alpha < 1.0))
+    throw_usage("--alpha must be in (0, 1), got {}", options.alpha);
   const auto baseline = read_benchmark_file(options.baseline, options.metric);
   const auto current = read_benchmark_file(options.current, options.metric);
   const auto rows = reports::compare_benchmarks(baseline, current, threshold, options.alpha);
 
   CommandResult result;
   result.report.context = make_context(global);
-  reports::Table table{"compare", fmt::format("{} vs {}", options.current, options.baseline), {}, {}};
+  reports::Table table{
+      "compare", fmt::format("{} vs {}", options.current, options.baseline), {}, {}};
   table.columns = {{"benchmark", "Benchmark", "", reports::Align::kLeft},
                    {"unit", "Unit", "", reports::Align::kLeft},
                    {"baseline", "Baseline", "", reports::Align::kRight, 2},
@@ -46,19 +48,24 @@ CommandResult run_compare(const GlobalOptions& global, const CompareOptions& opt
   for (const auto& r : rows) {
     const bool has_current = r.verdict != reports::Verdict::kMissingInCurrent;
     const bool has_baseline = r.verdict != reports::Verdict::kMissingInBaseline;
-    table.rows.push_back({r.name, r.unit, has_baseline ? reports::Cell{r.baseline} : reports::Cell{},
-                          has_current ? reports::Cell{r.current} : reports::Cell{},
-                          has_current && has_baseline ? reports::Cell{r.slowdown_fraction} : reports::Cell{},
-                          r.p_value >= 0 ? reports::Cell{r.p_value} : reports::Cell{},
-                          std::string(reports::verdict_name(r.verdict)), r.reason});
+    table.rows.push_back(
+        {r.name, r.unit, has_baseline ? reports::Cell{r.baseline} : reports::Cell{},
+         has_current ? reports::Cell{r.current} : reports::Cell{},
+         has_current && has_baseline ? reports::Cell{r.slowdown_fraction} : reports::Cell{},
+         r.p_value >= 0 ? reports::Cell{r.p_value} : reports::Cell{},
+         std::string(reports::verdict_name(r.verdict)), r.reason});
     regressions += r.verdict == reports::Verdict::kRegression ? 1 : 0;
-    missing += (r.verdict == reports::Verdict::kMissingInCurrent || r.verdict == reports::Verdict::kUnitMismatch) ? 1 : 0;
+    missing += (r.verdict == reports::Verdict::kMissingInCurrent ||
+                r.verdict == reports::Verdict::kUnitMismatch)
+                   ? 1
+                   : 0;
   }
   result.report.tables.push_back(table);
-  result.report.notes.push_back(fmt::format(
-      "{} benchmarks: {} regressed (slower by more than {:.1f}% and, with repetitions on both sides, "
-      "Mann-Whitney p < {}); {} missing or not comparable.",
-      rows.size(), regressions, 100 * threshold, options.alpha, missing));
+  result.report.notes.push_back(
+      fmt::format("{} benchmarks: {} regressed (slower by more than {:.1f}% and, with repetitions "
+                  "on both sides, "
+                  "Mann-Whitney p < {}); {} missing or not comparable.",
+                  rows.size(), regressions, 100 * threshold, options.alpha, missing));
   result.exit_code = regressions > 0 ? 1 : 0;
   return result;
 }

@@ -10,7 +10,7 @@ struct CompareOptions {
   std::string current;
   std::string threshold = "5%";  ///< "5%" or "0.05"
   double alpha = 0.05;
-  std::string metric;             ///< see read_benchmark_file
+  std::string metric;  ///< see read_benchmark_file
 };
 
 /// `hwplan compare`: per-benchmark verdicts; exit 1 on a regression.

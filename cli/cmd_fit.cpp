@@ -9,8 +9,8 @@
 #include "hardware_source.h"
 #include "plan_output.h"
 #include "planned_model.h"
-#include "planner/predict.h"
 #include "planner/fit.h"
+#include "planner/predict.h"
 
 namespace hwplan::cli {
 namespace {
@@ -35,8 +35,8 @@ struct Row {
 
 // Every mix's weights for one model, best quality first (at equal quality, the smaller file),
 // built once and reused for every machine.
-std::vector<std::pair<std::string, planner::WeightInventory>> candidates_for(const planner::ProfileDb& db,
-                                                                           const PlannedModel& p) {
+std::vector<std::pair<std::string, planner::WeightInventory>> candidates_for(
+    const planner::ProfileDb& db, const PlannedModel& p) {
   std::vector<const planner::QuantSpec*> order;
   for (const auto& q : db.quants.mixes) order.push_back(&q);
   std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
@@ -44,13 +44,15 @@ std::vector<std::pair<std::string, planner::WeightInventory>> candidates_for(con
     return a->weights_bpw < b->weights_bpw;
   });
   std::vector<std::pair<std::string, planner::WeightInventory>> candidates;
-  for (const auto* q : order) candidates.emplace_back(q->id, planner::build_inventory(p.source.spec, *q));
+  for (const auto* q : order)
+    candidates.emplace_back(q->id, planner::build_inventory(p.source.spec, *q));
   return candidates;
 }
 
 // Highest-quality mix at which the model sits entirely in GPU memory at this workload.
-std::string best_quant(const std::vector<std::pair<std::string, planner::WeightInventory>>& candidates,
-                       const PlannedModel& p, const planner::HardwareSpec& hw) {
+std::string best_quant(
+    const std::vector<std::pair<std::string, planner::WeightInventory>>& candidates,
+    const PlannedModel& p, const planner::HardwareSpec& hw) {
   for (const auto& [id, weights] : candidates) {
     const auto fit = planner::fit_model(p.source.spec, weights, hw, p.workload);
     if (fit.kind == planner::FitKind::kGpu || fit.kind == planner::FitKind::kMultiGpu) return id;
@@ -118,7 +120,8 @@ Table fit_table(const std::vector<Row>& rows, bool many_models) {
     for (Cell cell : std::vector<Cell>{
              r.hardware->id, std::string(planner::fit_kind_label(f.kind)),
              std::string(planner::fit_kind_name(f.kind)), bytes_to_gib(f.gpu_need_bytes),
-             bytes_to_gib(usable), f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{f.n_gpu_layers},
+             bytes_to_gib(usable),
+             f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{f.n_gpu_layers},
              f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{bytes_to_gib(f.host_bytes)},
              f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{r.decode_tok_per_s},
              r.max_context > 0 ? Cell{r.max_context} : Cell{},
@@ -135,42 +138,46 @@ nlohmann::json row_details(const Row& r) {
   const auto& f = r.fit;
   std::vector<double> per_gpu;
   for (double b : f.bytes_per_gpu) per_gpu.push_back(bytes_to_gib(b));
-  return {{"model", r.model->source.spec.id},
-          {"hardware", r.hardware->id},
-          {"fit", planner::fit_kind_name(f.kind)},
-          {"summary", f.summary},
-          {"breakdown", {{"weights_gib", bytes_to_gib(f.need.weights_bytes)},
-                         {"kv_cache_gib", bytes_to_gib(f.need.kv_cache_bytes)},
-                         {"compute_buffer_gib", bytes_to_gib(f.need.compute_buffer_bytes)},
-                         {"runtime_overhead_gib", bytes_to_gib(f.need.runtime_overhead_bytes)}}},
-          {"gpu_need_gib", bytes_to_gib(f.gpu_need_bytes)},
-          {"gpu_usable_gib_per_gpu", bytes_to_gib(f.gpu_usable_bytes)},
-          {"gpu_count", r.hardware->gpu_count},
-          {"gpu_gib", bytes_to_gib(f.gpu_bytes)},
-          {"host_gib", bytes_to_gib(f.host_bytes)},
-          {"host_usable_gib", bytes_to_gib(f.host_usable_bytes)},
-          {"gpu_layers", f.n_gpu_layers},
-          {"n_layers", f.n_layers},
-          {"n_cpu_moe", f.n_cpu_moe},
-          {"tensor_split_layers", f.layers_per_gpu},
-          {"gpu_gib_per_gpu", per_gpu},
-          {"max_context_tokens", r.max_context},
-          {"best_quant", r.best_quant.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.best_quant)},
-          {"llama_cpp_args", llama_flags_of(r.command)},
-          {"llama_command", r.command.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.command)},
-          {"llama_command_note", r.command_why},
-          {"plan", plan_json(r.chosen, r.model->source.spec)}};
+  return {
+      {"model", r.model->source.spec.id},
+      {"hardware", r.hardware->id},
+      {"fit", planner::fit_kind_name(f.kind)},
+      {"summary", f.summary},
+      {"breakdown",
+       {{"weights_gib", bytes_to_gib(f.need.weights_bytes)},
+        {"kv_cache_gib", bytes_to_gib(f.need.kv_cache_bytes)},
+        {"compute_buffer_gib", bytes_to_gib(f.need.compute_buffer_bytes)},
+        {"runtime_overhead_gib", bytes_to_gib(f.need.runtime_overhead_bytes)}}},
+      {"gpu_need_gib", bytes_to_gib(f.gpu_need_bytes)},
+      {"gpu_usable_gib_per_gpu", bytes_to_gib(f.gpu_usable_bytes)},
+      {"gpu_count", r.hardware->gpu_count},
+      {"gpu_gib", bytes_to_gib(f.gpu_bytes)},
+      {"host_gib", bytes_to_gib(f.host_bytes)},
+      {"host_usable_gib", bytes_to_gib(f.host_usable_bytes)},
+      {"gpu_layers", f.n_gpu_layers},
+      {"n_layers", f.n_layers},
+      {"n_cpu_moe", f.n_cpu_moe},
+      {"tensor_split_layers", f.layers_per_gpu},
+      {"gpu_gib_per_gpu", per_gpu},
+      {"max_context_tokens", r.max_context},
+      {"best_quant", r.best_quant.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.best_quant)},
+      {"llama_cpp_args", llama_flags_of(r.command)},
+      {"llama_command", r.command.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.command)},
+      {"llama_command_note", r.command_why},
+      {"plan", plan_json(r.chosen, r.model->source.spec)}};
 }
 
 std::string row_note(const Row& r) {
-  std::string note = fmt::format("{} on {}: {}", r.model->source.spec.id, r.hardware->id,
-                                 r.fit.summary);
+  std::string note =
+      fmt::format("{} on {}: {}", r.model->source.spec.id, r.hardware->id, r.fit.summary);
   if (r.fit.kind == planner::FitKind::kGpuRaisedLimit) {
-    note += fmt::format("; to raise it: {}", planner::raise_limit_hint(*r.hardware, r.fit.gpu_need_bytes));
+    note += fmt::format("; to raise it: {}",
+                        planner::raise_limit_hint(*r.hardware, r.fit.gpu_need_bytes));
   }
   if (r.chosen.from_command_line) {
-    note += fmt::format(". Per device: {}", planner::describe_plan(r.chosen.plan, r.model->source.spec,
-                                                                 r.chosen.machine));
+    note +=
+        fmt::format(". Per device: {}",
+                    planner::describe_plan(r.chosen.plan, r.model->source.spec, r.chosen.machine));
     for (const auto& n : r.chosen.notes) note += fmt::format(". {}", n);
   }
   return note + ".";
@@ -190,9 +197,11 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   auto& report = result.report;
   report.context = make_context(global);
   std::vector<PlannedModel> models;
-  ModelRequest request{options.quant, options.quant_given, options.context_tokens,
-                       options.context_given, 8192, options.kv_type, options.batch};
-  for (const auto& name : options.models) models.push_back(plan_model(db, name, request, report.notes));
+  ModelRequest request{
+      options.quant, options.quant_given, options.context_tokens, options.context_given,
+      8192,          options.kv_type,     options.batch};
+  for (const auto& name : options.models)
+    models.push_back(plan_model(db, name, request, report.notes));
   const auto machines =
       resolve_hardware(db, options.hw, options.hw_specs, options.gpus, report.context.warnings);
 
@@ -208,12 +217,13 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
                                       llama_args ? &*llama_args : nullptr, db.quants);
       r.fit = r.chosen.fit;
       // The speed of this very plan (DESIGN.md "Decode").
-      r.decode_tok_per_s =
-          planner::predict_chosen(p.source.spec, r.chosen, defaults, db.efficiency).decode.tok_per_s;
+      r.decode_tok_per_s = planner::predict_chosen(p.source.spec, r.chosen, defaults, db.efficiency)
+                               .decode.tok_per_s;
       r.command = llama_command_for(r.chosen, p.source, llama_args, &r.command_why);
       // The longest context of hwplan's own placement; a given command line fixes its own -c.
       if (!llama_args) {
-        r.max_context = planner::max_context_tokens(p.source.spec, p.weights, hw, p.workload, r.fit.kind);
+        r.max_context =
+            planner::max_context_tokens(p.source.spec, p.weights, hw, p.workload, r.fit.kind);
       }
       r.best_quant = best_quant(candidates, p, hw);
       rows.push_back(std::move(r));
@@ -223,7 +233,8 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
       std::stable_sort(rows.begin() + static_cast<std::ptrdiff_t>(first), rows.end(),
                        [](const Row& a, const Row& b) {
                          if (a.fit.kind != b.fit.kind) return a.fit.kind < b.fit.kind;
-                         return a.fit.gpu_usable_bytes * static_cast<double>(a.hardware->gpu_count) <
+                         return a.fit.gpu_usable_bytes *
+                                    static_cast<double>(a.hardware->gpu_count) <
                                 b.fit.gpu_usable_bytes * static_cast<double>(b.hardware->gpu_count);
                        });
     }
@@ -234,7 +245,8 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   for (const auto& r : rows) {
     report.notes.push_back(row_note(r));
     report.details["rows"].push_back(row_details(r));
-    if (options.require_fit && !counts_as_fit(r.fit.kind, options.allow_offload)) result.exit_code = 1;
+    if (options.require_fit && !counts_as_fit(r.fit.kind, options.allow_offload))
+      result.exit_code = 1;
   }
   return result;
 }

@@ -12,7 +12,7 @@ struct FitOptions {
   std::string quant = "q4_k_m";
   bool quant_given = false;
   int64_t context_tokens = 0;
-  bool context_given = false;       ///< false: min(8192, the model's maximum)
+  bool context_given = false;  ///< false: min(8192, the model's maximum)
   std::string kv_type = "f16";
   int64_t batch = 1;
   std::vector<std::string> hw;

@@ -21,7 +21,8 @@ kernels::Isa parse_isa(const std::string& name) {
     if (kernels::isa_name(isa) != name) continue;
     const auto available = kernels::available_isas();
     if (std::find(available.begin(), available.end(), isa) == available.end()) {
-      throw Error(ErrorKind::kUnsupported, fmt::format("--isa {}: this CPU or build lacks it", name));
+      throw Error(ErrorKind::kUnsupported,
+                  fmt::format("--isa {}: this CPU or build lacks it", name));
     }
     return isa;
   }
@@ -30,8 +31,10 @@ kernels::Isa parse_isa(const std::string& name) {
 
 CommandResult run_generate(const GlobalOptions& global, const GenerateOptions& options) {
   if (options.gguf.empty()) throw_usage("generate: --gguf FILE is required");
-  if (options.prompt_ids.empty()) throw_usage("generate: --prompt-ids must name at least one token");
-  if (options.tokens < 1 || options.tokens > 100000) throw_usage("generate: --tokens must be 1..100000, got {}", options.tokens);
+  if (options.prompt_ids.empty())
+    throw_usage("generate: --prompt-ids must name at least one token");
+  if (options.tokens < 1 || options.tokens > 100000)
+    throw_usage("generate: --tokens must be 1..100000, got {}", options.tokens);
   if (options.top_k < 1) throw_usage("generate: --top-k must be >= 1, got {}", options.top_k);
   if (options.threads < 0) throw_usage("generate: --threads must be >= 0");
   const kernels::Isa isa = parse_isa(options.isa);
@@ -45,8 +48,10 @@ CommandResult run_generate(const GlobalOptions& global, const GenerateOptions& o
     }
     prompt.push_back(static_cast<int32_t>(id));
   }
-  kernels::ThreadPool pool(options.threads > 0 ? static_cast<int>(options.threads) : default_kernel_threads());
-  kernels::LlamaContext ctx(weights, pool, static_cast<int64_t>(prompt.size()) + options.tokens, isa);
+  kernels::ThreadPool pool(options.threads > 0 ? static_cast<int>(options.threads)
+                                               : default_kernel_threads());
+  kernels::LlamaContext ctx(weights, pool, static_cast<int64_t>(prompt.size()) + options.tokens,
+                            isa);
   std::span<const float> logits;
   if (options.batched_prompt) {
     logits = ctx.eval(prompt);
@@ -62,14 +67,16 @@ CommandResult run_generate(const GlobalOptions& global, const GenerateOptions& o
     if (i + 1 < options.tokens) next = kernels::argmax(ctx.decode(next));
   }
 
-  const auto k = static_cast<size_t>(std::min<int64_t>(options.top_k, static_cast<int64_t>(prompt_logits.size())));
+  const auto k = static_cast<size_t>(
+      std::min<int64_t>(options.top_k, static_cast<int64_t>(prompt_logits.size())));
   std::vector<int32_t> order(prompt_logits.size());
   std::iota(order.begin(), order.end(), 0);
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(), [&](int32_t a, int32_t b) {
-    const float la = prompt_logits[static_cast<size_t>(a)];
-    const float lb = prompt_logits[static_cast<size_t>(b)];
-    return la > lb || (la == lb && a < b);
-  });
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                    [&](int32_t a, int32_t b) {
+                      const float la = prompt_logits[static_cast<size_t>(a)];
+                      const float lb = prompt_logits[static_cast<size_t>(b)];
+                      return la > lb || (la == lb && a < b);
+                    });
   double l2 = 0;
   for (float v : prompt_logits) l2 += double{v} * v;
   l2 = std::sqrt(l2);
@@ -83,14 +90,19 @@ CommandResult run_generate(const GlobalOptions& global, const GenerateOptions& o
   nlohmann::json top_json = nlohmann::json::array();
   for (size_t i = 0; i < k; ++i) {
     const int32_t id = order[i];
-    top.rows.push_back({static_cast<int64_t>(i + 1), int64_t{id}, double{prompt_logits[static_cast<size_t>(id)]}});
+    top.rows.push_back(
+        {static_cast<int64_t>(i + 1), int64_t{id}, double{prompt_logits[static_cast<size_t>(id)]}});
     top_json.push_back({id, prompt_logits[static_cast<size_t>(id)]});
   }
   result.report.tables.push_back(top);
-  result.report.notes.push_back(fmt::format("Greedy continuation ({} tokens): {}", greedy.size(), fmt::join(greedy, " ")));
-  result.report.notes.push_back(fmt::format("Logit L2 norm after the prompt: {:.6f}; kernel {} with {} threads.", l2,
-                                            kernels::isa_name(isa), pool.size()));
-  result.report.top_level = {{"greedy_ids", greedy}, {"top_k", top_json}, {"logits_l2", l2},
+  result.report.notes.push_back(
+      fmt::format("Greedy continuation ({} tokens): {}", greedy.size(), fmt::join(greedy, " ")));
+  result.report.notes.push_back(
+      fmt::format("Logit L2 norm after the prompt: {:.6f}; kernel {} with {} threads.", l2,
+                  kernels::isa_name(isa), pool.size()));
+  result.report.top_level = {{"greedy_ids", greedy},
+                             {"top_k", top_json},
+                             {"logits_l2", l2},
                              {"isa", std::string(kernels::isa_name(isa))}};
   return result;
 }

@@ -14,7 +14,7 @@ struct GenerateOptions {
   int64_t tokens = 16;
   int64_t top_k = 10;
   int64_t threads = 0;
-  std::string isa;         ///< scalar, avx2, avx512; empty: the best this CPU runs
+  std::string isa;              ///< scalar, avx2, avx512; empty: the best this CPU runs
   bool batched_prompt = false;  ///< the prompt as one batch instead of one token per step
 };
 

@@ -33,17 +33,16 @@ Table hardware_table(const planner::ProfileDb& db) {
                {"name", "Name", "", Align::kLeft}};
   for (const auto& hw : db.hardware) {
     const bool unified = hw.kind == planner::MemoryKind::kUnified;
-    t.rows.push_back({hw.id, planner::memory_kind_name(hw.kind), hw.backend, hw.gpu_count,
-                      bytes_to_gib(hw.memory_bytes),
-                      bytes_to_gib(planner::usable_gpu_bytes(hw, planner::LimitMode::kDefault)),
-                      unified ? Cell{bytes_to_gib(planner::usable_gpu_bytes(
-                                    hw, planner::LimitMode::kRaised))}
-                              : Cell{},
-                      bytes_per_s_to_gbs(hw.bandwidth_bytes_per_s),
-                      flop_per_s_to_tflops(hw.fp16_flop_per_s),
-                      optional_number(bytes_per_s_to_gbs(hw.bus_bytes_per_s)),
-                      unified ? Cell{} : Cell{bytes_to_gib(hw.host_memory_bytes)},
-                      hw.price_usd ? Cell{*hw.price_usd} : Cell{}, hw.name});
+    t.rows.push_back(
+        {hw.id, planner::memory_kind_name(hw.kind), hw.backend, hw.gpu_count,
+         bytes_to_gib(hw.memory_bytes),
+         bytes_to_gib(planner::usable_gpu_bytes(hw, planner::LimitMode::kDefault)),
+         unified ? Cell{bytes_to_gib(planner::usable_gpu_bytes(hw, planner::LimitMode::kRaised))}
+                 : Cell{},
+         bytes_per_s_to_gbs(hw.bandwidth_bytes_per_s), flop_per_s_to_tflops(hw.fp16_flop_per_s),
+         optional_number(bytes_per_s_to_gbs(hw.bus_bytes_per_s)),
+         unified ? Cell{} : Cell{bytes_to_gib(hw.host_memory_bytes)},
+         hw.price_usd ? Cell{*hw.price_usd} : Cell{}, hw.name});
   }
   return t;
 }
@@ -56,7 +55,8 @@ std::string attention_label(const planner::ModelSpec& m) {
     sliding += kind == planner::LayerKind::kSlidingAttention;
     linear += kind == planner::LayerKind::kLinearAttention;
   }
-  if (sliding > 0) label += fmt::format(" + SWA {} ({}/{} layers)", m.sliding_window, sliding, m.n_layers);
+  if (sliding > 0)
+    label += fmt::format(" + SWA {} ({}/{} layers)", m.sliding_window, sliding, m.n_layers);
   if (linear > 0) label += fmt::format(" + linear ({}/{} layers)", linear, m.n_layers);
   return label;
 }
@@ -76,10 +76,10 @@ Table models_table(const planner::ProfileDb& db) {
   for (const auto& profile : db.models) {
     const auto& m = profile.spec;
     const auto inv = planner::build_inventory(m, bf16);
-    const std::string experts = planner::is_moe(m)
-        ? fmt::format("{} of {}{}", m.moe.n_experts_per_token, m.moe.n_experts,
-                      m.moe.shared_ffn_size > 0 ? " + shared" : "")
-        : "dense";
+    const std::string experts =
+        planner::is_moe(m) ? fmt::format("{} of {}{}", m.moe.n_experts_per_token, m.moe.n_experts,
+                                         m.moe.shared_ffn_size > 0 ? " + shared" : "")
+                           : "dense";
     t.rows.push_back({m.id, planner::total_params(inv) / 1e9, planner::active_params(m, inv) / 1e9,
                       bytes_to_gib(planner::total_weight_bytes(inv)), m.n_layers, m.max_context,
                       experts, attention_label(m), m.name});
@@ -97,8 +97,8 @@ Table quants_table(const planner::ProfileDb& db) {
                {"quality_rank", "Quality rank", "", Align::kRight},
                {"source", "Source", "", Align::kLeft}};
   for (const auto& q : db.quants.mixes) {
-    t.rows.push_back({q.id, q.family, q.weights_bpw, q.embedding_bpw, q.output_bpw,
-                      q.quality_rank, q.source});
+    t.rows.push_back(
+        {q.id, q.family, q.weights_bpw, q.embedding_bpw, q.output_bpw, q.quality_rank, q.source});
   }
   return t;
 }
@@ -126,7 +126,8 @@ CommandResult run_list(const GlobalOptions& global, const ListOptions& options) 
   if (options.what == "hardware") {
     result.report.tables.push_back(hardware_table(db));
     result.report.notes.push_back(
-        "GPU usable: what the GPU may use by default (macOS wired limit, Strix Halo carve-out, VRAM "
+        "GPU usable: what the GPU may use by default (macOS wired limit, Strix Halo carve-out, "
+        "VRAM "
         "less driver reserve); Raised: after the user raises the limit.");
   } else if (options.what == "models") {
     result.report.tables.push_back(models_table(db));

@@ -64,14 +64,15 @@ Table prediction_table(const std::vector<Row>& rows) {
     const auto& p = r.prediction;
     const bool fits = p.fit.kind != planner::FitKind::kNoFit;
     const double bytes = p.decode_cost.gpu_bytes + p.decode_cost.host_bytes;
-    t.rows.push_back({r.model->source.spec.id, r.hardware.id,
-                      std::string(planner::fit_kind_name(p.fit.kind)),
-                      number_or_empty(p.decode.tok_per_s), band_text(p.decode),
-                      number_or_empty(p.prefill.tok_per_s), number_or_empty(p.ttft_seconds),
-                      fits ? Cell{std::string(planner::bound_name(p.decode.bound))} : Cell{},
-                      fits ? Cell{bytes_to_gb(bytes / static_cast<double>(p.decode_cost.batch))} : Cell{},
-                      fits ? Cell{bytes_to_gb(p.decode_cost.host_bytes / static_cast<double>(p.decode_cost.batch))}
-                           : Cell{}});
+    t.rows.push_back(
+        {r.model->source.spec.id, r.hardware.id, std::string(planner::fit_kind_name(p.fit.kind)),
+         number_or_empty(p.decode.tok_per_s), band_text(p.decode),
+         number_or_empty(p.prefill.tok_per_s), number_or_empty(p.ttft_seconds),
+         fits ? Cell{std::string(planner::bound_name(p.decode.bound))} : Cell{},
+         fits ? Cell{bytes_to_gb(bytes / static_cast<double>(p.decode_cost.batch))} : Cell{},
+         fits ? Cell{bytes_to_gb(p.decode_cost.host_bytes /
+                                 static_cast<double>(p.decode_cost.batch))}
+              : Cell{}});
   }
   return t;
 }
@@ -97,31 +98,34 @@ nlohmann::json terms_json(const planner::SpeedPrediction& s) {
 nlohmann::json row_json(const Row& r) {
   const auto& p = r.prediction;
   const auto& e = p.efficiency;
-  return {{"model", r.model->source.spec.id},
-          {"hardware", r.hardware.id},
-          {"fit", planner::fit_kind_name(p.fit.kind)},
-          {"plan", plan_json(r.chosen, r.model->source.spec)},
-          {"llama_command", r.command.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.command)},
-          {"llama_command_note", r.command_why},
-          {"decode_tok_per_s", json_number(p.decode.tok_per_s)},
-          {"prefill_tok_per_s", json_number(p.prefill.tok_per_s)},
-          {"ttft_seconds", json_number(p.ttft_seconds)},
-          {"bound", planner::bound_name(p.decode.bound)},
-          {"reason", p.reason},
-          {"decode", terms_json(p.decode)},
-          {"prefill", terms_json(p.prefill)},
-          {"decode_cost", {{"gpu_bytes", p.decode_cost.gpu_bytes},
-                           {"host_bytes", p.decode_cost.host_bytes},
-                           {"streamed_bytes", p.decode_cost.streamed_bytes},
-                           {"gpu_flop", p.decode_cost.gpu_flop},
-                           {"gpu_layers", p.decode_cost.gpu_layers},
-                           {"communication_seconds", p.decode_cost.comm_seconds}}},
-          {"efficiency", {{"backend", e.backend},
-                          {"memory_class", e.memory_class},
-                          {"bandwidth_fraction", e.bandwidth_fraction},
-                          {"compute_fraction", e.compute_fraction},
-                          {"decode_rows", e.decode_rows},
-                          {"fallback", p.efficiency_note}}}};
+  return {
+      {"model", r.model->source.spec.id},
+      {"hardware", r.hardware.id},
+      {"fit", planner::fit_kind_name(p.fit.kind)},
+      {"plan", plan_json(r.chosen, r.model->source.spec)},
+      {"llama_command", r.command.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.command)},
+      {"llama_command_note", r.command_why},
+      {"decode_tok_per_s", json_number(p.decode.tok_per_s)},
+      {"prefill_tok_per_s", json_number(p.prefill.tok_per_s)},
+      {"ttft_seconds", json_number(p.ttft_seconds)},
+      {"bound", planner::bound_name(p.decode.bound)},
+      {"reason", p.reason},
+      {"decode", terms_json(p.decode)},
+      {"prefill", terms_json(p.prefill)},
+      {"decode_cost",
+       {{"gpu_bytes", p.decode_cost.gpu_bytes},
+        {"host_bytes", p.decode_cost.host_bytes},
+        {"streamed_bytes", p.decode_cost.streamed_bytes},
+        {"gpu_flop", p.decode_cost.gpu_flop},
+        {"gpu_layers", p.decode_cost.gpu_layers},
+        {"communication_seconds", p.decode_cost.comm_seconds}}},
+      {"efficiency",
+       {{"backend", e.backend},
+        {"memory_class", e.memory_class},
+        {"bandwidth_fraction", e.bandwidth_fraction},
+        {"compute_fraction", e.compute_fraction},
+        {"decode_rows", e.decode_rows},
+        {"fallback", p.efficiency_note}}}};
 }
 
 std::string row_note(const Row& r) {
@@ -132,12 +136,14 @@ std::string row_note(const Row& r) {
   std::string note = fmt::format("{} on {}: {:.1f} tok/s", r.model->source.spec.id, r.hardware.id,
                                  p.decode.tok_per_s);
   if (p.decode.error_band_fraction > 0) {
-    note += fmt::format(" (80% of measured {} {} runs within +-{:.0f}% of the model)", p.efficiency.backend,
-                        p.efficiency.memory_class, 100 * p.decode.error_band_fraction);
+    note += fmt::format(" (80% of measured {} {} runs within +-{:.0f}% of the model)",
+                        p.efficiency.backend, p.efficiency.memory_class,
+                        100 * p.decode.error_band_fraction);
   }
   note += fmt::format("; {}", p.reason);
   if (!p.efficiency_note.empty()) note += fmt::format("; {}", p.efficiency_note);
-  note += fmt::format(". Plan: {}", planner::describe_plan(r.chosen.plan, r.model->source.spec, r.chosen.machine));
+  note += fmt::format(
+      ". Plan: {}", planner::describe_plan(r.chosen.plan, r.model->source.spec, r.chosen.machine));
   if (!r.command.empty()) note += fmt::format(". Run: {}", r.command);
   for (const auto& n : r.chosen.notes) note += fmt::format(". {}", n);
   return note + ".";
@@ -146,11 +152,14 @@ std::string row_note(const Row& r) {
 }  // namespace
 
 CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& options) {
-  if (options.models.empty()) throw_usage("predict: --model is required (try `hwplan list models`)");
+  if (options.models.empty())
+    throw_usage("predict: --model is required (try `hwplan list models`)");
   if (options.engine != "llama.cpp") {
-    throw Error(ErrorKind::kUnsupported,
-                fmt::format("--engine {}: only llama.cpp is calibrated (the bundled measurements have "
-                            "no {} runs fitted yet)", options.engine, options.engine));
+    throw Error(
+        ErrorKind::kUnsupported,
+        fmt::format("--engine {}: only llama.cpp is calibrated (the bundled measurements have "
+                    "no {} runs fitted yet)",
+                    options.engine, options.engine));
   }
   planner::PredictOptions predict_options;
   predict_options.prompt_tokens = options.prompt_tokens;
@@ -168,7 +177,8 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
   for (const auto& name : options.models) {
     models.push_back(plan_model(db, name, options.request, report.notes));
   }
-  auto machines = resolve_hardware(db, options.hw, options.hw_specs, options.gpus, report.context.warnings);
+  auto machines =
+      resolve_hardware(db, options.hw, options.hw_specs, options.gpus, report.context.warnings);
   if (!options.backend.empty()) {
     const auto& backends = planner::backend_names();
     if (std::find(backends.begin(), backends.end(), options.backend) == backends.end()) {
@@ -183,7 +193,8 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
       Row r{&p, hw, {}, {}, "", ""};
       r.chosen = planner::choose_plan(p.source.spec, p.weights, hw, p.workload, predict_options,
                                       llama_args ? &*llama_args : nullptr, db.quants);
-      r.prediction = planner::predict_chosen(p.source.spec, r.chosen, predict_options, db.efficiency);
+      r.prediction =
+          planner::predict_chosen(p.source.spec, r.chosen, predict_options, db.efficiency);
       r.command = llama_command_for(r.chosen, p.source, llama_args, &r.command_why);
       rows.push_back(std::move(r));
     }

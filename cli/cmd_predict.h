@@ -20,7 +20,7 @@ struct PredictCliOptions {
   int64_t nodes = 1;
   std::string link = "thunderbolt5";
   std::string engine = "llama.cpp";
-  std::string backend;  ///< empty: each machine's native backend
+  std::string backend;     ///< empty: each machine's native backend
   std::string llama_args;  ///< a llama.cpp command line whose placement to predict
 };
 

@@ -55,7 +55,8 @@ Table compute_table(const probes::MachineMeasurement& m) {
   for (const auto& c : m.compute) {
     const bool ok = c.status == probes::ProbeStatus::kOk;
     t.rows.push_back({c.kind, c.isa, c.threads, ok ? Cell{c.tops.best} : Cell{},
-                      ok ? Cell{c.tops.median} : Cell{}, ok ? Cell{} : Cell{"skipped: " + c.reason}});
+                      ok ? Cell{c.tops.median} : Cell{},
+                      ok ? Cell{} : Cell{"skipped: " + c.reason}});
   }
   return t;
 }
@@ -68,7 +69,10 @@ Table gpu_table(const probes::GpuMeasurement& g) {
                {"best_gbs", "Best", "GB/s", Align::kRight, 2},
                {"median_gbs", "Median", "GB/s", Align::kRight, 2}};
   for (const auto& x : g.transfers) {
-    t.rows.push_back({x.direction, std::string(x.direction == "d2d" ? "-" : x.pinned ? "pinned" : "pageable"),
+    t.rows.push_back({x.direction,
+                      std::string(x.direction == "d2d" ? "-"
+                                  : x.pinned           ? "pinned"
+                                                       : "pageable"),
                       x.bytes / kBytesPerKib, x.gbs.best, x.gbs.median});
   }
   return t;
@@ -76,7 +80,8 @@ Table gpu_table(const probes::GpuMeasurement& g) {
 
 Table latency_table(const probes::MachineMeasurement& m) {
   Table t{"latency", "Latency (dependent loads over a random cycle)", {}, {}};
-  t.columns = {{"size_kib", "Buffer", "KiB", Align::kRight, 0}, {"latency_ns", "Latency", "ns", Align::kRight, 1}};
+  t.columns = {{"size_kib", "Buffer", "KiB", Align::kRight, 0},
+               {"latency_ns", "Latency", "ns", Align::kRight, 1}};
   for (const auto& p : m.latency) t.rows.push_back({p.bytes / kBytesPerKib, p.ns});
   return t;
 }
@@ -86,45 +91,59 @@ Table topology_table(const probes::MachineMeasurement& m) {
   Table t{"topology", "Topology and capacity", {}, {}};
   t.columns = {{"item", "Item", "", Align::kLeft}, {"value", "Value", "", Align::kLeft}};
   t.rows.push_back({std::string("CPU"), topo.cpu_model});
-  t.rows.push_back({std::string("packages / cores / PUs / NUMA nodes"),
-                    fmt::format("{} / {} / {} / {}", topo.packages, topo.cores, topo.pus, topo.numa_nodes)});
+  t.rows.push_back(
+      {std::string("packages / cores / PUs / NUMA nodes"),
+       fmt::format("{} / {} / {} / {}", topo.packages, topo.cores, topo.pus, topo.numa_nodes)});
   for (const auto& c : topo.caches) {
-    t.rows.push_back({fmt::format("L{} cache", c.level), fmt::format("{} x {:.0f} KiB", c.count, c.bytes / kBytesPerKib)});
+    t.rows.push_back({fmt::format("L{} cache", c.level),
+                      fmt::format("{} x {:.0f} KiB", c.count, c.bytes / kBytesPerKib)});
   }
   t.rows.push_back({std::string("RAM total / available (GiB)"),
-                    fmt::format("{:.1f} / {:.1f}", bytes_to_gib(topo.total_ram_bytes), bytes_to_gib(topo.available_ram_bytes))});
+                    fmt::format("{:.1f} / {:.1f}", bytes_to_gib(topo.total_ram_bytes),
+                                bytes_to_gib(topo.available_ram_bytes))});
   t.rows.push_back({std::string("cgroup memory limit (GiB)"),
-                    topo.cgroup_limit_bytes > 0 ? fmt::format("{:.1f}", bytes_to_gib(topo.cgroup_limit_bytes)) : std::string("none")});
+                    topo.cgroup_limit_bytes > 0
+                        ? fmt::format("{:.1f}", bytes_to_gib(topo.cgroup_limit_bytes))
+                        : std::string("none")});
   t.rows.push_back({std::string("transparent huge pages / huge pages"),
                     fmt::format("{} / {}", topo.transparent_hugepages, topo.hugepages_total)});
   int gpus = 0;
   for (const auto& d : topo.pci_devices) {
     if (!d.gpu) continue;
     ++gpus;
-    t.rows.push_back({std::string("GPU (PCI)"), fmt::format("{} {} link {:.1f} GB/s", d.name,
-                                                             fmt::format("0x{:04x}", d.vendor_id), d.link_gbs)});
+    t.rows.push_back(
+        {std::string("GPU (PCI)"), fmt::format("{} {} link {:.1f} GB/s", d.name,
+                                               fmt::format("0x{:04x}", d.vendor_id), d.link_gbs)});
   }
-  if (gpus == 0) t.rows.push_back({std::string("GPU"), std::string("none found; bus probes skipped")});
+  if (gpus == 0)
+    t.rows.push_back({std::string("GPU"), std::string("none found; bus probes skipped")});
   if (m.apu.present) {
     t.rows.push_back({std::string("APU GPU memory (VRAM + GTT, GiB)"),
-                      fmt::format("{:.1f} + {:.1f}", bytes_to_gib(m.apu.vram_total_bytes), bytes_to_gib(m.apu.gtt_total_bytes))});
+                      fmt::format("{:.1f} + {:.1f}", bytes_to_gib(m.apu.vram_total_bytes),
+                                  bytes_to_gib(m.apu.gtt_total_bytes))});
   }
   return t;
 }
 
-Table expect_table(const planner::HardwareSpec& saved, const probes::MachineMeasurement& m, bool& regressed) {
+Table expect_table(const planner::HardwareSpec& saved, const probes::MachineMeasurement& m,
+                   bool& regressed) {
   Table t{"expect", "Against the saved profile", {}, {}};
-  t.columns = {{"metric", "Metric", "", Align::kLeft}, {"expected", "Expected", "", Align::kRight, 2},
-               {"measured", "Measured", "", Align::kRight, 2}, {"ratio", "Ratio", "", Align::kRight, 3},
+  t.columns = {{"metric", "Metric", "", Align::kLeft},
+               {"expected", "Expected", "", Align::kRight, 2},
+               {"measured", "Measured", "", Align::kRight, 2},
+               {"ratio", "Ratio", "", Align::kRight, 3},
                {"verdict", "Verdict", "", Align::kLeft}};
   auto row = [&](const char* metric, double expected, double measured) {
     const double ratio = expected > 0 ? measured / expected : 1.0;
     const bool low = ratio < kExpectFraction;
     regressed |= low;
-    t.rows.push_back({std::string(metric), expected, measured, ratio, std::string(low ? "BELOW 90%" : "ok")});
+    t.rows.push_back(
+        {std::string(metric), expected, measured, ratio, std::string(low ? "BELOW 90%" : "ok")});
   };
-  row("bandwidth_gbs (read, all threads)", bytes_per_s_to_gbs(saved.bandwidth_bytes_per_s), best_gbs(m, "read", true));
-  row("fp16_tflops (FP32 FMA, all threads)", flop_per_s_to_tflops(saved.fp16_flop_per_s), best_tops(m, "fp32_fma"));
+  row("bandwidth_gbs (read, all threads)", bytes_per_s_to_gbs(saved.bandwidth_bytes_per_s),
+      best_gbs(m, "read", true));
+  row("fp16_tflops (FP32 FMA, all threads)", flop_per_s_to_tflops(saved.fp16_flop_per_s),
+      best_tops(m, "fp32_fma"));
   return t;
 }
 
@@ -133,18 +152,25 @@ Table expect_table(const planner::HardwareSpec& saved, const probes::MachineMeas
 CommandResult compare_stream(const GlobalOptions& global, const ProbeCliOptions& options) {
   CommandResult result;
   result.report.context = make_context(global);
-  Table t{"stream_ratio", "Probe kernels against STREAM's loops (best of 5 interleaved rounds each)", {}, {}};
-  t.columns = {{"kernel", "Kernel", "", Align::kLeft}, {"threads", "Threads", "", Align::kRight},
-               {"probe_gbs", "Probe", "GB/s", Align::kRight, 1}, {"stream_gbs", "STREAM loops", "GB/s", Align::kRight, 1},
+  Table t{"stream_ratio",
+          "Probe kernels against STREAM's loops (best of 5 interleaved rounds each)",
+          {},
+          {}};
+  t.columns = {{"kernel", "Kernel", "", Align::kLeft},
+               {"threads", "Threads", "", Align::kRight},
+               {"probe_gbs", "Probe", "GB/s", Align::kRight, 1},
+               {"stream_gbs", "STREAM loops", "GB/s", Align::kRight, 1},
                {"ratio", "Ratio", "", Align::kRight, 3}};
   const auto rows = probes::compare_with_stream(options.threads, 5, [](const std::string& step) {
     std::fprintf(stderr, "hwplan probe: %s\n", step.c_str());
   });
   for (const auto& r : rows) {
-    t.rows.push_back({r.kernel, r.threads, r.probe_gbs, r.reference_gbs, r.probe_gbs / r.reference_gbs});
+    t.rows.push_back(
+        {r.kernel, r.threads, r.probe_gbs, r.reference_gbs, r.probe_gbs / r.reference_gbs});
   }
   result.report.tables.push_back(t);
-  result.report.notes.push_back("Target: every ratio within 0.95..1.05 or above (the probe must not read low).");
+  result.report.notes.push_back(
+      "Target: every ratio within 0.95..1.05 or above (the probe must not read low).");
   return result;
 }
 
@@ -153,11 +179,14 @@ CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& opti
   if (options.id.empty()) throw_usage("--id: must not be empty");
   // Read the saved profile first: a typo should fail before a minute of measuring.
   std::optional<planner::HardwareSpec> saved;
-  if (!options.expect.empty()) saved = planner::hardware_from_json(load_json_file(options.expect), options.expect);
+  if (!options.expect.empty())
+    saved = planner::hardware_from_json(load_json_file(options.expect), options.expect);
   probes::ProbeOptions probe_options;
   probe_options.quick = options.quick;
   probe_options.threads = options.threads;
-  probe_options.progress = [](const std::string& step) { std::fprintf(stderr, "hwplan probe: %s\n", step.c_str()); };
+  probe_options.progress = [](const std::string& step) {
+    std::fprintf(stderr, "hwplan probe: %s\n", step.c_str());
+  };
   auto m = probes::run_probe(probe_options);
 #if defined(HWPLAN_HAVE_CUDA)
   std::fprintf(stderr, "hwplan probe: GPU (CUDA): transfers, device bandwidth\n");
@@ -167,7 +196,8 @@ CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& opti
 
   CommandResult result;
   result.report.context = make_context(global);
-  result.report.context.warnings.insert(result.report.context.warnings.end(), m.warnings.begin(), m.warnings.end());
+  result.report.context.warnings.insert(result.report.context.warnings.end(), m.warnings.begin(),
+                                        m.warnings.end());
   result.report.tables.push_back(bandwidth_table(m));
   result.report.tables.push_back(compute_table(m));
   result.report.tables.push_back(latency_table(m));
@@ -185,17 +215,21 @@ CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& opti
   for (const auto& n : m.numa) {
     result.report.notes.push_back(
         n.status == probes::ProbeStatus::kOk
-            ? fmt::format("NUMA node {}: read {:.1f} GB/s from its {} CPUs into its own memory.", n.node,
-                          n.read.gbs.best, n.cpus.size())
+            ? fmt::format("NUMA node {}: read {:.1f} GB/s from its {} CPUs into its own memory.",
+                          n.node, n.read.gbs.best, n.cpus.size())
             : fmt::format("Per-NUMA-node bandwidth skipped: {}.", n.reason));
   }
-  result.report.notes.push_back(fmt::format(
-      "Profile: bandwidth_gbs {:.1f} (all-thread read, used for decode), fp16_tflops {:.3f}, memory {:.1f} GiB.",
-      profile["bandwidth_gbs"].get<double>(), profile["fp16_tflops"].get<double>(), profile["memory_gib"].get<double>()));
+  result.report.notes.push_back(
+      fmt::format("Profile: bandwidth_gbs {:.1f} (all-thread read, used for decode), fp16_tflops "
+                  "{:.3f}, memory {:.1f} GiB.",
+                  profile["bandwidth_gbs"].get<double>(), profile["fp16_tflops"].get<double>(),
+                  profile["memory_gib"].get<double>()));
   if (!options.write.empty()) {
     std::ofstream out(options.write);
-    if (!(out << profile.dump(2) << "\n")) throw Error(ErrorKind::kResource, fmt::format("{}: cannot write", options.write));
-    result.report.notes.push_back(fmt::format("Wrote {} (use it with --hw {}).", options.write, options.write));
+    if (!(out << profile.dump(2) << "\n"))
+      throw Error(ErrorKind::kResource, fmt::format("{}: cannot write", options.write));
+    result.report.notes.push_back(
+        fmt::format("Wrote {} (use it with --hw {}).", options.write, options.write));
   }
   result.report.details["profile"] = profile;
   return result;

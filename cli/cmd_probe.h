@@ -8,7 +8,7 @@ namespace hwplan::cli {
 
 struct ProbeCliOptions {
   bool quick = false;
-  std::string write;   ///< -o: write the hardware profile here
+  std::string write;  ///< -o: write the hardware profile here
   int64_t threads = 0;
   std::string expect;  ///< compare with this saved profile; exit 1 below 90%
   std::string id = "local";

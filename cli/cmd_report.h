@@ -8,12 +8,13 @@ namespace hwplan::cli {
 
 struct ReportOptions {
   double budget_usd = 0;  ///< 0: no budget limit
-  std::vector<std::string> models = {"llama-3.1-8b", "qwen3-30b-a3b", "llama-3.1-70b", "gpt-oss-120b", "deepseek-v3"};
+  std::vector<std::string> models = {"llama-3.1-8b", "qwen3-30b-a3b", "llama-3.1-70b",
+                                     "gpt-oss-120b", "deepseek-v3"};
   std::string quant = "q4_k_m";
   int64_t context_tokens = 8192;
   int64_t prompt_tokens = 1024;
   double min_tps = 10;
-  std::vector<std::string> hw;    ///< empty: every bundled machine with a price
+  std::vector<std::string> hw;  ///< empty: every bundled machine with a price
   double electricity_usd_per_kwh = 0.15;
   double hours_per_day = 12;
   double years = 3;

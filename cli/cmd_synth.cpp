@@ -17,22 +17,25 @@ namespace hwplan::cli {
 
 CommandResult run_synth(const GlobalOptions& global, const SynthOptions& options) {
   if (options.out.empty()) throw_usage("synth: -o FILE.gguf is required");
-  if (options.threads < 0 || options.layers < 0) throw_usage("synth: --threads and --layers must be >= 0");
+  if (options.threads < 0 || options.layers < 0)
+    throw_usage("synth: --threads and --layers must be >= 0");
   const auto db = load_profiles(global);
   const ModelSource source = resolve_model(db, options.model);
   kernels::LlamaShape shape = llama_shape_for(source.spec);
   if (options.layers > 0) shape.n_layer = options.layers;
   const kernels::SynthMix mix = parse_mix(options.quant);
-  kernels::ThreadPool pool(options.threads > 0 ? static_cast<int>(options.threads) : default_kernel_threads());
+  kernels::ThreadPool pool(options.threads > 0 ? static_cast<int>(options.threads)
+                                               : default_kernel_threads());
   std::fprintf(stderr, "hwplan synth: building %s (%lld layers) in %s with %d threads...\n",
                source.spec.id.c_str(), static_cast<long long>(shape.n_layer),
                std::string(kernels::synth_mix_name(mix)).c_str(), pool.size());
   const auto start = std::chrono::steady_clock::now();
-  const kernels::SynthModel model = kernels::synth_llama(shape, source.spec.tied_embeddings, mix,
-                                                         options.seed, pool, source.spec.id + "-synthetic");
+  const kernels::SynthModel model = kernels::synth_llama(
+      shape, source.spec.tied_embeddings, mix, options.seed, pool, source.spec.id + "-synthetic");
   std::fprintf(stderr, "hwplan synth: writing %s...\n", options.out.c_str());
   kernels::write_synth_gguf(model, options.out);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   std::map<std::string, std::pair<int64_t, double>> by_type;  // count, bytes
   for (const auto& t : model.tensors) {
@@ -42,8 +45,11 @@ CommandResult run_synth(const GlobalOptions& global, const SynthOptions& options
   }
   CommandResult result;
   result.report.context = make_context(global);
-  reports::Table table{"synth", fmt::format("Synthetic {} ({}), seed {}", source.spec.id,
-                                            kernels::synth_mix_name(mix), options.seed), {}, {}};
+  reports::Table table{"synth",
+                       fmt::format("Synthetic {} ({}), seed {}", source.spec.id,
+                                   kernels::synth_mix_name(mix), options.seed),
+                       {},
+                       {}};
   table.columns = {{"type", "Tensor type", "", reports::Align::kLeft},
                    {"tensors", "Tensors", "", reports::Align::kRight},
                    {"bytes_gb", "Size", "GB", reports::Align::kRight, 3}};
@@ -53,8 +59,8 @@ CommandResult run_synth(const GlobalOptions& global, const SynthOptions& options
     total += entry.second;
   }
   result.report.tables.push_back(table);
-  result.report.notes.push_back(fmt::format("Wrote {} ({:.3f} GB of tensors) in {:.1f} s.", options.out,
-                                            bytes_to_gb(total), seconds));
+  result.report.notes.push_back(fmt::format("Wrote {} ({:.3f} GB of tensors) in {:.1f} s.",
+                                            options.out, bytes_to_gb(total), seconds));
   result.report.top_level = {{"file", options.out}, {"tensor_bytes", total}};
   return result;
 }

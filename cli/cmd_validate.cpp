@@ -57,7 +57,8 @@ double in_cache_rate(kernels::WeightFormat format, int64_t cols, kernels::Isa is
   std::vector<uint8_t> bytes(static_cast<size_t>(rows * rb));
   std::vector<float> row(static_cast<size_t>(cols));
   for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t i = 0; i < cols; ++i) row[static_cast<size_t>(i)] = 0.02f * std::sin(static_cast<float>(r * 7 + i));
+    for (int64_t i = 0; i < cols; ++i)
+      row[static_cast<size_t>(i)] = 0.02f * std::sin(static_cast<float>(r * 7 + i));
     kernels::quantize_row(format, row.data(), bytes.data() + r * rb, cols);
   }
   std::vector<float> x(static_cast<size_t>(cols), 0.5f);
@@ -89,7 +90,8 @@ struct ModelUnderTest {
 ModelUnderTest synthetic_model(const planner::ModelSpec& spec, const std::string& quant,
                                uint64_t seed, int64_t layers, kernels::ThreadPool& pool) {
   const kernels::SynthMix mix = parse_mix(quant);
-  say(fmt::format("building synthetic {} {} with {} threads", spec.id, kernels::synth_mix_name(mix), pool.size()));
+  say(fmt::format("building synthetic {} {} with {} threads", spec.id, kernels::synth_mix_name(mix),
+                  pool.size()));
   kernels::LlamaShape shape = llama_shape_for(spec);
   if (layers > 0) shape.n_layer = std::min(layers, shape.n_layer);
   auto model = std::make_shared<kernels::SynthModel>(
@@ -97,7 +99,8 @@ ModelUnderTest synthetic_model(const planner::ModelSpec& spec, const std::string
   planner::ModelSpec planned = spec;
   planned.n_layers = shape.n_layer;
   planned.layer_kinds.resize(static_cast<size_t>(shape.n_layer));
-  ModelUnderTest m{std::string(kernels::synth_mix_name(mix)), model->weights, model, planned, inventory_of(*model)};
+  ModelUnderTest m{std::string(kernels::synth_mix_name(mix)), model->weights, model, planned,
+                   inventory_of(*model)};
   return m;
 }
 
@@ -116,17 +119,19 @@ void check_memory(double model_bytes, double array_bytes) {
   if (topo.cgroup_limit_bytes > 0) available = std::min(available, topo.cgroup_limit_bytes);
   // The model, the bandwidth probe's arrays and headroom for the rest of the system.
   if (available > 0 && model_bytes + 3 * array_bytes > 0.8 * available) {
-    throw Error(ErrorKind::kResource,
-                fmt::format("validate: the model needs {:.2f} GB and the bandwidth probe {:.2f} GB, "
-                            "but only {:.2f} GB are available; pick a smaller model or format",
-                            bytes_to_gb(model_bytes), bytes_to_gb(3 * array_bytes), bytes_to_gb(available)));
+    throw Error(
+        ErrorKind::kResource,
+        fmt::format("validate: the model needs {:.2f} GB and the bandwidth probe {:.2f} GB, "
+                    "but only {:.2f} GB are available; pick a smaller model or format",
+                    bytes_to_gb(model_bytes), bytes_to_gb(3 * array_bytes),
+                    bytes_to_gb(available)));
   }
 }
 
 struct Measurement {
   double prefill_tok_per_s = 0;
   std::vector<double> token_seconds;
-  std::vector<double> bandwidth_gbs;       ///< all threads, between groups of tokens
+  std::vector<double> bandwidth_gbs;               ///< all threads, between groups of tokens
   std::map<std::string, double> rates_per_thread;  ///< bytes/s by ggml type
 };
 
@@ -136,16 +141,19 @@ Measurement measure(const ModelUnderTest& m, const ValidateOptions& o, kernels::
   std::set<kernels::WeightFormat> formats;
   for (const auto* mat : {&m.weights.token_embd, &m.weights.output}) formats.insert(mat->format);
   for (const auto& layer : m.weights.layers) {
-    for (const auto* mat : {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.gate, &layer.up, &layer.down}) {
+    for (const auto* mat :
+         {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.gate, &layer.up, &layer.down}) {
       formats.insert(mat->format);
     }
   }
   for (kernels::WeightFormat f : formats) {
-    r.rates_per_thread[std::string(kernels::format_name(f))] = in_cache_rate(f, m.weights.shape.n_embd, isa);
+    r.rates_per_thread[std::string(kernels::format_name(f))] =
+        in_cache_rate(f, m.weights.shape.n_embd, isa);
   }
   kernels::LlamaContext ctx(m.weights, pool, o.ctx + o.tokens + o.prompt + 4, isa);
   std::vector<int32_t> prompt(static_cast<size_t>(o.prompt));
-  for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int32_t>((i * 7919 + 1) % static_cast<size_t>(m.weights.shape.n_vocab));
+  for (size_t i = 0; i < prompt.size(); ++i)
+    prompt[i] = static_cast<int32_t>((i * 7919 + 1) % static_cast<size_t>(m.weights.shape.n_vocab));
   say(fmt::format("{}: prefill of {} tokens", m.label, o.prompt));
   const auto start = Clock::now();
   ctx.eval(prompt);
@@ -156,7 +164,8 @@ Measurement measure(const ModelUnderTest& m, const ValidateOptions& o, kernels::
     const kernels::ThreadPool::CallerUnpinned unpinned(pool);  // the probe places its own threads
     return probes::measure_bandwidth("read", pool.size(), array_bytes, 2).gbs.best;
   };
-  say(fmt::format("{}: decoding {} tokens at context {}, read probes in between", m.label, o.tokens, o.ctx));
+  say(fmt::format("{}: decoding {} tokens at context {}, read probes in between", m.label, o.tokens,
+                  o.ctx));
   int32_t token = 1;
   for (int i = 0; i < 2; ++i) token = kernels::argmax(ctx.decode(token));  // warm-up
   // The bandwidth here drifts within seconds: probe it between every few tokens so both medians
@@ -176,11 +185,15 @@ Measurement measure(const ModelUnderTest& m, const ValidateOptions& o, kernels::
 }
 
 void validate_options(const ValidateOptions& o) {
-  if (o.tokens < 4 || o.tokens > 100000) throw_usage("validate: --tokens must be 4..100000, got {}", o.tokens);
-  if (o.ctx < 0 || o.ctx > 1000000) throw_usage("validate: --ctx must be 0..1000000, got {}", o.ctx);
-  if (o.prompt < 1 || o.prompt > 100000) throw_usage("validate: --prompt must be 1..100000, got {}", o.prompt);
+  if (o.tokens < 4 || o.tokens > 100000)
+    throw_usage("validate: --tokens must be 4..100000, got {}", o.tokens);
+  if (o.ctx < 0 || o.ctx > 1000000)
+    throw_usage("validate: --ctx must be 0..1000000, got {}", o.ctx);
+  if (o.prompt < 1 || o.prompt > 100000)
+    throw_usage("validate: --prompt must be 1..100000, got {}", o.prompt);
   if (o.threads < 0 || o.layers < 0) throw_usage("validate: --threads and --layers must be >= 0");
-  if (o.bandwidth_gbs < 0 || o.max_error < 0) throw_usage("validate: --bandwidth-gbs and --max-error must be >= 0");
+  if (o.bandwidth_gbs < 0 || o.max_error < 0)
+    throw_usage("validate: --bandwidth-gbs and --max-error must be >= 0");
 }
 
 }  // namespace
@@ -191,7 +204,8 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
   const kernels::Isa isa = parse_isa(o.isa);
   const auto db = load_profiles(global);
   kernels::ThreadPool pool(o.threads > 0 ? static_cast<int>(o.threads) : default_kernel_threads());
-  const double array_bytes = o.bandwidth_gbs > 0 ? 0.0 : probes::bandwidth_array_bytes(probes::read_topology());
+  const double array_bytes =
+      o.bandwidth_gbs > 0 ? 0.0 : probes::bandwidth_array_bytes(probes::read_topology());
   std::vector<std::string> quants = o.gguf.empty() ? o.quants : std::vector<std::string>{o.gguf};
   planner::ModelSpec spec;
   if (o.gguf.empty()) {
@@ -216,7 +230,8 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
   nlohmann::json details = nlohmann::json::array();
   bool missed = false;
   for (const std::string& q : quants) {
-    const ModelUnderTest m = o.gguf.empty() ? synthetic_model(spec, q, o.seed, o.layers, pool) : gguf_model(q, pool);
+    const ModelUnderTest m =
+        o.gguf.empty() ? synthetic_model(spec, q, o.seed, o.layers, pool) : gguf_model(q, pool);
     const double weight_bytes = static_cast<double>(kernels::llama_weight_bytes(m.weights));
     check_memory(weight_bytes, array_bytes);
     const Measurement r = measure(m, o, pool, isa, array_bytes);
@@ -226,12 +241,13 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
     const double bytes = kernels::llama_decode_cost(m.weights, attended).bytes_read;
     const double probed_gbs = reports::median_of(r.bandwidth_gbs);
     planner::CpuKernelRates rates{gbs_to_bytes_per_s(probed_gbs), r.rates_per_thread, pool.size()};
-    const planner::ReferencePrediction p = planner::predict_reference_decode(m.spec, m.inventory, attended, rates);
+    const planner::ReferencePrediction p =
+        planner::predict_reference_decode(m.spec, m.inventory, attended, rates);
     const double error = p.tok_per_s / tok_per_s - 1.0;
     missed = missed || (o.max_error > 0 && std::fabs(error) > o.max_error);
     const double achieved_gbs = bytes_per_s_to_gbs(bytes * tok_per_s);
-    table.rows.push_back({m.label, bytes_to_gb(weight_bytes), int64_t{pool.size()}, tok_per_s, p.tok_per_s, error,
-                          achieved_gbs, probed_gbs, achieved_gbs / probed_gbs,
+    table.rows.push_back({m.label, bytes_to_gb(weight_bytes), int64_t{pool.size()}, tok_per_s,
+                          p.tok_per_s, error, achieved_gbs, probed_gbs, achieved_gbs / probed_gbs,
                           std::string(planner::bound_name(p.bound)), r.prefill_tok_per_s});
     nlohmann::json rates_json;
     for (const auto& [type, rate] : r.rates_per_thread) rates_json[type] = bytes_per_s_to_gbs(rate);
@@ -244,20 +260,27 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
   }
   result.report.tables.push_back(table);
   result.report.details = {{"runs", details}, {"isa", std::string(kernels::isa_name(isa))}};
-  result.report.notes.push_back(fmt::format(
-      "Measured: median of {} decode steps at context {} ({} threads, {} kernels); achieved = bytes read per "
-      "token x tok/s; read probe = median all-thread read bandwidth, probed between every few tokens.",
-      o.tokens, o.ctx, pool.size(), kernels::isa_name(isa)));
   result.report.notes.push_back(
-      "Predicted: the planner's model of the reference kernel (planner/reference_kernel.h): each weight type's "
-      "bytes at the read bandwidth plus their dot products at the measured in-cache rate x threads (no overlap), "
+      fmt::format("Measured: median of {} decode steps at context {} ({} threads, {} kernels); "
+                  "achieved = bytes read per "
+                  "token x tok/s; read probe = median all-thread read bandwidth, probed between "
+                  "every few tokens.",
+                  o.tokens, o.ctx, pool.size(), kernels::isa_name(isa)));
+  result.report.notes.push_back(
+      "Predicted: the planner's model of the reference kernel (planner/reference_kernel.h): each "
+      "weight type's "
+      "bytes at the read bandwidth plus their dot products at the measured in-cache rate x threads "
+      "(no overlap), "
       "and the KV cache at the read bandwidth.");
   if (o.gguf.empty()) {
-    result.report.notes.push_back(fmt::format("Weights are synthetic (seed {}), in {}'s shape; the KV cache beyond "
-                                              "the {}-token prompt holds random values.", o.seed, spec.id, o.prompt));
+    result.report.notes.push_back(
+        fmt::format("Weights are synthetic (seed {}), in {}'s shape; the KV cache beyond "
+                    "the {}-token prompt holds random values.",
+                    o.seed, spec.id, o.prompt));
   }
   if (missed) {
-    result.report.notes.push_back(fmt::format("A prediction missed by more than --max-error {:.0f}%.", 100 * o.max_error));
+    result.report.notes.push_back(
+        fmt::format("A prediction missed by more than --max-error {:.0f}%.", 100 * o.max_error));
     result.exit_code = 1;
   }
   return result;

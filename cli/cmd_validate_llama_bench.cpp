@@ -51,7 +51,8 @@ std::string backend_of(const LlamaBenchResult& r) {
 }  // namespace
 
 CommandResult run_validate_llama_bench(const GlobalOptions& global, const ValidateOptions& o) {
-  if (o.hw.empty()) throw_usage("validate --llama-bench needs --hw: the machine the results came from");
+  if (o.hw.empty())
+    throw_usage("validate --llama-bench needs --hw: the machine the results came from");
   const auto db = load_profiles(global);
   std::vector<std::string> warnings;
   const planner::HardwareSpec machine = resolve_hardware(db, {o.hw}, {}, 0, warnings).front();
@@ -60,7 +61,8 @@ CommandResult run_validate_llama_bench(const GlobalOptions& global, const Valida
   CommandResult out;
   out.report.context = make_context(global);
   out.report.context.warnings = warnings;
-  reports::Table table{"validate", fmt::format("llama-bench results vs predictions on {}", machine.id), {}, {}};
+  reports::Table table{
+      "validate", fmt::format("llama-bench results vs predictions on {}", machine.id), {}, {}};
   table.columns = {{"model_type", "Model (llama-bench)", "", reports::Align::kLeft},
                    {"model", "Matched", "", reports::Align::kLeft},
                    {"quant", "Quant", "", reports::Align::kLeft},
@@ -72,44 +74,58 @@ CommandResult run_validate_llama_bench(const GlobalOptions& global, const Valida
                    {"bound", "Bound", "", reports::Align::kLeft}};
   bool missed = false;
   for (const LlamaBenchResult& r : results) {
-    const planner::ModelProfile* model = o.model_given ? &planner::find_model(db, o.model) : match_model(db, r);
+    const planner::ModelProfile* model =
+        o.model_given ? &planner::find_model(db, o.model) : match_model(db, r);
     const std::string quant_name = quant_from_model_type(r.model_type);
-    if (model == nullptr || quant_name.empty() || db.quants.mixes.end() == std::find_if(db.quants.mixes.begin(), db.quants.mixes.end(), [&](const auto& q) { return q.id == quant_name; })) {
-      out.report.notes.push_back(fmt::format(
-          "{} ({:.2f}B parameters), {}: skipped: {}", r.model_type, r.model_n_params / 1e9, r.test_name(),
-          model == nullptr ? "no bundled model of that architecture within 15% of its size (name one with --model)"
-                           : "its quantization is not one hwplan knows"));
+    if (model == nullptr || quant_name.empty() ||
+        db.quants.mixes.end() == std::find_if(db.quants.mixes.begin(), db.quants.mixes.end(),
+                                              [&](const auto& q) { return q.id == quant_name; })) {
+      out.report.notes.push_back(fmt::format("{} ({:.2f}B parameters), {}: skipped: {}",
+                                             r.model_type, r.model_n_params / 1e9, r.test_name(),
+                                             model == nullptr
+                                                 ? "no bundled model of that architecture within "
+                                                   "15% of its size (name one with --model)"
+                                                 : "its quantization is not one hwplan knows"));
       continue;
     }
     planner::Workload w;
-    w.context_tokens = std::max<int64_t>(1, r.n_depth + (r.is_generation() ? r.n_gen / 2 : r.n_prompt));
+    w.context_tokens =
+        std::max<int64_t>(1, r.n_depth + (r.is_generation() ? r.n_gen / 2 : r.n_prompt));
     w.flash_attention = r.flash_attn;
     planner::PredictOptions options;
     options.prompt_tokens = std::max<int64_t>(1, r.n_prompt);
     planner::HardwareSpec hw = machine;
     hw.backend = backend_of(r);
-    const auto weights = planner::build_inventory(model->spec, planner::find_quant(db.quants, quant_name));
+    const auto weights =
+        planner::build_inventory(model->spec, planner::find_quant(db.quants, quant_name));
     // The plan of the run's own flags: its -ngl and -fa, placed as llama.cpp places them.
     planner::LlamaArgs args;
     args.n_gpu_layers = r.n_gpu_layers;
     args.flash_attention = r.flash_attn ? "on" : "off";
     args.fit = false;
-    const auto chosen = planner::choose_plan(model->spec, weights, hw, w, options, &args, db.quants);
-    const planner::Prediction p = planner::predict_chosen(model->spec, chosen, options, db.efficiency);
+    const auto chosen =
+        planner::choose_plan(model->spec, weights, hw, w, options, &args, db.quants);
+    const planner::Prediction p =
+        planner::predict_chosen(model->spec, chosen, options, db.efficiency);
     if (chosen.fit.kind == planner::FitKind::kNoFit) {
-      out.report.notes.push_back(fmt::format("{} {}: hwplan's memory model says -ngl {} does not fit {} ({})",
-                                             r.model_type, r.test_name(), r.n_gpu_layers, hw.id, chosen.fit.summary));
+      out.report.notes.push_back(
+          fmt::format("{} {}: hwplan's memory model says -ngl {} does not fit {} ({})",
+                      r.model_type, r.test_name(), r.n_gpu_layers, hw.id, chosen.fit.summary));
     }
     const double predicted = r.is_generation() ? p.decode.tok_per_s : p.prefill.tok_per_s;
     const double error = predicted / r.avg_ts - 1.0;
     missed = missed || (o.max_error > 0 && std::fabs(error) > o.max_error);
-    table.rows.push_back({r.model_type, model->spec.id, quant_name, r.test_name(), hw.backend, r.avg_ts, predicted,
-                          error, std::string(planner::bound_name(r.is_generation() ? p.decode.bound : p.prefill.bound))});
+    table.rows.push_back(
+        {r.model_type, model->spec.id, quant_name, r.test_name(), hw.backend, r.avg_ts, predicted,
+         error,
+         std::string(planner::bound_name(r.is_generation() ? p.decode.bound : p.prefill.bound))});
   }
   out.report.tables.push_back(table);
-  out.report.notes.push_back(fmt::format(
-      "Predictions use the bundled model's weights at the quantization llama-bench names, {}'s profile and the "
-      "llama.cpp efficiencies fitted to {}.", machine.id, db.efficiency.fitted_from));
+  out.report.notes.push_back(
+      fmt::format("Predictions use the bundled model's weights at the quantization llama-bench "
+                  "names, {}'s profile and the "
+                  "llama.cpp efficiencies fitted to {}.",
+                  machine.id, db.efficiency.fitted_from));
   if (missed) out.exit_code = 1;
   return out;
 }

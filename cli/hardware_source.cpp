@@ -59,16 +59,16 @@ std::vector<planner::HardwareSpec> resolve_hardware(const planner::ProfileDb& db
       for (const auto& spec : hw_specs) overrides += (overrides.empty() ? "" : ",") + spec;
       machines.push_back(overrides.empty()
                              ? planner::hardware_from_json(json, origin)
-                             : planner::apply_hardware_overrides(json, overrides,
-                                                                 origin + " with --hw-spec " + overrides));
+                             : planner::apply_hardware_overrides(
+                                   json, overrides, origin + " with --hw-spec " + overrides));
     }
   }
   if (gpus < 0) throw_usage("--gpus: must be >= 1, got {}", gpus);
   if (gpus > 0) {
     for (auto& machine : machines) {
       if (machine.kind == planner::MemoryKind::kUnified) {
-        warnings.push_back(fmt::format("--gpus {} ignored for {} (unified memory, one GPU)", gpus,
-                                       machine.id));
+        warnings.push_back(
+            fmt::format("--gpus {} ignored for {} (unified memory, one GPU)", gpus, machine.id));
         continue;
       }
       machine.gpu_count = gpus;

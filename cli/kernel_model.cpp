@@ -55,7 +55,9 @@ planner::WeightInventory inventory_of(const kernels::SynthModel& model) {
   return inventory_from_tensors(records, model.weights.shape.n_layer, model.name);
 }
 
-int default_kernel_threads() { return std::max<int>(1, static_cast<int>(probes::allowed_cpus().size())); }
+int default_kernel_threads() {
+  return std::max<int>(1, static_cast<int>(probes::allowed_cpus().size()));
+}
 
 std::string planner_quant_for(kernels::SynthMix mix) {
   if (mix == kernels::SynthMix::kQ4K) return "q4_k_s";

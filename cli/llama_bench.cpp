@@ -2,11 +2,11 @@
 #include "llama_bench.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "common/error.h"
@@ -53,11 +53,13 @@ LlamaBenchResult result_from(const nlohmann::json& row, const std::string& where
   r.n_prompt = static_cast<int64_t>(number(row, "n_prompt", where, true));
   r.n_gen = static_cast<int64_t>(number(row, "n_gen", where, true));
   r.n_depth = static_cast<int64_t>(number(row, "n_depth", where, false));
-  r.flash_attn = row.contains("flash_attn") && row.at("flash_attn").is_boolean() && row.at("flash_attn").get<bool>();
+  r.flash_attn = row.contains("flash_attn") && row.at("flash_attn").is_boolean() &&
+                 row.at("flash_attn").get<bool>();
   r.avg_ts = number(row, "avg_ts", where, true);
   r.stddev_ts = number(row, "stddev_ts", where, false);
   if (row.contains("samples_ts")) {
-    if (!row.at("samples_ts").is_array()) throw_input("{}: field \"samples_ts\" must be an array", where);
+    if (!row.at("samples_ts").is_array())
+      throw_input("{}: field \"samples_ts\" must be an array", where);
     for (const auto& s : row.at("samples_ts")) {
       if (!s.is_number()) throw_input("{}: samples_ts holds a non-number {}", where, s.dump());
       r.samples_ts.push_back(s.get<double>());
@@ -75,16 +77,18 @@ LlamaBenchResult result_from(const nlohmann::json& row, const std::string& where
 
 std::string LlamaBenchResult::test_name() const {
   std::string name = n_prompt > 0 && n_gen > 0 ? fmt::format("pp{}+tg{}", n_prompt, n_gen)
-                     : n_prompt > 0             ? fmt::format("pp{}", n_prompt)
-                                                : fmt::format("tg{}", n_gen);
+                     : n_prompt > 0            ? fmt::format("pp{}", n_prompt)
+                                               : fmt::format("tg{}", n_gen);
   if (n_depth > 0) name += fmt::format(" @ d{}", n_depth);
   return name;
 }
 
-std::vector<LlamaBenchResult> parse_llama_bench(const std::string& content, const std::string& origin) {
+std::vector<LlamaBenchResult> parse_llama_bench(const std::string& content,
+                                                const std::string& origin) {
   std::vector<LlamaBenchResult> results;
   const auto first = content.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) throw_input("{}: empty; expected llama-bench -o json or jsonl output", origin);
+  if (first == std::string::npos)
+    throw_input("{}: empty; expected llama-bench -o json or jsonl output", origin);
   try {
     if (content[first] == '[') {
       const auto rows = nlohmann::json::parse(content);
@@ -96,7 +100,8 @@ std::vector<LlamaBenchResult> parse_llama_bench(const std::string& content, cons
       std::string line;
       for (int64_t n = 1; std::getline(lines, line); ++n) {
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        results.push_back(result_from(nlohmann::json::parse(line), fmt::format("{}: line {}", origin, n)));
+        results.push_back(
+            result_from(nlohmann::json::parse(line), fmt::format("{}: line {}", origin, n)));
       }
     }
   } catch (const nlohmann::json::exception& e) {
@@ -118,8 +123,11 @@ std::string quant_from_model_type(const std::string& model_type) {
   while (words >> word) rest += (rest.empty() ? "" : " ") + word;
   std::string q = to_lower(rest);
   if (q.rfind("mostly ", 0) == 0) q = q.substr(7);
-  for (const auto& [suffix, tag] : {std::pair<std::string, std::string>{" - medium", "_m"}, {" - small", "_s"}, {" - large", "_l"}}) {
-    if (q.size() > suffix.size() && q.compare(q.size() - suffix.size(), suffix.size(), suffix) == 0) {
+  for (const auto& [suffix, tag] : {std::pair<std::string, std::string>{" - medium", "_m"},
+                                    {" - small", "_s"},
+                                    {" - large", "_l"}}) {
+    if (q.size() > suffix.size() &&
+        q.compare(q.size() - suffix.size(), suffix.size(), suffix) == 0) {
       q = q.substr(0, q.size() - suffix.size()) + tag;
     }
   }

@@ -11,18 +11,18 @@ namespace hwplan::cli {
 
 /// One llama-bench result row (the fields hwplan uses).
 struct LlamaBenchResult {
-  std::string model_type;      ///< "llama 8B Q4_K - Medium"
+  std::string model_type;  ///< "llama 8B Q4_K - Medium"
   std::string model_filename;
   double model_size_bytes = 0;
   double model_n_params = 0;
-  std::string backends;        ///< "CUDA", "Metal", "CPU", ...
+  std::string backends;  ///< "CUDA", "Metal", "CPU", ...
   int64_t n_threads = 0;
   int64_t n_gpu_layers = 0;
   int64_t n_prompt = 0;
   int64_t n_gen = 0;
   int64_t n_depth = 0;
   bool flash_attn = false;
-  double avg_ts = 0;           ///< tokens per second, mean over samples
+  double avg_ts = 0;  ///< tokens per second, mean over samples
   double stddev_ts = 0;
   std::vector<double> samples_ts;
 

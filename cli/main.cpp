@@ -1,14 +1,14 @@
 // The hwplan executable: registers subcommands with CLI11, picks the output format and sink, and
 // is the one place that catches errors and turns them into exit codes (STYLE.md).
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
-#include <new>
 #include <fstream>
 #include <iostream>
+#include <new>
 
 #include "app.h"
 #include "cmd_calibrate.h"
@@ -55,7 +55,8 @@ int emit(const CommandResult& result, const OutputOptions& output) {
   } else {
     std::ofstream file(output.out, std::ios::binary);
     if (!file || !(file << text)) {
-      throw hwplan::Error(hwplan::ErrorKind::kResource, fmt::format("{}: cannot write", output.out));
+      throw hwplan::Error(hwplan::ErrorKind::kResource,
+                          fmt::format("{}: cannot write", output.out));
     }
     std::fprintf(stderr, "hwplan: wrote %s\n", output.out.c_str());
   }
@@ -78,33 +79,42 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   hwplan::cli::GlobalOptions global;
   global.command_line = join_args(argc, argv);
-  app.add_option("--profiles", global.profiles_dir,
-                 "Profile directory (default: $HWPLAN_PROFILES, then the installed or source copy)");
+  app.add_option(
+      "--profiles", global.profiles_dir,
+      "Profile directory (default: $HWPLAN_PROFILES, then the installed or source copy)");
   OutputOptions output;
 
   hwplan::cli::ListOptions list;
   auto* list_cmd = app.add_subcommand("list", "List bundled hardware, models or quantizations");
-  list_cmd->add_option("what", list.what, "hardware, models or quants")->required()
+  list_cmd->add_option("what", list.what, "hardware, models or quants")
+      ->required()
       ->check(CLI::IsMember({"hardware", "models", "quants"}));
   add_output_options(list_cmd, output);
 
   hwplan::cli::FitOptions fit;
   auto* fit_cmd = app.add_subcommand(
-      "fit", "Will a model fit? Memory breakdown, placement, longest context, best quantization "
-             "and the llama.cpp flags, per machine");
-  fit_cmd->add_option("-m,--model", fit.models,
-                      "Bundled model id, a config.json or a .gguf file (repeat or comma-separate)")
-      ->required()->delimiter(',');
-  fit_cmd->add_option("-q,--quant", fit.quant, "Quantization (hwplan list quants); ignored for GGUF")
+      "fit",
+      "Will a model fit? Memory breakdown, placement, longest context, best quantization "
+      "and the llama.cpp flags, per machine");
+  fit_cmd
+      ->add_option("-m,--model", fit.models,
+                   "Bundled model id, a config.json or a .gguf file (repeat or comma-separate)")
+      ->required()
+      ->delimiter(',');
+  fit_cmd
+      ->add_option("-q,--quant", fit.quant, "Quantization (hwplan list quants); ignored for GGUF")
       ->capture_default_str();
-  fit_cmd->add_option("-c,--ctx", fit.context_tokens,
-                      "Context tokens per sequence (default: 8192 or the model's maximum if lower)");
+  fit_cmd->add_option(
+      "-c,--ctx", fit.context_tokens,
+      "Context tokens per sequence (default: 8192 or the model's maximum if lower)");
   fit_cmd->add_option("--kv-type", fit.kv_type, "KV cache type: f16, q8_0, q4_0, ...")
       ->capture_default_str();
   fit_cmd->add_option("-b,--batch", fit.batch, "Parallel sequences, each with its own KV cache")
       ->capture_default_str();
-  fit_cmd->add_option("--hw", fit.hw,
-                      "Bundled hardware id or a profile JSON (repeat or comma-separate; default: all bundled)")
+  fit_cmd
+      ->add_option(
+          "--hw", fit.hw,
+          "Bundled hardware id or a profile JSON (repeat or comma-separate; default: all bundled)")
       ->delimiter(',');
   fit_cmd->add_option("--hw-spec", fit.hw_specs,
                       "key=value,... profile fields: overrides --hw, or alone an inline machine, "
@@ -113,66 +123,87 @@ int main(int argc, char** argv) {
   fit_cmd->add_option("--llama-args", fit.llama_args, kLlamaArgsHelp);
   fit_cmd->add_flag("--require-fit", fit.require_fit,
                     "Exit 1 unless the model fits entirely in GPU/unified memory everywhere");
-  fit_cmd->add_flag("--allow-offload", fit.allow_offload,
-                    "With --require-fit: partial offload and a raised memory limit count as fitting");
+  fit_cmd->add_flag(
+      "--allow-offload", fit.allow_offload,
+      "With --require-fit: partial offload and a raised memory limit count as fitting");
   add_output_options(fit_cmd, output);
 
   hwplan::cli::PredictCliOptions predict;
   auto* predict_cmd = app.add_subcommand(
       "predict", "Decode and prefill tokens/second, time to first token, and what bounds them");
-  predict_cmd->add_option("-m,--model", predict.models,
-                          "Bundled model id, a config.json or a .gguf file (repeat or comma-separate)")
-      ->required()->delimiter(',');
+  predict_cmd
+      ->add_option("-m,--model", predict.models,
+                   "Bundled model id, a config.json or a .gguf file (repeat or comma-separate)")
+      ->required()
+      ->delimiter(',');
   predict_cmd->add_option("-q,--quant", predict.request.quant, "Quantization (hwplan list quants)")
       ->capture_default_str();
-  predict_cmd->add_option("-c,--ctx", predict.request.context_tokens,
-                          "Tokens already in the KV cache when decoding (default 4096 or the model's max)");
-  predict_cmd->add_option("-p,--prompt", predict.prompt_tokens, "Prompt tokens for prefill and TTFT")
+  predict_cmd->add_option(
+      "-c,--ctx", predict.request.context_tokens,
+      "Tokens already in the KV cache when decoding (default 4096 or the model's max)");
+  predict_cmd
+      ->add_option("-p,--prompt", predict.prompt_tokens, "Prompt tokens for prefill and TTFT")
       ->capture_default_str();
-  predict_cmd->add_option("-b,--batch", predict.request.batch, "Parallel sequences")->capture_default_str();
-  predict_cmd->add_option("--kv-type", predict.request.kv_type, "KV cache type")->capture_default_str();
-  predict_cmd->add_option("--hw", predict.hw, "Bundled hardware id or profile JSON (repeat or comma-separate; default: all)")
+  predict_cmd->add_option("-b,--batch", predict.request.batch, "Parallel sequences")
+      ->capture_default_str();
+  predict_cmd->add_option("--kv-type", predict.request.kv_type, "KV cache type")
+      ->capture_default_str();
+  predict_cmd
+      ->add_option("--hw", predict.hw,
+                   "Bundled hardware id or profile JSON (repeat or comma-separate; default: all)")
       ->delimiter(',');
-  predict_cmd->add_option("--hw-spec", predict.hw_specs, "key=value,... overrides or an inline machine");
+  predict_cmd->add_option("--hw-spec", predict.hw_specs,
+                          "key=value,... overrides or an inline machine");
   predict_cmd->add_option("--gpus", predict.gpus, "GPUs in each discrete machine (what-if)");
-  predict_cmd->add_option("--offload", predict.offload,
-                          "What does not fit the GPU: auto|cpu (CPU computes it), stream (copied over "
-                          "the bus per token), none (refuse)")->capture_default_str();
-  predict_cmd->add_option("--split", predict.split, "Across GPUs: layer (pipeline) or tensor (parallel)")
+  predict_cmd
+      ->add_option("--offload", predict.offload,
+                   "What does not fit the GPU: auto|cpu (CPU computes it), stream (copied over "
+                   "the bus per token), none (refuse)")
       ->capture_default_str();
-  predict_cmd->add_option("--nodes", predict.nodes, "Identical machines in a pipeline")->capture_default_str();
-  predict_cmd->add_option("--link", predict.link,
-                          "Link between nodes: thunderbolt5, 10gbe, 25gbe, 100gbe, infiniband")
+  predict_cmd
+      ->add_option("--split", predict.split, "Across GPUs: layer (pipeline) or tensor (parallel)")
+      ->capture_default_str();
+  predict_cmd->add_option("--nodes", predict.nodes, "Identical machines in a pipeline")
+      ->capture_default_str();
+  predict_cmd
+      ->add_option("--link", predict.link,
+                   "Link between nodes: thunderbolt5, 10gbe, 25gbe, 100gbe, infiniband")
       ->capture_default_str();
   predict_cmd->add_option("--engine", predict.engine, "Inference engine (llama.cpp is calibrated)")
       ->capture_default_str();
-  predict_cmd->add_option("--backend", predict.backend, "cuda|metal|rocm|vulkan|cpu (default: the machine's)");
+  predict_cmd->add_option("--backend", predict.backend,
+                          "cuda|metal|rocm|vulkan|cpu (default: the machine's)");
   predict_cmd->add_option("--llama-args", predict.llama_args, kLlamaArgsHelp);
   add_output_options(predict_cmd, output);
 
   hwplan::cli::ProbeCliOptions probe;
   OutputOptions probe_output;
   auto* probe_cmd = app.add_subcommand(
-      "probe", "Measure this machine (bandwidth, latency, compute, topology) and write a hardware "
-               "profile the planner loads");
+      "probe",
+      "Measure this machine (bandwidth, latency, compute, topology) and write a hardware "
+      "profile the planner loads");
   probe_cmd->add_flag("--quick", probe.quick, "Fewer kernels and repetitions (under 10 s)");
   probe_cmd->add_option("-o,--output", probe.write, "Write the hardware profile JSON here");
-  probe_cmd->add_option("--threads", probe.threads, "Threads for the all-thread runs (default: all CPUs)");
+  probe_cmd->add_option("--threads", probe.threads,
+                        "Threads for the all-thread runs (default: all CPUs)");
   probe_cmd->add_option("--expect", probe.expect,
                         "Saved profile: exit 1 when bandwidth or compute fell below 90% of it");
   probe_cmd->add_option("--id", probe.id, "Profile id")->capture_default_str();
-  probe_cmd->add_flag("--compare-stream", probe.compare_stream,
-                      "Only compare copy/triad with STREAM's loops, interleaved, and print the ratios");
+  probe_cmd->add_flag(
+      "--compare-stream", probe.compare_stream,
+      "Only compare copy/triad with STREAM's loops, interleaved, and print the ratios");
   probe_cmd->add_option("--format", probe_output.format, "Output format: text, json, md or csv")
       ->capture_default_str();
   probe_cmd->add_flag("--json", probe_output.json, "Same as --format json");
 
   hwplan::cli::CalibrateOptions calibrate;
   auto* calibrate_cmd = app.add_subcommand(
-      "calibrate", "Fit the speed model's efficiency factors to published measurements and report "
-                   "its error on them");
-  calibrate_cmd->add_option("--csv", calibrate.csv,
-                            "Measured rows (default: the bundled profiles/measurements/measured.csv)");
+      "calibrate",
+      "Fit the speed model's efficiency factors to published measurements and report "
+      "its error on them");
+  calibrate_cmd->add_option(
+      "--csv", calibrate.csv,
+      "Measured rows (default: the bundled profiles/measurements/measured.csv)");
   calibrate_cmd->add_option("--write", calibrate.write,
                             "Write the fitted factors here (profiles/calibration.json)");
   calibrate_cmd->add_flag("--rows", calibrate.rows, "Include the per-row table");
@@ -180,39 +211,61 @@ int main(int argc, char** argv) {
 
   hwplan::cli::ValidateOptions validate;
   auto* validate_cmd = app.add_subcommand(
-      "validate", "Run the reference decode kernel here and set the planner's prediction beside it");
-  validate_cmd->add_option("-m,--model", validate.model, "Bundled dense Llama-architecture model for synthetic weights")
+      "validate",
+      "Run the reference decode kernel here and set the planner's prediction beside it");
+  validate_cmd
+      ->add_option("-m,--model", validate.model,
+                   "Bundled dense Llama-architecture model for synthetic weights")
       ->capture_default_str();
-  validate_cmd->add_option("-q,--quant", validate.quants, "Weight formats: f32, f16, bf16, q8_0, q4_0, q4_k, q4_k_m, q6_k")
-      ->delimiter(',')->capture_default_str();
-  validate_cmd->add_option("--gguf", validate.gguf, "A real Llama GGUF file instead of synthetic weights");
-  validate_cmd->add_option("-t,--threads", validate.threads, "Kernel threads (default: every CPU this process may use)");
-  validate_cmd->add_option("--tokens", validate.tokens, "Decode steps timed")->capture_default_str();
-  validate_cmd->add_option("-c,--ctx", validate.ctx, "Tokens in the KV cache while decoding")->capture_default_str();
-  validate_cmd->add_option("-p,--prompt", validate.prompt, "Prompt tokens for the prefill measurement")->capture_default_str();
+  validate_cmd
+      ->add_option("-q,--quant", validate.quants,
+                   "Weight formats: f32, f16, bf16, q8_0, q4_0, q4_k, q4_k_m, q6_k")
+      ->delimiter(',')
+      ->capture_default_str();
+  validate_cmd->add_option("--gguf", validate.gguf,
+                           "A real Llama GGUF file instead of synthetic weights");
+  validate_cmd->add_option("-t,--threads", validate.threads,
+                           "Kernel threads (default: every CPU this process may use)");
+  validate_cmd->add_option("--tokens", validate.tokens, "Decode steps timed")
+      ->capture_default_str();
+  validate_cmd->add_option("-c,--ctx", validate.ctx, "Tokens in the KV cache while decoding")
+      ->capture_default_str();
+  validate_cmd
+      ->add_option("-p,--prompt", validate.prompt, "Prompt tokens for the prefill measurement")
+      ->capture_default_str();
   validate_cmd->add_option("--bandwidth-gbs", validate.bandwidth_gbs,
                            "Use this read bandwidth instead of probing it around each run");
-  validate_cmd->add_option("--max-error", validate.max_error,
-                           "Exit 1 when a prediction misses the measurement by more than this fraction (e.g. 0.1)");
-  validate_cmd->add_option("--seed", validate.seed, "Seed of the synthetic weights")->capture_default_str();
-  validate_cmd->add_option("--isa", validate.isa, "Kernel instruction set: scalar, avx2, avx512 (default: best)");
-  validate_cmd->add_option("--layers", validate.layers, "Fewer layers than the model has (a quick run)");
+  validate_cmd->add_option(
+      "--max-error", validate.max_error,
+      "Exit 1 when a prediction misses the measurement by more than this fraction (e.g. 0.1)");
+  validate_cmd->add_option("--seed", validate.seed, "Seed of the synthetic weights")
+      ->capture_default_str();
+  validate_cmd->add_option("--isa", validate.isa,
+                           "Kernel instruction set: scalar, avx2, avx512 (default: best)");
+  validate_cmd->add_option("--layers", validate.layers,
+                           "Fewer layers than the model has (a quick run)");
   validate_cmd->add_option("--llama-bench", validate.llama_bench,
                            "Check llama-bench -o json/jsonl results instead of running the kernel");
-  validate_cmd->add_option("--hw", validate.hw, "With --llama-bench: the machine the results came from");
+  validate_cmd->add_option("--hw", validate.hw,
+                           "With --llama-bench: the machine the results came from");
   add_output_options(validate_cmd, output);
 
   hwplan::cli::SynthOptions synth;
-  auto* synth_cmd = app.add_subcommand("synth", "Write a random-weight GGUF of a bundled model's shape");
-  synth_cmd->add_option("-m,--model", synth.model, "Bundled dense Llama-architecture model")->capture_default_str();
-  synth_cmd->add_option("-q,--quant", synth.quant, "f32, f16, bf16, q8_0, q4_0, q4_k, q4_k_m or q6_k")
+  auto* synth_cmd =
+      app.add_subcommand("synth", "Write a random-weight GGUF of a bundled model's shape");
+  synth_cmd->add_option("-m,--model", synth.model, "Bundled dense Llama-architecture model")
+      ->capture_default_str();
+  synth_cmd
+      ->add_option("-q,--quant", synth.quant, "f32, f16, bf16, q8_0, q4_0, q4_k, q4_k_m or q6_k")
       ->capture_default_str();
   synth_cmd->add_option("-o,--output", synth.out, "The GGUF file to write")->required();
   synth_cmd->add_option("--seed", synth.seed, "Random seed")->capture_default_str();
   synth_cmd->add_option("-t,--threads", synth.threads, "Threads (default: all)");
-  synth_cmd->add_option("--layers", synth.layers, "Fewer layers than the model has (a smaller file)");
+  synth_cmd->add_option("--layers", synth.layers,
+                        "Fewer layers than the model has (a smaller file)");
   OutputOptions synth_output;
-  synth_cmd->add_option("--format", synth_output.format, "Output format: text, json, md or csv")->capture_default_str();
+  synth_cmd->add_option("--format", synth_output.format, "Output format: text, json, md or csv")
+      ->capture_default_str();
   synth_cmd->add_flag("--json", synth_output.json, "Same as --format json");
 
   hwplan::cli::GenerateOptions generate;
@@ -220,54 +273,80 @@ int main(int argc, char** argv) {
       "generate", "Greedy continuation of token ids with the reference kernel, and the top logits");
   generate_cmd->add_option("--gguf", generate.gguf, "Llama-architecture GGUF file")->required();
   generate_cmd->add_option("--prompt-ids", generate.prompt_ids, "Prompt token ids, comma-separated")
-      ->required()->delimiter(',');
-  generate_cmd->add_option("-n,--tokens", generate.tokens, "Tokens to generate")->capture_default_str();
-  generate_cmd->add_option("--top-k", generate.top_k, "Logits to list after the prompt")->capture_default_str();
+      ->required()
+      ->delimiter(',');
+  generate_cmd->add_option("-n,--tokens", generate.tokens, "Tokens to generate")
+      ->capture_default_str();
+  generate_cmd->add_option("--top-k", generate.top_k, "Logits to list after the prompt")
+      ->capture_default_str();
   generate_cmd->add_option("-t,--threads", generate.threads, "Threads (default: all)");
   generate_cmd->add_option("--isa", generate.isa, "scalar, avx2 or avx512 (default: best)");
-  generate_cmd->add_flag("--batched-prompt", generate.batched_prompt, "Read the prompt as one batch");
+  generate_cmd->add_flag("--batched-prompt", generate.batched_prompt,
+                         "Read the prompt as one batch");
   add_output_options(generate_cmd, output);
 
   hwplan::cli::CompareOptions compare;
   auto* compare_cmd = app.add_subcommand(
-      "compare", "Benchmark regression check: Google Benchmark, llama-bench or hwplan JSON; exit 1 on a "
-                 "regression");
+      "compare",
+      "Benchmark regression check: Google Benchmark, llama-bench or hwplan JSON; exit 1 on a "
+      "regression");
   compare_cmd->add_option("baseline", compare.baseline, "Baseline results file")->required();
   compare_cmd->add_option("current", compare.current, "Current results file")->required();
-  compare_cmd->add_option("--threshold", compare.threshold, "Slowdown tolerated: 5% or 0.05")->capture_default_str();
+  compare_cmd->add_option("--threshold", compare.threshold, "Slowdown tolerated: 5% or 0.05")
+      ->capture_default_str();
   compare_cmd->add_option("--alpha", compare.alpha, "Significance level of the Mann-Whitney test")
       ->capture_default_str();
-  compare_cmd->add_option("--metric", compare.metric,
-                          "Google Benchmark: real_time (default), cpu_time or a counter; hwplan JSON: a column key");
+  compare_cmd->add_option(
+      "--metric", compare.metric,
+      "Google Benchmark: real_time (default), cpu_time or a counter; hwplan JSON: a column key");
   add_output_options(compare_cmd, output);
 
   hwplan::cli::ClaimsOptions claims;
   auto* claims_cmd = app.add_subcommand(
       "claims", "Is a published number plausible? A verdict and a reason for each claim in a CSV");
-  claims_cmd->add_option("csv", claims.csv, "Claims CSV: id,kind,hardware,model,quant,claimed,unit,condition,source")
+  claims_cmd
+      ->add_option("csv", claims.csv,
+                   "Claims CSV: id,kind,hardware,model,quant,claimed,unit,condition,source")
       ->required();
   add_output_options(claims_cmd, output);
 
   hwplan::cli::ReportOptions report_options;
   auto* report_cmd = app.add_subcommand(
-      "report", "What should I buy? Models on every machine, cost of ownership, cloud break-even, "
-                "recommendations with reasons; md or self-contained html with charts");
-  report_cmd->add_option("--budget", report_options.budget_usd, "Leave out machines above this price (USD)");
-  report_cmd->add_option("-m,--model,--models", report_options.models, "Models to compare (comma-separated)")
-      ->delimiter(',')->capture_default_str();
+      "report",
+      "What should I buy? Models on every machine, cost of ownership, cloud break-even, "
+      "recommendations with reasons; md or self-contained html with charts");
+  report_cmd->add_option("--budget", report_options.budget_usd,
+                         "Leave out machines above this price (USD)");
+  report_cmd
+      ->add_option("-m,--model,--models", report_options.models,
+                   "Models to compare (comma-separated)")
+      ->delimiter(',')
+      ->capture_default_str();
   report_cmd->add_option("-q,--quant", report_options.quant, "Quantization")->capture_default_str();
-  report_cmd->add_option("-c,--ctx", report_options.context_tokens, "Context tokens")->capture_default_str();
-  report_cmd->add_option("-p,--prompt", report_options.prompt_tokens, "Prompt tokens for time to first token")
+  report_cmd->add_option("-c,--ctx", report_options.context_tokens, "Context tokens")
+      ->capture_default_str();
+  report_cmd
+      ->add_option("-p,--prompt", report_options.prompt_tokens,
+                   "Prompt tokens for time to first token")
       ->capture_default_str();
   report_cmd->add_option("--llama-args", report_options.llama_args, kLlamaArgsHelp);
-  report_cmd->add_option("--min-tps", report_options.min_tps, "Slowest decode that counts as usable (tok/s)")
+  report_cmd
+      ->add_option("--min-tps", report_options.min_tps,
+                   "Slowest decode that counts as usable (tok/s)")
       ->capture_default_str();
-  report_cmd->add_option("--hw", report_options.hw, "Machines (repeat or comma-separate; default: every bundled machine with a price)")
+  report_cmd
+      ->add_option(
+          "--hw", report_options.hw,
+          "Machines (repeat or comma-separate; default: every bundled machine with a price)")
       ->delimiter(',');
-  report_cmd->add_option("--electricity", report_options.electricity_usd_per_kwh, "USD per kWh")->capture_default_str();
-  report_cmd->add_option("--hours", report_options.hours_per_day, "Hours per day at load")->capture_default_str();
-  report_cmd->add_option("--years", report_options.years, "Years of ownership")->capture_default_str();
-  report_cmd->add_option("--cloud-price", report_options.cloud_usd_per_hour, "Cloud GPU USD per hour")
+  report_cmd->add_option("--electricity", report_options.electricity_usd_per_kwh, "USD per kWh")
+      ->capture_default_str();
+  report_cmd->add_option("--hours", report_options.hours_per_day, "Hours per day at load")
+      ->capture_default_str();
+  report_cmd->add_option("--years", report_options.years, "Years of ownership")
+      ->capture_default_str();
+  report_cmd
+      ->add_option("--cloud-price", report_options.cloud_usd_per_hour, "Cloud GPU USD per hour")
       ->capture_default_str();
   add_output_options(report_cmd, output);
 

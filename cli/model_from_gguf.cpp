@@ -31,8 +31,9 @@ TensorClass classify(const std::string& role, int64_t n_dims) {
 planner::WeightInventory inventory_from(const kernels::GgufFile& file, int64_t n_layers) {
   std::vector<TensorRecord> records;
   for (const auto& t : file.tensors()) {
-    records.push_back({t.name, static_cast<int64_t>(t.shape.size()), static_cast<double>(t.n_elements),
-                       static_cast<double>(t.n_bytes), std::string(t.type.name)});
+    records.push_back({t.name, static_cast<int64_t>(t.shape.size()),
+                       static_cast<double>(t.n_elements), static_cast<double>(t.n_bytes),
+                       std::string(t.type.name)});
   }
   return inventory_from_tensors(records, n_layers, file.origin());
 }
@@ -40,7 +41,8 @@ planner::WeightInventory inventory_from(const kernels::GgufFile& file, int64_t n
 int64_t required(const kernels::GgufFile& file, const std::string& key) {
   const auto value = file.get_int(key);
   if (!value) throw_input("{}: metadata \"{}\" is missing", file.origin(), key);
-  if (*value <= 0) throw_input("{}: metadata \"{}\" must be > 0, got {}", file.origin(), key, *value);
+  if (*value <= 0)
+    throw_input("{}: metadata \"{}\" must be > 0, got {}", file.origin(), key, *value);
   return *value;
 }
 
@@ -83,13 +85,13 @@ std::vector<planner::LayerKind> layer_kinds(const kernels::GgufFile& file, const
 // quantized to. Without it, name the type holding most bytes of the repeating layers.
 std::string file_type_name(const kernels::GgufFile& file) {
   static const std::map<int64_t, std::string> kFileTypes = {
-      {0, "F32"},     {1, "F16"},      {2, "Q4_0"},    {3, "Q4_1"},    {7, "Q8_0"},
-      {8, "Q5_0"},    {9, "Q5_1"},     {10, "Q2_K"},   {11, "Q3_K_S"}, {12, "Q3_K_M"},
-      {13, "Q3_K_L"}, {14, "Q4_K_S"},  {15, "Q4_K_M"}, {16, "Q5_K_S"}, {17, "Q5_K_M"},
-      {18, "Q6_K"},   {19, "IQ2_XXS"}, {20, "IQ2_XS"}, {21, "Q2_K_S"}, {22, "IQ3_XS"},
-      {23, "IQ3_XXS"}, {24, "IQ1_S"},  {25, "IQ4_NL"}, {26, "IQ3_S"},  {27, "IQ3_M"},
-      {28, "IQ2_S"},  {29, "IQ2_M"},   {30, "IQ4_XS"}, {31, "IQ1_M"},  {32, "BF16"},
-      {36, "TQ1_0"},  {37, "TQ2_0"},   {38, "MXFP4_MOE"}};
+      {0, "F32"},      {1, "F16"},      {2, "Q4_0"},      {3, "Q4_1"},    {7, "Q8_0"},
+      {8, "Q5_0"},     {9, "Q5_1"},     {10, "Q2_K"},     {11, "Q3_K_S"}, {12, "Q3_K_M"},
+      {13, "Q3_K_L"},  {14, "Q4_K_S"},  {15, "Q4_K_M"},   {16, "Q5_K_S"}, {17, "Q5_K_M"},
+      {18, "Q6_K"},    {19, "IQ2_XXS"}, {20, "IQ2_XS"},   {21, "Q2_K_S"}, {22, "IQ3_XS"},
+      {23, "IQ3_XXS"}, {24, "IQ1_S"},   {25, "IQ4_NL"},   {26, "IQ3_S"},  {27, "IQ3_M"},
+      {28, "IQ2_S"},   {29, "IQ2_M"},   {30, "IQ4_XS"},   {31, "IQ1_M"},  {32, "BF16"},
+      {36, "TQ1_0"},   {37, "TQ2_0"},   {38, "MXFP4_MOE"}};
   if (const auto type = file.get_int("general.file_type")) {
     if (const auto it = kFileTypes.find(*type); it != kFileTypes.end()) return it->second;
   }
@@ -168,7 +170,8 @@ ModelSource model_from_gguf(const std::string& path) {
     m.moe.n_experts_per_token = required(file, a + ".expert_used_count");
     m.moe.expert_ffn_size = file.get_int(a + ".expert_feed_forward_length").value_or(m.ffn_size);
     m.moe.shared_ffn_size = file.get_int(a + ".expert_shared_feed_forward_length").value_or(0);
-    if (const auto shared = file.get_int(a + ".expert_shared_count"); shared && m.moe.shared_ffn_size == 0) {
+    if (const auto shared = file.get_int(a + ".expert_shared_count");
+        shared && m.moe.shared_ffn_size == 0) {
       m.moe.shared_ffn_size = *shared * m.moe.expert_ffn_size;
     }
     m.moe.n_dense_layers = file.get_int(a + ".leading_dense_block_count").value_or(0);

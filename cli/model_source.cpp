@@ -14,15 +14,16 @@ ModelSource resolve_model(const planner::ProfileDb& db, const std::string& name)
   if (path.extension() == ".gguf") return model_from_gguf(name);
   std::error_code error;
   // A downloaded model folder: its config.json.
-  if (fs::is_directory(path, error) && fs::exists(path / "config.json", error)) path /= "config.json";
+  if (fs::is_directory(path, error) && fs::exists(path / "config.json", error))
+    path /= "config.json";
   // Anything else that exists is read as a file: a directory or FIFO gets "must be a regular file".
   if (fs::exists(path, error)) {
     ModelSource source;
     source.spec = planner::model_from_hf_config(load_json_file(path.string()), path.string());
     // Name a config.json after its folder (models are downloaded as <org>/<model>/config.json).
     const auto folder = fs::absolute(path).parent_path().filename().string();
-    source.spec.id = path.filename() == "config.json" && !folder.empty() ? folder
-                                                                         : path.stem().string();
+    source.spec.id =
+        path.filename() == "config.json" && !folder.empty() ? folder : path.stem().string();
     source.spec.name = source.spec.id;
     source.origin = path.string();
     return source;

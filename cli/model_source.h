@@ -2,8 +2,8 @@
 // Resolves --model: a bundled id, a Hugging Face config.json, or a GGUF file.
 
 #include <optional>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "planner/model_spec.h"
 #include "planner/profiles.h"
@@ -15,7 +15,7 @@ namespace hwplan::cli {
 struct ModelSource {
   planner::ModelSpec spec;
   std::optional<planner::WeightInventory> exact_weights;
-  std::string origin;  ///< "bundled", a config path or a GGUF path
+  std::string origin;          ///< "bundled", a config path or a GGUF path
   std::string gguf_file_type;  ///< the GGUF's dominant tensor type, when from GGUF
 };
 

@@ -3,7 +3,6 @@
 // per-device memory as JSON. Shared by fit, predict and report so each shows the same plan.
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 

@@ -15,8 +15,8 @@ PlannedModel plan_model(const planner::ProfileDb& db, const std::string& name,
     p.weights = *p.source.exact_weights;
     p.quant_name = p.source.gguf_file_type + " (GGUF)";
     if (request.quant_given) {
-      notes.push_back(fmt::format("{}: --quant ignored; the GGUF file's own tensor types are used",
-                                  spec.id));
+      notes.push_back(
+          fmt::format("{}: --quant ignored; the GGUF file's own tensor types are used", spec.id));
     }
   } else {
     const auto& quant = planner::find_quant(db.quants, request.quant);

@@ -20,8 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 
 nlohmann::json samples_json(const probes::Samples& s) {
-  return {{"best", s.best}, {"median", s.median}, {"min", s.min}, {"max", s.max},
-          {"stddev", s.stddev}, {"samples", s.values}};
+  return {{"best", s.best}, {"median", s.median}, {"min", s.min},
+          {"max", s.max},   {"stddev", s.stddev}, {"samples", s.values}};
 }
 
 /// The GPU probe's results (CUDA builds on a machine with a GPU), or why it was skipped.
@@ -29,8 +29,12 @@ nlohmann::json gpu_json(const probes::GpuMeasurement& g) {
   if (g.status != probes::ProbeStatus::kOk) return {{"status", "skipped"}, {"reason", g.reason}};
   nlohmann::json transfers = nlohmann::json::array();
   for (const auto& t : g.transfers) {
-    transfers.push_back({{"direction", t.direction}, {"pinned", t.pinned}, {"bytes", t.bytes},
-                         {"best_gbs", t.gbs.best}, {"median_gbs", t.gbs.median}, {"samples_gbs", t.gbs.values}});
+    transfers.push_back({{"direction", t.direction},
+                         {"pinned", t.pinned},
+                         {"bytes", t.bytes},
+                         {"best_gbs", t.gbs.best},
+                         {"median_gbs", t.gbs.median},
+                         {"samples_gbs", t.gbs.values}});
   }
   return {{"status", "ok"},
           {"name", g.name},
@@ -48,7 +52,8 @@ nlohmann::json gpu_json(const probes::GpuMeasurement& g) {
 nlohmann::json numa_json(const probes::MachineMeasurement& m) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& n : m.numa) {
-    nlohmann::json j = {{"node", n.node}, {"cpus", n.cpus},
+    nlohmann::json j = {{"node", n.node},
+                        {"cpus", n.cpus},
                         {"status", n.status == probes::ProbeStatus::kOk ? "ok" : "skipped"}};
     if (n.status == probes::ProbeStatus::kOk) {
       j["read_gbs"] = n.read.gbs.best;
@@ -75,8 +80,10 @@ nlohmann::json measured_json(const probes::MachineMeasurement& m) {
   const auto& topo = m.topology;
   nlohmann::json bandwidth = nlohmann::json::array();
   for (const auto& b : m.bandwidth) {
-    bandwidth.push_back({{"kernel", b.kernel}, {"threads", b.threads},
-                         {"array_mib", bytes_to_mib(b.array_bytes)}, {"gbs", samples_json(b.gbs)}});
+    bandwidth.push_back({{"kernel", b.kernel},
+                         {"threads", b.threads},
+                         {"array_mib", bytes_to_mib(b.array_bytes)},
+                         {"gbs", samples_json(b.gbs)}});
   }
   nlohmann::json compute = nlohmann::json::array();
   for (const auto& c : m.compute) {
@@ -92,11 +99,15 @@ nlohmann::json measured_json(const probes::MachineMeasurement& m) {
   nlohmann::json latency = nlohmann::json::array();
   for (const auto& p : m.latency) latency.push_back({{"bytes", p.bytes}, {"ns", p.ns}});
   nlohmann::json caches = nlohmann::json::array();
-  for (const auto& c : topo.caches) caches.push_back({{"level", c.level}, {"kib", c.bytes / kBytesPerKib}, {"count", c.count}});
+  for (const auto& c : topo.caches)
+    caches.push_back({{"level", c.level}, {"kib", c.bytes / kBytesPerKib}, {"count", c.count}});
   nlohmann::json pci = nlohmann::json::array();
   for (const auto& d : topo.pci_devices) {
-    pci.push_back({{"name", d.name}, {"vendor_id", fmt::format("0x{:04x}", d.vendor_id)},
-                   {"class_id", fmt::format("0x{:04x}", d.class_id)}, {"link_gbs", d.link_gbs}, {"gpu", d.gpu}});
+    pci.push_back({{"name", d.name},
+                   {"vendor_id", fmt::format("0x{:04x}", d.vendor_id)},
+                   {"class_id", fmt::format("0x{:04x}", d.class_id)},
+                   {"link_gbs", d.link_gbs},
+                   {"gpu", d.gpu}});
   }
   std::vector<double> numa_gib;
   for (double bytes : topo.numa_node_bytes) numa_gib.push_back(bytes_to_gib(bytes));
@@ -114,29 +125,39 @@ nlohmann::json measured_json(const probes::MachineMeasurement& m) {
           {"write_nt_gbs", best_gbs(m, "write_nt", true)},
           {"copy_gbs", best_gbs(m, "copy", true)},
           {"triad_gbs", best_gbs(m, "triad", true)},
-          {"single_thread", {{"read_gbs", best_gbs(m, "read", false)},
-                             {"copy_gbs", best_gbs(m, "copy", false)},
-                             {"triad_gbs", best_gbs(m, "triad", false)}}},
+          {"single_thread",
+           {{"read_gbs", best_gbs(m, "read", false)},
+            {"copy_gbs", best_gbs(m, "copy", false)},
+            {"triad_gbs", best_gbs(m, "triad", false)}}},
           {"bandwidth", bandwidth},
           {"numa_read", numa_json(m)},
           {"latency_curve", latency},
           {"latency_summary", latency_summary},
           {"compute", compute},
-          {"topology", {{"cpu_model", topo.cpu_model}, {"packages", topo.packages}, {"cores", topo.cores},
-                        {"pus", topo.pus}, {"numa_nodes", topo.numa_nodes}, {"numa_node_gib", numa_gib},
-                        {"caches", caches},
-                        {"total_ram_gib", bytes_to_gib(topo.total_ram_bytes)},
-                        {"available_ram_gib", bytes_to_gib(topo.available_ram_bytes)},
-                        {"cgroup_limit_gib", bytes_to_gib(topo.cgroup_limit_bytes)},
-                        {"transparent_hugepages", topo.transparent_hugepages},
-                        {"hugepages_total", topo.hugepages_total},
-                        {"pci_devices", pci}}},
+          {"topology",
+           {{"cpu_model", topo.cpu_model},
+            {"packages", topo.packages},
+            {"cores", topo.cores},
+            {"pus", topo.pus},
+            {"numa_nodes", topo.numa_nodes},
+            {"numa_node_gib", numa_gib},
+            {"caches", caches},
+            {"total_ram_gib", bytes_to_gib(topo.total_ram_bytes)},
+            {"available_ram_gib", bytes_to_gib(topo.available_ram_bytes)},
+            {"cgroup_limit_gib", bytes_to_gib(topo.cgroup_limit_bytes)},
+            {"transparent_hugepages", topo.transparent_hugepages},
+            {"hugepages_total", topo.hugepages_total},
+            {"pci_devices", pci}}},
           {"gpu", gpu_json(m.gpu)},
-          {"mac_gpu", {{"present", m.mac.present}, {"wired_limit_gib", bytes_to_gib(m.mac.wired_limit_bytes)},
-                       {"memsize_gib", bytes_to_gib(m.mac.memsize_bytes)}}},
-          {"apu", {{"present", m.apu.present}, {"card", m.apu.card},
-                   {"vram_total_gib", bytes_to_gib(m.apu.vram_total_bytes)},
-                   {"gtt_total_gib", bytes_to_gib(m.apu.gtt_total_bytes)}}},
+          {"mac_gpu",
+           {{"present", m.mac.present},
+            {"wired_limit_gib", bytes_to_gib(m.mac.wired_limit_bytes)},
+            {"memsize_gib", bytes_to_gib(m.mac.memsize_bytes)}}},
+          {"apu",
+           {{"present", m.apu.present},
+            {"card", m.apu.card},
+            {"vram_total_gib", bytes_to_gib(m.apu.vram_total_bytes)},
+            {"gtt_total_gib", bytes_to_gib(m.apu.gtt_total_bytes)}}},
           {"warnings", m.warnings}};
 }
 
@@ -160,7 +181,8 @@ double best_tops(const probes::MachineMeasurement& m, const std::string& kind) {
   double best = 0;
   int64_t most_threads = 0;
   for (const auto& c : m.compute) {
-    if (c.kind != kind || c.status != probes::ProbeStatus::kOk || c.threads < most_threads) continue;
+    if (c.kind != kind || c.status != probes::ProbeStatus::kOk || c.threads < most_threads)
+      continue;
     if (c.threads > most_threads) best = 0;
     most_threads = c.threads;
     best = std::max(best, c.tops.best);
@@ -211,8 +233,10 @@ nlohmann::json profile_from_probe(const probes::MachineMeasurement& m, const std
   j["host_reserved_gib"] = bytes_to_gib(reserved);
   j["notes"] = fmt::format(
       "Measured by hwplan probe {}{}: bandwidth_gbs is the all-thread read rate (STREAM counting), "
-      "fp16_tflops the CPU's FP32 FMA peak.", m.probe_version, m.quick ? " --quick" : "");
-  j["sources"] = nlohmann::json::array({{{"title", "hwplan probe"}, {"url", ""}, {"accessed", m.date_utc.substr(0, 10)}}});
+      "fp16_tflops the CPU's FP32 FMA peak.",
+      m.probe_version, m.quick ? " --quick" : "");
+  j["sources"] = nlohmann::json::array(
+      {{{"title", "hwplan probe"}, {"url", ""}, {"accessed", m.date_utc.substr(0, 10)}}});
   j["measured"] = measured_json(m);
   planner::hardware_from_json(j, "probe result");  // the planner must accept what we write
   return j;
@@ -222,8 +246,8 @@ std::string local_profile_path() {
   const char* xdg = std::getenv("XDG_CACHE_HOME");
   const char* home = std::getenv("HOME");
   const fs::path dir = xdg != nullptr && *xdg != '\0' ? fs::path(xdg) / "hwplan"
-                       : home != nullptr             ? fs::path(home) / ".cache" / "hwplan"
-                                                     : fs::temp_directory_path() / "hwplan";
+                       : home != nullptr              ? fs::path(home) / ".cache" / "hwplan"
+                                                      : fs::temp_directory_path() / "hwplan";
   const auto path = dir / "local.json";
   std::error_code error;
   if (fs::exists(path, error)) {
@@ -233,10 +257,13 @@ std::string local_profile_path() {
   fs::create_directories(dir, error);
   probes::ProbeOptions options;
   options.quick = true;
-  options.progress = [](const std::string& step) { std::fprintf(stderr, "hwplan probe: %s\n", step.c_str()); };
+  options.progress = [](const std::string& step) {
+    std::fprintf(stderr, "hwplan probe: %s\n", step.c_str());
+  };
   const auto profile = profile_from_probe(probes::run_probe(options), "local");
   std::ofstream out(path);
-  if (!(out << profile.dump(2) << "\n")) throw Error(ErrorKind::kResource, fmt::format("{}: cannot write", path.string()));
+  if (!(out << profile.dump(2) << "\n"))
+    throw Error(ErrorKind::kResource, fmt::format("{}: cannot write", path.string()));
   std::fprintf(stderr, "hwplan probe: cached %s\n", path.string().c_str());
   return path.string();
 }

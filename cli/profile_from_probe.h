@@ -3,7 +3,6 @@
 // hardware profile in the schema the planner loads, with the raw measurements under "measured".
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 #include "planner/hardware_spec.h"

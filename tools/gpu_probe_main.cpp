@@ -37,16 +37,20 @@ int main(int argc, char** argv) {
     return 3;
   }
   const double gib = 1024.0 * 1024.0 * 1024.0;
-  std::printf("{\n  \"status\": \"ok\",\n  \"name\": %s,\n  \"compute_capability\": \"%d.%d\",\n", quoted(d.name).c_str(),
-              d.compute_major, d.compute_minor);
-  std::printf("  \"total_gib\": %.4f,\n  \"free_gib\": %.4f,\n  \"theoretical_bandwidth_gbs\": %.2f,\n",
-              d.total_bytes / gib, d.free_bytes / gib, d.theoretical_bandwidth_bytes_per_s / 1e9);
-  std::printf("  \"device_read_gbs\": %.2f,\n  \"small_transfer_latency_us\": %.3f,\n  \"transfers\": [\n",
-              best(m.device_read_gbs), m.small_transfer_latency_us);
+  std::printf("{\n  \"status\": \"ok\",\n  \"name\": %s,\n  \"compute_capability\": \"%d.%d\",\n",
+              quoted(d.name).c_str(), d.compute_major, d.compute_minor);
+  std::printf(
+      "  \"total_gib\": %.4f,\n  \"free_gib\": %.4f,\n  \"theoretical_bandwidth_gbs\": %.2f,\n",
+      d.total_bytes / gib, d.free_bytes / gib, d.theoretical_bandwidth_bytes_per_s / 1e9);
+  std::printf(
+      "  \"device_read_gbs\": %.2f,\n  \"small_transfer_latency_us\": %.3f,\n  \"transfers\": [\n",
+      best(m.device_read_gbs), m.small_transfer_latency_us);
   for (size_t i = 0; i < m.transfers.size(); ++i) {
     const auto& t = m.transfers[i];
-    std::printf("    {\"direction\": \"%s\", \"pinned\": %s, \"bytes\": %.0f, \"best_gbs\": %.3f, \"samples_gbs\": [",
-                t.direction.c_str(), t.pinned ? "true" : "false", t.bytes, best(t.gbs));
+    std::printf(
+        "    {\"direction\": \"%s\", \"pinned\": %s, \"bytes\": %.0f, \"best_gbs\": %.3f, "
+        "\"samples_gbs\": [",
+        t.direction.c_str(), t.pinned ? "true" : "false", t.bytes, best(t.gbs));
     for (size_t k = 0; k < t.gbs.size(); ++k) std::printf("%s%.3f", k ? ", " : "", t.gbs[k]);
     std::printf("]}%s\n", i + 1 < m.transfers.size() ? "," : "");
   }

@@ -1,8 +1,9 @@
-#include "common/check.h"
 #include "common/error.h"
 
 #include <cstdio>
 #include <cstdlib>
+
+#include "common/check.h"
 
 namespace hwplan {
 

@@ -25,9 +25,10 @@ int open_regular_file(const std::string& path, const std::string& what, size_t& 
   }
   if (!S_ISREG(info.st_mode)) {
     ::close(fd);
-    const char* kind = S_ISDIR(info.st_mode) ? "a directory" : S_ISFIFO(info.st_mode) ? "a FIFO"
-                       : (S_ISCHR(info.st_mode) || S_ISBLK(info.st_mode))             ? "a device"
-                                                                                      : "not a file";
+    const char* kind = S_ISDIR(info.st_mode)                              ? "a directory"
+                       : S_ISFIFO(info.st_mode)                           ? "a FIFO"
+                       : (S_ISCHR(info.st_mode) || S_ISBLK(info.st_mode)) ? "a device"
+                                                                          : "not a file";
     throw_input("{}: {} must be a regular file, but this is {}", path, what, kind);
   }
   // Reads of a regular file never block; clear the flag so they behave as usual.

@@ -42,7 +42,8 @@ constexpr std::array<GgmlTypeInfo, 33> kTypes = {{
     {34, "TQ1_0", 256, 54, true},
     {35, "TQ2_0", 256, 66, true},
     {39, "MXFP4", 32, 17, true},
-    // NVFP4: 64 weights as four 16-weight sub-blocks, one E4M3 scale byte each + 32 bytes of nibbles.
+    // NVFP4: 64 weights as four 16-weight sub-blocks, one E4M3 scale byte each + 32 bytes of
+    // nibbles.
     {40, "NVFP4", 64, 36, true},
 }};
 

@@ -95,8 +95,8 @@ void JsonObject::check_range(std::string_view key, double value, const NumberRan
   if (!std::isfinite(value)) fail(key, "must be a finite number");
   const bool below = range.min_inclusive ? value < range.min : value <= range.min;
   if (below) {
-    fail(key, fmt::format("must be {} {}, got {}", range.min_inclusive ? ">=" : ">", range.min,
-                          value));
+    fail(key,
+         fmt::format("must be {} {}, got {}", range.min_inclusive ? ">=" : ">", range.min, value));
   }
   if (value > range.max) fail(key, fmt::format("must be <= {}, got {}", range.max, value));
 }

@@ -36,7 +36,8 @@ void prepare_q8_0(const float* x, int64_t n, PreparedInput& out) {
       sum += q;
     }
     out.q8_d[static_cast<size_t>(b)] = half_to_float(float_to_half(d));
-    out.q8_dsum[static_cast<size_t>(b)] = out.q8_d[static_cast<size_t>(b)] * static_cast<float>(sum);
+    out.q8_dsum[static_cast<size_t>(b)] =
+        out.q8_d[static_cast<size_t>(b)] * static_cast<float>(sum);
   }
   // Nibble order for whole groups of four blocks; the tail is copied as it is.
   const int64_t n_grouped = n_blocks / 4 * 4;
@@ -76,9 +77,9 @@ void prepare_q8_k(const float* x, int64_t n, PreparedInput& out) {
       out.qk_sum16[static_cast<size_t>(b * 16 + g)] = static_cast<int16_t>(sum);
     }
     for (int s = 0; s < 8; ++s) {
-      out.qk_sum32[static_cast<size_t>(b * 8 + s)] = static_cast<int16_t>(
-          out.qk_sum16[static_cast<size_t>(b * 16 + 2 * s)] +
-          out.qk_sum16[static_cast<size_t>(b * 16 + 2 * s + 1)]);
+      out.qk_sum32[static_cast<size_t>(b * 8 + s)] =
+          static_cast<int16_t>(out.qk_sum16[static_cast<size_t>(b * 16 + 2 * s)] +
+                               out.qk_sum16[static_cast<size_t>(b * 16 + 2 * s + 1)]);
     }
     static constexpr int kQ4KOrder[8] = {0, 2, 1, 3, 4, 6, 5, 7};
     int8_t* reordered = out.qk_q4k_order.data() + b * kSuperBlock;

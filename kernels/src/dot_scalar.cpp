@@ -3,10 +3,10 @@
 // rounding; the float formats accumulate in float.
 #include <cstring>
 
+#include "attention_loops.h"
 #include "kernels/blocks.h"
 #include "kernels/half.h"
 #include "kernels/matvec.h"
-#include "attention_loops.h"
 
 namespace hwplan::kernels::detail {
 namespace {
@@ -106,13 +106,19 @@ void f16_axpy(float alpha, const uint16_t* v, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += alpha * half_to_float(v[i]);
 }
 
-
 }  // namespace
 
 const DotTable& dot_table_scalar() {
-  static const DotTable table{dot_f32,  dot_16bit<half_to_float>, dot_16bit<bf16_to_float>,
-                              dot_q8_0, dot_q4_0, dot_q4k, dot_q6k, nullptr,
-                              f16_scores_with<f16_dot>, f16_weighted_sum_with<f16_axpy>};
+  static const DotTable table{dot_f32,
+                              dot_16bit<half_to_float>,
+                              dot_16bit<bf16_to_float>,
+                              dot_q8_0,
+                              dot_q4_0,
+                              dot_q4k,
+                              dot_q6k,
+                              nullptr,
+                              f16_scores_with<f16_dot>,
+                              f16_weighted_sum_with<f16_axpy>};
   return table;
 }
 

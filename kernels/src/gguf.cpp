@@ -85,11 +85,24 @@ class Cursor {
 
 uint64_t scalar_size(GgufValueType type) {
   switch (type) {
-    case GgufValueType::kUint8: case GgufValueType::kInt8: case GgufValueType::kBool: return 1;
-    case GgufValueType::kUint16: case GgufValueType::kInt16: return 2;
-    case GgufValueType::kUint32: case GgufValueType::kInt32: case GgufValueType::kFloat32: return 4;
-    case GgufValueType::kUint64: case GgufValueType::kInt64: case GgufValueType::kFloat64: return 8;
-    case GgufValueType::kString: case GgufValueType::kArray: return 0;
+    case GgufValueType::kUint8:
+    case GgufValueType::kInt8:
+    case GgufValueType::kBool:
+      return 1;
+    case GgufValueType::kUint16:
+    case GgufValueType::kInt16:
+      return 2;
+    case GgufValueType::kUint32:
+    case GgufValueType::kInt32:
+    case GgufValueType::kFloat32:
+      return 4;
+    case GgufValueType::kUint64:
+    case GgufValueType::kInt64:
+    case GgufValueType::kFloat64:
+      return 8;
+    case GgufValueType::kString:
+    case GgufValueType::kArray:
+      return 0;
   }
   return 0;
 }
@@ -106,24 +119,47 @@ GgufValueType read_type(Cursor& in, const std::string& key) {
 GgufValue read_scalar(Cursor& in, GgufValueType type, const std::string& key) {
   GgufValue v{type, uint64_t{0}};
   switch (type) {
-    case GgufValueType::kUint8: v.value = uint64_t{in.read<uint8_t>("uint8")}; break;
-    case GgufValueType::kInt8: v.value = int64_t{in.read<int8_t>("int8")}; break;
-    case GgufValueType::kUint16: v.value = uint64_t{in.read<uint16_t>("uint16")}; break;
-    case GgufValueType::kInt16: v.value = int64_t{in.read<int16_t>("int16")}; break;
-    case GgufValueType::kUint32: v.value = uint64_t{in.read<uint32_t>("uint32")}; break;
-    case GgufValueType::kInt32: v.value = int64_t{in.read<int32_t>("int32")}; break;
-    case GgufValueType::kUint64: v.value = in.read<uint64_t>("uint64"); break;
-    case GgufValueType::kInt64: v.value = in.read<int64_t>("int64"); break;
-    case GgufValueType::kFloat32: v.value = double{in.read<float>("float32")}; break;
-    case GgufValueType::kFloat64: v.value = in.read<double>("float64"); break;
+    case GgufValueType::kUint8:
+      v.value = uint64_t{in.read<uint8_t>("uint8")};
+      break;
+    case GgufValueType::kInt8:
+      v.value = int64_t{in.read<int8_t>("int8")};
+      break;
+    case GgufValueType::kUint16:
+      v.value = uint64_t{in.read<uint16_t>("uint16")};
+      break;
+    case GgufValueType::kInt16:
+      v.value = int64_t{in.read<int16_t>("int16")};
+      break;
+    case GgufValueType::kUint32:
+      v.value = uint64_t{in.read<uint32_t>("uint32")};
+      break;
+    case GgufValueType::kInt32:
+      v.value = int64_t{in.read<int32_t>("int32")};
+      break;
+    case GgufValueType::kUint64:
+      v.value = in.read<uint64_t>("uint64");
+      break;
+    case GgufValueType::kInt64:
+      v.value = in.read<int64_t>("int64");
+      break;
+    case GgufValueType::kFloat32:
+      v.value = double{in.read<float>("float32")};
+      break;
+    case GgufValueType::kFloat64:
+      v.value = in.read<double>("float64");
+      break;
     case GgufValueType::kBool: {
       const auto byte = in.read<uint8_t>("bool");
       if (byte > 1) in.fail(fmt::format("metadata \"{}\": bool must be 0 or 1, got {}", key, byte));
       v.value = byte == 1;
       break;
     }
-    case GgufValueType::kString: v.value = in.read_string("a string value"); break;
-    case GgufValueType::kArray: in.fail("internal: array read as scalar");
+    case GgufValueType::kString:
+      v.value = in.read_string("a string value");
+      break;
+    case GgufValueType::kArray:
+      in.fail("internal: array read as scalar");
   }
   return v;
 }
@@ -173,12 +209,14 @@ GgufFile GgufFile::open(const std::string& path) {
   auto mapping = std::make_shared<Mapping>();
   mapping->size = size;
   if (mapping->size > 0) {
-    // Read-only shared mapping: pages come from the page cache on demand, the file is never read whole.
+    // Read-only shared mapping: pages come from the page cache on demand, the file is never read
+    // whole.
     mapping->address = mmap(nullptr, mapping->size, PROT_READ, MAP_SHARED, fd, 0);
   }
   ::close(fd);
   if (mapping->size > 0 && mapping->address == MAP_FAILED) {
-    throw Error(ErrorKind::kResource, fmt::format("{}: mmap failed: {}", path, std::strerror(errno)));
+    throw Error(ErrorKind::kResource,
+                fmt::format("{}: mmap failed: {}", path, std::strerror(errno)));
   }
   GgufFile file;
   file.mapping_ = std::move(mapping);
@@ -233,12 +271,14 @@ void GgufFile::parse_all() {
     tensor.name = in.read_string("a tensor name");
     const auto n_dims = in.read<uint32_t>("n_dims");
     if (n_dims == 0 || n_dims > kMaxDims) {
-      in.fail(fmt::format("tensor \"{}\": n_dims must be 1..{}, got {}", tensor.name, kMaxDims, n_dims));
+      in.fail(fmt::format("tensor \"{}\": n_dims must be 1..{}, got {}", tensor.name, kMaxDims,
+                          n_dims));
     }
     int64_t elements = 1;
     for (uint32_t dim = 0; dim < n_dims; ++dim) {
       const auto size = in.read<uint64_t>("a dimension");
-      if (size == 0 || size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / elements)) {
+      if (size == 0 ||
+          size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / elements)) {
         in.fail(fmt::format("tensor \"{}\": dimension {} is {} (zero or overflowing)", tensor.name,
                             dim, size));
       }
@@ -251,8 +291,9 @@ void GgufFile::parse_all() {
     tensor.type = *type;
     tensor.n_elements = elements;
     if (tensor.shape[0] % type->block_elements != 0) {
-      in.fail(fmt::format("tensor \"{}\": row of {} elements is not a whole number of {}-element {} blocks",
-                          tensor.name, tensor.shape[0], type->block_elements, type->name));
+      in.fail(fmt::format(
+          "tensor \"{}\": row of {} elements is not a whole number of {}-element {} blocks",
+          tensor.name, tensor.shape[0], type->block_elements, type->name));
     }
     tensor.n_bytes = elements / type->block_elements * type->block_bytes;
     relative_offsets.push_back(in.read<uint64_t>("a tensor offset"));
@@ -269,8 +310,10 @@ void GgufFile::parse_all() {
     const uint64_t size = static_cast<uint64_t>(tensor.n_bytes);
     if (relative > bytes_.size() || data_offset_ > bytes_.size() - relative ||
         size > bytes_.size() - relative - data_offset_) {
-      throw_input("{}: tensor \"{}\": data [{}, +{}) runs past the end of the {}-byte file "
-                  "(truncated?)", origin_, tensor.name, data_offset_ + relative, size, bytes_.size());
+      throw_input(
+          "{}: tensor \"{}\": data [{}, +{}) runs past the end of the {}-byte file "
+          "(truncated?)",
+          origin_, tensor.name, data_offset_ + relative, size, bytes_.size());
     }
     tensor.offset = data_offset_ + relative;
   }
@@ -327,19 +370,32 @@ const GgufArray* GgufFile::get_array(const std::string& key) const {
 
 const char* gguf_value_type_name(GgufValueType type) {
   switch (type) {
-    case GgufValueType::kUint8: return "uint8";
-    case GgufValueType::kInt8: return "int8";
-    case GgufValueType::kUint16: return "uint16";
-    case GgufValueType::kInt16: return "int16";
-    case GgufValueType::kUint32: return "uint32";
-    case GgufValueType::kInt32: return "int32";
-    case GgufValueType::kFloat32: return "float32";
-    case GgufValueType::kBool: return "bool";
-    case GgufValueType::kString: return "string";
-    case GgufValueType::kArray: return "array";
-    case GgufValueType::kUint64: return "uint64";
-    case GgufValueType::kInt64: return "int64";
-    case GgufValueType::kFloat64: return "float64";
+    case GgufValueType::kUint8:
+      return "uint8";
+    case GgufValueType::kInt8:
+      return "int8";
+    case GgufValueType::kUint16:
+      return "uint16";
+    case GgufValueType::kInt16:
+      return "int16";
+    case GgufValueType::kUint32:
+      return "uint32";
+    case GgufValueType::kInt32:
+      return "int32";
+    case GgufValueType::kFloat32:
+      return "float32";
+    case GgufValueType::kBool:
+      return "bool";
+    case GgufValueType::kString:
+      return "string";
+    case GgufValueType::kArray:
+      return "array";
+    case GgufValueType::kUint64:
+      return "uint64";
+    case GgufValueType::kInt64:
+      return "int64";
+    case GgufValueType::kFloat64:
+      return "float64";
   }
   return "unknown";
 }

@@ -20,7 +20,15 @@ namespace {
 constexpr uint32_t kMagic = 0x46554747;
 constexpr uint32_t kVersion = 3;
 
-enum class Type : uint32_t { kU32 = 4, kI32 = 5, kF32 = 6, kBool = 7, kString = 8, kArray = 9, kU64 = 10 };
+enum class Type : uint32_t {
+  kU32 = 4,
+  kI32 = 5,
+  kF32 = 6,
+  kBool = 7,
+  kString = 8,
+  kArray = 9,
+  kU64 = 10
+};
 
 class Bytes {
  public:
@@ -81,8 +89,9 @@ uint64_t aligned(uint64_t offset, uint64_t alignment) {
 }
 
 /// Header, metadata and tensor infos, padded to the alignment: everything before the data.
-std::vector<uint8_t> header_bytes(const std::vector<std::pair<std::string, GgufWriteValue>>& metadata,
-                                  const std::vector<GgufWriteTensor>& tensors, uint64_t alignment) {
+std::vector<uint8_t> header_bytes(
+    const std::vector<std::pair<std::string, GgufWriteValue>>& metadata,
+    const std::vector<GgufWriteTensor>& tensors, uint64_t alignment) {
   HWPLAN_CHECK(alignment > 0 && (alignment & (alignment - 1)) == 0) << "alignment " << alignment;
   const bool write_alignment = alignment != 32;
   Bytes b;
@@ -136,9 +145,11 @@ void write_gguf(const std::string& path,
   const std::vector<uint8_t> header = header_bytes(metadata, tensors, alignment);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) {
-    throw Error(ErrorKind::kResource, fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+    throw Error(ErrorKind::kResource,
+                fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
   }
-  out.write(reinterpret_cast<const char*>(header.data()), static_cast<std::streamsize>(header.size()));
+  out.write(reinterpret_cast<const char*>(header.data()),
+            static_cast<std::streamsize>(header.size()));
   uint64_t written = 0;
   static const char kZeros[256] = {};
   for (const GgufWriteTensor& t : tensors) {
@@ -148,12 +159,14 @@ void write_gguf(const std::string& path,
       out.write(kZeros, static_cast<std::streamsize>(chunk));
       left -= chunk;
     }
-    out.write(reinterpret_cast<const char*>(t.data.data()), static_cast<std::streamsize>(t.data.size()));
+    out.write(reinterpret_cast<const char*>(t.data.data()),
+              static_cast<std::streamsize>(t.data.size()));
     written += padding + t.data.size();
   }
   out.flush();
   if (!out) {
-    throw Error(ErrorKind::kResource, fmt::format("{}: write failed: {}", path, std::strerror(errno)));
+    throw Error(ErrorKind::kResource,
+                fmt::format("{}: write failed: {}", path, std::strerror(errno)));
   }
 }
 

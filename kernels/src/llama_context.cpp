@@ -37,7 +37,8 @@ LlamaContext::LlamaContext(const LlamaWeights& weights, ThreadPool& pool, int64_
   HWPLAN_CHECK(n_ctx > 0) << "context " << n_ctx;
   // Frequency of rotated pair i: base^(-2i / rope_dim), divided by the model's factor if any.
   for (int64_t i = 0; i < s.rope_dim / 2; ++i) {
-    double f = std::pow(s.rope_freq_base, -2.0 * static_cast<double>(i) / static_cast<double>(s.rope_dim));
+    double f =
+        std::pow(s.rope_freq_base, -2.0 * static_cast<double>(i) / static_cast<double>(s.rope_dim));
     if (!w_.rope_freq_factors.empty()) f /= w_.rope_freq_factors[static_cast<size_t>(i)];
     inv_freq_.push_back(f);
   }
@@ -45,7 +46,8 @@ LlamaContext::LlamaContext(const LlamaWeights& weights, ThreadPool& pool, int64_
   try {
     k_cache_.assign(static_cast<size_t>(s.n_layer), std::vector<uint16_t>(cache_elements));
     v_cache_.assign(static_cast<size_t>(s.n_layer), std::vector<uint16_t>(cache_elements));
-    scores_.assign(static_cast<size_t>(pool.size()), std::vector<float>(static_cast<size_t>(n_ctx)));
+    scores_.assign(static_cast<size_t>(pool.size()),
+                   std::vector<float>(static_cast<size_t>(n_ctx)));
   } catch (const std::bad_alloc&) {
     throw Error(ErrorKind::kResource,
                 fmt::format("KV cache of {} positions does not fit in memory", n_ctx));
@@ -53,7 +55,8 @@ LlamaContext::LlamaContext(const LlamaWeights& weights, ThreadPool& pool, int64_
 }
 
 void LlamaContext::prepare(const std::vector<float>& rows, int64_t width, int64_t n_tokens) {
-  if (static_cast<int64_t>(inputs_.size()) < n_tokens) inputs_.resize(static_cast<size_t>(n_tokens));
+  if (static_cast<int64_t>(inputs_.size()) < n_tokens)
+    inputs_.resize(static_cast<size_t>(n_tokens));
   pool_.parallel_for(n_tokens, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       prepare_input(rows.data() + t * width, width, inputs_[static_cast<size_t>(t)]);
@@ -142,15 +145,18 @@ void LlamaContext::attention_block(const LlamaLayer& layer, int64_t layer_index,
     rope(q_.data() + t * q_dim, s.n_head, pos);
     rope(k_.data() + t * kv_dim, s.n_head_kv, pos);
     for (int64_t i = 0; i < kv_dim; ++i) {
-      k_cache[static_cast<size_t>(pos * kv_dim + i)] = float_to_half(k_[static_cast<size_t>(t * kv_dim + i)]);
-      v_cache[static_cast<size_t>(pos * kv_dim + i)] = float_to_half(v_[static_cast<size_t>(t * kv_dim + i)]);
+      k_cache[static_cast<size_t>(pos * kv_dim + i)] =
+          float_to_half(k_[static_cast<size_t>(t * kv_dim + i)]);
+      v_cache[static_cast<size_t>(pos * kv_dim + i)] =
+          float_to_half(v_[static_cast<size_t>(t * kv_dim + i)]);
     }
   }
   attn_.resize(static_cast<size_t>(n_tokens * q_dim));
   pool_.run([&](int member) {
     const auto [begin, end] = pool_.share(n_tokens * s.n_head, 1, member);
     for (int64_t item = begin; item < end; ++item) {
-      attend(layer_index, item / s.n_head, item % s.n_head, scores_[static_cast<size_t>(member)].data());
+      attend(layer_index, item / s.n_head, item % s.n_head,
+             scores_[static_cast<size_t>(member)].data());
     }
   });
   prepare(attn_, q_dim, n_tokens);

@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "aligned_blocks.h"
 #include "common/error.h"
 #include "kernels/gguf.h"
 #include "kernels/llama.h"
-#include "aligned_blocks.h"
 #include "kernels/thread_pool.h"
 
 namespace hwplan::kernels {
@@ -21,7 +21,8 @@ class Loader {
   int64_t required_int(const std::string& key) const {
     const auto value = file_.get_int(key);
     if (!value) throw_input("{}: metadata key '{}' is missing", file_.origin(), key);
-    if (*value <= 0) throw_input("{}: metadata '{}' must be > 0, got {}", file_.origin(), key, *value);
+    if (*value <= 0)
+      throw_input("{}: metadata '{}' must be > 0, got {}", file_.origin(), key, *value);
     return *value;
   }
 
@@ -34,10 +35,11 @@ class Loader {
     }
     const auto format = format_from_ggml_id(t.type.id);
     if (!format) {
-      throw Error(ErrorKind::kUnsupported,
-                  fmt::format("{}: tensor '{}' is {}; the reference kernel computes F32, F16, BF16, "
-                              "Q8_0, Q4_0, Q4_K and Q6_K",
-                              file_.origin(), name, t.type.name));
+      throw Error(
+          ErrorKind::kUnsupported,
+          fmt::format("{}: tensor '{}' is {}; the reference kernel computes F32, F16, BF16, "
+                      "Q8_0, Q4_0, Q4_K and Q6_K",
+                      file_.origin(), name, t.type.name));
     }
     return MatrixView{*format, rows, cols, file_.tensor_data(t).data(), row_bytes(*format, cols)};
   }
@@ -128,7 +130,8 @@ LlamaWeights llama_from_gguf(const GgufFile& file) {
   w.output_norm = in.vector("output_norm.weight", s.n_embd);
   w.tied_embeddings = !in.has("output.weight");
   w.output = w.tied_embeddings ? w.token_embd : in.matrix("output.weight", s.n_embd, s.n_vocab);
-  if (in.has("rope_freqs.weight")) w.rope_freq_factors = in.vector("rope_freqs.weight", s.rope_dim / 2);
+  if (in.has("rope_freqs.weight"))
+    w.rope_freq_factors = in.vector("rope_freqs.weight", s.rope_dim / 2);
   for (int64_t l = 0; l < s.n_layer; ++l) {
     const std::string p = fmt::format("blk.{}.", l);
     LlamaLayer layer;
@@ -153,8 +156,8 @@ int64_t matrix_bytes(const MatrixView& m) { return m.rows * m.row_bytes; }
 
 template <typename Fn>
 void for_each_layer_matrix(const LlamaLayer& layer, Fn&& fn) {
-  for (const MatrixView* m : {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.gate, &layer.up,
-                              &layer.down}) {
+  for (const MatrixView* m :
+       {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.gate, &layer.up, &layer.down}) {
     fn(*m);
   }
 }
@@ -163,7 +166,8 @@ void for_each_layer_matrix(const LlamaLayer& layer, Fn&& fn) {
 
 int64_t llama_weight_bytes(const LlamaWeights& w) {
   int64_t total = matrix_bytes(w.token_embd) + (w.tied_embeddings ? 0 : matrix_bytes(w.output));
-  total += static_cast<int64_t>((w.output_norm.size() + w.rope_freq_factors.size()) * sizeof(float));
+  total +=
+      static_cast<int64_t>((w.output_norm.size() + w.rope_freq_factors.size()) * sizeof(float));
   for (const LlamaLayer& layer : w.layers) {
     for_each_layer_matrix(layer, [&](const MatrixView& m) { total += matrix_bytes(m); });
     total += static_cast<int64_t>((layer.attn_norm.size() + layer.ffn_norm.size()) * sizeof(float));
@@ -180,7 +184,8 @@ KernelCost llama_decode_cost(const LlamaWeights& w, int64_t n_attended) {
   };
   for (const LlamaLayer& layer : w.layers) {
     for_each_layer_matrix(layer, add_matrix);
-    c.bytes_read += static_cast<double>((layer.attn_norm.size() + layer.ffn_norm.size()) * sizeof(float));
+    c.bytes_read +=
+        static_cast<double>((layer.attn_norm.size() + layer.ffn_norm.size()) * sizeof(float));
   }
   add_matrix(w.output);
   if (!w.tied_embeddings) c.bytes_read += static_cast<double>(w.token_embd.row_bytes);
@@ -200,7 +205,8 @@ MatrixView localize_matrix(const MatrixView& m, detail::AlignedBlocks& store, Th
   uint8_t* dst = store.allocate(matrix_bytes(m), "weights");
   // Each member copies (so first touches) exactly the rows it will compute.
   pool.parallel_for(m.rows, kRowGrain, [&](int64_t begin, int64_t end) {
-    std::memcpy(dst + begin * m.row_bytes, m.row(begin), static_cast<size_t>((end - begin) * m.row_bytes));
+    std::memcpy(dst + begin * m.row_bytes, m.row(begin),
+                static_cast<size_t>((end - begin) * m.row_bytes));
   });
   MatrixView out = m;
   out.data = dst;
@@ -227,8 +233,8 @@ LlamaWeights localize(const LlamaWeights& w, ThreadPool& pool) {
   for (LlamaLayer& layer : out.layers) {
     layer.attn_norm = localize_vector(layer.attn_norm, *store);
     layer.ffn_norm = localize_vector(layer.ffn_norm, *store);
-    for (MatrixView* m : {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.gate, &layer.up,
-                          &layer.down}) {
+    for (MatrixView* m :
+         {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.gate, &layer.up, &layer.down}) {
       *m = localize_matrix(*m, *store, pool);
     }
   }

@@ -57,7 +57,8 @@ const detail::DotTable& table_for(Isa isa) {
     case Isa::kAvx2:
       HWPLAN_CHECK(detail::dot_table_avx2() != nullptr) << "AVX2 kernels not built";
       return *detail::dot_table_avx2();
-    case Isa::kScalar: break;
+    case Isa::kScalar:
+      break;
   }
   return detail::dot_table_scalar();
 }
@@ -65,13 +66,20 @@ const detail::DotTable& table_for(Isa isa) {
 detail::RowDotFn dot_fn(WeightFormat format, Isa isa) {
   const detail::DotTable& t = table_for(isa);
   switch (format) {
-    case WeightFormat::kF32: return t.f32;
-    case WeightFormat::kF16: return t.f16;
-    case WeightFormat::kBF16: return t.bf16;
-    case WeightFormat::kQ8_0: return t.q8_0;
-    case WeightFormat::kQ4_0: return t.q4_0;
-    case WeightFormat::kQ4K: return t.q4k;
-    case WeightFormat::kQ6K: return t.q6k;
+    case WeightFormat::kF32:
+      return t.f32;
+    case WeightFormat::kF16:
+      return t.f16;
+    case WeightFormat::kBF16:
+      return t.bf16;
+    case WeightFormat::kQ8_0:
+      return t.q8_0;
+    case WeightFormat::kQ4_0:
+      return t.q4_0;
+    case WeightFormat::kQ4K:
+      return t.q4k;
+    case WeightFormat::kQ6K:
+      return t.q6k;
   }
   return t.f32;
 }
@@ -88,9 +96,12 @@ void check_input(WeightFormat format, int64_t cols, const PreparedInput& x) {
 
 std::string_view isa_name(Isa isa) {
   switch (isa) {
-    case Isa::kScalar: return "scalar";
-    case Isa::kAvx2: return "avx2";
-    case Isa::kAvx512: return "avx512";
+    case Isa::kScalar:
+      return "scalar";
+    case Isa::kAvx2:
+      return "avx2";
+    case Isa::kAvx512:
+      return "avx512";
   }
   return "scalar";
 }
@@ -111,8 +122,8 @@ void f16_scores(const uint16_t* k, int64_t stride, int64_t n_pos, const float* q
   table_for(isa).f16_scores(k, stride, n_pos, q, dim, scale, out);
 }
 
-void f16_weighted_sum(const uint16_t* v, int64_t stride, int64_t n_pos, const float* w,
-                      int64_t dim, float* out, Isa isa) {
+void f16_weighted_sum(const uint16_t* v, int64_t stride, int64_t n_pos, const float* w, int64_t dim,
+                      float* out, Isa isa) {
   table_for(isa).f16_weighted_sum(v, stride, n_pos, w, dim, out);
 }
 
@@ -121,7 +132,8 @@ void matvec_rows(const MatrixView& w, const PreparedInput& x, float* y, int64_t 
   check_input(w.format, w.cols, x);
   const detail::RowDotFn fn = dot_fn(w.format, isa);
   int64_t r = row_begin;
-  const detail::Rows4DotFn rows4 = w.format == WeightFormat::kF16 ? table_for(isa).f16_rows4 : nullptr;
+  const detail::Rows4DotFn rows4 =
+      w.format == WeightFormat::kF16 ? table_for(isa).f16_rows4 : nullptr;
   if (rows4 != nullptr) {
     for (; r + 4 <= row_end; r += 4) rows4(w.row(r), w.row_bytes, x, y + r);
   }

@@ -52,9 +52,9 @@ void dequantize_q4k(const uint8_t* src, float* dst, int64_t n) {
     const Q4KScales s = unpack_q4k_scales(blocks[b].scales);
     for (int i = 0; i < kSuperBlock; ++i) {
       const int sub = i / 32;
-      dst[b * kSuperBlock + i] = d * static_cast<float>(s.scale[sub]) *
-                                     static_cast<float>(q4k_value(blocks[b], i)) -
-                                 dmin * static_cast<float>(s.min[sub]);
+      dst[b * kSuperBlock + i] =
+          d * static_cast<float>(s.scale[sub]) * static_cast<float>(q4k_value(blocks[b], i)) -
+          dmin * static_cast<float>(s.min[sub]);
     }
   }
 }
@@ -169,7 +169,8 @@ void quantize_q6k(const float* src, uint8_t* dst, int64_t n) {
     out.d = float_to_half(max_scale / 127.0f);
     const float d = half_to_float(out.d);
     for (int g = 0; g < 16; ++g) {
-      out.scales[g] = static_cast<int8_t>(d > 0.0f ? std::clamp(round_to_int(group_scale[g] / d), 0, 127) : 0);
+      out.scales[g] =
+          static_cast<int8_t>(d > 0.0f ? std::clamp(round_to_int(group_scale[g] / d), 0, 127) : 0);
     }
     std::memset(out.ql, 0, sizeof(out.ql));
     std::memset(out.qh, 0, sizeof(out.qh));
@@ -205,10 +206,14 @@ void dequantize_row(WeightFormat format, const uint8_t* src, float* dst, int64_t
       }
       return;
     }
-    case WeightFormat::kQ8_0: return dequantize_q8_0(src, dst, n);
-    case WeightFormat::kQ4_0: return dequantize_q4_0(src, dst, n);
-    case WeightFormat::kQ4K: return dequantize_q4k(src, dst, n);
-    case WeightFormat::kQ6K: return dequantize_q6k(src, dst, n);
+    case WeightFormat::kQ8_0:
+      return dequantize_q8_0(src, dst, n);
+    case WeightFormat::kQ4_0:
+      return dequantize_q4_0(src, dst, n);
+    case WeightFormat::kQ4K:
+      return dequantize_q4k(src, dst, n);
+    case WeightFormat::kQ6K:
+      return dequantize_q6k(src, dst, n);
   }
 }
 
@@ -227,10 +232,14 @@ void quantize_row(WeightFormat format, const float* src, uint8_t* dst, int64_t n
       }
       return;
     }
-    case WeightFormat::kQ8_0: return quantize_q8_0(src, dst, n);
-    case WeightFormat::kQ4_0: return quantize_q4_0(src, dst, n);
-    case WeightFormat::kQ4K: return quantize_q4k(src, dst, n);
-    case WeightFormat::kQ6K: return quantize_q6k(src, dst, n);
+    case WeightFormat::kQ8_0:
+      return quantize_q8_0(src, dst, n);
+    case WeightFormat::kQ4_0:
+      return quantize_q4_0(src, dst, n);
+    case WeightFormat::kQ4K:
+      return quantize_q4k(src, dst, n);
+    case WeightFormat::kQ6K:
+      return quantize_q6k(src, dst, n);
   }
 }
 

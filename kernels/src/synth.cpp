@@ -11,9 +11,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "aligned_blocks.h"
 #include "common/error.h"
 #include "common/text_util.h"
-#include "aligned_blocks.h"
 #include "kernels/gguf_writer.h"
 #include "kernels/quantize.h"
 #include "kernels/thread_pool.h"
@@ -28,9 +28,9 @@ struct MixName {
   std::string_view name;
 };
 constexpr std::array kMixNames = {
-    MixName{SynthMix::kF32, "f32"},   MixName{SynthMix::kF16, "f16"},
-    MixName{SynthMix::kBF16, "bf16"}, MixName{SynthMix::kQ8_0, "q8_0"},
-    MixName{SynthMix::kQ4_0, "q4_0"}, MixName{SynthMix::kQ4K, "q4_k"},
+    MixName{SynthMix::kF32, "f32"},     MixName{SynthMix::kF16, "f16"},
+    MixName{SynthMix::kBF16, "bf16"},   MixName{SynthMix::kQ8_0, "q8_0"},
+    MixName{SynthMix::kQ4_0, "q4_0"},   MixName{SynthMix::kQ4K, "q4_k"},
     MixName{SynthMix::kQ4KM, "q4_k_m"}, MixName{SynthMix::kQ6K, "q6_k"}};
 
 uint64_t splitmix64(uint64_t& state) {
@@ -49,8 +49,9 @@ void normal_row(uint64_t seed, uint64_t tensor, uint64_t row, float mean, float 
   const float scale = sigma * std::sqrt(3.0f);
   for (int64_t i = 0; i < n; ++i) {
     const uint64_t r = splitmix64(state);
-    const float sum = static_cast<float>((r & 0xffff) + ((r >> 16) & 0xffff) + ((r >> 32) & 0xffff) +
-                                         (r >> 48)) * kUnit;
+    const float sum =
+        static_cast<float>((r & 0xffff) + ((r >> 16) & 0xffff) + ((r >> 32) & 0xffff) + (r >> 48)) *
+        kUnit;
     out[i] = mean + (sum - 2.0f) * scale;
   }
 }
@@ -69,14 +70,21 @@ bool use_more_bits(int64_t layer, int64_t n_layer) {
 
 WeightFormat base_format(SynthMix mix) {
   switch (mix) {
-    case SynthMix::kF32: return WeightFormat::kF32;
-    case SynthMix::kF16: return WeightFormat::kF16;
-    case SynthMix::kBF16: return WeightFormat::kBF16;
-    case SynthMix::kQ8_0: return WeightFormat::kQ8_0;
-    case SynthMix::kQ4_0: return WeightFormat::kQ4_0;
+    case SynthMix::kF32:
+      return WeightFormat::kF32;
+    case SynthMix::kF16:
+      return WeightFormat::kF16;
+    case SynthMix::kBF16:
+      return WeightFormat::kBF16;
+    case SynthMix::kQ8_0:
+      return WeightFormat::kQ8_0;
+    case SynthMix::kQ4_0:
+      return WeightFormat::kQ4_0;
     case SynthMix::kQ4K:
-    case SynthMix::kQ4KM: return WeightFormat::kQ4K;
-    case SynthMix::kQ6K: return WeightFormat::kQ6K;
+    case SynthMix::kQ4KM:
+      return WeightFormat::kQ4K;
+    case SynthMix::kQ6K:
+      return WeightFormat::kQ6K;
   }
   return WeightFormat::kF16;
 }
@@ -84,7 +92,11 @@ WeightFormat base_format(SynthMix mix) {
 class Builder {
  public:
   Builder(uint64_t seed, SynthMix mix, int64_t n_layer, ThreadPool& pool, SynthModel& model)
-      : seed_(seed), mix_(mix), n_layer_(n_layer), pool_(pool), model_(model),
+      : seed_(seed),
+        mix_(mix),
+        n_layer_(n_layer),
+        pool_(pool),
+        model_(model),
         owned_(std::make_shared<AlignedBlocks>()) {}
 
   MatrixView matrix(const std::string& role, int64_t layer, int64_t cols, int64_t rows) {
@@ -134,8 +146,9 @@ class Builder {
 std::optional<SynthMix> synth_mix_from_name(std::string_view name) {
   for (const MixName& m : kMixNames) {
     if (m.name.size() == name.size() &&
-        std::equal(name.begin(), name.end(), m.name.begin(),
-                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
+        std::equal(name.begin(), name.end(), m.name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        })) {
       return m.mix;
     }
   }
@@ -181,7 +194,8 @@ SynthModel synth_llama(const LlamaShape& shape, bool tied, SynthMix mix, uint64_
   w.tied_embeddings = tied;
   Builder b(seed, mix, shape.n_layer, pool, model);
   // Tied: the one matrix is the output, so it takes the output's format (as llama-quantize does).
-  w.token_embd = b.matrix(tied ? "output.weight" : "token_embd.weight", -1, shape.n_embd, shape.n_vocab);
+  w.token_embd =
+      b.matrix(tied ? "output.weight" : "token_embd.weight", -1, shape.n_embd, shape.n_vocab);
   if (tied) model.tensors.back().name = "token_embd.weight";
   w.output_norm = b.norm("output_norm.weight", -1, shape.n_embd);
   w.output = tied ? w.token_embd : b.matrix("output.weight", -1, shape.n_embd, shape.n_vocab);
@@ -209,14 +223,22 @@ namespace {
 /// ggml's file-type code of a mix (llama_ftype), for general.file_type.
 uint32_t file_type_code(SynthMix mix) {
   switch (mix) {
-    case SynthMix::kF32: return 0;
-    case SynthMix::kF16: return 1;
-    case SynthMix::kQ4_0: return 2;
-    case SynthMix::kQ8_0: return 7;
-    case SynthMix::kQ4K: return 14;  // Q4_K_S: Q4_K everywhere but the output
-    case SynthMix::kQ4KM: return 15;
-    case SynthMix::kQ6K: return 18;
-    case SynthMix::kBF16: return 32;
+    case SynthMix::kF32:
+      return 0;
+    case SynthMix::kF16:
+      return 1;
+    case SynthMix::kQ4_0:
+      return 2;
+    case SynthMix::kQ8_0:
+      return 7;
+    case SynthMix::kQ4K:
+      return 14;  // Q4_K_S: Q4_K everywhere but the output
+    case SynthMix::kQ4KM:
+      return 15;
+    case SynthMix::kQ6K:
+      return 18;
+    case SynthMix::kBF16:
+      return 32;
   }
   return 1;
 }

@@ -7,7 +7,7 @@
 namespace hwplan::kernels {
 namespace {
 
-constexpr std::array kFormats = {WeightFormat::kF32,  WeightFormat::kF16, WeightFormat::kBF16,
+constexpr std::array kFormats = {WeightFormat::kF32,  WeightFormat::kF16,  WeightFormat::kBF16,
                                  WeightFormat::kQ8_0, WeightFormat::kQ4_0, WeightFormat::kQ4K,
                                  WeightFormat::kQ6K};
 

@@ -60,10 +60,13 @@ struct CsvRow {
   const CsvTable& table;
   const std::vector<std::string>& values;
   const std::string& origin;
-  const std::string& operator[](const char* name) const { return values[table.column(name, origin)]; }
+  const std::string& operator[](const char* name) const {
+    return values[table.column(name, origin)];
+  }
 };
 
-const CalibrationInputs::Model* find_model_input(const CalibrationInputs& in, const std::string& name) {
+const CalibrationInputs::Model* find_model_input(const CalibrationInputs& in,
+                                                 const std::string& name) {
   for (const auto& m : in.models) {
     if (contains(name, m.match)) return &m;
   }
@@ -76,7 +79,8 @@ double peak_flop_per_s(const CalibrationInputs& in, const std::string& hardware,
                        double bandwidth_gbs) {
   if (cores == 0) {
     for (const auto& def : in.defaults) {
-      if (contains(hardware, def.match) && std::abs(def.bandwidth_gbs - bandwidth_gbs) < 1) cores = def.gpu_cores;
+      if (contains(hardware, def.match) && std::abs(def.bandwidth_gbs - bandwidth_gbs) < 1)
+        cores = def.gpu_cores;
     }
   }
   const CalibrationInputs::Peak* best = nullptr;
@@ -103,7 +107,8 @@ HardwareSpec machine_of(const CsvRow& r, const CalibrationInputs& in, double ban
   hw.host_bandwidth_bytes_per_s = hw.bandwidth_bytes_per_s;
   hw.bus_bytes_per_s = 25e9;
   for (const auto& host : in.hosts) {
-    if (contains(r["hardware"], host.match)) hw.host_bandwidth_bytes_per_s = gbs_to_bytes_per_s(host.host_bandwidth_gbs);
+    if (contains(r["hardware"], host.match))
+      hw.host_bandwidth_bytes_per_s = gbs_to_bytes_per_s(host.host_bandwidth_gbs);
   }
   return hw;
 }
@@ -112,9 +117,11 @@ HardwareSpec machine_of(const CsvRow& r, const CalibrationInputs& in, double ban
 // (-ngl 10000); split across 4 GPUs", "--n-cpu-moe 16 (MoE experts on CPU)"), parsed as any
 // command line is; placement is pinned (--fit off) because the row states it.
 LlamaArgs args_of_row(const std::string& offload) {
-  static const std::regex kFlag(R"((^|[\s(])(-ngl|--n-gpu-layers|--n-cpu-moe|-ncmoe|-ts|-sm)\s+([0-9][0-9,./]*|[a-z]+))");
+  static const std::regex kFlag(
+      R"((^|[\s(])(-ngl|--n-gpu-layers|--n-cpu-moe|-ncmoe|-ts|-sm)\s+([0-9][0-9,./]*|[a-z]+))");
   std::string flags;
-  for (auto it = std::sregex_iterator(offload.begin(), offload.end(), kFlag); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(offload.begin(), offload.end(), kFlag);
+       it != std::sregex_iterator(); ++it) {
     flags += fmt::format(" {} {}", (*it)[2].str(), (*it)[3].str());
   }
   LlamaArgs args = parse_llama_args(flags);
@@ -146,8 +153,9 @@ WeightInventory scaled_inventory(const ModelSpec& spec, const QuantSpec& quant, 
   return inv;
 }
 
-void build_generic_costs(CalibrationRow& row, const CsvRow& r, const CalibrationInputs::Model& shape,
-                         double size_bytes, int64_t prompt, int64_t ubatch) {
+void build_generic_costs(CalibrationRow& row, const CsvRow& r,
+                         const CalibrationInputs::Model& shape, double size_bytes, int64_t prompt,
+                         int64_t ubatch) {
   const int64_t n_layers = shape.n_layers;
   const double params = number_or_zero(r["params_b"]) * 1e9;
   double active_b = number_or_zero(r["active_params_b"]);
@@ -159,9 +167,8 @@ void build_generic_costs(CalibrationRow& row, const CsvRow& r, const Calibration
     row.skipped = "expert offload of a model whose expert share is unknown";
     return;
   }
-  const double gpu_share = fit.kind == FitKind::kPartialOffload
-                               ? d(fit.n_gpu_layers) / d(n_layers + 1)
-                               : 1.0;
+  const double gpu_share =
+      fit.kind == FitKind::kPartialOffload ? d(fit.n_gpu_layers) / d(n_layers + 1) : 1.0;
   row.decode.gpu_bytes = size_bytes * active_fraction * gpu_share;
   row.decode.host_bytes = size_bytes * active_fraction * (1.0 - gpu_share);
   row.decode.gpu_layers = static_cast<int64_t>(std::lround(d(n_layers + 1) * gpu_share));
@@ -179,7 +186,8 @@ void build_generic_costs(CalibrationRow& row, const CsvRow& r, const Calibration
 
 }  // namespace
 
-CalibrationInputs calibration_inputs_from_json(const nlohmann::json& json, const std::string& origin) {
+CalibrationInputs calibration_inputs_from_json(const nlohmann::json& json,
+                                               const std::string& origin) {
   JsonObject root(json, origin, "");
   root.integer("schema_version", 1, 1);
   root.ignore("description");
@@ -203,9 +211,10 @@ CalibrationInputs calibration_inputs_from_json(const nlohmann::json& json, const
   const auto& models = root.array("models");
   for (size_t i = 0; i < models.size(); ++i) {
     JsonObject p(models[i], origin, fmt::format("/models/{}", i));
-    in.models.push_back({p.string("match"), p.optional_string("bundled").value_or(""),
-                         p.optional_integer("n_layers", 1, 1000).value_or(0),
-                         p.optional_number("active_params_b", NumberRange::positive()).value_or(0)});
+    in.models.push_back(
+        {p.string("match"), p.optional_string("bundled").value_or(""),
+         p.optional_integer("n_layers", 1, 1000).value_or(0),
+         p.optional_number("active_params_b", NumberRange::positive()).value_or(0)});
     if (in.models.back().bundled.empty() && in.models.back().n_layers == 0) {
       p.fail("n_layers", "give bundled or n_layers");
     }
@@ -214,7 +223,8 @@ CalibrationInputs calibration_inputs_from_json(const nlohmann::json& json, const
   const auto& hosts = root.array("hosts");
   for (size_t i = 0; i < hosts.size(); ++i) {
     JsonObject p(hosts[i], origin, fmt::format("/hosts/{}", i));
-    in.hosts.push_back({p.string("match"), p.number("host_bandwidth_gbs", NumberRange::positive())});
+    in.hosts.push_back(
+        {p.string("match"), p.number("host_bandwidth_gbs", NumberRange::positive())});
     p.ignore("source");
     p.finish();
   }
@@ -234,7 +244,7 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     row.model = r["model"];
     row.quant = r["quant"];
     row.backend = normalise_backend(r["backend"]);
-    row.memory_class = r["hw_class"] != "discrete_gpu" ? "unified"
+    row.memory_class = r["hw_class"] != "discrete_gpu"     ? "unified"
                        : contains(r["memory_type"], "hbm") ? "hbm"
                                                            : "gddr";
     row.measured_decode_tok_per_s = number_or_zero(r["decode_tps"]);
@@ -254,9 +264,11 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     row.machine = machine_of(r, in, bandwidth_gbs, peak);
     const double size = number_or_zero(r["model_size"]);
     const auto& mix = find_quant(db.quants, mix_for(row.quant));
-    double size_bytes = r["model_size_unit"].find("GiB") != std::string::npos ? gib_to_bytes(size) : size * 1e9;
+    double size_bytes =
+        r["model_size_unit"].find("GiB") != std::string::npos ? gib_to_bytes(size) : size * 1e9;
     if (size_bytes <= 0) size_bytes = number_or_zero(r["params_b"]) * 1e9 * mix.weights_bpw / 8.0;
-    const auto prompt = std::max<int64_t>(1, static_cast<int64_t>(number_or_zero(r["prompt_tokens"])));
+    const auto prompt =
+        std::max<int64_t>(1, static_cast<int64_t>(number_or_zero(r["prompt_tokens"])));
     const auto depth = static_cast<int64_t>(number_or_zero(r["kv_depth"]));
     const auto gen = static_cast<int64_t>(number_or_zero(r["gen_tokens"]));
     const int64_t ubatch = contains(r["engine"] + r["backend"], "-ub 2048") ? 2048 : 512;
@@ -277,7 +289,8 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
       std::vector<std::string> notes;
       ExecutionPlan plan;
       try {
-        plan = plan_from_llama_args(spec, inv, row.machine, args_of_row(r["offload"]), w, db.quants, notes);
+        plan = plan_from_llama_args(spec, inv, row.machine, args_of_row(r["offload"]), w, db.quants,
+                                    notes);
       } catch (const Error& e) {
         row.skipped = e.what();  // e.g. a depth beyond the model's context
         rows.push_back(std::move(row));
@@ -298,8 +311,12 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
 
 namespace {
 
-bool usable_decode(const CalibrationRow& r) { return r.skipped.empty() && r.measured_decode_tok_per_s > 0; }
-bool usable_prefill(const CalibrationRow& r) { return r.skipped.empty() && r.measured_prefill_tok_per_s > 0; }
+bool usable_decode(const CalibrationRow& r) {
+  return r.skipped.empty() && r.measured_decode_tok_per_s > 0;
+}
+bool usable_prefill(const CalibrationRow& r) {
+  return r.skipped.empty() && r.measured_prefill_tok_per_s > 0;
+}
 
 // Non-negative least squares of relative error for t = sum_j coef_j x_j + fixed (rows scaled by
 // 1/t), by trying every subset of factors that keeps the first (required) one: at most three
@@ -332,7 +349,8 @@ std::vector<double> fit_nonnegative_subsets(const std::vector<double>& t,
     if (error < best_error) {
       best_error = error;
       std::fill(best.begin(), best.end(), 0.0);
-      for (size_t j = 0; j < used.size(); ++j) best[static_cast<size_t>(used[j])] = solution(static_cast<Eigen::Index>(j));
+      for (size_t j = 0; j < used.size(); ++j)
+        best[static_cast<size_t>(used[j])] = solution(static_cast<Eigen::Index>(j));
     }
   }
   return best;
@@ -341,7 +359,8 @@ std::vector<double> fit_nonnegative_subsets(const std::vector<double>& t,
 // As above, with the first factor (1 / efficiency) at least `min_first`: no machine beats its
 // datasheet peak, so an efficiency above 1 means the other terms are missing time; the bound
 // keeps a small group from trading a physical factor for an unphysical one.
-std::vector<double> fit_nonnegative(const std::vector<double>& t, const std::vector<std::vector<double>>& x,
+std::vector<double> fit_nonnegative(const std::vector<double>& t,
+                                    const std::vector<std::vector<double>>& x,
                                     const std::vector<double>& fixed, double min_first) {
   auto coef = fit_nonnegative_subsets(t, x, fixed, true);
   if (coef[0] >= min_first) return coef;
@@ -427,10 +446,12 @@ double quantile(std::vector<double> values, double q) {
   const double position = q * d(static_cast<int64_t>(values.size()) - 1);
   const auto below = static_cast<size_t>(std::floor(position));
   const auto above = std::min(below + 1, values.size() - 1);
-  return values[below] + (position - d(static_cast<int64_t>(below))) * (values[above] - values[below]);
+  return values[below] +
+         (position - d(static_cast<int64_t>(below))) * (values[above] - values[below]);
 }
 
-EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows, const std::string& fitted_from) {
+EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
+                               const std::string& fitted_from) {
   EfficiencyTable table;
   table.fitted_from = fitted_from;
   std::map<std::pair<std::string, std::string>, std::vector<const CalibrationRow*>> groups;
@@ -440,8 +461,10 @@ EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows, const st
     groups[{r.backend, r.memory_class}].push_back(&r);
     pooled[r.memory_class].push_back(&r);
   }
-  for (const auto& [key, members] : groups) table.groups.push_back(fit_group(members, key.first, key.second));
-  for (const auto& [memory_class, members] : pooled) table.groups.push_back(fit_group(members, "*", memory_class));
+  for (const auto& [key, members] : groups)
+    table.groups.push_back(fit_group(members, key.first, key.second));
+  for (const auto& [memory_class, members] : pooled)
+    table.groups.push_back(fit_group(members, "*", memory_class));
   table.cpu_bandwidth_fraction = fit_cpu_fraction(rows, table);
   // Error bands: the 80th percentile of each group's absolute relative errors.
   const auto results = evaluate(rows, table);
@@ -460,7 +483,8 @@ EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows, const st
   return table;
 }
 
-std::vector<RowResult> evaluate(const std::vector<CalibrationRow>& rows, const EfficiencyTable& table) {
+std::vector<RowResult> evaluate(const std::vector<CalibrationRow>& rows,
+                                const EfficiencyTable& table) {
   std::vector<RowResult> results;
   for (const auto& r : rows) {
     if (!r.skipped.empty()) continue;
@@ -486,7 +510,7 @@ ErrorSummary summarize(const std::vector<RowResult>& results) {
     if (r.row->measured_decode_tok_per_s > 0) decode.push_back(std::abs(r.decode_error));
     if (r.row->measured_prefill_tok_per_s > 0) prefill.push_back(std::abs(r.prefill_error));
   }
-  return {static_cast<int64_t>(decode.size()), quantile(decode, 0.5), quantile(decode, 0.9),
+  return {static_cast<int64_t>(decode.size()),  quantile(decode, 0.5),  quantile(decode, 0.9),
           static_cast<int64_t>(prefill.size()), quantile(prefill, 0.5), quantile(prefill, 0.9)};
 }
 

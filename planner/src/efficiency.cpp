@@ -55,7 +55,8 @@ EfficiencyTable efficiency_table_from_json(const nlohmann::json& json, const std
     e.layer_overhead_seconds = g.number("layer_overhead_seconds", NumberRange::non_negative());
     e.decode_compute_factor = g.number("decode_compute_factor", NumberRange::non_negative());
     e.compute_fraction = g.number("compute_fraction", {0.0, 1.2, false});
-    e.prefill_activation_factor = g.number("prefill_activation_factor", NumberRange::non_negative());
+    e.prefill_activation_factor =
+        g.number("prefill_activation_factor", NumberRange::non_negative());
     e.prefill_layer_overhead_seconds =
         g.number("prefill_layer_overhead_seconds", NumberRange::non_negative());
     e.decode_rows = g.integer("decode_rows", 0);

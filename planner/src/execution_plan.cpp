@@ -40,8 +40,8 @@ std::vector<Device> llama_layer_devices(int64_t n_layers, int64_t n_gpu_layers, 
   // llama_model::load_tensors: cumulative split points normalised to 1, in float as llama.cpp
   // computes them, so that layer boundaries fall exactly where llama.cpp puts them.
   std::vector<float> splits(static_cast<size_t>(n_gpus), 1.0F);
-  const bool given = !proportions.empty() &&
-                     std::any_of(proportions.begin(), proportions.end(), [](double p) { return p > 0; });
+  const bool given = !proportions.empty() && std::any_of(proportions.begin(), proportions.end(),
+                                                         [](double p) { return p > 0; });
   if (given) {
     for (size_t i = 0; i < splits.size(); ++i) {
       splits[i] = i < proportions.size() ? static_cast<float>(proportions[i]) : 0.0F;
@@ -145,7 +145,8 @@ std::vector<DeviceMemory> plan_memory(const ExecutionPlan& plan, const ModelSpec
   }
   for (const auto& kv : plan.kv) {
     slot(kv.device).kv_bytes += kv.bytes;
-    if (kv.device.kind == DeviceKind::kGpu && kv.bytes > 0) used[static_cast<size_t>(kv.device.gpu + 1)] = true;
+    if (kv.device.kind == DeviceKind::kGpu && kv.bytes > 0)
+      used[static_cast<size_t>(kv.device.gpu + 1)] = true;
   }
   const bool split_tensors = plan.split == SplitMode::kRow || plan.split == SplitMode::kTensor;
   std::vector<DeviceMemory> out;
@@ -214,22 +215,24 @@ FitResult fit_of_plan(const ExecutionPlan& plan, const ModelSpec& m, const Hardw
   }
   bool offloaded = false;
   for (const auto& t : plan.tensors) {
-    if (t.device.kind != DeviceKind::kGpu && t.tensor.cls != TensorClass::kEmbedding) offloaded = true;
+    if (t.device.kind != DeviceKind::kGpu && t.tensor.cls != TensorClass::kEmbedding)
+      offloaded = true;
   }
   for (const auto& kv : plan.kv) {
     if (kv.device.kind != DeviceKind::kGpu && kv.bytes > 0) offloaded = true;
   }
-  const double host_need = hw.kind == MemoryKind::kUnified ? fit.host_bytes + fit.gpu_bytes
-                                                           : fit.host_bytes;
+  const double host_need =
+      hw.kind == MemoryKind::kUnified ? fit.host_bytes + fit.gpu_bytes : fit.host_bytes;
   const bool host_ok = host_need <= fit.host_usable_bytes;
-  const std::string devices = fmt::format("{} GPU{}", fit.bytes_per_gpu.size(),
-                                          fit.bytes_per_gpu.size() == 1 ? "" : "s");
-  if (!host_ok || largest_gpu > raised || (hw.kind == MemoryKind::kDiscrete && largest_gpu > fit.gpu_usable_bytes)) {
+  const std::string devices =
+      fmt::format("{} GPU{}", fit.bytes_per_gpu.size(), fit.bytes_per_gpu.size() == 1 ? "" : "s");
+  if (!host_ok || largest_gpu > raised ||
+      (hw.kind == MemoryKind::kDiscrete && largest_gpu > fit.gpu_usable_bytes)) {
     fit.kind = FitKind::kNoFit;
-    fit.summary = fmt::format("this placement does not fit: {} on the busiest GPU of {} usable, "
-                              "{} in host memory of {} usable",
-                              gib(largest_gpu), gib(fit.gpu_usable_bytes), gib(host_need),
-                              gib(fit.host_usable_bytes));
+    fit.summary = fmt::format(
+        "this placement does not fit: {} on the busiest GPU of {} usable, "
+        "{} in host memory of {} usable",
+        gib(largest_gpu), gib(fit.gpu_usable_bytes), gib(host_need), gib(fit.host_usable_bytes));
     return fit;
   }
   if (offloaded) {
@@ -270,11 +273,14 @@ std::string describe_plan(const ExecutionPlan& plan, const ModelSpec& m, const H
     }
     std::sort(classes.begin(), classes.end(), std::greater<>());
     std::vector<std::string> items;
-    for (const auto& [bytes, name] : classes) items.push_back(fmt::format("{} {:.1f}", name, bytes_to_gib(bytes)));
+    for (const auto& [bytes, name] : classes)
+      items.push_back(fmt::format("{} {:.1f}", name, bytes_to_gib(bytes)));
     std::string inside = fmt::format("{}", fmt::join(items, ", "));
-    if (dm.kv_bytes > 0) inside += fmt::format("{}KV {:.1f}", inside.empty() ? "" : "; ", bytes_to_gib(dm.kv_bytes));
+    if (dm.kv_bytes > 0)
+      inside += fmt::format("{}KV {:.1f}", inside.empty() ? "" : "; ", bytes_to_gib(dm.kv_bytes));
     const double buffers = dm.compute_bytes + dm.overhead_bytes;
-    if (buffers > 0) inside += fmt::format("{}buffers {:.1f}", inside.empty() ? "" : "; ", bytes_to_gib(buffers));
+    if (buffers > 0)
+      inside += fmt::format("{}buffers {:.1f}", inside.empty() ? "" : "; ", bytes_to_gib(buffers));
     parts.push_back(fmt::format("{} {:.1f} GiB ({})", device_name(dm.device, hw.backend),
                                 bytes_to_gib(dm.total_bytes()), inside));
   }
@@ -283,9 +289,12 @@ std::string describe_plan(const ExecutionPlan& plan, const ModelSpec& m, const H
 
 std::string device_name(const Device& device, const std::string& backend) {
   switch (device.kind) {
-    case DeviceKind::kHost: return "CPU";
-    case DeviceKind::kStreamed: return "host (streamed)";
-    case DeviceKind::kGpu: break;
+    case DeviceKind::kHost:
+      return "CPU";
+    case DeviceKind::kStreamed:
+      return "host (streamed)";
+    case DeviceKind::kGpu:
+      break;
   }
   if (backend == "metal") return "Metal";
   if (backend == "rocm") return fmt::format("ROCm{}", device.gpu);
@@ -296,20 +305,28 @@ std::string device_name(const Device& device, const std::string& backend) {
 
 const char* split_mode_name(SplitMode mode) {
   switch (mode) {
-    case SplitMode::kNone: return "none";
-    case SplitMode::kLayer: return "layer";
-    case SplitMode::kRow: return "row";
-    case SplitMode::kTensor: return "tensor";
+    case SplitMode::kNone:
+      return "none";
+    case SplitMode::kLayer:
+      return "layer";
+    case SplitMode::kRow:
+      return "row";
+    case SplitMode::kTensor:
+      return "tensor";
   }
   return "layer";
 }
 
 const char* offload_mode_name(OffloadMode mode) {
   switch (mode) {
-    case OffloadMode::kAuto: return "auto";
-    case OffloadMode::kCpu: return "cpu";
-    case OffloadMode::kStream: return "stream";
-    case OffloadMode::kNone: return "none";
+    case OffloadMode::kAuto:
+      return "auto";
+    case OffloadMode::kCpu:
+      return "cpu";
+    case OffloadMode::kStream:
+      return "stream";
+    case OffloadMode::kNone:
+      return "none";
   }
   return "auto";
 }

@@ -14,10 +14,10 @@ namespace {
 
 // Everything fit needs, computed once per (model, weights, workload).
 struct Layout {
-  std::vector<double> layer_bytes;    // weights + KV of each repeating layer
-  std::vector<double> expert_bytes;   // routed-expert weights of each layer
-  double embedding_bytes = 0;         // token_embd: host memory in llama.cpp
-  double output_gpu_bytes = 0;        // output + final norm (a tied embedding is duplicated)
+  std::vector<double> layer_bytes;   // weights + KV of each repeating layer
+  std::vector<double> expert_bytes;  // routed-expert weights of each layer
+  double embedding_bytes = 0;        // token_embd: host memory in llama.cpp
+  double output_gpu_bytes = 0;       // output + final norm (a tied embedding is duplicated)
   double compute_bytes = 0;
   double overhead_bytes = 0;
   double weights_bytes = 0;
@@ -70,7 +70,8 @@ std::vector<double> even_split_bytes(const Layout& l, int64_t n_gpus) {
   std::vector<double> bytes(static_cast<size_t>(n_gpus), l.compute_bytes + l.overhead_bytes);
   const auto devices = llama_layer_devices(n_layers, n_layers + 1, n_gpus, {});
   for (int64_t i = 0; i < n_layers; ++i) {
-    bytes[static_cast<size_t>(devices[static_cast<size_t>(i)].gpu)] += l.layer_bytes[static_cast<size_t>(i)];
+    bytes[static_cast<size_t>(devices[static_cast<size_t>(i)].gpu)] +=
+        l.layer_bytes[static_cast<size_t>(i)];
   }
   bytes[static_cast<size_t>(devices.back().gpu)] += l.output_gpu_bytes;
   return bytes;
@@ -108,7 +109,8 @@ void layer_offload(const Layout& l, int64_t n_gpus, double usable, FitResult& fi
   // The output "layer" is offloaded first (-ngl 1 puts only the output on the GPU).
   std::vector<double> order;
   order.push_back(l.output_gpu_bytes);
-  for (int64_t i = n_layers - 1; i >= 0; --i) order.push_back(l.layer_bytes[static_cast<size_t>(i)]);
+  for (int64_t i = n_layers - 1; i >= 0; --i)
+    order.push_back(l.layer_bytes[static_cast<size_t>(i)]);
   std::vector<int64_t> slots(static_cast<size_t>(n_gpus), 0);
   for (double bytes : order) {
     while (gpu >= 0 && load[static_cast<size_t>(gpu)] + bytes > per_gpu_capacity) --gpu;
@@ -121,9 +123,9 @@ void layer_offload(const Layout& l, int64_t n_gpus, double usable, FitResult& fi
   // Several GPUs filled from the last: -ts with these slot counts makes llama.cpp do the same.
   if (n_gpus > 1 && on_gpu > 0) fit.layers_per_gpu = slots;
   const double gpu_weights = sum(load);
-  fit.gpu_bytes = on_gpu > 0 ? gpu_weights + static_cast<double>(n_gpus) *
-                                                 (l.compute_bytes + l.overhead_bytes)
-                             : 0.0;
+  fit.gpu_bytes =
+      on_gpu > 0 ? gpu_weights + static_cast<double>(n_gpus) * (l.compute_bytes + l.overhead_bytes)
+                 : 0.0;
   const double all = sum(l.layer_bytes) + l.output_gpu_bytes;
   fit.host_bytes = l.embedding_bytes + (all - gpu_weights) + l.compute_bytes;
 }
@@ -140,7 +142,8 @@ bool expert_offload(const Layout& l, int64_t n_gpus, double usable, FitResult& f
     if (gpu_weights <= capacity) {
       fit.n_cpu_moe = n;
       fit.n_gpu_layers = n_layers + 1;
-      fit.gpu_bytes = gpu_weights + static_cast<double>(n_gpus) * (l.compute_bytes + l.overhead_bytes);
+      fit.gpu_bytes =
+          gpu_weights + static_cast<double>(n_gpus) * (l.compute_bytes + l.overhead_bytes);
       fit.host_bytes = l.embedding_bytes + host_experts + l.compute_bytes;
       return true;
     }
@@ -158,26 +161,26 @@ void place_offloaded(const ModelSpec& m, const Layout& l, const HardwareSpec& hw
   const bool moe = is_moe(m) && expert_offload(l, hw.gpu_count, usable, fit);
   if (!moe) layer_offload(l, hw.gpu_count, usable, fit);
   // Unified memory: GPU and host share one pool, so the whole model must fit the pool.
-  const double host_need = hw.kind == MemoryKind::kUnified ? fit.host_bytes + fit.gpu_bytes
-                                                           : fit.host_bytes;
+  const double host_need =
+      hw.kind == MemoryKind::kUnified ? fit.host_bytes + fit.gpu_bytes : fit.host_bytes;
   const bool fits = host_need <= fit.host_usable_bytes;
   fit.kind = fits ? FitKind::kPartialOffload : FitKind::kNoFit;
   const std::string gpus = hw.gpu_count > 1 ? fmt::format("{} GPUs", hw.gpu_count) : "the GPU";
   const std::string where =
       moe ? fmt::format("experts of {} of {} layers in host RAM, the rest on {}", fit.n_cpu_moe,
                         m.n_layers, gpus)
-          : fmt::format("{} of {} layers (+output) on {}", std::max<int64_t>(fit.n_gpu_layers - 1, 0),
-                        m.n_layers, gpus);
+          : fmt::format("{} of {} layers (+output) on {}",
+                        std::max<int64_t>(fit.n_gpu_layers - 1, 0), m.n_layers, gpus);
   if (fits) {
-    fit.summary = fmt::format("needs {} but {} usable on {}: {}, {} in host RAM",
-                              gib(fit.gpu_need_bytes), gib(usable * static_cast<double>(hw.gpu_count)),
-                              gpus, where, gib(fit.host_bytes));
+    fit.summary = fmt::format(
+        "needs {} but {} usable on {}: {}, {} in host RAM", gib(fit.gpu_need_bytes),
+        gib(usable * static_cast<double>(hw.gpu_count)), gpus, where, gib(fit.host_bytes));
   } else {
-    fit.summary = fmt::format("does not fit: needs {} on the GPU side; {} usable on {} and {} of "
-                              "host RAM",
-                              gib(fit.gpu_need_bytes),
-                              gib(usable * static_cast<double>(hw.gpu_count)), gpus,
-                              gib(fit.host_usable_bytes));
+    fit.summary = fmt::format(
+        "does not fit: needs {} on the GPU side; {} usable on {} and {} of "
+        "host RAM",
+        gib(fit.gpu_need_bytes), gib(usable * static_cast<double>(hw.gpu_count)), gpus,
+        gib(fit.host_usable_bytes));
   }
 }
 
@@ -194,8 +197,8 @@ FitResult fit_model(const ModelSpec& m, const WeightInventory& inv, const Hardwa
   const double gpu_need = all_on_gpu_bytes(l);
   fit.gpu_need_bytes = gpu_need;
   // On unified machines the embedding sits in the same pool, outside the GPU's limit.
-  const bool pool_ok = hw.kind == MemoryKind::kDiscrete ||
-                       gpu_need + l.embedding_bytes <= fit.host_usable_bytes;
+  const bool pool_ok =
+      hw.kind == MemoryKind::kDiscrete || gpu_need + l.embedding_bytes <= fit.host_usable_bytes;
   auto all_on_gpu = [&](FitKind kind, double usable) {
     fit.kind = kind;
     fit.gpu_usable_bytes = usable;
@@ -221,12 +224,11 @@ FitResult fit_model(const ModelSpec& m, const WeightInventory& inv, const Hardwa
   }
   if (hw.gpu_count > 1) {
     auto bytes = even_split_bytes(l, hw.gpu_count);
-    const bool even_fits =
-        *std::max_element(bytes.begin(), bytes.end()) <= fit.gpu_usable_bytes;
+    const bool even_fits = *std::max_element(bytes.begin(), bytes.end()) <= fit.gpu_usable_bytes;
     std::vector<int64_t> greedy_layers;
     std::vector<double> greedy_bytes;
-    if (even_fits || greedy_split(l, hw.gpu_count, fit.gpu_usable_bytes, greedy_layers,
-                                  greedy_bytes)) {
+    if (even_fits ||
+        greedy_split(l, hw.gpu_count, fit.gpu_usable_bytes, greedy_layers, greedy_bytes)) {
       fit.kind = FitKind::kMultiGpu;
       fit.n_gpu_layers = m.n_layers + 1;
       fit.bytes_per_gpu = even_fits ? bytes : greedy_bytes;
@@ -292,33 +294,45 @@ std::string llama_cpp_args(const FitResult& fit, const Workload& w) {
 std::string raise_limit_hint(const HardwareSpec& hw, double needed_bytes) {
   if (hw.backend == "metal") {
     // iogpu.wired_limit_mb is in MiB; leave the profile's reserve to macOS.
-    const auto mib = static_cast<int64_t>(std::ceil(bytes_to_mib(hw.gpu_memory_limit_raised_bytes)));
+    const auto mib =
+        static_cast<int64_t>(std::ceil(bytes_to_mib(hw.gpu_memory_limit_raised_bytes)));
     return fmt::format("sudo sysctl iogpu.wired_limit_mb={} (needs {}; resets at reboot)", mib,
                        gib(needed_bytes));
   }
-  return fmt::format("raise the GPU's memory limit to at least {} (on Linux AMD APUs: the GTT "
-                     "size, e.g. amdttm.pages_limit; or the BIOS UMA frame buffer)",
-                     gib(needed_bytes));
+  return fmt::format(
+      "raise the GPU's memory limit to at least {} (on Linux AMD APUs: the GTT "
+      "size, e.g. amdttm.pages_limit; or the BIOS UMA frame buffer)",
+      gib(needed_bytes));
 }
 
 const char* fit_kind_name(FitKind kind) {
   switch (kind) {
-    case FitKind::kGpu: return "gpu";
-    case FitKind::kGpuRaisedLimit: return "gpu_raised_limit";
-    case FitKind::kMultiGpu: return "multi_gpu";
-    case FitKind::kPartialOffload: return "partial_offload";
-    case FitKind::kNoFit: return "no_fit";
+    case FitKind::kGpu:
+      return "gpu";
+    case FitKind::kGpuRaisedLimit:
+      return "gpu_raised_limit";
+    case FitKind::kMultiGpu:
+      return "multi_gpu";
+    case FitKind::kPartialOffload:
+      return "partial_offload";
+    case FitKind::kNoFit:
+      return "no_fit";
   }
   return "no_fit";
 }
 
 const char* fit_kind_label(FitKind kind) {
   switch (kind) {
-    case FitKind::kGpu: return "fits";
-    case FitKind::kGpuRaisedLimit: return "fits (raise limit)";
-    case FitKind::kMultiGpu: return "fits (multi-GPU)";
-    case FitKind::kPartialOffload: return "offload";
-    case FitKind::kNoFit: return "no";
+    case FitKind::kGpu:
+      return "fits";
+    case FitKind::kGpuRaisedLimit:
+      return "fits (raise limit)";
+    case FitKind::kMultiGpu:
+      return "fits (multi-GPU)";
+    case FitKind::kPartialOffload:
+      return "offload";
+    case FitKind::kNoFit:
+      return "no";
   }
   return "no";
 }

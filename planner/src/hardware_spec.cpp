@@ -13,17 +13,18 @@
 namespace hwplan::planner {
 namespace {
 
-constexpr double kMaxMemoryGib = 1 << 20;      // 1 PiB: anything above is a typo
-constexpr double kMaxBandwidthGbs = 100000;    // 100 TB/s
+constexpr double kMaxMemoryGib = 1 << 20;    // 1 PiB: anything above is a typo
+constexpr double kMaxBandwidthGbs = 100000;  // 100 TB/s
 constexpr double kMaxTflops = 1e6;
 // Unified machines with no explicit limit: macOS's default wired limit is 3/4 of RAM above 36 GB.
 constexpr double kDefaultUnifiedLimitFraction = 0.75;
 
 const std::vector<std::string> kBackends = {"cuda", "metal", "rocm", "vulkan", "cpu"};
-const std::vector<std::string> kMemoryTypes = {"gddr6", "gddr6x", "gddr7", "hbm2e", "hbm3",
-                                               "hbm3e", "lpddr4x", "lpddr5", "lpddr5x", "ddr4", "ddr5"};
-const std::vector<std::string> kInterconnects = {"none", "pcie", "nvlink", "thunderbolt5",
-                                                 "ethernet", "infiniband"};
+const std::vector<std::string> kMemoryTypes = {"gddr6",   "gddr6x", "gddr7",   "hbm2e",
+                                               "hbm3",    "hbm3e",  "lpddr4x", "lpddr5",
+                                               "lpddr5x", "ddr4",   "ddr5"};
+const std::vector<std::string> kInterconnects = {"none",         "pcie",     "nvlink",
+                                                 "thunderbolt5", "ethernet", "infiniband"};
 
 std::vector<Source> read_sources(JsonObject& root) {
   std::vector<Source> sources;
@@ -67,8 +68,7 @@ void read_discrete(JsonObject& root, HardwareSpec& hw) {
     root.fail("gpu_memory_reserved_gib", "must be less than memory_gib");
   }
   hw.gpu_memory_reserved_bytes = gib_to_bytes(reserved_gib);
-  hw.host_memory_bytes =
-      gib_to_bytes(root.number("host_memory_gib", {0.0, kMaxMemoryGib, false}));
+  hw.host_memory_bytes = gib_to_bytes(root.number("host_memory_gib", {0.0, kMaxMemoryGib, false}));
   hw.host_bandwidth_bytes_per_s =
       gbs_to_bytes_per_s(root.number("host_bandwidth_gbs", {0.0, kMaxBandwidthGbs, false}));
   hw.bus_bytes_per_s = gbs_to_bytes_per_s(root.number("bus_gbs", {0.0, kMaxBandwidthGbs, false}));
@@ -178,8 +178,8 @@ nlohmann::json hardware_to_json(const HardwareSpec& hw) {
   if (!hw.notes.empty()) j["notes"] = hw.notes;
   j["sources"] = nlohmann::json::array();
   for (const auto& source : hw.sources) {
-    j["sources"].push_back({{"title", source.title}, {"url", source.url},
-                            {"accessed", source.accessed}});
+    j["sources"].push_back(
+        {{"title", source.title}, {"url", source.url}, {"accessed", source.accessed}});
   }
   return j;
 }
@@ -191,8 +191,8 @@ HardwareSpec apply_hardware_overrides(const nlohmann::json& base, const std::str
   if (json.is_null()) {
     // An inline what-if machine: only what a user is likely to type is required; the rest gets
     // a typical value, named in the notes so nobody mistakes it for a measurement.
-    json = {{"schema_version", 1}, {"id", "what-if"}, {"name", "what-if machine"},
-            {"backend", "vulkan"}, {"gpu_count", 1}, {"fp16_tflops", 50.0},
+    json = {{"schema_version", 1},         {"id", "what-if"},         {"name", "what-if machine"},
+            {"backend", "vulkan"},         {"gpu_count", 1},          {"fp16_tflops", 50.0},
             {"runtime_overhead_gib", 0.5}, {"host_reserved_gib", 4.0}};
     assumed = {"backend=vulkan", "fp16_tflops=50", "runtime_overhead_gib=0.5",
                "host_reserved_gib=4"};
@@ -217,8 +217,8 @@ HardwareSpec apply_hardware_overrides(const nlohmann::json& base, const std::str
   if (base.is_null()) {
     const bool discrete = json.value("kind", "") == "discrete";
     if (discrete) {
-      for (const auto& [key, value] : {std::pair{"host_memory_gib", 64.0},
-                                       {"host_bandwidth_gbs", 89.6}, {"bus_gbs", 31.5}}) {
+      for (const auto& [key, value] :
+           {std::pair{"host_memory_gib", 64.0}, {"host_bandwidth_gbs", 89.6}, {"bus_gbs", 31.5}}) {
         if (!json.contains(key)) {
           json[key] = value;
           assumed.push_back(fmt::format("{}={}", key, value));

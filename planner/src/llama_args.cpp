@@ -26,25 +26,91 @@ constexpr int64_t kMaxGpuIndex = 1024;
 // Flags that change nothing hwplan models: sampling, networking, threads, logging. A value
 // follows those in the first list.
 const std::set<std::string>& ignored_value_flags() {
-  static const std::set<std::string> kFlags = {
-      "-t", "--threads", "-tb", "--threads-batch", "--host", "--port", "--temp", "--top-k",
-      "--top-p", "--min-p", "--repeat-penalty", "-n", "--n-predict", "-s", "--seed", "-a",
-      "--alias", "--chat-template", "--chat-template-file", "--api-key", "--timeout", "-to",
-      "-p", "--prompt", "-f", "--file", "--numa", "--reasoning-format", "--reasoning-budget",
-      "--cache-reuse", "--log-file", "-r", "--reverse-prompt", "--grammar", "--grammar-file",
-      "--prio", "--poll", "-C", "--cpu-mask", "-Cr", "--cpu-range", "--keep", "--samplers",
-      "--slot-save-path", "--log-verbosity", "-lv", "--repeat-last-n", "--presence-penalty",
-      "--frequency-penalty"};
+  static const std::set<std::string> kFlags = {"-t",
+                                               "--threads",
+                                               "-tb",
+                                               "--threads-batch",
+                                               "--host",
+                                               "--port",
+                                               "--temp",
+                                               "--top-k",
+                                               "--top-p",
+                                               "--min-p",
+                                               "--repeat-penalty",
+                                               "-n",
+                                               "--n-predict",
+                                               "-s",
+                                               "--seed",
+                                               "-a",
+                                               "--alias",
+                                               "--chat-template",
+                                               "--chat-template-file",
+                                               "--api-key",
+                                               "--timeout",
+                                               "-to",
+                                               "-p",
+                                               "--prompt",
+                                               "-f",
+                                               "--file",
+                                               "--numa",
+                                               "--reasoning-format",
+                                               "--reasoning-budget",
+                                               "--cache-reuse",
+                                               "--log-file",
+                                               "-r",
+                                               "--reverse-prompt",
+                                               "--grammar",
+                                               "--grammar-file",
+                                               "--prio",
+                                               "--poll",
+                                               "-C",
+                                               "--cpu-mask",
+                                               "-Cr",
+                                               "--cpu-range",
+                                               "--keep",
+                                               "--samplers",
+                                               "--slot-save-path",
+                                               "--log-verbosity",
+                                               "-lv",
+                                               "--repeat-last-n",
+                                               "--presence-penalty",
+                                               "--frequency-penalty"};
   return kFlags;
 }
 
 const std::set<std::string>& ignored_bare_flags() {
-  static const std::set<std::string> kFlags = {
-      "--jinja", "--mlock", "--no-mmap", "--mmap", "-cb", "--cont-batching", "-nocb",
-      "--no-cont-batching", "--metrics", "--slots", "--no-slots", "-v", "--verbose",
-      "--log-disable", "--no-warmup", "-cnv", "--conversation", "-no-cnv", "--no-conversation",
-      "-i", "--interactive", "--no-webui", "--perf", "--no-perf", "-e", "--escape", "--color",
-      "--simple-io", "-st", "--single-turn", "--no-display-prompt", "--log-colors"};
+  static const std::set<std::string> kFlags = {"--jinja",
+                                               "--mlock",
+                                               "--no-mmap",
+                                               "--mmap",
+                                               "-cb",
+                                               "--cont-batching",
+                                               "-nocb",
+                                               "--no-cont-batching",
+                                               "--metrics",
+                                               "--slots",
+                                               "--no-slots",
+                                               "-v",
+                                               "--verbose",
+                                               "--log-disable",
+                                               "--no-warmup",
+                                               "-cnv",
+                                               "--conversation",
+                                               "-no-cnv",
+                                               "--no-conversation",
+                                               "-i",
+                                               "--interactive",
+                                               "--no-webui",
+                                               "--perf",
+                                               "--no-perf",
+                                               "-e",
+                                               "--escape",
+                                               "--color",
+                                               "--simple-io",
+                                               "-st",
+                                               "--single-turn",
+                                               "--no-display-prompt",
+                                               "--log-colors"};
   return kFlags;
 }
 
@@ -52,7 +118,8 @@ int64_t whole_number(const std::string& flag, const std::string& text, int64_t l
   int64_t value = 0;
   const auto* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec == std::errc::result_out_of_range || (ec == std::errc() && ptr == end && (value < lo || value > hi))) {
+  if (ec == std::errc::result_out_of_range ||
+      (ec == std::errc() && ptr == end && (value < lo || value > hi))) {
     throw_usage("--llama-args: {} {}: must be between {} and {}", flag, text, lo, hi);
   }
   if (ec != std::errc() || ptr != end) {
@@ -66,7 +133,8 @@ std::vector<double> proportions(const std::string& flag, const std::string& text
   size_t start = 0;
   while (start <= text.size()) {
     const size_t end = text.find_first_of(",/", start);
-    const std::string part = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    const std::string part =
+        text.substr(start, end == std::string::npos ? std::string::npos : end - start);
     char* stop = nullptr;
     const double value = std::strtod(part.c_str(), &stop);
     if (part.empty() || stop != part.c_str() + part.size() || !std::isfinite(value) || value < 0) {
@@ -76,7 +144,8 @@ std::vector<double> proportions(const std::string& flag, const std::string& text
     if (end == std::string::npos) break;
     start = end + 1;
   }
-  if (values.size() > static_cast<size_t>(kMaxGpuIndex)) throw_usage("--llama-args: {}: too many values", flag);
+  if (values.size() > static_cast<size_t>(kMaxGpuIndex))
+    throw_usage("--llama-args: {}: too many values", flag);
   if (std::none_of(values.begin(), values.end(), [](double v) { return v > 0; })) {
     throw_usage("--llama-args: {} '{}': at least one proportion must be > 0", flag, text);
   }
@@ -97,7 +166,8 @@ void check_regex(const std::string& flag, const std::string& pattern) {
     const std::regex compiled(pattern);
     (void)compiled;
   } catch (const std::regex_error& e) {
-    throw_usage("--llama-args: {} '{}': not a valid regular expression ({})", flag, pattern, e.what());
+    throw_usage("--llama-args: {} '{}': not a valid regular expression ({})", flag, pattern,
+                e.what());
   }
 }
 
@@ -106,10 +176,12 @@ void add_overrides(LlamaArgs& args, const std::string& flag, const std::string& 
   size_t start = 0;
   while (start <= value.size()) {
     const size_t end = value.find(',', start);
-    const std::string entry = value.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    const std::string entry =
+        value.substr(start, end == std::string::npos ? std::string::npos : end - start);
     const size_t eq = entry.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == entry.size()) {
-      throw_usage("--llama-args: {} '{}': expected <tensor name pattern>=<buffer type>", flag, entry);
+      throw_usage("--llama-args: {} '{}': expected <tensor name pattern>=<buffer type>", flag,
+                  entry);
     }
     TensorOverride o{entry.substr(0, eq), entry.substr(eq + 1), flag};
     check_regex(flag, o.pattern);
@@ -121,7 +193,9 @@ void add_overrides(LlamaArgs& args, const std::string& flag, const std::string& 
 
 // llama.cpp's --cpu-moe and --n-cpu-moe patterns (common/arg.cpp: llm_ffn_exps_block_regex).
 constexpr const char* kExpsPattern = "\\.ffn_(up|down|gate)_exps";
-std::string layer_exps_pattern(int64_t layer) { return fmt::format("blk\\.{}{}", layer, kExpsPattern); }
+std::string layer_exps_pattern(int64_t layer) {
+  return fmt::format("blk\\.{}{}", layer, kExpsPattern);
+}
 
 bool is_on(const std::string& flag, const std::string& value) {
   const std::string v = to_lower(value);
@@ -131,8 +205,8 @@ bool is_on(const std::string& flag, const std::string& value) {
 }
 
 bool is_switch_value(const std::string& value) {
-  static const std::set<std::string> kValues = {"on", "off", "auto", "1", "0", "true", "false",
-                                                "enabled", "disabled"};
+  static const std::set<std::string> kValues = {"on",   "off",   "auto",    "1",       "0",
+                                                "true", "false", "enabled", "disabled"};
   return kValues.count(to_lower(value)) > 0;
 }
 
@@ -157,8 +231,10 @@ Device buffer_device(const TensorOverride& o, const HardwareSpec& hw, int64_t n_
     }
   }
   if (index < 0) {
-    throw_usage("--llama-args: {} {}={}: unknown buffer type '{}' (CPU, CUDA0, ROCm0, Vulkan0, "
-                "Metal, ...)", o.flag, o.pattern, o.buffer, o.buffer);
+    throw_usage(
+        "--llama-args: {} {}={}: unknown buffer type '{}' (CPU, CUDA0, ROCm0, Vulkan0, "
+        "Metal, ...)",
+        o.flag, o.pattern, o.buffer, o.buffer);
   }
   if (index >= n_gpus) {
     throw_usage("--llama-args: {} {}={}: {} has {} GPU{}", o.flag, o.pattern, o.buffer, hw.id,
@@ -292,7 +368,8 @@ LlamaArgs parse_llama_args(const std::string& text) {
     } else if (flag == "-fitt" || flag == "--fit-target") {
       const std::string v = value();
       args.fit_target_mib.clear();
-      for (double mib : proportions(flag, v)) args.fit_target_mib.push_back(static_cast<int64_t>(mib));
+      for (double mib : proportions(flag, v))
+        args.fit_target_mib.push_back(static_cast<int64_t>(mib));
     } else if (flag == "-fitc" || flag == "--fit-ctx") {
       args.fit_ctx = whole_number(flag, value(), 0, kMaxContextFlag);
     } else if (ignored_value_flags().count(flag) > 0) {
@@ -323,31 +400,39 @@ ExecutionPlan plan_from_llama_args(const ModelSpec& m, const WeightInventory& in
   Workload w = base;
   const int64_t sequences = args.n_parallel.value_or(1);
   if (!args.n_parallel && base_name(args.program).find("llama-server") != std::string::npos) {
-    notes.push_back("llama-server without -np runs 4 slots sharing one cache of -c cells: the "
-                    "memory is that of -c; the speed shown is for one active sequence");
+    notes.push_back(
+        "llama-server without -np runs 4 slots sharing one cache of -c cells: the "
+        "memory is that of -c; the speed shown is for one active sequence");
   }
   int64_t total_cells = args.context_tokens.value_or(base.context_tokens * base.batch);
   if (args.context_tokens && *args.context_tokens == 0) total_cells = m.max_context * sequences;
   if (total_cells < sequences) {
-    throw_usage("--llama-args: -c {} is less than one cell per sequence (-np {})", total_cells, sequences);
+    throw_usage("--llama-args: -c {} is less than one cell per sequence (-np {})", total_cells,
+                sequences);
   }
   w.batch = sequences;
   w.context_tokens = total_cells / sequences;  // llama.cpp: n_ctx_seq = n_ctx / n_seq
-  const KvCacheType k = args.cache_type_k ? kv_type(catalog, "-ctk", *args.cache_type_k) : base.kv_cache;
-  const KvCacheType v = args.cache_type_v ? kv_type(catalog, "-ctv", *args.cache_type_v) : base.kv_cache;
+  const KvCacheType k =
+      args.cache_type_k ? kv_type(catalog, "-ctk", *args.cache_type_k) : base.kv_cache;
+  const KvCacheType v =
+      args.cache_type_v ? kv_type(catalog, "-ctv", *args.cache_type_v) : base.kv_cache;
   // K and V hold the same number of elements (GQA), so mixed types average exactly.
-  w.kv_cache = k == v ? k : KvCacheType{k.name + "/" + v.name, (k.bytes_per_element + v.bytes_per_element) / 2};
+  w.kv_cache =
+      k == v ? k
+             : KvCacheType{k.name + "/" + v.name, (k.bytes_per_element + v.bytes_per_element) / 2};
   const int64_t batch_tokens = args.batch_tokens.value_or(2048);
   w.ubatch_tokens = std::min(args.ubatch_tokens.value_or(base.ubatch_tokens), batch_tokens);
   if (args.flash_attention) w.flash_attention = *args.flash_attention != "off";
   if (!w.flash_attention && v.name != "F16" && v.name != "F32" && v.name != "BF16") {
-    throw_usage("--llama-args: -ctv {}: a quantized V cache needs flash attention (-fa on)", v.name);
+    throw_usage("--llama-args: -ctv {}: a quantized V cache needs flash attention (-fa on)",
+                v.name);
   }
   validate_workload(m, w);
   const SplitMode split = args.split.value_or(SplitMode::kLayer);
   const int64_t main_gpu = args.main_gpu.value_or(0);
   if (n_gpus > 0 && main_gpu >= n_gpus) {
-    throw_usage("--llama-args: -mg {}: {} has {} GPU{}", main_gpu, hw.id, n_gpus, n_gpus == 1 ? "" : "s");
+    throw_usage("--llama-args: -mg {}: {} has {} GPU{}", main_gpu, hw.id, n_gpus,
+                n_gpus == 1 ? "" : "s");
   }
   if (static_cast<int64_t>(args.tensor_split.size()) > std::max<int64_t>(n_gpus, 1)) {
     throw_usage("--llama-args: -ts lists {} values but {} has {} GPU{}", args.tensor_split.size(),
@@ -360,8 +445,9 @@ ExecutionPlan plan_from_llama_args(const ModelSpec& m, const WeightInventory& in
     // llama.cpp fits memory itself here; hwplan's own placement stands in for its fitter.
     const FitResult fit = fit_model(m, inv, hw, w);
     plan = plan_from_fit(m, inv, hw, w, fit, OffloadMode::kCpu);
-    notes.push_back("placement left to llama.cpp's fitter (-ngl auto, --fit on): hwplan's own "
-                    "placement is shown; llama.cpp's may differ");
+    notes.push_back(
+        "placement left to llama.cpp's fitter (-ngl auto, --fit on): hwplan's own "
+        "placement is shown; llama.cpp's may differ");
   } else {
     int64_t ngl = std::min(args.n_gpu_layers.value_or(m.n_layers + 1), m.n_layers + 1);
     if (n_gpus == 0) ngl = 0;
@@ -376,7 +462,8 @@ ExecutionPlan plan_from_llama_args(const ModelSpec& m, const WeightInventory& in
   }
   // Tensor overrides, first match wins (llama_model_loader: std::regex_search, in order).
   std::vector<std::pair<std::regex, Device>> rules;
-  for (const auto& o : args.overrides) rules.emplace_back(std::regex(o.pattern), buffer_device(o, hw, n_gpus));
+  for (const auto& o : args.overrides)
+    rules.emplace_back(std::regex(o.pattern), buffer_device(o, hw, n_gpus));
   for (auto& t : plan.tensors) {
     for (const auto& [pattern, device] : rules) {
       if (std::regex_search(t.tensor.name, pattern)) {
@@ -441,8 +528,8 @@ std::string lower(const std::string& text) { return to_lower(text); }
 }  // namespace
 
 std::string emit_llama_command(const ExecutionPlan& plan, const ModelSpec& m,
-                               const HardwareSpec& hw, const std::string& model_path,
-                               EmitMode mode, std::string* why) {
+                               const HardwareSpec& hw, const std::string& model_path, EmitMode mode,
+                               std::string* why) {
   std::vector<std::string> words = {"llama-server", "-m",
                                     model_path.empty() ? "MODEL.gguf" : model_path};
   const Workload& w = plan.workload;
@@ -459,20 +546,23 @@ std::string emit_llama_command(const ExecutionPlan& plan, const ModelSpec& m,
       shares[static_cast<size_t>(plan.main_gpu)] = 1.0;
     }
     const auto defaults = llama_layer_devices(m.n_layers, plan.n_gpu_layers, plan.n_gpus, shares);
-    if (!plan.tensor_split.empty()) add("-ts", fmt::format("{}", fmt::join(plan.tensor_split, ",")));
+    if (!plan.tensor_split.empty())
+      add("-ts", fmt::format("{}", fmt::join(plan.tensor_split, ",")));
     if (plan.split != SplitMode::kLayer) add("-sm", split_mode_name(plan.split));
     if (plan.main_gpu != 0) add("-mg", std::to_string(plan.main_gpu));
     // Tensors away from their layer's device: grouped by device and tensor kind into patterns.
-    std::map<std::string, std::map<std::string, std::set<int64_t>>> moved;  // device -> kind -> layers
-    std::map<std::string, std::vector<std::string>> moved_other;           // device -> names
+    std::map<std::string, std::map<std::string, std::set<int64_t>>>
+        moved;                                                    // device -> kind -> layers
+    std::map<std::string, std::vector<std::string>> moved_other;  // device -> names
     std::set<int64_t> expert_layers;
     for (const auto& t : plan.tensors) {
       if (t.tensor.cls == TensorClass::kExperts) expert_layers.insert(t.tensor.layer);
     }
     for (const auto& t : plan.tensors) {
-      const Device expected = t.tensor.cls == TensorClass::kEmbedding
-                                  ? host_device()
-                                  : defaults[static_cast<size_t>(std::clamp<int64_t>(t.tensor.layer, 0, m.n_layers))];
+      const Device expected =
+          t.tensor.cls == TensorClass::kEmbedding
+              ? host_device()
+              : defaults[static_cast<size_t>(std::clamp<int64_t>(t.tensor.layer, 0, m.n_layers))];
       if (t.device == expected) continue;
       if (t.device.kind == DeviceKind::kStreamed) {
         throw Error(ErrorKind::kUnsupported,
@@ -495,20 +585,23 @@ std::string emit_llama_command(const ExecutionPlan& plan, const ModelSpec& m,
       std::map<std::set<int64_t>, std::vector<std::string>> by_layers;
       for (const auto& [kind, layers] : kinds) by_layers[layers].push_back(kind);
       for (const auto& [layers, names] : by_layers) {
-        const bool all_experts = names == std::vector<std::string>{"ffn_down_exps", "ffn_gate_exps", "ffn_up_exps"};
+        const bool all_experts =
+            names == std::vector<std::string>{"ffn_down_exps", "ffn_gate_exps", "ffn_up_exps"};
         if (all_experts && buffer == "CPU" && layers == expert_layers) {
           add("--cpu-moe");  // every routed expert
           continue;
         }
-        if (all_experts && buffer == "CPU" && *layers.rbegin() + 1 == static_cast<int64_t>(layers.size())) {
+        if (all_experts && buffer == "CPU" &&
+            *layers.rbegin() + 1 == static_cast<int64_t>(layers.size())) {
           add("--n-cpu-moe", std::to_string(layers.size()));  // the experts of layers 0..N-1
           continue;
         }
         std::vector<std::string> escaped;
         for (const auto& n : names) escaped.push_back(regex_escape(n));
-        const std::string kind_pattern = escaped.size() == 1 ? escaped[0]
-                                                             : fmt::format("({})", fmt::join(escaped, "|"));
-        add("-ot", fmt::format("blk\\.{}\\.{}\\.weight={}", alternation(layers), kind_pattern, buffer));
+        const std::string kind_pattern =
+            escaped.size() == 1 ? escaped[0] : fmt::format("({})", fmt::join(escaped, "|"));
+        add("-ot",
+            fmt::format("blk\\.{}\\.{}\\.weight={}", alternation(layers), kind_pattern, buffer));
       }
     }
     for (const auto& [buffer, names] : moved_other) {
@@ -520,7 +613,8 @@ std::string emit_llama_command(const ExecutionPlan& plan, const ModelSpec& m,
       if (kv.device != expected) {
         throw Error(ErrorKind::kUnsupported,
                     fmt::format("the KV cache of layer {} is placed apart from its layer, which no "
-                                "llama.cpp flag expresses", kv.layer));
+                                "llama.cpp flag expresses",
+                                kv.layer));
       }
     }
     if (!plan.offload_kv) add("-nkvo");
@@ -533,7 +627,8 @@ std::string emit_llama_command(const ExecutionPlan& plan, const ModelSpec& m,
   if (w.kv_cache.name != "F16") {
     const auto slash = w.kv_cache.name.find('/');
     add("-ctk", lower(w.kv_cache.name.substr(0, slash)));
-    add("-ctv", lower(slash == std::string::npos ? w.kv_cache.name : w.kv_cache.name.substr(slash + 1)));
+    add("-ctv",
+        lower(slash == std::string::npos ? w.kv_cache.name : w.kv_cache.name.substr(slash + 1)));
   }
   add("-fa", w.flash_attention ? "on" : "off");
   if (mode == EmitMode::kPinned) {
@@ -548,7 +643,8 @@ std::string emit_llama_command(const ExecutionPlan& plan, const ModelSpec& m,
   } else {
     add("--fit", "on");
     add("--fit-ctx", std::to_string(w.context_tokens));
-    if (why != nullptr) *why = "placement is left to llama.cpp's own fitter, which keeps at least --fit-ctx tokens";
+    if (why != nullptr)
+      *why = "placement is left to llama.cpp's own fitter, which keeps at least --fit-ctx tokens";
   }
   std::vector<std::string> quoted;
   for (const auto& word : words) quoted.push_back(shell_quote(word));

@@ -14,7 +14,8 @@ constexpr double kF32Bytes = 4.0;
 // (kernel - 1 past inputs of the q, k, v channels) and the delta-rule matrix (dk x dv per head).
 double recurrent_state_bytes(const ModelSpec& m) {
   const auto& l = m.linear;
-  const double channels = 2.0 * d(l.n_key_heads * l.key_head_dim) + d(l.n_value_heads * l.value_head_dim);
+  const double channels =
+      2.0 * d(l.n_key_heads * l.key_head_dim) + d(l.n_value_heads * l.value_head_dim);
   const double conv = d(l.conv_kernel - 1) * channels;
   const double state = d(l.n_value_heads) * d(l.key_head_dim) * d(l.value_head_dim);
   return (conv + state) * kF32Bytes;
@@ -37,7 +38,8 @@ void validate_workload(const ModelSpec& model, const Workload& w) {
 
 double kv_bytes_per_token_per_layer(const ModelSpec& m, const KvCacheType& kv) {
   if (m.attention == AttentionKind::kMla) {
-    // The compressed latent and the shared RoPE key are all that is cached (DeepSeek-V2 paper, 2.1).
+    // The compressed latent and the shared RoPE key are all that is cached (DeepSeek-V2
+    // paper, 2.1).
     return d(m.mla.kv_lora_rank + m.mla.rope_head_dim) * kv.bytes_per_element;
   }
   return 2.0 * d(m.n_kv_heads) * d(m.head_dim) * kv.bytes_per_element;
@@ -66,9 +68,9 @@ double kv_cache_bytes(const ModelSpec& m, const Workload& w) {
 }
 
 double compute_buffer_bytes(const ModelSpec& m, const Workload& w) {
-  const double ffn_width = is_moe(m) ? d(m.moe.n_experts_per_token * m.moe.expert_ffn_size +
-                                         m.moe.shared_ffn_size)
-                                     : d(m.ffn_size);
+  const double ffn_width =
+      is_moe(m) ? d(m.moe.n_experts_per_token * m.moe.expert_ffn_size + m.moe.shared_ffn_size)
+                : d(m.ffn_size);
   const double widest = std::max(2.0 * ffn_width, 4.0 * d(m.hidden_size));
   const double tokens = d(std::min(w.ubatch_tokens, w.context_tokens * w.batch));
   return kF32Bytes * tokens * (d(m.vocab_size) + widest + 2.0 * d(m.hidden_size));

@@ -21,8 +21,8 @@ std::optional<int64_t> first_integer(JsonObject& config, std::initializer_list<c
 std::vector<LayerKind> layer_kinds_from_types(JsonObject& config, int64_t n_layers) {
   const auto& types = config.array("layer_types");
   if (static_cast<int64_t>(types.size()) != n_layers) {
-    config.fail("layer_types", fmt::format("has {} entries, but num_hidden_layers is {}",
-                                           types.size(), n_layers));
+    config.fail("layer_types",
+                fmt::format("has {} entries, but num_hidden_layers is {}", types.size(), n_layers));
   }
   std::vector<LayerKind> kinds;
   for (const auto& type : types) {
@@ -69,7 +69,8 @@ std::vector<LayerKind> read_layer_kinds(JsonObject& config, const ModelSpec& mod
 }
 
 void read_moe(JsonObject& config, ModelSpec& model) {
-  const auto experts = first_integer(config, {"num_local_experts", "num_experts", "n_routed_experts"});
+  const auto experts =
+      first_integer(config, {"num_local_experts", "num_experts", "n_routed_experts"});
   if (!experts || *experts == 0) return;
   model.moe.n_experts = *experts;
   const auto used = first_integer(config, {"num_experts_per_tok", "experts_per_token"});
@@ -134,11 +135,11 @@ ModelSpec model_from_hf_config(const nlohmann::json& root, const std::string& or
   model.max_context = config.integer("max_position_embeddings", 1, int64_t{1} << 30);
   // Gemma ties embeddings unless told otherwise; everyone else unties by default.
   const bool default_tied = model.architecture.rfind("gemma", 0) == 0;
-  model.tied_embeddings = top.optional_boolean("tie_word_embeddings")
-                              .value_or(config.optional_boolean("tie_word_embeddings")
-                                            .value_or(default_tied));
-  model.qkv_bias = model.architecture == "qwen2" ||
-                   config.optional_boolean("attention_bias").value_or(false);
+  model.tied_embeddings =
+      top.optional_boolean("tie_word_embeddings")
+          .value_or(config.optional_boolean("tie_word_embeddings").value_or(default_tied));
+  model.qkv_bias =
+      model.architecture == "qwen2" || config.optional_boolean("attention_bias").value_or(false);
   model.attention_out_bias = model.architecture == "gpt_oss";
   model.attention_output_gate = model.architecture == "qwen3_next";
 
@@ -162,13 +163,13 @@ void validate_model(const ModelSpec& model, const std::string& origin) {
   if (model.hidden_size <= 0) fail("hidden_size", "must be > 0");
   if (model.n_heads <= 0) fail("num_attention_heads", "must be > 0");
   if (model.n_kv_heads <= 0 || model.n_kv_heads > model.n_heads) {
-    fail("num_key_value_heads", fmt::format("must be in 1..{} (the number of attention heads), got {}",
-                                            model.n_heads, model.n_kv_heads));
+    fail("num_key_value_heads",
+         fmt::format("must be in 1..{} (the number of attention heads), got {}", model.n_heads,
+                     model.n_kv_heads));
   }
   if (model.n_heads % model.n_kv_heads != 0) {
-    fail("num_key_value_heads",
-         fmt::format("{} attention heads are not divisible into {} KV heads", model.n_heads,
-                     model.n_kv_heads));
+    fail("num_key_value_heads", fmt::format("{} attention heads are not divisible into {} KV heads",
+                                            model.n_heads, model.n_kv_heads));
   }
   if (model.head_dim <= 0) fail("head_dim", "must be > 0");
   if (model.vocab_size <= 0) fail("vocab_size", "must be > 0");
@@ -177,8 +178,7 @@ void validate_model(const ModelSpec& model, const std::string& origin) {
     fail("layer_types", "must have one entry per layer");
   }
   if (is_moe(model)) {
-    if (model.moe.n_experts_per_token <= 0 ||
-        model.moe.n_experts_per_token > model.moe.n_experts) {
+    if (model.moe.n_experts_per_token <= 0 || model.moe.n_experts_per_token > model.moe.n_experts) {
       fail("num_experts_per_tok", fmt::format("must be in 1..{} (the number of experts), got {}",
                                               model.moe.n_experts, model.moe.n_experts_per_token));
     }

@@ -15,10 +15,14 @@ namespace {
 double d(int64_t value) { return static_cast<double>(value); }
 
 // Row and tensor split put a slice of every matrix on every GPU.
-bool splits_tensors(SplitMode mode) { return mode == SplitMode::kRow || mode == SplitMode::kTensor; }
+bool splits_tensors(SplitMode mode) {
+  return mode == SplitMode::kRow || mode == SplitMode::kTensor;
+}
 
 // Layer index of a tensor for launch counting: the output's tensors count as layer n_layers.
-int64_t layer_slot(const ModelSpec& m, int64_t layer) { return std::clamp<int64_t>(layer, 0, m.n_layers); }
+int64_t layer_slot(const ModelSpec& m, int64_t layer) {
+  return std::clamp<int64_t>(layer, 0, m.n_layers);
+}
 
 // Fraction of a layer's routed experts that `tokens` tokens touch: E x (1 - (1 - k/E)^B) / E
 // (DESIGN.md "Batch"), assuming uniform routing.
@@ -32,9 +36,12 @@ double experts_touched_fraction(const ModelSpec& m, int64_t tokens) {
 // the window for sliding layers, none for recurrent layers.
 double attended_tokens(const ModelSpec& m, int64_t layer, double context) {
   switch (m.layer_kinds[static_cast<size_t>(layer)]) {
-    case LayerKind::kLinearAttention: return 0;
-    case LayerKind::kSlidingAttention: return std::min(context, d(m.sliding_window));
-    case LayerKind::kFullAttention: break;
+    case LayerKind::kLinearAttention:
+      return 0;
+    case LayerKind::kSlidingAttention:
+      return std::min(context, d(m.sliding_window));
+    case LayerKind::kFullAttention:
+      break;
   }
   return context;
 }
@@ -50,8 +57,9 @@ double attention_flop(const ModelSpec& m, int64_t layer, double context) {
 // F32 activation elements one token streams through one layer outside the matrix products:
 // norms, residual adds, RoPE, SwiGLU, and the (de)quantized copies of the matmul inputs.
 double activation_elements_per_layer(const ModelSpec& m) {
-  const double ffn = is_moe(m) ? d(m.moe.n_experts_per_token * m.moe.expert_ffn_size + m.moe.shared_ffn_size)
-                               : d(m.ffn_size);
+  const double ffn =
+      is_moe(m) ? d(m.moe.n_experts_per_token * m.moe.expert_ffn_size + m.moe.shared_ffn_size)
+                : d(m.ffn_size);
   return 8.0 * d(m.hidden_size) + 3.0 * ffn;
 }
 
@@ -86,7 +94,8 @@ double communication_seconds(const ModelSpec& m, const HardwareSpec& hw, const E
   double seconds = 0;
   if (splits_tensors(plan.split) && per_node > 1) {
     // Two all-reduces per layer (after attention and after the FFN) of F16 activations.
-    seconds += 2.0 * d(m.n_layers) * allreduce_seconds(tokens * d(m.hidden_size) * 2.0, per_node, link);
+    seconds +=
+        2.0 * d(m.n_layers) * allreduce_seconds(tokens * d(m.hidden_size) * 2.0, per_node, link);
   } else {
     seconds += hop_seconds(nodes * (per_node - 1), tokens, m, link);
   }
@@ -118,10 +127,9 @@ Link find_link(const std::string& name) {
   // Thunderbolt 5 is 80 Gbit/s (10 GB/s) with RDMA latency of about 10 us as exo reports it;
   // Ethernet latencies are typical kernel-bypass-free TCP figures (estimates).
   static const std::vector<Link> kLinks = {
-      {"pcie", 25e9, 10e-6},          {"nvlink", 450e9, 3e-6},
-      {"thunderbolt5", 10e9, 10e-6},  {"10gbe", 1.25e9, 50e-6},
-      {"25gbe", 3.125e9, 30e-6},      {"100gbe", 12.5e9, 10e-6},
-      {"infiniband", 50e9, 2e-6},     {"ethernet", 1.25e9, 50e-6}};
+      {"pcie", 25e9, 10e-6},      {"nvlink", 450e9, 3e-6},    {"thunderbolt5", 10e9, 10e-6},
+      {"10gbe", 1.25e9, 50e-6},   {"25gbe", 3.125e9, 30e-6},  {"100gbe", 12.5e9, 10e-6},
+      {"infiniband", 50e9, 2e-6}, {"ethernet", 1.25e9, 50e-6}};
   std::vector<std::string> names;
   for (const auto& link : kLinks) {
     if (link.name == to_lower(name)) return link;
@@ -134,13 +142,18 @@ DecodeCost decode_cost(const ModelSpec& m, const ExecutionPlan& plan, const Hard
                        const PredictOptions& options) {
   const Workload& w = plan.workload;
   const double touched = experts_touched_fraction(m, w.batch);
-  const double expert_flop_share = is_moe(m) ? d(m.moe.n_experts_per_token) / d(m.moe.n_experts) : 0;
+  const double expert_flop_share =
+      is_moe(m) ? d(m.moe.n_experts_per_token) / d(m.moe.n_experts) : 0;
   DecodeCost cost;
   cost.batch = w.batch;
   auto add_bytes = [&cost](const Device& device, double bytes) {
     switch (device.kind) {
-      case DeviceKind::kGpu: cost.gpu_bytes += bytes; break;
-      case DeviceKind::kHost: cost.host_bytes += bytes; break;
+      case DeviceKind::kGpu:
+        cost.gpu_bytes += bytes;
+        break;
+      case DeviceKind::kHost:
+        cost.host_bytes += bytes;
+        break;
       case DeviceKind::kStreamed:  // copied in, then read on the GPU at memory speed
         cost.streamed_bytes += bytes;
         cost.gpu_bytes += bytes;
@@ -154,14 +167,16 @@ DecodeCost decode_cost(const ModelSpec& m, const ExecutionPlan& plan, const Hard
     const bool experts = g.cls == TensorClass::kExperts;
     add_bytes(t.device, g.bytes * (experts ? touched : 1.0));
     cost.gpu_flop += d(w.batch) * 2.0 * g.n_params * (experts ? expert_flop_share : 1.0);
-    if (t.device.kind == DeviceKind::kGpu) gpu_layer[static_cast<size_t>(layer_slot(m, g.layer))] = true;
+    if (t.device.kind == DeviceKind::kGpu)
+      gpu_layer[static_cast<size_t>(layer_slot(m, g.layer))] = true;
   }
   for (const auto& kv : plan.kv) {
     add_bytes(kv.device, kv.bytes);  // every sequence reads its own cache
     cost.gpu_flop += d(w.batch) * attention_flop(m, kv.layer, d(w.context_tokens));
   }
   cost.gpu_layers = std::count(gpu_layer.begin(), gpu_layer.end(), true);
-  if (splits_tensors(plan.split)) cost.parallel_gpus = hw.gpu_count / std::max<int64_t>(1, plan.nodes);
+  if (splits_tensors(plan.split))
+    cost.parallel_gpus = hw.gpu_count / std::max<int64_t>(1, plan.nodes);
   cost.comm_seconds = communication_seconds(m, hw, plan, options, d(w.batch));
   return cost;
 }
@@ -171,9 +186,11 @@ PrefillCost prefill_cost(const ModelSpec& m, const ExecutionPlan& plan, const Ha
   const Workload& w = plan.workload;
   const double prompt = d(options.prompt_tokens);
   const double ubatches = std::ceil(prompt / d(w.ubatch_tokens));
-  const double expert_flop_share = is_moe(m) ? d(m.moe.n_experts_per_token) / d(m.moe.n_experts) : 0;
+  const double expert_flop_share =
+      is_moe(m) ? d(m.moe.n_experts_per_token) / d(m.moe.n_experts) : 0;
   // A ubatch of many tokens touches (nearly) every expert.
-  const double touched = experts_touched_fraction(m, std::min(options.prompt_tokens, w.ubatch_tokens));
+  const double touched =
+      experts_touched_fraction(m, std::min(options.prompt_tokens, w.ubatch_tokens));
   // Causal attention: token t attends to depth + t tokens; the mean is depth + (P + 1) / 2.
   const double mean_context = d(depth_tokens) + (prompt + 1.0) / 2.0;
   PrefillCost cost;
@@ -199,7 +216,8 @@ PrefillCost prefill_cost(const ModelSpec& m, const ExecutionPlan& plan, const Ha
     // Without flash attention the F32 score matrix (queries x context x heads) is written, read
     // and rewritten by softmax, and read again for the value product: about 3 passes.
     for (int64_t i = 0; i < m.n_layers; ++i) {
-      cost.activation_bytes += 3.0 * prompt * attended_tokens(m, i, mean_context) * d(m.n_heads) * 4.0;
+      cost.activation_bytes +=
+          3.0 * prompt * attended_tokens(m, i, mean_context) * d(m.n_heads) * 4.0;
     }
   }
   cost.weight_bytes *= ubatches;
@@ -226,7 +244,10 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
   SpeedPrediction s;
   const double n = d(c.parallel_gpus);
   const std::string memory = hw.kind == MemoryKind::kUnified ? "unified memory" : "GPU memory";
-  const Term gpu_memory{memory, c.gpu_bytes, e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n, 0,
+  const Term gpu_memory{memory,
+                        c.gpu_bytes,
+                        e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n,
+                        0,
                         c.gpu_bytes / (e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n),
                         Bound::kMemory};
   s.terms.push_back(gpu_memory);
@@ -238,7 +259,8 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
   }
   if (c.host_bytes > 0) {
     const double rate = table.cpu_bandwidth_fraction * hw.host_bandwidth_bytes_per_s;
-    s.terms.push_back({"host RAM (CPU)", c.host_bytes, rate, 0, c.host_bytes / rate, Bound::kMemory});
+    s.terms.push_back(
+        {"host RAM (CPU)", c.host_bytes, rate, 0, c.host_bytes / rate, Bound::kMemory});
   }
   if (c.streamed_bytes > 0) {
     const double rate = table.bus_fraction * hw.bus_bytes_per_s;
@@ -254,22 +276,31 @@ SpeedPrediction prefill_speed(const PrefillCost& c, const HardwareSpec& hw, cons
                               const EfficiencyTable& table) {
   SpeedPrediction s;
   const double n = d(c.parallel_gpus) * c.pipeline_speedup;
-  const Term compute{"GPU compute", 0, e.compute_fraction * hw.fp16_flop_per_s * n, c.flop,
-                     c.flop / (e.compute_fraction * hw.fp16_flop_per_s * n), Bound::kCompute};
-  const Term memory{"GPU memory", c.weight_bytes, e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n,
-                    0, c.weight_bytes / (e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n),
+  const Term compute{"GPU compute",
+                     0,
+                     e.compute_fraction * hw.fp16_flop_per_s * n,
+                     c.flop,
+                     c.flop / (e.compute_fraction * hw.fp16_flop_per_s * n),
+                     Bound::kCompute};
+  const Term memory{"GPU memory",
+                    c.weight_bytes,
+                    e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n,
+                    0,
+                    c.weight_bytes / (e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n),
                     Bound::kMemory};
   s.terms.push_back(compute.seconds >= memory.seconds ? compute : memory);
   if (e.prefill_activation_factor > 0 && c.activation_bytes > 0) {
     const double rate = hw.bandwidth_bytes_per_s * n / e.prefill_activation_factor;
-    s.terms.push_back({"activations", c.activation_bytes, rate, 0, c.activation_bytes / rate,
-                       Bound::kMemory});
+    s.terms.push_back(
+        {"activations", c.activation_bytes, rate, 0, c.activation_bytes / rate, Bound::kMemory});
   }
   if (c.bus_bytes > 0) {
     const double rate = table.bus_fraction * hw.bus_bytes_per_s;
-    s.terms.push_back({"bus (offloaded weights)", c.bus_bytes, rate, 0, c.bus_bytes / rate, Bound::kBus});
+    s.terms.push_back(
+        {"bus (offloaded weights)", c.bus_bytes, rate, 0, c.bus_bytes / rate, Bound::kBus});
   }
-  finish(s, c.comm_seconds, d(c.layer_launches) * e.prefill_layer_overhead_seconds / c.pipeline_speedup,
+  finish(s, c.comm_seconds,
+         d(c.layer_launches) * e.prefill_layer_overhead_seconds / c.pipeline_speedup,
          d(c.prompt_tokens));
   s.error_band_fraction = e.prefill_error_p80;
   return s;
@@ -293,7 +324,8 @@ HardwareSpec machine_for(const HardwareSpec& hw, const PredictOptions& options) 
 Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const HardwareSpec& hw,
                         const FitResult& fit, const PredictOptions& options,
                         const EfficiencyTable& table) {
-  if (options.prompt_tokens <= 0) throw_input("--prompt: must be >= 1 token, got {}", options.prompt_tokens);
+  if (options.prompt_tokens <= 0)
+    throw_input("--prompt: must be >= 1 token, got {}", options.prompt_tokens);
   Prediction p;
   p.fit = fit;
   p.plan = plan;
@@ -319,12 +351,14 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
     p.reason = fmt::format("bound by compute: {:.1f} TFLOP/s effective ({:.0f}% of the step)",
                            flop_per_s_to_tflops(largest->bytes_per_s), 100 * share);
   } else if (largest->bound == Bound::kCommunication) {
-    p.reason = fmt::format("bound by communication between devices ({:.0f}% of the step)", 100 * share);
+    p.reason =
+        fmt::format("bound by communication between devices ({:.0f}% of the step)", 100 * share);
   } else {
-    p.reason = fmt::format("bound by {} bandwidth: {:.2f} GB per token at {:.0f} GB/s effective "
-                           "({:.0f}% of the step)",
-                           largest->placement, bytes_to_gb(largest->bytes / d(plan.workload.batch)),
-                           bytes_per_s_to_gbs(largest->bytes_per_s), 100 * share);
+    p.reason = fmt::format(
+        "bound by {} bandwidth: {:.2f} GB per token at {:.0f} GB/s effective "
+        "({:.0f}% of the step)",
+        largest->placement, bytes_to_gb(largest->bytes / d(plan.workload.batch)),
+        bytes_per_s_to_gbs(largest->bytes_per_s), 100 * share);
   }
   return p;
 }
@@ -358,24 +392,30 @@ ChosenPlan choose_plan(const ModelSpec& m, const WeightInventory& inv, const Har
   return c;
 }
 
-Prediction predict_chosen(const ModelSpec& m, const ChosenPlan& chosen, const PredictOptions& options,
-                          const EfficiencyTable& table) {
+Prediction predict_chosen(const ModelSpec& m, const ChosenPlan& chosen,
+                          const PredictOptions& options, const EfficiencyTable& table) {
   return predict_plan(m, chosen.plan, chosen.machine, chosen.fit, options, table);
 }
 
 Prediction predict(const ModelSpec& m, const WeightInventory& inv, const HardwareSpec& hw_in,
                    const Workload& w, const PredictOptions& options, const EfficiencyTable& table) {
-  if (options.prompt_tokens <= 0) throw_input("--prompt: must be >= 1 token, got {}", options.prompt_tokens);
+  if (options.prompt_tokens <= 0)
+    throw_input("--prompt: must be >= 1 token, got {}", options.prompt_tokens);
   const QuantCatalog no_catalog;
-  return predict_chosen(m, choose_plan(m, inv, hw_in, w, options, nullptr, no_catalog), options, table);
+  return predict_chosen(m, choose_plan(m, inv, hw_in, w, options, nullptr, no_catalog), options,
+                        table);
 }
 
 const char* bound_name(Bound bound) {
   switch (bound) {
-    case Bound::kMemory: return "memory";
-    case Bound::kCompute: return "compute";
-    case Bound::kBus: return "bus";
-    case Bound::kCommunication: return "communication";
+    case Bound::kMemory:
+      return "memory";
+    case Bound::kCompute:
+      return "compute";
+    case Bound::kBus:
+      return "bus";
+    case Bound::kCommunication:
+      return "communication";
   }
   return "memory";
 }

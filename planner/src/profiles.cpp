@@ -86,8 +86,9 @@ ProfileDb load_profile_db(const std::string& directory) {
   const auto calibration = (root / "calibration.json").string();
   const auto calibration_json = load_json_file(calibration);
   if (!calibration_json.contains("efficiency")) {
-    throw_input("{}: /efficiency: missing required field (regenerate with hwplan calibrate --write)",
-                calibration);
+    throw_input(
+        "{}: /efficiency: missing required field (regenerate with hwplan calibrate --write)",
+        calibration);
   }
   db.efficiency = efficiency_table_from_json(calibration_json.at("efficiency"), calibration);
   return db;

@@ -23,13 +23,14 @@ void check_gguf_types(JsonObject& root) {
     const auto known = ggml_type_by_id(static_cast<uint32_t>(id));
     if (!known || known->name != name || known->block_elements != elements ||
         known->block_bytes != bytes) {
-      entry.fail("name", fmt::format("{} (id {}, {} elements, {} bytes) disagrees with ggml's table",
-                                     name, id, elements, bytes));
+      entry.fail("name",
+                 fmt::format("{} (id {}, {} elements, {} bytes) disagrees with ggml's table", name,
+                             id, elements, bytes));
     }
   }
   if (types.size() != ggml_types().size()) {
-    root.fail("gguf_types", fmt::format("lists {} types, ggml has {}", types.size(),
-                                        ggml_types().size()));
+    root.fail("gguf_types",
+              fmt::format("lists {} types, ggml has {}", types.size(), ggml_types().size()));
   }
 }
 

@@ -1,7 +1,8 @@
 // Speed model of the reference kernel (reference_kernel.h). The kernel runs one matrix at a time
 // with all threads, so the types' times add up. Memory and dot-product time are taken not to
 // overlap: on the machine this was checked on (2 Zen 4 cores, 1 and 2 threads, F16/Q8_0/Q4_0/
-// Q4_K) the sum was 6-18% below the measurement, where max() (a pure roofline) overpredicted by up to 68%.
+// Q4_K) the sum was 6-18% below the measurement, where max() (a pure roofline) overpredicted by up
+// to 68%.
 #include "planner/reference_kernel.h"
 
 #include <fmt/format.h>
@@ -40,8 +41,9 @@ ReferencePrediction predict_reference_decode(const ModelSpec& model, const Weigh
   }
   // K and V of every cached position in binary16, all layers (sliding/recurrent layers are not
   // part of the reference kernel's Llama architecture).
-  const double kv_bytes = static_cast<double>(model.n_layers * context_tokens * model.n_kv_heads *
-                                              model.head_dim) * 2.0 * 2.0;
+  const double kv_bytes =
+      static_cast<double>(model.n_layers * context_tokens * model.n_kv_heads * model.head_dim) *
+      2.0 * 2.0;
   p.terms.push_back({"kv cache", kv_bytes, rates.read_bandwidth_bytes_per_s, 0.0,
                      kv_bytes / rates.read_bandwidth_bytes_per_s, Bound::kMemory});
   double longest = 0;

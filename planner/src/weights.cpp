@@ -19,12 +19,11 @@ double d(int64_t value) { return static_cast<double>(value); }
 double mla_attention_params(const ModelSpec& m) {
   const double h = d(m.hidden_size);
   const double q_width = d(m.n_heads) * d(m.mla.nope_head_dim + m.mla.rope_head_dim);
-  const double q = m.mla.q_lora_rank > 0
-                       ? h * d(m.mla.q_lora_rank) + d(m.mla.q_lora_rank) * q_width
-                       : h * q_width;
+  const double q = m.mla.q_lora_rank > 0 ? h * d(m.mla.q_lora_rank) + d(m.mla.q_lora_rank) * q_width
+                                         : h * q_width;
   const double kv_a = h * d(m.mla.kv_lora_rank + m.mla.rope_head_dim);
-  const double kv_b = d(m.mla.kv_lora_rank) * d(m.n_heads) *
-                      d(m.mla.nope_head_dim + m.mla.v_head_dim);
+  const double kv_b =
+      d(m.mla.kv_lora_rank) * d(m.n_heads) * d(m.mla.nope_head_dim + m.mla.v_head_dim);
   const double o = d(m.n_heads) * d(m.mla.v_head_dim) * h;
   return q + kv_a + kv_b + o;
 }
@@ -67,8 +66,8 @@ std::vector<std::pair<const char*, double>> attention_tensors(const ModelSpec& m
       parts.emplace_back("attn_q", h * q_width);
     }
     parts.emplace_back("attn_kv_a_mqa", h * d(m.mla.kv_lora_rank + m.mla.rope_head_dim));
-    parts.emplace_back("attn_kv_b",
-                       d(m.mla.kv_lora_rank) * d(m.n_heads) * d(m.mla.nope_head_dim + m.mla.v_head_dim));
+    parts.emplace_back("attn_kv_b", d(m.mla.kv_lora_rank) * d(m.n_heads) *
+                                        d(m.mla.nope_head_dim + m.mla.v_head_dim));
     parts.emplace_back("attn_output", d(m.n_heads) * d(m.mla.v_head_dim) * h);
     return parts;
   }
@@ -83,8 +82,8 @@ std::vector<std::pair<const char*, double>> attention_tensors(const ModelSpec& m
 void add(WeightInventory& inv, std::string name, int64_t layer, TensorClass cls, double params,
          double bits_per_weight, std::string type) {
   if (params <= 0) return;
-  inv.groups.push_back({std::move(name), layer, cls, params, bits_to_bytes(params * bits_per_weight),
-                        std::move(type)});
+  inv.groups.push_back({std::move(name), layer, cls, params,
+                        bits_to_bytes(params * bits_per_weight), std::move(type)});
 }
 
 }  // namespace
@@ -96,8 +95,8 @@ LayerParams layer_params(const ModelSpec& m, int64_t layer) {
   if (kind == LayerKind::kLinearAttention) {
     p.recurrent = linear_attention_params(m);
   } else {
-    p.attention = m.attention == AttentionKind::kMla ? mla_attention_params(m)
-                                                     : gqa_attention_params(m);
+    p.attention =
+        m.attention == AttentionKind::kMla ? mla_attention_params(m) : gqa_attention_params(m);
   }
   // SwiGLU: gate and up [h, ffn], down [ffn, h].
   if (is_moe_layer(m, layer)) {
@@ -208,15 +207,24 @@ double active_params(const ModelSpec& m, const WeightInventory& inv) {
 
 const char* tensor_class_name(TensorClass cls) {
   switch (cls) {
-    case TensorClass::kEmbedding: return "embedding";
-    case TensorClass::kOutput: return "output";
-    case TensorClass::kAttention: return "attention";
-    case TensorClass::kRecurrent: return "recurrent";
-    case TensorClass::kFfn: return "ffn";
-    case TensorClass::kExperts: return "experts";
-    case TensorClass::kSharedExperts: return "shared_experts";
-    case TensorClass::kRouter: return "router";
-    case TensorClass::kNorm: return "norm";
+    case TensorClass::kEmbedding:
+      return "embedding";
+    case TensorClass::kOutput:
+      return "output";
+    case TensorClass::kAttention:
+      return "attention";
+    case TensorClass::kRecurrent:
+      return "recurrent";
+    case TensorClass::kFfn:
+      return "ffn";
+    case TensorClass::kExperts:
+      return "experts";
+    case TensorClass::kSharedExperts:
+      return "shared_experts";
+    case TensorClass::kRouter:
+      return "router";
+    case TensorClass::kNorm:
+      return "norm";
   }
   return "other";
 }

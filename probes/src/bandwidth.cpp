@@ -8,6 +8,7 @@
 // -Wuninitialized fires inside the intrinsic headers once they are inlined here.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
+#include <fmt/format.h>
 #include <immintrin.h>
 #include <sched.h>
 
@@ -17,8 +18,6 @@
 #include <memory>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "common/cancel.h"
 #include "common/error.h"
@@ -69,7 +68,8 @@ __attribute__((target("avx512f"))) void write_nt_avx512(double* a, size_t n, dou
 __attribute__((target("avx512f"))) void copy_avx512(double* c, const double* a, size_t n) {
   for (size_t i = 0; i < n; i += 8) _mm512_store_pd(c + i, _mm512_load_pd(a + i));
 }
-__attribute__((target("avx512f"))) void triad_avx512(double* a, const double* b, const double* c, size_t n, double s) {
+__attribute__((target("avx512f"))) void triad_avx512(double* a, const double* b, const double* c,
+                                                     size_t n, double s) {
   const __m512d x = _mm512_set1_pd(s);
   for (size_t i = 0; i < n; i += 8) {
     _mm512_store_pd(a + i, _mm512_fmadd_pd(x, _mm512_load_pd(c + i), _mm512_load_pd(b + i)));
@@ -103,7 +103,8 @@ __attribute__((target("avx2,fma"))) void write_nt_avx2(double* a, size_t n, doub
 __attribute__((target("avx2,fma"))) void copy_avx2(double* c, const double* a, size_t n) {
   for (size_t i = 0; i < n; i += 4) _mm256_store_pd(c + i, _mm256_load_pd(a + i));
 }
-__attribute__((target("avx2,fma"))) void triad_avx2(double* a, const double* b, const double* c, size_t n, double s) {
+__attribute__((target("avx2,fma"))) void triad_avx2(double* a, const double* b, const double* c,
+                                                    size_t n, double s) {
   const __m256d x = _mm256_set1_pd(s);
   for (size_t i = 0; i < n; i += 4) {
     _mm256_store_pd(a + i, _mm256_fmadd_pd(x, _mm256_load_pd(c + i), _mm256_load_pd(b + i)));
@@ -120,7 +121,9 @@ double read_scalar(const double* a, size_t n) {
   }
   return s0 + s1 + s2 + s3;
 }
-void write_scalar(double* a, size_t n, double v) { for (size_t i = 0; i < n; ++i) a[i] = v; }
+void write_scalar(double* a, size_t n, double v) {
+  for (size_t i = 0; i < n; ++i) a[i] = v;
+}
 void copy_scalar(double* c, const double* a, size_t n) { std::memcpy(c, a, n * sizeof(double)); }
 void triad_scalar(double* a, const double* b, const double* c, size_t n, double s) {
   for (size_t i = 0; i < n; ++i) a[i] = b[i] + s * c[i];
@@ -145,12 +148,15 @@ struct Kernels {
 };
 
 const Kernels& kernels() {
-  static const Kernels kAvx512{"avx512", read_avx512, write_avx512, write_nt_avx512, copy_avx512, triad_avx512};
+  static const Kernels kAvx512{"avx512",        read_avx512, write_avx512,
+                               write_nt_avx512, copy_avx512, triad_avx512};
   static const Kernels kAvx2{"avx2", read_avx2, write_avx2, write_nt_avx2, copy_avx2, triad_avx2};
-  static const Kernels kScalar{"scalar", read_scalar, write_scalar, write_scalar, copy_scalar, triad_scalar};
-  static const Kernels& chosen = __builtin_cpu_supports("avx512f")                                  ? kAvx512
-                                 : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? kAvx2
-                                                                                                    : kScalar;
+  static const Kernels kScalar{"scalar",     read_scalar, write_scalar,
+                               write_scalar, copy_scalar, triad_scalar};
+  static const Kernels& chosen = __builtin_cpu_supports("avx512f") ? kAvx512
+                                 : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+                                     ? kAvx2
+                                     : kScalar;
   return chosen;
 }
 
@@ -161,13 +167,35 @@ using PassFn = double (*)(const Chunk&);
 PassFn pass_function(const std::string& kernel) {
   static const std::vector<std::pair<std::string, PassFn>> kPasses = {
       {"read", [](const Chunk& ch) { return kernels().read(ch.a, ch.n); }},
-      {"write", [](const Chunk& ch) { kernels().write(ch.c, ch.n, 0.25); return 0.0; }},
-      {"write_nt", [](const Chunk& ch) { kernels().write_nt(ch.c, ch.n, 0.25); return 0.0; }},
-      {"copy", [](const Chunk& ch) { kernels().copy(ch.c, ch.b, ch.n); return 0.0; }},
-      {"triad", [](const Chunk& ch) { kernels().triad(ch.a, ch.b, ch.c, ch.n, kTriadScalar); return 0.0; }},
-      {"copy_stream", [](const Chunk& ch) { copy_stream_reference(ch.c, ch.b, ch.n); return 0.0; }},
-      {"triad_stream",
-       [](const Chunk& ch) { triad_stream_reference(ch.a, ch.b, ch.c, ch.n, kTriadScalar); return 0.0; }}};
+      {"write",
+       [](const Chunk& ch) {
+         kernels().write(ch.c, ch.n, 0.25);
+         return 0.0;
+       }},
+      {"write_nt",
+       [](const Chunk& ch) {
+         kernels().write_nt(ch.c, ch.n, 0.25);
+         return 0.0;
+       }},
+      {"copy",
+       [](const Chunk& ch) {
+         kernels().copy(ch.c, ch.b, ch.n);
+         return 0.0;
+       }},
+      {"triad",
+       [](const Chunk& ch) {
+         kernels().triad(ch.a, ch.b, ch.c, ch.n, kTriadScalar);
+         return 0.0;
+       }},
+      {"copy_stream",
+       [](const Chunk& ch) {
+         copy_stream_reference(ch.c, ch.b, ch.n);
+         return 0.0;
+       }},
+      {"triad_stream", [](const Chunk& ch) {
+         triad_stream_reference(ch.a, ch.b, ch.c, ch.n, kTriadScalar);
+         return 0.0;
+       }}};
   for (const auto& [name, fn] : kPasses) {
     if (name == kernel) return fn;
   }
@@ -179,11 +207,13 @@ using Array = std::unique_ptr<double, std::function<void(double*)>>;
 
 Array allocate(size_t doubles, int numa_node) {
   const size_t bytes = doubles * sizeof(double);
-  void* p = numa_node >= 0 ? numa_alloc_onnode(bytes, numa_node) : std::aligned_alloc(kAlignment, bytes);
+  void* p =
+      numa_node >= 0 ? numa_alloc_onnode(bytes, numa_node) : std::aligned_alloc(kAlignment, bytes);
   if (p == nullptr) {
     throw Error(ErrorKind::kResource, fmt::format("probe: cannot allocate {} MiB", bytes >> 20));
   }
-  if (numa_node >= 0) return Array(static_cast<double*>(p), [bytes](double* q) { numa_free(q, bytes); });
+  if (numa_node >= 0)
+    return Array(static_cast<double*>(p), [bytes](double* q) { numa_free(q, bytes); });
   return Array(static_cast<double*>(p), [](double* q) { std::free(q); });
 }
 
@@ -213,17 +243,20 @@ BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads, do
   return measure_bandwidth_placed(kernel, threads, array_bytes, repetitions, allowed_cpus(), -1);
 }
 
-BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t threads, double array_bytes,
-                                         int64_t repetitions, const std::vector<int>& cpus, int numa_node) {
+BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t threads,
+                                         double array_bytes, int64_t repetitions,
+                                         const std::vector<int>& cpus, int numa_node) {
   BandwidthResult result;
   result.kernel = kernel;
   result.threads = threads;
   const PassFn pass_fn = pass_function(kernel);
   const size_t per_thread = std::max<size_t>(
-      kBlockDoubles, static_cast<size_t>(array_bytes / 8.0 / static_cast<double>(threads)) / kBlockDoubles * kBlockDoubles);
+      kBlockDoubles, static_cast<size_t>(array_bytes / 8.0 / static_cast<double>(threads)) /
+                         kBlockDoubles * kBlockDoubles);
   const size_t total = per_thread * static_cast<size_t>(threads);
   result.array_bytes = static_cast<double>(total) * 8.0;
-  const Array a = allocate(total, numa_node), b = allocate(total, numa_node), c = allocate(total, numa_node);
+  const Array a = allocate(total, numa_node), b = allocate(total, numa_node),
+              c = allocate(total, numa_node);
   detail::ThreadTeam team(static_cast<int>(threads), cpus);
   auto chunk = [&](int t) {
     const size_t offset = static_cast<size_t>(t) * per_thread;
@@ -241,13 +274,15 @@ BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t thre
   std::vector<double> sums(static_cast<size_t>(threads), 0.0);
   // A buffer that fits a cache is passed over many times per timed run, so the ~10 us it takes
   // to release and collect the threads stays below 1% of the run.
-  const int64_t passes = std::max<int64_t>(1, static_cast<int64_t>(kPassBytes / result.array_bytes));
+  const int64_t passes =
+      std::max<int64_t>(1, static_cast<int64_t>(kPassBytes / result.array_bytes));
   auto job = [&](int t) {
     const auto ch = chunk(t);
     for (int64_t pass = 0; pass < passes; ++pass) sums[static_cast<size_t>(t)] += pass_fn(ch);
   };
   std::vector<double> rates;
-  const double bytes = stream_bytes_per_element(kernel) * static_cast<double>(total) * static_cast<double>(passes);
+  const double bytes =
+      stream_bytes_per_element(kernel) * static_cast<double>(total) * static_cast<double>(passes);
   for (int64_t rep = 0; rep <= repetitions; ++rep) {
     if (cancel_requested()) throw Error(ErrorKind::kCancelled, "probe: interrupted");
     const double seconds = team.run(job);
@@ -256,10 +291,14 @@ BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t thre
   // Verify after the timed region: the values every kernel must have left behind.
   const bool triad = kernel.rfind("triad", 0) == 0;
   const double expected_a = triad ? 2.0 + kTriadScalar * 0.5 : 1.0;
-  const double expected_c = kernel.rfind("copy", 0) == 0 ? 2.0 : kernel.rfind("write", 0) == 0 ? 0.25 : 0.5;
+  const double expected_c = kernel.rfind("copy", 0) == 0    ? 2.0
+                            : kernel.rfind("write", 0) == 0 ? 0.25
+                                                            : 0.5;
   if (a.get()[total - 1] != expected_a || c.get()[total - 1] != expected_c ||
-      (kernel == "read" && sums[0] != static_cast<double>(per_thread) * static_cast<double>((repetitions + 1) * passes))) {
-    throw Error(ErrorKind::kResource, fmt::format("probe: {} kernel left wrong values (a bug)", kernel));
+      (kernel == "read" && sums[0] != static_cast<double>(per_thread) *
+                                          static_cast<double>((repetitions + 1) * passes))) {
+    throw Error(ErrorKind::kResource,
+                fmt::format("probe: {} kernel left wrong values (a bug)", kernel));
   }
   result.gbs = summarize_samples(rates);
   return result;
@@ -268,12 +307,16 @@ BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t thre
 std::vector<NumaNodeBandwidth> measure_numa_nodes(double array_bytes, int64_t repetitions) {
   std::vector<NumaNodeBandwidth> out;
   if (numa_available() < 0) {
-    out.push_back({-1, {}, {}, ProbeStatus::kSkipped, "libnuma reports no NUMA support on this system"});
+    out.push_back(
+        {-1, {}, {}, ProbeStatus::kSkipped, "libnuma reports no NUMA support on this system"});
     return out;
   }
   const int nodes = numa_num_configured_nodes();
   if (nodes <= 1) {
-    out.push_back({0, allowed_cpus(), {}, ProbeStatus::kSkipped,
+    out.push_back({0,
+                   allowed_cpus(),
+                   {},
+                   ProbeStatus::kSkipped,
                    "one NUMA node: the all-thread figures are that node's"});
     return out;
   }
@@ -293,8 +336,8 @@ std::vector<NumaNodeBandwidth> measure_numa_nodes(double array_bytes, int64_t re
       n.reason = "no CPU of this node is available to the process (or a memory-only node)";
     } else {
       // Threads on the node's CPUs, memory bound to the node: its local read bandwidth.
-      n.read = measure_bandwidth_placed("read", static_cast<int64_t>(n.cpus.size()), array_bytes, repetitions,
-                                        n.cpus, node);
+      n.read = measure_bandwidth_placed("read", static_cast<int64_t>(n.cpus.size()), array_bytes,
+                                        repetitions, n.cpus, node);
     }
     out.push_back(n);
   }

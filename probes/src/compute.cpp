@@ -147,14 +147,18 @@ ComputeResult measure_compute(const char* kind, int64_t threads, int64_t repetit
   int64_t iterations = 1 << 14;
   const auto begin = std::chrono::steady_clock::now();
   choice.run(iterations);
-  const double once = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-  iterations = std::max<int64_t>(iterations, static_cast<int64_t>(static_cast<double>(iterations) * seconds_per_run / std::max(once, 1e-6)));
+  const double once =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  iterations =
+      std::max<int64_t>(iterations, static_cast<int64_t>(static_cast<double>(iterations) *
+                                                         seconds_per_run / std::max(once, 1e-6)));
   detail::ThreadTeam team(static_cast<int>(threads), allowed_cpus());
   std::vector<double> ops(static_cast<size_t>(threads));
   std::vector<double> rates;
   for (int64_t rep = 0; rep <= repetitions; ++rep) {
     if (cancel_requested()) throw Error(ErrorKind::kCancelled, "probe: interrupted");
-    const double seconds = team.run([&](int t) { ops[static_cast<size_t>(t)] = choice.run(iterations); });
+    const double seconds =
+        team.run([&](int t) { ops[static_cast<size_t>(t)] = choice.run(iterations); });
     double total = 0;
     for (double o : ops) total += o;
     if (rep > 0) rates.push_back(total / seconds / 1e12);

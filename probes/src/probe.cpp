@@ -34,12 +34,14 @@ std::string utc_now() {
 
 // Each array 4x the last-level cache (at least 64 MiB), three arrays within the budget.
 double bandwidth_array_bytes(const Topology& topo) {
-  const double wanted = std::clamp(4.0 * topo.last_level_cache_bytes(), kMinArrayBytes, kMaxArrayBytes);
+  const double wanted =
+      std::clamp(4.0 * topo.last_level_cache_bytes(), kMinArrayBytes, kMaxArrayBytes);
   const double budget = probe_memory_budget(topo) / 3.0;
   if (budget < 16 * kMiB) {
     throw Error(ErrorKind::kResource,
                 fmt::format("probe: only {:.0f} MiB may be used (a quarter of available memory); "
-                            "too little to measure DRAM bandwidth", budget * 3 / kMiB));
+                            "too little to measure DRAM bandwidth",
+                            budget * 3 / kMiB));
   }
   return std::min(wanted, budget);
 }
@@ -62,19 +64,21 @@ MachineMeasurement run_probe(const ProbeOptions& options) {
   }
   const int64_t all = options.threads > 0 ? options.threads : cpus;
   if (all > cpus) {
-    m.warnings.push_back(fmt::format("--threads {} exceeds the {} CPUs this process may use", all, cpus));
+    m.warnings.push_back(
+        fmt::format("--threads {} exceeds the {} CPUs this process may use", all, cpus));
   }
   const double array_bytes = bandwidth_array_bytes(m.topology);
   const int64_t reps = options.quick ? 3 : 8;
-  const std::vector<std::string> kernels = options.quick
-      ? std::vector<std::string>{"read", "copy", "triad"}
-      : std::vector<std::string>{"read", "write", "write_nt", "copy", "triad"};
+  const std::vector<std::string> kernels =
+      options.quick ? std::vector<std::string>{"read", "copy", "triad"}
+                    : std::vector<std::string>{"read", "write", "write_nt", "copy", "triad"};
   std::vector<int64_t> thread_counts = {1};
   if (all > 1) thread_counts.push_back(all);
   // Interleave kernels and thread counts so drift over minutes affects all alike.
   for (int64_t threads : thread_counts) {
     for (const auto& kernel : kernels) {
-      say(fmt::format("bandwidth {} x{} threads ({:.0f} MiB arrays)", kernel, threads, array_bytes / kMiB));
+      say(fmt::format("bandwidth {} x{} threads ({:.0f} MiB arrays)", kernel, threads,
+                      array_bytes / kMiB));
       m.bandwidth.push_back(measure_bandwidth(kernel, threads, array_bytes, reps));
     }
   }
@@ -96,7 +100,8 @@ MachineMeasurement run_probe(const ProbeOptions& options) {
   for (const char* kind : {"fp32_fma", "int8_dot", "bf16_dot"}) {
     for (int64_t threads : thread_counts) {
       say(fmt::format("compute {} x{} threads", kind, threads));
-      m.compute.push_back(measure_compute(kind, threads, options.quick ? 2 : 5, options.quick ? 0.05 : 0.2));
+      m.compute.push_back(
+          measure_compute(kind, threads, options.quick ? 2 : 5, options.quick ? 0.05 : 0.2));
     }
   }
   return m;
@@ -106,8 +111,8 @@ MachineMeasurement run_probe(const ProbeOptions& options) {
 
 namespace hwplan::probes {
 
-std::vector<ReferenceComparison> compare_with_stream(int64_t threads, int64_t rounds,
-                                                     const std::function<void(const std::string&)>& progress) {
+std::vector<ReferenceComparison> compare_with_stream(
+    int64_t threads, int64_t rounds, const std::function<void(const std::string&)>& progress) {
   const auto topo = read_topology();
   const double array_bytes = bandwidth_array_bytes(topo);
   const int64_t cpus = static_cast<int64_t>(std::max<size_t>(1, allowed_cpus().size()));
@@ -117,10 +122,13 @@ std::vector<ReferenceComparison> compare_with_stream(int64_t threads, int64_t ro
     for (const char* kernel : {"copy", "triad"}) {
       ReferenceComparison row{kernel, t, 0, 0};
       for (int64_t round = 0; round < rounds; ++round) {
-        if (progress) progress(fmt::format("{} x{} threads, round {}/{}", kernel, t, round + 1, rounds));
-        row.probe_gbs = std::max(row.probe_gbs, measure_bandwidth(kernel, t, array_bytes, 2).gbs.best);
-        row.reference_gbs = std::max(row.reference_gbs,
-                                     measure_bandwidth(std::string(kernel) + "_stream", t, array_bytes, 2).gbs.best);
+        if (progress)
+          progress(fmt::format("{} x{} threads, round {}/{}", kernel, t, round + 1, rounds));
+        row.probe_gbs =
+            std::max(row.probe_gbs, measure_bandwidth(kernel, t, array_bytes, 2).gbs.best);
+        row.reference_gbs = std::max(
+            row.reference_gbs,
+            measure_bandwidth(std::string(kernel) + "_stream", t, array_bytes, 2).gbs.best);
       }
       rows.push_back(row);
     }

@@ -39,7 +39,8 @@ TopologyPtr load_hwloc() {
   TopologyPtr topology(raw);
   // PCI devices are filtered out by default; keep the important ones (GPUs, NICs).
   hwloc_topology_set_io_types_filter(raw, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
-  if (hwloc_topology_load(raw) != 0) throw Error(ErrorKind::kResource, "hwloc: cannot load the topology");
+  if (hwloc_topology_load(raw) != 0)
+    throw Error(ErrorKind::kResource, "hwloc: cannot load the topology");
   return topology;
 }
 
@@ -88,7 +89,9 @@ std::string cpu_model(const std::string& proc_root) {
 std::string selected_thp_mode(const std::string& text) {
   const auto open = text.find('[');
   const auto close = text.find(']');
-  return open == std::string::npos || close == std::string::npos ? "" : text.substr(open + 1, close - open - 1);
+  return open == std::string::npos || close == std::string::npos
+             ? ""
+             : text.substr(open + 1, close - open - 1);
 }
 
 }  // namespace
@@ -107,7 +110,8 @@ void parse_meminfo(const std::string& text, double& total_bytes, double& availab
 
 double cgroup_memory_limit(const std::string& root) {
   const fs::path base(root);
-  for (const auto& file : {base / "sys/fs/cgroup/memory.max", base / "sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+  for (const auto& file :
+       {base / "sys/fs/cgroup/memory.max", base / "sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
     std::error_code error;
     if (!fs::exists(file, error)) continue;
     const std::string text = read_text(file);
@@ -127,7 +131,8 @@ ApuMemory read_apu_memory(const std::string& sys_root) {
   std::vector<fs::path> cards;
   for (const auto& entry : fs::directory_iterator(drm, error)) {
     const auto name = entry.path().filename().string();
-    if (name.rfind("card", 0) == 0 && name.find('-') == std::string::npos) cards.push_back(entry.path());
+    if (name.rfind("card", 0) == 0 && name.find('-') == std::string::npos)
+      cards.push_back(entry.path());
   }
   std::sort(cards.begin(), cards.end());
   for (const auto& card : cards) {
@@ -160,10 +165,11 @@ Topology read_topology(const std::string& proc_root) {
   read_caches(t, topo);
   read_pci(t, topo);
   topo.cpu_model = cpu_model(proc_root);
-  parse_meminfo(read_text(fs::path(proc_root) / "proc/meminfo"), topo.total_ram_bytes, topo.available_ram_bytes);
+  parse_meminfo(read_text(fs::path(proc_root) / "proc/meminfo"), topo.total_ram_bytes,
+                topo.available_ram_bytes);
   topo.cgroup_limit_bytes = cgroup_memory_limit(proc_root);
-  topo.transparent_hugepages =
-      selected_thp_mode(read_text(fs::path(proc_root) / "sys/kernel/mm/transparent_hugepage/enabled"));
+  topo.transparent_hugepages = selected_thp_mode(
+      read_text(fs::path(proc_root) / "sys/kernel/mm/transparent_hugepage/enabled"));
   std::istringstream lines(read_text(fs::path(proc_root) / "proc/meminfo"));
   std::string key;
   while (lines >> key) {
@@ -172,9 +178,7 @@ Topology read_topology(const std::string& proc_root) {
   return topo;
 }
 
-double Topology::last_level_cache_bytes() const {
-  return caches.empty() ? 0 : caches.back().bytes;
-}
+double Topology::last_level_cache_bytes() const { return caches.empty() ? 0 : caches.back().bytes; }
 
 double probe_memory_budget(const Topology& topo) {
   double available = topo.available_ram_bytes;

@@ -18,7 +18,8 @@ constexpr size_t kExactLimit = 20;
 /// U = u, for every u: the classic recurrence c(m, n, u) = c(m-1, n, u-n) + c(m, n-1, u).
 std::vector<double> u_distribution(size_t m, size_t n) {
   // table[i][j] is the distribution for sizes (i, j), as a vector over u.
-  std::vector<std::vector<std::vector<double>>> table(m + 1, std::vector<std::vector<double>>(n + 1));
+  std::vector<std::vector<std::vector<double>>> table(m + 1,
+                                                      std::vector<std::vector<double>>(n + 1));
   for (size_t i = 0; i <= m; ++i) {
     for (size_t j = 0; j <= n; ++j) {
       std::vector<double>& d = table[i][j];
@@ -151,12 +152,18 @@ std::vector<Comparison> compare_benchmarks(const std::vector<BenchmarkSamples>& 
 
 const char* verdict_name(Verdict verdict) {
   switch (verdict) {
-    case Verdict::kRegression: return "regression";
-    case Verdict::kImprovement: return "improvement";
-    case Verdict::kUnchanged: return "unchanged";
-    case Verdict::kMissingInCurrent: return "missing in current";
-    case Verdict::kMissingInBaseline: return "new";
-    case Verdict::kUnitMismatch: return "unit mismatch";
+    case Verdict::kRegression:
+      return "regression";
+    case Verdict::kImprovement:
+      return "improvement";
+    case Verdict::kUnchanged:
+      return "unchanged";
+    case Verdict::kMissingInCurrent:
+      return "missing in current";
+    case Verdict::kMissingInBaseline:
+      return "new";
+    case Verdict::kUnitMismatch:
+      return "unit mismatch";
   }
   return "unchanged";
 }

@@ -15,11 +15,20 @@ std::string escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -61,7 +70,8 @@ std::string table_html(const Table& table) {
 
 std::string render_svg(const Chart& chart) {
   std::string out = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0f}\" height=\"{:.0f}\" viewBox=\"0 0 {:.0f} {:.0f}\" "
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0f}\" height=\"{:.0f}\" viewBox=\"0 0 "
+      "{:.0f} {:.0f}\" "
       "role=\"img\" aria-label=\"{}\">\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
       "<text x=\"{:.0f}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}</text>\n",
       kWidth, kHeight, kWidth, kHeight, escape(chart.title), kLeft, escape(chart.title));
@@ -81,26 +91,42 @@ std::string render_svg(const Chart& chart) {
   y_hi = y_hi > 0 ? y_hi * 1.1 : 1;
   const Scale ys{0, y_hi, false, kHeight - kBottom, kTop};
   // Axes and the y grid.
-  out += fmt::format("<line x1=\"{0:.0f}\" y1=\"{1:.0f}\" x2=\"{0:.0f}\" y2=\"{2:.0f}\" stroke=\"#333\"/>\n", kLeft, kTop, kHeight - kBottom);
-  out += fmt::format("<line x1=\"{0:.0f}\" y1=\"{1:.0f}\" x2=\"{2:.0f}\" y2=\"{1:.0f}\" stroke=\"#333\"/>\n", kLeft, kHeight - kBottom, kWidth - kRight);
+  out += fmt::format(
+      "<line x1=\"{0:.0f}\" y1=\"{1:.0f}\" x2=\"{0:.0f}\" y2=\"{2:.0f}\" stroke=\"#333\"/>\n",
+      kLeft, kTop, kHeight - kBottom);
+  out += fmt::format(
+      "<line x1=\"{0:.0f}\" y1=\"{1:.0f}\" x2=\"{2:.0f}\" y2=\"{1:.0f}\" stroke=\"#333\"/>\n",
+      kLeft, kHeight - kBottom, kWidth - kRight);
   for (int t = 0; t <= 4; ++t) {
     const double v = y_hi * t / 4;
-    out += fmt::format("<text x=\"{:.0f}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\">{:.3g}</text>\n", kLeft - 6, ys(v) + 4, v);
-    out += fmt::format("<line x1=\"{:.0f}\" y1=\"{:.1f}\" x2=\"{:.0f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>\n", kLeft, ys(v), kWidth - kRight, ys(v));
+    out += fmt::format(
+        "<text x=\"{:.0f}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\">{:.3g}</text>\n",
+        kLeft - 6, ys(v) + 4, v);
+    out += fmt::format(
+        "<line x1=\"{:.0f}\" y1=\"{:.1f}\" x2=\"{:.0f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>\n", kLeft,
+        ys(v), kWidth - kRight, ys(v));
   }
-  out += fmt::format("<text x=\"{:.0f}\" y=\"{:.0f}\" font-size=\"12\" text-anchor=\"middle\">{}</text>\n",
-                     (kLeft + kWidth - kRight) / 2, kHeight - 12, escape(chart.x_title));
-  out += fmt::format("<text x=\"16\" y=\"{:.0f}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 16 {:.0f})\">{}</text>\n",
-                     (kTop + kHeight - kBottom) / 2, (kTop + kHeight - kBottom) / 2, escape(chart.y_title));
+  out += fmt::format(
+      "<text x=\"{:.0f}\" y=\"{:.0f}\" font-size=\"12\" text-anchor=\"middle\">{}</text>\n",
+      (kLeft + kWidth - kRight) / 2, kHeight - 12, escape(chart.x_title));
+  out += fmt::format(
+      "<text x=\"16\" y=\"{:.0f}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 "
+      "16 {:.0f})\">{}</text>\n",
+      (kTop + kHeight - kBottom) / 2, (kTop + kHeight - kBottom) / 2, escape(chart.y_title));
   if (chart.kind == Chart::Kind::kBars) {
     const auto& s = chart.series.front();
     const double slot = (kWidth - kRight - kLeft) / static_cast<double>(s.y.size());
     for (size_t i = 0; i < s.y.size(); ++i) {
       const double x = kLeft + slot * (static_cast<double>(i) + 0.15);
-      out += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"><title>{}: {:.3g}</title></rect>\n",
-                         x, ys(s.y[i]), slot * 0.7, ys(0) - ys(s.y[i]), kPalette[0], escape(s.labels[i]), s.y[i]);
-      out += fmt::format("<text x=\"{:.1f}\" y=\"{:.0f}\" font-size=\"10\" text-anchor=\"end\" transform=\"rotate(-40 {:.1f} {:.0f})\">{}</text>\n",
-                         x + slot * 0.35, kHeight - kBottom + 12, x + slot * 0.35, kHeight - kBottom + 12, escape(s.labels[i]));
+      out += fmt::format(
+          "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
+          "fill=\"{}\"><title>{}: {:.3g}</title></rect>\n",
+          x, ys(s.y[i]), slot * 0.7, ys(0) - ys(s.y[i]), kPalette[0], escape(s.labels[i]), s.y[i]);
+      out += fmt::format(
+          "<text x=\"{:.1f}\" y=\"{:.0f}\" font-size=\"10\" text-anchor=\"end\" "
+          "transform=\"rotate(-40 {:.1f} {:.0f})\">{}</text>\n",
+          x + slot * 0.35, kHeight - kBottom + 12, x + slot * 0.35, kHeight - kBottom + 12,
+          escape(s.labels[i]));
     }
     return out + "</svg>\n";
   }
@@ -113,28 +139,40 @@ std::string render_svg(const Chart& chart) {
   }
   const Scale xs{x_lo, x_hi, chart.log_x, kLeft, kWidth - kRight};
   for (int t = 0; t <= 4; ++t) {
-    const double v = chart.log_x ? std::pow(10.0, std::log10(x_lo) + (std::log10(x_hi) - std::log10(x_lo)) * t / 4) : x_hi * t / 4;
-    out += fmt::format("<text x=\"{:.1f}\" y=\"{:.0f}\" font-size=\"11\" text-anchor=\"middle\">{:.3g}</text>\n", xs(v), kHeight - kBottom + 16, v);
+    const double v =
+        chart.log_x
+            ? std::pow(10.0, std::log10(x_lo) + (std::log10(x_hi) - std::log10(x_lo)) * t / 4)
+            : x_hi * t / 4;
+    out += fmt::format(
+        "<text x=\"{:.1f}\" y=\"{:.0f}\" font-size=\"11\" text-anchor=\"middle\">{:.3g}</text>\n",
+        xs(v), kHeight - kBottom + 16, v);
   }
   for (size_t k = 0; k < chart.series.size(); ++k) {
     const auto& s = chart.series[k];
     const char* color = kPalette[k % std::size(kPalette)];
     if (chart.connect && s.x.size() > 1) {
       std::string points;
-      for (size_t i = 0; i < s.x.size(); ++i) points += fmt::format("{:.1f},{:.1f} ", xs(s.x[i]), ys(s.y[i]));
-      out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>\n", points, color);
+      for (size_t i = 0; i < s.x.size(); ++i)
+        points += fmt::format("{:.1f},{:.1f} ", xs(s.x[i]), ys(s.y[i]));
+      out += fmt::format(
+          "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>\n", points,
+          color);
     }
     for (size_t i = 0; i < s.x.size(); ++i) {
       const std::string label = i < s.labels.size() ? s.labels[i] : s.name;
-      const bool strong = std::find(chart.highlight.begin(), chart.highlight.end(), label) != chart.highlight.end();
-      out += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{}\" fill=\"{}\"{}><title>{}: {:.3g}, {:.3g}</title></circle>\n",
-                         xs(s.x[i]), ys(s.y[i]), strong ? 6 : 4, color, strong ? " stroke=\"#000\" stroke-width=\"2\"" : "",
-                         escape(label), s.x[i], s.y[i]);
+      const bool strong =
+          std::find(chart.highlight.begin(), chart.highlight.end(), label) != chart.highlight.end();
+      out += fmt::format(
+          "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{}\" fill=\"{}\"{}><title>{}: {:.3g}, "
+          "{:.3g}</title></circle>\n",
+          xs(s.x[i]), ys(s.y[i]), strong ? 6 : 4, color,
+          strong ? " stroke=\"#000\" stroke-width=\"2\"" : "", escape(label), s.x[i], s.y[i]);
     }
-    out += fmt::format("<rect x=\"{:.0f}\" y=\"{:.0f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
-                       "<text x=\"{:.0f}\" y=\"{:.0f}\" font-size=\"11\">{}</text>\n",
-                       kWidth - kRight + 12, kTop + 16.0 * static_cast<double>(k), color, kWidth - kRight + 26,
-                       kTop + 16.0 * static_cast<double>(k) + 9, escape(s.name));
+    out += fmt::format(
+        "<rect x=\"{:.0f}\" y=\"{:.0f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
+        "<text x=\"{:.0f}\" y=\"{:.0f}\" font-size=\"11\">{}</text>\n",
+        kWidth - kRight + 12, kTop + 16.0 * static_cast<double>(k), color, kWidth - kRight + 26,
+        kTop + 16.0 * static_cast<double>(k) + 9, escape(s.name));
   }
   return out + "</svg>\n";
 }
@@ -151,7 +189,8 @@ std::string render_chart_text(const Chart& chart) {
     for (size_t i = 0; i < s.y.size(); ++i) {
       const std::string label = i < s.labels.size() ? s.labels[i] : fmt::format("{:.3g}", s.x[i]);
       const int n = y_hi > 0 ? static_cast<int>(std::lround(kBar * s.y[i] / y_hi)) : 0;
-      out += fmt::format("  {:<22} {:<{}} {:.3g}\n", label.substr(0, 22), std::string(static_cast<size_t>(n), '#'), kBar, s.y[i]);
+      out += fmt::format("  {:<22} {:<{}} {:.3g}\n", label.substr(0, 22),
+                         std::string(static_cast<size_t>(n), '#'), kBar, s.y[i]);
     }
   }
   return out + fmt::format("  ({} against {})\n", chart.y_title, chart.x_title);
@@ -159,13 +198,15 @@ std::string render_chart_text(const Chart& chart) {
 
 std::string render_html(const Report& report) {
   std::string out =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>hwplan report</title>\n"
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>hwplan "
+      "report</title>\n"
       "<style>body{font-family:sans-serif;margin:2em;max-width:1200px;color:#222}"
       "table{border-collapse:collapse;margin-bottom:1.5em;font-size:13px}"
       "th,td{border:1px solid #ccc;padding:3px 7px;text-align:left}td.num{text-align:right}"
-      "th{background:#f0f0f0}figure{margin:1em 0}</style>\n</head>\n<body>\n<h1>hwplan report</h1>\n";
-  out += fmt::format("<p>hwplan {} ({}), {}</p>\n", escape(report.context.tool_version), escape(report.context.git_sha),
-                     escape(report.context.utc_time));
+      "th{background:#f0f0f0}figure{margin:1em 0}</style>\n</head>\n<body>\n<h1>hwplan "
+      "report</h1>\n";
+  out += fmt::format("<p>hwplan {} ({}), {}</p>\n", escape(report.context.tool_version),
+                     escape(report.context.git_sha), escape(report.context.utc_time));
   for (const auto& chart : report.charts) out += "<figure>\n" + render_svg(chart) + "</figure>\n";
   for (const auto& table : report.tables) out += table_html(table);
   if (!report.notes.empty()) {

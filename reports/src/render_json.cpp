@@ -8,10 +8,10 @@ std::string render_json(const Report& report) {
   nlohmann::json root;
   root["schema_version"] = 1;
   const auto& c = report.context;
-  root["context"] = {{"tool_version", c.tool_version}, {"git_sha", c.git_sha},
-                     {"build_type", c.build_type},     {"utc_time", c.utc_time},
-                     {"host", c.host},                 {"command", c.command},
-                     {"warnings", c.warnings}};
+  root["context"] = {
+      {"tool_version", c.tool_version}, {"git_sha", c.git_sha}, {"build_type", c.build_type},
+      {"utc_time", c.utc_time},         {"host", c.host},       {"command", c.command},
+      {"warnings", c.warnings}};
   root["tables"] = nlohmann::json::object();
   for (const auto& table : report.tables) {
     auto rows = nlohmann::json::array();

@@ -24,7 +24,8 @@ std::string render_markdown(const Report& report) {
     if (!table.title.empty()) out += fmt::format("### {}\n\n", table.title);
     std::vector<std::vector<std::string>> cells;
     std::vector<size_t> widths;
-    for (const auto& column : table.columns) widths.push_back(std::max<size_t>(3, escape(column_heading(column)).size()));
+    for (const auto& column : table.columns)
+      widths.push_back(std::max<size_t>(3, escape(column_heading(column)).size()));
     for (const auto& row : table.rows) {
       auto& line = cells.emplace_back();
       for (size_t c = 0; c < table.columns.size(); ++c) {

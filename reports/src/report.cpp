@@ -1,20 +1,26 @@
+#include "reports/report.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
 
 #include "common/error.h"
 #include "common/json_util.h"
-#include "reports/report.h"
 
 namespace hwplan::reports {
 
 std::string render(const Report& report, Format format) {
   switch (format) {
-    case Format::kText: return render_text(report);
-    case Format::kJson: return render_json(report);
-    case Format::kMarkdown: return render_markdown(report);
-    case Format::kCsv: return render_csv(report);
-    case Format::kHtml: return render_html(report);
+    case Format::kText:
+      return render_text(report);
+    case Format::kJson:
+      return render_json(report);
+    case Format::kMarkdown:
+      return render_markdown(report);
+    case Format::kCsv:
+      return render_csv(report);
+    case Format::kHtml:
+      return render_html(report);
   }
   return render_text(report);
 }

@@ -2,13 +2,12 @@
 // 2 usage/input, 3 unsupported).
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <sys/stat.h>
-#include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include "run_util.h"
 
@@ -23,7 +22,8 @@ nlohmann::json json_of(const testing::RunResult& r) {
 }
 
 TEST(Cli, FitJsonForA70bOnA4090) {
-  const auto json = json_of(run_hwplan("fit --model llama-3.1-70b --quant q4_k_m --hw rtx-4090 --json"));
+  const auto json =
+      json_of(run_hwplan("fit --model llama-3.1-70b --quant q4_k_m --hw rtx-4090 --json"));
   EXPECT_EQ(json["schema_version"], 1);
   const auto& row = json["tables"]["fit"][0];
   EXPECT_EQ(row["hardware"], "rtx-4090");
@@ -34,7 +34,8 @@ TEST(Cli, FitJsonForA70bOnA4090) {
   EXPECT_NEAR(model["weights_gb"].get<double>(), 42.53, 0.01);
   EXPECT_EQ(model["context_tokens"], 8192);
   const auto& details = json["details"]["rows"][0];
-  EXPECT_EQ(details["llama_command"], "llama-server -m MODEL.gguf -ngl 43 -c 8192 -fa on --fit off");
+  EXPECT_EQ(details["llama_command"],
+            "llama-server -m MODEL.gguf -ngl 43 -c 8192 -fa on --fit off");
   EXPECT_NEAR(details["breakdown"]["kv_cache_gib"].get<double>(), 2.5, 1e-9);  // 8192 x 320 KiB
   EXPECT_EQ(details["n_layers"], 80);
 }
@@ -42,8 +43,10 @@ TEST(Cli, FitJsonForA70bOnA4090) {
 TEST(Cli, RequireFitExitCodes) {
   EXPECT_EQ(run_hwplan("fit -m llama-3.1-8b --hw rtx-4090 --require-fit").exit_code, 0);
   EXPECT_EQ(run_hwplan("fit -m llama-3.1-70b --hw rtx-4090 --require-fit").exit_code, 1);
-  EXPECT_EQ(run_hwplan("fit -m llama-3.1-70b --hw rtx-4090 --require-fit --allow-offload").exit_code, 0);
-  EXPECT_EQ(run_hwplan("fit -m llama-3.1-70b --hw rtx-4090 --hw m4-max-128 --require-fit").exit_code, 1);
+  EXPECT_EQ(
+      run_hwplan("fit -m llama-3.1-70b --hw rtx-4090 --require-fit --allow-offload").exit_code, 0);
+  EXPECT_EQ(
+      run_hwplan("fit -m llama-3.1-70b --hw rtx-4090 --hw m4-max-128 --require-fit").exit_code, 1);
 }
 
 TEST(Cli, UnknownNamesSuggestAndExit2) {
@@ -57,14 +60,16 @@ TEST(Cli, UnknownNamesSuggestAndExit2) {
   EXPECT_EQ(r.exit_code, 2);
   const auto error = nlohmann::json::parse(r.out);
   EXPECT_EQ(error["error"]["kind"], "input");
-  EXPECT_EQ(error["error"]["message"].get<std::string>().rfind("unknown quantization 'q4km'", 0), 0u);
+  EXPECT_EQ(error["error"]["message"].get<std::string>().rfind("unknown quantization 'q4km'", 0),
+            0u);
 }
 
 TEST(Cli, ImpossibleNumbersExit2) {
   auto r = run_hwplan("fit -m llama-2-7b --ctx 8192 --hw rtx-4090");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "hwplan: error: --ctx: context of 8192 tokens exceeds Llama 2 7B's maximum of "
-                   "4096 (max_position_embeddings)\n");
+  EXPECT_EQ(r.err,
+            "hwplan: error: --ctx: context of 8192 tokens exceeds Llama 2 7B's maximum of "
+            "4096 (max_position_embeddings)\n");
   EXPECT_EQ(run_hwplan("fit -m llama-3.1-8b --batch 0").exit_code, 2);
   EXPECT_EQ(run_hwplan("fit -m llama-3.1-8b --ctx -5").exit_code, 2);
   EXPECT_EQ(run_hwplan("fit -m llama-3.1-8b --kv-type q3_k").exit_code, 2);
@@ -81,7 +86,6 @@ TEST(Cli, UsageErrorsAndHelp) {
   const auto help = run_hwplan("fit --help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--require-fit"), std::string::npos);
-
 }
 
 TEST(Cli, MalformedFilesNameFileAndField) {
@@ -92,7 +96,8 @@ TEST(Cli, MalformedFilesNameFileAndField) {
       "backend": "metal", "gpu_count": 1, "memory_gib": "lots", "bandwidth_gbs": 1, "fp16_tflops": 1})";
   auto r = run_hwplan("fit -m llama-3.1-8b --hw " + hw);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "hwplan: error: " + hw + ": /memory_gib: expected a number, got string \"lots\"\n");
+  EXPECT_EQ(r.err,
+            "hwplan: error: " + hw + ": /memory_gib: expected a number, got string \"lots\"\n");
 
   const auto config = (dir / "config.json").string();
   std::ofstream(config) << R"({"hidden_size": 4096, "num_hidden_layers": 32})";
@@ -100,7 +105,8 @@ TEST(Cli, MalformedFilesNameFileAndField) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "hwplan: error: " + config + ": /num_attention_heads: missing required field\n");
 
-  std::ofstream(config) << R"({"hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32,
+  std::ofstream(config)
+      << R"({"hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32,
       "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 128256,
       "max_position_embeddings": 131072})";
   const auto json = json_of(run_hwplan("fit -m " + config + " --hw rtx-4090 --quant f16 --json"));
@@ -133,14 +139,16 @@ TEST(Cli, GgufModelUsesItsExactTensorTable) {
   std::filesystem::resize_file(cut, 8000000);
   const auto r = run_hwplan("fit -m " + cut.string() + " --hw rtx-4090");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("runs past the end of the 8000000-byte file (truncated?)"), std::string::npos)
+  EXPECT_NE(r.err.find("runs past the end of the 8000000-byte file (truncated?)"),
+            std::string::npos)
       << r.err;
   std::filesystem::remove(cut);
 }
 
 TEST(Cli, InlineWhatIfMachineAndGpuCount) {
-  auto json = json_of(run_hwplan(
-      "fit -m llama-3.1-70b --hw-spec kind=unified,memory_gib=128,bandwidth_gbs=256,fp16_tflops=59 --json"));
+  auto json =
+      json_of(run_hwplan("fit -m llama-3.1-70b --hw-spec "
+                         "kind=unified,memory_gib=128,bandwidth_gbs=256,fp16_tflops=59 --json"));
   EXPECT_EQ(json["tables"]["fit"][0]["fit"], "gpu");
   EXPECT_DOUBLE_EQ(json["tables"]["fit"][0]["usable_gib"].get<double>(), 96.0);
   json = json_of(run_hwplan("fit -m llama-3.1-70b --hw rtx-3090 --gpus 2 --json"));
@@ -151,7 +159,8 @@ TEST(Cli, NoHardwareMeansEveryBundledMachineBestFirst) {
   const auto json = json_of(run_hwplan("fit -m llama-3.1-70b --json"));
   const auto& rows = json["tables"]["fit"];
   EXPECT_EQ(rows.size(), 20u);
-  const std::vector<std::string> order = {"gpu", "gpu_raised_limit", "multi_gpu", "partial_offload", "no_fit"};
+  const std::vector<std::string> order = {"gpu", "gpu_raised_limit", "multi_gpu", "partial_offload",
+                                          "no_fit"};
   size_t last = 0;
   for (const auto& row : rows) {
     const auto rank = static_cast<size_t>(
@@ -170,7 +179,8 @@ TEST(Cli, ProbeWritesAProfileThePlannerLoads) {
   EXPECT_GT(report["tables"]["bandwidth"].size(), 0u);
   const auto saved = nlohmann::json::parse(testing::read_file(profile));
   EXPECT_EQ(saved["measured"]["decode_bandwidth_from"].get<std::string>().rfind("read_gbs", 0), 0u);
-  EXPECT_DOUBLE_EQ(saved["bandwidth_gbs"].get<double>(), saved["measured"]["read_gbs"].get<double>());
+  EXPECT_DOUBLE_EQ(saved["bandwidth_gbs"].get<double>(),
+                   saved["measured"]["read_gbs"].get<double>());
   r = run_hwplan("fit -m llama-3.2-1b --hw " + profile.string() + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["tables"]["fit"][0]["hardware"], "local");
@@ -190,7 +200,8 @@ TEST(Cli, ProbeWritesAProfileThePlannerLoads) {
 
 TEST(Cli, ProbeStopsCleanlyOnSigint) {
   // A full probe runs for ~15 s; SIGINT after 1 s must free and exit with 130.
-  const auto r = run_hwplan("probe 2>/dev/null & pid=$!; sleep 1; kill -INT $pid; wait $pid; exit $?; :");
+  const auto r =
+      run_hwplan("probe 2>/dev/null & pid=$!; sleep 1; kill -INT $pid; wait $pid; exit $?; :");
   EXPECT_EQ(r.exit_code, 130);
 }
 
@@ -205,7 +216,8 @@ TEST(Cli, ListJson) {
 
 // A FIFO, a directory or a number beyond the double range: exit 2 with the file named, at once.
 TEST(Cli, InputsThatAreNotRegularFilesOrNotNumbers) {
-  const auto dir = std::filesystem::temp_directory_path() / ("hwplan_cli_inputs_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("hwplan_cli_inputs_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string fifo = (dir / "results.json").string();
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
@@ -215,11 +227,15 @@ TEST(Cli, InputsThatAreNotRegularFilesOrNotNumbers) {
     std::string args, message;
   };
   const std::vector<Case> cases = {
-      {"compare " + fifo + " " + fifo, fifo + ": benchmark results must be a regular file, but this is a FIFO"},
+      {"compare " + fifo + " " + fifo,
+       fifo + ": benchmark results must be a regular file, but this is a FIFO"},
       {"claims " + fifo, fifo + ": CSV file must be a regular file, but this is a FIFO"},
-      {"fit --model " + gguf_fifo, gguf_fifo + ": GGUF file must be a regular file, but this is a FIFO"},
-      {"fit --model llama-3.1-8b --hw " + fifo, fifo + ": JSON file must be a regular file, but this is a FIFO"},
-      {"fit --model " + dir.string(), dir.string() + ": JSON file must be a regular file, but this is a directory"},
+      {"fit --model " + gguf_fifo,
+       gguf_fifo + ": GGUF file must be a regular file, but this is a FIFO"},
+      {"fit --model llama-3.1-8b --hw " + fifo,
+       fifo + ": JSON file must be a regular file, but this is a FIFO"},
+      {"fit --model " + dir.string(),
+       dir.string() + ": JSON file must be a regular file, but this is a directory"},
   };
   for (const auto& c : cases) {
     const auto r = run_hwplan(c.args);
@@ -230,10 +246,13 @@ TEST(Cli, InputsThatAreNotRegularFilesOrNotNumbers) {
   std::ofstream(big) << R"({"id": "x", "bandwidth_gbs": 1e400})";
   const auto r = run_hwplan("fit --model llama-3.1-8b --hw " + big);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find(big + ": not valid JSON: number overflow parsing '1e400'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(big + ": not valid JSON: number overflow parsing '1e400'"),
+            std::string::npos)
+      << r.err;
   // A Google Benchmark file with a wrongly typed field: a message, not an abort.
   const std::string typed = (dir / "gb.json").string();
-  std::ofstream(typed) << R"({"benchmarks": [{"name": 42, "run_type": "iteration", "real_time": 1.0}]})";
+  std::ofstream(typed)
+      << R"({"benchmarks": [{"name": 42, "run_type": "iteration", "real_time": 1.0}]})";
   const auto t = run_hwplan("compare " + typed + " " + typed);
   EXPECT_EQ(t.exit_code, 2) << t.err;
   EXPECT_EQ(t.err.rfind("hwplan: error: ", 0), 0u) << t.err;

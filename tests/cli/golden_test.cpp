@@ -2,11 +2,11 @@
 // HWPLAN_UPDATE_GOLDEN=1 to rewrite them, then review the diff by hand.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "run_util.h"
 
@@ -36,7 +36,8 @@ TEST_P(Golden, MatchesFile) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto actual = normalise(c.file, result.out);
   const auto path = std::filesystem::path(HWPLAN_TEST_GOLDEN_DIR) / c.file;
-  if (const char* update = std::getenv("HWPLAN_UPDATE_GOLDEN"); update && std::string(update) == "1") {
+  if (const char* update = std::getenv("HWPLAN_UPDATE_GOLDEN");
+      update && std::string(update) == "1") {
     std::filesystem::create_directories(path.parent_path());
     std::ofstream(path, std::ios::binary) << actual;
     GTEST_SKIP() << "rewrote " << path;
@@ -51,7 +52,8 @@ const std::string kFit =
 const std::string kPredict =
     "predict --model llama-3.1-8b,qwen3-30b-a3b,llama-3.1-70b --quant q4_k_m --hw rtx-4090 "
     "--hw m4-max-128 --hw strix-halo-128 --hw h100-sxm";
-const std::string kMoe = "fit --model qwen3-30b-a3b,gpt-oss-120b --quant q8_0 --hw rtx-4090 --hw dgx-spark";
+const std::string kMoe =
+    "fit --model qwen3-30b-a3b,gpt-oss-120b --quant q8_0 --hw rtx-4090 --hw dgx-spark";
 
 INSTANTIATE_TEST_SUITE_P(
     Cli, Golden,
@@ -59,8 +61,7 @@ INSTANTIATE_TEST_SUITE_P(
                       GoldenCase{"fit/llama70b.json", kFit + " --json"},
                       GoldenCase{"fit/llama70b.md", kFit + " --format md"},
                       GoldenCase{"fit/llama70b.csv", kFit + " --format csv"},
-                      GoldenCase{"fit/moe.txt", kMoe},
-                      GoldenCase{"fit/moe.json", kMoe + " --json"},
+                      GoldenCase{"fit/moe.txt", kMoe}, GoldenCase{"fit/moe.json", kMoe + " --json"},
                       GoldenCase{"predict/three_models.txt", kPredict},
                       GoldenCase{"predict/three_models.json", kPredict + " --json"},
                       GoldenCase{"predict/three_models.md", kPredict + " --format md"},

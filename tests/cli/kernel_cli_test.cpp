@@ -1,11 +1,11 @@
 // End-to-end: synth, generate and validate through the built binary.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "run_util.h"
 
@@ -19,7 +19,9 @@ const std::string kFixtures = std::string(HWPLAN_TEST_SHARED_DIR) + "/fixtures/g
 TEST(KernelCli, GenerateReproducesTheFixtureReference) {
   const std::string file = kFixtures + "/tiny-a-f16.gguf";
   if (!std::filesystem::exists(file)) GTEST_SKIP() << "no ../shared fixtures here";
-  const auto r = run_hwplan("generate --gguf " + file + " --prompt-ids 1,450,4996,17354,1701,29916 --tokens 8 --threads 1 --json");
+  const auto r =
+      run_hwplan("generate --gguf " + file +
+                 " --prompt-ids 1,450,4996,17354,1701,29916 --tokens 8 --threads 1 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto json = nlohmann::json::parse(r.out);
   // llama.cpp's greedy_16 for this file starts with eight 29916 (tiny-a-reference.json), margins
@@ -50,21 +52,27 @@ TEST(KernelCli, SynthWritesAFileGenerateReads) {
 }
 
 TEST(KernelCli, ValidateRowsCarryTheDocumentedFields) {
-  const auto r = run_hwplan("validate -m llama-3.2-1b --layers 1 -q q8_0,q4_0 --tokens 4 --ctx 32 --prompt 4 --bandwidth-gbs 20 --json");
+  const auto r = run_hwplan(
+      "validate -m llama-3.2-1b --layers 1 -q q8_0,q4_0 --tokens 4 --ctx 32 --prompt 4 "
+      "--bandwidth-gbs 20 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto json = nlohmann::json::parse(r.out);
   const auto& rows = json["tables"]["validate"];
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0]["quant"], "q8_0");
   for (const auto& row : rows) {
-    for (const char* key : {"measured_tok_per_s", "predicted_tok_per_s", "achieved_bandwidth_gbs", "bandwidth_fraction"}) {
+    for (const char* key : {"measured_tok_per_s", "predicted_tok_per_s", "achieved_bandwidth_gbs",
+                            "bandwidth_fraction"}) {
       ASSERT_TRUE(row[key].is_number()) << key;
       EXPECT_GT(row[key].get<double>(), 0) << key;
     }
     EXPECT_EQ(row["probed_bandwidth_gbs"], 20.0);  // --bandwidth-gbs replaces the probe
-    EXPECT_NEAR(row["bandwidth_fraction"].get<double>(), row["achieved_bandwidth_gbs"].get<double>() / 20.0, 1e-9);
-    EXPECT_NEAR(row["error_fraction"].get<double>(),
-                row["predicted_tok_per_s"].get<double>() / row["measured_tok_per_s"].get<double>() - 1, 1e-9);
+    EXPECT_NEAR(row["bandwidth_fraction"].get<double>(),
+                row["achieved_bandwidth_gbs"].get<double>() / 20.0, 1e-9);
+    EXPECT_NEAR(
+        row["error_fraction"].get<double>(),
+        row["predicted_tok_per_s"].get<double>() / row["measured_tok_per_s"].get<double>() - 1,
+        1e-9);
   }
 }
 
@@ -93,7 +101,8 @@ const std::string kBench = std::string(HWPLAN_TEST_FIXTURES_DIR) + "/llama_bench
 
 TEST(LlamaBenchCli, JsonAndJsonlGiveTheSameRows) {
   for (const char* file : {"example.json", "example.jsonl"}) {
-    const auto r = testing::run_hwplan("validate --llama-bench " + kBench + file + " --hw rtx-4090 --json");
+    const auto r =
+        testing::run_hwplan("validate --llama-bench " + kBench + file + " --hw rtx-4090 --json");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto json = nlohmann::json::parse(r.out);
     const auto& rows = json["tables"]["validate"];
@@ -105,10 +114,13 @@ TEST(LlamaBenchCli, JsonAndJsonlGiveTheSameRows) {
     EXPECT_EQ(rows[1]["backend"], "cuda");
     EXPECT_EQ(rows[1]["measured_tok_per_s"], 150.0);
     // The prediction is predict's own for the same request.
-    const auto p = testing::run_hwplan("predict -m llama-3.1-8b -q q4_k_m --hw rtx-4090 -c 64 --json");
+    const auto p =
+        testing::run_hwplan("predict -m llama-3.1-8b -q q4_k_m --hw rtx-4090 -c 64 --json");
     ASSERT_EQ(p.exit_code, 0) << p.err;
-    EXPECT_NEAR(rows[1]["predicted_tok_per_s"].get<double>(),
-                nlohmann::json::parse(p.out)["tables"]["predict"][0]["decode_tok_per_s"].get<double>(), 1e-9);
+    EXPECT_NEAR(
+        rows[1]["predicted_tok_per_s"].get<double>(),
+        nlohmann::json::parse(p.out)["tables"]["predict"][0]["decode_tok_per_s"].get<double>(),
+        1e-9);
     EXPECT_NE(json["notes"].dump().find("falcon 13B Q4_0"), std::string::npos);
   }
 }
@@ -116,7 +128,8 @@ TEST(LlamaBenchCli, JsonAndJsonlGiveTheSameRows) {
 TEST(LlamaBenchCli, MalformedResultsAreClearErrors) {
   auto r = testing::run_hwplan("validate --llama-bench " + kBench + "malformed.json --hw rtx-4090");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("malformed.json: result 0: field \"avg_ts\" is missing"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("malformed.json: result 0: field \"avg_ts\" is missing"), std::string::npos)
+      << r.err;
   r = testing::run_hwplan("validate --llama-bench " + kBench + "README.md --hw rtx-4090");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("not llama-bench JSON or JSONL"), std::string::npos) << r.err;
@@ -133,8 +146,10 @@ namespace {
 
 const std::string kCompare = std::string(HWPLAN_TEST_FIXTURES_DIR) + "/compare/";
 
-nlohmann::json compare_json(const std::string& current, int expected_exit, const std::string& extra = "") {
-  const auto r = testing::run_hwplan("compare " + kCompare + "baseline.json " + kCompare + current + " --json" + extra);
+nlohmann::json compare_json(const std::string& current, int expected_exit,
+                            const std::string& extra = "") {
+  const auto r = testing::run_hwplan("compare " + kCompare + "baseline.json " + kCompare + current +
+                                     " --json" + extra);
   EXPECT_EQ(r.exit_code, expected_exit) << r.err;
   return nlohmann::json::parse(r.out);
 }
@@ -177,20 +192,24 @@ TEST(CompareCli, MissingAndNewBenchmarksAreReported) {
 }
 
 TEST(CompareCli, BadInputExits2) {
-  auto r = testing::run_hwplan("compare " + kCompare + "baseline.json " + kCompare + "malformed.json");
+  auto r =
+      testing::run_hwplan("compare " + kCompare + "baseline.json " + kCompare + "malformed.json");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("malformed.json: malformed JSON"), std::string::npos) << r.err;
-  r = testing::run_hwplan("compare " + kCompare + "baseline.json " + kCompare + "noise.json --threshold lots");
+  r = testing::run_hwplan("compare " + kCompare + "baseline.json " + kCompare +
+                          "noise.json --threshold lots");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--threshold: 'lots'"), std::string::npos) << r.err;
-  r = testing::run_hwplan("compare " + kCompare + "baseline.json " + kCompare + "noise.json --metric ratio");
+  r = testing::run_hwplan("compare " + kCompare + "baseline.json " + kCompare +
+                          "noise.json --metric ratio");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("no numeric \"ratio\""), std::string::npos) << r.err;
 }
 
 TEST(CompareCli, LlamaBenchAndHwplanJson) {
   const std::string bench = std::string(HWPLAN_TEST_FIXTURES_DIR) + "/llama_bench/";
-  auto r = testing::run_hwplan("compare " + bench + "example.json " + bench + "example.jsonl --json");
+  auto r =
+      testing::run_hwplan("compare " + bench + "example.json " + bench + "example.jsonl --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto rows = nlohmann::json::parse(r.out)["tables"]["compare"];
   ASSERT_EQ(rows.size(), 3u);
@@ -244,12 +263,14 @@ TEST(ClaimsCli, VerdictsReasonedByHand) {
   // s9: no bundled model is a 0.6B Qwen3: said, not guessed.
   EXPECT_EQ(c.at("s9")["verdict"], "unverifiable");
   // Assumptions are stated where the claim left something out.
-  EXPECT_NE(c.at("s2")["assumptions"].get<std::string>().find("'4-bit' taken as Q4_K_M"), std::string::npos);
+  EXPECT_NE(c.at("s2")["assumptions"].get<std::string>().find("'4-bit' taken as Q4_K_M"),
+            std::string::npos);
 }
 
 TEST(ClaimsCli, PublishedClaimsAllGetAVerdict) {
   // The bundled example: claims published in buying guides, with their sources.
-  const std::string csv = std::string(HWPLAN_TEST_PROFILES_DIR) + "/../examples/published-claims.csv";
+  const std::string csv =
+      std::string(HWPLAN_TEST_PROFILES_DIR) + "/../examples/published-claims.csv";
   const auto c = claims_by_id(csv);
   EXPECT_EQ(c.size(), 54u);
   for (const auto& [id, row] : c) EXPECT_FALSE(row["reason"].get<std::string>().empty()) << id;
@@ -263,9 +284,11 @@ TEST(ClaimsCli, PublishedClaimsAllGetAVerdict) {
 }
 
 TEST(ClaimsCli, MalformedCsvIsAClearError) {
-  const auto r = testing::run_hwplan("claims " + std::string(HWPLAN_TEST_FIXTURES_DIR) + "/claims/malformed.csv");
+  const auto r = testing::run_hwplan("claims " + std::string(HWPLAN_TEST_FIXTURES_DIR) +
+                                     "/claims/malformed.csv");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("claim x1: claimed value 'lots' is not a number"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("claim x1: claimed value 'lots' is not a number"), std::string::npos)
+      << r.err;
 }
 
 }  // namespace
@@ -275,7 +298,9 @@ namespace hwplan::cli {
 namespace {
 
 nlohmann::json report_json(const std::string& args) {
-  const auto r = testing::run_hwplan("report --hw rtx-3090 --hw strix-halo-128 --models llama-3.1-8b,llama-3.1-70b --json " + args);
+  const auto r = testing::run_hwplan(
+      "report --hw rtx-3090 --hw strix-halo-128 --models llama-3.1-8b,llama-3.1-70b --json " +
+      args);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return nlohmann::json::parse(r.out);
 }
@@ -295,9 +320,11 @@ TEST(ReportCli, CostsComputedByHand) {
   EXPECT_NEAR(m[1]["energy_usd_per_year"].get<double>(), 111.69, 1e-9);
   EXPECT_NEAR(m[1]["tco_usd"].get<double>(), 2334.07, 1e-9);
   // Speeds are predict's, and $ per tok/s is the price over them.
-  const auto p = testing::run_hwplan("predict -m llama-3.1-70b -q q4_k_m --hw strix-halo-128 -c 8192 -p 1024 --json");
+  const auto p = testing::run_hwplan(
+      "predict -m llama-3.1-70b -q q4_k_m --hw strix-halo-128 -c 8192 -p 1024 --json");
   ASSERT_EQ(p.exit_code, 0) << p.err;
-  const double predicted = nlohmann::json::parse(p.out)["tables"]["predict"][0]["decode_tok_per_s"].get<double>();
+  const double predicted =
+      nlohmann::json::parse(p.out)["tables"]["predict"][0]["decode_tok_per_s"].get<double>();
   for (const auto& row : json["tables"]["models"]) {
     if (row["model"] == "llama-3.1-70b" && row["hardware"] == "strix-halo-128") {
       EXPECT_NEAR(row["decode_tok_per_s"].get<double>(), predicted, 1e-9);
@@ -321,18 +348,21 @@ TEST(ReportCli, RecommendationsFollowTheNeed) {
     if (r["need"] == "fastest for llama-3.1-70b") {
       fastest_70b = true;
       EXPECT_EQ(r["hardware"], "strix-halo-128");
-      EXPECT_NE(r["reason"].get<std::string>().find("bound by unified memory bandwidth"), std::string::npos);
+      EXPECT_NE(r["reason"].get<std::string>().find("bound by unified memory bandwidth"),
+                std::string::npos);
     }
   }
   EXPECT_TRUE(fastest_70b);
   // A budget leaves out what costs more, and says so.
   const auto cheap = report_json("--budget 1000");
   EXPECT_EQ(cheap["tables"]["machines"].size(), 1u);
-  EXPECT_NE(cheap["notes"].dump().find("strix-halo-128: left out ($1999 is over the $1000 budget)"), std::string::npos);
+  EXPECT_NE(cheap["notes"].dump().find("strix-halo-128: left out ($1999 is over the $1000 budget)"),
+            std::string::npos);
 }
 
 TEST(ReportCli, HtmlIsSelfContained) {
-  const auto r = testing::run_hwplan("report --hw rtx-3090 --hw strix-halo-128 --hw m4-max-128 --format html");
+  const auto r =
+      testing::run_hwplan("report --hw rtx-3090 --hw strix-halo-128 --hw m4-max-128 --format html");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_EQ(r.out.find("<script"), std::string::npos);
@@ -340,9 +370,12 @@ TEST(ReportCli, HtmlIsSelfContained) {
   EXPECT_EQ(r.out.find("src="), std::string::npos);
   // Only the SVG namespace names a URL; nothing is fetched.
   size_t urls = 0;
-  for (size_t at = r.out.find("http://"); at != std::string::npos; at = r.out.find("http://", at + 1)) ++urls;
+  for (size_t at = r.out.find("http://"); at != std::string::npos;
+       at = r.out.find("http://", at + 1))
+    ++urls;
   size_t svgs = 0;
-  for (size_t at = r.out.find("<svg "); at != std::string::npos; at = r.out.find("<svg ", at + 1)) ++svgs;
+  for (size_t at = r.out.find("<svg "); at != std::string::npos; at = r.out.find("<svg ", at + 1))
+    ++svgs;
   EXPECT_EQ(svgs, 3u);
   EXPECT_EQ(urls, svgs);
   EXPECT_NE(r.out.find("Pareto"), std::string::npos);

@@ -1,9 +1,9 @@
 // End-to-end: hwplan predict and hwplan calibrate.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "run_util.h"
 
@@ -13,12 +13,13 @@ namespace {
 using testing::run_hwplan;
 
 TEST(PredictCli, JsonCarriesTheAdvertisedKeys) {
-  const auto r = run_hwplan("predict -m qwen3-30b-a3b -q q4_k_m --hw m4-max-128 --ctx 4096 --prompt 512 --json");
+  const auto r = run_hwplan(
+      "predict -m qwen3-30b-a3b -q q4_k_m --hw m4-max-128 --ctx 4096 --prompt 512 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto json = nlohmann::json::parse(r.out);
   const auto& row = json["details"]["rows"][0];
-  for (const char* key : {"decode_tok_per_s", "prefill_tok_per_s", "ttft_seconds", "bound", "reason",
-                          "decode", "prefill", "decode_cost", "efficiency"}) {
+  for (const char* key : {"decode_tok_per_s", "prefill_tok_per_s", "ttft_seconds", "bound",
+                          "reason", "decode", "prefill", "decode_cost", "efficiency"}) {
     EXPECT_TRUE(row.contains(key)) << key;
   }
   EXPECT_EQ(row["bound"], "memory");
@@ -27,7 +28,8 @@ TEST(PredictCli, JsonCarriesTheAdvertisedKeys) {
   EXPECT_EQ(row["decode"]["terms"][0]["placement"], "unified memory");
   EXPECT_EQ(row["efficiency"]["memory_class"], "unified");
   // TTFT is the prompt over the prefill rate.
-  EXPECT_NEAR(row["ttft_seconds"].get<double>(), 512.0 / row["prefill_tok_per_s"].get<double>(), 1e-9);
+  EXPECT_NEAR(row["ttft_seconds"].get<double>(), 512.0 / row["prefill_tok_per_s"].get<double>(),
+              1e-9);
   EXPECT_EQ(json["tables"]["predict"][0]["decode_band"].get<std::string>().rfind("+-", 0), 0u);
 }
 
@@ -109,8 +111,9 @@ TEST(PlanConsumers, FitPredictReportAndValidateAgree) {
   // llama-bench's tg128 at -ngl 99 -fa 1: the cache holds 64 tokens on average.
   const auto validate = json_run("validate --llama-bench " + std::string(HWPLAN_TEST_FIXTURES_DIR) +
                                  "/llama_bench/example.json --hw rtx-4090 --json");
-  const auto same = json_run("predict -m llama-3.1-8b -q q4_k_m --hw rtx-4090 --ctx 64 --json "
-                             "--llama-args '-ngl 99 -fa on'");
+  const auto same = json_run(
+      "predict -m llama-3.1-8b -q q4_k_m --hw rtx-4090 --ctx 64 --json "
+      "--llama-args '-ngl 99 -fa on'");
   ASSERT_FALSE(validate.empty());
   ASSERT_FALSE(same.empty());
   EXPECT_DOUBLE_EQ(validate["tables"]["validate"][1]["predicted_tok_per_s"].get<double>(),

@@ -27,8 +27,8 @@ inline std::string read_file(const std::filesystem::path& path) {
 
 /// Runs `hwplan <args>` (args are passed to the shell as written) with the bundled profiles.
 inline RunResult run_hwplan(const std::string& args) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("hwplan_cli_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("hwplan_cli_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto out = dir / "out";
   const auto err = dir / "err";

@@ -8,7 +8,8 @@ namespace hwplan {
 namespace {
 
 TEST(Csv, QuotedFieldsHoldCommasNewlinesAndQuotes) {
-  const auto table = parse_csv("a,b,c\r\n1,\"x, y\",\"say \"\"hi\"\"\"\n2,\"two\nlines\",\n", "t.csv");
+  const auto table =
+      parse_csv("a,b,c\r\n1,\"x, y\",\"say \"\"hi\"\"\"\n2,\"two\nlines\",\n", "t.csv");
   ASSERT_EQ(table.rows.size(), 2u);
   EXPECT_EQ(table.rows[0][1], "x, y");
   EXPECT_EQ(table.rows[0][2], "say \"hi\"");

@@ -52,8 +52,9 @@ TEST_F(FileUtil, RefusesWhatIsNotARegularFile) {
             dir_.string() + ": test file must be a regular file, but this is a directory");
   EXPECT_EQ(message_of([&] { read_input_file("/dev/null", "test file"); }),
             "/dev/null: test file must be a regular file, but this is a device");
-  EXPECT_NE(message_of([&] { read_input_file(path("missing"), "test file"); })
-                .find("cannot open test file: No such file"),
+  EXPECT_NE(message_of([&] {
+              read_input_file(path("missing"), "test file");
+            }).find("cannot open test file: No such file"),
             std::string::npos);
 }
 

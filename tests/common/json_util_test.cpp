@@ -44,8 +44,11 @@ TEST(JsonObject, IntegerRangeAndChoice) {
   const auto json = nlohmann::json::parse(R"({"n": 0, "kind": "hybrid", "f": 1.5})");
   JsonObject object(json, "f.json", "");
   EXPECT_EQ(error_of([&] { object.integer("n", 1, 8); }), "f.json: /n: must be >= 1, got 0");
-  EXPECT_EQ(error_of([&] { object.integer("f"); }), "f.json: /f: expected an integer, got number 1.5");
-  EXPECT_EQ(error_of([&] { object.choice("kind", {"unified", "discrete"}); }),
+  EXPECT_EQ(error_of([&] { object.integer("f"); }),
+            "f.json: /f: expected an integer, got number 1.5");
+  EXPECT_EQ(error_of([&] {
+              object.choice("kind", {"unified", "discrete"});
+            }),
             "f.json: /kind: must be one of unified, discrete, got \"hybrid\"");
   EXPECT_FALSE(object.optional_number("absent").has_value());
 }
@@ -55,7 +58,9 @@ TEST(JsonObject, PointerEscapesSlashAndTilde) {
 }
 
 TEST(LoadJson, MissingFileAndParseErrorNameTheFile) {
-  EXPECT_NE(error_of([] { load_json_file("/nonexistent/x.json"); }).find("/nonexistent/x.json: cannot open"),
+  EXPECT_NE(error_of([] {
+              load_json_file("/nonexistent/x.json");
+            }).find("/nonexistent/x.json: cannot open"),
             std::string::npos);
   const auto message = error_of([] { parse_json_text("{\"a\": 1,", "broken.json"); });
   EXPECT_EQ(message.rfind("broken.json: not valid JSON:", 0), 0u) << message;

@@ -2,9 +2,9 @@
 // every file must be refused with an Error of the expected kind whose message names the file and
 // the problem, never a crash.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "kernels/gguf.h"
@@ -29,7 +29,8 @@ TEST(GgufCorpus, EveryMalformedFileIsRefusedClearly) {
       EXPECT_NE(message.find(path), std::string::npos) << name << ": " << message;
       EXPECT_NE(message.find(want["message"].get<std::string>()), std::string::npos)
           << name << ": " << message;
-      EXPECT_EQ(error_kind_name(e.kind()), want["kind"].get<std::string>()) << name << ": " << message;
+      EXPECT_EQ(error_kind_name(e.kind()), want["kind"].get<std::string>())
+          << name << ": " << message;
     }
   }
 }

@@ -2,10 +2,10 @@
 // (../shared/fixtures/gguf/tiny-a-reference.json). Skips where ../shared is absent.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "kernels/gguf.h"
 

@@ -1,8 +1,9 @@
+#include "kernels/gguf.h"
+
 #include <gtest/gtest.h>
 
 #include "common/error.h"
 #include "gguf_builder.h"
-#include "kernels/gguf.h"
 
 namespace hwplan::kernels {
 namespace {
@@ -43,7 +44,8 @@ TEST(GgufReader, RejectsBadMagicAndVersion) {
   EXPECT_EQ(error_of(bytes), "bad.gguf: not a GGUF file (the first 4 bytes are not \"GGUF\")");
   bytes = valid_gguf();
   bytes[4] = 1;
-  EXPECT_EQ(error_of(bytes), "bad.gguf: unsupported GGUF version 1 (2 and 3 are supported) (at byte 8)");
+  EXPECT_EQ(error_of(bytes),
+            "bad.gguf: unsupported GGUF version 1 (2 and 3 are supported) (at byte 8)");
   EXPECT_EQ(error_of({}), "bad.gguf: not a GGUF file (the first 4 bytes are not \"GGUF\")");
 }
 
@@ -57,14 +59,16 @@ TEST(GgufReader, RejectsEveryTruncation) {
   }
   std::vector<uint8_t> cut(bytes.begin(), bytes.end() - 1);
   EXPECT_NE(error_of(cut).find("runs past the end of the 223-byte file (truncated?)"),
-            std::string::npos) << error_of(cut);
+            std::string::npos)
+      << error_of(cut);
 }
 
 TEST(GgufReader, RejectsHugeCountsBeforeAllocating) {
   GgufBuilder b;
   b.u32(0x46554747).u32(3).u64(0).u64(uint64_t{1} << 60);
-  EXPECT_EQ(error_of(b.out), "bad.gguf: metadata count 1152921504606846976 cannot fit in a 24-byte "
-                             "file (at byte 24)");
+  EXPECT_EQ(error_of(b.out),
+            "bad.gguf: metadata count 1152921504606846976 cannot fit in a 24-byte "
+            "file (at byte 24)");
   GgufBuilder t;
   t.u32(0x46554747).u32(3).u64(uint64_t{1} << 62).u64(0);
   EXPECT_NE(error_of(t.out).find("tensor count 4611686018427387904 cannot fit"), std::string::npos);
@@ -83,14 +87,16 @@ TEST(GgufReader, RejectsOffsetsPastTheEndAndMisalignment) {
   EXPECT_NE(error_of(valid_gguf(0, 8, 1 << 20)).find("runs past the end"), std::string::npos);
   EXPECT_EQ(error_of(valid_gguf(0, 8, 4, 96)),
             "bad.gguf: tensor \"w\": offset 4 is not a multiple of the alignment 32");
-  EXPECT_NE(error_of(valid_gguf(0, 8, ~uint64_t{0} - 31)).find("runs past the end"), std::string::npos);
+  EXPECT_NE(error_of(valid_gguf(0, 8, ~uint64_t{0} - 31)).find("runs past the end"),
+            std::string::npos);
 }
 
 TEST(GgufReader, RejectsUnknownTypesAndBadShapes) {
   EXPECT_EQ(error_of(valid_gguf(4)), "bad.gguf: tensor \"w\": unknown ggml type 4 (at byte 135)");
   EXPECT_EQ(error_of(valid_gguf(99)), "bad.gguf: tensor \"w\": unknown ggml type 99 (at byte 135)");
   // Q4_0 rows must be whole 32-element blocks.
-  EXPECT_NE(error_of(valid_gguf(2, 8)).find("row of 8 elements is not a whole number of 32-element Q4_0 blocks"),
+  EXPECT_NE(error_of(valid_gguf(2, 8))
+                .find("row of 8 elements is not a whole number of 32-element Q4_0 blocks"),
             std::string::npos);
   GgufBuilder b;
   b.u32(0x46554747).u32(3).u64(1).u64(0).str("w").u32(5);
@@ -114,7 +120,8 @@ TEST(GgufReader, RejectsBadMetadata) {
   EXPECT_NE(error_of(d.out).find("metadata key \"k\" appears twice"), std::string::npos);
   GgufBuilder a;  // alignment not a power of two
   a.u32(0x46554747).u32(3).u64(0).u64(1).str("general.alignment").u32(4).u32(24);
-  EXPECT_NE(error_of(a.out).find("general.alignment must be a power of two, got 24"), std::string::npos);
+  EXPECT_NE(error_of(a.out).find("general.alignment must be a power of two, got 24"),
+            std::string::npos);
 }
 
 TEST(GgufReader, TypedGettersComplainAboutTypes) {
@@ -126,7 +133,8 @@ TEST(GgufReader, TypedGettersComplainAboutTypes) {
     file.get_int("general.architecture");
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "ok.gguf: metadata \"general.architecture\": expected an integer, got string");
+    EXPECT_STREQ(e.what(),
+                 "ok.gguf: metadata \"general.architecture\": expected an integer, got string");
   }
 }
 
@@ -135,7 +143,8 @@ TEST(GgufReader, MissingFileIsAClearError) {
     GgufFile::open("/nonexistent/model.gguf");
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "/nonexistent/model.gguf: cannot open GGUF file: No such file or directory");
+    EXPECT_STREQ(e.what(),
+                 "/nonexistent/model.gguf: cannot open GGUF file: No such file or directory");
   }
 }
 

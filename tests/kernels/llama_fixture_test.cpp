@@ -11,11 +11,11 @@
 // 0.1% of the norm (0.057) for the norm; the top-10 logits carry the tight check.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "kernels/gguf.h"
 #include "kernels/llama.h"
@@ -80,7 +80,8 @@ TEST_P(LlamaFixture, MatchesLlamaCpp) {
     const auto top10 = expected.at("top10");
     for (size_t i = 0; i < top10.size(); ++i) {
       const auto id = top10[i][0].get<int32_t>();
-      EXPECT_NEAR(r.prompt_logits[static_cast<size_t>(id)], top10[i][1].get<double>(), kLogitTolerance)
+      EXPECT_NEAR(r.prompt_logits[static_cast<size_t>(id)], top10[i][1].get<double>(),
+                  kLogitTolerance)
           << "top10[" << i << "] id " << id;
     }
     // The ids in order, as far as the reference's own gaps exceed the tolerance.
@@ -90,8 +91,10 @@ TEST_P(LlamaFixture, MatchesLlamaCpp) {
       return r.prompt_logits[static_cast<size_t>(a)] > r.prompt_logits[static_cast<size_t>(b)];
     });
     for (size_t i = 0; i < 10; ++i) {
-      const bool clear_gap = (i == 0 || top10[i - 1][1].get<double>() - top10[i][1].get<double>() > 2 * kLogitTolerance) &&
-                             (i == 9 || top10[i][1].get<double>() - top10[i + 1][1].get<double>() > 2 * kLogitTolerance);
+      const bool clear_gap = (i == 0 || top10[i - 1][1].get<double>() - top10[i][1].get<double>() >
+                                            2 * kLogitTolerance) &&
+                             (i == 9 || top10[i][1].get<double>() - top10[i + 1][1].get<double>() >
+                                            2 * kLogitTolerance);
       if (clear_gap) {
         EXPECT_EQ(order[i], top10[i][0].get<int32_t>()) << "rank " << i;
       }
@@ -133,8 +136,9 @@ std::string fixture_label(const ::testing::TestParamInfo<std::string>& param) {
 }
 
 INSTANTIATE_TEST_SUITE_P(TinyA, LlamaFixture,
-                         ::testing::Values("tiny-a-f16.gguf", "tiny-a-q8_0.gguf", "tiny-a-q4_0.gguf",
-                                           "tiny-a-q4_k_m.gguf", "tiny-a-q6_k.gguf"),
+                         ::testing::Values("tiny-a-f16.gguf", "tiny-a-q8_0.gguf",
+                                           "tiny-a-q4_0.gguf", "tiny-a-q4_k_m.gguf",
+                                           "tiny-a-q6_k.gguf"),
                          fixture_label);
 
 }  // namespace

@@ -1,5 +1,7 @@
 // The decode step against a naive double-precision transformer written here from the definition,
 // synthetic models (determinism, GGUF round trip), and the writer.
+#include "kernels/llama.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,7 +12,6 @@
 #include "kernels/gguf.h"
 #include "kernels/gguf_writer.h"
 #include "kernels/half.h"
-#include "kernels/llama.h"
 #include "kernels/llama_context.h"
 #include "kernels/quantize.h"
 #include "kernels/synth.h"
@@ -43,7 +44,8 @@ Vec matvec(const MatrixView& m, const Vec& x) {
   for (int64_t r = 0; r < m.rows; ++r) {
     dequantize_row(m.format, m.row(r), row.data(), m.cols);
     double s = 0.0;
-    for (int64_t i = 0; i < m.cols; ++i) s += row[static_cast<size_t>(i)] * x[static_cast<size_t>(i)];
+    for (int64_t i = 0; i < m.cols; ++i)
+      s += row[static_cast<size_t>(i)] * x[static_cast<size_t>(i)];
     y[static_cast<size_t>(r)] = s;
   }
   return y;
@@ -65,7 +67,8 @@ double to_half_and_back(double v) { return half_to_float(float_to_half(static_ca
 std::vector<Vec> naive_forward(const LlamaWeights& w, const std::vector<int32_t>& tokens) {
   const LlamaShape& s = w.shape;
   const int64_t group = s.n_head / s.n_head_kv;
-  std::vector<std::vector<Vec>> k_cache(static_cast<size_t>(s.n_layer)), v_cache(static_cast<size_t>(s.n_layer));
+  std::vector<std::vector<Vec>> k_cache(static_cast<size_t>(s.n_layer)),
+      v_cache(static_cast<size_t>(s.n_layer));
   std::vector<Vec> all_logits;
   for (size_t pos = 0; pos < tokens.size(); ++pos) {
     std::vector<float> e(static_cast<size_t>(s.n_embd));
@@ -78,7 +81,9 @@ std::vector<Vec> naive_forward(const LlamaWeights& w, const std::vector<int32_t>
       auto rope = [&](Vec& vec, int64_t heads) {
         for (int64_t hd = 0; hd < heads; ++hd) {
           for (int64_t i = 0; i < s.rope_dim / 2; ++i) {
-            const double theta = static_cast<double>(pos) * std::pow(s.rope_freq_base, -2.0 * static_cast<double>(i) / static_cast<double>(s.rope_dim));
+            const double theta = static_cast<double>(pos) *
+                                 std::pow(s.rope_freq_base, -2.0 * static_cast<double>(i) /
+                                                                static_cast<double>(s.rope_dim));
             double& a = vec[static_cast<size_t>(hd * s.head_dim + 2 * i)];
             double& b = vec[static_cast<size_t>(hd * s.head_dim + 2 * i + 1)];
             const double na = a * std::cos(theta) - b * std::sin(theta);
@@ -100,7 +105,9 @@ std::vector<Vec> naive_forward(const LlamaWeights& w, const std::vector<int32_t>
         Vec scores;
         for (const Vec& kj : k_cache[static_cast<size_t>(l)]) {
           double d = 0.0;
-          for (int64_t i = 0; i < s.head_dim; ++i) d += q[static_cast<size_t>(hd * s.head_dim + i)] * kj[static_cast<size_t>(kvh * s.head_dim + i)];
+          for (int64_t i = 0; i < s.head_dim; ++i)
+            d += q[static_cast<size_t>(hd * s.head_dim + i)] *
+                 kj[static_cast<size_t>(kvh * s.head_dim + i)];
           scores.push_back(d / std::sqrt(static_cast<double>(s.head_dim)));
         }
         const double mx = *std::max_element(scores.begin(), scores.end());
@@ -108,7 +115,9 @@ std::vector<Vec> naive_forward(const LlamaWeights& w, const std::vector<int32_t>
         for (double& sc : scores) total += (sc = std::exp(sc - mx));
         for (size_t j = 0; j < scores.size(); ++j) {
           for (int64_t i = 0; i < s.head_dim; ++i) {
-            attn[static_cast<size_t>(hd * s.head_dim + i)] += scores[j] / total * v_cache[static_cast<size_t>(l)][j][static_cast<size_t>(kvh * s.head_dim + i)];
+            attn[static_cast<size_t>(hd * s.head_dim + i)] +=
+                scores[j] / total *
+                v_cache[static_cast<size_t>(l)][j][static_cast<size_t>(kvh * s.head_dim + i)];
           }
         }
       }
@@ -181,9 +190,14 @@ TEST(Synth, SameSeedSameBytesWhateverTheThreadCount) {
   ASSERT_EQ(a.tensors.size(), b.tensors.size());
   for (size_t i = 0; i < a.tensors.size(); ++i) {
     ASSERT_EQ(a.tensors[i].bytes, b.tensors[i].bytes);
-    EXPECT_EQ(std::memcmp(a.tensors[i].data, b.tensors[i].data, static_cast<size_t>(a.tensors[i].bytes)), 0) << a.tensors[i].name;
+    EXPECT_EQ(
+        std::memcmp(a.tensors[i].data, b.tensors[i].data, static_cast<size_t>(a.tensors[i].bytes)),
+        0)
+        << a.tensors[i].name;
   }
-  EXPECT_NE(std::memcmp(a.tensors[0].data, c.tensors[0].data, static_cast<size_t>(a.tensors[0].bytes)), 0);
+  EXPECT_NE(
+      std::memcmp(a.tensors[0].data, c.tensors[0].data, static_cast<size_t>(a.tensors[0].bytes)),
+      0);
 }
 
 TEST(Synth, FixedSeedGivesFixedTokens) {
@@ -216,7 +230,8 @@ TEST(Synth, TensorFormatsFollowLlamaQuantize) {
   // 16 layers: n/8 = 2, 7n/8 = 14; layers 0,1, 14,15 and (l-2)%3==2 -> 4,7,10,13.
   std::vector<int64_t> more;
   for (int64_t l = 0; l < 16; ++l) {
-    if (synth_tensor_format(SynthMix::kQ4KM, "ffn_down.weight", l, 16, 8192) == WeightFormat::kQ6K) more.push_back(l);
+    if (synth_tensor_format(SynthMix::kQ4KM, "ffn_down.weight", l, 16, 8192) == WeightFormat::kQ6K)
+      more.push_back(l);
   }
   EXPECT_EQ(more, (std::vector<int64_t>{0, 1, 4, 7, 10, 13, 14, 15}));
   // A K-quant block that does not divide the row falls back to Q8_0.
@@ -227,10 +242,12 @@ TEST(Synth, GgufRoundTripGivesBitIdenticalLogits) {
   ThreadPool pool(2);
   const auto dir = std::filesystem::temp_directory_path() / "hwplan_synth_test";
   std::filesystem::create_directories(dir);
-  for (SynthMix mix : {SynthMix::kF16, SynthMix::kBF16, SynthMix::kQ8_0, SynthMix::kQ4_0, SynthMix::kQ4KM, SynthMix::kQ6K}) {
+  for (SynthMix mix : {SynthMix::kF16, SynthMix::kBF16, SynthMix::kQ8_0, SynthMix::kQ4_0,
+                       SynthMix::kQ4KM, SynthMix::kQ6K}) {
     for (bool tied : {true, false}) {
       const SynthModel m = synth_llama(small_shape(), tied, mix, 9, pool);
-      const std::string path = (dir / fmt::format("{}-{}.gguf", synth_mix_name(mix), tied)).string();
+      const std::string path =
+          (dir / fmt::format("{}-{}.gguf", synth_mix_name(mix), tied)).string();
       write_synth_gguf(m, path);
       const GgufFile file = GgufFile::open(path);
       EXPECT_EQ(file.get_string("general.architecture"), "llama");
@@ -298,13 +315,12 @@ TEST(GgufWriter, MetadataAndAlignmentRoundTrip) {
   std::vector<uint8_t> data(64 * 4);
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i);
   const std::vector<uint8_t> small(6 * 2, 7);
-  const auto bytes = gguf_bytes(
-      {{"general.architecture", std::string("llama")},
-       {"a.float", 1.5f},
-       {"a.bool", true},
-       {"a.strings", std::vector<std::string>{"x", "yz"}},
-       {"a.ints", std::vector<int32_t>{3, -4}}},
-      {{"t0", {6}, 1, small}, {"t1", {64}, 0, data}}, 64);
+  const auto bytes = gguf_bytes({{"general.architecture", std::string("llama")},
+                                 {"a.float", 1.5f},
+                                 {"a.bool", true},
+                                 {"a.strings", std::vector<std::string>{"x", "yz"}},
+                                 {"a.ints", std::vector<int32_t>{3, -4}}},
+                                {{"t0", {6}, 1, small}, {"t1", {64}, 0, data}}, 64);
   const GgufFile f = GgufFile::parse(bytes, "memory");
   EXPECT_EQ(f.alignment(), 64u);
   EXPECT_EQ(f.get_float("a.float"), 1.5);

@@ -1,12 +1,12 @@
 // Formats: binary16/bfloat16 conversions, dequantization of hand-made blocks, quantize/dequantize
 // round trips, and every dot product (scalar and SIMD) against an Eigen double-precision reference.
+#include <gtest/gtest.h>
+
 #include <Eigen/Dense>
 #include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "kernels/blocks.h"
 #include "kernels/half.h"
@@ -72,9 +72,9 @@ TEST(Dequantize, Q4_0HandBlock) {
   for (int i = 0; i < 16; ++i) b.qs[i] = static_cast<uint8_t>(i | ((15 - i) << 4));
   float out[32];
   dequantize_row(WeightFormat::kQ4_0, reinterpret_cast<const uint8_t*>(&b), out, 32);
-  EXPECT_EQ(out[0], -4.0f);   // 0.5 * (0 - 8)
-  EXPECT_EQ(out[15], 3.5f);   // 0.5 * (15 - 8)
-  EXPECT_EQ(out[16], 3.5f);   // high nibble of byte 0 is 15
+  EXPECT_EQ(out[0], -4.0f);  // 0.5 * (0 - 8)
+  EXPECT_EQ(out[15], 3.5f);  // 0.5 * (15 - 8)
+  EXPECT_EQ(out[16], 3.5f);  // high nibble of byte 0 is 15
   EXPECT_EQ(out[31], -4.0f);
 }
 
@@ -131,10 +131,10 @@ struct RoundTripCase {
 };
 
 TEST(Quantize, RoundTripErrorPerFormat) {
-  const RoundTripCase cases[] = {
-      {WeightFormat::kF32, 0.0},   {WeightFormat::kF16, 5e-4},  {WeightFormat::kBF16, 4e-3},
-      {WeightFormat::kQ8_0, 0.01}, {WeightFormat::kQ6K, 0.04}, {WeightFormat::kQ4_0, 0.12},
-      {WeightFormat::kQ4K, 0.12}};
+  const RoundTripCase cases[] = {{WeightFormat::kF32, 0.0},   {WeightFormat::kF16, 5e-4},
+                                 {WeightFormat::kBF16, 4e-3}, {WeightFormat::kQ8_0, 0.01},
+                                 {WeightFormat::kQ6K, 0.04},  {WeightFormat::kQ4_0, 0.12},
+                                 {WeightFormat::kQ4K, 0.12}};
   const int64_t n = 4096;
   const std::vector<float> x = random_floats(n, 7);
   for (const RoundTripCase& c : cases) {
@@ -162,8 +162,10 @@ double dot_tolerance(WeightFormat f) {
   switch (f) {
     case WeightFormat::kF32:
     case WeightFormat::kF16:
-    case WeightFormat::kBF16: return 2e-6;
-    default: return 8e-3;
+    case WeightFormat::kBF16:
+      return 2e-6;
+    default:
+      return 8e-3;
   }
 }
 
@@ -204,8 +206,8 @@ TEST(Dot, ExtremeCodesDoNotSaturate) {
   const int64_t n = 512;
   std::vector<float> w(static_cast<size_t>(n), 1.0f);
   std::vector<float> xv(static_cast<size_t>(n), -1.0f);
-  for (WeightFormat f : {WeightFormat::kQ8_0, WeightFormat::kQ4_0, WeightFormat::kQ4K,
-                         WeightFormat::kQ6K}) {
+  for (WeightFormat f :
+       {WeightFormat::kQ8_0, WeightFormat::kQ4_0, WeightFormat::kQ4K, WeightFormat::kQ6K}) {
     const std::vector<uint8_t> q = quantized(f, w);
     PreparedInput x;
     prepare_input(xv.data(), n, x);

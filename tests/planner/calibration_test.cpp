@@ -33,9 +33,10 @@ TEST(Calibration, MeetsTheErrorTargets) {
   EXPECT_LE(summary.decode_median, 0.10);
   EXPECT_LE(summary.decode_p90, 0.25);
   EXPECT_LE(summary.prefill_median, 0.20);
-  std::printf("calibration: decode median %.3f p90 %.3f (%lld rows); prefill median %.3f p90 %.3f\n",
-              summary.decode_median, summary.decode_p90, static_cast<long long>(summary.decode_rows),
-              summary.prefill_median, summary.prefill_p90);
+  std::printf(
+      "calibration: decode median %.3f p90 %.3f (%lld rows); prefill median %.3f p90 %.3f\n",
+      summary.decode_median, summary.decode_p90, static_cast<long long>(summary.decode_rows),
+      summary.prefill_median, summary.prefill_p90);
 }
 
 TEST(Calibration, CommittedFactorsAreWhatTheCsvGives) {
@@ -46,7 +47,8 @@ TEST(Calibration, CommittedFactorsAreWhatTheCsvGives) {
     const auto& a = table.groups[i];
     const auto& b = committed.groups[i];
     EXPECT_EQ(a.backend + a.memory_class, b.backend + b.memory_class);
-    EXPECT_NEAR(a.bandwidth_fraction, b.bandwidth_fraction, 1e-9 * b.bandwidth_fraction) << a.backend;
+    EXPECT_NEAR(a.bandwidth_fraction, b.bandwidth_fraction, 1e-9 * b.bandwidth_fraction)
+        << a.backend;
     EXPECT_NEAR(a.compute_fraction, b.compute_fraction, 1e-9 * b.compute_fraction) << a.backend;
     EXPECT_EQ(a.decode_rows, b.decode_rows);
   }

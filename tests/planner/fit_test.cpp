@@ -117,7 +117,9 @@ TEST(Fit, UnifiedMemoryDefaultAndRaisedWiredLimit) {
   EXPECT_EQ(fit.kind, FitKind::kGpuRaisedLimit);
   EXPECT_GT(fit.gpu_need_bytes, gib_to_bytes(96));
   EXPECT_LE(fit.gpu_need_bytes, gib_to_bytes(120));
-  EXPECT_EQ(raise_limit_hint(hw, fit.gpu_need_bytes).rfind("sudo sysctl iogpu.wired_limit_mb=122880", 0), 0u);
+  EXPECT_EQ(
+      raise_limit_hint(hw, fit.gpu_need_bytes).rfind("sudo sysctl iogpu.wired_limit_mb=122880", 0),
+      0u);
 }
 
 // A MoE that does not fit keeps experts of the first N layers on the CPU (--n-cpu-moe N), with
@@ -131,11 +133,13 @@ TEST(Fit, MoeOffloadsExpertsFirstAndMinimally) {
   EXPECT_EQ(fit.n_gpu_layers, 49);
   ASSERT_GT(fit.n_cpu_moe, 0);
   // The GPU then holds everything but n experts' layers, within its room.
-  const double room = usable_gpu_bytes(hw) - compute_buffer_bytes(m, ctx(8192)) - hw.runtime_overhead_bytes;
+  const double room =
+      usable_gpu_bytes(hw) - compute_buffer_bytes(m, ctx(8192)) - hw.runtime_overhead_bytes;
   const double expert_layer = class_weight_bytes(weights, TensorClass::kExperts, 0);
   EXPECT_LE(fit.gpu_bytes - compute_buffer_bytes(m, ctx(8192)) - hw.runtime_overhead_bytes, room);
-  EXPECT_GT(fit.gpu_bytes - compute_buffer_bytes(m, ctx(8192)) - hw.runtime_overhead_bytes +
-                expert_layer, room);
+  EXPECT_GT(
+      fit.gpu_bytes - compute_buffer_bytes(m, ctx(8192)) - hw.runtime_overhead_bytes + expert_layer,
+      room);
   EXPECT_EQ(llama_cpp_args(fit, ctx(8192)),
             "-ngl 49 -c 8192 --n-cpu-moe " + std::to_string(fit.n_cpu_moe));
 }
@@ -145,9 +149,9 @@ TEST(Fit, DoesNotFitWhenHostRamIsAlsoTooSmall) {
   const auto fit = fit_model(m, build_inventory(m, quant("q4_k_m")), card_24gib(), ctx(8192));
   EXPECT_EQ(fit.kind, FitKind::kNoFit);
   EXPECT_EQ(llama_cpp_args(fit, ctx(8192)), "");
-  EXPECT_EQ(max_context_tokens(m, build_inventory(m, quant("q4_k_m")), card_24gib(), ctx(8192),
-                               fit.kind),
-            0);
+  EXPECT_EQ(
+      max_context_tokens(m, build_inventory(m, quant("q4_k_m")), card_24gib(), ctx(8192), fit.kind),
+      0);
   EXPECT_EQ(fit.summary.rfind("does not fit: needs", 0), 0u) << fit.summary;
 }
 

@@ -64,8 +64,9 @@ TEST(HardwareSpec, OverridesAreValidatedLikeFiles) {
   const auto hw = apply_hardware_overrides(discrete_json(), "bus_gbs=16, gpu_count=2", "--hw-spec");
   EXPECT_DOUBLE_EQ(hw.bus_bytes_per_s, 16e9);
   EXPECT_EQ(hw.gpu_count, 2);
-  EXPECT_EQ(error_of([&] { apply_hardware_overrides(discrete_json(), "memory_gib=-4", "--hw-spec"); }),
-            "--hw-spec: /memory_gib: must be > 0, got -4");
+  EXPECT_EQ(
+      error_of([&] { apply_hardware_overrides(discrete_json(), "memory_gib=-4", "--hw-spec"); }),
+      "--hw-spec: /memory_gib: must be > 0, got -4");
   EXPECT_EQ(error_of([&] { apply_hardware_overrides(discrete_json(), "memory_gib", "--hw-spec"); },
                      ErrorKind::kUsage),
             "--hw-spec: \"memory_gib\" is not key=value (e.g. memory_gib=128)");
@@ -78,8 +79,9 @@ TEST(HardwareSpec, InlineWhatIfMachine) {
   EXPECT_DOUBLE_EQ(hw.bandwidth_bytes_per_s, 256e9);
   EXPECT_DOUBLE_EQ(usable_gpu_bytes(hw), gib_to_bytes(96));
   EXPECT_NE(hw.notes.find("assumed"), std::string::npos);
-  EXPECT_NE(error_of([&] { apply_hardware_overrides(nullptr, "memory_gib=128", "--hw-spec"); })
-                .find("/kind: missing required field"),
+  EXPECT_NE(error_of([&] {
+              apply_hardware_overrides(nullptr, "memory_gib=128", "--hw-spec");
+            }).find("/kind: missing required field"),
             std::string::npos);
 }
 

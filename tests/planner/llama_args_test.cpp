@@ -68,14 +68,16 @@ TEST(CommandLine, SplitsLikeAShell) {
             (std::vector<std::string>{"llama-server", "-ot", R"(blk\.1[0-9]\.ffn.*=CPU)", "-ot",
                                       "a b=CPU", "x y"}));
   EXPECT_EQ(split_command_line("a \\\n b"), (std::vector<std::string>{"a", "b"}));
-  EXPECT_NE(error_of([] { split_command_line("-ot 'exps=CPU"); }, ErrorKind::kUsage).find("unclosed"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([] { split_command_line("-ot 'exps=CPU"); }, ErrorKind::kUsage).find("unclosed"),
+      std::string::npos);
 }
 
 TEST(LlamaArgs, ParsesEveryPlacementFlag) {
   const auto a = parse_llama_args(
       "./llama-server -m m.gguf -ngl 99 -ot exps=CPU,attn=CUDA1 --cpu-moe -ncmoe 2 -ts 3/1 -sm row "
-      "-mg 1 -c 32768 -np 4 --kv-unified -ub 2048 -b 4096 -ctk q8_0 -ctv q4_0 -fa on -nkvo --fit off "
+      "-mg 1 -c 32768 -np 4 --kv-unified -ub 2048 -b 4096 -ctk q8_0 -ctv q4_0 -fa on -nkvo --fit "
+      "off "
       "--fit-target 512,1024 --fit-ctx 8192 --jinja -t 8 --weird 3 --odd");
   EXPECT_EQ(a.program, "./llama-server");
   EXPECT_EQ(a.model_path, "m.gguf");
@@ -104,7 +106,8 @@ TEST(LlamaArgs, ParsesEveryPlacementFlag) {
 }
 
 TEST(LlamaArgs, LongFormsAndAutoValues) {
-  const auto a = parse_llama_args("--n-gpu-layers=all --override-tensor=exps=CPU --flash-attn -c 0");
+  const auto a =
+      parse_llama_args("--n-gpu-layers=all --override-tensor=exps=CPU --flash-attn -c 0");
   EXPECT_EQ(a.n_gpu_layers, 1'000'000);
   EXPECT_EQ(a.overrides.size(), 1u);
   EXPECT_EQ(a.flash_attention, "on");  // the old bare -fa
@@ -160,7 +163,8 @@ TEST(LlamaArgsPlan, ExpertsToTheCpuKeepKvOnTheGpu) {
   for (const auto& kv : p.kv) EXPECT_EQ(kv.device, gpu_device(0));
   // First match wins: experts of layer 3 go to the GPU, all others to the CPU.
   const auto q = plan_of("qwen3-30b-a3b", "q4_k_m", cards(1),
-                         "-ngl 99 -ot 'blk\\.3\\.ffn_.*_exps=CUDA0' -ot exps=CPU").plan;
+                         "-ngl 99 -ot 'blk\\.3\\.ffn_.*_exps=CUDA0' -ot exps=CPU")
+                     .plan;
   EXPECT_EQ(tensor(q, "blk.3.ffn_up_exps.weight").device, gpu_device(0));
   EXPECT_EQ(tensor(q, "blk.4.ffn_up_exps.weight").device, host_device());
   // --n-cpu-moe 2: experts of layers 0 and 1 only; up, gate and down alike.
@@ -207,23 +211,27 @@ TEST(LlamaArgsPlan, ContextSequencesAndKvTypes) {
   const auto nkvo = plan_of("llama-3.1-8b", "q4_k_m", cards(1), "-ngl 99 -nkvo").plan;
   for (const auto& l : nkvo.kv) EXPECT_EQ(l.device, host_device());
   // -c 0: the model's own maximum.
-  EXPECT_EQ(plan_of("llama-3.1-8b", "q4_k_m", cards(1), "-ngl 99 -c 0").plan.workload.context_tokens,
-            131072);
+  EXPECT_EQ(
+      plan_of("llama-3.1-8b", "q4_k_m", cards(1), "-ngl 99 -c 0").plan.workload.context_tokens,
+      131072);
 }
 
 TEST(LlamaArgsPlan, ImpossibleCombinationsAreErrors) {
   auto usage = [](const std::string& command, int64_t gpus = 1) {
-    return error_of([&] { plan_of("llama-3.1-8b", "q4_k_m", cards(gpus), command); }, ErrorKind::kUsage);
+    return error_of([&] { plan_of("llama-3.1-8b", "q4_k_m", cards(gpus), command); },
+                    ErrorKind::kUsage);
   };
   EXPECT_NE(usage("-ngl 99 -ot exps=CUDA1").find("cards has 1 GPU"), std::string::npos);
   EXPECT_NE(usage("-ngl 99 -ot exps=NPU0").find("unknown buffer type 'NPU0'"), std::string::npos);
-  EXPECT_NE(usage("-ts 1,1,1", 2).find("-ts lists 3 values but cards has 2 GPUs"), std::string::npos);
+  EXPECT_NE(usage("-ts 1,1,1", 2).find("-ts lists 3 values but cards has 2 GPUs"),
+            std::string::npos);
   EXPECT_NE(usage("-mg 2", 2).find("-mg 2"), std::string::npos);
   EXPECT_NE(usage("-ctv q4_0 -fa off").find("needs flash attention"), std::string::npos);
   EXPECT_NE(usage("-ctk q9_9").find("-ctk"), std::string::npos);
   EXPECT_NE(usage("-c 3 -np 4").find("-c 3"), std::string::npos);
-  EXPECT_NE(error_of([] { plan_of("llama-3.1-8b", "q4_k_m", cards(1), "-c 1000000"); }).find("131072"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([] { plan_of("llama-3.1-8b", "q4_k_m", cards(1), "-c 1000000"); }).find("131072"),
+      std::string::npos);
 }
 
 // Without -ngl, -ts or -ot and with --fit on, llama.cpp places tensors itself; hwplan's own fit
@@ -237,7 +245,8 @@ TEST(LlamaArgsPlan, AutoPlacementUsesTheProposer) {
   ASSERT_FALSE(p.notes.empty());
   EXPECT_NE(p.notes[0].find("llama.cpp's fitter"), std::string::npos);
   // --fit off and no -ngl: llama.cpp offloads every layer.
-  EXPECT_EQ(plan_of("llama-3.1-70b", "q4_k_m", cards(1), "-c 8192 --fit off").plan.n_gpu_layers, 81);
+  EXPECT_EQ(plan_of("llama-3.1-70b", "q4_k_m", cards(1), "-c 8192 --fit off").plan.n_gpu_layers,
+            81);
 }
 
 // parse(emit(plan)) builds the same plan, for proposals and for hand-made placements.
@@ -251,7 +260,8 @@ TEST(LlamaArgsPlan, EmittedCommandRoundTrips) {
       {"llama-3.1-70b", "q4_k_m", 1, "-c 8192"},
       {"llama-3.1-70b", "q4_k_m", 2, "-c 8192"},
       {"llama-3.1-70b", "q4_k_m", 2, "-ngl 70 -ts 3,1 -c 4096"},
-      {"qwen3-30b-a3b", "q4_k_m", 1, "-ngl 99 -ot exps=CPU -c 16384 -np 2 --kv-unified -ctk q8_0 -ctv q8_0"},
+      {"qwen3-30b-a3b", "q4_k_m", 1,
+       "-ngl 99 -ot exps=CPU -c 16384 -np 2 --kv-unified -ctk q8_0 -ctv q8_0"},
       {"qwen3-30b-a3b", "q8_0", 1, "-ngl 99 --n-cpu-moe 20 -ub 2048 -b 4096"},
       {"qwen3-30b-a3b", "q8_0", 2, "-ngl 99 -ot 'blk\\.(1|2)\\.ffn_up_exps=CUDA1' -ot exps=CPU"},
       {"gpt-oss-120b", "mxfp4", 1, "-ngl 99 -ot 'output=CPU' -nkvo -fa off"},
@@ -264,12 +274,13 @@ TEST(LlamaArgsPlan, EmittedCommandRoundTrips) {
     const auto inv = build_inventory(m, quant(c.quant));
     const auto original = plan_of(c.model, c.quant, cards(c.gpus), c.command).plan;
     std::string why;
-    const std::string command = emit_llama_command(original, m, cards(c.gpus), "", EmitMode::kPinned, &why);
+    const std::string command =
+        emit_llama_command(original, m, cards(c.gpus), "", EmitMode::kPinned, &why);
     EXPECT_NE(command.find("--fit off"), std::string::npos) << command;
     EXPECT_FALSE(why.empty());
     std::vector<std::string> notes;
-    const auto again = plan_from_llama_args(m, inv, cards(c.gpus), parse_llama_args(command), Workload{},
-                                            db().quants, notes);
+    const auto again = plan_from_llama_args(m, inv, cards(c.gpus), parse_llama_args(command),
+                                            Workload{}, db().quants, notes);
     EXPECT_EQ(again, original) << command;
   }
 }
@@ -278,8 +289,10 @@ TEST(LlamaArgsPlan, EmitterNamesTheGgufAndExplainsKeptKv) {
   const auto& m = model("qwen3-30b-a3b");
   const auto p = plan_of("qwen3-30b-a3b", "q4_k_m", cards(1), "-ngl 99 -ot exps=CPU -c 8192").plan;
   std::string why;
-  const auto command = emit_llama_command(p, m, cards(1), "/models/Qwen3 30B.gguf", EmitMode::kPinned, &why);
-  EXPECT_EQ(command, "llama-server -m '/models/Qwen3 30B.gguf' -ngl 49 --cpu-moe -c 8192 -fa on --fit off");
+  const auto command =
+      emit_llama_command(p, m, cards(1), "/models/Qwen3 30B.gguf", EmitMode::kPinned, &why);
+  EXPECT_EQ(command,
+            "llama-server -m '/models/Qwen3 30B.gguf' -ngl 49 --cpu-moe -c 8192 -fa on --fit off");
   EXPECT_NE(why.find("KV cache stays on the GPU"), std::string::npos) << why;
   const auto automatic = emit_llama_command(p, m, cards(1), "", EmitMode::kAuto, &why);
   EXPECT_EQ(automatic, "llama-server -m MODEL.gguf -c 8192 -fa on --fit on --fit-ctx 8192");
@@ -292,12 +305,14 @@ TEST(LlamaArgsPlan, EmitterNamesTheGgufAndExplainsKeptKv) {
 
 // Random flag strings: each gives a plan or a usage error that names a flag; never anything else.
 TEST(LlamaArgsPlan, RandomCommandLinesGivePlansOrNamedErrors) {
-  const std::vector<std::string> flags = {"-ngl", "-ot", "--cpu-moe", "-ncmoe", "-ts", "-sm", "-mg",
-                                          "-c", "-np", "--kv-unified", "-ub", "-b", "-ctk", "-ctv",
-                                          "-fa", "-nkvo", "--fit", "--fit-target", "--fit-ctx", "--zz"};
-  const std::vector<std::string> values = {"0", "1", "2", "99", "all", "auto", "-1", "exps=CPU",
-                                           "attn=CUDA1", "(=CPU", "3,1", "row", "none", "q8_0", "q4_0",
-                                           "on", "off", "x", "1e9", "", "4096", "=", "CUDA0"};
+  const std::vector<std::string> flags = {
+      "-ngl", "-ot",   "--cpu-moe",    "-ncmoe",       "-ts",       "-sm",  "-mg",
+      "-c",   "-np",   "--kv-unified", "-ub",          "-b",        "-ctk", "-ctv",
+      "-fa",  "-nkvo", "--fit",        "--fit-target", "--fit-ctx", "--zz"};
+  const std::vector<std::string> values = {
+      "0",          "1",     "2",   "99",  "all",  "auto", "-1",   "exps=CPU",
+      "attn=CUDA1", "(=CPU", "3,1", "row", "none", "q8_0", "q4_0", "on",
+      "off",        "x",     "1e9", "",    "4096", "=",    "CUDA0"};
   std::mt19937 rng(20261130);
   const auto& m = model("qwen3-30b-a3b");
   const auto inv = build_inventory(m, quant("q4_k_m"));
@@ -312,7 +327,8 @@ TEST(LlamaArgsPlan, RandomCommandLinesGivePlansOrNamedErrors) {
     }
     try {
       std::vector<std::string> notes;
-      plan_from_llama_args(m, inv, cards(2), parse_llama_args(command), ctx(4096), db().quants, notes);
+      plan_from_llama_args(m, inv, cards(2), parse_llama_args(command), ctx(4096), db().quants,
+                           notes);
       ++plans;
     } catch (const Error& e) {
       ++errors;
@@ -339,8 +355,8 @@ TEST(LlamaArgsPredict, ExpertsReadFromHostMemoryWhenOverridden) {
   std::vector<std::string> notes;
   const auto offloaded = plan_from_llama_args(m, inv, hw, parse_llama_args("-ngl 99 -ot exps=CPU"),
                                               ctx(4096), db().quants, notes);
-  const auto resident = plan_from_llama_args(m, inv, hw, parse_llama_args("-ngl 99"), ctx(4096),
-                                             db().quants, notes);
+  const auto resident =
+      plan_from_llama_args(m, inv, hw, parse_llama_args("-ngl 99"), ctx(4096), db().quants, notes);
   const auto a = decode_cost(m, offloaded, hw, options);
   const auto b = decode_cost(m, resident, hw, options);
   EXPECT_NEAR(a.host_bytes, expert_bytes * touched, 1.0);

@@ -56,16 +56,14 @@ TEST(KvCache, SlidingWindowLayersAreCapped) {
 TEST(KvCache, RecurrentLayersHoldConstantState) {
   const auto& m = model("qwen3-next-80b-a3b");
   EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(1)), 36 * 2195456.0 + 12 * 2048.0);
-  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(4096, 2)),
-                   2 * (36 * 2195456.0 + 12 * 2048.0 * 4096));
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(4096, 2)), 2 * (36 * 2195456.0 + 12 * 2048.0 * 4096));
 }
 
 // Gemma 3 27B: 52 of 62 layers slide (window 1024), every 6th is global: 2 x 16 x 128 x 2 =
 // 8192 B per token per layer -> at 32768 tokens: 10 x 32768 x 8192 + 52 x 1536 x 8192.
 TEST(KvCache, Gemma3Pattern) {
   const auto& m = model("gemma-3-27b");
-  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(32768)),
-                   10.0 * 32768 * 8192 + 52.0 * 1536 * 8192);
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(32768)), 10.0 * 32768 * 8192 + 52.0 * 1536 * 8192);
 }
 
 TEST(ComputeBuffer, GrowsWithVocabularyAndUbatch) {

@@ -50,8 +50,9 @@ TEST(ModelSpec, MissingOrImpossibleFieldsNameThePointer) {
             "config.json: /intermediate_size: missing required field");
   config["intermediate_size"] = 11008;
   config["num_key_value_heads"] = 5;
-  EXPECT_EQ(error_of([&] { model_from_hf_config(config, "config.json"); }),
-            "config.json: num_key_value_heads: 32 attention heads are not divisible into 5 KV heads");
+  EXPECT_EQ(
+      error_of([&] { model_from_hf_config(config, "config.json"); }),
+      "config.json: num_key_value_heads: 32 attention heads are not divisible into 5 KV heads");
   config["num_key_value_heads"] = 8;
   config["num_hidden_layers"] = 0;
   EXPECT_EQ(error_of([&] { model_from_hf_config(config, "config.json"); }),

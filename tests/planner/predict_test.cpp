@@ -57,13 +57,15 @@ Workload ctx(int64_t tokens, int64_t batch = 1) {
 // token's KV (131,072 B) = 15,010,512,896 B at 0.5 x 1e12 B/s = 0.030021025792 s -> 33.31 tok/s.
 TEST(Predict, DenseModelInVramIsBytesOverEffectiveBandwidth) {
   const auto& m = model("llama-3.1-8b");
-  const auto p = predict(m, build_inventory(m, quant("f16")), card(40), ctx(1), {}, bandwidth_only(0.5));
+  const auto p =
+      predict(m, build_inventory(m, quant("f16")), card(40), ctx(1), {}, bandwidth_only(0.5));
   EXPECT_EQ(p.fit.kind, FitKind::kGpu);
   EXPECT_DOUBLE_EQ(p.decode_cost.gpu_bytes, 15010512896.0);
   EXPECT_NEAR(p.decode.seconds, 15010512896.0 / 0.5e12, 1e-12);
   EXPECT_NEAR(p.decode.tok_per_s, 33.31, 0.01);
   EXPECT_EQ(p.decode.bound, Bound::kMemory);
-  EXPECT_NE(p.reason.find("bound by GPU memory bandwidth: 15.01 GB per token at 500 GB/s"), std::string::npos)
+  EXPECT_NE(p.reason.find("bound by GPU memory bandwidth: 15.01 GB per token at 500 GB/s"),
+            std::string::npos)
       << p.reason;
 }
 
@@ -100,7 +102,8 @@ TEST(Predict, TensorParallelHalvesBytesAndAddsAllReduce) {
   tensor.split = SplitMode::kTensor;
   const auto tp = predict(m, weights, hw, ctx(1), tensor, bandwidth_only(0.5));
   EXPECT_NEAR(tp.decode_cost.comm_seconds, 2 * 80 * (2 * 10e-6 + 16384.0 / 25e9), 1e-15);
-  EXPECT_NEAR(tp.decode.seconds, tp.decode_cost.gpu_bytes / (2 * 0.5e12) + tp.decode_cost.comm_seconds, 1e-12);
+  EXPECT_NEAR(tp.decode.seconds,
+              tp.decode_cost.gpu_bytes / (2 * 0.5e12) + tp.decode_cost.comm_seconds, 1e-12);
   // Layer split: all bytes at one GPU's speed, plus one hop of the F32 hidden state.
   const auto pp = predict(m, weights, hw, ctx(1), {}, bandwidth_only(0.5));
   EXPECT_NEAR(pp.decode_cost.comm_seconds, 10e-6 + 8192 * 4.0 / 25e9, 1e-15);
@@ -160,9 +163,10 @@ TEST(Predict, NoFitAndRefusedOffload) {
   PredictOptions none;
   none.offload = OffloadMode::kNone;
   const auto& m70 = model("llama-3.1-70b");
-  EXPECT_NE(error_of([&] { predict(m70, build_inventory(m70, quant("q4_k_m")), card(24), ctx(4096), none,
-                                   bandwidth_only(0.5)); })
-                .find("--offload none: llama-3.1-70b does not fit card without offloading"),
+  EXPECT_NE(error_of([&] {
+              predict(m70, build_inventory(m70, quant("q4_k_m")), card(24), ctx(4096), none,
+                      bandwidth_only(0.5));
+            }).find("--offload none: llama-3.1-70b does not fit card without offloading"),
             std::string::npos);
   EXPECT_EQ(error_of([] { find_link("usb2"); }).rfind("unknown link 'usb2'", 0), 0u);
 }

@@ -1,8 +1,9 @@
 // The reference kernel's speed model with hand-computed numbers.
+#include "planner/reference_kernel.h"
+
 #include <gtest/gtest.h>
 
 #include "common/error.h"
-#include "planner/reference_kernel.h"
 
 namespace hwplan::planner {
 namespace {
@@ -51,7 +52,8 @@ TEST(ReferenceKernel, SumsMemoryAndComputePerType) {
 TEST(ReferenceKernel, MissingRateIsAnError) {
   WeightInventory inv;
   inv.groups = {{"blk", 0, TensorClass::kAttention, 0, 1.0e9, "Q5_K"}};
-  EXPECT_THROW(predict_reference_decode(tiny_model(true), inv, 10, {20e9, {{"Q4_0", 1e9}}, 1}), Error);
+  EXPECT_THROW(predict_reference_decode(tiny_model(true), inv, 10, {20e9, {{"Q4_0", 1e9}}, 1}),
+               Error);
   EXPECT_THROW(predict_reference_decode(tiny_model(true), inv, 10, {0, {{"Q5_K", 1e9}}, 1}), Error);
 }
 

@@ -54,7 +54,8 @@ TEST(Weights, Qwen3MoeTotalVersusActive) {
   EXPECT_NEAR(experts / total_weight_bytes(inv), 0.9484, 0.0005);
 }
 
-// DeepSeek V3: 671B parameters without the multi-token-prediction layer (llama.cpp does not load it).
+// DeepSeek V3: 671B parameters without the multi-token-prediction layer (llama.cpp does not load
+// it).
 TEST(Weights, DeepSeekV3Is671B) {
   const auto inv = build_inventory(model("deepseek-v3"), quant("f16"));
   EXPECT_NEAR(total_params(inv) / 1e9, 671.0, 0.5);
@@ -72,9 +73,9 @@ TEST(Weights, TiedEmbeddingTakesTheOutputType) {
 TEST(Weights, PublishedTotalsOfBundledModels) {
   // Published parameter counts (model cards), within 1.5%: ours omit biases and q/k norms.
   const std::vector<std::pair<std::string, double>> published = {
-      {"llama-2-7b", 6.74},   {"llama-3.1-70b", 70.6}, {"llama-3.1-405b", 405.9},
-      {"qwen2.5-72b", 72.7},  {"qwen3-235b-a22b", 235.1}, {"gpt-oss-120b", 116.8},
-      {"gpt-oss-20b", 20.9},  {"kimi-k2", 1026.0},       {"gemma-3-27b", 27.0},
+      {"llama-2-7b", 6.74},         {"llama-3.1-70b", 70.6},    {"llama-3.1-405b", 405.9},
+      {"qwen2.5-72b", 72.7},        {"qwen3-235b-a22b", 235.1}, {"gpt-oss-120b", 116.8},
+      {"gpt-oss-20b", 20.9},        {"kimi-k2", 1026.0},        {"gemma-3-27b", 27.0},
       {"qwen3-next-80b-a3b", 79.7}, {"mistral-7b", 7.25}};
   for (const auto& [id, billions] : published) {
     const auto inv = build_inventory(model(id), quant("bf16"));

@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -44,7 +43,8 @@ TEST(Topology, AgreesWithProcfs) {
   const auto topo = read_topology();
   const std::string cpuinfo = read("/proc/cpuinfo");
   int64_t processors = 0;
-  for (size_t at = cpuinfo.find("processor"); at != std::string::npos; at = cpuinfo.find("processor", at + 1)) {
+  for (size_t at = cpuinfo.find("processor"); at != std::string::npos;
+       at = cpuinfo.find("processor", at + 1)) {
     if (at == 0 || cpuinfo[at - 1] == '\n') ++processors;
   }
   EXPECT_EQ(topo.pus, processors);
@@ -56,12 +56,14 @@ TEST(Topology, AgreesWithProcfs) {
   EXPECT_GT(topo.available_ram_bytes, 0);
   EXPECT_LE(topo.available_ram_bytes, topo.total_ram_bytes);
   ASSERT_FALSE(topo.caches.empty());
-  for (size_t i = 1; i < topo.caches.size(); ++i) EXPECT_GT(topo.caches[i].bytes, topo.caches[i - 1].bytes);
+  for (size_t i = 1; i < topo.caches.size(); ++i)
+    EXPECT_GT(topo.caches[i].bytes, topo.caches[i - 1].bytes);
 }
 
 TEST(Topology, MeminfoCgroupAndBudget) {
   double total = 0, available = 0;
-  parse_meminfo("MemTotal:       24684092 kB\nMemFree: 1 kB\nMemAvailable:   24350084 kB\n", total, available);
+  parse_meminfo("MemTotal:       24684092 kB\nMemFree: 1 kB\nMemAvailable:   24350084 kB\n", total,
+                available);
   EXPECT_DOUBLE_EQ(total, 24684092.0 * 1024);
   EXPECT_DOUBLE_EQ(available, 24350084.0 * 1024);
   const auto root = fs::temp_directory_path() / "hwplan_cgroup";
@@ -72,7 +74,8 @@ TEST(Topology, MeminfoCgroupAndBudget) {
   write(root / "sys/fs/cgroup/memory.max", "8589934592\n");
   EXPECT_DOUBLE_EQ(cgroup_memory_limit(root.string()), 8589934592.0);
   fs::remove(root / "sys/fs/cgroup/memory.max");
-  write(root / "sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");  // v1 "unlimited"
+  write(root / "sys/fs/cgroup/memory/memory.limit_in_bytes",
+        "9223372036854771712\n");  // v1 "unlimited"
   EXPECT_EQ(cgroup_memory_limit(root.string()), 0);
   Topology topo;
   topo.available_ram_bytes = 16e9;
@@ -151,7 +154,8 @@ TEST(Latency, CurveStepsUpPastEachCache) {
       inside = std::min(inside, chase_latency_ns(cache.bytes / 2, 200000));
       beyond = std::min(beyond, chase_latency_ns(cache.bytes * 4, 200000));
     }
-    EXPECT_GT(beyond, 1.2 * inside) << "L" << cache.level << ": " << inside << " ns vs " << beyond << " ns";
+    EXPECT_GT(beyond, 1.2 * inside)
+        << "L" << cache.level << ": " << inside << " ns vs " << beyond << " ns";
   }
 }
 

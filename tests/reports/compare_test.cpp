@@ -1,7 +1,7 @@
 // Regression verdicts and the Mann-Whitney test, with p-values computed by hand.
-#include <gtest/gtest.h>
-
 #include "reports/compare.h"
+
+#include <gtest/gtest.h>
 
 namespace hwplan::reports {
 namespace {
@@ -30,20 +30,19 @@ BenchmarkSamples timed(const std::string& name, std::vector<double> samples) {
 
 TEST(Compare, Verdicts) {
   const std::vector<BenchmarkSamples> base = {
-      timed("slower", {100, 101, 99, 98, 102}), timed("noise", {100, 101, 99, 100, 102}),
+      timed("slower", {100, 101, 99, 98, 102}),  timed("noise", {100, 101, 99, 100, 102}),
       timed("faster", {100, 101, 99, 100, 102}), timed("gone", {5}),
-      timed("overlap", {90, 110, 95, 105, 100}),
-      {"tokens", "tok/s", true, {50, 51, 49}}};
+      timed("overlap", {90, 110, 95, 105, 100}), {"tokens", "tok/s", true, {50, 51, 49}}};
   const std::vector<BenchmarkSamples> cur = {
       timed("slower", {120, 121, 119, 122, 118}), timed("noise", {102, 103, 101, 102, 104}),
-      timed("faster", {70, 71, 69, 70, 72}), timed("overlap", {96, 118, 100, 112, 108}),
-      {"tokens", "tok/s", true, {40, 41, 39}}, timed("new", {1})};
+      timed("faster", {70, 71, 69, 70, 72}),      timed("overlap", {96, 118, 100, 112, 108}),
+      {"tokens", "tok/s", true, {40, 41, 39}},    timed("new", {1})};
   const auto rows = compare_benchmarks(base, cur, 0.05, 0.05);
   ASSERT_EQ(rows.size(), 7u);
   EXPECT_EQ(rows[0].verdict, Verdict::kRegression);
   EXPECT_NEAR(rows[0].slowdown_fraction, 0.20, 1e-12);  // medians 100 -> 120
   EXPECT_NEAR(rows[0].p_value, 2.0 / 252, 1e-12);
-  EXPECT_EQ(rows[1].verdict, Verdict::kUnchanged);      // +2%: within 5%
+  EXPECT_EQ(rows[1].verdict, Verdict::kUnchanged);  // +2%: within 5%
   EXPECT_EQ(rows[2].verdict, Verdict::kImprovement);
   EXPECT_NEAR(rows[2].slowdown_fraction, -0.30, 1e-12);
   EXPECT_EQ(rows[3].verdict, Verdict::kMissingInCurrent);
@@ -60,7 +59,8 @@ TEST(Compare, Verdicts) {
   EXPECT_EQ(single[0].verdict, Verdict::kRegression);
   EXPECT_LT(single[0].p_value, 0);
   // Units that differ are reported, not compared.
-  const auto mismatch = compare_benchmarks({timed("x", {100})}, {{"x", "tok/s", true, {1}}}, 0.05, 0.05);
+  const auto mismatch =
+      compare_benchmarks({timed("x", {100})}, {{"x", "tok/s", true, {1}}}, 0.05, 0.05);
   EXPECT_EQ(mismatch[0].verdict, Verdict::kUnitMismatch);
 }
 

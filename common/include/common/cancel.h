@@ -1,5 +1,6 @@
 #pragma once
-// The SIGINT flag polled by long-running loops (probes, kernels), so Ctrl-C frees and exits cleanly.
+// The SIGINT flag polled by long-running loops (probes, kernels), so Ctrl-C frees and exits
+// cleanly.
 
 namespace hwplan {
 

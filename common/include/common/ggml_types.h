@@ -14,11 +14,11 @@ namespace hwplan {
 
 /// One ggml tensor type.
 struct GgmlTypeInfo {
-  uint32_t id;              ///< value in a GGUF tensor-info record
-  std::string_view name;    ///< ggml's name, e.g. "Q4_K"
-  int64_t block_elements;   ///< elements per block
-  int64_t block_bytes;      ///< bytes per block
-  bool quantized;           ///< true for block-quantized types
+  uint32_t id;             ///< value in a GGUF tensor-info record
+  std::string_view name;   ///< ggml's name, e.g. "Q4_K"
+  int64_t block_elements;  ///< elements per block
+  int64_t block_bytes;     ///< bytes per block
+  bool quantized;          ///< true for block-quantized types
 };
 
 /// All types a GGUF file may contain, ordered by id.

@@ -2,10 +2,9 @@
 // Validated reading of JSON documents: every problem is reported as
 // "<file>: <json pointer>: <problem>" (STYLE.md "Profiles are data").
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>

@@ -7,8 +7,8 @@
 
 namespace hwplan::kernels {
 
-inline constexpr int kQ8Block = 32;     ///< elements per Q8_0 / Q4_0 block
-inline constexpr int kSuperBlock = 256; ///< elements per K-quant super-block
+inline constexpr int kQ8Block = 32;      ///< elements per Q8_0 / Q4_0 block
+inline constexpr int kSuperBlock = 256;  ///< elements per K-quant super-block
 
 /// Q8_0: 32 weights = d * qs[i].
 struct BlockQ8_0 {

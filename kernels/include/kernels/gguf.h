@@ -17,8 +17,19 @@ namespace hwplan::kernels {
 
 /// GGUF metadata value types (gguf_metadata_value_type).
 enum class GgufValueType : uint32_t {
-  kUint8 = 0, kInt8 = 1, kUint16 = 2, kInt16 = 3, kUint32 = 4, kInt32 = 5, kFloat32 = 6,
-  kBool = 7, kString = 8, kArray = 9, kUint64 = 10, kInt64 = 11, kFloat64 = 12,
+  kUint8 = 0,
+  kInt8 = 1,
+  kUint16 = 2,
+  kInt16 = 3,
+  kUint32 = 4,
+  kInt32 = 5,
+  kFloat32 = 6,
+  kBool = 7,
+  kString = 8,
+  kArray = 9,
+  kUint64 = 10,
+  kInt64 = 11,
+  kFloat64 = 12,
 };
 
 /// An array value: element type and count; numeric elements are kept, strings only counted.
@@ -39,7 +50,7 @@ struct GgufTensorInfo {
   std::string name;
   std::vector<int64_t> shape;  ///< ggml order: innermost dimension first
   GgmlTypeInfo type;
-  uint64_t offset = 0;         ///< absolute file offset of the data
+  uint64_t offset = 0;  ///< absolute file offset of the data
   int64_t n_elements = 0;
   int64_t n_bytes = 0;
 };
@@ -66,7 +77,8 @@ class GgufFile {
   /// The raw bytes of a tensor (inside the mapping).
   std::span<const uint8_t> tensor_data(const GgufTensorInfo& tensor) const;
 
-  /// A metadata value as an integer; nullopt when absent. Throws if present with a non-integer type.
+  /// A metadata value as an integer; nullopt when absent. Throws if present with a non-integer
+  /// type.
   std::optional<int64_t> get_int(const std::string& key) const;
   /// A metadata value as a floating-point number; nullopt when absent.
   std::optional<double> get_float(const std::string& key) const;

@@ -12,9 +12,9 @@
 namespace hwplan::kernels {
 
 /// A metadata value to write.
-using GgufWriteValue = std::variant<uint32_t, int32_t, uint64_t, float, bool, std::string,
-                                    std::vector<std::string>, std::vector<float>,
-                                    std::vector<int32_t>>;
+using GgufWriteValue =
+    std::variant<uint32_t, int32_t, uint64_t, float, bool, std::string, std::vector<std::string>,
+                 std::vector<float>, std::vector<int32_t>>;
 
 /// A tensor to write: shape in ggml order (innermost first), the ggml type id, and its bytes
 /// (exactly the size the type and shape give; checked).
@@ -28,7 +28,8 @@ struct GgufWriteTensor {
 /// The whole file as bytes (tests, fuzz seeds). `alignment` must be a power of two; it is also
 /// written as general.alignment when not 32.
 std::vector<uint8_t> gguf_bytes(const std::vector<std::pair<std::string, GgufWriteValue>>& metadata,
-                                const std::vector<GgufWriteTensor>& tensors, uint64_t alignment = 32);
+                                const std::vector<GgufWriteTensor>& tensors,
+                                uint64_t alignment = 32);
 
 /// Writes the file to `path`, streaming tensor data (no full copy in memory). Throws
 /// Error{kResource} naming the path when it cannot be written.

@@ -24,10 +24,10 @@ struct LlamaShape {
   int64_t head_dim = 0;
   int64_t n_ff = 0;
   int64_t n_vocab = 0;
-  int64_t rope_dim = 0;          ///< dimensions of each head that RoPE rotates
+  int64_t rope_dim = 0;  ///< dimensions of each head that RoPE rotates
   double rope_freq_base = 10000.0;
   double rms_norm_eps = 1e-5;
-  int64_t context_length = 0;    ///< trained context (metadata only)
+  int64_t context_length = 0;  ///< trained context (metadata only)
   bool operator==(const LlamaShape&) const = default;
 };
 
@@ -41,9 +41,9 @@ struct LlamaLayer {
 /// A model's weights. Views stay valid while `storage` (shared) lives.
 struct LlamaWeights {
   LlamaShape shape;
-  MatrixView token_embd;          ///< n_vocab rows of n_embd
+  MatrixView token_embd;  ///< n_vocab rows of n_embd
   std::span<const float> output_norm;
-  MatrixView output;              ///< n_vocab rows; the same memory as token_embd when tied
+  MatrixView output;  ///< n_vocab rows; the same memory as token_embd when tied
   bool tied_embeddings = false;
   std::span<const float> rope_freq_factors;  ///< empty, or rope_dim / 2 divisors of each frequency
   std::vector<LlamaLayer> layers;

@@ -56,7 +56,7 @@ class LlamaContext {
   // Scratch, n_tokens rows each.
   std::vector<float> x_, h_, q_, k_, v_, attn_, ff_gate_, ff_up_, proj_;
   std::vector<PreparedInput> inputs_;
-  std::vector<float*> outputs_;  // project()'s per-token output pointers (reused)
+  std::vector<float*> outputs_;             // project()'s per-token output pointers (reused)
   std::vector<std::vector<float>> scores_;  // per pool member
   std::vector<float> logits_;
 };

@@ -52,8 +52,8 @@ void f16_scores(const uint16_t* k, int64_t stride, int64_t n_pos, const float* q
                 float scale, float* out, Isa isa);
 /// Attention's weighted sum over a binary16 V cache: out[i] = sum_j w[j] * v[j * stride + i] for
 /// i < dim (out is overwritten).
-void f16_weighted_sum(const uint16_t* v, int64_t stride, int64_t n_pos, const float* w,
-                      int64_t dim, float* out, Isa isa);
+void f16_weighted_sum(const uint16_t* v, int64_t stride, int64_t n_pos, const float* w, int64_t dim,
+                      float* out, Isa isa);
 
 namespace detail {
 
@@ -63,7 +63,8 @@ using RowDotFn = float (*)(const uint8_t* row, const PreparedInput& x);
 /// Four consecutive rows (`row_bytes` apart) at once: out[k] = row k . x. Four concurrent
 /// streams keep more cache-line misses in flight than one, which a single core needs to reach
 /// the memory bandwidth at 2 bytes per weight.
-using Rows4DotFn = void (*)(const uint8_t* rows, int64_t row_bytes, const PreparedInput& x, float* out);
+using Rows4DotFn = void (*)(const uint8_t* rows, int64_t row_bytes, const PreparedInput& x,
+                            float* out);
 
 /// Dot products of every format for one ISA level.
 struct DotTable {

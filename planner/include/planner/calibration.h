@@ -6,9 +6,8 @@
 //   prefill: t = flop / (f_compute x peak) + layer launches x t_launch'.
 // Eigen is used here and nowhere else.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -22,10 +21,26 @@ namespace hwplan::planner {
 /// Facts the measured CSV lacks (profiles/calibration_inputs.json): peak FP16 per machine name,
 /// layer counts of models that are not bundled, host bandwidth of partial-offload machines.
 struct CalibrationInputs {
-  struct Peak { std::string match; int64_t gpu_cores = 0; double fp16_tflops = 0; };
-  struct Default { std::string match; double bandwidth_gbs = 0; int64_t gpu_cores = 0; };
-  struct Model { std::string match; std::string bundled; int64_t n_layers = 0; double active_params_b = 0; };
-  struct Host { std::string match; double host_bandwidth_gbs = 0; };
+  struct Peak {
+    std::string match;
+    int64_t gpu_cores = 0;
+    double fp16_tflops = 0;
+  };
+  struct Default {
+    std::string match;
+    double bandwidth_gbs = 0;
+    int64_t gpu_cores = 0;
+  };
+  struct Model {
+    std::string match;
+    std::string bundled;
+    int64_t n_layers = 0;
+    double active_params_b = 0;
+  };
+  struct Host {
+    std::string match;
+    double host_bandwidth_gbs = 0;
+  };
   std::vector<Peak> peaks;
   std::vector<Default> defaults;
   std::vector<Model> models;
@@ -33,7 +48,8 @@ struct CalibrationInputs {
 };
 
 /// Parses calibration_inputs.json; Error{kInput} naming file and pointer.
-CalibrationInputs calibration_inputs_from_json(const nlohmann::json& json, const std::string& origin);
+CalibrationInputs calibration_inputs_from_json(const nlohmann::json& json,
+                                               const std::string& origin);
 
 /// One measured row as the planner sees it.
 struct CalibrationRow {
@@ -62,7 +78,7 @@ struct RowResult {
   const CalibrationRow* row = nullptr;
   double predicted_decode_tok_per_s = 0;
   double predicted_prefill_tok_per_s = 0;
-  double decode_error = 0;   ///< predicted / measured - 1 (0 when not measured)
+  double decode_error = 0;  ///< predicted / measured - 1 (0 when not measured)
   double prefill_error = 0;
 };
 
@@ -78,10 +94,12 @@ struct ErrorSummary {
 
 /// Fits one group per (backend, memory class) present, a pooled group per memory class, and the
 /// CPU bandwidth fraction from partial-offload rows; fills each group's 80% error band.
-EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows, const std::string& fitted_from);
+EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
+                               const std::string& fitted_from);
 
 /// Predicts every usable row with `table` through decode_speed / prefill_speed.
-std::vector<RowResult> evaluate(const std::vector<CalibrationRow>& rows, const EfficiencyTable& table);
+std::vector<RowResult> evaluate(const std::vector<CalibrationRow>& rows,
+                                const EfficiencyTable& table);
 
 /// Median and 90th percentile of the absolute errors.
 ErrorSummary summarize(const std::vector<RowResult>& results);

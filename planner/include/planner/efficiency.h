@@ -3,9 +3,8 @@
 // peak x efficiency"): one set per backend and memory class, fitted by least squares to the
 // published measurements (calibration.cpp) and stored in profiles/calibration.json.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -13,19 +12,19 @@ namespace hwplan::planner {
 
 /// Factors of one (backend, memory class) group and how well they fit the measured rows.
 struct Efficiency {
-  std::string backend;       ///< cuda, metal, rocm, vulkan
-  std::string memory_class;  ///< gddr, hbm or unified (memory_class())
-  double bandwidth_fraction = 0.7;  ///< decode: achieved / peak memory bandwidth
+  std::string backend;                ///< cuda, metal, rocm, vulkan
+  std::string memory_class;           ///< gddr, hbm or unified (memory_class())
+  double bandwidth_fraction = 0.7;    ///< decode: achieved / peak memory bandwidth
   double layer_overhead_seconds = 0;  ///< decode: launch/sync cost per layer per token
   /// decode: seconds per (FLOP / peak FLOP/s), added to the memory time; dequantization and dot
   /// products that do not overlap the loads (1 / this is the effective fraction of peak; 0: none)
   double decode_compute_factor = 0;
-  double compute_fraction = 0.5;      ///< prefill: achieved / peak FP16 rate
+  double compute_fraction = 0.5;              ///< prefill: achieved / peak FP16 rate
   double prefill_layer_overhead_seconds = 0;  ///< prefill: per layer per ubatch
   /// prefill: seconds per (activation bytes / peak bandwidth): norms, element-wise ops and
   /// activation (de)quantization that stream activations through memory
   double prefill_activation_factor = 0;
-  int64_t decode_rows = 0;   ///< measured rows behind the decode factors (0: a fallback)
+  int64_t decode_rows = 0;  ///< measured rows behind the decode factors (0: a fallback)
   int64_t prefill_rows = 0;
   double decode_error_p80 = 0;   ///< 80% of decode rows within +- this fraction
   double prefill_error_p80 = 0;  ///< 80% of prefill rows within +- this fraction

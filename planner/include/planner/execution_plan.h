@@ -74,17 +74,17 @@ struct ExecutionPlan {
   std::string model_id;
   std::string hardware_id;
   std::vector<PlannedTensor> tensors;
-  std::vector<PlannedKv> kv;  ///< one entry per layer, in layer order
-  Workload workload;          ///< context_tokens is per sequence; batch = sequences (-np)
-  bool kv_unified = false;    ///< sequences share one cache of context x sequences cells
+  std::vector<PlannedKv> kv;    ///< one entry per layer, in layer order
+  Workload workload;            ///< context_tokens is per sequence; batch = sequences (-np)
+  bool kv_unified = false;      ///< sequences share one cache of context x sequences cells
   int64_t batch_tokens = 2048;  ///< llama.cpp logical batch (-b)
   int64_t n_gpus = 1;           ///< GPUs the plan may use (all GPUs of all nodes)
   int64_t nodes = 1;
   SplitMode split = SplitMode::kLayer;
-  int64_t main_gpu = 0;                ///< -mg: the GPU of -sm none and of row-split outputs
-  std::vector<double> tensor_split;    ///< -ts proportions as given; empty: by free memory
-  int64_t n_gpu_layers = 0;            ///< -ngl that produced the layer placement
-  bool offload_kv = true;              ///< false: -nkvo, every KV cache in host RAM
+  int64_t main_gpu = 0;              ///< -mg: the GPU of -sm none and of row-split outputs
+  std::vector<double> tensor_split;  ///< -ts proportions as given; empty: by free memory
+  int64_t n_gpu_layers = 0;          ///< -ngl that produced the layer placement
+  bool offload_kv = true;            ///< false: -nkvo, every KV cache in host RAM
   bool operator==(const ExecutionPlan&) const = default;
 };
 

@@ -25,8 +25,8 @@ enum class FitKind {
 struct MemoryBreakdown {
   double weights_bytes = 0;
   double kv_cache_bytes = 0;
-  double compute_buffer_bytes = 0;   ///< one device's worth
-  double runtime_overhead_bytes = 0; ///< one device's worth
+  double compute_buffer_bytes = 0;    ///< one device's worth
+  double runtime_overhead_bytes = 0;  ///< one device's worth
   double total_bytes() const {
     return weights_bytes + kv_cache_bytes + compute_buffer_bytes + runtime_overhead_bytes;
   }
@@ -37,17 +37,17 @@ struct MemoryBreakdown {
 struct FitResult {
   FitKind kind = FitKind::kNoFit;
   MemoryBreakdown need;
-  double gpu_need_bytes = 0;        ///< what all-on-GPU placement would take (all GPUs together)
-  double gpu_usable_bytes = 0;      ///< per GPU, at the limit that applied
+  double gpu_need_bytes = 0;    ///< what all-on-GPU placement would take (all GPUs together)
+  double gpu_usable_bytes = 0;  ///< per GPU, at the limit that applied
   double host_usable_bytes = 0;
-  double gpu_bytes = 0;             ///< placed on GPU(s), all together
-  double host_bytes = 0;            ///< placed in host RAM
+  double gpu_bytes = 0;   ///< placed on GPU(s), all together
+  double host_bytes = 0;  ///< placed in host RAM
   int64_t n_layers = 0;
-  int64_t n_gpu_layers = 0;         ///< llama.cpp -ngl (counts the output layer: max n_layers + 1)
-  int64_t n_cpu_moe = 0;            ///< llama.cpp --n-cpu-moe: layers whose experts stay on the CPU
+  int64_t n_gpu_layers = 0;  ///< llama.cpp -ngl (counts the output layer: max n_layers + 1)
+  int64_t n_cpu_moe = 0;     ///< llama.cpp --n-cpu-moe: layers whose experts stay on the CPU
   std::vector<int64_t> layers_per_gpu;  ///< non-empty when a --tensor-split is needed
   std::vector<double> bytes_per_gpu;
-  std::string summary;              ///< one sentence: the verdict and why
+  std::string summary;  ///< one sentence: the verdict and why
   bool operator==(const FitResult&) const = default;
 };
 

@@ -2,9 +2,8 @@
 // A machine as the planner sees it (DESIGN.md "Usable memory", "Decode"). Loaded from a bundled
 // profile, a profile written by `hwplan probe`, or an inline what-if; wherever it came from.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,23 +30,23 @@ struct HardwareSpec {
   std::string name;
   MemoryKind kind = MemoryKind::kDiscrete;
   std::string memory_type;  ///< gddr6, gddr6x, gddr7, hbm2e, hbm3, hbm3e, lpddr5, lpddr5x, ddr5
-  std::string backend;  ///< cuda, metal, rocm, vulkan, cpu
+  std::string backend;      ///< cuda, metal, rocm, vulkan, cpu
   int64_t gpu_count = 1;
-  double memory_bytes = 0;          ///< per GPU (discrete) or the whole pool (unified)
-  double bandwidth_bytes_per_s = 0; ///< per GPU
-  double fp16_flop_per_s = 0;       ///< dense, per GPU
-  double int8_op_per_s = 0;         ///< dense, per GPU; 0 when not given
+  double memory_bytes = 0;                   ///< per GPU (discrete) or the whole pool (unified)
+  double bandwidth_bytes_per_s = 0;          ///< per GPU
+  double fp16_flop_per_s = 0;                ///< dense, per GPU
+  double int8_op_per_s = 0;                  ///< dense, per GPU; 0 when not given
   double gpu_memory_limit_bytes = 0;         ///< unified: what the GPU may use by default
   double gpu_memory_limit_raised_bytes = 0;  ///< unified: after the user raises the limit
   double gpu_memory_reserved_bytes = 0;      ///< discrete: VRAM kept by driver and display
   double runtime_overhead_bytes = 0;         ///< per GPU: runtime context and workspaces
   double host_memory_bytes = 0;              ///< discrete: host RAM; unified: the pool
   double host_bandwidth_bytes_per_s = 0;
-  double host_reserved_bytes = 0;            ///< RAM the OS and other programs keep
-  double bus_bytes_per_s = 0;                ///< per GPU link, per direction; 0 for unified
+  double host_reserved_bytes = 0;  ///< RAM the OS and other programs keep
+  double bus_bytes_per_s = 0;      ///< per GPU link, per direction; 0 for unified
   int64_t pcie_generation = 0;
   int64_t pcie_lanes = 0;
-  std::string interconnect = "none";         ///< between GPUs or nodes
+  std::string interconnect = "none";  ///< between GPUs or nodes
   double interconnect_bytes_per_s = 0;
   double power_idle_w = 0;
   double power_load_w = 0;

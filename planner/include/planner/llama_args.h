@@ -25,27 +25,27 @@ struct TensorOverride {
 /// The flags of a llama.cpp command line that decide the plan; unset ones take llama.cpp's
 /// defaults when the plan is built.
 struct LlamaArgs {
-  std::string program;                   ///< "llama-server", "llama-cli", ... ("" if not given)
-  std::string model_path;                ///< -m
-  std::optional<int64_t> n_gpu_layers;   ///< -ngl N; "all" = a value above any layer count
-  bool n_gpu_layers_auto = false;        ///< -ngl auto (or not given)
-  std::vector<TensorOverride> overrides; ///< in command-line order: the first match wins
-  std::optional<int64_t> context_tokens; ///< -c: all sequences together; 0 = the model's maximum
-  std::optional<int64_t> n_parallel;     ///< -np
-  std::optional<bool> kv_unified;        ///< --kv-unified / --no-kv-unified
-  std::optional<int64_t> ubatch_tokens;  ///< -ub
-  std::optional<int64_t> batch_tokens;   ///< -b
+  std::string program;                    ///< "llama-server", "llama-cli", ... ("" if not given)
+  std::string model_path;                 ///< -m
+  std::optional<int64_t> n_gpu_layers;    ///< -ngl N; "all" = a value above any layer count
+  bool n_gpu_layers_auto = false;         ///< -ngl auto (or not given)
+  std::vector<TensorOverride> overrides;  ///< in command-line order: the first match wins
+  std::optional<int64_t> context_tokens;  ///< -c: all sequences together; 0 = the model's maximum
+  std::optional<int64_t> n_parallel;      ///< -np
+  std::optional<bool> kv_unified;         ///< --kv-unified / --no-kv-unified
+  std::optional<int64_t> ubatch_tokens;   ///< -ub
+  std::optional<int64_t> batch_tokens;    ///< -b
   std::optional<std::string> cache_type_k;
   std::optional<std::string> cache_type_v;
   std::optional<std::string> flash_attention;  ///< "on", "off", "auto"
-  bool no_kv_offload = false;            ///< -nkvo
-  std::optional<SplitMode> split;        ///< -sm
-  std::optional<int64_t> main_gpu;       ///< -mg
-  std::vector<double> tensor_split;      ///< -ts
-  std::optional<bool> fit;               ///< --fit on|off
-  std::vector<int64_t> fit_target_mib;   ///< --fit-target (per device, MiB)
-  std::optional<int64_t> fit_ctx;        ///< --fit-ctx
-  std::vector<std::string> unknown;      ///< flags hwplan does not model, as written
+  bool no_kv_offload = false;                  ///< -nkvo
+  std::optional<SplitMode> split;              ///< -sm
+  std::optional<int64_t> main_gpu;             ///< -mg
+  std::vector<double> tensor_split;            ///< -ts
+  std::optional<bool> fit;                     ///< --fit on|off
+  std::vector<int64_t> fit_target_mib;         ///< --fit-target (per device, MiB)
+  std::optional<int64_t> fit_ctx;              ///< --fit-ctx
+  std::vector<std::string> unknown;            ///< flags hwplan does not model, as written
   bool operator==(const LlamaArgs&) const = default;
 };
 
@@ -60,8 +60,9 @@ LlamaArgs parse_llama_args(const std::string& text);
 
 /// The plan llama.cpp would run for these flags on `hardware`. `base` supplies what the command
 /// leaves out (context, KV type). When placement is left to llama.cpp's own fitter (-ngl auto
-/// with --fit on and no -ts/-ot) hwplan's fit_model stands in for it. Notes say what was assumed. Error{kUsage} naming the flag for a device the machine lacks or a -ts longer than
-/// its GPUs; Error{kInput} for a context beyond the model's.
+/// with --fit on and no -ts/-ot) hwplan's fit_model stands in for it. Notes say what was assumed.
+/// Error{kUsage} naming the flag for a device the machine lacks or a -ts longer than its GPUs;
+/// Error{kInput} for a context beyond the model's.
 ExecutionPlan plan_from_llama_args(const ModelSpec& model, const WeightInventory& weights,
                                    const HardwareSpec& hardware, const LlamaArgs& args,
                                    const Workload& base, const QuantCatalog& catalog,

@@ -2,9 +2,8 @@
 // The shape of a model (DESIGN.md "The planning model"): what decides its weight bytes, KV cache
 // and FLOPs. Built from a Hugging Face config.json (here) or from GGUF metadata (cli).
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -25,11 +24,11 @@ enum class AttentionKind {
 
 /// Mixture-of-experts shape; n_experts == 0 for a dense model.
 struct MoeSpec {
-  int64_t n_experts = 0;             ///< routed experts per MoE layer
-  int64_t n_experts_per_token = 0;   ///< routed experts used per token
-  int64_t expert_ffn_size = 0;       ///< FFN width of one routed expert
-  int64_t shared_ffn_size = 0;       ///< total FFN width of the shared expert(s), 0 if none
-  int64_t n_dense_layers = 0;        ///< leading layers with a dense FFN (DeepSeek first_k_dense)
+  int64_t n_experts = 0;            ///< routed experts per MoE layer
+  int64_t n_experts_per_token = 0;  ///< routed experts used per token
+  int64_t expert_ffn_size = 0;      ///< FFN width of one routed expert
+  int64_t shared_ffn_size = 0;      ///< total FFN width of the shared expert(s), 0 if none
+  int64_t n_dense_layers = 0;       ///< leading layers with a dense FFN (DeepSeek first_k_dense)
   bool operator==(const MoeSpec&) const = default;
 };
 
@@ -67,11 +66,11 @@ struct ModelSpec {
   int64_t vocab_size = 0;
   int64_t max_context = 0;  ///< max_position_embeddings
   bool tied_embeddings = false;
-  bool qkv_bias = false;            ///< biases on Q, K, V (Qwen2)
-  bool attention_out_bias = false;  ///< bias on the output projection too (gpt-oss)
+  bool qkv_bias = false;               ///< biases on Q, K, V (Qwen2)
+  bool attention_out_bias = false;     ///< bias on the output projection too (gpt-oss)
   bool attention_output_gate = false;  ///< query projection doubled for a gate (Qwen3-Next)
   AttentionKind attention = AttentionKind::kGqa;
-  int64_t sliding_window = 0;  ///< tokens; 0 when no layer slides
+  int64_t sliding_window = 0;          ///< tokens; 0 when no layer slides
   std::vector<LayerKind> layer_kinds;  ///< one per layer
   MoeSpec moe;
   MlaSpec mla;

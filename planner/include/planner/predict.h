@@ -35,7 +35,7 @@ struct PredictOptions {
   int64_t prompt_tokens = 512;
   OffloadMode offload = OffloadMode::kAuto;
   SplitMode split = SplitMode::kLayer;  ///< for the plan predict() proposes
-  int64_t nodes = 1;            ///< identical machines over `link`
+  int64_t nodes = 1;                    ///< identical machines over `link`
   std::string link = "thunderbolt5";
   bool operator==(const PredictOptions&) const = default;
 };
@@ -56,10 +56,10 @@ struct DecodeCost {
 /// Physics of a prompt of `prompt_tokens`, before efficiency.
 struct PrefillCost {
   double flop = 0;
-  double weight_bytes = 0;    ///< GPU-resident weights read once per ubatch
+  double weight_bytes = 0;      ///< GPU-resident weights read once per ubatch
   double activation_bytes = 0;  ///< F32 activations streamed through memory by non-matmul ops
-  double bus_bytes = 0;       ///< host-held weights copied to the GPU, once per ubatch
-  int64_t layer_launches = 0; ///< layers x ubatches
+  double bus_bytes = 0;         ///< host-held weights copied to the GPU, once per ubatch
+  int64_t layer_launches = 0;   ///< layers x ubatches
   int64_t parallel_gpus = 1;
   /// Layer split: the ubatches of one batch flow through the GPUs as a pipeline, so u ubatches
   /// on g GPUs take (u + g - 1) stage times instead of u x g: a speed-up of u g / (u + g - 1).
@@ -143,7 +143,7 @@ Prediction predict_plan(const ModelSpec& model, const ExecutionPlan& plan,
 struct ChosenPlan {
   HardwareSpec machine;  ///< machine_for(hardware, options)
   ExecutionPlan plan;
-  FitResult fit;         ///< fit_model's verdict (proposed) or fit_of_plan (from a command line)
+  FitResult fit;  ///< fit_model's verdict (proposed) or fit_of_plan (from a command line)
   std::vector<std::string> notes;
   bool from_command_line = false;
 };
@@ -160,7 +160,8 @@ ChosenPlan choose_plan(const ModelSpec& model, const WeightInventory& weights,
 Prediction predict_chosen(const ModelSpec& model, const ChosenPlan& chosen,
                           const PredictOptions& options, const EfficiencyTable& table);
 
-/// Fit (the proposed plan), cost and speed in one call. Throws Error{kInput} for offload kNone when it does not fit.
+/// Fit (the proposed plan), cost and speed in one call. Throws Error{kInput} for offload kNone when
+/// it does not fit.
 Prediction predict(const ModelSpec& model, const WeightInventory& weights,
                    const HardwareSpec& hardware, const Workload& workload,
                    const PredictOptions& options, const EfficiencyTable& table);

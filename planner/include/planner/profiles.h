@@ -3,7 +3,6 @@
 // validated on load; the first problem is an Error naming file and JSON pointer.
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -33,8 +32,8 @@ struct ProfileDb {
 /// Parses a model profile file's JSON ({schema_version, id, name, sources, config}).
 ModelProfile model_profile_from_json(const nlohmann::json& json, const std::string& origin);
 
-/// Loads `directory`/hardware/*.json, models/*.json, quants.json and calibration.json. Throws Error{kInput} for the
-/// first malformed file, and when a file's id differs from its file name.
+/// Loads `directory`/hardware/*.json, models/*.json, quants.json and calibration.json. Throws
+/// Error{kInput} for the first malformed file, and when a file's id differs from its file name.
 ProfileDb load_profile_db(const std::string& directory);
 
 /// Finds a hardware profile by id (case-insensitive); Error{kInput} with close names otherwise.

@@ -1,9 +1,8 @@
 #pragma once
 // Quantizations as the planner sees them: bits per weight per tensor class (DESIGN.md).
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -11,7 +11,8 @@
 
 namespace hwplan::planner {
 
-/// What a group of tensors does; decides where llama.cpp places it and whether every token reads it.
+/// What a group of tensors does; decides where llama.cpp places it and whether every token reads
+/// it.
 enum class TensorClass {
   kEmbedding,      ///< token_embd: stays in host memory in llama.cpp, one row read per token
   kOutput,         ///< output projection (and final norm)

@@ -25,7 +25,8 @@ GpuMeasurement run_cuda_probe(double max_transfer_bytes, int repetitions) {
   m.pci_bus = d.pci_bus;
   m.pci_device = d.pci_device;
   m.theoretical_bandwidth_bytes_per_s = d.theoretical_bandwidth_bytes_per_s;
-  for (const auto& t : raw.transfers) m.transfers.push_back({t.direction, t.pinned, t.bytes, summarize_samples(t.gbs)});
+  for (const auto& t : raw.transfers)
+    m.transfers.push_back({t.direction, t.pinned, t.bytes, summarize_samples(t.gbs)});
   if (!raw.device_read_gbs.empty()) m.device_read_gbs = summarize_samples(raw.device_read_gbs);
   m.small_transfer_latency_us = raw.small_transfer_latency_us;
   return m;

@@ -1,8 +1,6 @@
 // GPU probes with the CUDA runtime: every copy timed with CUDA events on one stream, after a
 // warm-up copy; rates are bytes over the event time. The device read kernel sums a buffer 8x the
 // L2 size with vectorised loads so DRAM, not the cache, is measured.
-#include "cuda_raw.h"
-
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -10,11 +8,14 @@
 #include <cstring>
 #include <string>
 
+#include "cuda_raw.h"
 
 namespace hwplan::probes::cuda_raw {
 namespace {
 
-std::string error_text(cudaError_t e) { return std::string(cudaGetErrorName(e)) + ": " + cudaGetErrorString(e); }
+std::string error_text(cudaError_t e) {
+  return std::string(cudaGetErrorName(e)) + ": " + cudaGetErrorString(e);
+}
 
 /// Sums float4s of `in` into one value per block (written to `out`), so nothing is optimised away.
 __global__ void read_kernel(const float4* __restrict__ in, size_t n, float* __restrict__ out) {
@@ -50,8 +51,8 @@ class Timer {
   cudaEvent_t start_{}, stop_{};
 };
 
-std::vector<double> time_copies(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, int repetitions,
-                                cudaStream_t stream, bool (*cancelled)()) {
+std::vector<double> time_copies(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind,
+                                int repetitions, cudaStream_t stream, bool (*cancelled)()) {
   Timer timer;
   cudaMemcpyAsync(dst, src, bytes, kind, stream);  // warm-up
   cudaStreamSynchronize(stream);
@@ -117,12 +118,15 @@ Measurement run(double max_transfer_bytes, int repetitions, bool (*cancelled)())
       for (const bool is_pinned : {true, false}) {
         void* host = is_pinned ? pinned : pageable;
         m.transfers.push_back({"h2d", is_pinned, static_cast<double>(bytes),
-                               time_copies(device_a, host, bytes, cudaMemcpyHostToDevice, repetitions, stream, cancelled)});
+                               time_copies(device_a, host, bytes, cudaMemcpyHostToDevice,
+                                           repetitions, stream, cancelled)});
         m.transfers.push_back({"d2h", is_pinned, static_cast<double>(bytes),
-                               time_copies(host, device_a, bytes, cudaMemcpyDeviceToHost, repetitions, stream, cancelled)});
+                               time_copies(host, device_a, bytes, cudaMemcpyDeviceToHost,
+                                           repetitions, stream, cancelled)});
       }
       m.transfers.push_back({"d2d", true, static_cast<double>(bytes),
-                             time_copies(device_b, device_a, bytes, cudaMemcpyDeviceToDevice, repetitions, stream, cancelled)});
+                             time_copies(device_b, device_a, bytes, cudaMemcpyDeviceToDevice,
+                                         repetitions, stream, cancelled)});
     }
     // Latency: a 4-byte pinned copy, median of many.
     Timer timer;
@@ -137,13 +141,15 @@ Measurement run(double max_transfer_bytes, int repetitions, bool (*cancelled)())
     // Device read bandwidth over the whole buffer.
     int l2 = 0;
     cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, 0);
-    const size_t read_bytes = std::min(cap, std::max<size_t>(static_cast<size_t>(l2) * 8, 256u << 20)) / 16 * 16;
+    const size_t read_bytes =
+        std::min(cap, std::max<size_t>(static_cast<size_t>(l2) * 8, 256u << 20)) / 16 * 16;
     float* out = nullptr;
     cudaMalloc(&out, 65536 * sizeof(float));
     std::vector<double> rates;
     for (int r = 0; r <= repetitions; ++r) {
       timer.start(stream);
-      read_kernel<<<1024, 256, 0, stream>>>(static_cast<const float4*>(device_a), read_bytes / 16, out);
+      read_kernel<<<1024, 256, 0, stream>>>(static_cast<const float4*>(device_a), read_bytes / 16,
+                                            out);
       const double s = timer.stop_seconds(stream);
       if (r > 0 && s > 0) rates.push_back(static_cast<double>(read_bytes) / s / 1e9);
     }

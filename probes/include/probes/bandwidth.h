@@ -14,15 +14,17 @@ namespace hwplan::probes {
 std::string best_simd_isa();
 
 /// Measures one kernel (read, write, write_nt, copy, triad; copy_stream and triad_stream are
-/// STREAM's plain loops, the reference): `threads` pinned threads, `array_bytes` per array, `repetitions` timed runs
-/// after one warm-up; the result is checked after the timed region. Throws Error on cancel.
+/// STREAM's plain loops, the reference): `threads` pinned threads, `array_bytes` per array,
+/// `repetitions` timed runs after one warm-up; the result is checked after the timed region. Throws
+/// Error on cancel.
 BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads, double array_bytes,
                                   int64_t repetitions);
 
 /// measure_bandwidth with the threads pinned to `cpus` (round robin) and, for numa_node >= 0, the
 /// arrays bound to that NUMA node (libnuma).
-BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t threads, double array_bytes,
-                                         int64_t repetitions, const std::vector<int>& cpus, int numa_node);
+BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t threads,
+                                         double array_bytes, int64_t repetitions,
+                                         const std::vector<int>& cpus, int numa_node);
 
 /// Read bandwidth of every NUMA node from its own CPUs into its own memory; one skipped entry
 /// (with the reason) on a single-node machine or without libnuma support.

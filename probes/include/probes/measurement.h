@@ -14,7 +14,7 @@ enum class ProbeStatus { kOk, kSkipped };
 /// Repeated measurements of one quantity and their statistics (same unit as the samples).
 struct Samples {
   std::vector<double> values;
-  double best = 0;    ///< the largest (rates) value
+  double best = 0;  ///< the largest (rates) value
   double median = 0;
   double min = 0;
   double max = 0;
@@ -85,7 +85,7 @@ struct Topology {
   std::vector<CacheLevel> caches;
   double total_ram_bytes = 0;
   double available_ram_bytes = 0;
-  double cgroup_limit_bytes = 0;  ///< 0: no limit
+  double cgroup_limit_bytes = 0;      ///< 0: no limit
   std::string transparent_hugepages;  ///< the selected mode: always, madvise, never
   int64_t hugepages_total = 0;
   std::vector<PciDevice> pci_devices;

@@ -11,8 +11,8 @@
 namespace hwplan::probes {
 
 struct ProbeOptions {
-  bool quick = false;      ///< under 10 s on 2 cores: fewer kernels and repetitions
-  int64_t threads = 0;     ///< 0: every CPU this process may use
+  bool quick = false;   ///< under 10 s on 2 cores: fewer kernels and repetitions
+  int64_t threads = 0;  ///< 0: every CPU this process may use
   std::function<void(const std::string&)> progress;  ///< one line per step (to stderr)
 };
 
@@ -42,7 +42,7 @@ struct ReferenceComparison {
 
 /// Runs the probe's copy/triad and STREAM's reference loops alternately (`rounds` times each,
 /// same arrays sizes, 1 and all threads) and returns the best of each, so drift hits both alike.
-std::vector<ReferenceComparison> compare_with_stream(int64_t threads, int64_t rounds,
-                                                     const std::function<void(const std::string&)>& progress);
+std::vector<ReferenceComparison> compare_with_stream(
+    int64_t threads, int64_t rounds, const std::function<void(const std::string&)>& progress);
 
 }  // namespace hwplan::probes

@@ -11,7 +11,7 @@ namespace hwplan::reports {
 /// One benchmark's samples in one run.
 struct BenchmarkSamples {
   std::string name;
-  std::string unit;             ///< "ns", "tok/s", "GB/s", "" (a ratio)
+  std::string unit;  ///< "ns", "tok/s", "GB/s", "" (a ratio)
   bool higher_is_better = false;
   std::vector<double> samples;  ///< repetitions (one value when there were none)
 };
@@ -29,10 +29,10 @@ enum class Verdict {
 struct Comparison {
   std::string name;
   std::string unit;
-  double baseline = 0;        ///< median of the baseline samples
-  double current = 0;         ///< median of the current samples
+  double baseline = 0;           ///< median of the baseline samples
+  double current = 0;            ///< median of the current samples
   double slowdown_fraction = 0;  ///< > 0: current is worse by this fraction of the baseline
-  double p_value = -1;        ///< two-sided Mann-Whitney p, or -1 when not testable
+  double p_value = -1;           ///< two-sided Mann-Whitney p, or -1 when not testable
   Verdict verdict = Verdict::kUnchanged;
   std::string reason;
 };

@@ -2,9 +2,8 @@
 // One output abstraction for every subcommand (STYLE.md "Output"): a Report is context + tables +
 // notes; render() turns it into text, JSON, Markdown or CSV, purely.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
 #include <vector>
@@ -60,7 +59,7 @@ struct Chart {
   std::string y_title;
   Kind kind = Kind::kScatter;
   bool log_x = false;
-  bool connect = false;            ///< draw each series as a line through its points
+  bool connect = false;  ///< draw each series as a line through its points
   std::vector<ChartSeries> series;
   std::vector<std::string> highlight;  ///< labels drawn emphasised (e.g. the Pareto front)
 };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -50,7 +51,16 @@ std::vector<BenchmarkSamples> from_google_benchmark(const nlohmann::json& root,
   for (size_t i = 0; i < list.size(); ++i) {
     const auto& b = list[i];
     const std::string where = fmt::format("{}: benchmarks[{}]", path, i);
-    if (!b.is_object() || !b.contains("name")) throw_input("{}: a benchmark needs a name", where);
+    if (!b.is_object() || !b.contains("name") || !b["name"].is_string()) {
+      throw_input("{}: a benchmark needs a \"name\" string", where);
+    }
+    if (b.contains("run_name") && !b["run_name"].is_string()) {
+      throw_input("{}: \"run_name\" must be a string", where);
+    }
+    for (const char* key : {"run_type", "time_unit", "aggregate_name"}) {
+      if (b.contains(key) && !b[key].is_string())
+        throw_input("{}: \"{}\" must be a string", where, key);
+    }
     if (b.contains("error_occurred") && b["error_occurred"].is_boolean() &&
         b["error_occurred"].get<bool>())
       continue;
@@ -59,6 +69,11 @@ std::vector<BenchmarkSamples> from_google_benchmark(const nlohmann::json& root,
       throw_input("{} ({}): no numeric \"{}\"", where, run_name, metric);
     }
     double value = b[metric].get<double>();
+    if (is_time && !(value > 0)) {
+      throw_input("{} ({}): \"{}\" is {}, but a time must be > 0", where, run_name, metric, value);
+    }
+    if (!std::isfinite(value))
+      throw_input("{} ({}): \"{}\" is not a finite number", where, run_name, metric);
     std::string unit = metric;
     if (is_time) {
       value *= ns_per(b.value("time_unit", std::string("ns")), where);

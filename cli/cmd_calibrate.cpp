@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "common/file_util.h"
 #include "common/json_util.h"
 
 namespace hwplan::cli {
@@ -156,10 +157,8 @@ CommandResult run_calibrate(const GlobalOptions& global, const CalibrateOptions&
       rows.size(), csv_path, rows.size() - static_cast<size_t>(skipped), skipped,
       table.cpu_bandwidth_fraction));
   if (!options.write.empty()) {
-    std::ofstream out(options.write, std::ios::binary);
-    if (!(out << calibration_json(table, rows, results, summary).dump(2) << "\n")) {
-      throw Error(ErrorKind::kResource, fmt::format("{}: cannot write", options.write));
-    }
+    write_output_file(options.write,
+                      calibration_json(table, rows, results, summary).dump(2) + "\n");
     result.report.notes.push_back(fmt::format("wrote {}", options.write));
   }
   return result;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "benchmark_files.h"
 #include "common/error.h"
 
@@ -59,6 +61,15 @@ CommandResult run_compare(const GlobalOptions& global, const CompareOptions& opt
                 r.verdict == reports::Verdict::kUnitMismatch)
                    ? 1
                    : 0;
+  }
+  const auto compared = static_cast<int64_t>(rows.size()) - missing -
+                        std::count_if(rows.begin(), rows.end(), [](const auto& r) {
+                          return r.verdict == reports::Verdict::kMissingInBaseline;
+                        });
+  if (compared <= 0) {
+    // An empty or unrelated current file (a crashed benchmark run) must not pass a CI gate.
+    throw_input("compare: nothing was compared: no benchmark of {} is in {} with the same unit",
+                options.current, options.baseline);
   }
   result.report.tables.push_back(table);
   result.report.notes.push_back(

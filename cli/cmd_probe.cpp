@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "common/file_util.h"
 #include "common/json_util.h"
 #include "common/units.h"
 #include "planner/hardware_spec.h"
@@ -225,9 +226,7 @@ CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& opti
                   profile["bandwidth_gbs"].get<double>(), profile["fp16_tflops"].get<double>(),
                   profile["memory_gib"].get<double>()));
   if (!options.write.empty()) {
-    std::ofstream out(options.write);
-    if (!(out << profile.dump(2) << "\n"))
-      throw Error(ErrorKind::kResource, fmt::format("{}: cannot write", options.write));
+    write_output_file(options.write, profile.dump(2) + "\n");
     result.report.notes.push_back(
         fmt::format("Wrote {} (use it with --hw {}).", options.write, options.write));
   }

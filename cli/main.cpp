@@ -4,8 +4,11 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <new>
@@ -24,8 +27,28 @@
 #include "cmd_validate.h"
 #include "common/cancel.h"
 #include "common/error.h"
+#include "common/file_util.h"
+#include "common/limits.h"
 
 namespace {
+
+// A whole number in [lo, hi]: rejects 0, negatives and values that would wrap (4294967296 threads).
+CLI::Validator count_in(int64_t lo, int64_t hi) { return CLI::Range(lo, hi); }
+
+// A finite number in [lo, hi]: NaN and infinities are refused (a plain range lets NaN through).
+CLI::Validator finite_in(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value) ||
+            value < lo || value > hi) {
+          return fmt::format("'{}' is not a finite number in [{}, {}]", text, lo, hi);
+        }
+        return "";
+      },
+      fmt::format("NUMBER in [{} - {}]", lo, hi));
+}
 
 constexpr const char* kLlamaArgsHelp =
     "A llama.cpp command line (quoted) whose placement to plan: -ngl, -ot/--override-tensor, "
@@ -52,12 +75,12 @@ int emit(const CommandResult& result, const OutputOptions& output) {
   const std::string text = hwplan::reports::render(result.report, format);
   if (output.out.empty()) {
     std::cout << text << std::flush;
-  } else {
-    std::ofstream file(output.out, std::ios::binary);
-    if (!file || !(file << text)) {
+    if (!std::cout) {
       throw hwplan::Error(hwplan::ErrorKind::kResource,
-                          fmt::format("{}: cannot write", output.out));
+                          "standard output: write failed (closed, or the disk is full)");
     }
+  } else {
+    hwplan::write_output_file(output.out, text);
     std::fprintf(stderr, "hwplan: wrote %s\n", output.out.c_str());
   }
   return result.exit_code;
@@ -104,13 +127,15 @@ int main(int argc, char** argv) {
   fit_cmd
       ->add_option("-q,--quant", fit.quant, "Quantization (hwplan list quants); ignored for GGUF")
       ->capture_default_str();
-  fit_cmd->add_option(
-      "-c,--ctx", fit.context_tokens,
-      "Context tokens per sequence (default: 8192 or the model's maximum if lower)");
+  fit_cmd
+      ->add_option("-c,--ctx", fit.context_tokens,
+                   "Context tokens per sequence (default: 8192 or the model's maximum if lower)")
+      ->check(count_in(1, hwplan::limits::kMaxContextTokens));
   fit_cmd->add_option("--kv-type", fit.kv_type, "KV cache type: f16, q8_0, q4_0, ...")
       ->capture_default_str();
   fit_cmd->add_option("-b,--batch", fit.batch, "Parallel sequences, each with its own KV cache")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(count_in(1, hwplan::limits::kMaxSequences));
   fit_cmd
       ->add_option(
           "--hw", fit.hw,
@@ -119,7 +144,8 @@ int main(int argc, char** argv) {
   fit_cmd->add_option("--hw-spec", fit.hw_specs,
                       "key=value,... profile fields: overrides --hw, or alone an inline machine, "
                       "e.g. kind=unified,memory_gib=128,bandwidth_gbs=256,fp16_tflops=59");
-  fit_cmd->add_option("--gpus", fit.gpus, "Number of GPUs in each discrete machine (what-if)");
+  fit_cmd->add_option("--gpus", fit.gpus, "Number of GPUs in each discrete machine (what-if)")
+      ->check(count_in(1, hwplan::limits::kMaxGpus));
   fit_cmd->add_option("--llama-args", fit.llama_args, kLlamaArgsHelp);
   fit_cmd->add_flag("--require-fit", fit.require_fit,
                     "Exit 1 unless the model fits entirely in GPU/unified memory everywhere");
@@ -138,14 +164,17 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   predict_cmd->add_option("-q,--quant", predict.request.quant, "Quantization (hwplan list quants)")
       ->capture_default_str();
-  predict_cmd->add_option(
-      "-c,--ctx", predict.request.context_tokens,
-      "Tokens already in the KV cache when decoding (default 4096 or the model's max)");
+  predict_cmd
+      ->add_option("-c,--ctx", predict.request.context_tokens,
+                   "Tokens already in the KV cache when decoding (default 4096 or the model's max)")
+      ->check(count_in(1, hwplan::limits::kMaxContextTokens));
   predict_cmd
       ->add_option("-p,--prompt", predict.prompt_tokens, "Prompt tokens for prefill and TTFT")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(count_in(1, hwplan::limits::kMaxContextTokens));
   predict_cmd->add_option("-b,--batch", predict.request.batch, "Parallel sequences")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(count_in(1, hwplan::limits::kMaxSequences));
   predict_cmd->add_option("--kv-type", predict.request.kv_type, "KV cache type")
       ->capture_default_str();
   predict_cmd
@@ -154,7 +183,8 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   predict_cmd->add_option("--hw-spec", predict.hw_specs,
                           "key=value,... overrides or an inline machine");
-  predict_cmd->add_option("--gpus", predict.gpus, "GPUs in each discrete machine (what-if)");
+  predict_cmd->add_option("--gpus", predict.gpus, "GPUs in each discrete machine (what-if)")
+      ->check(count_in(1, hwplan::limits::kMaxGpus));
   predict_cmd
       ->add_option("--offload", predict.offload,
                    "What does not fit the GPU: auto|cpu (CPU computes it), stream (copied over "
@@ -164,7 +194,8 @@ int main(int argc, char** argv) {
       ->add_option("--split", predict.split, "Across GPUs: layer (pipeline) or tensor (parallel)")
       ->capture_default_str();
   predict_cmd->add_option("--nodes", predict.nodes, "Identical machines in a pipeline")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(count_in(1, hwplan::limits::kMaxNodes));
   predict_cmd
       ->add_option("--link", predict.link,
                    "Link between nodes: thunderbolt5, 10gbe, 25gbe, 100gbe, infiniband")
@@ -184,8 +215,10 @@ int main(int argc, char** argv) {
       "profile the planner loads");
   probe_cmd->add_flag("--quick", probe.quick, "Fewer kernels and repetitions (under 10 s)");
   probe_cmd->add_option("-o,--output", probe.write, "Write the hardware profile JSON here");
-  probe_cmd->add_option("--threads", probe.threads,
-                        "Threads for the all-thread runs (default: all CPUs)");
+  probe_cmd
+      ->add_option("--threads", probe.threads,
+                   "Threads for the all-thread runs (default: all CPUs)")
+      ->check(count_in(0, hwplan::limits::kMaxThreads));
   probe_cmd->add_option("--expect", probe.expect,
                         "Saved profile: exit 1 when bandwidth or compute fell below 90% of it");
   probe_cmd->add_option("--id", probe.id, "Profile id")->capture_default_str();
@@ -224,26 +257,36 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   validate_cmd->add_option("--gguf", validate.gguf,
                            "A real Llama GGUF file instead of synthetic weights");
-  validate_cmd->add_option("-t,--threads", validate.threads,
-                           "Kernel threads (default: every CPU this process may use)");
+  validate_cmd
+      ->add_option("-t,--threads", validate.threads,
+                   "Kernel threads (default: every CPU this process may use)")
+      ->check(count_in(0, hwplan::limits::kMaxThreads));
   validate_cmd->add_option("--tokens", validate.tokens, "Decode steps timed")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(count_in(1, 1000000));
   validate_cmd->add_option("-c,--ctx", validate.ctx, "Tokens in the KV cache while decoding")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(count_in(1, hwplan::limits::kMaxContextTokens));
   validate_cmd
       ->add_option("-p,--prompt", validate.prompt, "Prompt tokens for the prefill measurement")
-      ->capture_default_str();
-  validate_cmd->add_option("--bandwidth-gbs", validate.bandwidth_gbs,
-                           "Use this read bandwidth instead of probing it around each run");
-  validate_cmd->add_option(
-      "--max-error", validate.max_error,
-      "Exit 1 when a prediction misses the measurement by more than this fraction (e.g. 0.1)");
+      ->capture_default_str()
+      ->check(count_in(1, hwplan::limits::kMaxContextTokens));
+  validate_cmd
+      ->add_option("--bandwidth-gbs", validate.bandwidth_gbs,
+                   "Use this read bandwidth instead of probing it around each run")
+      ->check(finite_in(0, 1e6));
+  validate_cmd
+      ->add_option(
+          "--max-error", validate.max_error,
+          "Exit 1 when a prediction misses the measurement by more than this fraction (e.g. 0.1)")
+      ->check(finite_in(0, 100));
   validate_cmd->add_option("--seed", validate.seed, "Seed of the synthetic weights")
       ->capture_default_str();
   validate_cmd->add_option("--isa", validate.isa,
                            "Kernel instruction set: scalar, avx2, avx512 (default: best)");
-  validate_cmd->add_option("--layers", validate.layers,
-                           "Fewer layers than the model has (a quick run)");
+  validate_cmd
+      ->add_option("--layers", validate.layers, "Fewer layers than the model has (a quick run)")
+      ->check(count_in(0, hwplan::limits::kMaxLayers));
   validate_cmd->add_option("--llama-bench", validate.llama_bench,
                            "Check llama-bench -o json/jsonl results instead of running the kernel");
   validate_cmd->add_option("--hw", validate.hw,
@@ -260,9 +303,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   synth_cmd->add_option("-o,--output", synth.out, "The GGUF file to write")->required();
   synth_cmd->add_option("--seed", synth.seed, "Random seed")->capture_default_str();
-  synth_cmd->add_option("-t,--threads", synth.threads, "Threads (default: all)");
-  synth_cmd->add_option("--layers", synth.layers,
-                        "Fewer layers than the model has (a smaller file)");
+  synth_cmd->add_option("-t,--threads", synth.threads, "Threads (default: all)")
+      ->check(count_in(0, hwplan::limits::kMaxThreads));
+  synth_cmd
+      ->add_option("--layers", synth.layers, "Fewer layers than the model has (a smaller file)")
+      ->check(count_in(0, hwplan::limits::kMaxLayers));
   OutputOptions synth_output;
   synth_cmd->add_option("--format", synth_output.format, "Output format: text, json, md or csv")
       ->capture_default_str();
@@ -276,10 +321,13 @@ int main(int argc, char** argv) {
       ->required()
       ->delimiter(',');
   generate_cmd->add_option("-n,--tokens", generate.tokens, "Tokens to generate")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(count_in(1, 1000000));
   generate_cmd->add_option("--top-k", generate.top_k, "Logits to list after the prompt")
-      ->capture_default_str();
-  generate_cmd->add_option("-t,--threads", generate.threads, "Threads (default: all)");
+      ->capture_default_str()
+      ->check(count_in(0, hwplan::limits::kMaxDimension));
+  generate_cmd->add_option("-t,--threads", generate.threads, "Threads (default: all)")
+      ->check(count_in(0, hwplan::limits::kMaxThreads));
   generate_cmd->add_option("--isa", generate.isa, "scalar, avx2 or avx512 (default: best)");
   generate_cmd->add_flag("--batched-prompt", generate.batched_prompt,
                          "Read the prompt as one batch");
@@ -295,7 +343,8 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("--threshold", compare.threshold, "Slowdown tolerated: 5% or 0.05")
       ->capture_default_str();
   compare_cmd->add_option("--alpha", compare.alpha, "Significance level of the Mann-Whitney test")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(finite_in(0, 1));
   compare_cmd->add_option(
       "--metric", compare.metric,
       "Google Benchmark: real_time (default), cpu_time or a counter; hwplan JSON: a column key");
@@ -315,8 +364,10 @@ int main(int argc, char** argv) {
       "report",
       "What should I buy? Models on every machine, cost of ownership, cloud break-even, "
       "recommendations with reasons; md or self-contained html with charts");
-  report_cmd->add_option("--budget", report_options.budget_usd,
-                         "Leave out machines above this price (USD)");
+  report_cmd
+      ->add_option("--budget", report_options.budget_usd,
+                   "Leave out machines above this price (USD)")
+      ->check(finite_in(0, 1e9));
   report_cmd
       ->add_option("-m,--model,--models", report_options.models,
                    "Models to compare (comma-separated)")
@@ -324,30 +375,37 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   report_cmd->add_option("-q,--quant", report_options.quant, "Quantization")->capture_default_str();
   report_cmd->add_option("-c,--ctx", report_options.context_tokens, "Context tokens")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(count_in(1, hwplan::limits::kMaxContextTokens));
   report_cmd
       ->add_option("-p,--prompt", report_options.prompt_tokens,
                    "Prompt tokens for time to first token")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(count_in(1, hwplan::limits::kMaxContextTokens));
   report_cmd->add_option("--llama-args", report_options.llama_args, kLlamaArgsHelp);
   report_cmd
       ->add_option("--min-tps", report_options.min_tps,
                    "Slowest decode that counts as usable (tok/s)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(finite_in(0, 1e9));
   report_cmd
       ->add_option(
           "--hw", report_options.hw,
           "Machines (repeat or comma-separate; default: every bundled machine with a price)")
       ->delimiter(',');
   report_cmd->add_option("--electricity", report_options.electricity_usd_per_kwh, "USD per kWh")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(finite_in(0, 100));
   report_cmd->add_option("--hours", report_options.hours_per_day, "Hours per day at load")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(finite_in(0, 24));
   report_cmd->add_option("--years", report_options.years, "Years of ownership")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(finite_in(0.01, 100));
   report_cmd
       ->add_option("--cloud-price", report_options.cloud_usd_per_hour, "Cloud GPU USD per hour")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(finite_in(0, 1e6));
   add_output_options(report_cmd, output);
 
   bool json_errors = false;

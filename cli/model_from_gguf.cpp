@@ -5,9 +5,11 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <regex>
 
 #include "common/error.h"
+#include "common/limits.h"
 #include "kernels/gguf.h"
 #include "model_source.h"
 
@@ -38,12 +40,28 @@ planner::WeightInventory inventory_from(const kernels::GgufFile& file, int64_t n
   return inventory_from_tensors(records, n_layers, file.origin());
 }
 
-int64_t required(const kernels::GgufFile& file, const std::string& key) {
+// A count from the metadata, checked against its cap before anything is sized by it.
+int64_t bounded(const kernels::GgufFile& file, const std::string& key, int64_t value, int64_t max) {
+  if (value < 0 || value > max) {
+    throw_input("{}: metadata \"{}\" is {}, outside 0..{}", file.origin(), key, value, max);
+  }
+  return value;
+}
+
+std::optional<int64_t> optional_count(const kernels::GgufFile& file, const std::string& key,
+                                      int64_t max = limits::kMaxDimension) {
+  const auto value = file.get_int(key);
+  if (value) bounded(file, key, *value, max);
+  return value;
+}
+
+int64_t required(const kernels::GgufFile& file, const std::string& key,
+                 int64_t max = limits::kMaxDimension) {
   const auto value = file.get_int(key);
   if (!value) throw_input("{}: metadata \"{}\" is missing", file.origin(), key);
   if (*value <= 0)
     throw_input("{}: metadata \"{}\" must be > 0, got {}", file.origin(), key, *value);
-  return *value;
+  return bounded(file, key, *value, max);
 }
 
 // head_count_kv may be one number or a per-layer array (0 for recurrent layers).
@@ -128,6 +146,10 @@ planner::WeightInventory inventory_from_tensors(const std::vector<TensorRecord>&
       g.layer = -1;
       g.cls = TensorClass::kEmbedding;
     } else if (std::regex_match(t.name, match, kBlock)) {
+      if (match[1].length() > 9) {
+        throw_input("{}: tensor \"{}\": block index {} is out of range", origin, t.name,
+                    match[1].str());
+      }
       g.layer = std::stoll(match[1].str());
       if (g.layer >= n_layers) {
         throw_input("{}: tensor \"{}\": layer {} but block_count is {}", origin, t.name, g.layer,
@@ -152,20 +174,25 @@ ModelSource model_from_gguf(const std::string& path) {
   m.id = std::filesystem::path(path).stem().string();
   m.name = file.get_string("general.name").value_or(m.id);
   const std::string a = *arch;
-  m.n_layers = required(file, a + ".block_count");
+  m.n_layers = required(file, a + ".block_count", limits::kMaxLayers);
   m.hidden_size = required(file, a + ".embedding_length");
-  m.n_heads = required(file, a + ".attention.head_count");
-  m.n_kv_heads = kv_heads(file, a, m.n_heads);
-  m.head_dim = file.get_int(a + ".attention.key_length").value_or(m.hidden_size / m.n_heads);
-  m.ffn_size = file.get_int(a + ".feed_forward_length").value_or(0);
-  m.max_context = required(file, a + ".context_length");
+  m.n_heads = required(file, a + ".attention.head_count", limits::kMaxHeads);
+  m.n_kv_heads = bounded(file, a + ".attention.head_count_kv", kv_heads(file, a, m.n_heads),
+                         limits::kMaxHeads);
+  m.head_dim =
+      optional_count(file, a + ".attention.key_length").value_or(m.hidden_size / m.n_heads);
+  m.ffn_size = optional_count(file, a + ".feed_forward_length").value_or(0);
+  m.max_context = required(file, a + ".context_length", limits::kMaxContextTokens);
   const auto* embedding = file.find_tensor("token_embd.weight");
   if (embedding == nullptr || embedding->shape.size() != 2) {
     throw_input("{}: tensor \"token_embd.weight\" (2-D) is missing", path);
   }
-  m.vocab_size = file.get_int(a + ".vocab_size").value_or(embedding->shape[1]);
+  m.vocab_size = bounded(file, a + ".vocab_size",
+                         optional_count(file, a + ".vocab_size").value_or(embedding->shape[1]),
+                         limits::kMaxDimension);
   m.tied_embeddings = file.find_tensor("output.weight") == nullptr;
-  if (const auto experts = file.get_int(a + ".expert_count"); experts && *experts > 0) {
+  if (const auto experts = optional_count(file, a + ".expert_count", limits::kMaxExperts);
+      experts && *experts > 0) {
     m.moe.n_experts = *experts;
     m.moe.n_experts_per_token = required(file, a + ".expert_used_count");
     m.moe.expert_ffn_size = file.get_int(a + ".expert_feed_forward_length").value_or(m.ffn_size);

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "common/file_util.h"
 #include "common/units.h"
 #include "probes/bandwidth.h"
 #include "probes/probe.h"
@@ -261,9 +262,7 @@ std::string local_profile_path() {
     std::fprintf(stderr, "hwplan probe: %s\n", step.c_str());
   };
   const auto profile = profile_from_probe(probes::run_probe(options), "local");
-  std::ofstream out(path);
-  if (!(out << profile.dump(2) << "\n"))
-    throw Error(ErrorKind::kResource, fmt::format("{}: cannot write", path.string()));
+  write_output_file(path.string(), profile.dump(2) + "\n");
   std::fprintf(stderr, "hwplan probe: cached %s\n", path.string().c_str());
   return path.string();
 }

@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "common/error.h"
 
@@ -57,6 +60,25 @@ std::string read_input_file(const std::string& path, const std::string& what, si
   ::close(fd);
   content.resize(done);
   return content;
+}
+
+void write_output_file(const std::string& path, const std::string& text) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (std::filesystem::is_directory(status))
+    throw Error(ErrorKind::kUsage, fmt::format("{}: is a directory", path));
+  const bool in_place =
+      std::filesystem::exists(status) && !std::filesystem::is_regular_file(status);
+  const std::string target = in_place ? path : path + ".partial";
+  std::ofstream file(target, std::ios::binary);
+  file << text;
+  file.close();
+  if (!file || (!in_place && std::rename(target.c_str(), path.c_str()) != 0)) {
+    if (!in_place) std::remove(target.c_str());
+    throw Error(
+        ErrorKind::kResource,
+        fmt::format("{}: cannot write (directory missing, no permission or disk full)", path));
+  }
 }
 
 }  // namespace hwplan

@@ -295,7 +295,12 @@ void GgufFile::parse_all() {
           "tensor \"{}\": row of {} elements is not a whole number of {}-element {} blocks",
           tensor.name, tensor.shape[0], type->block_elements, type->name));
     }
-    tensor.n_bytes = elements / type->block_elements * type->block_bytes;
+    const int64_t blocks = elements / type->block_elements;
+    if (blocks > std::numeric_limits<int64_t>::max() / type->block_bytes) {
+      in.fail(fmt::format("tensor \"{}\": {} elements of {} overflow a byte count", tensor.name,
+                          elements, type->name));
+    }
+    tensor.n_bytes = blocks * type->block_bytes;
     relative_offsets.push_back(in.read<uint64_t>("a tensor offset"));
     tensors_.push_back(std::move(tensor));
   }

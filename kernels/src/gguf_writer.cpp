@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 
+#include "common/cancel.h"
 #include "common/check.h"
 #include "common/error.h"
 #include "common/ggml_types.h"
@@ -143,7 +145,10 @@ void write_gguf(const std::string& path,
                 const std::vector<std::pair<std::string, GgufWriteValue>>& metadata,
                 const std::vector<GgufWriteTensor>& tensors, uint64_t alignment) {
   const std::vector<uint8_t> header = header_bytes(metadata, tensors, alignment);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  // Written beside the target and renamed over it at the end: Ctrl-C or a failed write leaves
+  // no partial file.
+  const std::string partial = path + ".partial";
+  std::ofstream out(partial, std::ios::binary | std::ios::trunc);
   if (!out) {
     throw Error(ErrorKind::kResource,
                 fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
@@ -153,6 +158,11 @@ void write_gguf(const std::string& path,
   uint64_t written = 0;
   static const char kZeros[256] = {};
   for (const GgufWriteTensor& t : tensors) {
+    if (cancel_requested()) {
+      out.close();
+      std::remove(partial.c_str());
+      throw Error(ErrorKind::kCancelled, fmt::format("{}: interrupted; nothing written", path));
+    }
     const uint64_t padding = aligned(written, alignment) - written;
     for (uint64_t left = padding; left > 0;) {
       const uint64_t chunk = std::min<uint64_t>(left, sizeof(kZeros));
@@ -163,10 +173,12 @@ void write_gguf(const std::string& path,
               static_cast<std::streamsize>(t.data.size()));
     written += padding + t.data.size();
   }
-  out.flush();
-  if (!out) {
+  out.close();
+  if (!out || std::rename(partial.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    std::remove(partial.c_str());
     throw Error(ErrorKind::kResource,
-                fmt::format("{}: write failed: {}", path, std::strerror(errno)));
+                fmt::format("{}: write failed: {}", path, std::strerror(saved)));
   }
 }
 

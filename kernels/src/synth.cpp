@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "aligned_blocks.h"
+#include "common/cancel.h"
 #include "common/error.h"
 #include "common/text_util.h"
 #include "kernels/gguf_writer.h"
@@ -202,6 +203,8 @@ SynthModel synth_llama(const LlamaShape& shape, bool tied, SynthMix mix, uint64_
   const int64_t q_dim = shape.n_head * shape.head_dim;
   const int64_t kv_dim = shape.n_head_kv * shape.head_dim;
   for (int64_t l = 0; l < shape.n_layer; ++l) {
+    // Ctrl-C between layers: a large model takes seconds per layer to quantize.
+    if (cancel_requested()) throw Error(ErrorKind::kCancelled, "synth: interrupted");
     LlamaLayer layer;
     layer.attn_norm = b.norm("attn_norm.weight", l, shape.n_embd);
     layer.wq = b.matrix("attn_q.weight", l, shape.n_embd, q_dim);

@@ -259,5 +259,38 @@ TEST(Cli, InputsThatAreNotRegularFilesOrNotNumbers) {
   std::filesystem::remove_all(dir);
 }
 
+// Counts that would wrap, zeros, NaN and absurd values: a usage error naming the option.
+TEST(Cli, OptionValuesOutsideTheirRange) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"probe --threads 4294967296", "--threads: Value 4294967296 not in range 0 to 4096"},
+      {"predict -m llama-3.1-8b --nodes 0", "--nodes: Value 0 not in range 1 to 1024"},
+      {"predict -m llama-3.1-8b --prompt 0", "--prompt: Value 0 not in range 1"},
+      {"fit -m llama-3.1-8b --gpus 100000", "--gpus: Value 100000 not in range 1 to 64"},
+      {"report --years nan", "--years: 'nan' is not a finite number in [0.01, 100]"},
+      {"report --electricity inf", "--electricity: 'inf' is not a finite number"},
+      {"validate --max-error -1", "--max-error: '-1' is not a finite number in [0, 100]"},
+  };
+  for (const auto& [args, message] : cases) {
+    const auto r = run_hwplan(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_NE(r.err.find(message), std::string::npos) << args << ": " << r.err;
+  }
+}
+
+// A write that fails is an error, never exit 0; -o never leaves a partial file.
+TEST(Cli, OutputWriteFailuresAreErrors) {
+  // A device is written in place (never replaced by a renamed file); /dev/full refuses.
+  auto r = run_hwplan("list models -o /dev/full");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("/dev/full: cannot write"), std::string::npos) << r.err;
+  struct stat info {};
+  ASSERT_EQ(::stat("/dev/full", &info), 0);
+  EXPECT_TRUE(S_ISCHR(info.st_mode));
+  r = run_hwplan("list models -o /nonexistent-dir/models.txt");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("/nonexistent-dir/models.txt: cannot write"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists("/nonexistent-dir/models.txt.partial"));
+}
+
 }  // namespace
 }  // namespace hwplan::cli

@@ -206,6 +206,25 @@ TEST(CompareCli, BadInputExits2) {
   EXPECT_NE(r.err.find("no numeric \"ratio\""), std::string::npos) << r.err;
 }
 
+// A crashed benchmark run (empty or unrelated results) must not pass a CI gate, and an impossible
+// time is not a 200% improvement.
+TEST(CompareCli, NothingComparedOrImpossibleTimesExit2) {
+  for (const char* file : {"empty.json", "unrelated.json"}) {
+    const auto r = testing::run_hwplan("compare " + kCompare + "baseline.json " + kCompare + file);
+    EXPECT_EQ(r.exit_code, 2) << file;
+    EXPECT_NE(r.err.find("compare: nothing was compared: no benchmark of " + kCompare + file),
+              std::string::npos)
+        << r.err;
+  }
+  const auto r = testing::run_hwplan("compare " + kCompare + "baseline.json " + kCompare +
+                                     "negative-time.json");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("negative-time.json: benchmarks[0] (BM_Matvec/q4_0): \"real_time\" is -100, "
+                       "but a time must be > 0"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(CompareCli, LlamaBenchAndHwplanJson) {
   const std::string bench = std::string(HWPLAN_TEST_FIXTURES_DIR) + "/llama_bench/";
   auto r =

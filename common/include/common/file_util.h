@@ -21,4 +21,9 @@ std::string read_input_file(const std::string& path, const std::string& what,
 /// gets its size. Error{kInput} naming the file and `what` otherwise. The caller closes it.
 int open_regular_file(const std::string& path, const std::string& what, size_t& size_bytes);
 
+/// Writes `text` to `path`: a new or regular file is written beside it and renamed over it, so a
+/// failed or interrupted write leaves no partial file; an existing device or FIFO (/dev/stdout) is
+/// written in place. Error{kUsage} for a directory, Error{kResource} when writing fails.
+void write_output_file(const std::string& path, const std::string& text);
+
 }  // namespace hwplan

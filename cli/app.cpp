@@ -44,7 +44,7 @@ reports::Context make_context(const GlobalOptions& options) {
   if (gethostname(host.data(), host.size() - 1) == 0) context.host = host.data();
   context.command = options.command_line;
   if (context.build_type == "Debug") {
-    context.warnings.push_back("debug build: timings from this binary are not representative");
+    context.warnings.emplace_back("debug build: timings from this binary are not representative");
   }
   return context;
 }

@@ -5,13 +5,13 @@
 #include <cmath>
 #include <map>
 
-#include "claims.h"
+#include "reports/claims.h"
 
 namespace hwplan::cli {
 
 CommandResult run_claims(const GlobalOptions& global, const ClaimsOptions& options) {
   const auto db = load_profiles(global);
-  const std::vector<Claim> claims = read_claims(options.csv);
+  const std::vector<reports::Claim> claims = reports::read_claims(options.csv);
   CommandResult result;
   result.report.context = make_context(global);
   reports::Table table{"claims", fmt::format("Published claims checked ({})", options.csv), {}, {}};
@@ -26,8 +26,8 @@ CommandResult run_claims(const GlobalOptions& global, const ClaimsOptions& optio
                    {"assumptions", "Assumed", "", reports::Align::kLeft}};
   std::map<std::string, int> counts;
   nlohmann::json details = nlohmann::json::array();
-  for (const Claim& c : claims) {
-    const ClaimCheck r = check_claim(c, db);
+  for (const reports::Claim& c : claims) {
+    const reports::ClaimCheck r = reports::check_claim(c, db);
     ++counts[r.verdict];
     std::string assumed;
     for (const auto& a : r.assumptions) assumed += (assumed.empty() ? "" : "; ") + a;
@@ -45,7 +45,7 @@ CommandResult run_claims(const GlobalOptions& global, const ClaimsOptions& optio
   for (const auto& [verdict, n] : counts)
     summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, verdict);
   result.report.notes.push_back(fmt::format("{} claims: {}.", claims.size(), summary));
-  result.report.notes.push_back(
+  result.report.notes.emplace_back(
       "Speeds are optimistic above the physical bound (peak memory bandwidth over the bytes each "
       "token reads, or "
       "peak FP16 compute for prefill) and pessimistic below hwplan's prediction band (llama.cpp "

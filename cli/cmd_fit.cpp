@@ -44,6 +44,7 @@ std::vector<std::pair<std::string, planner::WeightInventory>> candidates_for(
     return a->weights_bpw < b->weights_bpw;
   });
   std::vector<std::pair<std::string, planner::WeightInventory>> candidates;
+  candidates.reserve(order.size());
   for (const auto* q : order)
     candidates.emplace_back(q->id, planner::build_inventory(p.source.spec, *q));
   return candidates;

@@ -125,7 +125,7 @@ CommandResult run_list(const GlobalOptions& global, const ListOptions& options) 
   result.report.context = make_context(global);
   if (options.what == "hardware") {
     result.report.tables.push_back(hardware_table(db));
-    result.report.notes.push_back(
+    result.report.notes.emplace_back(
         "GPU usable: what the GPU may use by default (macOS wired limit, Strix Halo carve-out, "
         "VRAM "
         "less driver reserve); Raised: after the user raises the limit.");

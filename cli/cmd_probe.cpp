@@ -170,7 +170,7 @@ CommandResult compare_stream(const GlobalOptions& global, const ProbeCliOptions&
         {r.kernel, r.threads, r.probe_gbs, r.reference_gbs, r.probe_gbs / r.reference_gbs});
   }
   result.report.tables.push_back(t);
-  result.report.notes.push_back(
+  result.report.notes.emplace_back(
       "Target: every ratio within 0.95..1.05 or above (the probe must not read low).");
   return result;
 }

@@ -243,7 +243,7 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
     reports::ChartSeries s{h->id, {}, {}, {}};
     std::vector<std::pair<double, const Cell*>> pts;
     for (const auto& c : cells) {
-      if (c.hw == h && c.runs) pts.push_back({params_of(c) / 1e9, &c});
+      if (c.hw == h && c.runs) pts.emplace_back(params_of(c) / 1e9, &c);
     }
     std::sort(pts.begin(), pts.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });

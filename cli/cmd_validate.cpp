@@ -232,7 +232,7 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
   for (const std::string& q : quants) {
     const ModelUnderTest m =
         o.gguf.empty() ? synthetic_model(spec, q, o.seed, o.layers, pool) : gguf_model(q, pool);
-    const double weight_bytes = static_cast<double>(kernels::llama_weight_bytes(m.weights));
+    const auto weight_bytes = static_cast<double>(kernels::llama_weight_bytes(m.weights));
     check_memory(weight_bytes, array_bytes);
     const Measurement r = measure(m, o, pool, isa, array_bytes);
     const double seconds = reports::median_of(r.token_seconds);
@@ -266,7 +266,7 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
                   "token x tok/s; read probe = median all-thread read bandwidth, probed between "
                   "every few tokens.",
                   o.tokens, o.ctx, pool.size(), kernels::isa_name(isa)));
-  result.report.notes.push_back(
+  result.report.notes.emplace_back(
       "Predicted: the planner's model of the reference kernel (planner/reference_kernel.h): each "
       "weight type's "
       "bytes at the read bandwidth plus their dot products at the measured in-cache rate x threads "

@@ -173,7 +173,7 @@ ModelSource model_from_gguf(const std::string& path) {
   m.architecture = *arch;
   m.id = std::filesystem::path(path).stem().string();
   m.name = file.get_string("general.name").value_or(m.id);
-  const std::string a = *arch;
+  const std::string& a = *arch;
   m.n_layers = required(file, a + ".block_count", limits::kMaxLayers);
   m.hidden_size = required(file, a + ".embedding_length");
   m.n_heads = required(file, a + ".attention.head_count", limits::kMaxHeads);

@@ -8,7 +8,7 @@
 
 #include "planner/profiles.h"
 
-namespace hwplan::cli {
+namespace hwplan::reports {
 
 /// One row of a claims CSV (columns: id, kind, hardware, model, quant, claimed, unit, condition,
 /// source; README.md "hwplan claims" lists them).
@@ -43,4 +43,4 @@ ClaimedValue parse_claimed(const Claim& claim);
 /// Checks one claim against the profiles and the planner.
 ClaimCheck check_claim(const Claim& claim, const planner::ProfileDb& db);
 
-}  // namespace hwplan::cli
+}  // namespace hwplan::reports

@@ -2,7 +2,7 @@
 // datasheet figures (bandwidth, compute, price) within a tolerance, or they are inconsistent;
 // speeds against the physical bound (peak bandwidth over bytes per token) and the planner's
 // prediction band; memory and fit against the planner's weights and placement.
-#include "claims.h"
+#include "reports/claims.h"
 
 #include <fmt/format.h>
 
@@ -11,15 +11,15 @@
 #include <optional>
 #include <regex>
 
-#include "claim_resolve.h"
 #include "common/csv.h"
 #include "common/error.h"
 #include "common/units.h"
 #include "planner/fit.h"
 #include "planner/predict.h"
 #include "planner/weights.h"
+#include "reports/claim_resolve.h"
 
-namespace hwplan::cli {
+namespace hwplan::reports {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -42,6 +42,7 @@ ClaimCheck unverifiable(ClaimCheck r, const std::string& why) {
 }
 
 std::string range_text(const ClaimedValue& v) {
+  if (std::isinf(v.high)) return fmt::format(">={:g}", v.low);
   return v.low == v.high ? fmt::format("{:g}", v.low) : fmt::format("{:g}-{:g}", v.low, v.high);
 }
 
@@ -78,7 +79,7 @@ ClaimCheck estimate(ClaimCheck r, const ClaimedValue& v, double computed, const 
 planner::Workload claim_workload(std::vector<std::string>& assumptions) {
   planner::Workload w;
   w.context_tokens = 2048;
-  assumptions.push_back("2048 tokens of context assumed (claims rarely say)");
+  assumptions.emplace_back("2048 tokens of context assumed (claims rarely say)");
   return w;
 }
 
@@ -183,7 +184,7 @@ ClaimCheck check_speed(ClaimCheck r, const Claim& c, ClaimedValue v, const plann
 }
 
 double aggregate_bandwidth_gbs(const ClaimMachine& m) {
-  const double units = static_cast<double>(m.units * m.nodes);
+  const auto units = static_cast<double>(m.units * m.nodes);
   const double gpus =
       m.spec.kind == planner::MemoryKind::kUnified ? 1.0 : static_cast<double>(m.spec.gpu_count);
   return bytes_per_s_to_gbs(m.spec.bandwidth_bytes_per_s) * gpus * units;
@@ -241,7 +242,8 @@ ClaimedValue parse_claimed(const Claim& c) {
     return v;
   }
   std::smatch m;
-  const std::string number = R"(\s*(\d+(?:\.\d+)?)\s*)";
+  // At most 15 digits before the point: every match converts exactly, none overflows.
+  const std::string number = R"(\s*(\d{1,15}(?:\.\d{1,15})?)\s*)";
   if (std::regex_match(t, m, std::regex(number))) {
     v.low = v.high = std::stod(m[1].str());
   } else if (std::regex_match(t, m, std::regex(number + "-" + number))) {
@@ -250,9 +252,14 @@ ClaimedValue parse_claimed(const Claim& c) {
   } else if (std::regex_match(t, m, std::regex(R"(\s*<)" + number))) {
     v.low = 0;
     v.high = std::stod(m[1].str());
+  } else if (std::regex_match(t, m, std::regex(R"(\s*>)" + number)) ||
+             std::regex_match(t, m, std::regex(number + R"(\+\s*)"))) {
+    // ">x" and "x+": at least x.
+    v.low = std::stod(m[1].str());
+    v.high = std::numeric_limits<double>::infinity();
   } else {
-    throw_input("claim {}: claimed value '{}' is not a number, a range a-b, <x, yes or no", c.id,
-                t);
+    throw_input("claim {}: claimed value '{}' is not a number, a range a-b, <x, >x, x+, yes or no",
+                c.id, t);
   }
   if (v.low > v.high) throw_input("claim {}: range '{}' runs backwards", c.id, t);
   return v;
@@ -287,7 +294,7 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
     const std::string quant = resolve_claim_quant(c.quant, db, r.assumptions);
     const double bytes_per_param = planner::find_quant(db.quants, quant).weights_bpw / 8.0;
     // 10% of the usable memory kept for the KV cache and compute buffers.
-    r.assumptions.push_back("10% of usable GPU memory kept for KV cache and buffers");
+    r.assumptions.emplace_back("10% of usable GPU memory kept for KV cache and buffers");
     const double usable =
         planner::usable_gpu_bytes(machine->spec) * static_cast<double>(machine->spec.gpu_count);
     return estimate(r, v, 0.9 * usable / bytes_per_param / 1e9, "B params", 0.25,
@@ -328,7 +335,7 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
   const auto machine = resolve_claim_machine(c.hardware, db, r.assumptions);
   if (!machine || machine->generic_ddr5_desktop)
     return unverifiable(r, fmt::format("no bundled profile for '{}'", c.hardware));
-  const double units = static_cast<double>(machine->units * machine->nodes);
+  const auto units = static_cast<double>(machine->units * machine->nodes);
   if (c.kind == "compute_tflops") {
     return datasheet(
         r, v,
@@ -347,7 +354,7 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
     std::smatch m;
     double cloud = 0;
     if (c.kind == "break_even_hours") {
-      if (!std::regex_search(c.condition, m, std::regex(R"((\d+(\.\d+)?)\s*USD/hour)"))) {
+      if (!std::regex_search(c.condition, m, std::regex(R"((\d{1,9}(\.\d{1,9})?)\s*USD/hour)"))) {
         return unverifiable(r, "no cloud price per hour in the condition");
       }
       cloud = std::stod(m[1].str());
@@ -375,4 +382,4 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
   return unverifiable(r, fmt::format("unknown claim kind '{}'", c.kind));
 }
 
-}  // namespace hwplan::cli
+}  // namespace hwplan::reports

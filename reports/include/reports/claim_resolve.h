@@ -8,7 +8,7 @@
 
 #include "planner/profiles.h"
 
-namespace hwplan::cli {
+namespace hwplan::reports {
 
 /// A machine a claim names.
 struct ClaimMachine {
@@ -38,4 +38,4 @@ const planner::ModelProfile* resolve_claim_model(const std::string& text,
 std::string resolve_claim_quant(const std::string& text, const planner::ProfileDb& db,
                                 std::vector<std::string>& assumptions);
 
-}  // namespace hwplan::cli
+}  // namespace hwplan::reports

@@ -1,4 +1,4 @@
-#include "claim_resolve.h"
+#include "reports/claim_resolve.h"
 
 #include <fmt/format.h>
 
@@ -11,7 +11,7 @@
 #include "common/units.h"
 #include "planner/weights.h"
 
-namespace hwplan::cli {
+namespace hwplan::reports {
 namespace {
 
 /// Chip names in claims and the bundled ids that carry them (the memory size picks among several).
@@ -75,12 +75,12 @@ std::optional<ClaimMachine> resolve_claim_machine(const std::string& text,
     return m;
   }
   std::smatch match;
-  if (std::regex_search(t, match, std::regex(R"(^(\d+)\s*x\s)")))
+  if (std::regex_search(t, match, std::regex(R"(^(\d{1,4})\s*x\s)")))
     m.units = std::stoll(match[1].str());
   // The machine's own memory: the first "<n>GB" before any "+ ... system RAM".
   const std::string main_part = t.substr(0, t.find('+'));
   double memory_gb = 0;
-  if (std::regex_search(main_part, match, std::regex(R"((\d+)\s*gb)")))
+  if (std::regex_search(main_part, match, std::regex(R"((\d{1,7})\s*gb)")))
     memory_gb = std::stod(match[1].str());
   const auto variants = machine_variants(text, db);
   if (variants.empty()) return std::nullopt;
@@ -106,7 +106,7 @@ std::optional<ClaimMachine> resolve_claim_machine(const std::string& text,
   }
   m.spec = *chosen;
   // "+ 128GB system RAM": the host RAM the claim describes.
-  if (std::regex_search(t, match, std::regex(R"(\+\s*(\d+)\s*gb\s*system ram)"))) {
+  if (std::regex_search(t, match, std::regex(R"(\+\s*(\d{1,7})\s*gb\s*system ram)"))) {
     m.spec.host_memory_bytes = gib_to_bytes(std::stod(match[1].str()));
     assumptions.push_back(fmt::format("host RAM set to {} GiB as the claim says", match[1].str()));
   }
@@ -115,7 +115,7 @@ std::optional<ClaimMachine> resolve_claim_machine(const std::string& text,
     m.units = 1;
     m.link = "thunderbolt5";
     if (t.find("thunderbolt") == std::string::npos) {
-      assumptions.push_back("machines in a cluster linked by Thunderbolt 5 (RDMA) assumed");
+      assumptions.emplace_back("machines in a cluster linked by Thunderbolt 5 (RDMA) assumed");
     }
   }
   return m;
@@ -148,7 +148,7 @@ const planner::ModelProfile* resolve_claim_model(const std::string& text,
   // A bare size ("7B", "34B"): the bundled dense model closest in parameters.
   std::smatch match;
   const std::string t = to_lower(text);
-  if (std::regex_match(t, match, std::regex(R"(\s*(\d+(\.\d+)?)\s*b\s*)"))) {
+  if (std::regex_match(t, match, std::regex(R"(\s*(\d{1,6}(\.\d{1,6})?)\s*b\s*)"))) {
     const double wanted = std::stod(match[1].str()) * 1e9;
     const auto& f16 = planner::find_quant(db.quants, "f16");
     double best_gap = 0.25;
@@ -173,7 +173,7 @@ std::string resolve_claim_quant(const std::string& text, const planner::ProfileD
                                 std::vector<std::string>& assumptions) {
   const std::string t = to_lower(text);
   if (t.empty()) {
-    assumptions.push_back("no quantization given: Q4_K_M assumed (the most common download)");
+    assumptions.emplace_back("no quantization given: Q4_K_M assumed (the most common download)");
     return "q4_k_m";
   }
   if (t == "4-bit" || t == "q4" || t == "int4") {
@@ -181,7 +181,7 @@ std::string resolve_claim_quant(const std::string& text, const planner::ProfileD
     return "q4_k_m";
   }
   if (t == "q2") {
-    assumptions.push_back("'Q2' taken as Q2_K");
+    assumptions.emplace_back("'Q2' taken as Q2_K");
     return "q2_k";
   }
   if (t == "8-bit" || t == "q8") return "q8_0";
@@ -192,4 +192,4 @@ std::string resolve_claim_quant(const std::string& text, const planner::ProfileD
   return "q4_k_m";
 }
 
-}  // namespace hwplan::cli
+}  // namespace hwplan::reports

@@ -1,0 +1,71 @@
+#include "reports/claims.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "../planner/test_util.h"
+#include "reports/claim_resolve.h"
+
+namespace hwplan::reports {
+namespace {
+
+using planner::testing::db;
+
+Claim claim(const std::string& kind, const std::string& hardware, const std::string& model,
+            const std::string& quant, const std::string& claimed) {
+  return {"t1", kind, hardware, model, quant, claimed, "", "", "test"};
+}
+
+TEST(Claims, ParsesEveryClaimedForm) {
+  auto value = [](const std::string& text) {
+    return parse_claimed(claim("decode_tps", "", "", "", text));
+  };
+  EXPECT_DOUBLE_EQ(value("800").low, 800);
+  EXPECT_DOUBLE_EQ(value("800").high, 800);
+  EXPECT_DOUBLE_EQ(value("30-50").low, 30);
+  EXPECT_DOUBLE_EQ(value("30-50").high, 50);
+  EXPECT_DOUBLE_EQ(value("<1").low, 0);
+  EXPECT_DOUBLE_EQ(value("<1").high, 1);
+  EXPECT_DOUBLE_EQ(value(">20").low, 20);
+  EXPECT_TRUE(std::isinf(value(">20").high));
+  EXPECT_DOUBLE_EQ(value("20+").low, 20);
+  EXPECT_TRUE(std::isinf(value("20+").high));
+  EXPECT_EQ(value("yes").yes_no, true);
+  EXPECT_EQ(value("no").yes_no, false);
+}
+
+TEST(Claims, MalformedClaimedValuesNameTheClaim) {
+  for (const char* text : {"fast", "50-30", "12345678901234567890", "1e400", ""}) {
+    try {
+      parse_claimed(claim("decode_tps", "", "", "", text));
+      ADD_FAILURE() << "no error for '" << text << "'";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("claim t1"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// RTX 3090: 936 GB/s on its datasheet, so "936 GB/s" is consistent and "2000 GB/s" is not.
+TEST(Claims, BandwidthAgainstTheDatasheet) {
+  auto c = claim("bandwidth", "NVIDIA RTX 3090", "", "", "936");
+  c.unit = "GB/s";
+  EXPECT_EQ(check_claim(c, db()).verdict, "consistent");
+  c.claimed = "2000";
+  EXPECT_EQ(check_claim(c, db()).verdict, "inconsistent");
+}
+
+TEST(ClaimResolve, CountsAndSizesStayInRange) {
+  std::vector<std::string> assumptions;
+  // A 20-digit unit count is not read as a count (no overflow, no abort).
+  const auto m = resolve_claim_machine("12345678901234567890x RTX 3090", db(), assumptions);
+  if (m) EXPECT_EQ(m->units, 1);
+  const auto four = resolve_claim_machine("4x NVIDIA RTX 3090 rig", db(), assumptions);
+  ASSERT_TRUE(four.has_value());
+  // Rigs are bundled by GPU count: "4x" picks the four-GPU profile.
+  EXPECT_EQ(four->spec.gpu_count * four->units, 4);
+  EXPECT_EQ(resolve_claim_quant("4-bit", db(), assumptions), "q4_k_m");
+}
+
+}  // namespace
+}  // namespace hwplan::reports

@@ -96,41 +96,6 @@ Table rows_table(const std::vector<planner::RowResult>& results) {
 
 }  // namespace
 
-nlohmann::json calibration_json(const planner::EfficiencyTable& table,
-                                const std::vector<planner::CalibrationRow>& rows,
-                                const std::vector<planner::RowResult>& results,
-                                const planner::ErrorSummary& s) {
-  nlohmann::json json;
-  json["schema_version"] = 1;
-  json["description"] =
-      "Efficiency factors fitted by `hwplan calibrate` to the published llama.cpp measurements in "
-      "profiles/measurements/measured.csv (sources: its SOURCES.md); do not edit by hand.";
-  json["efficiency"] = planner::efficiency_table_to_json(table);
-  json["summary"] = {{"decode_rows", s.decode_rows},
-                     {"decode_median_error", s.decode_median},
-                     {"decode_p90_error", s.decode_p90},
-                     {"prefill_rows", s.prefill_rows},
-                     {"prefill_median_error", s.prefill_median},
-                     {"prefill_p90_error", s.prefill_p90}};
-  nlohmann::json used = nlohmann::json::array();
-  for (const auto& r : results) {
-    used.push_back(
-        {{"row_id", r.row->row_id},
-         {"source_id", r.row->source_id},
-         {"decode_error",
-          json_number(r.row->measured_decode_tok_per_s > 0 ? r.decode_error : std::nan(""))},
-         {"prefill_error",
-          json_number(r.row->measured_prefill_tok_per_s > 0 ? r.prefill_error : std::nan(""))}});
-  }
-  json["rows"] = used;
-  nlohmann::json skipped = nlohmann::json::array();
-  for (const auto& r : rows) {
-    if (!r.skipped.empty()) skipped.push_back({{"row_id", r.row_id}, {"reason", r.skipped}});
-  }
-  json["skipped_rows"] = skipped;
-  return json;
-}
-
 CommandResult run_calibrate(const GlobalOptions& global, const CalibrateOptions& options) {
   const auto db = load_profiles(global);
   const std::string csv_path = options.csv.empty() ? default_csv(db) : options.csv;
@@ -158,7 +123,7 @@ CommandResult run_calibrate(const GlobalOptions& global, const CalibrateOptions&
       table.cpu_bandwidth_fraction));
   if (!options.write.empty()) {
     write_output_file(options.write,
-                      calibration_json(table, rows, results, summary).dump(2) + "\n");
+                      planner::calibration_to_json(table, rows, results, summary).dump(2) + "\n");
     result.report.notes.push_back(fmt::format("wrote {}", options.write));
   }
   return result;

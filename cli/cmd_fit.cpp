@@ -11,6 +11,7 @@
 #include "planned_model.h"
 #include "planner/fit.h"
 #include "planner/predict.h"
+#include "planner/sweep.h"
 
 namespace hwplan::cli {
 namespace {
@@ -32,34 +33,6 @@ struct Row {
   std::string command;  ///< the llama-server command that runs the plan
   std::string command_why;
 };
-
-// Every mix's weights for one model, best quality first (at equal quality, the smaller file),
-// built once and reused for every machine.
-std::vector<std::pair<std::string, planner::WeightInventory>> candidates_for(
-    const planner::ProfileDb& db, const PlannedModel& p) {
-  std::vector<const planner::QuantSpec*> order;
-  for (const auto& q : db.quants.mixes) order.push_back(&q);
-  std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
-    if (a->quality_rank != b->quality_rank) return a->quality_rank > b->quality_rank;
-    return a->weights_bpw < b->weights_bpw;
-  });
-  std::vector<std::pair<std::string, planner::WeightInventory>> candidates;
-  candidates.reserve(order.size());
-  for (const auto* q : order)
-    candidates.emplace_back(q->id, planner::build_inventory(p.source.spec, *q));
-  return candidates;
-}
-
-// Highest-quality mix at which the model sits entirely in GPU memory at this workload.
-std::string best_quant(
-    const std::vector<std::pair<std::string, planner::WeightInventory>>& candidates,
-    const PlannedModel& p, const planner::HardwareSpec& hw) {
-  for (const auto& [id, weights] : candidates) {
-    const auto fit = planner::fit_model(p.source.spec, weights, hw, p.workload);
-    if (fit.kind == planner::FitKind::kGpu || fit.kind == planner::FitKind::kMultiGpu) return id;
-  }
-  return "";
-}
 
 Table model_table(const std::vector<PlannedModel>& models) {
   Table t{"models", "Model", {}, {}};
@@ -210,7 +183,7 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   std::vector<Row> rows;
   for (const auto& p : models) {
     const auto first = rows.size();
-    const auto candidates = candidates_for(db, p);
+    const auto candidates = planner::quant_candidates(p.source.spec, db.quants);
     for (const auto& hw : machines) {
       Row r{&p, &hw, {}, {}, 0, "", 0, "", ""};
       const planner::PredictOptions defaults;
@@ -226,7 +199,7 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
         r.max_context =
             planner::max_context_tokens(p.source.spec, p.weights, hw, p.workload, r.fit.kind);
       }
-      r.best_quant = best_quant(candidates, p, hw);
+      r.best_quant = planner::best_fitting_quant(candidates, p.source.spec, hw, p.workload);
       rows.push_back(std::move(r));
     }
     // With no machine named, the best fits come first, smallest sufficient machine first.

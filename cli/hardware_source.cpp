@@ -57,10 +57,11 @@ std::vector<planner::HardwareSpec> resolve_hardware(const planner::ProfileDb& db
       auto json = hardware_json(db, value, origin);
       std::string overrides;
       for (const auto& spec : hw_specs) overrides += (overrides.empty() ? "" : ",") + spec;
-      machines.push_back(overrides.empty()
-                             ? planner::hardware_from_json(json, origin)
-                             : planner::apply_hardware_overrides(
-                                   json, overrides, origin + " with --hw-spec " + overrides));
+      machines.push_back(
+          overrides.empty()
+              ? planner::hardware_from_json(json, origin)
+              : planner::apply_hardware_overrides(
+                    json, overrides, fmt::format("{} with --hw-spec {}", origin, overrides)));
     }
   }
   if (gpus < 0) throw_usage("--gpus: must be >= 1, got {}", gpus);

@@ -128,7 +128,8 @@ std::string quant_from_model_type(const std::string& model_type) {
                                     {" - large", "_l"}}) {
     if (q.size() > suffix.size() &&
         q.compare(q.size() - suffix.size(), suffix.size(), suffix) == 0) {
-      q = q.substr(0, q.size() - suffix.size()) + tag;
+      q.resize(q.size() - suffix.size());
+      q += tag;
     }
   }
   if (q.find(' ') != std::string::npos || q.empty()) return "";

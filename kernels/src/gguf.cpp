@@ -312,7 +312,7 @@ void GgufFile::parse_all() {
       throw_input("{}: tensor \"{}\": offset {} is not a multiple of the alignment {}", origin_,
                   tensor.name, relative, alignment_);
     }
-    const uint64_t size = static_cast<uint64_t>(tensor.n_bytes);
+    const auto size = static_cast<uint64_t>(tensor.n_bytes);
     if (relative > bytes_.size() || data_offset_ > bytes_.size() - relative ||
         size > bytes_.size() - relative - data_offset_) {
       throw_input(

@@ -192,7 +192,7 @@ KernelCost llama_decode_cost(const LlamaWeights& w, int64_t n_attended) {
   c.bytes_read += static_cast<double>(w.output_norm.size() * sizeof(float));
   // K and V of every attended position, binary16, per layer; scores and the weighted sum of V
   // cost 2 flop per element each.
-  const double kv_elements = static_cast<double>(s.n_layer * n_attended * s.n_head_kv * s.head_dim);
+  const auto kv_elements = static_cast<double>(s.n_layer * n_attended * s.n_head_kv * s.head_dim);
   c.bytes_read += 2.0 * kv_elements * 2.0;
   c.flop += 4.0 * static_cast<double>(s.n_layer * s.n_head * s.head_dim * n_attended);
   c.bytes_written = 2.0 * static_cast<double>(s.n_layer * s.n_head_kv * s.head_dim) * 2.0;

@@ -107,8 +107,8 @@ std::string_view isa_name(Isa isa) {
 }
 
 std::span<const Isa> available_isas() {
-  static const std::vector<Isa> isas = detect_isas();
-  return isas;
+  static const std::vector<Isa> kIsas = detect_isas();
+  return kIsas;
 }
 
 Isa best_isa() { return available_isas().back(); }

@@ -64,7 +64,8 @@ void dequantize_q6k(const uint8_t* src, float* dst, int64_t n) {
   for (int64_t b = 0; b < n / kSuperBlock; ++b) {
     const float d = half_to_float(blocks[b].d);
     for (int i = 0; i < kSuperBlock; ++i) {
-      dst[b * kSuperBlock + i] = d * static_cast<float>(blocks[b].scales[i / 16]) *
+      const int group = i / 16;  // one scale per 16 values
+      dst[b * kSuperBlock + i] = d * static_cast<float>(blocks[b].scales[group]) *
                                  static_cast<float>(q6k_value(blocks[b], i) - 32);
     }
   }
@@ -175,7 +176,8 @@ void quantize_q6k(const float* src, uint8_t* dst, int64_t n) {
     std::memset(out.ql, 0, sizeof(out.ql));
     std::memset(out.qh, 0, sizeof(out.qh));
     for (int i = 0; i < kSuperBlock; ++i) {
-      const float step = d * out.scales[i / 16];
+      const int group = i / 16;  // one scale per 16 values
+      const float step = d * out.scales[group];
       const int q = (step > 0.0f ? std::clamp(round_to_int(x[i] / step), -32, 31) : 0) + 32;
       const int half = i / 128;
       const int e = i % 128;

@@ -60,7 +60,7 @@ void normal_row(uint64_t seed, uint64_t tensor, uint64_t row, float mean, float 
 /// `v` rounded to float32. Through a volatile: GCC 12 at -O2 dropped a plain double(float(v))
 /// (and a bit_cast round trip) from the generated code of synth_llama.
 double as_float32(double v) {
-  volatile float narrowed = static_cast<float>(v);
+  volatile auto narrowed = static_cast<float>(v);
   return narrowed;
 }
 
@@ -158,6 +158,7 @@ std::optional<SynthMix> synth_mix_from_name(std::string_view name) {
 
 std::vector<std::string> synth_mix_names() {
   std::vector<std::string> names;
+  names.reserve(kMixNames.size());
   for (const MixName& m : kMixNames) names.emplace_back(m.name);
   return names;
 }

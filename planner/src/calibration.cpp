@@ -514,4 +514,38 @@ ErrorSummary summarize(const std::vector<RowResult>& results) {
           static_cast<int64_t>(prefill.size()), quantile(prefill, 0.5), quantile(prefill, 0.9)};
 }
 
+nlohmann::json calibration_to_json(const EfficiencyTable& table,
+                                   const std::vector<CalibrationRow>& rows,
+                                   const std::vector<RowResult>& results, const ErrorSummary& s) {
+  nlohmann::json json;
+  json["schema_version"] = 1;
+  json["description"] =
+      "Efficiency factors fitted by `hwplan calibrate` to the published llama.cpp measurements in "
+      "profiles/measurements/measured.csv (sources: its SOURCES.md); do not edit by hand.";
+  json["efficiency"] = efficiency_table_to_json(table);
+  json["summary"] = {{"decode_rows", s.decode_rows},
+                     {"decode_median_error", s.decode_median},
+                     {"decode_p90_error", s.decode_p90},
+                     {"prefill_rows", s.prefill_rows},
+                     {"prefill_median_error", s.prefill_median},
+                     {"prefill_p90_error", s.prefill_p90}};
+  nlohmann::json used = nlohmann::json::array();
+  for (const auto& r : results) {
+    used.push_back(
+        {{"row_id", r.row->row_id},
+         {"source_id", r.row->source_id},
+         {"decode_error",
+          json_number(r.row->measured_decode_tok_per_s > 0 ? r.decode_error : std::nan(""))},
+         {"prefill_error",
+          json_number(r.row->measured_prefill_tok_per_s > 0 ? r.prefill_error : std::nan(""))}});
+  }
+  json["rows"] = used;
+  nlohmann::json skipped = nlohmann::json::array();
+  for (const auto& r : rows) {
+    if (!r.skipped.empty()) skipped.push_back({{"row_id", r.row_id}, {"reason", r.skipped}});
+  }
+  json["skipped_rows"] = skipped;
+  return json;
+}
+
 }  // namespace hwplan::planner

@@ -273,6 +273,7 @@ std::string describe_plan(const ExecutionPlan& plan, const ModelSpec& m, const H
     }
     std::sort(classes.begin(), classes.end(), std::greater<>());
     std::vector<std::string> items;
+    items.reserve(classes.size());
     for (const auto& [bytes, name] : classes)
       items.push_back(fmt::format("{} {:.1f}", name, bytes_to_gib(bytes)));
     std::string inside = fmt::format("{}", fmt::join(items, ", "));

@@ -400,7 +400,7 @@ ExecutionPlan plan_from_llama_args(const ModelSpec& m, const WeightInventory& in
   Workload w = base;
   const int64_t sequences = args.n_parallel.value_or(1);
   if (!args.n_parallel && base_name(args.program).find("llama-server") != std::string::npos) {
-    notes.push_back(
+    notes.emplace_back(
         "llama-server without -np runs 4 slots sharing one cache of -c cells: the "
         "memory is that of -c; the speed shown is for one active sequence");
   }
@@ -445,7 +445,7 @@ ExecutionPlan plan_from_llama_args(const ModelSpec& m, const WeightInventory& in
     // llama.cpp fits memory itself here; hwplan's own placement stands in for its fitter.
     const FitResult fit = fit_model(m, inv, hw, w);
     plan = plan_from_fit(m, inv, hw, w, fit, OffloadMode::kCpu);
-    notes.push_back(
+    notes.emplace_back(
         "placement left to llama.cpp's fitter (-ngl auto, --fit on): hwplan's own "
         "placement is shown; llama.cpp's may differ");
   } else {
@@ -512,6 +512,7 @@ std::string regex_escape(const std::string& text) {
 
 std::string alternation(const std::set<int64_t>& layers) {
   std::vector<std::string> parts;
+  parts.reserve(layers.size());
   for (int64_t l : layers) parts.push_back(std::to_string(l));
   return parts.size() == 1 ? parts[0] : fmt::format("({})", fmt::join(parts, "|"));
 }
@@ -601,7 +602,7 @@ std::string emit_llama_command(const ExecutionPlan& plan, const ModelSpec& m,
         const std::string kind_pattern =
             escaped.size() == 1 ? escaped[0] : fmt::format("({})", fmt::join(escaped, "|"));
         add("-ot",
-            fmt::format("blk\\.{}\\.{}\\.weight={}", alternation(layers), kind_pattern, buffer));
+            fmt::format(R"(blk\.{}\.{}\.weight={})", alternation(layers), kind_pattern, buffer));
       }
     }
     for (const auto& [buffer, names] : moved_other) {
@@ -647,6 +648,7 @@ std::string emit_llama_command(const ExecutionPlan& plan, const ModelSpec& m,
       *why = "placement is left to llama.cpp's own fitter, which keeps at least --fit-ctx tokens";
   }
   std::vector<std::string> quoted;
+  quoted.reserve(words.size());
   for (const auto& word : words) quoted.push_back(shell_quote(word));
   return fmt::format("{}", fmt::join(quoted, " "));
 }

@@ -31,7 +31,7 @@ std::vector<std::string> json_files(const fs::path& directory) {
 
 void check_id_matches_file(const std::string& id, const std::string& file) {
   const auto stem = fs::path(file).stem().string();
-  if (id != stem) throw_input("{}: /id: \"{}\" differs from the file name \"{}\"", file, id, stem);
+  if (id != stem) throw_input(R"({}: /id: "{}" differs from the file name "{}")", file, id, stem);
 }
 
 std::vector<Source> sources_of(const nlohmann::json& json) {

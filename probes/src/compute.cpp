@@ -82,7 +82,7 @@ __attribute__((target("avx512f,avx512vnni"))) double int8_avx512(int64_t iterati
 __attribute__((target("avx512f,avx512bf16"))) double bf16_avx512(int64_t iterations) {
   __m512 acc[12];
   for (auto& a : acc) a = _mm512_setzero_ps();
-  const __m512bh x = (__m512bh)_mm512_set1_epi16(0x3f80), y = (__m512bh)_mm512_set1_epi16(0x3c00);
+  const auto x = (__m512bh)_mm512_set1_epi16(0x3f80), y = (__m512bh)_mm512_set1_epi16(0x3c00);
   for (int64_t i = 0; i < iterations; ++i) {
     for (auto& a : acc) a = _mm512_dpbf16_ps(a, x, y);
   }

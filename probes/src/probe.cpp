@@ -47,7 +47,7 @@ double bandwidth_array_bytes(const Topology& topo) {
 }
 
 MachineMeasurement run_probe(const ProbeOptions& options) {
-  const auto say = [&](std::string text) {
+  const auto say = [&](const std::string& text) {
     if (options.progress) options.progress(text);
   };
   MachineMeasurement m;

@@ -50,8 +50,9 @@ double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b
   const size_t n = b.size();
   // Ranks of the pooled sample, ties sharing their average rank.
   std::vector<std::pair<double, int>> pooled;
-  for (double v : a) pooled.push_back({v, 0});
-  for (double v : b) pooled.push_back({v, 1});
+  pooled.reserve(a.size());
+  for (double v : a) pooled.emplace_back(v, 0);
+  for (double v : b) pooled.emplace_back(v, 1);
   std::sort(pooled.begin(), pooled.end());
   double rank_sum_a = 0.0;
   double tie_term = 0.0;  // sum of t^3 - t over tie groups
@@ -59,7 +60,7 @@ double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b
   for (size_t i = 0; i < pooled.size();) {
     size_t j = i;
     while (j < pooled.size() && pooled[j].first == pooled[i].first) ++j;
-    const double t = static_cast<double>(j - i);
+    const auto t = static_cast<double>(j - i);
     const double average_rank = 0.5 * static_cast<double>(i + 1 + j);
     for (size_t k = i; k < j; ++k) {
       if (pooled[k].second == 0) rank_sum_a += average_rank;
@@ -70,8 +71,8 @@ double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b
     }
     i = j;
   }
-  const double md = static_cast<double>(m);
-  const double nd = static_cast<double>(n);
+  const auto md = static_cast<double>(m);
+  const auto nd = static_cast<double>(n);
   const double u = rank_sum_a - md * (md + 1) / 2;
   const double u_low = std::min(u, md * nd - u);
   if (!ties && m <= kExactLimit && n <= kExactLimit) {

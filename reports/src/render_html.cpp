@@ -166,7 +166,7 @@ std::string render_svg(const Chart& chart) {
           "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{}\" fill=\"{}\"{}><title>{}: {:.3g}, "
           "{:.3g}</title></circle>\n",
           xs(s.x[i]), ys(s.y[i]), strong ? 6 : 4, color,
-          strong ? " stroke=\"#000\" stroke-width=\"2\"" : "", escape(label), s.x[i], s.y[i]);
+          strong ? R"( stroke="#000" stroke-width="2")" : "", escape(label), s.x[i], s.y[i]);
     }
     out += fmt::format(
         "<rect x=\"{:.0f}\" y=\"{:.0f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"

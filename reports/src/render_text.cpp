@@ -45,6 +45,7 @@ void render_table(const Table& table, std::string& out) {
   for (const auto& column : table.columns) headings.push_back(column_heading(column));
   emit(headings);
   std::vector<std::string> rules;
+  rules.reserve(widths.size());
   for (size_t w : widths) rules.emplace_back(w, '-');
   emit(rules);
   for (const auto& line : texts) emit(line);

@@ -70,5 +70,22 @@ TEST(Quantile, InterpolatesLinearly) {
   EXPECT_DOUBLE_EQ(quantile({}, 0.5), 0.0);
 }
 
+// The written calibration file carries the factors, the summary, and every row used or skipped.
+TEST(Calibration, FileRecordsUsedAndSkippedRows) {
+  const auto all = rows();
+  const auto table = fit_efficiency(all, "measured.csv");
+  const auto results = evaluate(all, table);
+  const auto summary = summarize(results);
+  const auto json = calibration_to_json(table, all, results, summary);
+  EXPECT_EQ(json["schema_version"], 1);
+  EXPECT_EQ(json["summary"]["decode_rows"], summary.decode_rows);
+  size_t skipped = 0;
+  for (const auto& r : all) skipped += r.skipped.empty() ? 0 : 1;
+  EXPECT_EQ(json["skipped_rows"].size(), skipped);
+  EXPECT_EQ(json["rows"].size(), results.size());
+  EXPECT_EQ(efficiency_table_from_json(json["efficiency"], "test").groups.size(),
+            table.groups.size());
+}
+
 }  // namespace
 }  // namespace hwplan::planner

@@ -351,17 +351,17 @@ void f16_axpy(float alpha, const uint16_t* a, float* y, int64_t n) {
 }  // namespace
 
 const DotTable* dot_table_avx512() {
-  static const DotTable table{dot_f32,
-                              dot_16bit<load_f16, half_to_float>,
-                              dot_16bit<load_bf16, bf16_to_float>,
-                              dot_q8_0,
-                              dot_q4_0,
-                              dot_q4k,
-                              dot_q6k,
-                              f16_rows4,
-                              f16_scores_with<f16_dot>,
-                              f16_weighted_sum_with<f16_axpy>};
-  return &table;
+  static const DotTable kTable{dot_f32,
+                               dot_16bit<load_f16, half_to_float>,
+                               dot_16bit<load_bf16, bf16_to_float>,
+                               dot_q8_0,
+                               dot_q4_0,
+                               dot_q4k,
+                               dot_q6k,
+                               f16_rows4,
+                               f16_scores_with<f16_dot>,
+                               f16_weighted_sum_with<f16_axpy>};
+  return &kTable;
 }
 
 }  // namespace hwplan::kernels::detail

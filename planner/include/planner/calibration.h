@@ -104,6 +104,13 @@ std::vector<RowResult> evaluate(const std::vector<CalibrationRow>& rows,
 /// Median and 90th percentile of the absolute errors.
 ErrorSummary summarize(const std::vector<RowResult>& results);
 
+/// profiles/calibration.json: the fitted factors, the error summary, each used row's errors and
+/// each skipped row's reason.
+nlohmann::json calibration_to_json(const EfficiencyTable& table,
+                                   const std::vector<CalibrationRow>& rows,
+                                   const std::vector<RowResult>& results,
+                                   const ErrorSummary& summary);
+
 /// The q-quantile (0..1) of values, linear interpolation; 0 for none.
 double quantile(std::vector<double> values, double q);
 

@@ -1,0 +1,27 @@
+#pragma once
+// Sweeps over quantizations: which mix is the best that still fits a machine.
+
+#include <string>
+#include <vector>
+
+#include "planner/fit.h"
+#include "planner/quant_spec.h"
+
+namespace hwplan::planner {
+
+/// One mix's weights for one model.
+struct QuantCandidate {
+  std::string id;
+  WeightInventory weights;
+};
+
+/// Every mix of the catalog sized for `model`, best quality first (at equal quality the smaller
+/// file first). Built once per model and reused for every machine.
+std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const QuantCatalog& catalog);
+
+/// The highest-quality candidate at which the model sits entirely in GPU memory (one GPU or
+/// several) at this workload; "" when none does.
+std::string best_fitting_quant(const std::vector<QuantCandidate>& candidates, const ModelSpec& model,
+                               const HardwareSpec& hardware, const Workload& workload);
+
+}  // namespace hwplan::planner

@@ -1,0 +1,30 @@
+#include "planner/sweep.h"
+
+#include <algorithm>
+
+namespace hwplan::planner {
+
+std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const QuantCatalog& catalog) {
+  std::vector<const QuantSpec*> order;
+  order.reserve(catalog.mixes.size());
+  for (const auto& q : catalog.mixes) order.push_back(&q);
+  std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+    if (a->quality_rank != b->quality_rank) return a->quality_rank > b->quality_rank;
+    return a->weights_bpw < b->weights_bpw;
+  });
+  std::vector<QuantCandidate> candidates;
+  candidates.reserve(order.size());
+  for (const auto* q : order) candidates.push_back({q->id, build_inventory(model, *q)});
+  return candidates;
+}
+
+std::string best_fitting_quant(const std::vector<QuantCandidate>& candidates, const ModelSpec& model,
+                               const HardwareSpec& hardware, const Workload& workload) {
+  for (const auto& c : candidates) {
+    const auto kind = fit_model(model, c.weights, hardware, workload).kind;
+    if (kind == FitKind::kGpu || kind == FitKind::kMultiGpu) return c.id;
+  }
+  return "";
+}
+
+}  // namespace hwplan::planner

@@ -1,0 +1,59 @@
+#include "planner/sweep.h"
+
+#include <gtest/gtest.h>
+
+#include "common/units.h"
+#include "test_util.h"
+
+namespace hwplan::planner {
+namespace {
+
+using testing::db;
+using testing::model;
+
+HardwareSpec card(double gib) {
+  HardwareSpec hw;
+  hw.id = "card";
+  hw.backend = "cuda";
+  hw.memory_bytes = gib_to_bytes(gib);
+  hw.bandwidth_bytes_per_s = 1e12;
+  hw.fp16_flop_per_s = 1e14;
+  hw.host_memory_bytes = gib_to_bytes(64);
+  return hw;
+}
+
+TEST(Sweep, CandidatesRunBestQualityFirst) {
+  const auto candidates = quant_candidates(model("llama-3.1-8b"), db().quants);
+  ASSERT_EQ(candidates.size(), db().quants.mixes.size());
+  for (size_t i = 1; i < candidates.size(); ++i) {
+    const auto& a = find_quant(db().quants, candidates[i - 1].id);
+    const auto& b = find_quant(db().quants, candidates[i].id);
+    EXPECT_GE(a.quality_rank, b.quality_rank) << a.id << " before " << b.id;
+  }
+}
+
+// The answer fits in GPU memory and every better candidate does not.
+TEST(Sweep, BestFittingQuantIsTheFirstThatFits) {
+  const auto& m = model("llama-3.1-70b");
+  const auto candidates = quant_candidates(m, db().quants);
+  Workload w;
+  w.context_tokens = 8192;
+  for (double gib : {24.0, 48.0, 96.0}) {
+    const auto hw = card(gib);
+    const std::string best = best_fitting_quant(candidates, m, hw, w);
+    ASSERT_FALSE(best.empty()) << gib;
+    for (const auto& c : candidates) {
+      const auto kind = fit_model(m, c.weights, hw, w).kind;
+      if (c.id == best) {
+        EXPECT_EQ(kind, FitKind::kGpu) << gib;
+        break;
+      }
+      EXPECT_NE(kind, FitKind::kGpu) << c.id << " on " << gib << " GiB";
+    }
+  }
+  // Nothing fits 4 GiB.
+  EXPECT_EQ(best_fitting_quant(candidates, m, card(4), w), "");
+}
+
+}  // namespace
+}  // namespace hwplan::planner

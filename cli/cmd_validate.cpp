@@ -16,6 +16,7 @@
 
 #include "cmd_generate.h"
 #include "common/cancel.h"
+#include "common/statistics.h"
 #include "common/error.h"
 #include "common/units.h"
 #include "kernel_model.h"
@@ -235,11 +236,11 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
     const auto weight_bytes = static_cast<double>(kernels::llama_weight_bytes(m.weights));
     check_memory(weight_bytes, array_bytes);
     const Measurement r = measure(m, o, pool, isa, array_bytes);
-    const double seconds = reports::median_of(r.token_seconds);
+    const double seconds = median(r.token_seconds);
     const double tok_per_s = 1.0 / seconds;
     const int64_t attended = o.ctx + o.tokens / 2;
     const double bytes = kernels::llama_decode_cost(m.weights, attended).bytes_read;
-    const double probed_gbs = reports::median_of(r.bandwidth_gbs);
+    const double probed_gbs = median(r.bandwidth_gbs);
     planner::CpuKernelRates rates{gbs_to_bytes_per_s(probed_gbs), r.rates_per_thread, pool.size()};
     const planner::ReferencePrediction p =
         planner::predict_reference_decode(m.spec, m.inventory, attended, rates);

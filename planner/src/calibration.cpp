@@ -11,6 +11,7 @@
 #include <regex>
 
 #include "common/error.h"
+#include "common/statistics.h"
 #include "common/json_util.h"
 #include "common/text_util.h"
 #include "common/units.h"
@@ -439,16 +440,6 @@ double fit_cpu_fraction(const std::vector<CalibrationRow>& rows, const Efficienc
 }
 
 }  // namespace
-
-double quantile(std::vector<double> values, double q) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const double position = q * d(static_cast<int64_t>(values.size()) - 1);
-  const auto below = static_cast<size_t>(std::floor(position));
-  const auto above = std::min(below + 1, values.size() - 1);
-  return values[below] +
-         (position - d(static_cast<int64_t>(below))) * (values[above] - values[below]);
-}
 
 EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
                                const std::string& fitted_from) {

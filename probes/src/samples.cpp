@@ -2,6 +2,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "common/statistics.h"
 #include "probes/measurement.h"
 
 namespace hwplan::probes {
@@ -15,7 +16,7 @@ Samples summarize_samples(std::vector<double> values) {
   s.max = values.back();
   s.best = s.max;
   const size_t n = values.size();
-  s.median = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
+  s.median = median(values);
   const double mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(n);
   double squares = 0;
   for (double v : values) squares += (v - mean) * (v - mean);

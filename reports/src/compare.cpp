@@ -9,6 +9,8 @@
 #include <map>
 #include <numeric>
 
+#include "common/statistics.h"
+
 namespace hwplan::reports {
 namespace {
 
@@ -38,12 +40,6 @@ std::vector<double> u_distribution(size_t m, size_t n) {
 }
 
 }  // namespace
-
-double median_of(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
 
 double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b) {
   const size_t m = a.size();
@@ -101,7 +97,7 @@ std::vector<Comparison> compare_benchmarks(const std::vector<BenchmarkSamples>& 
     Comparison row;
     row.name = b.name;
     row.unit = b.unit;
-    row.baseline = median_of(b.samples);
+    row.baseline = median(b.samples);
     seen[b.name] = true;
     const auto it = by_name.find(b.name);
     if (it == by_name.end()) {
@@ -111,7 +107,7 @@ std::vector<Comparison> compare_benchmarks(const std::vector<BenchmarkSamples>& 
       continue;
     }
     const BenchmarkSamples& c = *it->second;
-    row.current = median_of(c.samples);
+    row.current = median(c.samples);
     if (c.unit != b.unit || c.higher_is_better != b.higher_is_better) {
       row.verdict = Verdict::kUnitMismatch;
       row.reason = fmt::format("baseline in '{}', current in '{}'", b.unit, c.unit);
@@ -143,7 +139,7 @@ std::vector<Comparison> compare_benchmarks(const std::vector<BenchmarkSamples>& 
     Comparison row;
     row.name = c.name;
     row.unit = c.unit;
-    row.current = median_of(c.samples);
+    row.current = median(c.samples);
     row.verdict = Verdict::kMissingInBaseline;
     row.reason = "new: not in the baseline";
     rows.push_back(row);

@@ -63,12 +63,6 @@ TEST(Calibration, EveryPhysicalFactorIsPlausible) {
   }
 }
 
-TEST(Quantile, InterpolatesLinearly) {
-  EXPECT_DOUBLE_EQ(quantile({1, 2, 3, 4, 5}, 0.5), 3.0);
-  EXPECT_DOUBLE_EQ(quantile({1, 2, 3, 4}, 0.5), 2.5);
-  EXPECT_DOUBLE_EQ(quantile({0, 10}, 0.9), 9.0);
-  EXPECT_DOUBLE_EQ(quantile({}, 0.5), 0.0);
-}
 
 // The written calibration file carries the factors, the summary, and every row used or skipped.
 TEST(Calibration, FileRecordsUsedAndSkippedRows) {

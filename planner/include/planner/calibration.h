@@ -112,6 +112,6 @@ nlohmann::json calibration_to_json(const EfficiencyTable& table,
                                    const ErrorSummary& summary);
 
 /// The q-quantile (0..1) of values, linear interpolation; 0 for none.
-double quantile(std::vector<double> values, double q);
+
 
 }  // namespace hwplan::planner

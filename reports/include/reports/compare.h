@@ -44,7 +44,7 @@ struct Comparison {
 double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b);
 
 /// The median of a non-empty sample.
-double median_of(std::vector<double> values);
+
 
 /// Compares every benchmark of `current` with the baseline of the same name. `threshold_fraction`
 /// is the slowdown tolerated (0.05 = 5%); `alpha` the significance level where both sides have

@@ -16,8 +16,8 @@
 
 #include "cmd_generate.h"
 #include "common/cancel.h"
-#include "common/statistics.h"
 #include "common/error.h"
+#include "common/statistics.h"
 #include "common/units.h"
 #include "kernel_model.h"
 #include "kernels/gguf.h"

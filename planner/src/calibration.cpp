@@ -11,8 +11,8 @@
 #include <regex>
 
 #include "common/error.h"
-#include "common/statistics.h"
 #include "common/json_util.h"
+#include "common/statistics.h"
 #include "common/text_util.h"
 #include "common/units.h"
 #include "planner/llama_args.h"

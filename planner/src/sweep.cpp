@@ -18,8 +18,9 @@ std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const Quant
   return candidates;
 }
 
-std::string best_fitting_quant(const std::vector<QuantCandidate>& candidates, const ModelSpec& model,
-                               const HardwareSpec& hardware, const Workload& workload) {
+std::string best_fitting_quant(const std::vector<QuantCandidate>& candidates,
+                               const ModelSpec& model, const HardwareSpec& hardware,
+                               const Workload& workload) {
   for (const auto& c : candidates) {
     const auto kind = fit_model(model, c.weights, hardware, workload).kind;
     if (kind == FitKind::kGpu || kind == FitKind::kMultiGpu) return c.id;

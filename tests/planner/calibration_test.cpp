@@ -63,7 +63,6 @@ TEST(Calibration, EveryPhysicalFactorIsPlausible) {
   }
 }
 
-
 // The written calibration file carries the factors, the summary, and every row used or skipped.
 TEST(Calibration, FileRecordsUsedAndSkippedRows) {
   const auto all = rows();

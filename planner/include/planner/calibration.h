@@ -113,5 +113,4 @@ nlohmann::json calibration_to_json(const EfficiencyTable& table,
 
 /// The q-quantile (0..1) of values, linear interpolation; 0 for none.
 
-
 }  // namespace hwplan::planner

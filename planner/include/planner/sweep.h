@@ -21,7 +21,8 @@ std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const Quant
 
 /// The highest-quality candidate at which the model sits entirely in GPU memory (one GPU or
 /// several) at this workload; "" when none does.
-std::string best_fitting_quant(const std::vector<QuantCandidate>& candidates, const ModelSpec& model,
-                               const HardwareSpec& hardware, const Workload& workload);
+std::string best_fitting_quant(const std::vector<QuantCandidate>& candidates,
+                               const ModelSpec& model, const HardwareSpec& hardware,
+                               const Workload& workload);
 
 }  // namespace hwplan::planner

@@ -45,7 +45,6 @@ double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b
 
 /// The median of a non-empty sample.
 
-
 /// Compares every benchmark of `current` with the baseline of the same name. `threshold_fraction`
 /// is the slowdown tolerated (0.05 = 5%); `alpha` the significance level where both sides have
 /// at least two samples. Rows follow the baseline's order, then benchmarks new in `current`.

@@ -10,7 +10,7 @@
 
 #include "common/error.h"
 #include "common/file_util.h"
-#include "llama_bench.h"
+#include "formats/llama_bench.h"
 
 namespace hwplan::cli {
 namespace {
@@ -108,7 +108,7 @@ std::vector<BenchmarkSamples> from_google_benchmark(const nlohmann::json& root,
 
 std::vector<BenchmarkSamples> from_llama_bench(const std::string& text, const std::string& path) {
   std::vector<BenchmarkSamples> out;
-  for (const LlamaBenchResult& r : parse_llama_bench(text, path)) {
+  for (const formats::LlamaBenchResult& r : formats::parse_llama_bench(text, path)) {
     BenchmarkSamples s;
     s.name =
         fmt::format("{} {} t{} ngl{}", r.model_type, r.test_name(), r.n_threads, r.n_gpu_layers);

@@ -8,8 +8,8 @@
 
 #include "common/cancel.h"
 #include "common/error.h"
+#include "formats/gguf.h"
 #include "kernel_model.h"
-#include "kernels/gguf.h"
 #include "kernels/llama_context.h"
 #include "kernels/thread_pool.h"
 
@@ -38,7 +38,7 @@ CommandResult run_generate(const GlobalOptions& global, const GenerateOptions& o
   if (options.top_k < 1) throw_usage("generate: --top-k must be >= 1, got {}", options.top_k);
   if (options.threads < 0) throw_usage("generate: --threads must be >= 0");
   const kernels::Isa isa = parse_isa(options.isa);
-  const auto file = kernels::GgufFile::open(options.gguf);
+  const auto file = formats::GgufFile::open(options.gguf);
   const kernels::LlamaWeights weights = kernels::llama_from_gguf(file);
   std::vector<int32_t> prompt;
   for (int64_t id : options.prompt_ids) {

@@ -19,8 +19,8 @@
 #include "common/error.h"
 #include "common/statistics.h"
 #include "common/units.h"
+#include "formats/gguf.h"
 #include "kernel_model.h"
-#include "kernels/gguf.h"
 #include "kernels/llama_context.h"
 #include "kernels/quantize.h"
 #include "kernels/synth.h"
@@ -106,8 +106,8 @@ ModelUnderTest synthetic_model(const planner::ModelSpec& spec, const std::string
 }
 
 ModelUnderTest gguf_model(const std::string& path, kernels::ThreadPool& pool) {
-  const ModelSource source = model_from_gguf(path);
-  const auto file = kernels::GgufFile::open(path);
+  const ModelSource source = source_from_gguf(path);
+  const auto file = formats::GgufFile::open(path);
   say(fmt::format("copying {} into memory owned by the kernel's threads", path));
   ModelUnderTest m{source.gguf_file_type, kernels::localize(kernels::llama_from_gguf(file), pool),
                    nullptr, source.spec, *source.exact_weights};

@@ -10,8 +10,8 @@
 #include "cmd_validate.h"
 #include "common/error.h"
 #include "common/text_util.h"
+#include "formats/llama_bench.h"
 #include "hardware_source.h"
-#include "llama_bench.h"
 #include "planner/predict.h"
 #include "planner/weights.h"
 
@@ -19,7 +19,8 @@ namespace hwplan::cli {
 namespace {
 
 /// The bundled model of the same architecture whose parameter count is within 15% of the file's.
-const planner::ModelProfile* match_model(const planner::ProfileDb& db, const LlamaBenchResult& r) {
+const planner::ModelProfile* match_model(const planner::ProfileDb& db,
+                                         const formats::LlamaBenchResult& r) {
   const std::string arch = letters_and_digits_lower(r.model_type.substr(0, r.model_type.find(' ')));
   const planner::ModelProfile* best = nullptr;
   double best_gap = 0.15;
@@ -38,7 +39,7 @@ const planner::ModelProfile* match_model(const planner::ProfileDb& db, const Lla
   return best;
 }
 
-std::string backend_of(const LlamaBenchResult& r) {
+std::string backend_of(const formats::LlamaBenchResult& r) {
   if (r.n_gpu_layers == 0) return "cpu";
   std::string b = letters_and_digits_lower(r.backends);
   if (b.find("cuda") != std::string::npos) return "cuda";
@@ -56,7 +57,7 @@ CommandResult run_validate_llama_bench(const GlobalOptions& global, const Valida
   const auto db = load_profiles(global);
   std::vector<std::string> warnings;
   const planner::HardwareSpec machine = resolve_hardware(db, {o.hw}, {}, 0, warnings).front();
-  const std::vector<LlamaBenchResult> results = read_llama_bench(o.llama_bench);
+  const std::vector<formats::LlamaBenchResult> results = formats::read_llama_bench(o.llama_bench);
 
   CommandResult out;
   out.report.context = make_context(global);
@@ -73,10 +74,10 @@ CommandResult run_validate_llama_bench(const GlobalOptions& global, const Valida
                    {"error_fraction", "Error", "", reports::Align::kRight, 3},
                    {"bound", "Bound", "", reports::Align::kLeft}};
   bool missed = false;
-  for (const LlamaBenchResult& r : results) {
+  for (const formats::LlamaBenchResult& r : results) {
     const planner::ModelProfile* model =
         o.model_given ? &planner::find_model(db, o.model) : match_model(db, r);
-    const std::string quant_name = quant_from_model_type(r.model_type);
+    const std::string quant_name = formats::quant_from_model_type(r.model_type);
     if (model == nullptr || quant_name.empty() ||
         db.quants.mixes.end() == std::find_if(db.quants.mixes.begin(), db.quants.mixes.end(),
                                               [&](const auto& q) { return q.id == quant_name; })) {

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "model_source.h"
+#include "planner/gguf_model.h"
 #include "probes/bandwidth.h"
 
 namespace hwplan::cli {
@@ -45,14 +46,14 @@ kernels::SynthMix parse_mix(const std::string& name) {
 }
 
 planner::WeightInventory inventory_of(const kernels::SynthModel& model) {
-  std::vector<TensorRecord> records;
+  std::vector<planner::TensorRecord> records;
   for (const auto& t : model.tensors) {
     double n = 1;
     for (int64_t d : t.shape) n *= static_cast<double>(d);
     records.push_back({t.name, static_cast<int64_t>(t.shape.size()), n,
                        static_cast<double>(t.bytes), std::string(kernels::format_name(t.format))});
   }
-  return inventory_from_tensors(records, model.weights.shape.n_layer, model.name);
+  return planner::inventory_from_tensors(records, model.weights.shape.n_layer, model.name);
 }
 
 int default_kernel_threads() {

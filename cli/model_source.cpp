@@ -4,14 +4,25 @@
 
 #include "common/error.h"
 #include "common/json_util.h"
+#include "planner/gguf_model.h"
 
 namespace hwplan::cli {
 
 namespace fs = std::filesystem;
 
+ModelSource source_from_gguf(const std::string& path) {
+  auto gguf = planner::model_from_gguf(path);
+  ModelSource source;
+  source.spec = std::move(gguf.spec);
+  source.exact_weights = std::move(gguf.weights);
+  source.origin = path;
+  source.gguf_file_type = std::move(gguf.file_type);
+  return source;
+}
+
 ModelSource resolve_model(const planner::ProfileDb& db, const std::string& name) {
   fs::path path(name);
-  if (path.extension() == ".gguf") return model_from_gguf(name);
+  if (path.extension() == ".gguf") return source_from_gguf(name);
   std::error_code error;
   // A downloaded model folder: its config.json.
   if (fs::is_directory(path, error) && fs::exists(path / "config.json", error))

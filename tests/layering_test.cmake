@@ -1,7 +1,9 @@
 # Fails when a module includes a header of a module it must not depend on (STYLE.md "Layout").
-# Arrows: cli -> reports -> planner; cli -> probes; cli -> kernels; everything -> common.
+# Arrows: cli -> reports -> planner -> formats; cli -> probes; cli -> kernels -> formats;
+# everything -> common.
 set(forbidden
-  "common:planner|probes|kernels|reports|cli"
+  "common:formats|planner|probes|kernels|reports|cli"
+  "formats:planner|probes|kernels|reports|cli"
   "planner:probes|kernels|reports|cli"
   "probes:planner|kernels|reports|cli"
   "kernels:planner|probes|reports|cli"

@@ -7,7 +7,7 @@
 
 #include "aligned_blocks.h"
 #include "common/error.h"
-#include "kernels/gguf.h"
+#include "formats/gguf.h"
 #include "kernels/llama.h"
 #include "kernels/thread_pool.h"
 
@@ -16,7 +16,7 @@ namespace {
 
 class Loader {
  public:
-  explicit Loader(const GgufFile& file) : file_(file) {}
+  explicit Loader(const formats::GgufFile& file) : file_(file) {}
 
   int64_t required_int(const std::string& key) const {
     const auto value = file_.get_int(key);
@@ -28,7 +28,7 @@ class Loader {
 
   /// A weight matrix of `rows` rows of `cols` elements.
   MatrixView matrix(const std::string& name, int64_t cols, int64_t rows) const {
-    const GgufTensorInfo& t = tensor(name);
+    const formats::GgufTensorInfo& t = tensor(name);
     if (t.shape.size() != 2 || t.shape[0] != cols || t.shape[1] != rows) {
       throw_input("{}: tensor '{}' has shape {}, expected [{}, {}]", file_.origin(), name,
                   shape_text(t), cols, rows);
@@ -46,7 +46,7 @@ class Loader {
 
   /// An F32 vector of `n` elements.
   std::span<const float> vector(const std::string& name, int64_t n) const {
-    const GgufTensorInfo& t = tensor(name);
+    const formats::GgufTensorInfo& t = tensor(name);
     if (t.shape.size() != 1 || t.shape[0] != n) {
       throw_input("{}: tensor '{}' has shape {}, expected [{}]", file_.origin(), name,
                   shape_text(t), n);
@@ -62,8 +62,8 @@ class Loader {
     return {reinterpret_cast<const float*>(data.data()), static_cast<size_t>(n)};
   }
 
-  const GgufTensorInfo& tensor(const std::string& name) const {
-    const GgufTensorInfo* t = file_.find_tensor(name);
+  const formats::GgufTensorInfo& tensor(const std::string& name) const {
+    const formats::GgufTensorInfo* t = file_.find_tensor(name);
     if (t == nullptr) throw_input("{}: tensor '{}' is missing", file_.origin(), name);
     return *t;
   }
@@ -71,13 +71,13 @@ class Loader {
   bool has(const std::string& name) const { return file_.find_tensor(name) != nullptr; }
 
  private:
-  static std::string shape_text(const GgufTensorInfo& t) {
+  static std::string shape_text(const formats::GgufTensorInfo& t) {
     return fmt::format("[{}]", fmt::join(t.shape, ", "));
   }
-  const GgufFile& file_;
+  const formats::GgufFile& file_;
 };
 
-LlamaShape read_shape(const GgufFile& file, const Loader& in) {
+LlamaShape read_shape(const formats::GgufFile& file, const Loader& in) {
   const auto arch = file.get_string("general.architecture");
   if (!arch) throw_input("{}: metadata key 'general.architecture' is missing", file.origin());
   if (*arch != "llama") {
@@ -111,7 +111,7 @@ LlamaShape read_shape(const GgufFile& file, const Loader& in) {
   if (!(s.rms_norm_eps > 0.0) || !(s.rope_freq_base > 0.0)) {
     throw_input("{}: rms epsilon and rope base must be > 0", file.origin());
   }
-  const GgufTensorInfo& embd = in.tensor("token_embd.weight");
+  const formats::GgufTensorInfo& embd = in.tensor("token_embd.weight");
   if (embd.shape.size() != 2) throw_input("{}: token_embd.weight must be 2-D", file.origin());
   s.n_vocab = embd.shape[1];
   return s;
@@ -119,7 +119,7 @@ LlamaShape read_shape(const GgufFile& file, const Loader& in) {
 
 }  // namespace
 
-LlamaWeights llama_from_gguf(const GgufFile& file) {
+LlamaWeights llama_from_gguf(const formats::GgufFile& file) {
   const Loader in(file);
   LlamaWeights w;
   w.shape = read_shape(file, in);
@@ -146,7 +146,7 @@ LlamaWeights llama_from_gguf(const GgufFile& file) {
     layer.down = in.matrix(p + "ffn_down.weight", s.n_ff, s.n_embd);
     w.layers.push_back(layer);
   }
-  w.storage = std::make_shared<GgufFile>(file);
+  w.storage = std::make_shared<formats::GgufFile>(file);
   return w;
 }
 

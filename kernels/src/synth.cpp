@@ -15,7 +15,7 @@
 #include "common/cancel.h"
 #include "common/error.h"
 #include "common/text_util.h"
-#include "kernels/gguf_writer.h"
+#include "formats/gguf_writer.h"
 #include "kernels/quantize.h"
 #include "kernels/thread_pool.h"
 
@@ -248,7 +248,8 @@ uint32_t file_type_code(SynthMix mix) {
 }
 
 /// A placeholder SentencePiece vocabulary: unknown, BOS, EOS, the 256 byte tokens, then "tN".
-void add_vocabulary(std::vector<std::pair<std::string, GgufWriteValue>>& kv, int64_t n_vocab) {
+void add_vocabulary(std::vector<std::pair<std::string, formats::GgufWriteValue>>& kv,
+                    int64_t n_vocab) {
   std::vector<std::string> tokens;
   std::vector<float> scores;
   std::vector<int32_t> types;
@@ -280,7 +281,7 @@ void add_vocabulary(std::vector<std::pair<std::string, GgufWriteValue>>& kv, int
 
 void write_synth_gguf(const SynthModel& model, const std::string& path) {
   const LlamaShape& s = model.weights.shape;
-  std::vector<std::pair<std::string, GgufWriteValue>> kv = {
+  std::vector<std::pair<std::string, formats::GgufWriteValue>> kv = {
       {"general.architecture", std::string("llama")},
       {"general.name", model.name},
       {"general.file_type", file_type_code(model.mix)},
@@ -298,12 +299,12 @@ void write_synth_gguf(const SynthModel& model, const std::string& path) {
       {"llama.vocab_size", static_cast<uint32_t>(s.n_vocab)},
   };
   add_vocabulary(kv, s.n_vocab);
-  std::vector<GgufWriteTensor> tensors;
+  std::vector<formats::GgufWriteTensor> tensors;
   for (const SynthModel::Tensor& t : model.tensors) {
     tensors.push_back({t.name, t.shape, static_cast<uint32_t>(t.format),
                        std::span<const uint8_t>(t.data, static_cast<size_t>(t.bytes))});
   }
-  write_gguf(path, kv, tensors);
+  formats::write_gguf(path, kv, tensors);
 }
 
 }  // namespace hwplan::kernels

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
-#include "kernels/gguf.h"
+#include "formats/gguf.h"
 #include "kernels/llama.h"
 
 namespace hwplan::kernels {
@@ -21,7 +21,7 @@ TEST(GgufCorpus, EveryMalformedFileIsRefusedClearly) {
   for (const auto& [name, want] : expected.items()) {
     const std::string path = kCorpus + "/" + name;
     try {
-      const GgufFile file = GgufFile::open(path);
+      const formats::GgufFile file = formats::GgufFile::open(path);
       (void)llama_from_gguf(file);
       ADD_FAILURE() << name << " was accepted";
     } catch (const Error& e) {

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "kernels/gguf.h"
+#include "formats/gguf.h"
 
 namespace hwplan::kernels {
 namespace {
@@ -21,7 +21,7 @@ TEST(GgufFixtures, TensorTablesMatchLlamaCpp) {
   int checked = 0;
   for (const auto& [name, expected] : reference.at("files").items()) {
     SCOPED_TRACE(name);
-    const auto file = GgufFile::open(kFixtures + "/" + name);
+    const auto file = formats::GgufFile::open(kFixtures + "/" + name);
     EXPECT_EQ(file.file_size(), expected.at("size_bytes").get<uint64_t>());
     EXPECT_EQ(file.version(), expected.at("gguf_version").get<uint32_t>());
     EXPECT_EQ(file.alignment(), expected.at("alignment").get<uint64_t>());

@@ -17,7 +17,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "kernels/gguf.h"
+#include "formats/gguf.h"
 #include "kernels/llama.h"
 #include "kernels/llama_context.h"
 #include "kernels/thread_pool.h"
@@ -67,7 +67,7 @@ TEST_P(LlamaFixture, MatchesLlamaCpp) {
   const std::string name = GetParam();
   const auto& expected = reference_.at("files").at(name);
   const auto prompt = reference_.at("prompt_ids").get<std::vector<int32_t>>();
-  const auto file = GgufFile::open(kFixtures + "/" + name);
+  const auto file = formats::GgufFile::open(kFixtures + "/" + name);
   const LlamaWeights w = llama_from_gguf(file);
   EXPECT_TRUE(w.tied_embeddings);
   EXPECT_EQ(w.shape.n_layer, 2);
@@ -117,7 +117,7 @@ TEST_P(LlamaFixture, MatchesLlamaCpp) {
 TEST_P(LlamaFixture, BatchedPromptAndThreadsAgreeWithTokenByToken) {
   const std::string name = GetParam();
   const auto prompt = reference_.at("prompt_ids").get<std::vector<int32_t>>();
-  const auto file = GgufFile::open(kFixtures + "/" + name);
+  const auto file = formats::GgufFile::open(kFixtures + "/" + name);
   const LlamaWeights w = llama_from_gguf(file);
   const RunResult one = run_reference_protocol(w, prompt, 4, best_isa(), false);
   const RunResult batched = run_reference_protocol(w, prompt, 4, best_isa(), true, 2);

@@ -9,8 +9,8 @@
 #include <random>
 
 #include "common/error.h"
-#include "kernels/gguf.h"
-#include "kernels/gguf_writer.h"
+#include "formats/gguf.h"
+#include "formats/gguf_writer.h"
 #include "kernels/half.h"
 #include "kernels/llama_context.h"
 #include "kernels/quantize.h"
@@ -249,7 +249,7 @@ TEST(Synth, GgufRoundTripGivesBitIdenticalLogits) {
       const std::string path =
           (dir / fmt::format("{}-{}.gguf", synth_mix_name(mix), tied)).string();
       write_synth_gguf(m, path);
-      const GgufFile file = GgufFile::open(path);
+      const formats::GgufFile file = formats::GgufFile::open(path);
       EXPECT_EQ(file.get_string("general.architecture"), "llama");
       const LlamaWeights loaded = llama_from_gguf(file);
       EXPECT_EQ(loaded.shape, m.weights.shape);
@@ -315,13 +315,13 @@ TEST(GgufWriter, MetadataAndAlignmentRoundTrip) {
   std::vector<uint8_t> data(64 * 4);
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i);
   const std::vector<uint8_t> small(6 * 2, 7);
-  const auto bytes = gguf_bytes({{"general.architecture", std::string("llama")},
-                                 {"a.float", 1.5f},
-                                 {"a.bool", true},
-                                 {"a.strings", std::vector<std::string>{"x", "yz"}},
-                                 {"a.ints", std::vector<int32_t>{3, -4}}},
-                                {{"t0", {6}, 1, small}, {"t1", {64}, 0, data}}, 64);
-  const GgufFile f = GgufFile::parse(bytes, "memory");
+  const auto bytes = formats::gguf_bytes({{"general.architecture", std::string("llama")},
+                                          {"a.float", 1.5f},
+                                          {"a.bool", true},
+                                          {"a.strings", std::vector<std::string>{"x", "yz"}},
+                                          {"a.ints", std::vector<int32_t>{3, -4}}},
+                                         {{"t0", {6}, 1, small}, {"t1", {64}, 0, data}}, 64);
+  const formats::GgufFile f = formats::GgufFile::parse(bytes, "memory");
   EXPECT_EQ(f.alignment(), 64u);
   EXPECT_EQ(f.get_float("a.float"), 1.5);
   EXPECT_EQ(f.get_array("a.strings")->count, 2u);

@@ -11,9 +11,11 @@
 
 #include "kernels/matvec.h"
 
-namespace hwplan::kernels {
-
+namespace hwplan::formats {
 class GgufFile;
+}  // namespace hwplan::formats
+
+namespace hwplan::kernels {
 
 /// Hyperparameters of a Llama-architecture decoder.
 struct LlamaShape {
@@ -71,7 +73,7 @@ int64_t llama_weight_bytes(const LlamaWeights& weights);
 /// The weights view the file's mapping, which they keep alive. Throws Error{kInput} for a missing
 /// or misshapen tensor or key, Error{kUnsupported} for another architecture or a tensor format
 /// the kernels do not implement, naming the file and tensor.
-LlamaWeights llama_from_gguf(const GgufFile& file);
+LlamaWeights llama_from_gguf(const formats::GgufFile& file);
 
 class ThreadPool;
 

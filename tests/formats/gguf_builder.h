@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace hwplan::kernels::testing {
+namespace hwplan::formats::testing {
 
 class GgufBuilder {
  public:
@@ -43,4 +43,4 @@ inline std::vector<uint8_t> valid_gguf(uint32_t type = 0, uint64_t dim0 = 8, uin
   return b.out;
 }
 
-}  // namespace hwplan::kernels::testing
+}  // namespace hwplan::formats::testing

@@ -1,11 +1,11 @@
-#include "kernels/gguf.h"
+#include "formats/gguf.h"
 
 #include <gtest/gtest.h>
 
 #include "common/error.h"
 #include "gguf_builder.h"
 
-namespace hwplan::kernels {
+namespace hwplan::formats {
 namespace {
 
 using testing::GgufBuilder;
@@ -149,4 +149,4 @@ TEST(GgufReader, MissingFileIsAClearError) {
 }
 
 }  // namespace
-}  // namespace hwplan::kernels
+}  // namespace hwplan::formats

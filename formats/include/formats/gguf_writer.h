@@ -9,7 +9,7 @@
 #include <variant>
 #include <vector>
 
-namespace hwplan::kernels {
+namespace hwplan::formats {
 
 /// A metadata value to write.
 using GgufWriteValue =
@@ -37,4 +37,4 @@ void write_gguf(const std::string& path,
                 const std::vector<std::pair<std::string, GgufWriteValue>>& metadata,
                 const std::vector<GgufWriteTensor>& tensors, uint64_t alignment = 32);
 
-}  // namespace hwplan::kernels
+}  // namespace hwplan::formats

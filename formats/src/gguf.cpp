@@ -1,4 +1,4 @@
-#include "kernels/gguf.h"
+#include "formats/gguf.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -12,7 +12,7 @@
 #include "common/error.h"
 #include "common/file_util.h"
 
-namespace hwplan::kernels {
+namespace hwplan::formats {
 
 // RAII for the mapping: unmapped when the last GgufFile copy goes away.
 struct GgufFile::Mapping {
@@ -405,4 +405,4 @@ const char* gguf_value_type_name(GgufValueType type) {
   return "unknown";
 }
 
-}  // namespace hwplan::kernels
+}  // namespace hwplan::formats

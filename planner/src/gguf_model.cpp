@@ -1,5 +1,6 @@
-// GGUF metadata and tensor table -> planner::ModelSpec + exact WeightInventory. The only place
-// where the kernels' GGUF reader meets the planner (cli is the wiring point; STYLE.md).
+// GGUF metadata and tensor table -> ModelSpec + exact WeightInventory: the one place where the
+// GGUF reader (formats) meets the planner.
+#include "planner/gguf_model.h"
 
 #include <fmt/format.h>
 
@@ -10,13 +11,10 @@
 
 #include "common/error.h"
 #include "common/limits.h"
-#include "kernels/gguf.h"
-#include "model_source.h"
+#include "formats/gguf.h"
 
-namespace hwplan::cli {
+namespace hwplan::planner {
 namespace {
-
-using planner::TensorClass;
 
 // "blk.12.ffn_up_exps.weight" -> layer 12, class experts (llama.cpp tensor names, llama-arch.cpp).
 TensorClass classify(const std::string& role, int64_t n_dims) {
@@ -30,7 +28,7 @@ TensorClass classify(const std::string& role, int64_t n_dims) {
   return TensorClass::kAttention;
 }
 
-planner::WeightInventory inventory_from(const kernels::GgufFile& file, int64_t n_layers) {
+WeightInventory inventory_from(const formats::GgufFile& file, int64_t n_layers) {
   std::vector<TensorRecord> records;
   for (const auto& t : file.tensors()) {
     records.push_back({t.name, static_cast<int64_t>(t.shape.size()),
@@ -41,21 +39,21 @@ planner::WeightInventory inventory_from(const kernels::GgufFile& file, int64_t n
 }
 
 // A count from the metadata, checked against its cap before anything is sized by it.
-int64_t bounded(const kernels::GgufFile& file, const std::string& key, int64_t value, int64_t max) {
+int64_t bounded(const formats::GgufFile& file, const std::string& key, int64_t value, int64_t max) {
   if (value < 0 || value > max) {
     throw_input("{}: metadata \"{}\" is {}, outside 0..{}", file.origin(), key, value, max);
   }
   return value;
 }
 
-std::optional<int64_t> optional_count(const kernels::GgufFile& file, const std::string& key,
+std::optional<int64_t> optional_count(const formats::GgufFile& file, const std::string& key,
                                       int64_t max = limits::kMaxDimension) {
   const auto value = file.get_int(key);
   if (value) bounded(file, key, *value, max);
   return value;
 }
 
-int64_t required(const kernels::GgufFile& file, const std::string& key,
+int64_t required(const formats::GgufFile& file, const std::string& key,
                  int64_t max = limits::kMaxDimension) {
   const auto value = file.get_int(key);
   if (!value) throw_input("{}: metadata \"{}\" is missing", file.origin(), key);
@@ -65,7 +63,7 @@ int64_t required(const kernels::GgufFile& file, const std::string& key,
 }
 
 // head_count_kv may be one number or a per-layer array (0 for recurrent layers).
-int64_t kv_heads(const kernels::GgufFile& file, const std::string& arch, int64_t n_heads) {
+int64_t kv_heads(const formats::GgufFile& file, const std::string& arch, int64_t n_heads) {
   const std::string key = arch + ".attention.head_count_kv";
   if (const auto* array = file.get_array(key)) {
     int64_t most = 0;
@@ -75,9 +73,8 @@ int64_t kv_heads(const kernels::GgufFile& file, const std::string& arch, int64_t
   return file.get_int(key).value_or(n_heads);
 }
 
-std::vector<planner::LayerKind> layer_kinds(const kernels::GgufFile& file, const std::string& arch,
-                                            planner::ModelSpec& m) {
-  using planner::LayerKind;
+std::vector<LayerKind> layer_kinds(const formats::GgufFile& file, const std::string& arch,
+                                   ModelSpec& m) {
   std::vector<LayerKind> kinds(static_cast<size_t>(m.n_layers), LayerKind::kFullAttention);
   if (const auto interval = file.get_int(arch + ".full_attention_interval")) {
     for (int64_t i = 0; i < m.n_layers; ++i) {
@@ -101,7 +98,7 @@ std::vector<planner::LayerKind> layer_kinds(const kernels::GgufFile& file, const
 
 // general.file_type is llama.cpp's llama_ftype (include/llama.h); it names the mix a file was
 // quantized to. Without it, name the type holding most bytes of the repeating layers.
-std::string file_type_name(const kernels::GgufFile& file) {
+std::string file_type_name(const formats::GgufFile& file) {
   static const std::map<int64_t, std::string> kFileTypes = {
       {0, "F32"},      {1, "F16"},      {2, "Q4_0"},      {3, "Q4_1"},    {7, "Q8_0"},
       {8, "Q5_0"},     {9, "Q5_1"},     {10, "Q2_K"},     {11, "Q3_K_S"}, {12, "Q3_K_M"},
@@ -130,13 +127,13 @@ std::string file_type_name(const kernels::GgufFile& file) {
 
 }  // namespace
 
-planner::WeightInventory inventory_from_tensors(const std::vector<TensorRecord>& tensors,
-                                                int64_t n_layers, const std::string& origin) {
-  planner::WeightInventory inv;
+WeightInventory inventory_from_tensors(const std::vector<TensorRecord>& tensors, int64_t n_layers,
+                                       const std::string& origin) {
+  WeightInventory inv;
   inv.exact = true;
   static const std::regex kBlock(R"(^blk\.(\d+)\.(.*)$)");
   for (const auto& t : tensors) {
-    planner::TensorGroup g;
+    TensorGroup g;
     g.name = t.name;
     g.n_params = t.n_elements;
     g.bytes = t.bytes;
@@ -165,11 +162,15 @@ planner::WeightInventory inventory_from_tensors(const std::vector<TensorRecord>&
   return inv;
 }
 
-ModelSource model_from_gguf(const std::string& path) {
-  const auto file = kernels::GgufFile::open(path);
+GgufModel model_from_gguf(const std::string& path) {
+  return model_from_gguf(formats::GgufFile::open(path));
+}
+
+GgufModel model_from_gguf(const formats::GgufFile& file) {
+  const std::string& path = file.origin();
   const auto arch = file.get_string("general.architecture");
   if (!arch) throw_input("{}: metadata \"general.architecture\" is missing", path);
-  planner::ModelSpec m;
+  ModelSpec m;
   m.architecture = *arch;
   m.id = std::filesystem::path(path).stem().string();
   m.name = file.get_string("general.name").value_or(m.id);
@@ -204,7 +205,7 @@ ModelSource model_from_gguf(const std::string& path) {
     m.moe.n_dense_layers = file.get_int(a + ".leading_dense_block_count").value_or(0);
   }
   if (const auto rank = file.get_int(a + ".attention.kv_lora_rank"); rank && *rank > 0) {
-    m.attention = planner::AttentionKind::kMla;
+    m.attention = AttentionKind::kMla;
     m.mla.kv_lora_rank = *rank;
     m.mla.q_lora_rank = file.get_int(a + ".attention.q_lora_rank").value_or(0);
     m.mla.rope_head_dim = required(file, a + ".rope.dimension_count");
@@ -222,13 +223,12 @@ ModelSource model_from_gguf(const std::string& path) {
     m.linear.value_head_dim = m.linear.n_value_heads > 0 ? inner / m.linear.n_value_heads : 0;
   }
   m.layer_kinds = layer_kinds(file, a, m);
-  planner::validate_model(m, path);
-  ModelSource source;
-  source.exact_weights = inventory_from(file, m.n_layers);
-  source.spec = std::move(m);
-  source.origin = path;
-  source.gguf_file_type = file_type_name(file);
-  return source;
+  validate_model(m, path);
+  GgufModel model;
+  model.weights = inventory_from(file, m.n_layers);
+  model.spec = std::move(m);
+  model.file_type = file_type_name(file);
+  return model;
 }
 
-}  // namespace hwplan::cli
+}  // namespace hwplan::planner

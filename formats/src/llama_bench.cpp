@@ -1,5 +1,5 @@
 // llama-bench's JSON and JSONL outputs (llama.cpp tools/llama-bench, "Output formats").
-#include "llama_bench.h"
+#include "formats/llama_bench.h"
 
 #include <fmt/format.h>
 
@@ -13,7 +13,7 @@
 #include "common/file_util.h"
 #include "common/text_util.h"
 
-namespace hwplan::cli {
+namespace hwplan::formats {
 namespace {
 
 double number(const nlohmann::json& row, const char* key, const std::string& where, bool required) {
@@ -136,4 +136,4 @@ std::string quant_from_model_type(const std::string& model_type) {
   return q;
 }
 
-}  // namespace hwplan::cli
+}  // namespace hwplan::formats

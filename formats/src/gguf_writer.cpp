@@ -1,7 +1,7 @@
 // GGUF layout (ggml/docs/gguf.md): magic "GGUF", version 3, tensor count, metadata count (u64),
 // key-value pairs, tensor infos (name, n_dims, dims, type, offset relative to the data section),
 // padding to the alignment, then the data, each tensor starting at an aligned offset.
-#include "kernels/gguf_writer.h"
+#include "formats/gguf_writer.h"
 
 #include <fmt/format.h>
 
@@ -16,7 +16,7 @@
 #include "common/error.h"
 #include "common/ggml_types.h"
 
-namespace hwplan::kernels {
+namespace hwplan::formats {
 namespace {
 
 constexpr uint32_t kMagic = 0x46554747;
@@ -182,4 +182,4 @@ void write_gguf(const std::string& path,
   }
 }
 
-}  // namespace hwplan::kernels
+}  // namespace hwplan::formats

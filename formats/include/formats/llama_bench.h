@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace hwplan::cli {
+namespace hwplan::formats {
 
 /// One llama-bench result row (the fields hwplan uses).
 struct LlamaBenchResult {
@@ -43,4 +43,4 @@ std::vector<LlamaBenchResult> parse_llama_bench(const std::string& text, const s
 /// "mostly Q4_0" -> q4_0, "F16" -> f16. Empty when it does not recognise it.
 std::string quant_from_model_type(const std::string& model_type);
 
-}  // namespace hwplan::cli
+}  // namespace hwplan::formats

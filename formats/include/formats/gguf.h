@@ -13,7 +13,7 @@
 
 #include "common/ggml_types.h"
 
-namespace hwplan::kernels {
+namespace hwplan::formats {
 
 /// GGUF metadata value types (gguf_metadata_value_type).
 enum class GgufValueType : uint32_t {
@@ -105,4 +105,4 @@ class GgufFile {
 /// Name of a value type ("uint32", "string", ...).
 const char* gguf_value_type_name(GgufValueType type);
 
-}  // namespace hwplan::kernels
+}  // namespace hwplan::formats

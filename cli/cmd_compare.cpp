@@ -4,8 +4,9 @@
 
 #include <algorithm>
 
-#include "benchmark_files.h"
 #include "common/error.h"
+#include "formats/benchmark_results.h"
+#include "reports/compare.h"
 
 namespace hwplan::cli {
 
@@ -29,8 +30,8 @@ CommandResult run_compare(const GlobalOptions& global, const CompareOptions& opt
   const double threshold = parse_threshold(options.threshold);
   if (!(options.alpha > 0.0 && options.alpha < 1.0))
     throw_usage("--alpha must be in (0, 1), got {}", options.alpha);
-  const auto baseline = read_benchmark_file(options.baseline, options.metric);
-  const auto current = read_benchmark_file(options.current, options.metric);
+  const auto baseline = formats::read_benchmark_file(options.baseline, options.metric);
+  const auto current = formats::read_benchmark_file(options.current, options.metric);
   const auto rows = reports::compare_benchmarks(baseline, current, threshold, options.alpha);
 
   CommandResult result;

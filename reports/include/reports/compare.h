@@ -6,15 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "formats/benchmark_results.h"
+
 namespace hwplan::reports {
 
 /// One benchmark's samples in one run.
-struct BenchmarkSamples {
-  std::string name;
-  std::string unit;  ///< "ns", "tok/s", "GB/s", "" (a ratio)
-  bool higher_is_better = false;
-  std::vector<double> samples;  ///< repetitions (one value when there were none)
-};
+using BenchmarkSamples = formats::BenchmarkSamples;
 
 enum class Verdict {
   kRegression,         ///< slower beyond the threshold (and significant where testable)

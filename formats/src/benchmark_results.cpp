@@ -1,4 +1,4 @@
-#include "benchmark_files.h"
+#include "formats/benchmark_results.h"
 
 #include <fmt/format.h>
 
@@ -12,10 +12,8 @@
 #include "common/file_util.h"
 #include "formats/llama_bench.h"
 
-namespace hwplan::cli {
+namespace hwplan::formats {
 namespace {
-
-using reports::BenchmarkSamples;
 
 std::string slurp(const std::string& path) { return read_input_file(path, "benchmark results"); }
 
@@ -108,7 +106,7 @@ std::vector<BenchmarkSamples> from_google_benchmark(const nlohmann::json& root,
 
 std::vector<BenchmarkSamples> from_llama_bench(const std::string& text, const std::string& path) {
   std::vector<BenchmarkSamples> out;
-  for (const formats::LlamaBenchResult& r : formats::parse_llama_bench(text, path)) {
+  for (const LlamaBenchResult& r : parse_llama_bench(text, path)) {
     BenchmarkSamples s;
     s.name =
         fmt::format("{} {} t{} ngl{}", r.model_type, r.test_name(), r.n_threads, r.n_gpu_layers);
@@ -164,7 +162,11 @@ std::vector<BenchmarkSamples> from_hwplan(const nlohmann::json& root, const std:
 
 std::vector<BenchmarkSamples> read_benchmark_file(const std::string& path,
                                                   const std::string& metric) {
-  const std::string text = slurp(path);
+  return parse_benchmark_text(slurp(path), path, metric);
+}
+
+std::vector<BenchmarkSamples> parse_benchmark_text(const std::string& text, const std::string& path,
+                                                   const std::string& metric) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) throw_input("{}: empty file", path);
   // llama-bench JSONL: one object per line, each with model_type.
@@ -186,4 +188,4 @@ std::vector<BenchmarkSamples> read_benchmark_file(const std::string& path,
   throw_input("{}: not Google Benchmark, llama-bench or hwplan JSON", path);
 }
 
-}  // namespace hwplan::cli
+}  // namespace hwplan::formats

@@ -160,8 +160,16 @@ SplitMode split_mode(const std::string& text) {
   throw_usage("--llama-args: -sm '{}': not one of none, layer, row, tensor", text);
 }
 
-// Checks a regex the way llama.cpp will compile it (std::regex, ECMAScript).
+// Checks a regex the way llama.cpp will compile it (std::regex, ECMAScript). std::regex compiles
+// and matches recursively, so a pattern far longer than any tensor name could exhaust the stack:
+// such patterns are refused.
+constexpr size_t kMaxPatternLength = 512;
+
 void check_regex(const std::string& flag, const std::string& pattern) {
+  if (pattern.size() > kMaxPatternLength) {
+    throw_usage("--llama-args: {}: a pattern of {} characters is longer than the {} allowed", flag,
+                pattern.size(), kMaxPatternLength);
+  }
   try {
     const std::regex compiled(pattern);
     (void)compiled;

@@ -215,8 +215,9 @@ ClaimCheck check_bandwidth(ClaimCheck r, const Claim& c, const ClaimedValue& v,
 
 }  // namespace
 
-std::vector<Claim> read_claims(const std::string& path) {
-  const CsvTable table = load_csv_file(path);
+std::vector<Claim> read_claims(const std::string& path) { return claims_from_csv(load_csv_file(path), path); }
+
+std::vector<Claim> claims_from_csv(const CsvTable& table, const std::string& path) {
   const std::vector<std::string> expected = {"id",      "kind", "hardware",  "model", "quant",
                                              "claimed", "unit", "condition", "source"};
   if (table.header != expected) {

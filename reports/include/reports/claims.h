@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/csv.h"
 #include "planner/profiles.h"
 
 namespace hwplan::reports {
@@ -36,6 +37,9 @@ struct ClaimCheck {
 
 /// Reads a claims CSV; Error{kInput} naming the file, line and column for a malformed row.
 std::vector<Claim> read_claims(const std::string& path);
+
+/// The same from a CSV already parsed; `origin` names it in errors.
+std::vector<Claim> claims_from_csv(const CsvTable& table, const std::string& origin);
 
 /// Parses `claimed`; Error{kInput} naming the claim for text that is none of the forms.
 ClaimedValue parse_claimed(const Claim& claim);

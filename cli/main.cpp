@@ -29,6 +29,7 @@
 #include "common/error.h"
 #include "common/file_util.h"
 #include "common/limits.h"
+#include "common/text_util.h"
 
 namespace {
 
@@ -444,7 +445,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "hwplan: error: %s\nRun with --help for usage.\n", e.what());
+    std::fprintf(stderr, "hwplan: error: %s\nRun with --help for usage.\n",
+                 hwplan::printable(e.what()).c_str());
     return 2;
   } catch (const hwplan::Error& e) {
     std::fprintf(stderr, "hwplan: error: %s\n", e.what());
@@ -460,7 +462,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     // Anything a library did not turn into hwplan::Error: still a message and exit 2, never an
     // abort.
-    std::fprintf(stderr, "hwplan: error: %s\n", e.what());
+    std::fprintf(stderr, "hwplan: error: %s\n", hwplan::printable(e.what()).c_str());
     return 2;
   } catch (...) {
     std::fprintf(stderr, "hwplan: error: unexpected failure\n");

@@ -4,8 +4,12 @@
 #include <cstdlib>
 
 #include "common/check.h"
+#include "common/text_util.h"
 
 namespace hwplan {
+
+Error::Error(ErrorKind kind, const std::string& message)
+    : std::runtime_error(printable(message)), kind_(kind) {}
 
 int exit_code_for(ErrorKind kind) {
   switch (kind) {

@@ -224,8 +224,23 @@ GgufModel model_from_gguf(const formats::GgufFile& file) {
   }
   m.layer_kinds = layer_kinds(file, a, m);
   validate_model(m, path);
+  // Metadata that contradicts the tensor table: an error naming both.
+  if (embedding->shape[0] != m.hidden_size) {
+    throw_input(
+        "{}: metadata \"{}.embedding_length\" is {} but tensor \"token_embd.weight\" has {} "
+        "values per row",
+        path, a, m.hidden_size, embedding->shape[0]);
+  }
   GgufModel model;
   model.weights = inventory_from(file, m.n_layers);
+  int64_t last_block = -1;
+  for (const auto& g : model.weights.groups) {
+    if (g.layer < m.n_layers) last_block = std::max(last_block, g.layer);
+  }
+  if (last_block + 1 != m.n_layers) {
+    throw_input("{}: metadata \"{}.block_count\" is {} but the tensor table has blocks 0..{}", path,
+                a, m.n_layers, last_block);
+  }
   model.spec = std::move(m);
   model.file_type = file_type_name(file);
   return model;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/text_util.h"
 #include "reports/report.h"
 
 namespace hwplan::reports {
@@ -62,7 +63,7 @@ std::string render_markdown(const Report& report) {
   for (const auto& chart : report.charts) {
     out += fmt::format("### {}\n\n```\n{}```\n\n", chart.title, render_chart_text(chart));
   }
-  for (const auto& note : report.notes) out += "- " + note + "\n";
+  for (const auto& note : report.notes) out += "- " + printable(note) + "\n";
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/text_util.h"
 #include "reports/report.h"
 
 namespace hwplan::reports {
@@ -61,7 +62,7 @@ std::string render_text(const Report& report) {
   }
   if (!report.notes.empty()) {
     out += "\n";
-    for (const auto& note : report.notes) out += note + "\n";
+    for (const auto& note : report.notes) out += printable(note) + "\n";
   }
   for (const auto& warning : report.context.warnings) out += "warning: " + warning + "\n";
   return out;

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/json_util.h"
+#include "common/text_util.h"
 
 namespace hwplan::reports {
 
@@ -43,7 +44,7 @@ std::string cell_text(const Cell& cell, const Column& column) {
       if (!std::isfinite(v)) return "-";
       return fmt::format("{:.{}f}", v, column.decimals);
     }
-    std::string operator()(const std::string& v) const { return v; }
+    std::string operator()(const std::string& v) const { return printable(v); }
     std::string operator()(bool v) const { return v ? "yes" : "no"; }
   };
   return std::visit(Visitor{column}, cell);

@@ -21,7 +21,9 @@ enum class ErrorKind {
 /// An expected failure whose message names the file, field and problem.
 class Error : public std::runtime_error {
  public:
-  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  /// `message` is stored with control characters escaped (text_util.h printable): it often
+  /// quotes untrusted text (tensor names, metadata keys, file names).
+  Error(ErrorKind kind, const std::string& message);
   /// The kind, which maps to an exit code through exit_code_for().
   ErrorKind kind() const { return kind_; }
 

@@ -33,4 +33,8 @@ std::string letters_and_digits_lower(std::string_view text);
 /// Removes leading and trailing white space.
 std::string trim(std::string_view text);
 
+/// `text` safe for a terminal: control characters other than newline and tab (ESC, NUL, ...)
+/// and DEL become \xHH, so an untrusted name can neither move the cursor nor cut a message.
+std::string printable(std::string_view text);
+
 }  // namespace hwplan

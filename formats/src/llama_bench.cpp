@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -32,7 +33,18 @@ double number(const nlohmann::json& row, const char* key, const std::string& whe
     } catch (const std::exception&) {
     }
   }
-  throw_input("{}: field \"{}\" must be a number, got {}", where, key, v.dump());
+  throw_input("{}: field \"{}\" must be a number, got {}", where, key, v.type_name());
+}
+
+// A count (tokens, layers, threads): a whole number in [0, 10^9], so the conversion to int64 is
+// always defined.
+int64_t count(const nlohmann::json& row, const char* key, const std::string& where, bool required) {
+  const double value = number(row, key, where, required);
+  if (!(value >= 0 && value <= 1e9) || value != std::floor(value)) {
+    throw_input("{}: field \"{}\" must be a whole number in 0..1000000000, got {}", where, key,
+                value);
+  }
+  return static_cast<int64_t>(value);
 }
 
 std::string text(const nlohmann::json& row, const char* key) {
@@ -42,17 +54,20 @@ std::string text(const nlohmann::json& row, const char* key) {
 LlamaBenchResult result_from(const nlohmann::json& row, const std::string& where) {
   if (!row.is_object()) throw_input("{}: expected an object, got {}", where, row.type_name());
   LlamaBenchResult r;
+  if (row.contains("model_type") && !row.at("model_type").is_string()) {
+    throw_input("{}: field \"model_type\" must be a string", where);
+  }
   r.model_type = text(row, "model_type");
   if (r.model_type.empty()) throw_input("{}: field \"model_type\" is missing", where);
   r.model_filename = text(row, "model_filename");
   r.backends = text(row, "backends");
   r.model_size_bytes = number(row, "model_size", where, true);
   r.model_n_params = number(row, "model_n_params", where, true);
-  r.n_threads = static_cast<int64_t>(number(row, "n_threads", where, false));
-  r.n_gpu_layers = static_cast<int64_t>(number(row, "n_gpu_layers", where, false));
-  r.n_prompt = static_cast<int64_t>(number(row, "n_prompt", where, true));
-  r.n_gen = static_cast<int64_t>(number(row, "n_gen", where, true));
-  r.n_depth = static_cast<int64_t>(number(row, "n_depth", where, false));
+  r.n_threads = count(row, "n_threads", where, false);
+  r.n_gpu_layers = count(row, "n_gpu_layers", where, false);
+  r.n_prompt = count(row, "n_prompt", where, true);
+  r.n_gen = count(row, "n_gen", where, true);
+  r.n_depth = count(row, "n_depth", where, false);
   r.flash_attn = row.contains("flash_attn") && row.at("flash_attn").is_boolean() &&
                  row.at("flash_attn").get<bool>();
   r.avg_ts = number(row, "avg_ts", where, true);
@@ -61,13 +76,16 @@ LlamaBenchResult result_from(const nlohmann::json& row, const std::string& where
     if (!row.at("samples_ts").is_array())
       throw_input("{}: field \"samples_ts\" must be an array", where);
     for (const auto& s : row.at("samples_ts")) {
-      if (!s.is_number()) throw_input("{}: samples_ts holds a non-number {}", where, s.dump());
+      if (!s.is_number()) throw_input("{}: samples_ts holds a {}", where, s.type_name());
       r.samples_ts.push_back(s.get<double>());
     }
   }
   if (r.n_prompt < 0 || r.n_gen < 0 || r.n_depth < 0 || (r.n_prompt == 0 && r.n_gen == 0)) {
     throw_input("{}: n_prompt {} / n_gen {} / n_depth {} do not describe a test", where, r.n_prompt,
                 r.n_gen, r.n_depth);
+  }
+  if (!(r.model_size_bytes >= 0) || !(r.model_n_params >= 0)) {
+    throw_input("{}: model_size and model_n_params must be >= 0", where);
   }
   if (!(r.avg_ts > 0)) throw_input("{}: avg_ts must be > 0, got {}", where, r.avg_ts);
   return r;

@@ -215,7 +215,9 @@ ClaimCheck check_bandwidth(ClaimCheck r, const Claim& c, const ClaimedValue& v,
 
 }  // namespace
 
-std::vector<Claim> read_claims(const std::string& path) { return claims_from_csv(load_csv_file(path), path); }
+std::vector<Claim> read_claims(const std::string& path) {
+  return claims_from_csv(load_csv_file(path), path);
+}
 
 std::vector<Claim> claims_from_csv(const CsvTable& table, const std::string& path) {
   const std::vector<std::string> expected = {"id",      "kind", "hardware",  "model", "quant",
@@ -231,6 +233,11 @@ std::vector<Claim> claims_from_csv(const CsvTable& table, const std::string& pat
                   expected.size());
     }
     claims.push_back({row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8]});
+    try {
+      (void)parse_claimed(claims.back());
+    } catch (const Error& e) {
+      throw_input("{}: row {}: {}", path, i + 2, e.what());
+    }
   }
   return claims;
 }

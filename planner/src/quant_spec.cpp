@@ -55,13 +55,54 @@ double read_bpw(JsonObject& entry, const std::string& what, std::string& type_ou
   return entry.number(bpw_key, {0.0, kMaxBitsPerWeight, false});
 }
 
+TensorTypeRule read_rule(JsonObject entry) {
+  TensorTypeRule rule;
+  rule.tensor = entry.optional_string("tensor").value_or("");
+  rule.cls = entry.has("class") ? entry.choice("class", {"experts"}) : "";
+  if (rule.tensor.empty() == rule.cls.empty())
+    entry.fail("tensor", "give exactly one of tensor and class");
+  rule.type = entry.string("type");
+  const auto type = ggml_type_by_name(rule.type);
+  if (!type) entry.fail("type", fmt::format("unknown ggml type \"{}\"", rule.type));
+  rule.bpw = ggml_bits_per_weight(*type);
+  const std::string layers =
+      entry.has("layers") ? entry.choice("layers", {"all", "more_bits", "first_eighth",
+                                                    "first_sixteenth", "first_two", "first_four"})
+                          : "all";
+  rule.layers = layers == "more_bits"         ? LayerSelector::kMoreBits
+                : layers == "first_eighth"    ? LayerSelector::kFirstEighth
+                : layers == "first_sixteenth" ? LayerSelector::kFirstSixteenth
+                : layers == "first_two"       ? LayerSelector::kFirstTwo
+                : layers == "first_four"      ? LayerSelector::kFirstFour
+                                              : LayerSelector::kAll;
+  const std::string when =
+      entry.has("when") ? entry.choice("when", {"gqa>=4", "experts==8", "experts>=4", "llama_70b"})
+                        : "";
+  rule.when = when == "gqa>=4"       ? RuleCondition::kGqaAtLeast4
+              : when == "experts==8" ? RuleCondition::kExperts8
+              : when == "experts>=4" ? RuleCondition::kExpertsAtLeast4
+              : when == "llama_70b"  ? RuleCondition::kLlama70b
+                                     : RuleCondition::kAlways;
+  entry.finish();
+  return rule;
+}
+
 QuantSpec read_mix(JsonObject entry) {
   QuantSpec quant;
   quant.id = entry.string("id");
   quant.name = entry.string("name");
   quant.family = entry.choice("family", {"gguf", "mlx", "gptq", "awq", "fp8", "fp4"});
-  std::string unused;
-  quant.weights_bpw = read_bpw(entry, "weights", unused);
+  quant.weights_bpw = read_bpw(entry, "weights", quant.weights_type);
+  if (entry.has("tensor_types")) {
+    if (quant.weights_type.empty()) {
+      entry.fail("tensor_types", "needs weights_type (the type the rules make exceptions to)");
+    }
+    const auto& rules = entry.array("tensor_types");
+    for (size_t i = 0; i < rules.size(); ++i) {
+      quant.tensor_types.push_back(read_rule(JsonObject(
+          rules[i], entry.file(), fmt::format("{}/tensor_types/{}", entry.pointer(), i))));
+    }
+  }
   quant.embedding_bpw = read_bpw(entry, "embedding", quant.embedding_type);
   quant.output_bpw = read_bpw(entry, "output", quant.output_type);
   quant.quality_rank = entry.integer("quality_rank", 0, 1000);

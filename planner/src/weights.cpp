@@ -86,6 +86,85 @@ void add(WeightInventory& inv, std::string name, int64_t layer, TensorClass cls,
                         bits_to_bytes(params * bits_per_weight), std::move(type)});
 }
 
+// A repeating-layer matrix before its type is decided.
+struct PendingTensor {
+  std::string name;
+  int64_t layer = 0;
+  TensorClass cls = TensorClass::kAttention;
+  double params = 0;
+};
+
+bool selected(LayerSelector selector, int64_t i, int64_t n) {
+  switch (selector) {
+    case LayerSelector::kAll:
+      return true;
+    case LayerSelector::kMoreBits:
+      return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
+    case LayerSelector::kFirstEighth:
+      return i < n / 8;
+    case LayerSelector::kFirstSixteenth:
+      return i < n / 16;
+    case LayerSelector::kFirstTwo:
+      return i < 2;
+    case LayerSelector::kFirstFour:
+      return i < 4;
+  }
+  return true;
+}
+
+bool holds(RuleCondition when, const ModelSpec& m) {
+  switch (when) {
+    case RuleCondition::kAlways:
+      return true;
+    case RuleCondition::kGqaAtLeast4:
+      return m.n_heads >= 4 * m.n_kv_heads;
+    case RuleCondition::kExperts8:
+      return m.moe.n_experts == 8;
+    case RuleCondition::kExpertsAtLeast4:
+      return m.moe.n_experts >= 4;
+    case RuleCondition::kLlama70b:
+      // llama-model.cpp: a Llama of 80 layers is LLM_TYPE_70B unless every head has its own KV.
+      return m.architecture == "llama" && m.n_layers == 80 && m.n_kv_heads != m.n_heads;
+  }
+  return true;
+}
+
+bool names(const TensorTypeRule& rule, const PendingTensor& t) {
+  if (!rule.cls.empty()) return t.cls == TensorClass::kExperts;
+  return t.name.find(rule.tensor) != std::string::npos;
+}
+
+// Types the matrices as llama-quantize does for the mix (llama-quant.cpp llama_tensor_get_type):
+// the first rule that names a tensor, holds for the model and selects its index decides. The
+// index of a tensor among those a rule names is its order (attn_v: i_attention_wv) or, in MoE
+// models for FFN tensors, its layer (llama.cpp reads it from the name); n is how many there are.
+void add_matrices(WeightInventory& inv, const ModelSpec& m, const QuantSpec& q,
+                  const std::vector<PendingTensor>& matrices) {
+  std::vector<int64_t> count(q.tensor_types.size(), 0);
+  for (size_t r = 0; r < q.tensor_types.size(); ++r) {
+    for (const auto& t : matrices) count[r] += names(q.tensor_types[r], t) ? 1 : 0;
+  }
+  std::vector<int64_t> seen(q.tensor_types.size(), 0);
+  for (const auto& t : matrices) {
+    double bpw = q.weights_bpw;
+    std::string type = q.weights_type.empty() ? q.name : q.weights_type;
+    bool decided = false;
+    for (size_t r = 0; r < q.tensor_types.size(); ++r) {
+      const auto& rule = q.tensor_types[r];
+      if (!names(rule, t)) continue;
+      const bool by_layer = is_moe(m) && rule.tensor.rfind("ffn_", 0) == 0;
+      const int64_t index = by_layer ? t.layer : seen[r];
+      ++seen[r];
+      if (!decided && holds(rule.when, m) && selected(rule.layers, index, count[r])) {
+        bpw = rule.bpw;
+        type = rule.type;
+        decided = true;
+      }
+    }
+    add(inv, t.name, t.layer, t.cls, t.params, bpw, type);
+  }
+}
+
 }  // namespace
 
 LayerParams layer_params(const ModelSpec& m, int64_t layer) {
@@ -120,15 +199,14 @@ WeightInventory build_inventory(const ModelSpec& m, const QuantSpec& q) {
   add(inv, "token_embd.weight", -1, TensorClass::kEmbedding, vocab_params, embedding_bpw,
       embedding_type.empty() ? q.name : embedding_type);
   // One group per llama.cpp tensor (llama-arch.cpp names), so that -ot patterns select exactly
-  // what they select in llama.cpp. Each tensor's share of its class comes from its shape.
+  // what they select in llama.cpp and a mix's per-tensor rules apply as llama-quantize applies
+  // them. Each tensor's share of its class comes from its shape.
+  std::vector<PendingTensor> matrices;
   for (int64_t layer = 0; layer < m.n_layers; ++layer) {
     const auto p = layer_params(m, layer);
-    auto tensor = [&](const char* name, TensorClass cls, double params, double bpw,
-                      const std::string& type) {
-      add(inv, fmt::format("blk.{}.{}.weight", layer, name), layer, cls, params, bpw, type);
-    };
     auto matrix = [&](const char* name, TensorClass cls, double params) {
-      tensor(name, cls, params, q.weights_bpw, q.name);
+      if (params > 0)
+        matrices.push_back({fmt::format("blk.{}.{}.weight", layer, name), layer, cls, params});
     };
     if (p.attention > 0) {
       const std::vector<std::pair<const char*, double>> parts = attention_tensors(m);
@@ -149,9 +227,16 @@ WeightInventory build_inventory(const ModelSpec& m, const QuantSpec& q) {
     for (const char* name : {"ffn_gate_shexp", "ffn_up_shexp", "ffn_down_shexp"}) {
       matrix(name, TensorClass::kSharedExperts, p.shared_experts / 3.0);
     }
-    tensor("ffn_gate_inp", TensorClass::kRouter, p.router, kF32Bits, "F32");
-    tensor("attn_norm", TensorClass::kNorm, p.norm / 2.0, kF32Bits, "F32");
-    tensor("ffn_norm", TensorClass::kNorm, p.norm / 2.0, kF32Bits, "F32");
+  }
+  add_matrices(inv, m, q, matrices);
+  for (int64_t layer = 0; layer < m.n_layers; ++layer) {
+    const auto p = layer_params(m, layer);
+    auto tensor = [&](const char* name, TensorClass cls, double params) {
+      add(inv, fmt::format("blk.{}.{}.weight", layer, name), layer, cls, params, kF32Bits, "F32");
+    };
+    tensor("ffn_gate_inp", TensorClass::kRouter, p.router);
+    tensor("attn_norm", TensorClass::kNorm, p.norm / 2.0);
+    tensor("ffn_norm", TensorClass::kNorm, p.norm / 2.0);
   }
   add(inv, "output_norm.weight", m.n_layers, TensorClass::kNorm, h, kF32Bits, "F32");
   if (!m.tied_embeddings) {

@@ -51,13 +51,20 @@ Workload ctx(int64_t tokens) {
   return w;
 }
 
-// Llama 3.1 70B at Q4_K_M (repeating matrices 4.80 bpw, output Q6_K), 8192 tokens, F16 KV:
-//   layer weights: 855,638,016 params x 4.80 / 8 + 2 x 8192 F32 norm = 513,448,345.6 B
-//   layer KV: 8192 x 2 x 8 x 128 x 2 = 33,554,432 B  -> 547,002,777.6 B per layer
+// Llama 3.1 70B at Q4_K_M (llama-quantize's rules: Q4_K, with attn_v and ffn_down in Q6_K in
+// the use_more_bits layers: i < 10, i >= 70, or (i - 10) % 3 == 2 -> 40 of 80; in the other
+// layers attn_v gets Q5_K, llama.cpp's bump for a 70B Llama), 8192 tokens:
+//   a layer in Q4_K: 855,638,016 params x 4.5 / 8 + 2 x 8192 F32 norm = 481,361,920 B
+//   a more-bits layer adds (8,388,608 + 234,881,024) x (6.5625 - 4.5) / 8 = 62,717,952 B
+//   a plain layer adds 8,388,608 x (5.5 - 4.5) / 8 = 1,048,576 B (attn_v in Q5_K)
+//   layer KV: 8192 x 2 x 8 x 128 x 2 = 33,554,432 B
+//   -> 515,964,928 B per plain layer, 577,634,304 B per more-bits layer
 //   output: 128256 x 8192 x 6.5625 / 8 + 8192 x 4 = 861,913,088 B
 //   compute buffer: 4 x 512 x (128256 + 57344 + 16384) = 413,663,232 B
 //   GPU room: (24 - 0.5 - 0.6) GiB - 413,663,232 = 24,175,076,147.2 B
-//   after the output: 23,313,163,059.2 B -> floor(/547,002,777.6) = 42 layers -> -ngl 43.
+//   after the output: 23,313,163,059.2 B. From the last layer down: 79..70 (10 more-bits)
+//   5,776,343,040; 69..40 (ten of more, plain, plain) 16,095,641,600; 39 (more) and 38 (plain)
+//   1,093,599,232; total 22,965,583,872; layer 37 (515,964,928) no longer fits -> 42 layers.
 TEST(Fit, Llama70bQ4KmOn24GibCardOffloads42Layers) {
   const auto& m = model("llama-3.1-70b");
   const auto weights = build_inventory(m, quant("q4_k_m"));
@@ -66,9 +73,10 @@ TEST(Fit, Llama70bQ4KmOn24GibCardOffloads42Layers) {
   EXPECT_EQ(fit.n_gpu_layers, 43);
   EXPECT_EQ(fit.n_cpu_moe, 0);
   EXPECT_EQ(llama_cpp_args(fit, ctx(8192)), "-ngl 43 -c 8192");
-  // Host: embedding (Q4_K) + the 38 layers left + a host compute buffer.
+  // Host: embedding (Q4_K) + layers 0..37 (19 more-bits: 0..9 and 12, 15, ..., 36; 19 plain)
+  // + a host compute buffer.
   const double embedding = 128256.0 * 8192 * 4.5 / 8;
-  EXPECT_NEAR(fit.host_bytes, embedding + 38 * 547002777.6 + 413663232.0, 1.0);
+  EXPECT_NEAR(fit.host_bytes, embedding + 19 * 577634304.0 + 19 * 515964928.0 + 413663232.0, 1.0);
   EXPECT_NE(fit.summary.find("42 of 80 layers (+output) on the GPU"), std::string::npos)
       << fit.summary;
 }
@@ -82,9 +90,11 @@ TEST(Fit, Llama70bQ4KmFitsTwo24GibCardsWithLlamaCppsEvenSplit) {
   // llama.cpp splits the 81 slots (80 layers + output) at 0.5: slot i goes to GPU 0 while
   // i / 81 < 0.5, i.e. layers 0..40 (41 layers); GPU 1 holds layers 41..79 (39) and the output.
   // Each has its own buffers.
+  // More-bits layers (see above): 20 of 0..40 and 20 of 41..79.
   const double buffers = 413663232.0 + gib_to_bytes(0.6);
-  EXPECT_NEAR(fit.bytes_per_gpu[0], 41 * 547002777.6 + buffers, 1.0);
-  EXPECT_NEAR(fit.bytes_per_gpu[1], 39 * 547002777.6 + 861913088.0 + buffers, 1.0);
+  EXPECT_NEAR(fit.bytes_per_gpu[0], 20 * 577634304.0 + 21 * 515964928.0 + buffers, 1.0);
+  EXPECT_NEAR(fit.bytes_per_gpu[1], 20 * 577634304.0 + 19 * 515964928.0 + 861913088.0 + buffers,
+              1.0);
   EXPECT_TRUE(fit.layers_per_gpu.empty());  // the default split works: no --tensor-split
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/units.h"
 #include "test_util.h"
 
 namespace hwplan::planner {
@@ -80,6 +81,57 @@ TEST(Weights, PublishedTotalsOfBundledModels) {
   for (const auto& [id, billions] : published) {
     const auto inv = build_inventory(model(id), quant("bf16"));
     EXPECT_NEAR(total_params(inv) / 1e9, billions, billions * 0.015) << id;
+  }
+}
+
+// The per-tensor rules of each K-quant mix, applied to Llama 3 8B, give the file sizes
+// llama.cpp's tools/quantize/quantize.cpp lists for Llama-3-8B (GiB, two decimals there).
+TEST(Weights, KQuantRulesGiveLlamaCppsPublishedSizes) {
+  const std::vector<std::pair<std::string, double>> published = {
+      {"q2_k", 2.96},   {"q3_k_s", 3.41}, {"q3_k_m", 3.74}, {"q3_k_l", 4.03}, {"q4_k_s", 4.37},
+      {"q4_k_m", 4.58}, {"q5_k_s", 5.21}, {"q5_k_m", 5.33}, {"q6_k", 6.14},   {"q8_0", 7.96}};
+  const auto& m = model("llama-3.1-8b");
+  for (const auto& [id, gib] : published) {
+    const double ours = bytes_to_gib(total_weight_bytes(build_inventory(m, quant(id))));
+    EXPECT_NEAR(ours, gib, 0.015) << id;  // the list rounds to 0.01 GiB
+  }
+}
+
+// Q4_K_M on Llama 3.1 8B, tensor by tensor: attn_v and ffn_down in Q6_K exactly in the
+// use_more_bits layers (i < 4, i >= 28, (i - 4) % 3 == 2 of 32), Q4_K elsewhere.
+TEST(Weights, Q4KmTypesTensorsAsLlamaQuantize) {
+  const auto inv = build_inventory(model("llama-3.1-8b"), quant("q4_k_m"));
+  auto type_of = [&](const std::string& name) {
+    for (const auto& g : inv.groups) {
+      if (g.name == name) return g.type;
+    }
+    return std::string("missing");
+  };
+  for (int layer : {0, 3, 6, 9, 27, 28, 31}) {
+    EXPECT_EQ(type_of("blk." + std::to_string(layer) + ".attn_v.weight"), "Q6_K") << layer;
+    EXPECT_EQ(type_of("blk." + std::to_string(layer) + ".ffn_down.weight"), "Q6_K") << layer;
+  }
+  for (int layer : {4, 5, 7, 8, 26}) {
+    EXPECT_EQ(type_of("blk." + std::to_string(layer) + ".attn_v.weight"), "Q4_K") << layer;
+    EXPECT_EQ(type_of("blk." + std::to_string(layer) + ".ffn_down.weight"), "Q4_K") << layer;
+  }
+  EXPECT_EQ(type_of("blk.5.attn_q.weight"), "Q4_K");
+  EXPECT_EQ(type_of("output.weight"), "Q6_K");
+  EXPECT_EQ(type_of("token_embd.weight"), "Q4_K");
+}
+
+// gpt-oss: routed experts MXFP4, the rest BF16 (native) or Q8_0 (llama.cpp's MXFP4_MOE).
+TEST(Weights, MxfpMixesTypeOnlyTheExperts) {
+  const auto& m = model("gpt-oss-120b");
+  for (const auto& [id, other] :
+       std::vector<std::pair<std::string, std::string>>{{"mxfp4", "BF16"}, {"mxfp4_moe", "Q8_0"}}) {
+    for (const auto& g : build_inventory(m, quant(id)).groups) {
+      if (g.cls == TensorClass::kExperts) {
+        EXPECT_EQ(g.type, "MXFP4") << id << " " << g.name;
+      } else if (g.cls == TensorClass::kAttention) {
+        EXPECT_EQ(g.type, other) << id << " " << g.name;
+      }
+    }
   }
 }
 

@@ -10,6 +10,38 @@
 
 namespace hwplan::planner {
 
+/// Which layers a tensor-type rule applies to (llama.cpp's llama_tensor_get_type selectors; i is
+/// the tensor's index among the tensors its rule names, n their count).
+enum class LayerSelector {
+  kAll,
+  kMoreBits,        ///< use_more_bits: i < n/8, i >= 7n/8, or (i - n/8) % 3 == 2
+  kFirstEighth,     ///< i < n/8
+  kFirstSixteenth,  ///< i < n/16
+  kFirstTwo,        ///< i < 2
+  kFirstFour,       ///< i < 4
+};
+
+/// When a rule applies, by the model's shape.
+enum class RuleCondition {
+  kAlways,
+  kGqaAtLeast4,      ///< attention heads / KV heads >= 4
+  kExperts8,         ///< exactly 8 routed experts (Mixtral)
+  kExpertsAtLeast4,  ///< 4 or more routed experts
+  kLlama70b,         ///< llama.cpp's LLM_TYPE_70B: a Llama with 80 layers and grouped KV heads
+};
+
+/// One line of a mix: tensors whose llama.cpp name contains `tensor` (or, with `cls`, every tensor
+/// of that class) get `type` in the selected layers. The first rule that matches decides.
+struct TensorTypeRule {
+  std::string tensor;  ///< substring of the name, e.g. "attn_v.weight", "ffn_down"
+  std::string cls;     ///< or a class: "experts" (routed expert matrices)
+  std::string type;    ///< ggml type name
+  double bpw = 0;      ///< bits per weight of `type`
+  LayerSelector layers = LayerSelector::kAll;
+  RuleCondition when = RuleCondition::kAlways;
+  bool operator==(const TensorTypeRule&) const = default;
+};
+
 /// A file mix or format: effective bits per weight of the repeating-layer matrices, and of the
 /// token embedding and output matrices as the mix keeps them.
 struct QuantSpec {
@@ -21,6 +53,10 @@ struct QuantSpec {
   double output_bpw = 0;
   std::string embedding_type;  ///< ggml type name when known ("Q4_K"), else ""
   std::string output_type;
+  std::string weights_type;  ///< the matrices' ggml type when the mix names one
+  /// Per-tensor exceptions to weights_type, in order (llama-quantize's rules for the mix); empty
+  /// when the mix is one bpw throughout.
+  std::vector<TensorTypeRule> tensor_types;
   int64_t quality_rank = 0;  ///< larger is closer to the original weights
   std::string source;
   bool operator==(const QuantSpec&) const = default;

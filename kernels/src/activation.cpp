@@ -13,8 +13,12 @@
 namespace hwplan::kernels {
 namespace {
 
+// Clamps before converting: a float outside int's range (or NaN, from a file's NaN weights) has
+// no defined conversion. NaN maps to 0, infinities to the ends of the range.
 int8_t round_to_int8(float v, int lo, int hi) {
-  return static_cast<int8_t>(std::clamp(static_cast<int>(std::nearbyint(v)), lo, hi));
+  if (std::isnan(v)) return 0;
+  const float clamped = std::clamp(v, static_cast<float>(lo), static_cast<float>(hi));
+  return static_cast<int8_t>(std::nearbyint(clamped));
 }
 
 void prepare_q8_0(const float* x, int64_t n, PreparedInput& out) {

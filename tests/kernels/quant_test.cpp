@@ -5,6 +5,7 @@
 #include <Eigen/Dense>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -247,6 +248,27 @@ TEST(Matvec, RowsAndBatchAgree) {
         EXPECT_EQ(y[static_cast<size_t>(r)], ys[t][static_cast<size_t>(r)]);
         EXPECT_EQ(y[static_cast<size_t>(r)], dot_row(f, m.row(r), xs[t], best_isa()));
       }
+    }
+  }
+}
+
+// A file's NaN or infinite weights reach the activations: quantizing them is defined (the fuzzer
+// found the float-to-int conversion of NaN): NaN gives 0, infinities stay at the range's ends.
+TEST(Activation, NanAndInfinityQuantizeToDefinedValues) {
+  std::vector<float> x(256, 1.0f);
+  x[0] = std::nanf("");
+  x[1] = std::numeric_limits<float>::infinity();
+  x[2] = -std::numeric_limits<float>::infinity();
+  PreparedInput p;
+  prepare_input(x.data(), 256, p);
+  ASSERT_EQ(p.q8.size(), 256u);
+  ASSERT_EQ(p.qk.size(), 256u);
+  EXPECT_EQ(p.q8[0], 0);
+  EXPECT_EQ(p.qk[0], 0);
+  for (const auto& q : {p.q8, p.qk}) {
+    for (int8_t v : q) {
+      EXPECT_GE(v, -128);
+      EXPECT_LE(v, 127);
     }
   }
 }

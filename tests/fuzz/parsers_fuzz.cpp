@@ -30,7 +30,8 @@ const planner::ProfileDb& db() {
 
 void llama_args(const std::string& text) {
   const auto& m = planner::find_model(db(), "qwen3-30b-a3b").spec;
-  static const auto kWeights = planner::build_inventory(m, planner::find_quant(db().quants, "q4_k_m"));
+  static const auto kWeights =
+      planner::build_inventory(m, planner::find_quant(db().quants, "q4_k_m"));
   auto hw = planner::find_hardware(db(), "2x-rtx-3090");
   std::vector<std::string> notes;
   const auto plan = planner::plan_from_llama_args(m, kWeights, hw, planner::parse_llama_args(text),

@@ -34,8 +34,8 @@ Table hardware_table(const planner::ProfileDb& db) {
   for (const auto& hw : db.hardware) {
     const bool unified = hw.kind == planner::MemoryKind::kUnified;
     t.rows.push_back(
-        {hw.id, planner::memory_kind_name(hw.kind), hw.backend, hw.gpu_count,
-         bytes_to_gib(hw.memory_bytes),
+        {hw.id, planner::memory_kind_name(hw.kind), std::string(planner::backend_name(hw.backend)),
+         hw.gpu_count, bytes_to_gib(hw.memory_bytes),
          bytes_to_gib(planner::usable_gpu_bytes(hw, planner::LimitMode::kDefault)),
          unified ? Cell{bytes_to_gib(planner::usable_gpu_bytes(hw, planner::LimitMode::kRaised))}
                  : Cell{},

@@ -184,7 +184,7 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
     if (std::find(backends.begin(), backends.end(), options.backend) == backends.end()) {
       throw_usage("--backend: '{}' is not one of {}", options.backend, fmt::join(backends, ", "));
     }
-    for (auto& machine : machines) machine.backend = options.backend;
+    for (auto& machine : machines) machine.backend = planner::backend_from_name(options.backend);
   }
   const auto llama_args = parse_llama_args_option(options.llama_args);
   std::vector<Row> rows;

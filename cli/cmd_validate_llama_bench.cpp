@@ -96,7 +96,7 @@ CommandResult run_validate_llama_bench(const GlobalOptions& global, const Valida
     planner::PredictOptions options;
     options.prompt_tokens = std::max<int64_t>(1, r.n_prompt);
     planner::HardwareSpec hw = machine;
-    hw.backend = backend_of(r);
+    hw.backend = planner::backend_from_name(backend_of(r));
     const auto weights =
         planner::build_inventory(model->spec, planner::find_quant(db.quants, quant_name));
     // The plan of the run's own flags: its -ngl and -fa, placed as llama.cpp places them.
@@ -117,8 +117,8 @@ CommandResult run_validate_llama_bench(const GlobalOptions& global, const Valida
     const double error = predicted / r.avg_ts - 1.0;
     missed = missed || (o.max_error > 0 && std::fabs(error) > o.max_error);
     table.rows.push_back(
-        {r.model_type, model->spec.id, quant_name, r.test_name(), hw.backend, r.avg_ts, predicted,
-         error,
+        {r.model_type, model->spec.id, quant_name, r.test_name(),
+         std::string(planner::backend_name(hw.backend)), r.avg_ts, predicted, error,
          std::string(planner::bound_name(r.is_generation() ? p.decode.bound : p.prefill.bound))});
   }
   out.report.tables.push_back(table);

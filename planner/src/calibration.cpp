@@ -100,7 +100,7 @@ HardwareSpec machine_of(const CsvRow& r, const CalibrationInputs& in, double ban
   hw.name = r["hardware"];
   hw.kind = r["hw_class"] == "discrete_gpu" ? MemoryKind::kDiscrete : MemoryKind::kUnified;
   hw.memory_type = contains(r["memory_type"], "hbm") ? "hbm2e" : "";
-  hw.backend = normalise_backend(r["backend"]);
+  hw.backend = backend_from_name(normalise_backend(r["backend"]));
   hw.gpu_count = std::max<int64_t>(1, static_cast<int64_t>(number_or_zero(r["num_gpus"])));
   hw.bandwidth_bytes_per_s = gbs_to_bytes_per_s(bandwidth_gbs);
   hw.fp16_flop_per_s = peak;

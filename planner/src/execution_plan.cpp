@@ -288,7 +288,7 @@ std::string describe_plan(const ExecutionPlan& plan, const ModelSpec& m, const H
   return fmt::format("{}", fmt::join(parts, "; "));
 }
 
-std::string device_name(const Device& device, const std::string& backend) {
+std::string device_name(const Device& device, Backend backend) {
   switch (device.kind) {
     case DeviceKind::kHost:
       return "CPU";
@@ -297,10 +297,18 @@ std::string device_name(const Device& device, const std::string& backend) {
     case DeviceKind::kGpu:
       break;
   }
-  if (backend == "metal") return "Metal";
-  if (backend == "rocm") return fmt::format("ROCm{}", device.gpu);
-  if (backend == "vulkan") return fmt::format("Vulkan{}", device.gpu);
-  if (backend == "cpu") return "CPU";
+  switch (backend) {
+    case Backend::kMetal:
+      return "Metal";
+    case Backend::kRocm:
+      return fmt::format("ROCm{}", device.gpu);
+    case Backend::kVulkan:
+      return fmt::format("Vulkan{}", device.gpu);
+    case Backend::kCpu:
+      return "CPU";
+    case Backend::kCuda:
+      break;
+  }
   return fmt::format("CUDA{}", device.gpu);
 }
 

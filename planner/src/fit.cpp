@@ -292,7 +292,7 @@ std::string llama_cpp_args(const FitResult& fit, const Workload& w) {
 }
 
 std::string raise_limit_hint(const HardwareSpec& hw, double needed_bytes) {
-  if (hw.backend == "metal") {
+  if (hw.backend == Backend::kMetal) {
     // iogpu.wired_limit_mb is in MiB; leave the profile's reserve to macOS.
     const auto mib =
         static_cast<int64_t>(std::ceil(bytes_to_mib(hw.gpu_memory_limit_raised_bytes)));

@@ -95,7 +95,7 @@ HardwareSpec hardware_from_json(const nlohmann::json& json, const std::string& o
                                                                       : MemoryKind::kDiscrete;
   hw.memory_type = root.has("memory_type") ? root.choice("memory_type", kMemoryTypes) : "";
   root.ignore("memory_type");
-  hw.backend = root.choice("backend", kBackends);
+  hw.backend = backend_from_name(root.choice("backend", kBackends));
   hw.gpu_count = root.integer("gpu_count", 1, 64);
   if (hw.kind == MemoryKind::kUnified && hw.gpu_count != 1) {
     root.fail("gpu_count", "a unified-memory machine has one GPU (use interconnect for clusters)");
@@ -149,7 +149,7 @@ nlohmann::json hardware_to_json(const HardwareSpec& hw) {
   j["name"] = hw.name;
   j["kind"] = memory_kind_name(hw.kind);
   if (!hw.memory_type.empty()) j["memory_type"] = hw.memory_type;
-  j["backend"] = hw.backend;
+  j["backend"] = backend_name(hw.backend);
   j["gpu_count"] = hw.gpu_count;
   j["memory_gib"] = bytes_to_gib(hw.memory_bytes);
   j["bandwidth_gbs"] = bytes_per_s_to_gbs(hw.bandwidth_bytes_per_s);
@@ -231,9 +231,45 @@ HardwareSpec apply_hardware_overrides(const nlohmann::json& base, const std::str
   return hardware_from_json(json, origin);
 }
 
-std::string memory_class(const HardwareSpec& hw) {
-  if (hw.kind == MemoryKind::kUnified) return "unified";
-  return hw.memory_type.rfind("hbm", 0) == 0 ? "hbm" : "gddr";
+MemoryClass memory_class(const HardwareSpec& hw) {
+  if (hw.kind == MemoryKind::kUnified) return MemoryClass::kUnified;
+  return hw.memory_type.rfind("hbm", 0) == 0 ? MemoryClass::kHbm : MemoryClass::kGddr;
+}
+
+const char* memory_class_name(MemoryClass memory_class) {
+  switch (memory_class) {
+    case MemoryClass::kHbm:
+      return "hbm";
+    case MemoryClass::kGddr:
+      return "gddr";
+    case MemoryClass::kUnified:
+      return "unified";
+  }
+  return "gddr";
+}
+
+const char* backend_name(Backend backend) {
+  switch (backend) {
+    case Backend::kCuda:
+      return "cuda";
+    case Backend::kMetal:
+      return "metal";
+    case Backend::kRocm:
+      return "rocm";
+    case Backend::kVulkan:
+      return "vulkan";
+    case Backend::kCpu:
+      return "cpu";
+  }
+  return "cuda";
+}
+
+Backend backend_from_name(const std::string& name) {
+  for (const Backend b :
+       {Backend::kCuda, Backend::kMetal, Backend::kRocm, Backend::kVulkan, Backend::kCpu}) {
+    if (name == backend_name(b)) return b;
+  }
+  throw_usage("backend '{}' is not one of {}", name, fmt::join(kBackends, ", "));
 }
 
 double usable_gpu_bytes(const HardwareSpec& hw, LimitMode mode) {

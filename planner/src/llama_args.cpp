@@ -404,7 +404,7 @@ ExecutionPlan plan_from_llama_args(const ModelSpec& m, const WeightInventory& in
                                    const HardwareSpec& hw, const LlamaArgs& args,
                                    const Workload& base, const QuantCatalog& catalog,
                                    std::vector<std::string>& notes) {
-  const int64_t n_gpus = hw.backend == "cpu" ? 0 : hw.gpu_count;
+  const int64_t n_gpus = hw.backend == Backend::kCpu ? 0 : hw.gpu_count;
   Workload w = base;
   const int64_t sequences = args.n_parallel.value_or(1);
   if (!args.n_parallel && base_name(args.program).find("llama-server") != std::string::npos) {

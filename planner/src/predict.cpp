@@ -329,7 +329,8 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
   Prediction p;
   p.fit = fit;
   p.plan = plan;
-  p.efficiency = efficiency_for(table, hw.backend, memory_class(hw), &p.efficiency_note);
+  p.efficiency = efficiency_for(table, backend_name(hw.backend),
+                                memory_class_name(memory_class(hw)), &p.efficiency_note);
   if (p.fit.kind == FitKind::kNoFit) {
     p.reason = p.fit.summary;
     p.decode.tok_per_s = std::nan("");

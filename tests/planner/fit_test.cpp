@@ -18,7 +18,7 @@ HardwareSpec card_24gib(int64_t gpus = 1) {
   HardwareSpec hw;
   hw.id = "card";
   hw.kind = MemoryKind::kDiscrete;
-  hw.backend = "cuda";
+  hw.backend = Backend::kCuda;
   hw.gpu_count = gpus;
   hw.memory_bytes = gib_to_bytes(24);
   hw.bandwidth_bytes_per_s = 1e12;
@@ -35,7 +35,7 @@ HardwareSpec mac(double memory_gib) {
   HardwareSpec hw;
   hw.id = "mac";
   hw.kind = MemoryKind::kUnified;
-  hw.backend = "metal";
+  hw.backend = Backend::kMetal;
   hw.memory_bytes = gib_to_bytes(memory_gib);
   hw.gpu_memory_limit_bytes = gib_to_bytes(memory_gib * 0.75);
   hw.gpu_memory_limit_raised_bytes = gib_to_bytes(memory_gib - 8);

@@ -21,7 +21,7 @@ using testing::quant;
 HardwareSpec cards(int64_t gpus) {
   HardwareSpec hw;
   hw.id = "cards";
-  hw.backend = "cuda";
+  hw.backend = Backend::kCuda;
   hw.gpu_count = gpus;
   hw.memory_bytes = gib_to_bytes(24);
   hw.bandwidth_bytes_per_s = 1e12;

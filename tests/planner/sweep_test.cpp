@@ -14,7 +14,7 @@ using testing::model;
 HardwareSpec card(double gib) {
   HardwareSpec hw;
   hw.id = "card";
-  hw.backend = "cuda";
+  hw.backend = Backend::kCuda;
   hw.memory_bytes = gib_to_bytes(gib);
   hw.bandwidth_bytes_per_s = 1e12;
   hw.fp16_flop_per_s = 1e14;

@@ -141,7 +141,7 @@ std::string describe_plan(const ExecutionPlan& plan, const ModelSpec& model,
                           const HardwareSpec& hardware);
 
 /// "CUDA0", "ROCm1", "Metal", "Vulkan0", "CPU" (llama.cpp's buffer names), "host (streamed)".
-std::string device_name(const Device& device, const std::string& backend);
+std::string device_name(const Device& device, Backend backend);
 
 const char* split_mode_name(SplitMode mode);
 const char* offload_mode_name(OffloadMode mode);

@@ -16,6 +16,16 @@ enum class MemoryKind {
   kDiscrete,  ///< GPU(s) with their own VRAM behind a bus, host RAM beside
 };
 
+/// The GPU runtime llama.cpp uses on the machine (or none).
+enum class Backend { kCuda, kMetal, kRocm, kVulkan, kCpu };
+
+/// The memory class efficiency factors are grouped by (DESIGN.md "per backend and memory class").
+enum class MemoryClass {
+  kHbm,      ///< HBM GPUs
+  kGddr,     ///< other discrete GPUs
+  kUnified,  ///< unified-memory machines
+};
+
 /// Where a number came from.
 struct Source {
   std::string title;
@@ -30,7 +40,7 @@ struct HardwareSpec {
   std::string name;
   MemoryKind kind = MemoryKind::kDiscrete;
   std::string memory_type;  ///< gddr6, gddr6x, gddr7, hbm2e, hbm3, hbm3e, lpddr5, lpddr5x, ddr5
-  std::string backend;      ///< cuda, metal, rocm, vulkan, cpu
+  Backend backend = Backend::kCuda;
   int64_t gpu_count = 1;
   double memory_bytes = 0;                   ///< per GPU (discrete) or the whole pool (unified)
   double bandwidth_bytes_per_s = 0;          ///< per GPU
@@ -85,8 +95,16 @@ const char* memory_kind_name(MemoryKind kind);
 /// The backends a profile may name: cuda, metal, rocm, vulkan, cpu.
 const std::vector<std::string>& backend_names();
 
-/// The memory class efficiency factors are grouped by (DESIGN.md "per backend and memory class"):
-/// "hbm" for HBM GPUs, "gddr" for other discrete GPUs, "unified" for unified-memory machines.
-std::string memory_class(const HardwareSpec& hardware);
+/// "cuda", "metal", ... (profile and JSON spelling).
+const char* backend_name(Backend backend);
+
+/// The backend a name stands for; Error{kUsage} listing the names for an unknown one.
+Backend backend_from_name(const std::string& name);
+
+/// The memory class of a machine: unified, HBM or other discrete memory.
+MemoryClass memory_class(const HardwareSpec& hardware);
+
+/// "hbm", "gddr", "unified" (the spelling of calibration.json's groups).
+const char* memory_class_name(MemoryClass memory_class);
 
 }  // namespace hwplan::planner

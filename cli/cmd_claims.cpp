@@ -28,14 +28,15 @@ CommandResult run_claims(const GlobalOptions& global, const ClaimsOptions& optio
   nlohmann::json details = nlohmann::json::array();
   for (const reports::Claim& c : claims) {
     const reports::ClaimCheck r = reports::check_claim(c, db);
-    ++counts[r.verdict];
+    ++counts[reports::claim_verdict_name(r.verdict)];
     std::string assumed;
     for (const auto& a : r.assumptions) assumed += (assumed.empty() ? "" : "; ") + a;
-    table.rows.push_back({r.id, r.kind, c.claimed, c.unit, r.verdict,
+    table.rows.push_back({r.id, r.kind, c.claimed, c.unit,
+                          std::string(reports::claim_verdict_name(r.verdict)),
                           std::isfinite(r.value) ? reports::Cell{r.value} : reports::Cell{},
                           r.value_unit, r.reason, assumed});
     details.push_back({{"id", r.id},
-                       {"verdict", r.verdict},
+                       {"verdict", reports::claim_verdict_name(r.verdict)},
                        {"assumptions", r.assumptions},
                        {"source", c.source}});
   }

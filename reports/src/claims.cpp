@@ -36,7 +36,7 @@ ClaimCheck base(const Claim& c) {
 }
 
 ClaimCheck unverifiable(ClaimCheck r, const std::string& why) {
-  r.verdict = "unverifiable";
+  r.verdict = ClaimVerdict::kUnverifiable;
   r.reason = why;
   return r;
 }
@@ -52,7 +52,7 @@ ClaimCheck datasheet(ClaimCheck r, const ClaimedValue& v, double actual, const s
   r.value = actual;
   r.value_unit = unit;
   const bool matches = v.low <= actual * (1 + tolerance) && v.high >= actual * (1 - tolerance);
-  r.verdict = matches ? "consistent" : "inconsistent";
+  r.verdict = matches ? ClaimVerdict::kConsistent : ClaimVerdict::kInconsistent;
   r.reason = matches ? fmt::format("{} is {:.4g} {}", what, actual, unit)
                      : fmt::format("claimed {} {} but {} is {:.4g} {}", range_text(v), unit, what,
                                    actual, unit);
@@ -65,11 +65,11 @@ ClaimCheck estimate(ClaimCheck r, const ClaimedValue& v, double computed, const 
   r.value = computed;
   r.value_unit = unit;
   if (v.low > computed * (1 + tolerance)) {
-    r.verdict = higher_is_optimistic ? "optimistic" : "pessimistic";
+    r.verdict = higher_is_optimistic ? ClaimVerdict::kOptimistic : ClaimVerdict::kPessimistic;
   } else if (v.high < computed * (1 - tolerance)) {
-    r.verdict = higher_is_optimistic ? "pessimistic" : "optimistic";
+    r.verdict = higher_is_optimistic ? ClaimVerdict::kPessimistic : ClaimVerdict::kOptimistic;
   } else {
-    r.verdict = "consistent";
+    r.verdict = ClaimVerdict::kConsistent;
   }
   r.reason =
       fmt::format("claimed {} {}; {} is {:.3g} {}", range_text(v), unit, what, computed, unit);
@@ -136,7 +136,7 @@ ClaimCheck check_speed(ClaimCheck r, const Claim& c, ClaimedValue v, const plann
   const planner::Prediction p =
       planner::predict(model->spec, weights, machine->spec, w, options, db.efficiency);
   if (p.fit.kind == planner::FitKind::kNoFit) {
-    r.verdict = "optimistic";
+    r.verdict = ClaimVerdict::kOptimistic;
     r.value = 0;
     r.value_unit = "tok/s";
     r.reason = fmt::format("{} {} does not fit {} at all (needs {:.1f} GiB)", model->spec.id, quant,
@@ -164,18 +164,18 @@ ClaimCheck check_speed(ClaimCheck r, const Claim& c, ClaimedValue v, const plann
   r.value_unit = "tok/s";
   const std::string what = fmt::format("{} {} on {}", model->spec.id, quant, machine->spec.id);
   if (v.low > bound * 1.02) {
-    r.verdict = "optimistic";
+    r.verdict = ClaimVerdict::kOptimistic;
     r.reason = fmt::format(
         "claimed {} tok/s but {} cannot exceed {:.3g} tok/s ({}); hwplan predicts {:.3g}",
         range_text(v), what, bound,
         prefill ? "peak FP16 compute" : "peak memory bandwidth over bytes per token", s.tok_per_s);
   } else if (v.high < s.tok_per_s * (1 - band)) {
-    r.verdict = "pessimistic";
+    r.verdict = ClaimVerdict::kPessimistic;
     r.reason = fmt::format(
         "claimed {} tok/s; hwplan predicts {:.3g} tok/s (+-{:.0f}%) for {}, bound {:.3g}",
         range_text(v), s.tok_per_s, 100 * band, what, bound);
   } else {
-    r.verdict = "consistent";
+    r.verdict = ClaimVerdict::kConsistent;
     r.reason =
         fmt::format("claimed {} tok/s; hwplan predicts {:.3g} (+-{:.0f}%) for {}, at most {:.3g}",
                     range_text(v), s.tok_per_s, 100 * band, what, bound);
@@ -198,9 +198,9 @@ ClaimCheck check_bandwidth(ClaimCheck r, const Claim& c, const ClaimedValue& v,
     r.value = kDdr5DualHighGbs;
     r.value_unit = "GB/s";
     const bool within = v.low <= kDdr5DualHighGbs * 1.02 && v.high >= kDdr5DualLowGbs;
-    r.verdict = v.high > kDdr5DualHighGbs * 1.02 ? "optimistic"
-                : within                         ? "consistent"
-                                                 : "pessimistic";
+    r.verdict = v.high > kDdr5DualHighGbs * 1.02 ? ClaimVerdict::kOptimistic
+                : within                         ? ClaimVerdict::kConsistent
+                                                 : ClaimVerdict::kPessimistic;
     r.reason = fmt::format(
         "dual-channel DDR5 peaks at {:.1f} GB/s (DDR5-4800) to {:.1f} GB/s (DDR5-8000): "
         "2 channels x 8 bytes x transfer rate",
@@ -276,16 +276,19 @@ ClaimedValue parse_claimed(const Claim& c) {
 ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
   ClaimCheck r = base(c);
   const ClaimedValue v = parse_claimed(c);
-  if (c.kind == "bandwidth") return check_bandwidth(r, c, v, db);
-  if (c.kind == "decode_tps") return check_speed(r, c, v, db, false);
-  if (c.kind == "prefill_tps") return check_speed(r, c, v, db, true);
-  if (c.kind == "seconds_per_token") {
+  const auto parsed_kind = claim_kind_from_name(c.kind);
+  if (!parsed_kind) return unverifiable(r, fmt::format("unknown claim kind '{}'", c.kind));
+  const ClaimKind kind = *parsed_kind;
+  if (kind == ClaimKind::kBandwidth) return check_bandwidth(r, c, v, db);
+  if (kind == ClaimKind::kDecodeTps) return check_speed(r, c, v, db, false);
+  if (kind == ClaimKind::kPrefillTps) return check_speed(r, c, v, db, true);
+  if (kind == ClaimKind::kSecondsPerToken) {
     ClaimedValue tps{1.0 / v.high, v.low > 0 ? 1.0 / v.low : 1e9, std::nullopt};
     r.assumptions.push_back(
         fmt::format("{} s/token read as {:.3g}-{:.3g} tok/s", range_text(v), tps.low, tps.high));
     return check_speed(r, c, tps, db, false);
   }
-  if (c.kind == "memory_needed") {
+  if (kind == ClaimKind::kMemoryNeeded) {
     const auto* model = resolve_claim_model(c.model, db, r.assumptions);
     if (model == nullptr)
       return unverifiable(r, fmt::format("no bundled model close to '{}'", c.model));
@@ -295,7 +298,7 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
     return estimate(r, v, gb, "GB", 0.15, fmt::format("{} weights at {}", model->spec.id, quant),
                     false);
   }
-  if (c.kind == "max_model_params") {
+  if (kind == ClaimKind::kMaxModelParams) {
     const auto machine = resolve_claim_machine(c.hardware, db, r.assumptions);
     if (!machine || machine->generic_ddr5_desktop)
       return unverifiable(r, fmt::format("no bundled profile for '{}'", c.hardware));
@@ -309,7 +312,7 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
                     fmt::format("the largest dense model at {} in {:.1f} GiB usable", quant,
                                 bytes_to_gib(usable)));
   }
-  if (c.kind == "fits") {
+  if (kind == ClaimKind::kFits) {
     std::string why;
     const auto target = resolve_target(c, db, r, why);
     if (!target) return unverifiable(r, why);
@@ -325,12 +328,14 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
     r.value = bytes_to_gib(fit.gpu_need_bytes);
     r.value_unit = "GiB needed";
     const bool claimed = v.yes_no.value_or(false);
-    r.verdict = claimed == fits ? "consistent" : claimed ? "optimistic" : "pessimistic";
+    r.verdict = claimed == fits ? ClaimVerdict::kConsistent
+                : claimed       ? ClaimVerdict::kOptimistic
+                                : ClaimVerdict::kPessimistic;
     r.reason = fmt::format("{} {} needs {:.1f} GiB; {} ({})", model->spec.id, quant, r.value,
                            machine->spec.id, planner::fit_kind_label(fit.kind));
     return r;
   }
-  if (c.kind == "bandwidth_ratio") {
+  if (kind == ClaimKind::kBandwidthRatio) {
     const auto split = c.hardware.find(" vs ");
     if (split == std::string::npos) return unverifiable(r, "expected 'A vs B'");
     const auto a = resolve_claim_machine(c.hardware.substr(0, split), db, r.assumptions);
@@ -344,24 +349,24 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
   if (!machine || machine->generic_ddr5_desktop)
     return unverifiable(r, fmt::format("no bundled profile for '{}'", c.hardware));
   const auto units = static_cast<double>(machine->units * machine->nodes);
-  if (c.kind == "compute_tflops") {
+  if (kind == ClaimKind::kComputeTflops) {
     return datasheet(
         r, v,
         machine->spec.fp16_flop_per_s * static_cast<double>(machine->spec.gpu_count) * units / 1e12,
         "TFLOP/s", 0.10, fmt::format("{}'s dense FP16 rate", machine->spec.id));
   }
-  if (c.kind == "power_w") {
+  if (kind == ClaimKind::kPowerW) {
     if (machine->spec.power_load_w <= 0) return unverifiable(r, "no power figure in the profile");
     return estimate(r, v, machine->spec.power_load_w * units, "W", 0.25,
                     fmt::format("{}'s power under load (profile)", machine->spec.id), false);
   }
   const auto variants = machine_variants(c.hardware, db);
-  if (c.kind == "price_per_gb" || c.kind == "break_even_hours") {
+  if (kind == ClaimKind::kPricePerGb || kind == ClaimKind::kBreakEvenHours) {
     // A claim that leaves the memory size open is checked against every bundled size.
     std::vector<double> values;
     std::smatch m;
     double cloud = 0;
-    if (c.kind == "break_even_hours") {
+    if (kind == ClaimKind::kBreakEvenHours) {
       if (!std::regex_search(c.condition, m, std::regex(R"((\d{1,9}(\.\d{1,9})?)\s*USD/hour)"))) {
         return unverifiable(r, "no cloud price per hour in the condition");
       }
@@ -372,7 +377,7 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
          sized ? std::vector<const planner::HardwareSpec*>{&machine->spec} : variants) {
       if (!h->price_usd) continue;
       const double gb = bytes_to_gb(h->memory_bytes * static_cast<double>(h->gpu_count));
-      values.push_back(c.kind == "price_per_gb" ? *h->price_usd / gb : *h->price_usd / cloud);
+      values.push_back(kind == ClaimKind::kPricePerGb ? *h->price_usd / gb : *h->price_usd / cloud);
     }
     if (values.empty()) return unverifiable(r, "no price in the profile");
     const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
@@ -380,14 +385,64 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
       r.assumptions.push_back(fmt::format(
           "no memory size given: every bundled size checked ({:.3g} to {:.3g})", *lo, *hi));
     }
-    const std::string unit = c.kind == "price_per_gb" ? "USD/GB" : "hours";
+    const std::string unit = kind == ClaimKind::kPricePerGb ? "USD/GB" : "hours";
     const double nearest = v.low > *hi ? *hi : v.high < *lo ? *lo : v.low;
     return estimate(r, v, nearest, unit, 0.15,
-                    c.kind == "price_per_gb" ? "the profile's list price per GB of memory"
-                                             : fmt::format("list price over {} USD/hour", cloud),
+                    kind == ClaimKind::kPricePerGb
+                        ? "the profile's list price per GB of memory"
+                        : fmt::format("list price over {} USD/hour", cloud),
                     /*higher_is_optimistic=*/false);
   }
-  return unverifiable(r, fmt::format("unknown claim kind '{}'", c.kind));
+  return unverifiable(r, fmt::format("claim kind '{}' is not checked", c.kind));
+}
+
+namespace {
+
+constexpr std::pair<ClaimKind, const char*> kKindNames[] = {
+    {ClaimKind::kBandwidth, "bandwidth"},
+    {ClaimKind::kMemoryNeeded, "memory_needed"},
+    {ClaimKind::kDecodeTps, "decode_tps"},
+    {ClaimKind::kPrefillTps, "prefill_tps"},
+    {ClaimKind::kSecondsPerToken, "seconds_per_token"},
+    {ClaimKind::kMaxModelParams, "max_model_params"},
+    {ClaimKind::kFits, "fits"},
+    {ClaimKind::kBandwidthRatio, "bandwidth_ratio"},
+    {ClaimKind::kComputeTflops, "compute_tflops"},
+    {ClaimKind::kPowerW, "power_w"},
+    {ClaimKind::kPricePerGb, "price_per_gb"},
+    {ClaimKind::kBreakEvenHours, "break_even_hours"},
+};
+
+}  // namespace
+
+const char* claim_kind_name(ClaimKind kind) {
+  for (const auto& [k, name] : kKindNames) {
+    if (k == kind) return name;
+  }
+  return "bandwidth";
+}
+
+std::optional<ClaimKind> claim_kind_from_name(const std::string& name) {
+  for (const auto& [k, text] : kKindNames) {
+    if (name == text) return k;
+  }
+  return std::nullopt;
+}
+
+const char* claim_verdict_name(ClaimVerdict verdict) {
+  switch (verdict) {
+    case ClaimVerdict::kConsistent:
+      return "consistent";
+    case ClaimVerdict::kOptimistic:
+      return "optimistic";
+    case ClaimVerdict::kPessimistic:
+      return "pessimistic";
+    case ClaimVerdict::kInconsistent:
+      return "inconsistent";
+    case ClaimVerdict::kUnverifiable:
+      return "unverifiable";
+  }
+  return "unverifiable";
 }
 
 }  // namespace hwplan::reports

@@ -50,9 +50,9 @@ TEST(Claims, MalformedClaimedValuesNameTheClaim) {
 TEST(Claims, BandwidthAgainstTheDatasheet) {
   auto c = claim("bandwidth", "NVIDIA RTX 3090", "", "", "936");
   c.unit = "GB/s";
-  EXPECT_EQ(check_claim(c, db()).verdict, "consistent");
+  EXPECT_EQ(check_claim(c, db()).verdict, ClaimVerdict::kConsistent);
   c.claimed = "2000";
-  EXPECT_EQ(check_claim(c, db()).verdict, "inconsistent");
+  EXPECT_EQ(check_claim(c, db()).verdict, ClaimVerdict::kInconsistent);
 }
 
 TEST(ClaimResolve, CountsAndSizesStayInRange) {
@@ -65,6 +65,20 @@ TEST(ClaimResolve, CountsAndSizesStayInRange) {
   // Rigs are bundled by GPU count: "4x" picks the four-GPU profile.
   EXPECT_EQ(four->spec.gpu_count * four->units, 4);
   EXPECT_EQ(resolve_claim_quant("4-bit", db(), assumptions), "q4_k_m");
+}
+
+TEST(Claims, KindAndVerdictNamesRoundTrip) {
+  for (const char* name : {"bandwidth", "memory_needed", "decode_tps", "prefill_tps",
+                           "seconds_per_token", "max_model_params", "fits", "bandwidth_ratio",
+                           "compute_tflops", "power_w", "price_per_gb", "break_even_hours"}) {
+    const auto kind = claim_kind_from_name(name);
+    ASSERT_TRUE(kind.has_value()) << name;
+    EXPECT_STREQ(claim_kind_name(*kind), name);
+  }
+  EXPECT_FALSE(claim_kind_from_name("vibes").has_value());
+  EXPECT_STREQ(claim_verdict_name(ClaimVerdict::kOptimistic), "optimistic");
+  auto c = claim("vibes", "NVIDIA RTX 3090", "", "", "1");
+  EXPECT_EQ(check_claim(c, db()).verdict, ClaimVerdict::kUnverifiable);
 }
 
 }  // namespace

@@ -24,12 +24,38 @@ struct ClaimedValue {
   std::optional<bool> yes_no;
 };
 
+/// What a claim states (the CSV's kind column).
+enum class ClaimKind {
+  kBandwidth,
+  kMemoryNeeded,
+  kDecodeTps,
+  kPrefillTps,
+  kSecondsPerToken,
+  kMaxModelParams,
+  kFits,
+  kBandwidthRatio,
+  kComputeTflops,
+  kPowerW,
+  kPricePerGb,
+  kBreakEvenHours,
+};
+
+/// What the check concluded.
+enum class ClaimVerdict { kConsistent, kOptimistic, kPessimistic, kInconsistent, kUnverifiable };
+
+/// The CSV spelling: "bandwidth", "decode_tps", ...
+const char* claim_kind_name(ClaimKind kind);
+/// The kind a CSV name stands for; nullopt for an unknown one.
+std::optional<ClaimKind> claim_kind_from_name(const std::string& name);
+/// "consistent", "optimistic", "pessimistic", "inconsistent", "unverifiable".
+const char* claim_verdict_name(ClaimVerdict verdict);
+
 /// What the check concluded for one claim.
 struct ClaimCheck {
   std::string id;
   std::string kind;
-  std::string verdict;  ///< consistent, optimistic, pessimistic, inconsistent, or unverifiable
-  double value = 0;     ///< what hwplan computed (a bound or the datasheet figure); NaN if none
+  ClaimVerdict verdict = ClaimVerdict::kUnverifiable;
+  double value = 0;  ///< what hwplan computed (a bound or the datasheet figure); NaN if none
   std::string value_unit;
   std::string reason;                    ///< one sentence
   std::vector<std::string> assumptions;  ///< what the claim left out and what was assumed

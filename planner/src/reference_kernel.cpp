@@ -39,11 +39,13 @@ ReferencePrediction predict_reference_decode(const ModelSpec& model, const Weigh
     p.terms.push_back({fmt::format("weights {}", type), bytes, bytes / seconds, 0.0, seconds,
                        compute_seconds > memory_seconds ? Bound::kCompute : Bound::kMemory});
   }
-  // K and V of every cached position in binary16, all layers (sliding/recurrent layers are not
-  // part of the reference kernel's Llama architecture).
-  const double kv_bytes =
-      static_cast<double>(model.n_layers * context_tokens * model.n_kv_heads * model.head_dim) *
-      2.0 * 2.0;
+  // K and V of every cached position in binary16 (the kernel's cache), by the planner's one KV
+  // formula (memory.h).
+  Workload cache;
+  cache.context_tokens = context_tokens;
+  cache.batch = 1;
+  cache.kv_cache = {"F16", 2.0};
+  const double kv_bytes = kv_cache_bytes(model, cache);
   p.terms.push_back({"kv cache", kv_bytes, rates.read_bandwidth_bytes_per_s, 0.0,
                      kv_bytes / rates.read_bandwidth_bytes_per_s, Bound::kMemory});
   double longest = 0;

@@ -18,6 +18,8 @@ ModelSpec tiny_model(bool tied) {
   m.head_dim = 64;
   m.vocab_size = 1000;
   m.tied_embeddings = tied;
+  m.max_context = 4096;
+  m.layer_kinds.assign(2, LayerKind::kFullAttention);  // every ModelSpec has one per layer
   return m;
 }
 

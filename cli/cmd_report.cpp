@@ -1,6 +1,5 @@
-// The buying report. Costs: energy per year = (load W x hours + idle W x (24 - hours)) x 365 /
-// 1000 x price per kWh; total cost of ownership = price + years x energy; cloud break-even =
-// that total over what renting a cloud GPU for the same hours costs per month.
+// The buying report: machines, models on them, recommendations and charts. The economics (energy,
+// cost of ownership, break-even) are reports/economics.h.
 #include "cmd_report.h"
 
 #include <fmt/format.h>
@@ -18,12 +17,10 @@
 #include "planner/fit.h"
 #include "planner/predict.h"
 #include "planner/weights.h"
+#include "reports/economics.h"
 
 namespace hwplan::cli {
 namespace {
-
-constexpr double kDaysPerYear = 365.0;
-constexpr double kDaysPerMonth = 30.4;
 
 struct Cell {
   const planner::HardwareSpec* hw;
@@ -32,15 +29,7 @@ struct Cell {
   bool runs = false;  ///< fits somewhere (GPU or partial offload)
 };
 
-double usable_gib(const planner::HardwareSpec& h) {
-  return bytes_to_gib(planner::usable_gpu_bytes(h) * static_cast<double>(h.gpu_count));
-}
-
-double energy_usd_per_year(const planner::HardwareSpec& h, const ReportOptions& o) {
-  const double watt_hours_per_day =
-      h.power_load_w * o.hours_per_day + h.power_idle_w * (24.0 - o.hours_per_day);
-  return watt_hours_per_day * kDaysPerYear / 1000.0 * o.electricity_usd_per_kwh;
-}
+double usable_gib(const planner::HardwareSpec& h) { return reports::usable_gpu_gib(h); }
 
 std::string why(const Cell& c) {
   if (!c.runs) {
@@ -60,23 +49,6 @@ void check(const ReportOptions& o) {
   if (o.years <= 0 || o.years > 20)
     throw_usage("report: --years must be in (0, 20], got {}", o.years);
   if (o.models.empty()) throw_usage("report: --models needs at least one model");
-}
-
-/// Machines on the price/memory Pareto front: no other has at least as much usable memory for
-/// at most the price (and strictly better in one).
-std::vector<std::string> pareto_front(const std::vector<const planner::HardwareSpec*>& machines) {
-  std::vector<std::string> front;
-  for (const auto* a : machines) {
-    bool dominated = false;
-    for (const auto* b : machines) {
-      if (a == b) continue;
-      const bool as_good = usable_gib(*b) >= usable_gib(*a) && *b->price_usd <= *a->price_usd;
-      const bool better = usable_gib(*b) > usable_gib(*a) || *b->price_usd < *a->price_usd;
-      dominated = dominated || (as_good && better);
-    }
-    if (!dominated) front.push_back(a->id);
-  }
-  return front;
 }
 
 }  // namespace
@@ -134,14 +106,15 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
       {"tco_usd", fmt::format("Cost over {:g} years", o.years), "USD", reports::Align::kRight, 0},
       {"breakeven_months", "Cloud break-even", "months", reports::Align::kRight, 1},
       {"price_date", "Price date", "", reports::Align::kLeft}};
-  const double cloud_per_month = o.cloud_usd_per_hour * o.hours_per_day * kDaysPerMonth;
+  const reports::OwnershipTerms terms{o.electricity_usd_per_kwh, o.hours_per_day, o.years,
+                                      o.cloud_usd_per_hour};
   for (const auto* h : machines) {
-    const double energy = energy_usd_per_year(*h, o);
-    const double tco = *h->price_usd + o.years * energy;
-    mt.rows.push_back({h->id, *h->price_usd, usable_gib(*h), *h->price_usd / usable_gib(*h),
-                       h->power_load_w, energy, tco,
-                       cloud_per_month > 0 ? reports::Cell{tco / cloud_per_month} : reports::Cell{},
-                       h->price_date});
+    const auto e = reports::economics_of(*h, terms);
+    mt.rows.push_back(
+        {h->id, *h->price_usd, usable_gib(*h), *h->price_usd / usable_gib(*h), h->power_load_w,
+         e.energy_usd_per_year, e.tco_usd,
+         std::isfinite(e.breakeven_months) ? reports::Cell{e.breakeven_months} : reports::Cell{},
+         h->price_date});
   }
   report.tables.push_back(mt);
 
@@ -262,7 +235,7 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
                        false,
                        false,
                        {},
-                       pareto_front(machines)};
+                       reports::pareto_front(machines)};
   for (const auto* h : machines)
     price.series.push_back({h->id, {usable_gib(*h)}, {*h->price_usd}, {h->id}});
   reports::Chart value{"tok_per_dollar",
@@ -292,7 +265,9 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
                   "electricity ${:g}/kWh, {:g} h/day at "
                   "load power and the rest idle; ownership over {:g} years; cloud GPU at "
                   "${:g}/hour for the same hours "
-                  "(break-even = cost of ownership over the monthly rental). Speeds are hwplan "
+                  "(break-even: months until the price is paid back by the rent saved, rent minus "
+                  "electricity, for "
+                  "the same hours). Speeds are hwplan "
                   "predict's (llama.cpp "
                   "efficiencies fitted to {}).",
                   o.quant, o.context_tokens, o.prompt_tokens, o.electricity_usd_per_kwh,

@@ -329,11 +329,13 @@ TEST(ReportCli, CostsComputedByHand) {
   const auto& m = json["tables"]["machines"];
   ASSERT_EQ(m.size(), 2u);
   // RTX 3090 desktop: 500 W x 12 h + 80 W x 12 h = 6,960 Wh/day; x 365 = 2,540.4 kWh; x $0.15 =
-  // $381.06/year; over 3 years with the $800 price: $1,943.18. Cloud at $2.39/h x 12 h x 30.4
-  // days = $871.87/month: break-even after 2.229 months. $800 / 23.5 GiB usable = $34.04/GiB.
+  // $381.06/year; over 3 years with the $800 price: $1,943.18. Cloud at $2.39/h x 12 h x 365 / 12
+  // days = $872.35/month, electricity $31.755/month: the $800 is paid back by the $840.59 saved
+  // each month after 0.952 months. $800 / 23.5 GiB usable = $34.04/GiB.
   EXPECT_NEAR(m[0]["energy_usd_per_year"].get<double>(), 381.06, 1e-9);
   EXPECT_NEAR(m[0]["tco_usd"].get<double>(), 1943.18, 1e-9);
-  EXPECT_NEAR(m[0]["breakeven_months"].get<double>(), 1943.18 / (2.39 * 12 * 30.4), 1e-9);
+  EXPECT_NEAR(m[0]["breakeven_months"].get<double>(), 800 / (2.39 * 12 * 365 / 12 - 381.06 / 12),
+              1e-9);
   EXPECT_NEAR(m[0]["usd_per_gib"].get<double>(), 800 / 23.5, 1e-9);
   // Strix Halo: (160 x 12 + 10 x 12) x 365 / 1000 x 0.15 = $111.69; + $1,999 = $2,334.07.
   EXPECT_NEAR(m[1]["energy_usd_per_year"].get<double>(), 111.69, 1e-9);

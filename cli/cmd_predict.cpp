@@ -28,8 +28,10 @@ planner::OffloadMode parse_offload(const std::string& text) {
 
 planner::SplitMode parse_split(const std::string& text) {
   if (text == "layer") return planner::SplitMode::kLayer;
+  if (text == "row") return planner::SplitMode::kRow;
   if (text == "tensor") return planner::SplitMode::kTensor;
-  throw_usage("--split: '{}' is not one of layer, tensor", text);
+  if (text == "none") return planner::SplitMode::kNone;
+  throw_usage("--split: '{}' is not one of layer, row, tensor, none", text);
 }
 
 struct Row {

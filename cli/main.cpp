@@ -192,7 +192,9 @@ int main(int argc, char** argv) {
                    "the bus per token), none (refuse)")
       ->capture_default_str();
   predict_cmd
-      ->add_option("--split", predict.split, "Across GPUs: layer (pipeline) or tensor (parallel)")
+      ->add_option("--split", predict.split,
+                   "Across GPUs: layer (pipeline), row or tensor (parallel), none (one GPU); -sm "
+                   "in --llama-args wins")
       ->capture_default_str();
   predict_cmd->add_option("--nodes", predict.nodes, "Identical machines in a pipeline")
       ->capture_default_str()

@@ -382,6 +382,11 @@ ChosenPlan choose_plan(const ModelSpec& m, const WeightInventory& inv, const Har
     c.from_command_line = true;
     return c;
   }
+  if (options.split == SplitMode::kNone && c.machine.gpu_count > 1) {
+    // One GPU holds everything offloaded (llama.cpp -sm none): the others are not used.
+    c.machine.gpu_count = 1;
+    c.notes.push_back("--split none: one GPU of the machine is used");
+  }
   c.fit = fit_model(m, inv, c.machine, w);
   if (options.offload == OffloadMode::kNone && !fits_at_least(c.fit.kind, FitKind::kMultiGpu)) {
     throw_input("--offload none: {} does not fit {} without offloading ({})", m.id, c.machine.id,

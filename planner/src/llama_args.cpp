@@ -165,7 +165,58 @@ SplitMode split_mode(const std::string& text) {
 // such patterns are refused.
 constexpr size_t kMaxPatternLength = 512;
 
+// True when a quantifier repeats something that is itself repeated ("0**", "(a*)*", "(a+){2,}"):
+// std::regex backtracks exponentially on such patterns (the fuzzer found one taking 39 s on a
+// 30-character tensor name), in llama.cpp as here. Lazy "*?" is fine.
+bool nested_repetition(const std::string& pattern) {
+  auto quantifier = [](char c) { return c == '*' || c == '+' || c == '{'; };
+  std::vector<bool> group_repeats;  // per open group: does its content repeat?
+  bool previous_repeats = false;    // the last atom carries a quantifier
+  bool last_group_repeats = false;  // the group just closed contained a quantifier
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      ++i;  // an escaped character is an atom
+      previous_repeats = last_group_repeats = false;
+      continue;
+    }
+    if (c == '[') {  // a class is one atom
+      i = pattern.find(']', i + 2);
+      if (i == std::string::npos) return false;  // the regex compiler reports it
+      previous_repeats = last_group_repeats = false;
+      continue;
+    }
+    if (quantifier(c) || c == '?') {
+      if (c == '?' && previous_repeats && i > 0 && pattern[i - 1] != '?') continue;  // lazy
+      if (previous_repeats || last_group_repeats) return true;
+      if (c == '{') i = pattern.find('}', i);
+      if (i == std::string::npos) return false;
+      previous_repeats = c != '?';
+      if (!group_repeats.empty() && previous_repeats) group_repeats.back() = true;
+      last_group_repeats = false;
+      continue;
+    }
+    if (c == '(') {
+      group_repeats.push_back(false);
+    } else if (c == ')' && !group_repeats.empty()) {
+      last_group_repeats = group_repeats.back();
+      group_repeats.pop_back();
+      if (last_group_repeats && !group_repeats.empty()) group_repeats.back() = true;
+      previous_repeats = false;
+      continue;
+    }
+    previous_repeats = last_group_repeats = false;
+  }
+  return false;
+}
+
 void check_regex(const std::string& flag, const std::string& pattern) {
+  if (nested_repetition(pattern)) {
+    throw_usage(
+        "--llama-args: {} '{}': a repetition of something already repeated (like 'a**' "
+        "or '(a*)*') can take exponential time to match; write it once",
+        flag, pattern);
+  }
   if (pattern.size() > kMaxPatternLength) {
     throw_usage("--llama-args: {}: a pattern of {} characters is longer than the {} allowed", flag,
                 pattern.size(), kMaxPatternLength);

@@ -59,7 +59,9 @@ TEST(ClaimResolve, CountsAndSizesStayInRange) {
   std::vector<std::string> assumptions;
   // A 20-digit unit count is not read as a count (no overflow, no abort).
   const auto m = resolve_claim_machine("12345678901234567890x RTX 3090", db(), assumptions);
-  if (m) EXPECT_EQ(m->units, 1);
+  if (m) {
+    EXPECT_EQ(m->units, 1);
+  }
   const auto four = resolve_claim_machine("4x NVIDIA RTX 3090 rig", db(), assumptions);
   ASSERT_TRUE(four.has_value());
   // Rigs are bundled by GPU count: "4x" picks the four-GPU profile.

@@ -9,9 +9,10 @@
 namespace hwplan::reports {
 namespace {
 
-planner::HardwareSpec machine(double price, double load_w, double idle_w) {
+planner::HardwareSpec machine(double price, double load_w, double idle_w,
+                              const std::string& id = std::string("box")) {
   planner::HardwareSpec h;
-  h.id = "box";
+  h.id = id;
   h.kind = planner::MemoryKind::kUnified;
   h.gpu_memory_limit_bytes = gib_to_bytes(96);
   h.price_usd = price;
@@ -46,12 +47,9 @@ TEST(Economics, NoBreakEvenWhenRentIsCheaperThanPower) {
 }
 
 TEST(Economics, ParetoFrontKeepsUndominatedMachines) {
-  auto a = machine(2000, 100, 10);  // 96 GiB for $2000
-  auto b = machine(3000, 100, 10);  // 96 GiB for $3000: dominated by a
-  auto c = machine(5000, 100, 10);
-  a.id = "a";
-  b.id = "b";
-  c.id = "c";
+  const auto a = machine(2000, 100, 10, std::string("a"));  // 96 GiB for $2000
+  const auto b = machine(3000, 100, 10, std::string("b"));  // 96 GiB for $3000: dominated by a
+  auto c = machine(5000, 100, 10, std::string("c"));
   c.gpu_memory_limit_bytes = gib_to_bytes(192);  // more memory for more money: on the front
   EXPECT_EQ(pareto_front({&a, &b, &c}), (std::vector<std::string>{"a", "c"}));
 }

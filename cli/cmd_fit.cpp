@@ -20,8 +20,6 @@ using reports::Align;
 using reports::Cell;
 using reports::Table;
 
-constexpr int64_t kDefaultContextTokens = 8192;
-
 struct Row {
   const PlannedModel* model;
   const planner::HardwareSpec* hardware;

@@ -385,7 +385,7 @@ ChosenPlan choose_plan(const ModelSpec& m, const WeightInventory& inv, const Har
   if (options.split == SplitMode::kNone && c.machine.gpu_count > 1) {
     // One GPU holds everything offloaded (llama.cpp -sm none): the others are not used.
     c.machine.gpu_count = 1;
-    c.notes.push_back("--split none: one GPU of the machine is used");
+    c.notes.emplace_back("--split none: one GPU of the machine is used");
   }
   c.fit = fit_model(m, inv, c.machine, w);
   if (options.offload == OffloadMode::kNone && !fits_at_least(c.fit.kind, FitKind::kMultiGpu)) {

@@ -24,7 +24,7 @@ inline float half_to_float(uint16_t h) {
 
 /// float -> binary16 bits, round to nearest even; overflow gives infinity, NaN stays NaN.
 inline uint16_t float_to_half(float f) {
-  const uint32_t bits = std::bit_cast<uint32_t>(f);
+  const auto bits = std::bit_cast<uint32_t>(f);
   const auto sign = static_cast<uint16_t>((bits >> 16) & 0x8000u);
   const uint32_t abs_bits = bits & 0x7fffffffu;
   if (abs_bits >= 0x7f800000u) {
@@ -49,7 +49,7 @@ inline float bf16_to_float(uint16_t b) {
 
 /// float -> bfloat16 bits, round to nearest even; NaN stays NaN.
 inline uint16_t float_to_bf16(float f) {
-  const uint32_t bits = std::bit_cast<uint32_t>(f);
+  const auto bits = std::bit_cast<uint32_t>(f);
   if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40u);
   return static_cast<uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -210,7 +211,32 @@ bool nested_repetition(const std::string& pattern) {
   return false;
 }
 
+// Numbers std::regex would parse into an int without a range check (the fuzzer found signed
+// overflow in libstdc++'s compiler): backreferences (\1 and up: a tensor pattern has no use for
+// them) and repetition counts of more than four digits.
+std::string unsafe_number(const std::string& pattern) {
+  for (size_t i = 0; i + 1 < pattern.size(); ++i) {
+    if (pattern[i] == '\\') {
+      if (pattern[i + 1] >= '1' && pattern[i + 1] <= '9') return "a backreference";
+      ++i;
+      continue;
+    }
+    if (pattern[i] == '{') {
+      size_t digits = 0;
+      for (size_t k = i + 1; k < pattern.size() && pattern[k] != '}'; ++k) {
+        digits = std::isdigit(static_cast<unsigned char>(pattern[k])) != 0 ? digits + 1 : 0;
+        if (digits > 4) return "a repetition count over 9999";
+      }
+    }
+  }
+  return "";
+}
+
 void check_regex(const std::string& flag, const std::string& pattern) {
+  if (const auto what = unsafe_number(pattern); !what.empty()) {
+    throw_usage("--llama-args: {} '{}': {} is not allowed in a tensor pattern", flag, pattern,
+                what);
+  }
   if (nested_repetition(pattern)) {
     throw_usage(
         "--llama-args: {} '{}': a repetition of something already repeated (like 'a**' "

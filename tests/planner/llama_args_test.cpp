@@ -134,6 +134,11 @@ TEST(LlamaArgs, BadValuesNameTheFlag) {
               std::string::npos)
         << pattern;
   }
+  // Numbers std::regex parses without a range check (libstdc++ overflowed on them).
+  EXPECT_NE(usage("-ot 'blk\\3333333333333333333333=CPU'").find("a backreference"),
+            std::string::npos);
+  EXPECT_NE(usage("-ot 'a{99999999999999999999}=CPU'").find("repetition count over 9999"),
+            std::string::npos);
   for (const char* pattern : {"blk\\.[0-9]+\\.ffn_.*_exps=CPU", "a+?=CPU", "(ab)+=CPU",
                               "\\.ffn_(up|down|gate)_exps=CPU", "x[*+]*=CPU"}) {
     EXPECT_NO_THROW(parse_llama_args(std::string("-ot '") + pattern + "'")) << pattern;

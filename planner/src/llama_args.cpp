@@ -12,6 +12,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/limits.h"
 #include "common/text_util.h"
 
 namespace hwplan::planner {
@@ -413,9 +414,11 @@ LlamaArgs parse_llama_args(const std::string& text) {
     } else if (flag == "-cmoe" || flag == "--cpu-moe") {
       args.overrides.push_back({kExpsPattern, "CPU", flag});
     } else if (flag == "-ncmoe" || flag == "--n-cpu-moe") {
-      const int64_t n = whole_number(flag, value(), 0, kMaxLayersFlag);
+      // One override per layer, as llama.cpp adds them; matched by layer, not by regex (the
+      // fuzzer found 39,999 compiled patterns taking 42 s).
+      const int64_t n = whole_number(flag, value(), 0, limits::kMaxLayers);
       for (int64_t layer = 0; layer < n; ++layer) {
-        args.overrides.push_back({layer_exps_pattern(layer), "CPU", flag});
+        args.overrides.push_back({layer_exps_pattern(layer), "CPU", flag, layer});
       }
     } else if (flag == "-ts" || flag == "--tensor-split") {
       args.tensor_split = proportions(flag, value());
@@ -546,13 +549,26 @@ ExecutionPlan plan_from_llama_args(const ModelSpec& m, const WeightInventory& in
     plan.tensor_split = args.tensor_split;
   }
   // Tensor overrides, first match wins (llama_model_loader: std::regex_search, in order).
-  std::vector<std::pair<std::regex, Device>> rules;
-  for (const auto& o : args.overrides)
-    rules.emplace_back(std::regex(o.pattern), buffer_device(o, hw, n_gpus));
+  struct Rule {
+    std::optional<std::regex> pattern;
+    int64_t expert_layer = -1;
+    Device device;
+  };
+  std::vector<Rule> rules;
+  for (const auto& o : args.overrides) {
+    Rule rule;
+    if (o.expert_layer < 0) rule.pattern = std::regex(o.pattern);
+    rule.expert_layer = o.expert_layer;
+    rule.device = buffer_device(o, hw, n_gpus);
+    rules.push_back(std::move(rule));
+  }
   for (auto& t : plan.tensors) {
-    for (const auto& [pattern, device] : rules) {
-      if (std::regex_search(t.tensor.name, pattern)) {
-        t.device = device;
+    for (const auto& rule : rules) {
+      const bool match = rule.pattern ? std::regex_search(t.tensor.name, *rule.pattern)
+                                      : t.tensor.layer == rule.expert_layer &&
+                                            t.tensor.cls == TensorClass::kExperts;
+      if (match) {
+        t.device = rule.device;
         break;
       }
     }

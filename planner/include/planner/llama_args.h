@@ -19,6 +19,9 @@ struct TensorOverride {
   std::string pattern;  ///< ECMAScript regex searched in tensor names, as llama.cpp does
   std::string buffer;   ///< as written: "CPU", "CUDA0", ...
   std::string flag;     ///< the flag it came from, for messages
+  /// For --n-cpu-moe: the layer whose routed experts this stands for (matched without a regex,
+  /// so thousands of layers cost nothing); -1 for a pattern.
+  int64_t expert_layer = -1;
   bool operator==(const TensorOverride&) const = default;
 };
 

@@ -29,12 +29,10 @@ struct Cell {
   bool runs = false;  ///< fits somewhere (GPU or partial offload)
 };
 
-double usable_gib(const planner::HardwareSpec& h) { return reports::usable_gpu_gib(h); }
-
 std::string why(const Cell& c) {
   if (!c.runs) {
     return fmt::format("does not fit: needs {:.1f} GiB, {:.1f} GiB usable",
-                       bytes_to_gib(c.p.fit.gpu_need_bytes), usable_gib(*c.hw));
+                       bytes_to_gib(c.p.fit.gpu_need_bytes), reports::usable_gpu_gib(*c.hw));
   }
   return c.p.reason;
 }
@@ -111,8 +109,9 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
   for (const auto* h : machines) {
     const auto e = reports::economics_of(*h, terms);
     mt.rows.push_back(
-        {h->id, *h->price_usd, usable_gib(*h), *h->price_usd / usable_gib(*h), h->power_load_w,
-         e.energy_usd_per_year, e.tco_usd,
+        {h->id, *h->price_usd, reports::usable_gpu_gib(*h),
+         *h->price_usd / reports::usable_gpu_gib(*h), h->power_load_w, e.energy_usd_per_year,
+         e.tco_usd,
          std::isfinite(e.breakeven_months) ? reports::Cell{e.breakeven_months} : reports::Cell{},
          h->price_date});
   }
@@ -237,7 +236,7 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
                        {},
                        reports::pareto_front(machines)};
   for (const auto* h : machines)
-    price.series.push_back({h->id, {usable_gib(*h)}, {*h->price_usd}, {h->id}});
+    price.series.push_back({h->id, {reports::usable_gpu_gib(*h)}, {*h->price_usd}, {h->id}});
   reports::Chart value{"tok_per_dollar",
                        fmt::format("Decode tok/s per $1000 ({})", models.front().source.spec.id),
                        "Machine",

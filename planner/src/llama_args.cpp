@@ -588,10 +588,6 @@ ExecutionPlan plan_from_llama_args(const ModelSpec& m, const WeightInventory& in
   return plan;
 }
 
-std::string override_buffer_name(const Device& device, const HardwareSpec& hw) {
-  return device_name(device, hw.backend);
-}
-
 namespace {
 
 // "blk.12.ffn_up_exps.weight" -> (12, "ffn_up_exps"); other names -> (-1, name).
@@ -624,8 +620,6 @@ std::string shell_quote(const std::string& word) {
   for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
 }
-
-std::string lower(const std::string& text) { return to_lower(text); }
 
 }  // namespace
 
@@ -670,7 +664,7 @@ std::string emit_llama_command(const ExecutionPlan& plan, const ModelSpec& m,
         throw Error(ErrorKind::kUnsupported,
                     "weights streamed over the bus every token have no llama.cpp flag");
       }
-      const std::string buffer = override_buffer_name(t.device, hw);
+      const std::string buffer = device_name(t.device, hw.backend);
       const auto [layer, kind] = split_name(t.tensor.name);
       if (layer >= 0) {
         moved[buffer][kind].insert(layer);
@@ -728,9 +722,9 @@ std::string emit_llama_command(const ExecutionPlan& plan, const ModelSpec& m,
   if (plan.batch_tokens != 2048) add("-b", std::to_string(plan.batch_tokens));
   if (w.kv_cache.name != "F16") {
     const auto slash = w.kv_cache.name.find('/');
-    add("-ctk", lower(w.kv_cache.name.substr(0, slash)));
+    add("-ctk", to_lower(w.kv_cache.name.substr(0, slash)));
     add("-ctv",
-        lower(slash == std::string::npos ? w.kv_cache.name : w.kv_cache.name.substr(slash + 1)));
+        to_lower(slash == std::string::npos ? w.kv_cache.name : w.kv_cache.name.substr(slash + 1)));
   }
   add("-fa", w.flash_attention ? "on" : "off");
   if (mode == EmitMode::kPinned) {

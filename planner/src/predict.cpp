@@ -405,8 +405,6 @@ Prediction predict_chosen(const ModelSpec& m, const ChosenPlan& chosen,
 
 Prediction predict(const ModelSpec& m, const WeightInventory& inv, const HardwareSpec& hw_in,
                    const Workload& w, const PredictOptions& options, const EfficiencyTable& table) {
-  if (options.prompt_tokens <= 0)
-    throw_input("--prompt: must be >= 1 token, got {}", options.prompt_tokens);
   const QuantCatalog no_catalog;
   return predict_chosen(m, choose_plan(m, inv, hw_in, w, options, nullptr, no_catalog), options,
                         table);

@@ -85,7 +85,4 @@ std::string emit_llama_command(const ExecutionPlan& plan, const ModelSpec& model
                                const HardwareSpec& hardware, const std::string& model_path,
                                EmitMode mode, std::string* why = nullptr);
 
-/// The buffer name -ot takes for a device on this machine ("CPU", "CUDA1", "Metal", ...).
-std::string override_buffer_name(const Device& device, const HardwareSpec& hardware);
-
 }  // namespace hwplan::planner

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake ninja-build pkg-config git
           libfmt-dev nlohmann-json3-dev libcli11-dev libeigen3-dev
           libhwloc-dev libnuma-dev libbenchmark-dev libgtest-dev libgmock-dev
-          clang clang-format clang-tidy libclang-rt-14-dev chromium)
+          clang clang-format clang-tidy libclang-rt-14-dev chromium valgrind)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -31,8 +31,11 @@ double ns_per(const std::string& unit, const std::string& where) {
   throw_input("{}: unknown time_unit '{}'", where, unit);
 }
 
+/// Counters that measure cost (times, instruction or cycle counts) are better lower.
 bool counter_higher_is_better(const std::string& name) {
-  return !(name.find("time") != std::string::npos || ends_with(name, "_ns") ||
+  return !(name.find("time") != std::string::npos ||
+           name.find("instructions") != std::string::npos ||
+           name.find("cycles") != std::string::npos || ends_with(name, "_ns") ||
            ends_with(name, "_ms") || ends_with(name, "_seconds"));
 }
 

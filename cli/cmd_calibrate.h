@@ -1,5 +1,6 @@
 #pragma once
 #include <string>
+#include <vector>
 
 #include "app.h"
 #include "planner/calibration.h"
@@ -7,7 +8,7 @@
 namespace hwplan::cli {
 
 struct CalibrateOptions {
-  std::string csv;    ///< measured rows; default: profiles/measurements/measured.csv
+  std::vector<std::string> csv;  ///< measured rows; default: measured.csv and configs.csv
   std::string write;  ///< write the fitted calibration.json here (e.g. profiles/calibration.json)
   bool rows = false;  ///< include the per-row table
 };

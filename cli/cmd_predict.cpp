@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.h"
@@ -35,7 +36,7 @@ planner::SplitMode parse_split(const std::string& text) {
 }
 
 struct Row {
-  const PlannedModel* model;
+  const PlannedModel* model = nullptr;
   planner::HardwareSpec hardware;
   planner::ChosenPlan chosen;
   planner::Prediction prediction;
@@ -58,6 +59,7 @@ Table prediction_table(const std::vector<Row>& rows) {
                {"decode_tok_per_s", "Decode", "tok/s", Align::kRight, 1},
                {"decode_band", "80% band", "", Align::kRight},
                {"prefill_tok_per_s", "Prefill", "tok/s", Align::kRight, 0},
+               {"prefill_band", "80% band", "", Align::kRight},
                {"ttft_seconds", "TTFT", "s", Align::kRight, 2},
                {"bound", "Bound", "", Align::kLeft},
                {"bytes_per_token_gb", "Read/token", "GB", Align::kRight, 2},
@@ -67,9 +69,10 @@ Table prediction_table(const std::vector<Row>& rows) {
     const bool fits = p.fit.kind != planner::FitKind::kNoFit;
     const double bytes = p.decode_cost.gpu_bytes + p.decode_cost.host_bytes;
     t.rows.push_back(
-        {r.model->source.spec.id, r.hardware.id, std::string(planner::fit_kind_name(p.fit.kind)),
-         number_or_empty(p.decode.tok_per_s), band_text(p.decode),
-         number_or_empty(p.prefill.tok_per_s), number_or_empty(p.ttft_seconds),
+        {r.model->source.spec.id, r.chosen.machine.id,
+         std::string(planner::fit_kind_name(p.fit.kind)), number_or_empty(p.decode.tok_per_s),
+         band_text(p.decode), number_or_empty(p.prefill.tok_per_s), band_text(p.prefill),
+         number_or_empty(p.ttft_seconds),
          fits ? Cell{std::string(planner::bound_name(p.decode.bound))} : Cell{},
          fits ? Cell{bytes_to_gb(bytes / static_cast<double>(p.decode_cost.batch))} : Cell{},
          fits ? Cell{bytes_to_gb(p.decode_cost.host_bytes /
@@ -102,7 +105,8 @@ nlohmann::json row_json(const Row& r) {
   const auto& e = p.efficiency;
   return {
       {"model", r.model->source.spec.id},
-      {"hardware", r.hardware.id},
+      {"hardware", r.chosen.machine.id},
+      {"nodes", r.chosen.plan.nodes},
       {"fit", planner::fit_kind_name(p.fit.kind)},
       {"plan", plan_json(r.chosen, r.model->source.spec)},
       {"llama_command", r.command.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.command)},
@@ -112,6 +116,13 @@ nlohmann::json row_json(const Row& r) {
       {"ttft_seconds", json_number(p.ttft_seconds)},
       {"bound", planner::bound_name(p.decode.bound)},
       {"reason", p.reason},
+      {"error_band",
+       {{"placement", p.placement},
+        {"decode_fraction", p.band.decode},
+        {"decode_rows", p.band.decode_rows},
+        {"prefill_fraction", p.band.prefill},
+        {"prefill_rows", p.band.prefill_rows},
+        {"note", p.band.note}}},
       {"decode", terms_json(p.decode)},
       {"prefill", terms_json(p.prefill)},
       {"decode_cost",
@@ -130,17 +141,26 @@ nlohmann::json row_json(const Row& r) {
         {"fallback", p.efficiency_note}}}};
 }
 
+// "partial_offload" -> "partial-offload" as prose.
+std::string plan_kind_words(const std::string& placement) {
+  std::string words = placement;
+  std::replace(words.begin(), words.end(), '_', '-');
+  return words;
+}
+
 std::string row_note(const Row& r) {
   const auto& p = r.prediction;
   if (p.fit.kind == planner::FitKind::kNoFit) {
-    return fmt::format("{} on {}: {}.", r.model->source.spec.id, r.hardware.id, p.reason);
+    return fmt::format("{} on {}: {}.", r.model->source.spec.id, r.chosen.machine.id, p.reason);
   }
-  std::string note = fmt::format("{} on {}: {:.1f} tok/s", r.model->source.spec.id, r.hardware.id,
-                                 p.decode.tok_per_s);
-  if (p.decode.error_band_fraction > 0) {
-    note += fmt::format(" (80% of measured {} {} runs within +-{:.0f}% of the model)",
-                        p.efficiency.backend, p.efficiency.memory_class,
-                        100 * p.decode.error_band_fraction);
+  std::string note = fmt::format("{} on {}: {:.1f} tok/s", r.model->source.spec.id,
+                                 r.chosen.machine.id, p.decode.tok_per_s);
+  if (p.decode.error_band_fraction > 0 && p.band.note.empty()) {
+    note += fmt::format(" (80% of the {} measured {} {} {} runs within +-{:.0f}% of the model)",
+                        p.band.decode_rows, plan_kind_words(p.placement), p.efficiency.backend,
+                        p.efficiency.memory_class, 100 * p.decode.error_band_fraction);
+  } else if (p.decode.error_band_fraction > 0) {
+    note += fmt::format(" (+-{:.0f}%: {})", 100 * p.decode.error_band_fraction, p.band.note);
   }
   note += fmt::format("; {}", p.reason);
   if (!p.efficiency_note.empty()) note += fmt::format("; {}", p.efficiency_note);
@@ -165,6 +185,7 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
   }
   planner::PredictOptions predict_options;
   predict_options.prompt_tokens = options.prompt_tokens;
+  predict_options.depth_tokens = options.depth_tokens;
   predict_options.offload = parse_offload(options.offload);
   predict_options.split = parse_split(options.split);
   predict_options.nodes = options.nodes;
@@ -192,7 +213,9 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
   std::vector<Row> rows;
   for (const auto& p : models) {
     for (const auto& hw : machines) {
-      Row r{&p, hw, {}, {}, "", ""};
+      Row r;
+      r.model = &p;
+      r.hardware = hw;
       r.chosen = planner::choose_plan(p.source.spec, p.weights, hw, p.workload, predict_options,
                                       llama_args ? &*llama_args : nullptr, db.quants);
       r.prediction =
@@ -208,10 +231,10 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
     report.notes.push_back(row_note(r));
   }
   report.notes.push_back(fmt::format(
-      "Context {} tokens in the cache, prompt {} tokens, batch {}; efficiencies fitted to {} "
-      "(hwplan calibrate).",
-      models.front().workload.context_tokens, options.prompt_tokens, options.request.batch,
-      db.efficiency.fitted_from));
+      "Context {} tokens in the cache while decoding, prompt {} tokens on top of {} cached, "
+      "batch {}; every figure is an estimate from efficiencies fitted to {} (hwplan calibrate).",
+      models.front().workload.context_tokens, options.prompt_tokens, options.depth_tokens,
+      options.request.batch, db.efficiency.fitted_from));
   return result;
 }
 

@@ -15,6 +15,7 @@ struct PredictCliOptions {
   std::vector<std::string> hw_specs;
   int64_t gpus = 0;
   int64_t prompt_tokens = 512;
+  int64_t depth_tokens = 0;  ///< cached tokens before the prompt
   std::string offload = "auto";
   std::string split = "layer";
   int64_t nodes = 1;

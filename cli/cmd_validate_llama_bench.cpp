@@ -95,6 +95,7 @@ CommandResult run_validate_llama_bench(const GlobalOptions& global, const Valida
     w.flash_attention = r.flash_attn;
     planner::PredictOptions options;
     options.prompt_tokens = std::max<int64_t>(1, r.n_prompt);
+    options.depth_tokens = r.n_depth;
     planner::HardwareSpec hw = machine;
     hw.backend = planner::backend_from_name(backend_of(r));
     const auto weights =

@@ -173,6 +173,12 @@ int main(int argc, char** argv) {
       ->add_option("-p,--prompt", predict.prompt_tokens, "Prompt tokens for prefill and TTFT")
       ->capture_default_str()
       ->check(count_in(1, hwplan::limits::kMaxContextTokens));
+  predict_cmd
+      ->add_option("-d,--depth", predict.depth_tokens,
+                   "Tokens already in the cache when the prompt arrives (a conversation's "
+                   "history; llama-bench -d): prefill attends to them too")
+      ->capture_default_str()
+      ->check(count_in(0, hwplan::limits::kMaxContextTokens));
   predict_cmd->add_option("-b,--batch", predict.request.batch, "Parallel sequences")
       ->capture_default_str()
       ->check(count_in(1, hwplan::limits::kMaxSequences));
@@ -196,7 +202,10 @@ int main(int argc, char** argv) {
                    "Across GPUs: layer (pipeline), row or tensor (parallel), none (one GPU); -sm "
                    "in --llama-args wins")
       ->capture_default_str();
-  predict_cmd->add_option("--nodes", predict.nodes, "Identical machines in a pipeline")
+  predict_cmd
+      ->add_option("--nodes", predict.nodes,
+                   "Identical machines: a pipeline (--split layer) or tensor parallel over --link "
+                   "(--split tensor)")
       ->capture_default_str()
       ->check(count_in(1, hwplan::limits::kMaxNodes));
   predict_cmd
@@ -239,7 +248,8 @@ int main(int argc, char** argv) {
       "its error on them");
   calibrate_cmd->add_option(
       "--csv", calibrate.csv,
-      "Measured rows (default: the bundled profiles/measurements/measured.csv)");
+      "Measured rows, repeatable (default: the bundled profiles/measurements/measured.csv and "
+      "configs.csv)");
   calibrate_cmd->add_option("--write", calibrate.write,
                             "Write the fitted factors here (profiles/calibration.json)");
   calibrate_cmd->add_flag("--rows", calibrate.rows, "Include the per-row table");

@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <limits>
 #include <map>
+#include <optional>
 #include <regex>
+#include <tuple>
 
 #include "common/error.h"
 #include "common/json_util.h"
@@ -37,8 +39,32 @@ bool contains(const std::string& text, const std::string& part) {
   return to_lower(text).find(to_lower(part)) != std::string::npos;
 }
 
+// "key=NUMBER" in a row's notes: a range "225-250" gives its middle; 0 when absent or not a
+// number ("host_bw_gbs=n/a").
+double note_number(const std::string& notes, const std::string& key) {
+  const std::regex pattern("(^|[;\\s])" + key +
+                           R"(=([0-9]+(?:\.[0-9]+)?)(?:-([0-9]+(?:\.[0-9]+)?))?)");
+  std::smatch m;
+  if (!std::regex_search(notes, m, pattern)) return 0;
+  const double low = std::strtod(m[2].str().c_str(), nullptr);
+  return m[3].matched ? (low + std::strtod(m[3].str().c_str(), nullptr)) / 2.0 : low;
+}
+
+// Why a row is not a run of llama.cpp itself (empty when it is): forks with their own kernels
+// and quant types get their own factors or none, never llama.cpp's.
+std::string other_engine(const std::string& engine, const std::string& backend) {
+  if (contains(engine, "ik_llama") && !contains(engine, "mainline"))
+    return "ik_llama.cpp is another engine (its own kernels and quant types): kept out of "
+           "llama.cpp's fit";
+  if (contains(engine, "AmpereComputingAI"))
+    return "Ampere's llama.cpp fork with its own quant types: kept out of llama.cpp's fit";
+  if (contains(backend, "rocm") && contains(backend, "cuda"))
+    return "GPUs of two vendors in one process: mixed GPUs cannot be described yet";
+  return "";
+}
+
 std::string normalise_backend(const std::string& text) {
-  for (const char* backend : {"cuda", "metal", "rocm", "vulkan"}) {
+  for (const char* backend : {"cuda", "metal", "rocm", "vulkan", "cpu"}) {
     if (contains(text, backend)) return backend;
   }
   return to_lower(text);
@@ -119,11 +145,12 @@ HardwareSpec machine_of(const CsvRow& r, const CalibrationInputs& in, double ban
 // command line is; placement is pinned (--fit off) because the row states it.
 LlamaArgs args_of_row(const std::string& offload) {
   static const std::regex kFlag(
-      R"((^|[\s(])(-ngl|--n-gpu-layers|--n-cpu-moe|-ncmoe|-ts|-sm)\s+([0-9][0-9,./]*|[a-z]+))");
+      R"((^|[\s(])(-ngl|--n-gpu-layers|--n-cpu-moe|-ncmoe|-ts|-sm|-ub|-ot|--override-tensor)\s+)"
+      R"((\S+=[A-Za-z0-9]+|[0-9][0-9,./]*|[a-z]+))");
   std::string flags;
   for (auto it = std::sregex_iterator(offload.begin(), offload.end(), kFlag);
        it != std::sregex_iterator(); ++it) {
-    flags += fmt::format(" {} {}", (*it)[2].str(), (*it)[3].str());
+    flags += fmt::format(" {} '{}'", (*it)[2].str(), (*it)[3].str());  // as typed in a shell
   }
   LlamaArgs args = parse_llama_args(flags);
   args.fit = false;
@@ -154,7 +181,7 @@ WeightInventory scaled_inventory(const ModelSpec& spec, const QuantSpec& quant, 
   return inv;
 }
 
-void build_generic_costs(CalibrationRow& row, const CsvRow& r,
+void build_generic_costs(CalibrationRow& row, const CsvRow& r, const std::string& offload,
                          const CalibrationInputs::Model& shape, double size_bytes, int64_t prompt,
                          int64_t ubatch) {
   const int64_t n_layers = shape.n_layers;
@@ -163,7 +190,7 @@ void build_generic_costs(CalibrationRow& row, const CsvRow& r,
   if (active_b <= 0) active_b = shape.active_params_b;
   const double active_fraction = active_b > 0 && params > 0 ? active_b * 1e9 / params : 1.0;
   const double active_params = params * active_fraction;
-  const auto fit = placement_of_row(r["offload"], n_layers, row.machine.gpu_count);
+  const auto fit = placement_of_row(offload, n_layers, row.machine.gpu_count);
   if (fit.n_cpu_moe > 0) {
     row.skipped = "expert offload of a model whose expert share is unknown";
     return;
@@ -173,7 +200,7 @@ void build_generic_costs(CalibrationRow& row, const CsvRow& r,
   row.decode.gpu_bytes = size_bytes * active_fraction * gpu_share;
   row.decode.host_bytes = size_bytes * active_fraction * (1.0 - gpu_share);
   row.decode.gpu_layers = static_cast<int64_t>(std::lround(d(n_layers + 1) * gpu_share));
-  row.decode.gpu_flop = 2.0 * active_params;
+  row.decode.gpu_flop = 2.0 * active_params * gpu_share;
   const double ubatches = std::ceil(d(prompt) / d(ubatch));
   row.prefill.prompt_tokens = prompt;
   row.prefill.flop = 2.0 * active_params * d(prompt);
@@ -244,8 +271,11 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     row.hardware = r["hardware"];
     row.model = r["model"];
     row.quant = r["quant"];
-    row.backend = normalise_backend(r["backend"]);
-    row.memory_class = r["hw_class"] != "discrete_gpu"     ? "unified"
+    row.source_file = origin;
+    const bool cpu_only = r["hw_class"] == "cpu" || r["num_gpus"] == "0";
+    row.backend = cpu_only ? "cpu" : normalise_backend(r["backend"]);
+    row.memory_class = cpu_only                            ? "host"
+                       : r["hw_class"] != "discrete_gpu"   ? "unified"
                        : contains(r["memory_type"], "hbm") ? "hbm"
                                                            : "gddr";
     row.measured_decode_tok_per_s = number_or_zero(r["decode_tps"]);
@@ -255,14 +285,26 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     const auto cores = static_cast<int64_t>(number_or_zero(r["gpu_cores"]));
     const double peak = peak_flop_per_s(in, row.hardware, cores, bandwidth_gbs);
     const auto* model_input = find_model_input(in, row.model);
-    if (bandwidth_gbs <= 0) row.skipped = "no memory bandwidth given";
-    if (peak <= 0 && row.skipped.empty()) row.skipped = "no peak FP16 figure for this machine";
+    const std::string notes = r["notes"];
+    row.skipped = other_engine(r["engine"], r["backend"]);
+    if (bandwidth_gbs <= 0 && row.skipped.empty()) row.skipped = "no memory bandwidth given";
+    if (peak <= 0 && !cpu_only && row.skipped.empty())
+      row.skipped = "no peak FP16 figure for this machine";
     if (model_input == nullptr && row.skipped.empty()) row.skipped = "model shape unknown";
     if (!row.skipped.empty()) {
       rows.push_back(std::move(row));
       continue;
     }
     row.machine = machine_of(r, in, bandwidth_gbs, peak);
+    // The host's bandwidth: the row's notes, else the known hosts, else unknown (a CPU-only row's
+    // memory bandwidth is its host's).
+    bool host_known = cpu_only;
+    for (const auto& host : in.hosts) host_known = host_known || contains(row.hardware, host.match);
+    if (const double host_gbs = note_number(notes, "host_bw_gbs"); host_gbs > 0 && !cpu_only) {
+      row.machine.host_bandwidth_bytes_per_s = gbs_to_bytes_per_s(host_gbs);
+      host_known = true;
+    }
+    if (cpu_only) row.prefill_skipped = "CPU-only prefill is not modelled (no CPU compute rate)";
     const double size = number_or_zero(r["model_size"]);
     const auto& mix = find_quant(db.quants, mix_for(row.quant));
     double size_bytes =
@@ -271,8 +313,11 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     const auto prompt =
         std::max<int64_t>(1, static_cast<int64_t>(number_or_zero(r["prompt_tokens"])));
     const auto depth = static_cast<int64_t>(number_or_zero(r["kv_depth"]));
+    row.depth_tokens = depth;
     const auto gen = static_cast<int64_t>(number_or_zero(r["gen_tokens"]));
-    const int64_t ubatch = contains(r["engine"] + r["backend"], "-ub 2048") ? 2048 : 512;
+    int64_t ubatch = contains(r["engine"] + r["backend"], "-ub 2048") ? 2048 : 512;
+    if (const double ub = note_number(notes, "ub"); ub >= 1) ubatch = static_cast<int64_t>(ub);
+    const auto batch = std::max<int64_t>(1, static_cast<int64_t>(note_number(notes, "B")));
     if (row.measured_prefill_tok_per_s > 0 && prompt <= 1) row.measured_prefill_tok_per_s = 0;
     if (!model_input->bundled.empty()) {
       const auto& spec = find_model(db, model_input->bundled).spec;
@@ -282,16 +327,17 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
       // (A run at the model's full context reads at most max_position_embeddings cells.)
       w.context_tokens = std::clamp<int64_t>(depth + gen / 2, 1, spec.max_context);
       w.ubatch_tokens = ubatch;
+      w.batch = batch;  // batched-bench rows: B sequences, aggregate tok/s
       // Flash attention was off by default in llama-bench until 2025; the rows say when it was on.
       w.flash_attention = contains(r["engine"], "-fa 1") || row.source_id == "LCPP_BENCHES";
       PredictOptions options;
       options.prompt_tokens = prompt;
       // Each row is the plan of its own flags, built as any llama.cpp command line is.
-      std::vector<std::string> notes;
+      std::vector<std::string> plan_notes;
       ExecutionPlan plan;
       try {
-        plan = plan_from_llama_args(spec, inv, row.machine, args_of_row(r["offload"]), w, db.quants,
-                                    notes);
+        LlamaArgs args = args_of_row(cpu_only ? "-ngl 0" : r["offload"]);
+        plan = plan_from_llama_args(spec, inv, row.machine, args, w, db.quants, plan_notes);
       } catch (const Error& e) {
         row.skipped = e.what();  // e.g. a depth beyond the model's context
         rows.push_back(std::move(row));
@@ -303,8 +349,16 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
       row.skipped = "KV cache at depth needs the model's architecture";
     } else {
       row.generic_shape = true;
-      build_generic_costs(row, r, *model_input, size_bytes, prompt, ubatch);
+      build_generic_costs(row, r, cpu_only ? "-ngl 0" : r["offload"], *model_input, size_bytes,
+                          prompt, ubatch);
     }
+    if (row.skipped.empty() && row.decode.host_bytes > 0 && !host_known)
+      row.skipped = "weights read from host memory, but the host's bandwidth is not stated";
+    row.placement = placement_kind(row.decode, row.machine, 1);
+    row.categories.push_back(row.placement);
+    if (row.machine.gpu_count > 1 && row.placement != "multi_gpu" && !cpu_only)
+      row.categories.emplace_back("multi_gpu");
+    if (depth >= kLongContextTokens) row.categories.emplace_back("long_context");
     rows.push_back(std::move(row));
   }
   return rows;
@@ -316,7 +370,7 @@ bool usable_decode(const CalibrationRow& r) {
   return r.skipped.empty() && r.measured_decode_tok_per_s > 0;
 }
 bool usable_prefill(const CalibrationRow& r) {
-  return r.skipped.empty() && r.measured_prefill_tok_per_s > 0;
+  return r.skipped.empty() && r.prefill_skipped.empty() && r.measured_prefill_tok_per_s > 0;
 }
 
 // Non-negative least squares of relative error for t = sum_j coef_j x_j + fixed (rows scaled by
@@ -421,12 +475,19 @@ Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::
   return e;
 }
 
-// CPU efficiency from partial-offload rows, the GPU part predicted with its group's factors.
-double fit_cpu_fraction(const std::vector<CalibrationRow>& rows, const EfficiencyTable& table) {
+// CPU efficiency from rows that read weights from host memory (partial offload and CPU-only),
+// the GPU part predicted with its group's factors; only hosts of `host` class when given.
+// Returns the fraction and the rows behind it (0 rows: the table's current fraction).
+std::pair<double, int64_t> fit_cpu_fraction(const std::vector<CalibrationRow>& rows,
+                                            const EfficiencyTable& table,
+                                            const std::optional<HostClass>& host) {
   double numerator = 0;
   double denominator = 0;
+  int64_t used = 0;
   for (const auto& r : rows) {
     if (!usable_decode(r) || r.decode.host_bytes <= 0) continue;
+    if (host && host_class(r.machine.host_bandwidth_bytes_per_s) != *host) continue;
+    ++used;
     DecodeCost gpu_only = r.decode;
     gpu_only.host_bytes = 0;
     const auto e = efficiency_for(table, r.backend, r.memory_class);
@@ -436,7 +497,53 @@ double fit_cpu_fraction(const std::vector<CalibrationRow>& rows, const Efficienc
     numerator += (h / t) * (1.0 - g / t);
     denominator += (h / t) * (h / t);
   }
-  return denominator > 0 && numerator > 0 ? denominator / numerator : table.cpu_bandwidth_fraction;
+  if (!(denominator > 0 && numerator > 0)) return {table.cpu_bandwidth_fraction, 0};
+  return {denominator / numerator, used};
+}
+
+// The 80th percentile of absolute errors of the rows `member` picks, decode and prefill.
+template <typename Pick>
+ErrorBand band_of(const std::vector<RowResult>& results, Pick member) {
+  std::vector<double> decode, prefill;
+  for (const auto& res : results) {
+    if (!member(*res.row)) continue;
+    if (res.row->measured_decode_tok_per_s > 0) decode.push_back(std::abs(res.decode_error));
+    if (usable_prefill(*res.row)) prefill.push_back(std::abs(res.prefill_error));
+  }
+  ErrorBand b;
+  b.decode_rows = static_cast<int64_t>(decode.size());
+  b.decode_p80 = quantile(decode, 0.8);
+  b.prefill_rows = static_cast<int64_t>(prefill.size());
+  b.prefill_p80 = quantile(prefill, 0.8);
+  return b;
+}
+
+// Error bands per (placement, backend, memory class) present, per placement pooled ("*", "*"),
+// and over everything ("*", "*", "*").
+std::vector<ErrorBand> error_bands(const std::vector<RowResult>& results) {
+  std::map<std::tuple<std::string, std::string, std::string>, bool> keys;
+  for (const auto& res : results)
+    keys[{res.row->placement, res.row->backend, res.row->memory_class}] = true;
+  std::vector<ErrorBand> bands;
+  for (const auto& [key, unused] : keys) {
+    const auto& [placement, backend, memory_class] = key;
+    ErrorBand b = band_of(results, [&](const CalibrationRow& r) {
+      return r.placement == placement && r.backend == backend && r.memory_class == memory_class;
+    });
+    b.placement = placement, b.backend = backend, b.memory_class = memory_class;
+    bands.push_back(b);
+  }
+  for (const char* placement : kPlacementKinds) {
+    ErrorBand b =
+        band_of(results, [&](const CalibrationRow& r) { return r.placement == placement; });
+    if (b.decode_rows + b.prefill_rows == 0) continue;
+    b.placement = placement, b.backend = "*", b.memory_class = "*";
+    bands.push_back(b);
+  }
+  ErrorBand all = band_of(results, [](const CalibrationRow&) { return true; });
+  all.placement = "*", all.backend = "*", all.memory_class = "*";
+  bands.push_back(all);
+  return bands;
 }
 
 }  // namespace
@@ -448,7 +555,7 @@ EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
   std::map<std::pair<std::string, std::string>, std::vector<const CalibrationRow*>> groups;
   std::map<std::string, std::vector<const CalibrationRow*>> pooled;
   for (const auto& r : rows) {
-    if (!r.skipped.empty()) continue;
+    if (!r.skipped.empty() || r.backend == "cpu") continue;  // CPU-only rows fit the host only
     groups[{r.backend, r.memory_class}].push_back(&r);
     pooled[r.memory_class].push_back(&r);
   }
@@ -456,9 +563,14 @@ EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
     table.groups.push_back(fit_group(members, key.first, key.second));
   for (const auto& [memory_class, members] : pooled)
     table.groups.push_back(fit_group(members, "*", memory_class));
-  table.cpu_bandwidth_fraction = fit_cpu_fraction(rows, table);
+  table.cpu_bandwidth_fraction = fit_cpu_fraction(rows, table, std::nullopt).first;
+  for (const auto host : {HostClass::kDesktop, HostClass::kWorkstation, HostClass::kServer}) {
+    const auto [fraction, used] = fit_cpu_fraction(rows, table, host);
+    if (used > 0) table.hosts.push_back({host_class_name(host), fraction, used});
+  }
   // Error bands: the 80th percentile of each group's absolute relative errors.
   const auto results = evaluate(rows, table);
+  table.bands = error_bands(results);
   for (auto& g : table.groups) {
     std::vector<double> decode, prefill;
     for (const auto& res : results) {
@@ -466,7 +578,7 @@ EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
                           res.row->memory_class == g.memory_class;
       if (!member) continue;
       if (res.row->measured_decode_tok_per_s > 0) decode.push_back(std::abs(res.decode_error));
-      if (res.row->measured_prefill_tok_per_s > 0) prefill.push_back(std::abs(res.prefill_error));
+      if (usable_prefill(*res.row)) prefill.push_back(std::abs(res.prefill_error));
     }
     g.decode_error_p80 = quantile(decode, 0.8);
     g.prefill_error_p80 = quantile(prefill, 0.8);
@@ -486,7 +598,7 @@ std::vector<RowResult> evaluate(const std::vector<CalibrationRow>& rows,
       res.predicted_decode_tok_per_s = decode_speed(r.decode, r.machine, e, table).tok_per_s;
       res.decode_error = res.predicted_decode_tok_per_s / r.measured_decode_tok_per_s - 1.0;
     }
-    if (r.measured_prefill_tok_per_s > 0) {
+    if (usable_prefill(r)) {
       res.predicted_prefill_tok_per_s = prefill_speed(r.prefill, r.machine, e, table).tok_per_s;
       res.prefill_error = res.predicted_prefill_tok_per_s / r.measured_prefill_tok_per_s - 1.0;
     }
@@ -496,10 +608,17 @@ std::vector<RowResult> evaluate(const std::vector<CalibrationRow>& rows,
 }
 
 ErrorSummary summarize(const std::vector<RowResult>& results) {
+  return summarize_category(results, "");
+}
+
+ErrorSummary summarize_category(const std::vector<RowResult>& results,
+                                const std::string& category) {
   std::vector<double> decode, prefill;
   for (const auto& r : results) {
+    const auto& cats = r.row->categories;
+    if (!category.empty() && std::find(cats.begin(), cats.end(), category) == cats.end()) continue;
     if (r.row->measured_decode_tok_per_s > 0) decode.push_back(std::abs(r.decode_error));
-    if (r.row->measured_prefill_tok_per_s > 0) prefill.push_back(std::abs(r.prefill_error));
+    if (usable_prefill(*r.row)) prefill.push_back(std::abs(r.prefill_error));
   }
   return {static_cast<int64_t>(decode.size()),  quantile(decode, 0.5),  quantile(decode, 0.9),
           static_cast<int64_t>(prefill.size()), quantile(prefill, 0.5), quantile(prefill, 0.9)};
@@ -527,8 +646,8 @@ nlohmann::json calibration_to_json(const EfficiencyTable& table,
          {"source_id", r.row->source_id},
          {"decode_error",
           json_number(r.row->measured_decode_tok_per_s > 0 ? r.decode_error : std::nan(""))},
-         {"prefill_error",
-          json_number(r.row->measured_prefill_tok_per_s > 0 ? r.prefill_error : std::nan(""))}});
+         {"prefill_error", json_number(usable_prefill(*r.row) ? r.prefill_error : std::nan(""))},
+         {"categories", r.row->categories}});
   }
   json["rows"] = used;
   nlohmann::json skipped = nlohmann::json::array();

@@ -38,6 +38,93 @@ Efficiency efficiency_for(const EfficiencyTable& table, const std::string& backe
   return e;
 }
 
+HostClass host_class(double host_bytes_per_s) {
+  if (host_bytes_per_s <= 110e9) return HostClass::kDesktop;
+  if (host_bytes_per_s <= 320e9) return HostClass::kWorkstation;
+  return HostClass::kServer;
+}
+
+const char* host_class_name(HostClass host_class) {
+  switch (host_class) {
+    case HostClass::kDesktop:
+      return "desktop";
+    case HostClass::kWorkstation:
+      return "workstation";
+    case HostClass::kServer:
+      return "server";
+  }
+  return "desktop";
+}
+
+double cpu_fraction_for(const EfficiencyTable& table, double host_bytes_per_s) {
+  const std::string name = host_class_name(host_class(host_bytes_per_s));
+  for (const auto& h : table.hosts) {
+    if (h.host_class == name && h.rows > 0) return h.bandwidth_fraction;
+  }
+  return table.cpu_bandwidth_fraction;
+}
+
+namespace {
+
+const ErrorBand* find_band(const EfficiencyTable& table, const std::string& placement,
+                           const std::string& backend, const std::string& memory_class) {
+  for (const auto& b : table.bands) {
+    if (b.placement == placement && b.backend == backend && b.memory_class == memory_class)
+      return &b;
+  }
+  return nullptr;
+}
+
+// One metric's band: its own class's 80th percentile, else a pooled one widened; `where` names
+// the pooled residuals used ("" when its own).
+void choose_band(const EfficiencyTable& table, const std::string& placement,
+                 const std::string& backend, const std::string& memory_class, bool decode,
+                 double& band, int64_t& own_rows, std::string& where) {
+  auto rows_of = [decode](const ErrorBand& b) { return decode ? b.decode_rows : b.prefill_rows; };
+  auto p80_of = [decode](const ErrorBand& b) { return decode ? b.decode_p80 : b.prefill_p80; };
+  const ErrorBand* own = find_band(table, placement, backend, memory_class);
+  own_rows = own == nullptr ? 0 : rows_of(*own);
+  band = 0;
+  if (own != nullptr && own_rows >= kMinBandRows) {
+    band = p80_of(*own);
+    return;
+  }
+  for (const auto* pooled :
+       {find_band(table, placement, "*", "*"), find_band(table, "*", "*", "*")}) {
+    if (pooled == nullptr || rows_of(*pooled) < kMinBandRows) continue;
+    band = kBorrowedBandWidening * p80_of(*pooled);
+    where = pooled->placement == "*" ? "all measured runs"
+                                     : fmt::format("all measured {} runs", placement);
+    return;
+  }
+}
+
+}  // namespace
+
+BandChoice error_band_for(const EfficiencyTable& table, const std::string& placement,
+                          const std::string& backend, const std::string& memory_class) {
+  BandChoice c;
+  std::string decode_where, prefill_where;
+  choose_band(table, placement, backend, memory_class, true, c.decode, c.decode_rows, decode_where);
+  choose_band(table, placement, backend, memory_class, false, c.prefill, c.prefill_rows,
+              prefill_where);
+  const std::string runs = fmt::format("{} {} {}", placement, backend, memory_class);
+  auto borrowed = [&](const char* metric, int64_t rows, const std::string& where) {
+    return fmt::format("{} band from {} widened {:.1f}x ({} measured {} runs, fewer than {})",
+                       metric, where, kBorrowedBandWidening, rows, runs, kMinBandRows);
+  };
+  if (!decode_where.empty() && decode_where == prefill_where) {
+    c.note = fmt::format("bands from {} widened {:.1f}x ({} measured {} runs, fewer than {})",
+                         decode_where, kBorrowedBandWidening, c.decode_rows, runs, kMinBandRows);
+  } else {
+    if (!decode_where.empty()) c.note = borrowed("decode", c.decode_rows, decode_where);
+    if (!prefill_where.empty()) {
+      c.note += (c.note.empty() ? "" : "; ") + borrowed("prefill", c.prefill_rows, prefill_where);
+    }
+  }
+  return c;
+}
+
 EfficiencyTable efficiency_table_from_json(const nlohmann::json& json, const std::string& origin) {
   JsonObject root(json, origin, "/efficiency");
   EfficiencyTable table;
@@ -66,6 +153,34 @@ EfficiencyTable efficiency_table_from_json(const nlohmann::json& json, const std
     g.finish();
     table.groups.push_back(e);
   }
+  if (root.has("hosts")) {
+    const auto& hosts = root.array("hosts");
+    for (size_t i = 0; i < hosts.size(); ++i) {
+      JsonObject h(hosts[i], origin, fmt::format("/efficiency/hosts/{}", i));
+      HostEfficiency host;
+      host.host_class = h.choice("host_class", {"desktop", "workstation", "server"});
+      host.bandwidth_fraction = h.number("bandwidth_fraction", {0.0, 1.2, false});
+      host.rows = h.integer("rows", 0);
+      h.finish();
+      table.hosts.push_back(host);
+    }
+  }
+  if (root.has("bands")) {
+    const auto& bands = root.array("bands");
+    for (size_t i = 0; i < bands.size(); ++i) {
+      JsonObject b(bands[i], origin, fmt::format("/efficiency/bands/{}", i));
+      ErrorBand band;
+      band.placement = b.string("placement");
+      band.backend = b.string("backend");
+      band.memory_class = b.string("memory_class");
+      band.decode_rows = b.integer("decode_rows", 0);
+      band.decode_p80 = b.number("decode_p80", NumberRange::non_negative());
+      band.prefill_rows = b.integer("prefill_rows", 0);
+      band.prefill_p80 = b.number("prefill_p80", NumberRange::non_negative());
+      b.finish();
+      table.bands.push_back(band);
+    }
+  }
   root.finish();
   return table;
 }
@@ -86,7 +201,25 @@ nlohmann::json efficiency_table_to_json(const EfficiencyTable& table) {
                       {"decode_error_p80", e.decode_error_p80},
                       {"prefill_error_p80", e.prefill_error_p80}});
   }
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const auto& h : table.hosts) {
+    hosts.push_back({{"host_class", h.host_class},
+                     {"bandwidth_fraction", h.bandwidth_fraction},
+                     {"rows", h.rows}});
+  }
+  nlohmann::json bands = nlohmann::json::array();
+  for (const auto& b : table.bands) {
+    bands.push_back({{"placement", b.placement},
+                     {"backend", b.backend},
+                     {"memory_class", b.memory_class},
+                     {"decode_rows", b.decode_rows},
+                     {"decode_p80", b.decode_p80},
+                     {"prefill_rows", b.prefill_rows},
+                     {"prefill_p80", b.prefill_p80}});
+  }
   return {{"cpu_bandwidth_fraction", table.cpu_bandwidth_fraction},
+          {"hosts", hosts},
+          {"bands", bands},
           {"bus_fraction", table.bus_fraction},
           {"fitted_from", table.fitted_from},
           {"groups", groups}};

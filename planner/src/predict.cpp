@@ -92,13 +92,15 @@ double communication_seconds(const ModelSpec& m, const HardwareSpec& hw, const E
   const int64_t per_node = std::max<int64_t>(1, hw.gpu_count / nodes);
   const Link link = interconnect_link(hw);
   double seconds = 0;
-  if (splits_tensors(plan.split) && per_node > 1) {
-    // Two all-reduces per layer (after attention and after the FFN) of F16 activations.
-    seconds +=
-        2.0 * d(m.n_layers) * allreduce_seconds(tokens * d(m.hidden_size) * 2.0, per_node, link);
-  } else {
-    seconds += hop_seconds(nodes * (per_node - 1), tokens, m, link);
+  if (splits_tensors(plan.split)) {
+    // Two all-reduces per layer (after attention and after the FFN) of F16 activations: among a
+    // node's GPUs over their interconnect, then among the nodes over the node link.
+    const double bytes = tokens * d(m.hidden_size) * 2.0;
+    seconds += 2.0 * d(m.n_layers) * allreduce_seconds(bytes, per_node, link);
+    seconds += 2.0 * d(m.n_layers) * allreduce_seconds(bytes, nodes, find_link(options.link));
+    return seconds;
   }
+  seconds += hop_seconds(nodes * (per_node - 1), tokens, m, link);
   if (nodes > 1) seconds += hop_seconds(nodes - 1, tokens, m, find_link(options.link));
   return seconds;
 }
@@ -118,6 +120,23 @@ void finish(SpeedPrediction& s, double comm_seconds, double overhead_seconds, do
   }
   s.bound = largest->bound;
   s.tok_per_s = tokens / s.seconds;
+}
+
+// Why a cluster is or is not faster than one of its nodes, with the communication it pays.
+std::string cluster_reason(const ExecutionPlan& plan, const DecodeCost& cost,
+                           const PredictOptions& options) {
+  const double ms = cost.comm_seconds * 1e3;
+  if (splits_tensors(plan.split)) {
+    return fmt::format(
+        "{} nodes over {} in tensor parallel: each reads 1/{} of the bytes per token, and two "
+        "all-reduces per layer cost {:.1f} ms per token",
+        plan.nodes, options.link, plan.nodes, ms);
+  }
+  return fmt::format(
+      "{} nodes over {} in a pipeline: each token passes through every node in turn, so one "
+      "sequence is no faster than on one node (the hops add {:.2f} ms per token); the cluster "
+      "holds a model one node cannot, and --split tensor reads the nodes in parallel",
+      plan.nodes, options.link, ms);
 }
 
 }  // namespace
@@ -166,17 +185,20 @@ DecodeCost decode_cost(const ModelSpec& m, const ExecutionPlan& plan, const Hard
     if (g.cls == TensorClass::kEmbedding) continue;  // one row looked up per token
     const bool experts = g.cls == TensorClass::kExperts;
     add_bytes(t.device, g.bytes * (experts ? touched : 1.0));
-    cost.gpu_flop += d(w.batch) * 2.0 * g.n_params * (experts ? expert_flop_share : 1.0);
+    // The CPU's share of the products runs in its own threads beside the host-memory reads.
+    if (t.device.kind != DeviceKind::kHost)
+      cost.gpu_flop += d(w.batch) * 2.0 * g.n_params * (experts ? expert_flop_share : 1.0);
     if (t.device.kind == DeviceKind::kGpu)
       gpu_layer[static_cast<size_t>(layer_slot(m, g.layer))] = true;
   }
   for (const auto& kv : plan.kv) {
     add_bytes(kv.device, kv.bytes);  // every sequence reads its own cache
-    cost.gpu_flop += d(w.batch) * attention_flop(m, kv.layer, d(w.context_tokens));
+    if (kv.device.kind != DeviceKind::kHost)
+      cost.gpu_flop += d(w.batch) * attention_flop(m, kv.layer, d(w.context_tokens));
   }
   cost.gpu_layers = std::count(gpu_layer.begin(), gpu_layer.end(), true);
-  if (splits_tensors(plan.split))
-    cost.parallel_gpus = hw.gpu_count / std::max<int64_t>(1, plan.nodes);
+  // Tensor parallel: every GPU of every node holds a slice of each matrix and reads it at once.
+  if (splits_tensors(plan.split)) cost.parallel_gpus = hw.gpu_count;
   cost.comm_seconds = communication_seconds(m, hw, plan, options, d(w.batch));
   return cost;
 }
@@ -227,7 +249,7 @@ PrefillCost prefill_cost(const ModelSpec& m, const ExecutionPlan& plan, const Ha
   const auto gpu_layers = std::count(gpu_layer.begin(), gpu_layer.end(), true);
   cost.layer_launches = static_cast<int64_t>(d(gpu_layers + 1) * ubatches);
   if (splits_tensors(plan.split)) {
-    cost.parallel_gpus = hw.gpu_count / std::max<int64_t>(1, plan.nodes);
+    cost.parallel_gpus = hw.gpu_count;
   } else if (hw.gpu_count > 1) {
     // llama.cpp pipelines the ubatches of one logical batch (n_batch 2048 = 4 ubatches of 512).
     const double in_flight =
@@ -258,7 +280,8 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
     s.terms.push_back({"GPU compute", 0, rate, c.gpu_flop, c.gpu_flop / rate, Bound::kCompute});
   }
   if (c.host_bytes > 0) {
-    const double rate = table.cpu_bandwidth_fraction * hw.host_bandwidth_bytes_per_s;
+    const double rate =
+        cpu_fraction_for(table, hw.host_bandwidth_bytes_per_s) * hw.host_bandwidth_bytes_per_s;
     s.terms.push_back(
         {"host RAM (CPU)", c.host_bytes, rate, 0, c.host_bytes / rate, Bound::kMemory});
   }
@@ -326,6 +349,12 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
                         const EfficiencyTable& table) {
   if (options.prompt_tokens <= 0)
     throw_input("--prompt: must be >= 1 token, got {}", options.prompt_tokens);
+  if (options.depth_tokens < 0)
+    throw_input("--depth: must be >= 0 tokens, got {}", options.depth_tokens);
+  if (options.depth_tokens + options.prompt_tokens > m.max_context) {
+    throw_input("--depth {} + --prompt {} is beyond {}'s context of {} tokens",
+                options.depth_tokens, options.prompt_tokens, m.id, m.max_context);
+  }
   Prediction p;
   p.fit = fit;
   p.plan = plan;
@@ -339,10 +368,15 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
     return p;
   }
   p.decode_cost = decode_cost(m, plan, hw, options);
-  p.prefill_cost = prefill_cost(m, plan, hw, options, 0);
+  p.prefill_cost = prefill_cost(m, plan, hw, options, options.depth_tokens);
   p.decode = decode_speed(p.decode_cost, hw, p.efficiency, table);
   p.prefill = prefill_speed(p.prefill_cost, hw, p.efficiency, table);
   p.ttft_seconds = p.prefill.seconds;
+  p.placement = placement_kind(p.decode_cost, hw, plan.nodes);
+  p.band = error_band_for(table, p.placement, backend_name(hw.backend),
+                          memory_class_name(memory_class(hw)));
+  p.decode.error_band_fraction = p.band.decode;
+  p.prefill.error_band_fraction = p.band.prefill;
   const Term* largest = &p.decode.terms.front();
   for (const auto& t : p.decode.terms) {
     if (t.seconds > largest->seconds) largest = &t;
@@ -361,6 +395,7 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
         largest->placement, bytes_to_gb(largest->bytes / d(plan.workload.batch)),
         bytes_per_s_to_gbs(largest->bytes_per_s), 100 * share);
   }
+  if (plan.nodes > 1) p.reason += "; " + cluster_reason(plan, p.decode_cost, options);
   return p;
 }
 
@@ -408,6 +443,14 @@ Prediction predict(const ModelSpec& m, const WeightInventory& inv, const Hardwar
   const QuantCatalog no_catalog;
   return predict_chosen(m, choose_plan(m, inv, hw_in, w, options, nullptr, no_catalog), options,
                         table);
+}
+
+std::string placement_kind(const DecodeCost& cost, const HardwareSpec& machine, int64_t nodes) {
+  if (cost.gpu_bytes <= 0 && cost.host_bytes > 0) return "cpu";
+  if (cost.host_bytes > 0 || cost.streamed_bytes > 0) return "partial_offload";
+  if (nodes > 1) return "cluster";
+  if (machine.gpu_count > 1) return "multi_gpu";
+  return "resident";
 }
 
 const char* bound_name(Bound bound) {

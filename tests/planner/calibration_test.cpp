@@ -14,13 +14,28 @@
 namespace hwplan::planner {
 namespace {
 
-// The bundled measurements: present in every checkout.
-const std::string kCsv = std::string(HWPLAN_TEST_PROFILES_DIR) + "/measurements/measured.csv";
+// The bundled measurements: present in every checkout. `hwplan calibrate` fits both.
+const std::string kMeasured = std::string(HWPLAN_TEST_PROFILES_DIR) + "/measurements/measured.csv";
+const std::string kConfigs = std::string(HWPLAN_TEST_PROFILES_DIR) + "/measurements/configs.csv";
 
-std::vector<CalibrationRow> rows() {
+std::vector<CalibrationRow> rows_of(const std::string& csv) {
   const auto inputs_path = std::string(HWPLAN_TEST_PROFILES_DIR) + "/calibration_inputs.json";
   const auto inputs = calibration_inputs_from_json(load_json_file(inputs_path), inputs_path);
-  return calibration_rows(load_csv_file(kCsv), kCsv, inputs, testing::db());
+  return calibration_rows(load_csv_file(csv), csv, inputs, testing::db());
+}
+
+std::vector<CalibrationRow> rows() {
+  auto all = rows_of(kMeasured);
+  auto more = rows_of(kConfigs);
+  std::move(more.begin(), more.end(), std::back_inserter(all));
+  return all;
+}
+
+const CalibrationRow& row_by_id(const std::vector<CalibrationRow>& all, const std::string& id) {
+  for (const auto& r : all) {
+    if (r.row_id == id) return r;
+  }
+  throw std::runtime_error("no row " + id);
 }
 
 TEST(Calibration, MeetsTheErrorTargets) {
@@ -40,7 +55,8 @@ TEST(Calibration, MeetsTheErrorTargets) {
 }
 
 TEST(Calibration, CommittedFactorsAreWhatTheCsvGives) {
-  const auto table = fit_efficiency(rows(), "profiles/measurements/measured.csv");
+  const auto table = fit_efficiency(
+      rows(), "profiles/measurements/measured.csv, profiles/measurements/configs.csv");
   const auto& committed = testing::db().efficiency;
   ASSERT_EQ(table.groups.size(), committed.groups.size());
   for (size_t i = 0; i < table.groups.size(); ++i) {
@@ -78,6 +94,79 @@ TEST(Calibration, FileRecordsUsedAndSkippedRows) {
   EXPECT_EQ(json["rows"].size(), results.size());
   EXPECT_EQ(efficiency_table_from_json(json["efficiency"], "test").groups.size(),
             table.groups.size());
+}
+
+}  // namespace
+}  // namespace hwplan::planner
+
+namespace hwplan::planner {
+namespace {
+
+// configs.csv: forks stay out of llama.cpp's fit; CPU-only rows are decode-only host rows.
+TEST(CalibrationConfigs, OtherEnginesAreKeptOutAndCpuRowsReadHostMemory) {
+  const auto all = rows_of(kConfigs);
+  int64_t ik = 0;
+  for (const auto& r : all) ik += r.skipped.find("ik_llama.cpp is another engine") == 0 ? 1 : 0;
+  EXPECT_EQ(ik, 89);  // CONFIGS_SOURCES.md: 89 rows are ik_llama.cpp
+  EXPECT_NE(row_by_id(all, "30122").skipped.find("Ampere"), std::string::npos);
+  // 30131: Phi-4 Q4_K_M CPU-only on an EPYC 9554 (12 x DDR5-4800 = 460.8 GB/s theoretical).
+  const auto& cpu = row_by_id(all, "30131");
+  ASSERT_TRUE(cpu.skipped.empty()) << cpu.skipped;
+  EXPECT_EQ(cpu.placement, "cpu");
+  EXPECT_EQ(cpu.decode.gpu_bytes, 0.0);
+  EXPECT_GT(cpu.decode.host_bytes, 8e9);  // ~9 GB of weights per token
+  EXPECT_EQ(cpu.decode.gpu_flop, 0.0);    // nothing runs on a GPU
+  EXPECT_NEAR(cpu.machine.host_bandwidth_bytes_per_s, 460.8e9, 1e6);
+  EXPECT_FALSE(cpu.prefill_skipped.empty());
+  // 30096: Qwen3-235B Q8_0, FFN of layers 14+ on the CPU (-ot), depth 31744: partial offload at
+  // long context, host bandwidth from its notes (225-250 GB/s measured: the middle, 237.5).
+  const auto& hybrid = row_by_id(all, "30096");
+  ASSERT_TRUE(hybrid.skipped.empty()) << hybrid.skipped;
+  EXPECT_EQ(hybrid.categories, (std::vector<std::string>{"partial_offload", "long_context"}));
+  EXPECT_NEAR(hybrid.machine.host_bandwidth_bytes_per_s, 237.5e9, 1e6);
+  // Host: FFN of layers 14-93 (80 layers), 8 of 128 experts each per token, gate/up/down of
+  // 4096 x 1536 at Q8_0 (8.5 bits): 80 x 8 x 3 x 4096 x 1536 x 8.5 / 8 = 12.83 GB, the inventory
+  // scaled to the file's reported size.
+  EXPECT_NEAR(hybrid.decode.host_bytes, 12.83e9, 0.03 * 12.83e9);
+  // 30127: --n-cpu-moe 27, host RAM "DIMM count not stated" (host_bw_gbs=n/a): not guessed.
+  EXPECT_NE(row_by_id(all, "30127").skipped.find("host's bandwidth is not stated"),
+            std::string::npos);
+  // 30126: the placement in words ("13 layers on GPU", no -ngl printed): not used.
+  EXPECT_FALSE(row_by_id(all, "30126").skipped.empty());
+}
+
+TEST(CalibrationConfigs, CategoriesHostClassesAndBands) {
+  const auto all = rows();
+  const auto table = fit_efficiency(all, "both");
+  const auto results = evaluate(all, table);
+  // Every category with rows is reported; rows of several categories count in each.
+  const auto cpu = summarize_category(results, "cpu");
+  const auto cluster = summarize_category(results, "cluster");
+  EXPECT_GE(cpu.decode_rows, 10);
+  EXPECT_EQ(cpu.prefill_rows, 0);  // not modelled, so not counted
+  EXPECT_EQ(cluster.decode_rows, 0);
+  EXPECT_GE(summarize_category(results, "long_context").prefill_rows, 5);
+  // One host fraction per class with rows, each physical.
+  ASSERT_FALSE(table.hosts.empty());
+  for (const auto& h : table.hosts) {
+    EXPECT_GT(h.rows, 0);
+    EXPECT_GT(h.bandwidth_fraction, 0.3) << h.host_class;
+    EXPECT_LE(h.bandwidth_fraction, 1.0) << h.host_class;
+  }
+  // The band of resident CUDA GDDR runs is their own; a class without runs borrows, widened.
+  const auto own = error_band_for(table, "resident", "cuda", "gddr");
+  EXPECT_GE(own.decode_rows, kMinBandRows);
+  EXPECT_TRUE(own.note.empty()) << own.note;
+  const auto none = error_band_for(table, "cluster", "metal", "unified");
+  EXPECT_EQ(none.decode_rows, 0);
+  EXPECT_NE(none.note.find("0 measured cluster metal unified runs, fewer than 5"),
+            std::string::npos)
+      << none.note;
+  double pooled = 0;
+  for (const auto& b : table.bands) {
+    if (b.placement == "*") pooled = b.decode_p80;
+  }
+  EXPECT_DOUBLE_EQ(none.decode, kBorrowedBandWidening * pooled);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "common/units.h"
+#include "planner/llama_args.h"
 #include "test_util.h"
 
 namespace hwplan::planner {
@@ -182,6 +183,118 @@ TEST(Predict, NodesPipelineOverTheLink) {
   // One hop of the F32 hidden state (7168 x 4 B) over Thunderbolt 5 (10 GB/s, 10 us).
   EXPECT_NEAR(p.decode_cost.comm_seconds, 10e-6 + 7168 * 4.0 / 10e9, 1e-15);
   EXPECT_GT(p.decode.tok_per_s, 0);
+}
+
+// Experts on the CPU (-ot exps=CPU), the rest on the GPU: the step is the host's expert bytes
+// (8 of 128 experts per layer) at 0.5 x 100 GB/s plus the GPU's bytes at 0.5 x 1 TB/s, and the
+// experts' products are not charged to the GPU.
+TEST(Predict, ExpertsOnTheCpuAreHostBytesOverHostBandwidthPlusGpuBytes) {
+  const auto& m = model("qwen3-30b-a3b");
+  const auto weights = build_inventory(m, quant("q8_0"));
+  double experts = 0;
+  for (const auto& g : weights.groups) experts += g.cls == TensorClass::kExperts ? g.bytes : 0;
+  const auto args = parse_llama_args("-ngl 99 -ot exps=CPU");
+  const auto chosen = choose_plan(m, weights, card(24), ctx(1), {}, &args, testing::db().quants);
+  const auto p = predict_chosen(m, chosen, {}, bandwidth_only(0.5));
+  EXPECT_NEAR(p.decode_cost.host_bytes, experts * 8.0 / 128.0, 1.0);
+  EXPECT_NEAR(p.decode.seconds,
+              p.decode_cost.gpu_bytes / 0.5e12 + p.decode_cost.host_bytes / 0.5e11, 1e-12);
+  EXPECT_EQ(p.placement, "partial_offload");
+  const auto resident = predict(m, weights, card(40), ctx(1), {}, bandwidth_only(0.5));
+  EXPECT_LT(p.decode_cost.gpu_flop, resident.decode_cost.gpu_flop);
+}
+
+// Prefill of P tokens on top of d cached ones: each of Llama 3.1 8B's 32 layers adds 4 x 32 heads
+// x 128 x d FLOPs per prompt token, so d = 8192 adds 512 x 32 x 4 x 4096 x 8192 FLOPs.
+TEST(Predict, PrefillAtDepthAddsTheAttentionOfTheCachedTokens) {
+  const auto& m = model("llama-3.1-8b");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  const auto& table = testing::db().efficiency;
+  PredictOptions fresh;
+  PredictOptions deep;
+  deep.depth_tokens = 8192;
+  const auto a = predict(m, weights, card(24), ctx(16384), fresh, table);
+  const auto b = predict(m, weights, card(24), ctx(16384), deep, table);
+  EXPECT_NEAR(b.prefill_cost.flop - a.prefill_cost.flop, 512.0 * 32 * 4 * 4096 * 8192, 1e3);
+  EXPECT_GT(b.ttft_seconds, a.ttft_seconds);
+  double previous = std::numeric_limits<double>::infinity();
+  for (int64_t depth : {0, 2048, 8192, 32768, 100000}) {
+    PredictOptions o;
+    o.depth_tokens = depth;
+    const double tps = predict(m, weights, card(24), ctx(16384), o, table).prefill.tok_per_s;
+    EXPECT_LE(tps, previous) << depth;  // deeper context is never faster
+    previous = tps;
+  }
+  PredictOptions beyond;
+  beyond.depth_tokens = 131072;
+  EXPECT_NE(error_of([&] {
+              predict(m, weights, card(24), ctx(4096), beyond, table);
+            }).find("beyond llama-3.1-8b's context of 131072 tokens"),
+            std::string::npos);
+}
+
+// Host-held weights cross the bus once per ubatch during prefill: a larger -ub never makes an
+// offloaded prefill slower.
+TEST(Predict, LargerUbatchNeverSlowsOffloadedPrefill) {
+  const auto& m = model("qwen3-30b-a3b");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  double previous = 0;
+  double previous_bus = std::numeric_limits<double>::infinity();
+  for (const char* ub : {"128", "512", "2048", "4096"}) {
+    const auto args = parse_llama_args(std::string("-ngl 99 -ot exps=CPU -b 4096 -ub ") + ub);
+    PredictOptions o;
+    o.prompt_tokens = 4096;
+    const auto chosen =
+        choose_plan(m, weights, card(24), ctx(8192), o, &args, testing::db().quants);
+    const auto p = predict_chosen(m, chosen, o, testing::db().efficiency);
+    EXPECT_LE(p.prefill_cost.bus_bytes, previous_bus) << ub;
+    EXPECT_GE(p.prefill.tok_per_s, previous) << ub;
+    previous = p.prefill.tok_per_s;
+    previous_bus = p.prefill_cost.bus_bytes;
+  }
+}
+
+// DeepSeek V3 over 4 Mac Studios in tensor parallel: each node reads a quarter of the bytes, and
+// every one of 61 layers adds two ring all-reduces of the F16 hidden state (7168 x 2 B) over
+// Thunderbolt 5 (10 GB/s, 10 us): 2 x 61 x (6 x 10 us + 6/4 x 14336 B / 10 GB/s) = 7.58 ms.
+// In a pipeline the same cluster is never faster than one node for one sequence.
+TEST(Predict, ClusterInTensorParallelAndInAPipeline) {
+  const auto& m = model("deepseek-v3");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  const auto& mac = find_hardware(testing::db(), "m3-ultra-512");
+  const auto& table = testing::db().efficiency;
+  const auto one = predict(m, weights, mac, ctx(4096), {}, table);
+  PredictOptions tensor;
+  tensor.nodes = 4;
+  tensor.split = SplitMode::kTensor;
+  const auto tp = predict(m, weights, mac, ctx(4096), tensor, table);
+  EXPECT_EQ(tp.decode_cost.parallel_gpus, 4);
+  EXPECT_NEAR(tp.decode_cost.comm_seconds, 2 * 61 * (6 * 10e-6 + 1.5 * 14336 / 10e9), 1e-12);
+  EXPECT_GT(tp.decode.tok_per_s, one.decode.tok_per_s);
+  EXPECT_EQ(tp.placement, "cluster");
+  EXPECT_NE(tp.reason.find("4 nodes over thunderbolt5 in tensor parallel"), std::string::npos)
+      << tp.reason;
+  for (int64_t nodes : {2, 4, 8}) {
+    PredictOptions pipeline;
+    pipeline.nodes = nodes;
+    const auto pp = predict(m, weights, mac, ctx(4096), pipeline, table);
+    EXPECT_LE(pp.decode.tok_per_s, one.decode.tok_per_s) << nodes;
+    EXPECT_NE(pp.reason.find("no faster than on one node"), std::string::npos) << pp.reason;
+  }
+}
+
+// The host's share of its peak bandwidth comes from its class (desktop, workstation, server) where
+// the calibration has rows of that class, else the pooled fraction.
+TEST(Efficiency, CpuFractionByHostClass) {
+  EfficiencyTable table;
+  table.cpu_bandwidth_fraction = 0.6;
+  table.hosts = {{"desktop", 0.8, 3}, {"server", 0.45, 4}};
+  EXPECT_DOUBLE_EQ(cpu_fraction_for(table, 89.6e9), 0.8);    // 2 x DDR5-5600
+  EXPECT_DOUBLE_EQ(cpu_fraction_for(table, 460.8e9), 0.45);  // 12 x DDR5-4800
+  EXPECT_DOUBLE_EQ(cpu_fraction_for(table, 204.8e9), 0.6);   // 8 x DDR4-3200: no rows, pooled
+  EXPECT_EQ(host_class(110e9), HostClass::kDesktop);
+  EXPECT_EQ(host_class(110.1e9), HostClass::kWorkstation);
+  EXPECT_EQ(host_class(320.1e9), HostClass::kServer);
 }
 
 TEST(Efficiency, FallsBackToThePooledGroupAndSaysSo) {

@@ -65,9 +65,22 @@ struct CalibrationRow {
   PrefillCost prefill;
   double measured_decode_tok_per_s = 0;   ///< 0: no decode measurement
   double measured_prefill_tok_per_s = 0;  ///< 0: no prefill measurement
-  bool generic_shape = false;  ///< the model is not bundled: layers from inputs, no KV detail
-  std::string skipped;         ///< why the row cannot be used (empty: used)
+  bool generic_shape = false;   ///< the model is not bundled: layers from inputs, no KV detail
+  std::string skipped;          ///< why the row cannot be used (empty: used)
+  std::string prefill_skipped;  ///< why its prefill is not used although measured
+  std::string source_file;      ///< the CSV the row came from
+  int64_t depth_tokens = 0;     ///< tokens already in the cache (kv_depth)
+  std::string placement;        ///< placement_kind() of its plan
+  /// Report categories: resident, partial_offload, multi_gpu, long_context (depth >= 16K), cpu,
+  /// cluster; a row can be in several.
+  std::vector<std::string> categories;
 };
+
+/// The categories `hwplan calibrate` reports its error in, in order.
+inline constexpr const char* kCalibrationCategories[] = {
+    "resident", "partial_offload", "multi_gpu", "long_context", "cpu", "cluster"};
+/// Depth from which a row counts as long context.
+inline constexpr int64_t kLongContextTokens = 16384;
 
 /// Turns measured.csv rows into costs. Rows that cannot be used carry `skipped`.
 std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::string& origin,
@@ -103,6 +116,9 @@ std::vector<RowResult> evaluate(const std::vector<CalibrationRow>& rows,
 
 /// Median and 90th percentile of the absolute errors.
 ErrorSummary summarize(const std::vector<RowResult>& results);
+
+/// The same over the rows of one category (kCalibrationCategories).
+ErrorSummary summarize_category(const std::vector<RowResult>& results, const std::string& category);
 
 /// profiles/calibration.json: the fitted factors, the error summary, each used row's errors and
 /// each skipped row's reason.

@@ -31,10 +31,44 @@ struct Efficiency {
   bool operator==(const Efficiency&) const = default;
 };
 
+/// The host's memory system, told by its peak bandwidth: desktop (two channels, up to 110 GB/s),
+/// workstation (four to eight channels, up to 320 GB/s), server (twelve channels and more). A
+/// decode thread pool reaches a smaller share of a wide memory system: fewer bytes per core in
+/// flight per channel, and NUMA on servers.
+enum class HostClass { kDesktop, kWorkstation, kServer };
+HostClass host_class(double host_bytes_per_s);
+const char* host_class_name(HostClass host_class);
+
+/// CPU decode efficiency of one host class and the rows behind it.
+struct HostEfficiency {
+  std::string host_class;  ///< host_class_name()
+  double bandwidth_fraction = 0.6;
+  int64_t rows = 0;
+  bool operator==(const HostEfficiency&) const = default;
+};
+
+/// Placement kinds a prediction's error band is told apart by (placement_kind() in predict.h).
+inline constexpr const char* kPlacementKinds[] = {"resident", "partial_offload", "multi_gpu", "cpu",
+                                                  "cluster"};
+
+/// Residuals of one placement kind on one backend and memory class: the error band source.
+struct ErrorBand {
+  std::string placement;
+  std::string backend;
+  std::string memory_class;
+  int64_t decode_rows = 0;
+  double decode_p80 = 0;
+  int64_t prefill_rows = 0;
+  double prefill_p80 = 0;
+  bool operator==(const ErrorBand&) const = default;
+};
+
 /// All groups plus the host-side factors.
 struct EfficiencyTable {
   std::vector<Efficiency> groups;
-  double cpu_bandwidth_fraction = 0.6;  ///< CPU decode of offloaded layers: achieved / host peak
+  double cpu_bandwidth_fraction = 0.6;  ///< pooled over every host class (the fallback)
+  std::vector<HostEfficiency> hosts;    ///< per host class where rows exist
+  std::vector<ErrorBand> bands;         ///< per (placement, backend, memory class) with rows
   double bus_fraction = 0.8;            ///< achieved / theoretical PCIe throughput (pinned copies)
   std::string fitted_from;              ///< the CSV the factors came from, or "defaults"
   bool operator==(const EfficiencyTable&) const = default;
@@ -44,6 +78,30 @@ struct EfficiencyTable {
 /// ("*" backend), else the first group of the same backend, else defaults. `fallback` says which.
 Efficiency efficiency_for(const EfficiencyTable& table, const std::string& backend,
                           const std::string& memory_class, std::string* fallback = nullptr);
+
+/// CPU decode bandwidth fraction for a host of this peak bandwidth: its class's, else pooled.
+double cpu_fraction_for(const EfficiencyTable& table, double host_bytes_per_s);
+
+/// A prediction's 80% error band and where it came from.
+struct BandChoice {
+  double decode = 0;  ///< 80% of runs within +- this fraction (0: none known)
+  double prefill = 0;
+  int64_t decode_rows = 0;  ///< runs of the prediction's own class behind it
+  int64_t prefill_rows = 0;
+  std::string note;  ///< set when the band is borrowed and widened
+  bool operator==(const BandChoice&) const = default;
+};
+
+/// Fewest runs of a class for its own 80th percentile to be the band.
+inline constexpr int64_t kMinBandRows = 5;
+/// How much a band borrowed from pooled residuals is widened.
+inline constexpr double kBorrowedBandWidening = 1.5;
+
+/// The band of a placement kind on a backend and memory class: its own residuals where it has at
+/// least kMinBandRows runs, else the pooled residuals of the same placement kind, else of all
+/// runs, widened by kBorrowedBandWidening, with a note saying so.
+BandChoice error_band_for(const EfficiencyTable& table, const std::string& placement,
+                          const std::string& backend, const std::string& memory_class);
 
 /// Reads profiles/calibration.json (its "efficiency" part); Error{kInput} naming file and pointer.
 EfficiencyTable efficiency_table_from_json(const nlohmann::json& json, const std::string& origin);

@@ -33,6 +33,9 @@ Link find_link(const std::string& name);
 /// Everything predict takes besides model, weights, machine and workload.
 struct PredictOptions {
   int64_t prompt_tokens = 512;
+  /// Tokens already in the cache when the prompt arrives (a conversation's history): prefill
+  /// attends to them as well as to the prompt (llama-bench -d).
+  int64_t depth_tokens = 0;
   OffloadMode offload = OffloadMode::kAuto;
   SplitMode split = SplitMode::kLayer;  ///< for the plan predict() proposes
   int64_t nodes = 1;                    ///< identical machines over `link`
@@ -102,6 +105,8 @@ struct Prediction {
   double ttft_seconds = 0;  ///< time to first token: the prefill of the prompt
   Efficiency efficiency;
   std::string efficiency_note;  ///< set when the factors come from a fallback group
+  std::string placement;        ///< placement_kind(): the class the error bands come from
+  BandChoice band;              ///< the bands in decode/prefill and where they came from
   std::string reason;           ///< one sentence: what bounds decode and by how much
   bool operator==(const Prediction&) const = default;
 };
@@ -165,6 +170,11 @@ Prediction predict_chosen(const ModelSpec& model, const ChosenPlan& chosen,
 Prediction predict(const ModelSpec& model, const WeightInventory& weights,
                    const HardwareSpec& hardware, const Workload& workload,
                    const PredictOptions& options, const EfficiencyTable& table);
+
+/// The class of placement a prediction's error band is drawn from (kPlacementKinds): "cpu"
+/// (nothing read on a GPU), "partial_offload" (weights or KV read from host memory or streamed),
+/// "cluster" (nodes > 1), "multi_gpu" (several GPUs), else "resident".
+std::string placement_kind(const DecodeCost& cost, const HardwareSpec& machine, int64_t nodes);
 
 const char* bound_name(Bound bound);
 

@@ -54,6 +54,7 @@ std::string band_text(const planner::SpeedPrediction& s) {
 Table prediction_table(const std::vector<Row>& rows) {
   Table t{"predict", "Predicted speed", {}, {}};
   t.columns = {{"model", "Model", "", Align::kLeft},
+               {"quant", "Quant", "", Align::kLeft},
                {"hardware", "Hardware", "", Align::kLeft},
                {"fit", "Fit", "", Align::kLeft},
                {"decode_tok_per_s", "Decode", "tok/s", Align::kRight, 1},
@@ -69,7 +70,7 @@ Table prediction_table(const std::vector<Row>& rows) {
     const bool fits = p.fit.kind != planner::FitKind::kNoFit;
     const double bytes = p.decode_cost.gpu_bytes + p.decode_cost.host_bytes;
     t.rows.push_back(
-        {r.model->source.spec.id, r.chosen.machine.id,
+        {r.model->source.spec.id, r.model->quant_name, r.chosen.machine.id,
          std::string(planner::fit_kind_name(p.fit.kind)), number_or_empty(p.decode.tok_per_s),
          band_text(p.decode), number_or_empty(p.prefill.tok_per_s), band_text(p.prefill),
          number_or_empty(p.ttft_seconds),
@@ -105,6 +106,7 @@ nlohmann::json row_json(const Row& r) {
   const auto& e = p.efficiency;
   return {
       {"model", r.model->source.spec.id},
+      {"quant", r.model->quant_name},
       {"hardware", r.chosen.machine.id},
       {"nodes", r.chosen.plan.nodes},
       {"fit", planner::fit_kind_name(p.fit.kind)},
@@ -151,10 +153,11 @@ std::string plan_kind_words(const std::string& placement) {
 std::string row_note(const Row& r) {
   const auto& p = r.prediction;
   if (p.fit.kind == planner::FitKind::kNoFit) {
-    return fmt::format("{} on {}: {}.", r.model->source.spec.id, r.chosen.machine.id, p.reason);
+    return fmt::format("{} {} on {}: {}.", r.model->source.spec.id, r.model->quant_name,
+                       r.chosen.machine.id, p.reason);
   }
-  std::string note = fmt::format("{} on {}: {:.1f} tok/s", r.model->source.spec.id,
-                                 r.chosen.machine.id, p.decode.tok_per_s);
+  std::string note = fmt::format("{} {} on {}: {:.1f} tok/s", r.model->source.spec.id,
+                                 r.model->quant_name, r.chosen.machine.id, p.decode.tok_per_s);
   if (p.decode.error_band_fraction > 0 && p.band.note.empty()) {
     note += fmt::format(" (80% of the {} measured {} {} {} runs within +-{:.0f}% of the model)",
                         p.band.decode_rows, plan_kind_words(p.placement), p.efficiency.backend,
@@ -198,7 +201,11 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
   report.context = make_context(global);
   std::vector<PlannedModel> models;
   for (const auto& name : options.models) {
-    models.push_back(plan_model(db, name, options.request, report.notes));
+    for (const auto& quant : options.quants) {
+      ModelRequest request = options.request;
+      request.quant = quant;
+      models.push_back(plan_model(db, name, request, report.notes));
+    }
   }
   auto machines =
       resolve_hardware(db, options.hw, options.hw_specs, options.gpus, report.context.warnings);

@@ -11,6 +11,7 @@ namespace hwplan::cli {
 struct PredictCliOptions {
   std::vector<std::string> models;
   ModelRequest request{"q4_k_m", false, 0, false, 4096, "f16", 1};
+  std::vector<std::string> quants{"q4_k_m"};  ///< each model is predicted at each
   std::vector<std::string> hw;
   std::vector<std::string> hw_specs;
   int64_t gpus = 0;

@@ -163,8 +163,12 @@ int main(int argc, char** argv) {
                    "Bundled model id, a config.json or a .gguf file (repeat or comma-separate)")
       ->required()
       ->delimiter(',');
-  predict_cmd->add_option("-q,--quant", predict.request.quant, "Quantization (hwplan list quants)")
-      ->capture_default_str();
+  predict_cmd
+      ->add_option("-q,--quant", predict.quants,
+                   "Quantizations, each predicted for every model (repeat or comma-separate; "
+                   "hwplan list quants)")
+      ->capture_default_str()
+      ->delimiter(',');
   predict_cmd
       ->add_option("-c,--ctx", predict.request.context_tokens,
                    "Tokens already in the KV cache when decoding (default 4096 or the model's max)")

@@ -374,8 +374,8 @@ bool usable_prefill(const CalibrationRow& r) {
 }
 
 // Non-negative least squares of relative error for t = sum_j coef_j x_j + fixed (rows scaled by
-// 1/t), by trying every subset of factors that keeps the first (required) one: at most three
-// factors, so eight small solves.
+// 1/t), by trying every subset of factors that keeps the first (required) one: at most four
+// factors, so sixteen small solves.
 std::vector<double> fit_nonnegative_subsets(const std::vector<double>& t,
                                             const std::vector<std::vector<double>>& x,
                                             const std::vector<double>& fixed, bool first_required) {
@@ -452,10 +452,11 @@ Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::
     e.layer_overhead_seconds = coef[2];
     e.decode_rows = static_cast<int64_t>(t.size());
   }
-  // Prefill: t = a flop/peak + f activation bytes/BW + c launches + bus + communication.
+  // Prefill: t = a flop/peak + f activation bytes/BW + c launches + x expert flop/peak + bus +
+  // communication.
   t.clear();
   fixed.clear();
-  x.assign(3, {});
+  x.assign(4, {});
   for (const auto* r : rows) {
     if (!usable_prefill(*r)) continue;
     const double n = d(r->prefill.parallel_gpus) * r->prefill.pipeline_speedup;
@@ -463,6 +464,7 @@ Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::
     x[0].push_back(r->prefill.flop / (r->machine.fp16_flop_per_s * n));
     x[1].push_back(r->prefill.activation_bytes / (r->machine.bandwidth_bytes_per_s * n));
     x[2].push_back(d(r->prefill.layer_launches) / r->prefill.pipeline_speedup);
+    x[3].push_back(r->prefill.expert_flop / (r->machine.fp16_flop_per_s * n));
     fixed.push_back(r->prefill.comm_seconds);
   }
   if (!t.empty()) {
@@ -470,6 +472,7 @@ Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::
     e.compute_fraction = 1.0 / coef[0];
     e.prefill_activation_factor = coef[1];
     e.prefill_layer_overhead_seconds = coef[2];
+    e.prefill_expert_factor = coef[3];
     e.prefill_rows = static_cast<int64_t>(t.size());
   }
   return e;

@@ -223,7 +223,9 @@ PrefillCost prefill_cost(const ModelSpec& m, const ExecutionPlan& plan, const Ha
     const auto& g = t.tensor;
     if (g.cls == TensorClass::kEmbedding) continue;
     const bool experts = g.cls == TensorClass::kExperts;
-    cost.flop += prompt * 2.0 * g.n_params * (experts ? expert_flop_share : 1.0);
+    const double flop = prompt * 2.0 * g.n_params * (experts ? expert_flop_share : 1.0);
+    cost.flop += flop;
+    if (experts) cost.expert_flop += flop;
     const double bytes = g.bytes * (experts ? touched : 1.0);
     if (t.device.kind == DeviceKind::kGpu) {
       cost.weight_bytes += bytes;
@@ -312,6 +314,11 @@ SpeedPrediction prefill_speed(const PrefillCost& c, const HardwareSpec& hw, cons
                     c.weight_bytes / (e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n),
                     Bound::kMemory};
   s.terms.push_back(compute.seconds >= memory.seconds ? compute : memory);
+  if (e.prefill_expert_factor > 0 && c.expert_flop > 0) {
+    const double rate = hw.fp16_flop_per_s * n / e.prefill_expert_factor;
+    s.terms.push_back({"expert GEMMs (few tokens per expert)", 0, rate, c.expert_flop,
+                       c.expert_flop / rate, Bound::kCompute});
+  }
   if (e.prefill_activation_factor > 0 && c.activation_bytes > 0) {
     const double rate = hw.bandwidth_bytes_per_s * n / e.prefill_activation_factor;
     s.terms.push_back(

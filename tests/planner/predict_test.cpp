@@ -283,6 +283,29 @@ TEST(Predict, ClusterInTensorParallelAndInAPipeline) {
   }
 }
 
+// Prefill of a MoE: the routed experts' FLOPs (Qwen3-30B-A3B: 8 of 128 experts per token) are
+// in flop and, separately, in expert_flop; with an expert factor of 2 they add 2 x expert_flop /
+// peak to the dense compute time.
+TEST(Predict, ExpertGemmsAddTheirFittedFactorToPrefill) {
+  const auto& m = model("qwen3-30b-a3b");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  double expert_params = 0;
+  for (const auto& g : weights.groups)
+    expert_params += g.cls == TensorClass::kExperts ? g.n_params : 0;
+  auto table = bandwidth_only(0.5);
+  const auto plain = predict(m, weights, card(40), ctx(1), {}, table);
+  EXPECT_NEAR(plain.prefill_cost.expert_flop, 512 * 2.0 * expert_params * 8.0 / 128.0, 1e3);
+  table.groups[0].prefill_expert_factor = 2.0;
+  const auto slowed = predict(m, weights, card(40), ctx(1), {}, table);
+  EXPECT_NEAR(slowed.prefill.seconds - plain.prefill.seconds,
+              2.0 * plain.prefill_cost.expert_flop / 1e14, 1e-9);
+  // A dense model has no expert term.
+  const auto& dense = model("llama-3.1-8b");
+  EXPECT_EQ(predict(dense, build_inventory(dense, quant("q4_k_m")), card(40), ctx(1), {}, table)
+                .prefill_cost.expert_flop,
+            0.0);
+}
+
 // The host's share of its peak bandwidth comes from its class (desktop, workstation, server) where
 // the calibration has rows of that class, else the pooled fraction.
 TEST(Efficiency, CpuFractionByHostClass) {

@@ -24,6 +24,10 @@ struct Efficiency {
   /// prefill: seconds per (activation bytes / peak bandwidth): norms, element-wise ops and
   /// activation (de)quantization that stream activations through memory
   double prefill_activation_factor = 0;
+  /// prefill: extra seconds per (routed-expert FLOP / peak FLOP/s): each expert multiplies only
+  /// the ubatch's tokens routed to it (512 x 8/128 = 32 rows for Qwen3-30B-A3B), GEMMs too small
+  /// to reach the dense rate (0: experts run as fast as dense layers)
+  double prefill_expert_factor = 0;
   int64_t decode_rows = 0;  ///< measured rows behind the decode factors (0: a fallback)
   int64_t prefill_rows = 0;
   double decode_error_p80 = 0;   ///< 80% of decode rows within +- this fraction

@@ -59,6 +59,7 @@ struct DecodeCost {
 /// Physics of a prompt of `prompt_tokens`, before efficiency.
 struct PrefillCost {
   double flop = 0;
+  double expert_flop = 0;       ///< the routed experts' share of flop
   double weight_bytes = 0;      ///< GPU-resident weights read once per ubatch
   double activation_bytes = 0;  ///< F32 activations streamed through memory by non-matmul ops
   double bus_bytes = 0;         ///< host-held weights copied to the GPU, once per ubatch

@@ -50,6 +50,22 @@ double note_number(const std::string& notes, const std::string& key) {
   return m[3].matched ? (low + std::strtod(m[3].str().c_str(), nullptr)) / 2.0 : low;
 }
 
+// Threads a row's CPU decoded with: the tg run's -t, else any -t or "threads N", else the host's
+// core count ("16C", "24-core"); 0 when none is given.
+int64_t host_threads(const std::string& notes, const std::string& hardware) {
+  static const std::vector<std::regex> kPatterns = {
+      std::regex(R"(tg[0-9]+ run with -t ([0-9]+))"), std::regex(R"((?:^|\s)-t ([0-9]+))"),
+      std::regex(R"(threads ([0-9]+))"), std::regex(R"(([0-9]+) ?C\b)"),
+      std::regex(R"(([0-9]+)-core)")};
+  for (const auto& text : {notes, hardware}) {
+    for (const auto& pattern : kPatterns) {
+      std::smatch m;
+      if (std::regex_search(text, m, pattern)) return std::stoll(m[1].str());
+    }
+  }
+  return 0;
+}
+
 // Why a row is not a run of llama.cpp itself (empty when it is): forks with their own kernels
 // and quant types get their own factors or none, never llama.cpp's.
 std::string other_engine(const std::string& engine, const std::string& backend) {
@@ -201,6 +217,7 @@ void build_generic_costs(CalibrationRow& row, const CsvRow& r, const std::string
   row.decode.host_bytes = size_bytes * active_fraction * (1.0 - gpu_share);
   row.decode.gpu_layers = static_cast<int64_t>(std::lround(d(n_layers + 1) * gpu_share));
   row.decode.gpu_flop = 2.0 * active_params * gpu_share;
+  row.decode.host_flop = 2.0 * active_params * (1.0 - gpu_share);
   const double ubatches = std::ceil(d(prompt) / d(ubatch));
   row.prefill.prompt_tokens = prompt;
   row.prefill.flop = 2.0 * active_params * d(prompt);
@@ -251,8 +268,8 @@ CalibrationInputs calibration_inputs_from_json(const nlohmann::json& json,
   const auto& hosts = root.array("hosts");
   for (size_t i = 0; i < hosts.size(); ++i) {
     JsonObject p(hosts[i], origin, fmt::format("/hosts/{}", i));
-    in.hosts.push_back(
-        {p.string("match"), p.number("host_bandwidth_gbs", NumberRange::positive())});
+    in.hosts.push_back({p.string("match"), p.number("host_bandwidth_gbs", NumberRange::positive()),
+                        p.optional_integer("host_cores", 1, 4096).value_or(0)});
     p.ignore("source");
     p.finish();
   }
@@ -303,6 +320,11 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     if (const double host_gbs = note_number(notes, "host_bw_gbs"); host_gbs > 0 && !cpu_only) {
       row.machine.host_bandwidth_bytes_per_s = gbs_to_bytes_per_s(host_gbs);
       host_known = true;
+    }
+    row.machine.host_cores = host_threads(notes, row.hardware);
+    for (const auto& host : in.hosts) {
+      if (contains(row.hardware, host.match) && host.host_cores > 0)
+        row.machine.host_cores = host.host_cores;
     }
     if (cpu_only) row.prefill_skipped = "CPU-only prefill is not modelled (no CPU compute rate)";
     const double size = number_or_zero(r["model_size"]);
@@ -504,6 +526,44 @@ std::pair<double, int64_t> fit_cpu_fraction(const std::vector<CalibrationRow>& r
   return {denominator / numerator, used};
 }
 
+// Host bandwidth fractions (pooled and per host class) for one CPU rate per core.
+void fit_host_fractions(const std::vector<CalibrationRow>& rows, EfficiencyTable& table) {
+  table.hosts.clear();
+  table.cpu_bandwidth_fraction = fit_cpu_fraction(rows, table, std::nullopt).first;
+  for (const auto host : {HostClass::kDesktop, HostClass::kWorkstation, HostClass::kServer}) {
+    const auto [fraction, used] = fit_cpu_fraction(rows, table, host);
+    if (used > 0) table.hosts.push_back({host_class_name(host), fraction, used});
+  }
+}
+
+// The CPU's rate per core and the host bandwidth fractions: for each candidate rate (0: no
+// compute term) the fractions are fitted in closed form, and the rate whose rows' squared
+// relative decode error is least wins. The candidates step by sqrt(2) over 5-80 GFLOP/s per core.
+void fit_host(const std::vector<CalibrationRow>& rows, EfficiencyTable& table) {
+  std::vector<double> candidates = {0};
+  for (double gflops = 5; gflops <= 81; gflops *= std::sqrt(2.0))
+    candidates.push_back(gflops * 1e9);
+  double best_error = std::numeric_limits<double>::infinity();
+  EfficiencyTable best = table;
+  for (const double rate : candidates) {
+    EfficiencyTable trial = table;
+    trial.cpu_core_flop_per_s = rate;
+    fit_host_fractions(rows, trial);
+    double error = 0;
+    for (const auto& r : rows) {
+      if (!usable_decode(r) || r.decode.host_bytes <= 0) continue;
+      const auto e = efficiency_for(trial, r.backend, r.memory_class);
+      const double predicted = decode_speed(r.decode, r.machine, e, trial).tok_per_s;
+      error += std::pow(predicted / r.measured_decode_tok_per_s - 1.0, 2);
+    }
+    if (error < best_error) {
+      best_error = error;
+      best = trial;
+    }
+  }
+  table = best;
+}
+
 // The 80th percentile of absolute errors of the rows `member` picks, decode and prefill.
 template <typename Pick>
 ErrorBand band_of(const std::vector<RowResult>& results, Pick member) {
@@ -566,11 +626,7 @@ EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
     table.groups.push_back(fit_group(members, key.first, key.second));
   for (const auto& [memory_class, members] : pooled)
     table.groups.push_back(fit_group(members, "*", memory_class));
-  table.cpu_bandwidth_fraction = fit_cpu_fraction(rows, table, std::nullopt).first;
-  for (const auto host : {HostClass::kDesktop, HostClass::kWorkstation, HostClass::kServer}) {
-    const auto [fraction, used] = fit_cpu_fraction(rows, table, host);
-    if (used > 0) table.hosts.push_back({host_class_name(host), fraction, used});
-  }
+  fit_host(rows, table);
   // Error bands: the 80th percentile of each group's absolute relative errors.
   const auto results = evaluate(rows, table);
   table.bands = error_bands(results);

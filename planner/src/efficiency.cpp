@@ -130,6 +130,8 @@ EfficiencyTable efficiency_table_from_json(const nlohmann::json& json, const std
   EfficiencyTable table;
   table.cpu_bandwidth_fraction = root.number("cpu_bandwidth_fraction", {0.0, 1.5, false});
   table.bus_fraction = root.number("bus_fraction", {0.0, 1.0, false});
+  table.cpu_core_flop_per_s =
+      root.optional_number("cpu_core_gflops", NumberRange::non_negative()).value_or(0) * 1e9;
   table.fitted_from = root.string("fitted_from");
   const auto& groups = root.array("groups");
   for (size_t i = 0; i < groups.size(); ++i) {
@@ -222,6 +224,7 @@ nlohmann::json efficiency_table_to_json(const EfficiencyTable& table) {
   }
   return {{"cpu_bandwidth_fraction", table.cpu_bandwidth_fraction},
           {"hosts", hosts},
+          {"cpu_core_gflops", table.cpu_core_flop_per_s / 1e9},
           {"bands", bands},
           {"bus_fraction", table.bus_fraction},
           {"fitted_from", table.fitted_from},

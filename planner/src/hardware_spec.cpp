@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/json_util.h"
+#include "common/limits.h"
 #include "common/text_util.h"
 #include "common/units.h"
 
@@ -110,6 +111,7 @@ HardwareSpec hardware_from_json(const nlohmann::json& json, const std::string& o
       root.optional_number("runtime_overhead_gib", NumberRange::non_negative()).value_or(0.0));
   hw.host_reserved_bytes = gib_to_bytes(
       root.optional_number("host_reserved_gib", NumberRange::non_negative()).value_or(0.0));
+  hw.host_cores = root.optional_integer("host_cores", 1, limits::kMaxThreads).value_or(0);
   if (hw.kind == MemoryKind::kUnified) {
     read_unified(root, hw);
   } else {
@@ -168,6 +170,7 @@ nlohmann::json hardware_to_json(const HardwareSpec& hw) {
   }
   j["runtime_overhead_gib"] = bytes_to_gib(hw.runtime_overhead_bytes);
   j["host_reserved_gib"] = bytes_to_gib(hw.host_reserved_bytes);
+  if (hw.host_cores > 0) j["host_cores"] = hw.host_cores;
   j["interconnect"] = hw.interconnect;
   j["interconnect_gbs"] = bytes_per_s_to_gbs(hw.interconnect_bytes_per_s);
   j["power_idle_w"] = hw.power_idle_w;

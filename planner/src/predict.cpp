@@ -186,15 +186,15 @@ DecodeCost decode_cost(const ModelSpec& m, const ExecutionPlan& plan, const Hard
     const bool experts = g.cls == TensorClass::kExperts;
     add_bytes(t.device, g.bytes * (experts ? touched : 1.0));
     // The CPU's share of the products runs in its own threads beside the host-memory reads.
-    if (t.device.kind != DeviceKind::kHost)
-      cost.gpu_flop += d(w.batch) * 2.0 * g.n_params * (experts ? expert_flop_share : 1.0);
+    const double flop = d(w.batch) * 2.0 * g.n_params * (experts ? expert_flop_share : 1.0);
+    (t.device.kind == DeviceKind::kHost ? cost.host_flop : cost.gpu_flop) += flop;
     if (t.device.kind == DeviceKind::kGpu)
       gpu_layer[static_cast<size_t>(layer_slot(m, g.layer))] = true;
   }
   for (const auto& kv : plan.kv) {
     add_bytes(kv.device, kv.bytes);  // every sequence reads its own cache
-    if (kv.device.kind != DeviceKind::kHost)
-      cost.gpu_flop += d(w.batch) * attention_flop(m, kv.layer, d(w.context_tokens));
+    const double flop = d(w.batch) * attention_flop(m, kv.layer, d(w.context_tokens));
+    (kv.device.kind == DeviceKind::kHost ? cost.host_flop : cost.gpu_flop) += flop;
   }
   cost.gpu_layers = std::count(gpu_layer.begin(), gpu_layer.end(), true);
   // Tensor parallel: every GPU of every node holds a slice of each matrix and reads it at once.
@@ -286,6 +286,11 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
         cpu_fraction_for(table, hw.host_bandwidth_bytes_per_s) * hw.host_bandwidth_bytes_per_s;
     s.terms.push_back(
         {"host RAM (CPU)", c.host_bytes, rate, 0, c.host_bytes / rate, Bound::kMemory});
+  }
+  // The CPU's dequantization and dot products, at a fitted rate per core, add to its reads.
+  if (c.host_flop > 0 && hw.host_cores > 0 && table.cpu_core_flop_per_s > 0) {
+    const double rate = d(hw.host_cores) * table.cpu_core_flop_per_s;
+    s.terms.push_back({"CPU compute", 0, rate, c.host_flop, c.host_flop / rate, Bound::kCompute});
   }
   if (c.streamed_bytes > 0) {
     const double rate = table.bus_fraction * hw.bus_bytes_per_s;

@@ -118,6 +118,9 @@ TEST(CalibrationConfigs, OtherEnginesAreKeptOutAndCpuRowsReadHostMemory) {
   EXPECT_EQ(cpu.decode.gpu_flop, 0.0);    // nothing runs on a GPU
   EXPECT_NEAR(cpu.machine.host_bandwidth_bytes_per_s, 460.8e9, 1e6);
   EXPECT_FALSE(cpu.prefill_skipped.empty());
+  EXPECT_EQ(cpu.machine.host_cores, 64);                      // "64C" in its notes
+  EXPECT_EQ(row_by_id(all, "30001").machine.host_cores, 2);   // "tg128 run with -t 2"
+  EXPECT_EQ(row_by_id(all, "30092").machine.host_cores, 24);  // "threads 24"
   // 30096: Qwen3-235B Q8_0, FFN of layers 14+ on the CPU (-ot), depth 31744: partial offload at
   // long context, host bandwidth from its notes (225-250 GB/s measured: the middle, 237.5).
   const auto& hybrid = row_by_id(all, "30096");

@@ -204,6 +204,27 @@ TEST(Predict, ExpertsOnTheCpuAreHostBytesOverHostBandwidthPlusGpuBytes) {
   EXPECT_LT(p.decode_cost.gpu_flop, resident.decode_cost.gpu_flop);
 }
 
+// With a CPU rate per core, the CPU's products add host_flop / (cores x rate) to its reads.
+TEST(Predict, CpuComputeAddsItsFlopsAtTheRatePerCore) {
+  const auto& m = model("qwen3-30b-a3b");
+  const auto weights = build_inventory(m, quant("q8_0"));
+  const auto args = parse_llama_args("-ngl 99 -ot exps=CPU");
+  auto hw = card(24);
+  hw.host_cores = 8;
+  const auto chosen = choose_plan(m, weights, hw, ctx(1), {}, &args, testing::db().quants);
+  auto table = bandwidth_only(0.5);
+  const auto without = predict_chosen(m, chosen, {}, table);
+  // 48 layers x 8 of 128 experts x 3 x 2048 x 768 parameters x 2 FLOPs = 1.208e9 FLOPs.
+  EXPECT_NEAR(without.decode_cost.host_flop, 48 * 8 * 3 * 2048.0 * 768 * 2, 1e3);
+  table.cpu_core_flop_per_s = 10e9;
+  const auto with = predict_chosen(m, chosen, {}, table);
+  EXPECT_NEAR(with.decode.seconds - without.decode.seconds,
+              without.decode_cost.host_flop / (8 * 10e9), 1e-12);
+  hw.host_cores = 0;  // unknown cores: no CPU compute term
+  const auto unknown = choose_plan(m, weights, hw, ctx(1), {}, &args, testing::db().quants);
+  EXPECT_DOUBLE_EQ(predict_chosen(m, unknown, {}, table).decode.seconds, without.decode.seconds);
+}
+
 // Prefill of P tokens on top of d cached ones: each of Llama 3.1 8B's 32 layers adds 4 x 32 heads
 // x 128 x d FLOPs per prompt token, so d = 8192 adds 512 x 32 x 4 x 4096 x 8192 FLOPs.
 TEST(Predict, PrefillAtDepthAddsTheAttentionOfTheCachedTokens) {

@@ -40,6 +40,7 @@ struct CalibrationInputs {
   struct Host {
     std::string match;
     double host_bandwidth_gbs = 0;
+    int64_t host_cores = 0;  ///< 0: not given
   };
   std::vector<Peak> peaks;
   std::vector<Default> defaults;

@@ -72,9 +72,12 @@ struct EfficiencyTable {
   std::vector<Efficiency> groups;
   double cpu_bandwidth_fraction = 0.6;  ///< pooled over every host class (the fallback)
   std::vector<HostEfficiency> hosts;    ///< per host class where rows exist
-  std::vector<ErrorBand> bands;         ///< per (placement, backend, memory class) with rows
-  double bus_fraction = 0.8;            ///< achieved / theoretical PCIe throughput (pinned copies)
-  std::string fitted_from;              ///< the CSV the factors came from, or "defaults"
+  /// CPU decode: effective FLOP/s per core of llama.cpp's CPU matrix-vector products
+  /// (dequantization and dot products) beside its memory reads; 0: not modelled
+  double cpu_core_flop_per_s = 0;
+  std::vector<ErrorBand> bands;  ///< per (placement, backend, memory class) with rows
+  double bus_fraction = 0.8;     ///< achieved / theoretical PCIe throughput (pinned copies)
+  std::string fitted_from;       ///< the CSV the factors came from, or "defaults"
   bool operator==(const EfficiencyTable&) const = default;
 };
 

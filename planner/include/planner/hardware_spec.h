@@ -53,7 +53,10 @@ struct HardwareSpec {
   double host_memory_bytes = 0;              ///< discrete: host RAM; unified: the pool
   double host_bandwidth_bytes_per_s = 0;
   double host_reserved_bytes = 0;  ///< RAM the OS and other programs keep
-  double bus_bytes_per_s = 0;      ///< per GPU link, per direction; 0 for unified
+  /// CPU cores llama.cpp's threads run on when the CPU computes layers (0: not known, and the
+  /// CPU's compute is then left out of the speed model)
+  int64_t host_cores = 0;
+  double bus_bytes_per_s = 0;  ///< per GPU link, per direction; 0 for unified
   int64_t pcie_generation = 0;
   int64_t pcie_lanes = 0;
   std::string interconnect = "none";  ///< between GPUs or nodes

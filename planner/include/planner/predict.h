@@ -47,6 +47,7 @@ struct PredictOptions {
 struct DecodeCost {
   double gpu_bytes = 0;       ///< read from GPU (or unified) memory
   double host_bytes = 0;      ///< read by the CPU from host RAM
+  double host_flop = 0;       ///< products and attention the CPU computes
   double streamed_bytes = 0;  ///< copied host -> GPU over the bus
   double gpu_flop = 0;
   int64_t gpu_layers = 0;     ///< layer kernels launched on the GPU (for launch overhead)

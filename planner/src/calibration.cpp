@@ -302,7 +302,7 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     const auto cores = static_cast<int64_t>(number_or_zero(r["gpu_cores"]));
     const double peak = peak_flop_per_s(in, row.hardware, cores, bandwidth_gbs);
     const auto* model_input = find_model_input(in, row.model);
-    const std::string notes = r["notes"];
+    const std::string& notes = r["notes"];
     row.skipped = other_engine(r["engine"], r["backend"]);
     if (bandwidth_gbs <= 0 && row.skipped.empty()) row.skipped = "no memory bandwidth given";
     if (peak <= 0 && !cpu_only && row.skipped.empty())
@@ -588,8 +588,10 @@ std::vector<ErrorBand> error_bands(const std::vector<RowResult>& results) {
   for (const auto& res : results)
     keys[{res.row->placement, res.row->backend, res.row->memory_class}] = true;
   std::vector<ErrorBand> bands;
-  for (const auto& [key, unused] : keys) {
-    const auto& [placement, backend, memory_class] = key;
+  for (const auto& entry : keys) {
+    const std::string placement = std::get<0>(entry.first);
+    const std::string backend = std::get<1>(entry.first);
+    const std::string memory_class = std::get<2>(entry.first);
     ErrorBand b = band_of(results, [&](const CalibrationRow& r) {
       return r.placement == placement && r.backend == backend && r.memory_class == memory_class;
     });

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "common/error.h"
+#include "common/text_util.h"
 #include "common/units.h"
 #include "hardware_source.h"
 #include "plan_output.h"
@@ -37,6 +38,113 @@ std::string why(const Cell& c) {
   return c.p.reason;
 }
 
+// --price ID=USD values, each naming a machine in scope with a positive price.
+std::map<std::string, double> parse_prices(const std::vector<std::string>& values,
+                                           const std::vector<planner::HardwareSpec>& machines) {
+  std::map<std::string, double> prices;
+  for (const auto& value : values) {
+    const auto eq = value.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == value.size())
+      throw_usage("--price: '{}' is not ID=USD (e.g. 4x-rtx-3090=3620)", value);
+    const std::string id = value.substr(0, eq);
+    const std::string number = value.substr(eq + 1);
+    char* end = nullptr;
+    const double usd = std::strtod(number.c_str(), &end);
+    if (end == number.c_str() || *end != '\0' || !std::isfinite(usd) || usd <= 0 || usd > 1e9)
+      throw_usage("--price {}: '{}' is not a price in USD (a number > 0)", id, number);
+    const bool known = std::any_of(machines.begin(), machines.end(),
+                                   [&](const planner::HardwareSpec& h) { return h.id == id; });
+    if (!known) throw_usage("--price {}: no machine '{}' in this report (see --hw)", value, id);
+    prices[id] = usd;
+  }
+  return prices;
+}
+
+std::string band_text(const planner::SpeedPrediction& s) {
+  return s.error_band_fraction > 0 ? fmt::format("+-{:.0f}%", 100 * s.error_band_fraction) : "";
+}
+
+reports::Cell months_cell(double months) {
+  return std::isfinite(months) ? reports::Cell{months} : reports::Cell{std::string("never")};
+}
+
+// The answer in three sentences: the cheapest machine that runs the most of the models at
+// --min-tps; the fastest machine for the largest model anything runs that fast; the best value
+// for that model over --years and when it pays off against renting the cloud GPU.
+reports::Table verdict_table(const std::vector<Cell>& cells,
+                             const std::vector<const planner::HardwareSpec*>& machines,
+                             const std::vector<PlannedModel>& models,
+                             const reports::OwnershipTerms& terms, const ReportOptions& o,
+                             const planner::HardwareSpec& cloud,
+                             const std::map<const PlannedModel*, double>& cloud_tps) {
+  reports::Table t{"verdict", "Verdict (estimates; bands are 80% of measured runs)", {}, {}};
+  t.columns = {{"verdict", "In short", "", reports::Align::kLeft}};
+  auto usable = [&](const Cell& c) { return c.runs && c.p.decode.tok_per_s >= o.min_tps; };
+  const planner::HardwareSpec* widest = nullptr;
+  int64_t widest_count = -1;
+  for (const auto* h : machines) {
+    int64_t count = 0;
+    for (const auto& c : cells) count += c.hw == h && usable(c) ? 1 : 0;
+    if (count > widest_count || (count == widest_count && *h->price_usd < *widest->price_usd)) {
+      widest = h;
+      widest_count = count;
+    }
+  }
+  if (widest_count <= 0) {
+    t.rows.push_back({fmt::format(
+        "No machine in scope runs any of the {} models at {:g} tok/s or more: raise the budget, "
+        "lower --min-tps or pick smaller models or quants.",
+        models.size(), o.min_tps)});
+    return t;
+  }
+  t.rows.push_back({fmt::format(
+      "{} ({}) is the cheapest machine that runs {} of the {} models at {:g} tok/s or more.",
+      widest->id, usd(*widest->price_usd), widest_count, models.size(), o.min_tps)});
+  const Cell* largest = nullptr;
+  for (const auto& c : cells) {
+    if (!usable(c)) continue;
+    const double params = planner::total_params(c.model->weights);
+    if (largest == nullptr || params > planner::total_params(largest->model->weights) ||
+        (c.model == largest->model && c.p.decode.tok_per_s > largest->p.decode.tok_per_s)) {
+      largest = &c;
+    }
+  }
+  t.rows.push_back({fmt::format(
+      "The largest model that runs that fast is {}: fastest on {} at {:.1f} tok/s ({} of the "
+      "prediction) for {}.",
+      largest->model->source.spec.id, largest->hw->id, largest->p.decode.tok_per_s,
+      band_text(largest->p.decode).empty() ? "no band" : band_text(largest->p.decode),
+      usd(*largest->hw->price_usd))});
+  const Cell* value = nullptr;
+  auto per_tco = [&](const Cell& c) {
+    return c.p.decode.tok_per_s / reports::economics_of(*c.hw, terms).tco_usd;
+  };
+  for (const auto& c : cells) {
+    if (c.model == largest->model && usable(c) &&
+        (value == nullptr || per_tco(c) > per_tco(*value)))
+      value = &c;
+  }
+  const double cloud_speed = cloud_tps.at(largest->model);
+  const double months = std::isfinite(cloud_speed)
+                            ? reports::token_matched_breakeven_months(
+                                  *value->hw, terms, value->p.decode.tok_per_s, cloud_speed)
+                            : std::nan("");
+  const std::string payoff =
+      std::isnan(months)
+          ? fmt::format("{} cannot hold it, so no token-matched break-even", cloud.id)
+      : std::isinf(months)
+          ? fmt::format("renting {} for the same tokens stays cheaper", cloud.id)
+          : fmt::format(
+                "against renting {} at ${:g}/h for the same tokens it pays off after "
+                "{:.0f} months",
+                cloud.id, o.cloud_usd_per_hour, months);
+  t.rows.push_back({fmt::format(
+      "Best value for it over {:g} years: {} ({:.2f} tok/s per $1000 of price and electricity); "
+      "{}.",
+      o.years, value->hw->id, 1000 * per_tco(*value), payoff)});
+  return t;
+}
+
 void check(const ReportOptions& o) {
   if (o.budget_usd < 0 || o.min_tps < 0 || o.electricity_usd_per_kwh < 0 ||
       o.cloud_usd_per_hour < 0) {
@@ -58,14 +166,22 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
   auto& report = result.report;
   report.context = make_context(global);
   std::vector<planner::HardwareSpec> all =
-      resolve_hardware(db, o.hw, {}, 0, report.context.warnings);
+      resolve_hardware(db, o.hw, o.hw_specs, 0, report.context.warnings);
+  for (const auto& [id, usd] : parse_prices(o.prices, all)) {
+    for (auto& h : all) {
+      if (h.id != id) continue;
+      h.price_usd = usd;
+      h.price_date = "set with --price";
+    }
+  }
+  const planner::HardwareSpec& cloud = planner::find_hardware(db, o.cloud_gpu);
   std::vector<const planner::HardwareSpec*> machines;
   for (const auto& h : all) {
     if (!h.price_usd) {
       report.notes.push_back(fmt::format("{}: left out (no price in its profile).", h.id));
     } else if (o.budget_usd > 0 && *h.price_usd > o.budget_usd) {
-      report.notes.push_back(fmt::format("{}: left out (${:.0f} is over the ${:.0f} budget).", h.id,
-                                         *h.price_usd, o.budget_usd));
+      report.notes.push_back(fmt::format("{}: left out ({} is over the {} budget).", h.id,
+                                         usd(*h.price_usd), usd(o.budget_usd)));
     } else {
       machines.push_back(&h);
     }
@@ -78,6 +194,14 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
   planner::PredictOptions popt;
   popt.prompt_tokens = o.prompt_tokens;
   const auto llama_args = parse_llama_args_option(o.llama_args);
+  // The cloud GPU's own speed per model, for the token-matched break-even (NaN: does not fit).
+  std::map<const PlannedModel*, double> cloud_tps;
+  for (const auto& m : models) {
+    const auto chosen = planner::choose_plan(m.source.spec, m.weights, cloud, m.workload, popt,
+                                             llama_args ? &*llama_args : nullptr, db.quants);
+    const auto p = planner::predict_chosen(m.source.spec, chosen, popt, db.efficiency);
+    cloud_tps[&m] = p.fit.kind == planner::FitKind::kGpu ? p.decode.tok_per_s : std::nan("");
+  }
   std::vector<Cell> cells;
   for (const auto* h : machines) {
     for (const auto& m : models) {
@@ -122,27 +246,40 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
       fmt::format("Models at {} with {} tokens of context", o.quant, o.context_tokens),
       {},
       {}};
-  rt.columns = {{"model", "Model", "", reports::Align::kLeft},
-                {"hardware", "Hardware", "", reports::Align::kLeft},
-                {"fit", "Fit", "", reports::Align::kLeft},
-                {"decode_tok_per_s", "Decode", "tok/s", reports::Align::kRight, 1},
-                {"prefill_tok_per_s", "Prefill", "tok/s", reports::Align::kRight, 0},
-                {"ttft_seconds", fmt::format("TTFT ({} tokens)", o.prompt_tokens), "s",
-                 reports::Align::kRight, 2},
-                {"usd_per_tok_per_s", "$ per tok/s", "USD", reports::Align::kRight, 0},
-                {"tok_per_s_per_w", "tok/s per W", "", reports::Align::kRight, 3},
-                {"reason", "Why", "", reports::Align::kLeft}};
+  rt.columns = {
+      {"model", "Model", "", reports::Align::kLeft},
+      {"hardware", "Hardware", "", reports::Align::kLeft},
+      {"fit", "Fit", "", reports::Align::kLeft},
+      {"decode_tok_per_s", "Decode", "tok/s", reports::Align::kRight, 1},
+      {"decode_band", "80% band", "", reports::Align::kRight},
+      {"prefill_tok_per_s", "Prefill", "tok/s", reports::Align::kRight, 0},
+      {"prefill_band", "80% band", "", reports::Align::kRight},
+      {"ttft_seconds", fmt::format("TTFT ({} tokens)", o.prompt_tokens), "s",
+       reports::Align::kRight, 2},
+      {"tco_usd_per_tok_per_s", fmt::format("Cost over {:g} y per tok/s", o.years), "USD",
+       reports::Align::kRight, 0},
+      {"energy_usd_per_million_tokens", "Energy per 1M tokens", "USD", reports::Align::kRight, 2},
+      {"token_breakeven_months", fmt::format("Break-even vs {} (same tokens)", cloud.id), "months",
+       reports::Align::kRight, 1},
+      {"reason", "Why", "", reports::Align::kLeft}};
   for (const auto& c : cells) {
     const double tps = c.runs ? c.p.decode.tok_per_s : 0;
-    rt.rows.push_back({c.model->source.spec.id, c.hw->id,
-                       std::string(planner::fit_kind_label(c.p.fit.kind)),
-                       c.runs ? reports::Cell{tps} : reports::Cell{},
-                       c.runs ? reports::Cell{c.p.prefill.tok_per_s} : reports::Cell{},
-                       c.runs ? reports::Cell{c.p.ttft_seconds} : reports::Cell{},
-                       c.runs ? reports::Cell{*c.hw->price_usd / tps} : reports::Cell{},
-                       c.runs && c.hw->power_load_w > 0 ? reports::Cell{tps / c.hw->power_load_w}
-                                                        : reports::Cell{},
-                       why(c)});
+    const auto e = reports::economics_of(*c.hw, terms);
+    const double energy = reports::energy_usd_per_million_tokens(*c.hw, terms, tps);
+    const double cloud_speed = cloud_tps.at(c.model);
+    rt.rows.push_back(
+        {c.model->source.spec.id, c.hw->id, std::string(planner::fit_kind_label(c.p.fit.kind)),
+         c.runs ? reports::Cell{tps} : reports::Cell{},
+         c.runs ? reports::Cell{band_text(c.p.decode)} : reports::Cell{},
+         c.runs ? reports::Cell{c.p.prefill.tok_per_s} : reports::Cell{},
+         c.runs ? reports::Cell{band_text(c.p.prefill)} : reports::Cell{},
+         c.runs ? reports::Cell{c.p.ttft_seconds} : reports::Cell{},
+         c.runs ? reports::Cell{e.tco_usd / tps} : reports::Cell{},
+         c.runs && std::isfinite(energy) ? reports::Cell{energy} : reports::Cell{},
+         c.runs && std::isfinite(cloud_speed)
+             ? months_cell(reports::token_matched_breakeven_months(*c.hw, terms, tps, cloud_speed))
+             : reports::Cell{},
+         why(c)});
   }
   report.tables.push_back(rt);
 
@@ -169,11 +306,15 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
     const std::string need =
         std::isinf(tier)
             ? fmt::format("largest model at >= {:g} tok/s", o.min_tps)
-            : fmt::format("largest model at >= {:g} tok/s, up to ${:.0f}", o.min_tps, tier);
+            : fmt::format("largest model at >= {:g} tok/s, up to {}", o.min_tps, usd(tier));
+    const bool any_in_tier = std::any_of(machines.begin(), machines.end(),
+                                         [&](const auto* h) { return *h->price_usd <= tier; });
     if (best == nullptr) {
       rec.rows.push_back(
           {need, reports::Cell{}, reports::Cell{}, reports::Cell{}, reports::Cell{},
-           fmt::format("no machine in scope runs any of the models at {:g} tok/s", o.min_tps)});
+           any_in_tier ? fmt::format("no machine up to {} runs any of the models at {:g} tok/s",
+                                     usd(tier), o.min_tps)
+                       : fmt::format("no machine in scope costs {} or less", usd(tier))});
     } else {
       rec.rows.push_back({need, best->hw->id, best->model->source.spec.id, best->p.decode.tok_per_s,
                           *best->hw->price_usd, why(*best)});
@@ -182,12 +323,14 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
   for (const auto& m : models) {
     const Cell* fastest = nullptr;
     const Cell* value = nullptr;
+    // Value: decode speed per dollar of cost of ownership (price and electricity over --years).
+    auto per_tco = [&](const Cell& c) {
+      return c.p.decode.tok_per_s / reports::economics_of(*c.hw, terms).tco_usd;
+    };
     for (const auto& c : cells) {
       if (c.model != &m || !c.runs) continue;
       if (fastest == nullptr || c.p.decode.tok_per_s > fastest->p.decode.tok_per_s) fastest = &c;
-      if (value == nullptr || c.p.decode.tok_per_s / *c.hw->price_usd >
-                                  value->p.decode.tok_per_s / *value->hw->price_usd)
-        value = &c;
+      if (value == nullptr || per_tco(c) > per_tco(*value)) value = &c;
     }
     if (fastest == nullptr) continue;
     rec.rows.push_back({fmt::format("fastest for {}", m.source.spec.id), fastest->hw->id,
@@ -196,10 +339,14 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
     rec.rows.push_back(
         {fmt::format("best value for {}", m.source.spec.id), value->hw->id, m.source.spec.id,
          value->p.decode.tok_per_s, *value->hw->price_usd,
-         fmt::format("{:.2f} tok/s per $100; {}",
-                     100 * value->p.decode.tok_per_s / *value->hw->price_usd, why(*value))});
+         fmt::format("{:.2f} tok/s per $1000 of cost over {:g} years ({}: price and "
+                     "electricity); {}",
+                     1000 * per_tco(*value), o.years,
+                     usd(reports::economics_of(*value->hw, terms).tco_usd), why(*value))});
   }
   report.tables.push_back(rec);
+  report.tables.insert(report.tables.begin(),
+                       verdict_table(cells, machines, models, terms, o, cloud, cloud_tps));
 
   // Charts.
   reports::Chart speed{"decode_vs_size",

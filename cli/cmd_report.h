@@ -14,7 +14,10 @@ struct ReportOptions {
   int64_t context_tokens = 8192;
   int64_t prompt_tokens = 1024;
   double min_tps = 10;
-  std::vector<std::string> hw;  ///< empty: every bundled machine with a price
+  std::vector<std::string> hw;         ///< empty: every bundled machine with a price
+  std::vector<std::string> hw_specs;   ///< key=value overrides or inline machines (as predict)
+  std::vector<std::string> prices;     ///< ID=USD: a machine's price for this report
+  std::string cloud_gpu = "h100-sxm";  ///< the GPU --cloud-price rents, for token-matched costs
   double electricity_usd_per_kwh = 0.15;
   double hours_per_day = 12;
   double years = 3;

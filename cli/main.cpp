@@ -423,6 +423,17 @@ int main(int argc, char** argv) {
       ->add_option("--cloud-price", report_options.cloud_usd_per_hour, "Cloud GPU USD per hour")
       ->capture_default_str()
       ->check(finite_in(0, 1e6));
+  report_cmd
+      ->add_option("--cloud-gpu", report_options.cloud_gpu,
+                   "The machine --cloud-price rents (bundled id): its predicted speed per model "
+                   "gives the token-matched break-even")
+      ->capture_default_str();
+  report_cmd
+      ->add_option("--price", report_options.prices,
+                   "ID=USD: the price of a machine as you would pay it (repeat or comma-separate)")
+      ->delimiter(',');
+  report_cmd->add_option("--hw-spec", report_options.hw_specs,
+                         "key=value,... overrides of every --hw machine, or an inline machine");
   add_output_options(report_cmd, output);
 
   bool json_errors = false;

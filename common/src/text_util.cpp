@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 namespace hwplan {
 
@@ -103,6 +104,16 @@ std::string printable(std::string_view text) {
     } else {
       out += c;
     }
+  }
+  return out;
+}
+
+std::string usd(double amount) {
+  const std::string digits = std::to_string(std::llround(std::abs(amount)));
+  std::string out = amount <= -0.5 ? "-$" : "$";
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #include "reports/economics.h"
 
+#include <cmath>
 #include <limits>
 
 #include "common/units.h"
@@ -30,6 +31,26 @@ Economics economics_of(const planner::HardwareSpec& h, const OwnershipTerms& t) 
   e.breakeven_months =
       saving_per_month > 0 ? price / saving_per_month : std::numeric_limits<double>::infinity();
   return e;
+}
+
+double token_matched_breakeven_months(const planner::HardwareSpec& h, const OwnershipTerms& t,
+                                      double own_tok_per_s, double cloud_tok_per_s) {
+  if (!(own_tok_per_s > 0) || !(cloud_tok_per_s > 0))
+    return std::numeric_limits<double>::infinity();
+  const Economics e = economics_of(h, t);
+  const double rent_per_month =
+      t.cloud_usd_per_hour * t.hours_per_day * kDaysPerYear / kMonthsPerYear;
+  const double saving_per_month =
+      rent_per_month * own_tok_per_s / cloud_tok_per_s - e.energy_usd_per_year / kMonthsPerYear;
+  return saving_per_month > 0 ? h.price_usd.value_or(0.0) / saving_per_month
+                              : std::numeric_limits<double>::infinity();
+}
+
+double energy_usd_per_million_tokens(const planner::HardwareSpec& h, const OwnershipTerms& t,
+                                     double tok_per_s) {
+  if (!(tok_per_s > 0) || !(h.power_load_w > 0)) return std::nan("");
+  const double kwh_per_token = h.power_load_w / (tok_per_s * 3600.0) / kWattHoursPerKwh;
+  return kwh_per_token * 1e6 * t.electricity_usd_per_kwh;
 }
 
 double usable_gpu_gib(const planner::HardwareSpec& h) {

@@ -346,13 +346,57 @@ TEST(ReportCli, CostsComputedByHand) {
   ASSERT_EQ(p.exit_code, 0) << p.err;
   const double predicted =
       nlohmann::json::parse(p.out)["tables"]["predict"][0]["decode_tok_per_s"].get<double>();
+  // The cloud GPU (h100-sxm by default) at its own predicted speed for the same model.
+  const auto h =
+      testing::run_hwplan("predict -m llama-3.1-8b -q q4_k_m --hw h100-sxm -c 8192 -p 1024 --json");
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  const double cloud_8b =
+      nlohmann::json::parse(h.out)["tables"]["predict"][0]["decode_tok_per_s"].get<double>();
+  int checked = 0;
   for (const auto& row : json["tables"]["models"]) {
     if (row["model"] == "llama-3.1-70b" && row["hardware"] == "strix-halo-128") {
+      ++checked;
       EXPECT_NEAR(row["decode_tok_per_s"].get<double>(), predicted, 1e-9);
-      EXPECT_NEAR(row["usd_per_tok_per_s"].get<double>(), 1999 / predicted, 1e-9);
-      EXPECT_NEAR(row["tok_per_s_per_w"].get<double>(), predicted / 160, 1e-12);
+      // Cost of ownership per tok/s, and 160 W / (tok/s x 3600) kWh/1000 x 1e6 x $0.15.
+      EXPECT_NEAR(row["tco_usd_per_tok_per_s"].get<double>(), 2334.07 / predicted, 1e-6);
+      EXPECT_NEAR(row["energy_usd_per_million_tokens"].get<double>(),
+                  160.0 / (predicted * 3600) / 1000 * 1e6 * 0.15, 1e-9);
+    }
+    if (row["model"] == "llama-3.1-8b" && row["hardware"] == "rtx-3090") {
+      ++checked;
+      // Token-matched: rent the H100 for own/cloud of the hours: $800 / ($872.35 x own / cloud -
+      // $31.755).
+      const double own = row["decode_tok_per_s"].get<double>();
+      EXPECT_NEAR(row["token_breakeven_months"].get<double>(),
+                  800 / (2.39 * 12 * 365 / 12 * own / cloud_8b - 381.06 / 12), 1e-6);
     }
   }
+  EXPECT_EQ(checked, 2);
+}
+
+TEST(ReportCli, PriceOverridesAndBadPrices) {
+  // At its bundled $800 the RTX 3090 is the cheapest way to the 8B; priced at $2,500 the Strix
+  // Halo ($1,999) wins the same need.
+  auto rec = report_json("")["tables"]["recommendations"];
+  EXPECT_EQ(rec[0]["hardware"], "rtx-3090");
+  const auto priced = report_json("--price rtx-3090=2500");
+  EXPECT_EQ(priced["tables"]["recommendations"][0]["hardware"], "strix-halo-128");
+  EXPECT_EQ(priced["tables"]["machines"][0]["price_usd"].get<double>(), 2500);
+  EXPECT_EQ(priced["tables"]["machines"][0]["price_date"], "set with --price");
+  for (const char* bad : {"--price rtx-3090", "--price rtx-3090=-5", "--price rtx-3090=abc",
+                          "--price h200=9000", "--price =5", "--cloud-gpu nosuch"}) {
+    const auto r = testing::run_hwplan(
+        std::string("report --hw rtx-3090 --hw strix-halo-128 --models llama-3.1-8b ") + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
+    EXPECT_FALSE(r.err.empty()) << bad;
+  }
+  // The verdict answers first.
+  const auto verdict = priced["tables"]["verdict"];
+  ASSERT_EQ(verdict.size(), 3u);
+  EXPECT_NE(
+      verdict[0]["verdict"].get<std::string>().find("strix-halo-128 ($1,999) is the cheapest"),
+      std::string::npos)
+      << verdict[0];
 }
 
 TEST(ReportCli, RecommendationsFollowTheNeed) {
@@ -377,7 +421,7 @@ TEST(ReportCli, RecommendationsFollowTheNeed) {
   // A budget leaves out what costs more, and says so.
   const auto cheap = report_json("--budget 1000");
   EXPECT_EQ(cheap["tables"]["machines"].size(), 1u);
-  EXPECT_NE(cheap["notes"].dump().find("strix-halo-128: left out ($1999 is over the $1000 budget)"),
+  EXPECT_NE(cheap["notes"].dump().find("strix-halo-128: left out ($1,999 is over the $1,000 budget)"),
             std::string::npos);
 }
 

@@ -5,6 +5,14 @@
 namespace hwplan {
 namespace {
 
+TEST(TextUtil, UsdHasThousandsSeparators) {
+  EXPECT_EQ(usd(0), "$0");
+  EXPECT_EQ(usd(999.4), "$999");
+  EXPECT_EQ(usd(9499), "$9,499");
+  EXPECT_EQ(usd(1234567.5), "$1,234,568");
+  EXPECT_EQ(usd(-1234.6), "-$1,235");
+}
+
 TEST(TextUtil, EditDistance) {
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
   EXPECT_EQ(edit_distance("RTX-4090", "rtx-4090"), 0u);

@@ -41,6 +41,32 @@ TEST(Economics, BreakEvenDoesNotMoveWithYears) {
 }
 
 // Renting that costs less than the electricity alone never pays back.
+// Token-matched: a machine at 8 tok/s against a cloud GPU at 24 tok/s needs the cloud GPU for a
+// third of its hours: rent $872.35 / 3 = $290.78 a month, less $17.52 electricity = $273.26; a
+// $4,000 machine pays off after 14.638 months (three times the equal-hours 4.679 and more).
+TEST(Economics, TokenMatchedBreakEvenByHand) {
+  const OwnershipTerms terms{0.15, 12, 3, 2.39};
+  const auto box = machine(4000, 300, 20);
+  const double months = token_matched_breakeven_months(box, terms, 8, 24);
+  EXPECT_NEAR(months, 4000.0 / (2.39 * 12 * 365 / 12 / 3 - 210.24 / 12), 1e-9);
+  EXPECT_NEAR(months, 14.638, 0.001);
+  // Equal speeds give the equal-hours break-even; a faster owned machine pays off sooner.
+  EXPECT_NEAR(token_matched_breakeven_months(box, terms, 24, 24),
+              economics_of(box, terms).breakeven_months, 1e-9);
+  EXPECT_LT(token_matched_breakeven_months(box, terms, 48, 24), months);
+  // Slow enough that the rent saved does not cover the electricity: never.
+  EXPECT_TRUE(std::isinf(token_matched_breakeven_months(box, terms, 0.1, 24)));
+  EXPECT_TRUE(std::isinf(token_matched_breakeven_months(box, terms, 0, 24)));
+}
+
+// 300 W at 10 tok/s: 300 / (10 x 3600) / 1000 kWh per token = 8.333e-6 kWh;
+// x 1e6 x $0.15 = $1.25 per million tokens.
+TEST(Economics, EnergyPerMillionTokensByHand) {
+  const OwnershipTerms terms{0.15, 12, 3, 2.39};
+  EXPECT_NEAR(energy_usd_per_million_tokens(machine(4000, 300, 20), terms, 10), 1.25, 1e-12);
+  EXPECT_TRUE(std::isnan(energy_usd_per_million_tokens(machine(4000, 0, 0), terms, 10)));
+}
+
 TEST(Economics, NoBreakEvenWhenRentIsCheaperThanPower) {
   EXPECT_TRUE(std::isinf(
       economics_of(machine(4000, 3000, 3000), OwnershipTerms{0.5, 24, 3, 0.1}).breakeven_months));

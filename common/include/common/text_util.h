@@ -37,4 +37,8 @@ std::string trim(std::string_view text);
 /// and DEL become \xHH, so an untrusted name can neither move the cursor nor cut a message.
 std::string printable(std::string_view text);
 
+/// A dollar amount rounded to whole dollars with thousands separators: 9499 -> "$9,499",
+/// -1234.6 -> "-$1,235".
+std::string usd(double amount);
+
 }  // namespace hwplan

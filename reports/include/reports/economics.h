@@ -31,6 +31,19 @@ struct Economics {
 /// Economics of one machine (its price must be set). Days per month: 365 / 12.
 Economics economics_of(const planner::HardwareSpec& hardware, const OwnershipTerms& terms);
 
+/// Months after which owning costs less than renting the cloud GPU for the same tokens: the
+/// cloud GPU is rented only for the hours it needs at its own speed, own_tps / cloud_tps of the
+/// owned hours, so the rent saved per month is rent x own_tps / cloud_tps - energy. Infinite when
+/// that is not positive (or either speed is not positive).
+double token_matched_breakeven_months(const planner::HardwareSpec& hardware,
+                                      const OwnershipTerms& terms, double own_tok_per_s,
+                                      double cloud_tok_per_s);
+
+/// Electricity per million generated tokens at load: load W / (tok/s x 3600) x 1e6 / 1000 x
+/// USD/kWh. NaN when the speed or the load power is unknown.
+double energy_usd_per_million_tokens(const planner::HardwareSpec& hardware,
+                                     const OwnershipTerms& terms, double tok_per_s);
+
 /// GPU memory a machine can use, all GPUs together, in GiB.
 double usable_gpu_gib(const planner::HardwareSpec& hardware);
 

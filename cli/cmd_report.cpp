@@ -355,7 +355,7 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
                        "Decode (tok/s)",
                        reports::Chart::Kind::kScatter,
                        true,
-                       true,
+                       false,  // points only: a line would join unrelated models
                        {},
                        {}};
   for (const auto* h : machines) {
@@ -385,9 +385,10 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
   for (const auto* h : machines)
     price.series.push_back({h->id, {reports::usable_gpu_gib(*h)}, {*h->price_usd}, {h->id}});
   reports::Chart value{"tok_per_dollar",
-                       fmt::format("Decode tok/s per $1000 ({})", models.front().source.spec.id),
+                       fmt::format("Decode tok/s per $1000 of cost over {:g} years ({})", o.years,
+                                   models.front().source.spec.id),
                        "Machine",
-                       "tok/s per $1000",
+                       "tok/s per $1000 of cost",
                        reports::Chart::Kind::kBars,
                        false,
                        false,
@@ -397,7 +398,7 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
   for (const auto& c : cells) {
     if (c.model != &models.front() || !c.runs) continue;
     vs.x.push_back(static_cast<double>(vs.x.size()));
-    vs.y.push_back(1000 * c.p.decode.tok_per_s / *c.hw->price_usd);
+    vs.y.push_back(1000 * c.p.decode.tok_per_s / reports::economics_of(*c.hw, terms).tco_usd);
     vs.labels.push_back(c.hw->id);
   }
   value.series.push_back(vs);

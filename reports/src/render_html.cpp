@@ -38,6 +38,44 @@ constexpr const char* kPalette[] = {"#1b6ca8", "#d1495b", "#2e933c", "#edae49", 
                                     "#00798c", "#8d6a9f", "#c97c5d", "#4f6d7a", "#30638e"};
 constexpr double kWidth = 720, kHeight = 400, kLeft = 70, kRight = 180, kTop = 40, kBottom = 50;
 
+// A tick label people read at a glance: 4,400 -> "4.4k", 1,250,000 -> "1.25M", 0.5 -> "0.5".
+std::string tick_text(double v) {
+  const double a = std::abs(v);
+  if (a >= 1e6) return fmt::format("{:.3g}M", v / 1e6);
+  if (a >= 1e3) return fmt::format("{:.3g}k", v / 1e3);
+  return fmt::format("{:.3g}", v);
+}
+
+// Marker shapes told apart without colour: circle, square, triangle, diamond, cycling with the
+// palette so no two of the first 40 series share both.
+std::string marker(size_t series, double cx, double cy, double r, const char* color,
+                   const std::string& extra, const std::string& title) {
+  const std::string inner = fmt::format("<title>{}</title>", title);
+  switch ((series + series / std::size(kPalette)) % 4) {
+    case 1:
+      return fmt::format(
+          "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"{}>{}"
+          "</rect>\n",
+          cx - r, cy - r, 2 * r, 2 * r, color, extra, inner);
+    case 2:
+      return fmt::format(
+          "<polygon points=\"{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}\" fill=\"{}\"{}>{}"
+          "</polygon>\n",
+          cx, cy - 1.2 * r, cx - 1.1 * r, cy + 0.9 * r, cx + 1.1 * r, cy + 0.9 * r, color, extra,
+          inner);
+    case 3:
+      return fmt::format(
+          "<polygon points=\"{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}\" "
+          "fill=\"{}\"{}>{}</polygon>\n",
+          cx, cy - 1.3 * r, cx + 1.3 * r, cy, cx, cy + 1.3 * r, cx - 1.3 * r, cy, color, extra,
+          inner);
+    default:
+      return fmt::format(
+          "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{:.1f}\" fill=\"{}\"{}>{}</circle>\n", cx, cy, r,
+          color, extra, inner);
+  }
+}
+
 struct Scale {
   double lo, hi;
   bool log;
@@ -51,7 +89,8 @@ struct Scale {
 };
 
 std::string table_html(const Table& table) {
-  std::string out = fmt::format("<h2>{}</h2>\n<table>\n<tr>", escape(table.title));
+  std::string out =
+      fmt::format("<h2>{}</h2>\n<div class=\"scroll\"><table>\n<tr>", escape(table.title));
   for (const auto& c : table.columns) out += fmt::format("<th>{}</th>", escape(column_heading(c)));
   out += "</tr>\n";
   for (const auto& row : table.rows) {
@@ -63,7 +102,7 @@ std::string table_html(const Table& table) {
     }
     out += "</tr>\n";
   }
-  return out + "</table>\n";
+  return out + "</table></div>\n";
 }
 
 }  // namespace
@@ -100,8 +139,8 @@ std::string render_svg(const Chart& chart) {
   for (int t = 0; t <= 4; ++t) {
     const double v = y_hi * t / 4;
     out += fmt::format(
-        "<text x=\"{:.0f}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\">{:.3g}</text>\n",
-        kLeft - 6, ys(v) + 4, v);
+        "<text x=\"{:.0f}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\">{}</text>\n",
+        kLeft - 6, ys(v) + 4, tick_text(v));
     out += fmt::format(
         "<line x1=\"{:.0f}\" y1=\"{:.1f}\" x2=\"{:.0f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>\n", kLeft,
         ys(v), kWidth - kRight, ys(v));
@@ -144,8 +183,8 @@ std::string render_svg(const Chart& chart) {
             ? std::pow(10.0, std::log10(x_lo) + (std::log10(x_hi) - std::log10(x_lo)) * t / 4)
             : x_hi * t / 4;
     out += fmt::format(
-        "<text x=\"{:.1f}\" y=\"{:.0f}\" font-size=\"11\" text-anchor=\"middle\">{:.3g}</text>\n",
-        xs(v), kHeight - kBottom + 16, v);
+        "<text x=\"{:.1f}\" y=\"{:.0f}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\n",
+        xs(v), kHeight - kBottom + 16, tick_text(v));
   }
   for (size_t k = 0; k < chart.series.size(); ++k) {
     const auto& s = chart.series[k];
@@ -162,17 +201,15 @@ std::string render_svg(const Chart& chart) {
       const std::string label = i < s.labels.size() ? s.labels[i] : s.name;
       const bool strong =
           std::find(chart.highlight.begin(), chart.highlight.end(), label) != chart.highlight.end();
-      out += fmt::format(
-          "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{}\" fill=\"{}\"{}><title>{}: {:.3g}, "
-          "{:.3g}</title></circle>\n",
-          xs(s.x[i]), ys(s.y[i]), strong ? 6 : 4, color,
-          strong ? R"( stroke="#000" stroke-width="2")" : "", escape(label), s.x[i], s.y[i]);
+      out += marker(k, xs(s.x[i]), ys(s.y[i]), strong ? 6 : 4, color,
+                    strong ? R"( stroke="#000" stroke-width="2")" : "",
+                    fmt::format("{}: {}, {}", escape(label), tick_text(s.x[i]), tick_text(s.y[i])));
     }
-    out += fmt::format(
-        "<rect x=\"{:.0f}\" y=\"{:.0f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
-        "<text x=\"{:.0f}\" y=\"{:.0f}\" font-size=\"11\">{}</text>\n",
-        kWidth - kRight + 12, kTop + 16.0 * static_cast<double>(k), color, kWidth - kRight + 26,
-        kTop + 16.0 * static_cast<double>(k) + 9, escape(s.name));
+    out += marker(k, kWidth - kRight + 17, kTop + 16.0 * static_cast<double>(k) + 5, 4.5, color, "",
+                  escape(s.name));
+    out +=
+        fmt::format("<text x=\"{:.0f}\" y=\"{:.0f}\" font-size=\"11\">{}</text>\n",
+                    kWidth - kRight + 26, kTop + 16.0 * static_cast<double>(k) + 9, escape(s.name));
   }
   return out + "</svg>\n";
 }
@@ -198,17 +235,26 @@ std::string render_chart_text(const Chart& chart) {
 
 std::string render_html(const Report& report) {
   std::string out =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>hwplan "
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>hwplan "
       "report</title>\n"
       "<style>body{font-family:sans-serif;margin:2em;max-width:1200px;color:#222}"
+      ".scroll{overflow-x:auto;max-width:100%}svg{max-width:100%;height:auto}"
+      "@media (max-width:600px){body{margin:0.6em}.scroll td{white-space:nowrap}}"
       "table{border-collapse:collapse;margin-bottom:1.5em;font-size:13px}"
       "th,td{border:1px solid #ccc;padding:3px 7px;text-align:left}td.num{text-align:right}"
       "th{background:#f0f0f0}figure{margin:1em 0}</style>\n</head>\n<body>\n<h1>hwplan "
       "report</h1>\n";
   out += fmt::format("<p>hwplan {} ({}), {}</p>\n", escape(report.context.tool_version),
                      escape(report.context.git_sha), escape(report.context.utc_time));
+  // A verdict answers first; then the charts, then the tables behind them.
+  size_t first_table = 0;
+  if (!report.tables.empty() && report.tables.front().key == "verdict") {
+    out += table_html(report.tables.front());
+    first_table = 1;
+  }
   for (const auto& chart : report.charts) out += "<figure>\n" + render_svg(chart) + "</figure>\n";
-  for (const auto& table : report.tables) out += table_html(table);
+  for (size_t i = first_table; i < report.tables.size(); ++i) out += table_html(report.tables[i]);
   if (!report.notes.empty()) {
     out += "<h2>Notes and assumptions</h2>\n<ul>\n";
     for (const auto& n : report.notes) out += "<li>" + escape(n) + "</li>\n";

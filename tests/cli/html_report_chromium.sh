@@ -18,8 +18,15 @@ flags=(--host-resolver-rules="MAP * ~NOTFOUND" --headless=new --no-sandbox --dis
        --disable-background-networking --disable-component-update --disable-sync --disable-default-apps
        --no-default-browser-check --disable-domain-reliability --no-pings --metrics-recording-only
        --disable-client-side-phishing-detection --disable-features=Translate,OptimizationHints,SpellcheckService
-       --user-data-dir="$dir/profile" --window-size=1280,2400 --virtual-time-budget=3000)
-"$chromium" "${flags[@]}" --enable-logging=stderr --log-level=0 --log-net-log="$dir/net.json" \
+       --window-size=1280,2400 --virtual-time-budget=3000)
+# Each run gets its own profile: a Chromium still shutting down keeps its profile locked, and a
+# second run on it then fails now and then.
+chrome() {
+  local profile=$1
+  shift
+  "$chromium" --user-data-dir="$dir/profile-$profile" "$@"
+}
+chrome shot "${flags[@]}" --enable-logging=stderr --log-level=0 --log-net-log="$dir/net.json" \
   --screenshot="$dir/shot.png" "file://$dir/report.html" 2>"$dir/chrome.log" >/dev/null || true
 [ -s "$dir/shot.png" ] || { echo "no screenshot"; cat "$dir/chrome.log"; exit 1; }
 # A blank 1280x2400 page compresses to a few KiB; tables and three charts do not.
@@ -33,6 +40,19 @@ if grep -oE '"key":"[^"]*_dk_file:// file:// [^"]*"' "$dir/net.json" | grep -vE 
   grep -oE '"key":"[^"]*_dk_file:// file:// [^"]*"' "$dir/net.json" | sort -u | head
   exit 1
 fi
-dom=$("$chromium" "${flags[@]}" --dump-dom "file://$dir/report.html" 2>/dev/null)
+dom=$(chrome dom "${flags[@]}" --dump-dom "file://$dir/report.html" 2>/dev/null)
 echo "$dom" | grep -q "<svg" || { echo "no SVG in the rendered DOM"; exit 1; }
-echo "ok: screenshot $size bytes, no console errors, no network requests"
+# On a phone and on a desktop the page itself never scrolls sideways (tables scroll in their own
+# box): a copy with one line of script reports the page's scroll width against its client width.
+sed 's|</body>|<script>document.title="W="+document.documentElement.scrollWidth+" C="+document.documentElement.clientWidth</script></body>|' \
+  "$dir/report.html" >"$dir/measure.html"
+for width in 390 1400; do
+  title=$(chrome "width-$width" "${flags[@]/--window-size=1280,2400/--window-size=$width,2400}" --dump-dom \
+    "file://$dir/measure.html" 2>/dev/null | grep -oE '<title>W=[0-9]+ C=[0-9]+' | head -1)
+  scroll=$(echo "$title" | sed -E 's/.*W=([0-9]+) C=([0-9]+)/\1/')
+  client=$(echo "$title" | sed -E 's/.*W=([0-9]+) C=([0-9]+)/\2/')
+  [ -n "$scroll" ] || { echo "no width measured at $width px"; exit 1; }
+  [ "$scroll" -le "$client" ] || { echo "page overflows at $width px: $scroll > $client"; exit 1; }
+done
+grep -q '<meta name="viewport"' "$dir/report.html" || { echo "no viewport meta"; exit 1; }
+echo "ok: screenshot $size bytes, no console errors, no network requests, no overflow at 390 or 1400 px"

@@ -20,7 +20,9 @@ CommandResult run_claims(const GlobalOptions& global, const ClaimsOptions& optio
                    {"claimed", "Claimed", "", reports::Align::kRight},
                    {"unit", "Unit", "", reports::Align::kLeft},
                    {"verdict", "Verdict", "", reports::Align::kLeft},
-                   {"value", "hwplan", "", reports::Align::kRight, 3},
+                   {"predicted", "Predicted", "", reports::Align::kRight, 3},
+                   {"predicted_band", "80% band", "", reports::Align::kRight},
+                   {"value", "hwplan (bound or datasheet)", "", reports::Align::kRight, 3},
                    {"value_unit", "Unit", "", reports::Align::kLeft},
                    {"reason", "Why", "", reports::Align::kLeft},
                    {"assumptions", "Assumed", "", reports::Align::kLeft}};
@@ -31,10 +33,14 @@ CommandResult run_claims(const GlobalOptions& global, const ClaimsOptions& optio
     ++counts[reports::claim_verdict_name(r.verdict)];
     std::string assumed;
     for (const auto& a : r.assumptions) assumed += (assumed.empty() ? "" : "; ") + a;
-    table.rows.push_back({r.id, r.kind, c.claimed, c.unit,
-                          std::string(reports::claim_verdict_name(r.verdict)),
-                          std::isfinite(r.value) ? reports::Cell{r.value} : reports::Cell{},
-                          r.value_unit, r.reason, assumed});
+    table.rows.push_back(
+        {r.id, r.kind, c.claimed, c.unit, std::string(reports::claim_verdict_name(r.verdict)),
+         std::isfinite(r.predicted) ? reports::Cell{r.predicted} : reports::Cell{},
+         std::isfinite(r.predicted_band_fraction)
+             ? reports::Cell{fmt::format("+-{:.0f}%", 100 * r.predicted_band_fraction)}
+             : reports::Cell{},
+         std::isfinite(r.value) ? reports::Cell{r.value} : reports::Cell{}, r.value_unit, r.reason,
+         assumed});
     details.push_back({{"id", r.id},
                        {"verdict", reports::claim_verdict_name(r.verdict)},
                        {"assumptions", r.assumptions},
@@ -47,11 +53,12 @@ CommandResult run_claims(const GlobalOptions& global, const ClaimsOptions& optio
     summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, verdict);
   result.report.notes.push_back(fmt::format("{} claims: {}.", claims.size(), summary));
   result.report.notes.emplace_back(
-      "Speeds are optimistic above the physical bound (peak memory bandwidth over the bytes each "
-      "token reads, or "
-      "peak FP16 compute for prefill) and pessimistic below hwplan's prediction band (llama.cpp "
-      "efficiencies); "
-      "datasheet figures must match the bundled profile.");
+      "Speeds are consistent within hwplan's own 80% band (the residuals of measured llama.cpp "
+      "runs of the same placement, backend and memory class), pessimistic below it and "
+      "optimistic above it: possible only at an efficiency llama.cpp does not reach when under "
+      "the physical bound (peak memory bandwidth over the bytes each token reads, or peak FP16 "
+      "compute for prefill), impossible above it; datasheet figures must match the bundled "
+      "profile.");
   return result;
 }
 

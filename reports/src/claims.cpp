@@ -108,7 +108,9 @@ std::optional<ClaimTarget> resolve_target(const Claim& c, const planner::Profile
   return t;
 }
 
-/// Decode speed: optimistic above the bandwidth bound, pessimistic below the planner's band.
+/// Speed: consistent within the prediction's own 80% band; optimistic above it (impossible above
+/// the physical bound, else possible only at an efficiency llama.cpp's fit does not reach);
+/// pessimistic below it.
 ClaimCheck check_speed(ClaimCheck r, const Claim& c, ClaimedValue v, const planner::ProfileDb& db,
                        bool prefill) {
   std::string why;
@@ -159,16 +161,33 @@ ClaimCheck check_speed(ClaimCheck r, const Claim& c, ClaimedValue v, const plann
     bound = static_cast<double>(d.batch) / seconds;
   }
   const planner::SpeedPrediction& s = prefill ? p.prefill : p.decode;
-  const double band = std::max(0.2, s.error_band_fraction);
+  double band = s.error_band_fraction;
+  if (!(band > 0)) {
+    band = 0.2;
+    r.assumptions.emplace_back("no measured band for this placement: +-20% assumed");
+  }
   r.value = bound;
   r.value_unit = "tok/s";
+  r.predicted = s.tok_per_s;
+  r.predicted_band_fraction = band;
   const std::string what = fmt::format("{} {} on {}", model->spec.id, quant, machine->spec.id);
+  const char* bound_what =
+      prefill ? "peak FP16 compute" : "peak memory bandwidth over bytes per token";
   if (v.low > bound * 1.02) {
     r.verdict = ClaimVerdict::kOptimistic;
     r.reason = fmt::format(
-        "claimed {} tok/s but {} cannot exceed {:.3g} tok/s ({}); hwplan predicts {:.3g}",
-        range_text(v), what, bound,
-        prefill ? "peak FP16 compute" : "peak memory bandwidth over bytes per token", s.tok_per_s);
+        "claimed {} tok/s but {} cannot exceed {:.3g} tok/s ({}); hwplan "
+        "predicts {:.3g} (+-{:.0f}%)",
+        range_text(v), what, bound, bound_what, s.tok_per_s, 100 * band);
+  } else if (v.low > s.tok_per_s * (1 + band)) {
+    r.verdict = ClaimVerdict::kOptimistic;
+    r.reason = fmt::format(
+        "claimed {} tok/s is above hwplan's {:.3g} tok/s (+-{:.0f}%) for {} but under the {:.3g} "
+        "tok/s bound: possible only if the run reaches {:.0f}% of {} where llama.cpp's fitted "
+        "efficiency reaches {:.0f}%{}",
+        range_text(v), s.tok_per_s, 100 * band, what, bound, 100 * v.low / bound, bound_what,
+        100 * s.tok_per_s / bound,
+        condition.empty() ? std::string() : fmt::format(" (the claim's condition: {})", condition));
   } else if (v.high < s.tok_per_s * (1 - band)) {
     r.verdict = ClaimVerdict::kPessimistic;
     r.reason = fmt::format(
@@ -176,9 +195,10 @@ ClaimCheck check_speed(ClaimCheck r, const Claim& c, ClaimedValue v, const plann
         range_text(v), s.tok_per_s, 100 * band, what, bound);
   } else {
     r.verdict = ClaimVerdict::kConsistent;
-    r.reason =
-        fmt::format("claimed {} tok/s; hwplan predicts {:.3g} (+-{:.0f}%) for {}, at most {:.3g}",
-                    range_text(v), s.tok_per_s, 100 * band, what, bound);
+    r.reason = fmt::format(
+        "claimed {} tok/s is within hwplan's {:.3g} tok/s (+-{:.0f}%) for {}, under the {:.3g} "
+        "bound",
+        range_text(v), s.tok_per_s, 100 * band, what, bound);
   }
   return r;
 }

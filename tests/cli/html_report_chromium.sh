@@ -40,15 +40,17 @@ if grep -oE '"key":"[^"]*_dk_file:// file:// [^"]*"' "$dir/net.json" | grep -vE 
   grep -oE '"key":"[^"]*_dk_file:// file:// [^"]*"' "$dir/net.json" | sort -u | head
   exit 1
 fi
-dom=$(chrome dom "${flags[@]}" --dump-dom "file://$dir/report.html" 2>/dev/null)
-echo "$dom" | grep -q "<svg" || { echo "no SVG in the rendered DOM"; exit 1; }
+# The DOM goes to a file: through a pipe Chromium's output was cut short now and then under load.
+chrome dom "${flags[@]}" --dump-dom "file://$dir/report.html" >"$dir/dom.html" 2>"$dir/dom.log" || true
+grep -q "<svg" "$dir/dom.html" || { echo "no SVG in the rendered DOM ($(stat -c %s "$dir/dom.html") bytes)"; exit 1; }
 # On a phone and on a desktop the page itself never scrolls sideways (tables scroll in their own
 # box): a copy with one line of script reports the page's scroll width against its client width.
 sed 's|</body>|<script>document.title="W="+document.documentElement.scrollWidth+" C="+document.documentElement.clientWidth</script></body>|' \
   "$dir/report.html" >"$dir/measure.html"
 for width in 390 1400; do
-  title=$(chrome "width-$width" "${flags[@]/--window-size=1280,2400/--window-size=$width,2400}" --dump-dom \
-    "file://$dir/measure.html" 2>/dev/null | grep -oE '<title>W=[0-9]+ C=[0-9]+' | head -1)
+  chrome "width-$width" "${flags[@]/--window-size=1280,2400/--window-size=$width,2400}" --dump-dom \
+    "file://$dir/measure.html" >"$dir/measure-$width.html" 2>/dev/null || true
+  title=$(grep -oE '<title>W=[0-9]+ C=[0-9]+' "$dir/measure-$width.html" | head -1)
   scroll=$(echo "$title" | sed -E 's/.*W=([0-9]+) C=([0-9]+)/\1/')
   client=$(echo "$title" | sed -E 's/.*W=([0-9]+) C=([0-9]+)/\2/')
   [ -n "$scroll" ] || { echo "no width measured at $width px"; exit 1; }

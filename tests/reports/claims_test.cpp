@@ -1,5 +1,6 @@
 #include "reports/claims.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -53,6 +54,37 @@ TEST(Claims, BandwidthAgainstTheDatasheet) {
   EXPECT_EQ(check_claim(c, db()).verdict, ClaimVerdict::kConsistent);
   c.claimed = "2000";
   EXPECT_EQ(check_claim(c, db()).verdict, ClaimVerdict::kInconsistent);
+}
+
+// Speed claims against the prediction's own band and the physical bound, for the 8B at Q4_K_M
+// on an RTX 3090: inside the band is consistent, above it but under the bound is optimistic
+// "possible only if", above the bound impossible, below the band pessimistic.
+TEST(Claims, SpeedAgainstTheBandAndTheBound) {
+  auto c = claim("decode_tps", "NVIDIA RTX 3090", "Llama 3.1 8B", "Q4_K_M", "1");
+  c.unit = "tok/s";
+  const auto base = check_claim(c, db());
+  ASSERT_TRUE(std::isfinite(base.predicted));
+  const double p = base.predicted;
+  const double band = base.predicted_band_fraction;
+  const double bound = base.value;
+  ASSERT_GT(band, 0);
+  ASSERT_GT(bound, p * (1 + band) * 1.1);  // room between the band and the bound
+  auto verdict_of = [&](double claimed) {
+    c.claimed = fmt::format("{:.2f}", claimed);
+    return check_claim(c, db());
+  };
+  EXPECT_EQ(verdict_of(p).verdict, ClaimVerdict::kConsistent);
+  EXPECT_EQ(verdict_of(p * (1 + 0.9 * band)).verdict, ClaimVerdict::kConsistent);
+  const auto above = verdict_of((p * (1 + band) + bound) / 2);
+  EXPECT_EQ(above.verdict, ClaimVerdict::kOptimistic);
+  EXPECT_NE(above.reason.find("possible only if"), std::string::npos) << above.reason;
+  const auto impossible = verdict_of(bound * 1.1);
+  EXPECT_EQ(impossible.verdict, ClaimVerdict::kOptimistic);
+  EXPECT_NE(impossible.reason.find("cannot exceed"), std::string::npos) << impossible.reason;
+  EXPECT_EQ(verdict_of(p * (1 - band) * 0.8).verdict, ClaimVerdict::kPessimistic);
+  // "at least x": consistent when x is inside the band.
+  c.claimed = fmt::format("{:.0f}+", p * 0.95);
+  EXPECT_EQ(check_claim(c, db()).verdict, ClaimVerdict::kConsistent);
 }
 
 TEST(ClaimResolve, CountsAndSizesStayInRange) {

@@ -2,6 +2,7 @@
 // Published claims about local-LLM hardware ("machine X runs model Y at N tok/s", "model Y needs
 // N GB", "machine X has N GB/s") checked against the bundled profiles and the planner.
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,10 @@ struct ClaimCheck {
   ClaimVerdict verdict = ClaimVerdict::kUnverifiable;
   double value = 0;  ///< what hwplan computed (a bound or the datasheet figure); NaN if none
   std::string value_unit;
+  /// Speed claims: hwplan's prediction and its 80% band (value is then the physical bound); NaN
+  /// for other kinds.
+  double predicted = std::numeric_limits<double>::quiet_NaN();
+  double predicted_band_fraction = std::numeric_limits<double>::quiet_NaN();
   std::string reason;                    ///< one sentence
   std::vector<std::string> assumptions;  ///< what the claim left out and what was assumed
 };

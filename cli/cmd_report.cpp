@@ -145,6 +145,20 @@ reports::Table verdict_table(const std::vector<Cell>& cells,
   return t;
 }
 
+// "4 x RTX 3090 24 GB, used $3,000 + board, CPU, ... $487"; a discrete machine without parts may
+// be priced as its card alone, and the text says so.
+std::string price_includes(const planner::HardwareSpec& h) {
+  if (h.price_parts.empty()) {
+    return h.kind == planner::MemoryKind::kDiscrete
+               ? "not broken down: perhaps the card alone, without the computer around it"
+               : "not broken down";
+  }
+  std::string text;
+  for (const auto& p : h.price_parts)
+    text += fmt::format("{}{} {}", text.empty() ? "" : " + ", p.part, usd(p.usd));
+  return text;
+}
+
 void check(const ReportOptions& o) {
   if (o.budget_usd < 0 || o.min_tps < 0 || o.electricity_usd_per_kwh < 0 ||
       o.cloud_usd_per_hour < 0) {
@@ -172,6 +186,7 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
       if (h.id != id) continue;
       h.price_usd = usd;
       h.price_date = "set with --price";
+      h.price_parts = {{"as given with --price", usd, ""}};
     }
   }
   const planner::HardwareSpec& cloud = planner::find_hardware(db, o.cloud_gpu);
@@ -227,7 +242,8 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
       {"energy_usd_per_year", "Energy/year", "USD", reports::Align::kRight, 0},
       {"tco_usd", fmt::format("Cost over {:g} years", o.years), "USD", reports::Align::kRight, 0},
       {"breakeven_months", "Cloud break-even", "months", reports::Align::kRight, 1},
-      {"price_date", "Price date", "", reports::Align::kLeft}};
+      {"price_date", "Price date", "", reports::Align::kLeft},
+      {"price_includes", "What the price includes", "", reports::Align::kLeft}};
   const reports::OwnershipTerms terms{o.electricity_usd_per_kwh, o.hours_per_day, o.years,
                                       o.cloud_usd_per_hour};
   for (const auto* h : machines) {
@@ -237,7 +253,7 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
          *h->price_usd / reports::usable_gpu_gib(*h), h->power_load_w, e.energy_usd_per_year,
          e.tco_usd,
          std::isfinite(e.breakeven_months) ? reports::Cell{e.breakeven_months} : reports::Cell{},
-         h->price_date});
+         h->price_date, price_includes(*h)});
   }
   report.tables.push_back(mt);
 

@@ -40,6 +40,27 @@ std::vector<Source> read_sources(JsonObject& root) {
   return sources;
 }
 
+// price_parts: each part with a positive price; their sum must be price_usd (to the dollar).
+std::vector<PricePart> read_price_parts(JsonObject& root, const std::optional<double>& price) {
+  std::vector<PricePart> parts;
+  const auto& list = root.array("price_parts");
+  double sum = 0;
+  for (size_t i = 0; i < list.size(); ++i) {
+    JsonObject entry(list[i], root.file(), fmt::format("/price_parts/{}", i));
+    PricePart p{entry.string("part"), entry.number("usd", {0.0, 1e9, false}),
+                entry.optional_string("note").value_or("")};
+    entry.finish();
+    sum += p.usd;
+    parts.push_back(std::move(p));
+  }
+  if (parts.empty()) root.fail("price_parts", "must list at least one part");
+  if (!price || std::abs(*price - sum) > 1.0) {
+    root.fail("price_usd", fmt::format("must be the sum of price_parts ({:.0f}), got {}", sum,
+                                       price ? fmt::format("{:.0f}", *price) : "none"));
+  }
+  return parts;
+}
+
 void read_unified(JsonObject& root, HardwareSpec& hw) {
   const double memory_gib = bytes_to_gib(hw.memory_bytes);
   const auto limit = root.optional_number("gpu_memory_limit_gib", NumberRange::positive());
@@ -136,6 +157,7 @@ HardwareSpec hardware_from_json(const nlohmann::json& json, const std::string& o
   hw.price_usd = root.optional_number("price_usd", NumberRange::positive());
   hw.price_date = root.optional_string("price_date").value_or("");
   hw.price_note = root.optional_string("price_note").value_or("");
+  if (root.has("price_parts")) hw.price_parts = read_price_parts(root, hw.price_usd);
   hw.notes = root.optional_string("notes").value_or("");
   hw.sources = root.has("sources") ? read_sources(root) : std::vector<Source>{};
   root.ignore("sources");
@@ -178,6 +200,14 @@ nlohmann::json hardware_to_json(const HardwareSpec& hw) {
   if (hw.price_usd) j["price_usd"] = *hw.price_usd;
   if (!hw.price_date.empty()) j["price_date"] = hw.price_date;
   if (!hw.price_note.empty()) j["price_note"] = hw.price_note;
+  if (!hw.price_parts.empty()) {
+    j["price_parts"] = nlohmann::json::array();
+    for (const auto& p : hw.price_parts) {
+      nlohmann::json part{{"part", p.part}, {"usd", p.usd}};
+      if (!p.note.empty()) part["note"] = p.note;
+      j["price_parts"].push_back(part);
+    }
+  }
   if (!hw.notes.empty()) j["notes"] = hw.notes;
   j["sources"] = nlohmann::json::array();
   for (const auto& source : hw.sources) {
@@ -211,7 +241,10 @@ HardwareSpec apply_hardware_overrides(const nlohmann::json& base, const std::str
     char* end = nullptr;
     const double number = std::strtod(value.c_str(), &end);
     const bool numeric = !value.empty() && end == value.c_str() + value.size();
-    if (key == "gpu_count" || key == "pcie_generation" || key == "pcie_lanes") {
+    // A price given here replaces the profile's breakdown of it.
+    if (key == "price_usd") json.erase("price_parts");
+    if (key == "gpu_count" || key == "pcie_generation" || key == "pcie_lanes" ||
+        key == "host_cores") {
       json[key] = numeric ? nlohmann::json(static_cast<int64_t>(number)) : nlohmann::json(value);
     } else {
       json[key] = numeric ? nlohmann::json(number) : nlohmann::json(value);

@@ -158,7 +158,7 @@ TEST(Cli, InlineWhatIfMachineAndGpuCount) {
 TEST(Cli, NoHardwareMeansEveryBundledMachineBestFirst) {
   const auto json = json_of(run_hwplan("fit -m llama-3.1-70b --json"));
   const auto& rows = json["tables"]["fit"];
-  EXPECT_EQ(rows.size(), 20u);
+  EXPECT_EQ(rows.size(), 22u);
   const std::vector<std::string> order = {"gpu", "gpu_raised_limit", "multi_gpu", "partial_offload",
                                           "no_fit"};
   size_t last = 0;
@@ -207,7 +207,7 @@ TEST(Cli, ProbeStopsCleanlyOnSigint) {
 
 TEST(Cli, ListJson) {
   auto json = json_of(run_hwplan("list hardware --json"));
-  EXPECT_EQ(json["tables"]["hardware"].size(), 20u);
+  EXPECT_EQ(json["tables"]["hardware"].size(), 22u);
   json = json_of(run_hwplan("list models --json"));
   EXPECT_EQ(json["tables"]["models"].size(), 23u);
   json = json_of(run_hwplan("list quants --json"));

@@ -328,15 +328,19 @@ TEST(ReportCli, CostsComputedByHand) {
   const auto json = report_json("");
   const auto& m = json["tables"]["machines"];
   ASSERT_EQ(m.size(), 2u);
-  // RTX 3090 desktop: 500 W x 12 h + 80 W x 12 h = 6,960 Wh/day; x 365 = 2,540.4 kWh; x $0.15 =
-  // $381.06/year; over 3 years with the $800 price: $1,943.18. Cloud at $2.39/h x 12 h x 365 / 12
-  // days = $872.35/month, electricity $31.755/month: the $800 is paid back by the $840.59 saved
-  // each month after 0.952 months. $800 / 23.5 GiB usable = $34.04/GiB.
+  // RTX 3090 desktop ($800 used card + $498 desktop = $1,298): 500 W x 12 h + 80 W x 12 h =
+  // 6,960 Wh/day; x 365 = 2,540.4 kWh; x $0.15 = $381.06/year; over 3 years: $2,441.18. Cloud at
+  // $2.39/h x 12 h x 365 / 12 days = $872.35/month, electricity $31.755/month: the $1,298 is paid
+  // back by the $840.59 saved each month after 1.544 months. $1,298 / 23.5 GiB = $55.23/GiB.
   EXPECT_NEAR(m[0]["energy_usd_per_year"].get<double>(), 381.06, 1e-9);
-  EXPECT_NEAR(m[0]["tco_usd"].get<double>(), 1943.18, 1e-9);
-  EXPECT_NEAR(m[0]["breakeven_months"].get<double>(), 800 / (2.39 * 12 * 365 / 12 - 381.06 / 12),
+  EXPECT_NEAR(m[0]["tco_usd"].get<double>(), 2441.18, 1e-9);
+  EXPECT_NEAR(m[0]["breakeven_months"].get<double>(), 1298 / (2.39 * 12 * 365 / 12 - 381.06 / 12),
               1e-9);
-  EXPECT_NEAR(m[0]["usd_per_gib"].get<double>(), 800 / 23.5, 1e-9);
+  EXPECT_NEAR(m[0]["breakeven_months"].get<double>(), 1.544, 0.001);
+  EXPECT_NEAR(m[0]["usd_per_gib"].get<double>(), 1298 / 23.5, 1e-9);
+  EXPECT_NE(m[0]["price_includes"].get<std::string>().find("RTX 3090 24 GB, used $800 + "),
+            std::string::npos)
+      << m[0]["price_includes"];
   // Strix Halo: (160 x 12 + 10 x 12) x 365 / 1000 x 0.15 = $111.69; + $1,999 = $2,334.07.
   EXPECT_NEAR(m[1]["energy_usd_per_year"].get<double>(), 111.69, 1e-9);
   EXPECT_NEAR(m[1]["tco_usd"].get<double>(), 2334.07, 1e-9);
@@ -364,19 +368,19 @@ TEST(ReportCli, CostsComputedByHand) {
     }
     if (row["model"] == "llama-3.1-8b" && row["hardware"] == "rtx-3090") {
       ++checked;
-      // Token-matched: rent the H100 for own/cloud of the hours: $800 / ($872.35 x own / cloud -
-      // $31.755).
+      // Token-matched: rent the H100 for own/cloud of the hours: $1,298 / ($872.35 x own / cloud
+      // - $31.755).
       const double own = row["decode_tok_per_s"].get<double>();
       EXPECT_NEAR(row["token_breakeven_months"].get<double>(),
-                  800 / (2.39 * 12 * 365 / 12 * own / cloud_8b - 381.06 / 12), 1e-6);
+                  1298 / (2.39 * 12 * 365 / 12 * own / cloud_8b - 381.06 / 12), 1e-6);
     }
   }
   EXPECT_EQ(checked, 2);
 }
 
 TEST(ReportCli, PriceOverridesAndBadPrices) {
-  // At its bundled $800 the RTX 3090 is the cheapest way to the 8B; priced at $2,500 the Strix
-  // Halo ($1,999) wins the same need.
+  // At its bundled $1,298 (card and desktop) the RTX 3090 is the cheapest way to the 8B; priced at
+  // $2,500 the Strix Halo ($1,999) wins the same need.
   auto rec = report_json("")["tables"]["recommendations"];
   EXPECT_EQ(rec[0]["hardware"], "rtx-3090");
   const auto priced = report_json("--price rtx-3090=2500");
@@ -419,10 +423,11 @@ TEST(ReportCli, RecommendationsFollowTheNeed) {
   }
   EXPECT_TRUE(fastest_70b);
   // A budget leaves out what costs more, and says so.
-  const auto cheap = report_json("--budget 1000");
+  const auto cheap = report_json("--budget 1500");
   EXPECT_EQ(cheap["tables"]["machines"].size(), 1u);
-  EXPECT_NE(cheap["notes"].dump().find("strix-halo-128: left out ($1,999 is over the $1,000 budget)"),
-            std::string::npos);
+  EXPECT_NE(
+      cheap["notes"].dump().find("strix-halo-128: left out ($1,999 is over the $1,500 budget)"),
+      std::string::npos);
 }
 
 TEST(ReportCli, HtmlIsSelfContained) {

@@ -49,6 +49,33 @@ TEST(HardwareSpec, BadValuesNameFilePointerAndProblem) {
             "x.json: /kind: must be one of unified, discrete, got \"hybrid\"");
 }
 
+// A price broken into parts is their sum; a sum that disagrees names both numbers.
+TEST(HardwareSpec, PriceIsTheSumOfItsParts) {
+  auto json = discrete_json();
+  json["price_usd"] = 2097;
+  json["price_parts"] = nlohmann::json::parse(
+      R"([{"part": "card", "usd": 1599}, {"part": "desktop", "usd": 498, "note": "estimate"}])");
+  const auto hw = hardware_from_json(json, "card.json");
+  ASSERT_EQ(hw.price_parts.size(), 2u);
+  EXPECT_EQ(hw.price_parts[1].part, "desktop");
+  EXPECT_DOUBLE_EQ(hw.price_parts[0].usd + hw.price_parts[1].usd, *hw.price_usd);
+  EXPECT_EQ(hardware_from_json(hardware_to_json(hw), "again.json"), hw);
+  json["price_usd"] = 1599;
+  EXPECT_EQ(error_of([&] { hardware_from_json(json, "card.json"); }),
+            "card.json: /price_usd: must be the sum of price_parts (2097), got 1599");
+  json["price_parts"][0]["usd"] = -5;
+  EXPECT_EQ(error_of([&] { hardware_from_json(json, "card.json"); }),
+            "card.json: /price_parts/0/usd: must be > 0, got -5");
+  json["price_parts"] = nlohmann::json::array();
+  EXPECT_EQ(error_of([&] { hardware_from_json(json, "card.json"); }),
+            "card.json: /price_parts: must list at least one part");
+  // --hw-spec price_usd=... replaces the breakdown rather than contradicting it.
+  json["price_parts"] = nlohmann::json::parse(R"([{"part": "card", "usd": 1599}])");
+  const auto priced = apply_hardware_overrides(json, "price_usd=1800", "--hw-spec");
+  EXPECT_EQ(*priced.price_usd, 1800);
+  EXPECT_TRUE(priced.price_parts.empty());
+}
+
 TEST(HardwareSpec, InconsistentUnifiedLimitsAreRejected) {
   auto json = nlohmann::json::parse(R"({"schema_version": 1, "id": "m", "name": "m",
     "kind": "unified", "backend": "metal", "gpu_count": 1, "memory_gib": 64,

@@ -34,6 +34,14 @@ struct Source {
   bool operator==(const Source&) const = default;
 };
 
+/// One item of what a machine's price buys ("4 x RTX 3090, used", "board, CPU, RAM, PSU, case").
+struct PricePart {
+  std::string part;
+  double usd = 0;
+  std::string note;  ///< new/used, date, where the figure comes from
+  bool operator==(const PricePart&) const = default;
+};
+
 /// One machine. Quantities in base units (bytes, bytes/s, FLOP/s); per-GPU where it says so.
 struct HardwareSpec {
   std::string id;
@@ -66,6 +74,9 @@ struct HardwareSpec {
   std::optional<double> price_usd;
   std::string price_date;
   std::string price_note;
+  /// What the price buys, part by part; when given, price_usd is their sum. Empty: the profile
+  /// does not break it down (the report says so for discrete GPUs: maybe the card alone).
+  std::vector<PricePart> price_parts;
   std::string notes;
   std::vector<Source> sources;
   bool operator==(const HardwareSpec&) const = default;

@@ -33,7 +33,7 @@ CommandResult run_synth(const GlobalOptions& global, const SynthOptions& options
   const kernels::SynthModel model = kernels::synth_llama(
       shape, source.spec.tied_embeddings, mix, options.seed, pool, source.spec.id + "-synthetic");
   std::fprintf(stderr, "hwplan synth: writing %s...\n", options.out.c_str());
-  kernels::write_synth_gguf(model, options.out);
+  const auto files = kernels::write_synth_gguf(model, options.out, options.split);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -60,8 +60,8 @@ CommandResult run_synth(const GlobalOptions& global, const SynthOptions& options
   }
   result.report.tables.push_back(table);
   result.report.notes.push_back(fmt::format("Wrote {} ({:.3f} GB of tensors) in {:.1f} s.",
-                                            options.out, bytes_to_gb(total), seconds));
-  result.report.top_level = {{"file", options.out}, {"tensor_bytes", total}};
+                                            fmt::join(files, ", "), bytes_to_gb(total), seconds));
+  result.report.top_level = {{"file", files.front()}, {"files", files}, {"tensor_bytes", total}};
   return result;
 }
 

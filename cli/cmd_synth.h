@@ -13,6 +13,7 @@ struct SynthOptions {
   uint64_t seed = 1;
   int64_t threads = 0;  ///< 0: every CPU this process may use
   int64_t layers = 0;   ///< 0: the model's own
+  int64_t split = 1;    ///< shards to write (llama.cpp's gguf-split layout)
 };
 
 /// `hwplan synth`: a random-weight GGUF of a bundled model's shape.

@@ -323,6 +323,11 @@ int main(int argc, char** argv) {
   synth_cmd->add_option("-t,--threads", synth.threads, "Threads (default: all)")
       ->check(count_in(0, hwplan::limits::kMaxThreads));
   synth_cmd
+      ->add_option("--split", synth.split,
+                   "Write N shards as llama.cpp's gguf-split does (X-00001-of-0000N.gguf, ...)")
+      ->capture_default_str()
+      ->check(count_in(1, 99999));
+  synth_cmd
       ->add_option("--layers", synth.layers, "Fewer layers than the model has (a smaller file)")
       ->check(count_in(0, hwplan::limits::kMaxLayers));
   OutputOptions synth_output;

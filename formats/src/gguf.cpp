@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <limits>
+#include <regex>
 
 #include "common/error.h"
 #include "common/file_util.h"
@@ -403,6 +404,19 @@ const char* gguf_value_type_name(GgufValueType type) {
       return "float64";
   }
   return "unknown";
+}
+
+std::string gguf_shard_path(const std::string& prefix, int64_t shard, int64_t count) {
+  return fmt::format("{}-{:05d}-of-{:05d}.gguf", prefix, shard, count);
+}
+
+std::optional<GgufShardName> gguf_shard_name(const std::string& path) {
+  static const std::regex kShard(R"(^(.*)-([0-9]{5})-of-([0-9]{5})\.gguf$)");
+  std::smatch m;
+  if (!std::regex_match(path, m, kShard)) return std::nullopt;
+  GgufShardName name{m[1].str(), std::stoll(m[2].str()), std::stoll(m[3].str())};
+  if (name.count < 1 || name.shard < 1 || name.shard > name.count) return std::nullopt;
+  return name;
 }
 
 }  // namespace hwplan::formats

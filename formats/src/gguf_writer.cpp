@@ -23,6 +23,7 @@ constexpr uint32_t kMagic = 0x46554747;
 constexpr uint32_t kVersion = 3;
 
 enum class Type : uint32_t {
+  kU16 = 2,
   kU32 = 4,
   kI32 = 5,
   kF32 = 6,
@@ -60,7 +61,9 @@ void put_value(Bytes& b, const GgufWriteValue& value) {
   std::visit(
       [&](const auto& v) {
         using V = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<V, uint32_t>) {
+        if constexpr (std::is_same_v<V, uint16_t>) {
+          b.put(Type::kU16), b.put(v);
+        } else if constexpr (std::is_same_v<V, uint32_t>) {
           b.put(Type::kU32), b.put(v);
         } else if constexpr (std::is_same_v<V, int32_t>) {
           b.put(Type::kI32), b.put(v);

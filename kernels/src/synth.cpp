@@ -15,6 +15,7 @@
 #include "common/cancel.h"
 #include "common/error.h"
 #include "common/text_util.h"
+#include "formats/gguf.h"
 #include "formats/gguf_writer.h"
 #include "kernels/quantize.h"
 #include "kernels/thread_pool.h"
@@ -279,7 +280,8 @@ void add_vocabulary(std::vector<std::pair<std::string, formats::GgufWriteValue>>
 
 }  // namespace
 
-void write_synth_gguf(const SynthModel& model, const std::string& path) {
+std::vector<std::string> write_synth_gguf(const SynthModel& model, const std::string& path,
+                                          int64_t shards) {
   const LlamaShape& s = model.weights.shape;
   std::vector<std::pair<std::string, formats::GgufWriteValue>> kv = {
       {"general.architecture", std::string("llama")},
@@ -304,7 +306,34 @@ void write_synth_gguf(const SynthModel& model, const std::string& path) {
     tensors.push_back({t.name, t.shape, static_cast<uint32_t>(t.format),
                        std::span<const uint8_t>(t.data, static_cast<size_t>(t.bytes))});
   }
-  formats::write_gguf(path, kv, tensors);
+  if (shards <= 1) {
+    formats::write_gguf(path, kv, tensors);
+    return {path};
+  }
+  const auto total = static_cast<int64_t>(tensors.size());
+  if (shards > total || shards > 99999) {
+    throw_input("--split {}: the model has {} tensors, so at most {} shards", shards, total,
+                std::min<int64_t>(total, 99999));
+  }
+  if (path.size() <= 5 || path.substr(path.size() - 5) != ".gguf") {
+    throw_input("--split: the output must end in .gguf to name the shards, got {}", path);
+  }
+  const std::string prefix = path.substr(0, path.size() - 5);
+  std::vector<std::string> written;
+  for (int64_t i = 0; i < shards; ++i) {
+    const auto begin = static_cast<size_t>(total * i / shards);
+    const auto end = static_cast<size_t>(total * (i + 1) / shards);
+    std::vector<std::pair<std::string, formats::GgufWriteValue>> shard_kv;
+    if (i == 0) shard_kv = kv;
+    shard_kv.emplace_back("split.no", static_cast<uint16_t>(i));
+    shard_kv.emplace_back("split.count", static_cast<uint16_t>(shards));
+    shard_kv.emplace_back("split.tensors.count", static_cast<int32_t>(total));
+    written.push_back(formats::gguf_shard_path(prefix, i + 1, shards));
+    formats::write_gguf(written.back(), shard_kv,
+                        std::vector<formats::GgufWriteTensor>(tensors.begin() + begin,
+                                                              tensors.begin() + end));
+  }
+  return written;
 }
 
 }  // namespace hwplan::kernels

@@ -28,14 +28,81 @@ TensorClass classify(const std::string& role, int64_t n_dims) {
   return TensorClass::kAttention;
 }
 
-WeightInventory inventory_from(const formats::GgufFile& file, int64_t n_layers) {
-  std::vector<TensorRecord> records;
-  for (const auto& t : file.tensors()) {
-    records.push_back({t.name, static_cast<int64_t>(t.shape.size()),
-                       static_cast<double>(t.n_elements), static_cast<double>(t.n_bytes),
-                       std::string(t.type.name)});
+// The tensor tables of a model's files: one file, or every shard of a split model in order.
+using TensorTable = std::vector<const formats::GgufTensorInfo*>;
+
+TensorTable table_of(const std::vector<formats::GgufFile>& files) {
+  TensorTable table;
+  for (const auto& f : files) {
+    for (const auto& t : f.tensors()) table.push_back(&t);
   }
-  return inventory_from_tensors(records, n_layers, file.origin());
+  return table;
+}
+
+const formats::GgufTensorInfo* find(const TensorTable& table, const std::string& name) {
+  for (const auto* t : table) {
+    if (t->name == name) return t;
+  }
+  return nullptr;
+}
+
+WeightInventory inventory_from(const TensorTable& table, int64_t n_layers,
+                               const std::string& origin) {
+  std::vector<TensorRecord> records;
+  for (const auto* t : table) {
+    records.push_back({t->name, static_cast<int64_t>(t->shape.size()),
+                       static_cast<double>(t->n_elements), static_cast<double>(t->n_bytes),
+                       std::string(t->type.name)});
+  }
+  return inventory_from_tensors(records, n_layers, origin);
+}
+
+// The shards of a split model (llama.cpp's gguf-split): every file named like `first`, each
+// saying which shard it is, all agreeing on the count; the tensor total the first promises.
+std::vector<formats::GgufFile> open_shards(formats::GgufFile first, const std::string& path) {
+  const auto count = first.get_int("split.count");
+  const auto name = formats::gguf_shard_name(path);
+  if (!count || *count <= 1) return {};  // not split; callers use `first`
+  if (*count > limits::kMaxShards) {
+    throw_input("{}: metadata \"split.count\" is {}, outside 1..{}", path, *count,
+                limits::kMaxShards);
+  }
+  if (!name || name->count != *count) {
+    throw_input(
+        "{}: metadata \"split.count\" is {} but the file is not named "
+        "<prefix>-NNNNN-of-{:05d}.gguf, so its other shards cannot be found",
+        path, *count, *count);
+  }
+  std::vector<formats::GgufFile> shards;
+  for (int64_t i = 1; i <= *count; ++i) {
+    const std::string shard_path = formats::gguf_shard_path(name->prefix, i, *count);
+    if (i == name->shard) {
+      shards.push_back(std::move(first));
+    } else {
+      if (!std::filesystem::exists(shard_path)) {
+        throw_input(
+            "{}: shard {} of {} is missing: {} (split models need every shard beside the "
+            "first)",
+            path, i, *count, shard_path);
+      }
+      shards.push_back(formats::GgufFile::open(shard_path));
+    }
+    const auto& shard = shards.back();
+    const auto no = shard.get_int("split.no");
+    const auto its_count = shard.get_int("split.count");
+    if (!no || *no != i - 1 || !its_count || *its_count != *count) {
+      throw_input("{}: metadata split.no/split.count say shard {} of {}, expected shard {} of {}",
+                  shard.origin(), no ? std::to_string(*no + 1) : "?",
+                  its_count ? std::to_string(*its_count) : "?", i, *count);
+    }
+  }
+  const auto promised = shards.front().get_int("split.tensors.count");
+  const auto total = static_cast<int64_t>(table_of(shards).size());
+  if (promised && *promised != total) {
+    throw_input("{}: metadata \"split.tensors.count\" is {} but the {} shards hold {} tensors",
+                shards.front().origin(), *promised, *count, total);
+  }
+  return shards;
 }
 
 // A count from the metadata, checked against its cap before anything is sized by it.
@@ -98,7 +165,7 @@ std::vector<LayerKind> layer_kinds(const formats::GgufFile& file, const std::str
 
 // general.file_type is llama.cpp's llama_ftype (include/llama.h); it names the mix a file was
 // quantized to. Without it, name the type holding most bytes of the repeating layers.
-std::string file_type_name(const formats::GgufFile& file) {
+std::string file_type_name(const formats::GgufFile& file, const TensorTable& table) {
   static const std::map<int64_t, std::string> kFileTypes = {
       {0, "F32"},      {1, "F16"},      {2, "Q4_0"},      {3, "Q4_1"},    {7, "Q8_0"},
       {8, "Q5_0"},     {9, "Q5_1"},     {10, "Q2_K"},     {11, "Q3_K_S"}, {12, "Q3_K_M"},
@@ -111,8 +178,8 @@ std::string file_type_name(const formats::GgufFile& file) {
     if (const auto it = kFileTypes.find(*type); it != kFileTypes.end()) return it->second;
   }
   std::map<std::string, int64_t> bytes;
-  for (const auto& t : file.tensors()) {
-    if (t.name.rfind("blk.", 0) == 0) bytes[std::string(t.type.name)] += t.n_bytes;
+  for (const auto* t : table) {
+    if (t->name.rfind("blk.", 0) == 0) bytes[std::string(t->type.name)] += t->n_bytes;
   }
   std::string best = "unknown";
   int64_t most = -1;
@@ -162,17 +229,18 @@ WeightInventory inventory_from_tensors(const std::vector<TensorRecord>& tensors,
   return inv;
 }
 
-GgufModel model_from_gguf(const std::string& path) {
-  return model_from_gguf(formats::GgufFile::open(path));
-}
+namespace {
 
-GgufModel model_from_gguf(const formats::GgufFile& file) {
+// The model a file's metadata describes with the tensors of `table` (the file's own, or every
+// shard's); `id` names it (a split model by its prefix).
+GgufModel model_from(const formats::GgufFile& file, const TensorTable& table,
+                     const std::string& id) {
   const std::string& path = file.origin();
   const auto arch = file.get_string("general.architecture");
   if (!arch) throw_input("{}: metadata \"general.architecture\" is missing", path);
   ModelSpec m;
   m.architecture = *arch;
-  m.id = std::filesystem::path(path).stem().string();
+  m.id = id;
   m.name = file.get_string("general.name").value_or(m.id);
   const std::string& a = *arch;
   m.n_layers = required(file, a + ".block_count", limits::kMaxLayers);
@@ -184,14 +252,14 @@ GgufModel model_from_gguf(const formats::GgufFile& file) {
       optional_count(file, a + ".attention.key_length").value_or(m.hidden_size / m.n_heads);
   m.ffn_size = optional_count(file, a + ".feed_forward_length").value_or(0);
   m.max_context = required(file, a + ".context_length", limits::kMaxContextTokens);
-  const auto* embedding = file.find_tensor("token_embd.weight");
+  const auto* embedding = find(table, "token_embd.weight");
   if (embedding == nullptr || embedding->shape.size() != 2) {
     throw_input("{}: tensor \"token_embd.weight\" (2-D) is missing", path);
   }
   m.vocab_size = bounded(file, a + ".vocab_size",
                          optional_count(file, a + ".vocab_size").value_or(embedding->shape[1]),
                          limits::kMaxDimension);
-  m.tied_embeddings = file.find_tensor("output.weight") == nullptr;
+  m.tied_embeddings = find(table, "output.weight") == nullptr;
   if (const auto experts = optional_count(file, a + ".expert_count", limits::kMaxExperts);
       experts && *experts > 0) {
     m.moe.n_experts = *experts;
@@ -232,7 +300,7 @@ GgufModel model_from_gguf(const formats::GgufFile& file) {
         path, a, m.hidden_size, embedding->shape[0]);
   }
   GgufModel model;
-  model.weights = inventory_from(file, m.n_layers);
+  model.weights = inventory_from(table, m.n_layers, path);
   int64_t last_block = -1;
   for (const auto& g : model.weights.groups) {
     if (g.layer < m.n_layers) last_block = std::max(last_block, g.layer);
@@ -242,8 +310,26 @@ GgufModel model_from_gguf(const formats::GgufFile& file) {
                 a, m.n_layers, last_block);
   }
   model.spec = std::move(m);
-  model.file_type = file_type_name(file);
+  model.file_type = file_type_name(file, table);
   return model;
+}
+
+}  // namespace
+
+GgufModel model_from_gguf(const std::string& path) {
+  auto first = formats::GgufFile::open(path);
+  if (first.get_int("split.count").value_or(1) <= 1) return model_from_gguf(first);
+  const auto shards = open_shards(std::move(first), path);
+  // The first shard carries the model's metadata (gguf-split writes it there only).
+  const auto name = formats::gguf_shard_name(path);
+  return model_from(shards.front(), table_of(shards),
+                    std::filesystem::path(name->prefix).filename().string());
+}
+
+GgufModel model_from_gguf(const formats::GgufFile& file) {
+  TensorTable table;
+  for (const auto& t : file.tensors()) table.push_back(&t);
+  return model_from(file, table, std::filesystem::path(file.origin()).stem().string());
 }
 
 }  // namespace hwplan::planner

@@ -51,6 +51,41 @@ TEST(KernelCli, SynthWritesAFileGenerateReads) {
   std::filesystem::remove(path);
 }
 
+// A model split as llama.cpp's gguf-split does answers exactly as the same model in one file,
+// given any of its shards; a missing shard is an error naming it.
+TEST(KernelCli, SplitGgufAnswersAsOneFile) {
+  const auto dir = std::filesystem::temp_directory_path() / "hwplan_cli_split";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "one");
+  std::filesystem::create_directories(dir / "split");
+  const std::string one = (dir / "one" / "tiny.gguf").string();
+  const std::string split = (dir / "split" / "tiny.gguf").string();
+  const std::string synth = "synth -m llama-3.2-1b --layers 1 -q q4_0 --json -o ";
+  ASSERT_EQ(run_hwplan(synth + one).exit_code, 0);
+  const auto written = run_hwplan(synth + split + " --split 3");
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  const auto files = nlohmann::json::parse(written.out)["files"];
+  ASSERT_EQ(files.size(), 3u);
+  EXPECT_EQ(files[1], (dir / "split" / "tiny-00002-of-00003.gguf").string());
+  auto fit = [&](const std::string& path) {
+    const auto r = run_hwplan("fit -m " + path + " --hw rtx-4090,m4-max-128 --json");
+    EXPECT_EQ(r.exit_code, 0) << path << ": " << r.err;
+    return r.exit_code == 0 ? nlohmann::json::parse(r.out)["tables"] : nlohmann::json();
+  };
+  const auto whole = fit(one);
+  ASSERT_FALSE(whole.empty());
+  EXPECT_EQ(fit(files[0].get<std::string>()), whole);
+  EXPECT_EQ(fit(files[2].get<std::string>()), whole);  // any shard names the model
+  std::filesystem::remove(files[1].get<std::string>());
+  const auto missing = run_hwplan("fit -m " + files[0].get<std::string>() + " --hw rtx-4090");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("shard 2 of 3 is missing: " + files[1].get<std::string>()),
+            std::string::npos)
+      << missing.err;
+  EXPECT_EQ(run_hwplan(synth + split + " --split 1000").exit_code, 2);  // more shards than tensors
+  std::filesystem::remove_all(dir);
+}
+
 TEST(KernelCli, ValidateRowsCarryTheDocumentedFields) {
   const auto r = run_hwplan(
       "validate -m llama-3.2-1b --layers 1 -q q8_0,q4_0 --tokens 4 --ctx 32 --prompt 4 "

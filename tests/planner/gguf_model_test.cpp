@@ -5,10 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "common/error.h"
+#include "formats/gguf.h"
+#include "formats/gguf_writer.h"
 
 namespace hwplan::planner {
 namespace {
@@ -32,6 +36,90 @@ TEST(GgufModelCorpus, EveryFileIsRefusedWithItsMessage) {
       EXPECT_EQ(error_kind_name(e.kind()), want["kind"].get<std::string>()) << name;
     }
   }
+}
+
+// A two-layer Llama of width 8 in F32, as metadata and four tensors, split into `shards` files
+// whose split.no values are `numbers` (0-based) and whose first promises `promised` tensors.
+struct TinySplit {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "hwplan_tiny_split";
+  std::vector<float> values = std::vector<float>(8 * 32, 0.5f);
+
+  std::string write(int64_t shards, std::vector<uint16_t> numbers, int32_t promised) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::vector<std::pair<std::string, formats::GgufWriteValue>> model = {
+        {"general.architecture", std::string("llama")},
+        {"llama.block_count", uint32_t{2}},
+        {"llama.context_length", uint32_t{64}},
+        {"llama.embedding_length", uint32_t{8}},
+        {"llama.feed_forward_length", uint32_t{16}},
+        {"llama.attention.head_count", uint32_t{2}}};
+    auto bytes = [&](size_t n) {
+      return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(values.data()), n * 4);
+    };
+    const std::vector<formats::GgufWriteTensor> tensors = {
+        {"token_embd.weight", {8, 32}, 0, bytes(256)},
+        {"blk.0.attn_norm.weight", {8}, 0, bytes(8)},
+        {"blk.1.attn_norm.weight", {8}, 0, bytes(8)},
+        {"output_norm.weight", {8}, 0, bytes(8)}};
+    const std::string prefix = (dir / "tiny").string();
+    if (shards == 1) {
+      formats::write_gguf(prefix + ".gguf", model, tensors);
+      return prefix + ".gguf";
+    }
+    for (int64_t i = 0; i < shards; ++i) {
+      auto kv = i == 0 ? model : decltype(model){};
+      kv.emplace_back("split.no", numbers[static_cast<size_t>(i)]);
+      kv.emplace_back("split.count", static_cast<uint16_t>(shards));
+      kv.emplace_back("split.tensors.count", promised);
+      const auto begin = static_cast<size_t>(4 * i / shards);
+      const auto end = static_cast<size_t>(4 * (i + 1) / shards);
+      formats::write_gguf(formats::gguf_shard_path(prefix, i + 1, shards), kv,
+                          {tensors.begin() + static_cast<std::ptrdiff_t>(begin),
+                           tensors.begin() + static_cast<std::ptrdiff_t>(end)});
+    }
+    return formats::gguf_shard_path(prefix, 1, shards);
+  }
+  ~TinySplit() { std::filesystem::remove_all(dir); }
+};
+
+std::string error_of_model(const std::string& path) {
+  try {
+    (void)model_from_gguf(path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(GgufSplit, ShardsMakeTheSameModelAsOneFile) {
+  TinySplit tiny;
+  const auto whole = model_from_gguf(tiny.write(1, {}, 0));
+  const auto split = model_from_gguf(tiny.write(3, {0, 1, 2}, 4));
+  EXPECT_EQ(split.spec.id, "tiny");
+  EXPECT_EQ(split.spec, whole.spec);
+  EXPECT_EQ(split.weights, whole.weights);
+  EXPECT_DOUBLE_EQ(total_weight_bytes(split.weights), (256 + 3 * 8) * 4.0);
+}
+
+TEST(GgufSplit, InconsistentShardsAreErrorsNamingTheFile) {
+  TinySplit tiny;
+  std::string first = tiny.write(3, {0, 2, 2}, 4);
+  EXPECT_NE(error_of_model(first).find("tiny-00002-of-00003.gguf: metadata split.no/split.count "
+                                       "say shard 3 of 3, expected shard 2 of 3"),
+            std::string::npos)
+      << error_of_model(first);
+  first = tiny.write(2, {0, 1}, 7);
+  EXPECT_NE(error_of_model(first).find("\"split.tensors.count\" is 7 but the 2 shards hold 4"),
+            std::string::npos)
+      << error_of_model(first);
+  // A shard renamed so its siblings cannot be found.
+  first = tiny.write(2, {0, 1}, 4);
+  const auto renamed = (tiny.dir / "renamed.gguf").string();
+  std::filesystem::rename(first, renamed);
+  EXPECT_NE(error_of_model(renamed).find("is not named <prefix>-NNNNN-of-00002.gguf"),
+            std::string::npos)
+      << error_of_model(renamed);
 }
 
 }  // namespace

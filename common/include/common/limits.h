@@ -13,9 +13,10 @@ inline constexpr int64_t kMaxHeads = 65536;                 ///< attention or KV
 inline constexpr int64_t kMaxExperts = 65536;               ///< routed experts per layer
 inline constexpr int64_t kMaxContextTokens = int64_t{1} << 26;  ///< context, prompt, depth
 inline constexpr int64_t kMaxTensors = int64_t{1} << 20;        ///< tensors in one model file
-inline constexpr int64_t kMaxSequences = 4096;                  ///< parallel sequences (batch, -np)
-inline constexpr int64_t kMaxThreads = 4096;                    ///< worker threads
-inline constexpr int64_t kMaxGpus = 64;                         ///< GPUs in one machine
-inline constexpr int64_t kMaxNodes = 1024;                      ///< machines in a cluster
+inline constexpr int64_t kMaxShards = 99999;    ///< files of one split GGUF (five digits)
+inline constexpr int64_t kMaxSequences = 4096;  ///< parallel sequences (batch, -np)
+inline constexpr int64_t kMaxThreads = 4096;    ///< worker threads
+inline constexpr int64_t kMaxGpus = 64;         ///< GPUs in one machine
+inline constexpr int64_t kMaxNodes = 1024;      ///< machines in a cluster
 
 }  // namespace hwplan::limits

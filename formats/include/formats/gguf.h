@@ -102,6 +102,18 @@ class GgufFile {
   std::vector<GgufTensorInfo> tensors_;
 };
 
+/// llama.cpp's split files (gguf-split): "<prefix>-00002-of-00005.gguf", shard numbers from 1.
+std::string gguf_shard_path(const std::string& prefix, int64_t shard, int64_t count);
+
+/// Where `path` names one shard of a split model: its prefix, shard number (from 1) and count;
+/// nullopt for a file name that is not one.
+struct GgufShardName {
+  std::string prefix;
+  int64_t shard = 0;
+  int64_t count = 0;
+};
+std::optional<GgufShardName> gguf_shard_name(const std::string& path);
+
 /// Name of a value type ("uint32", "string", ...).
 const char* gguf_value_type_name(GgufValueType type);
 

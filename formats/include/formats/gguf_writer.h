@@ -13,8 +13,8 @@ namespace hwplan::formats {
 
 /// A metadata value to write.
 using GgufWriteValue =
-    std::variant<uint32_t, int32_t, uint64_t, float, bool, std::string, std::vector<std::string>,
-                 std::vector<float>, std::vector<int32_t>>;
+    std::variant<uint16_t, uint32_t, int32_t, uint64_t, float, bool, std::string,
+                 std::vector<std::string>, std::vector<float>, std::vector<int32_t>>;
 
 /// A tensor to write: shape in ggml order (innermost first), the ggml type id, and its bytes
 /// (exactly the size the type and shape give; checked).

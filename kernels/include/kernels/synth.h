@@ -57,6 +57,12 @@ SynthModel synth_llama(const LlamaShape& shape, bool tied, SynthMix mix, uint64_
 
 /// Writes the model as a GGUF file llama.cpp can load (with a placeholder SentencePiece-style
 /// vocabulary of n_vocab tokens). Throws Error{kResource} when the file cannot be written.
-void write_synth_gguf(const SynthModel& model, const std::string& path);
+/// With `shards` > 1, writes llama.cpp's split layout instead: for path "X.gguf" the files
+/// X-00001-of-0000N.gguf ..., tensors in order and about evenly by count, the model's metadata in
+/// the first, split.no / split.count / split.tensors.count in each (as gguf-split writes them).
+/// Returns the paths written. Error{kInput} for shards beyond the tensor count or a path without
+/// ".gguf".
+std::vector<std::string> write_synth_gguf(const SynthModel& model, const std::string& path,
+                                          int64_t shards = 1);
 
 }  // namespace hwplan::kernels

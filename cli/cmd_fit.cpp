@@ -56,13 +56,15 @@ Table model_table(const std::vector<PlannedModel>& models) {
     one.context_tokens = 1;
     // Per token and sequence, over all layers that grow with context (capped layers included).
     const double kv_per_token = planner::kv_cache_bytes(m, one);
-    t.rows.push_back({m.id, p.quant_name, planner::total_params(p.weights) / 1e9,
-                      planner::active_params(m, p.weights) / 1e9, bytes_to_gib(weights),
-                      bytes_to_gb(weights), p.workload.context_tokens, p.workload.batch,
-                      p.workload.kv_cache.name, bytes_to_gib(kv), kv_per_token / kBytesPerKib,
-                      bytes_to_gib(planner::compute_buffer_bytes(m, p.workload)),
-                      p.source.exact_weights ? std::string("GGUF tensor table (exact)")
-                                             : std::string("mix bpw")});
+    t.rows.push_back(
+        {m.id, p.quant_name, planner::total_params(p.weights) / 1e9,
+         planner::active_params(m, p.weights) / 1e9, bytes_to_gib(weights), bytes_to_gb(weights),
+         p.workload.context_tokens, p.workload.batch, p.workload.kv_cache.name, bytes_to_gib(kv),
+         kv_per_token / kBytesPerKib, bytes_to_gib(planner::compute_buffer_bytes(m, p.workload)),
+         p.source.exact_weights
+             ? std::string(p.source.gguf_file_type.empty() ? "safetensors headers (exact)"
+                                                           : "GGUF tensor table (exact)")
+             : std::string("mix bpw")});
   }
   return t;
 }

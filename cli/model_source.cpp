@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/json_util.h"
 #include "planner/gguf_model.h"
+#include "planner/safetensors_model.h"
 
 namespace hwplan::cli {
 
@@ -30,13 +31,27 @@ ModelSource resolve_model(const planner::ProfileDb& db, const std::string& name)
   // Anything else that exists is read as a file: a directory or FIFO gets "must be a regular file".
   if (fs::exists(path, error)) {
     ModelSource source;
-    source.spec = planner::model_from_hf_config(load_json_file(path.string()), path.string());
+    const auto config = load_json_file(path.string());
+    source.spec = planner::model_from_hf_config(config, path.string());
     // Name a config.json after its folder (models are downloaded as <org>/<model>/config.json).
     const auto folder = fs::absolute(path).parent_path().filename().string();
     source.spec.id =
         path.filename() == "config.json" && !folder.empty() ? folder : path.stem().string();
     source.spec.name = source.spec.id;
     source.origin = path.string();
+    // The checkpoint beside it: exact bytes from each safetensors header (never the weights).
+    if (path.filename() == "config.json") {
+      const auto files = planner::safetensors_files(fs::absolute(path).parent_path().string());
+      if (!files.empty()) {
+        std::vector<formats::SafetensorsHeader> headers;
+        headers.reserve(files.size());
+        for (const auto& file : files) headers.push_back(formats::read_safetensors_header(file));
+        const auto bits = planner::quantization_bits(config);
+        source.exact_weights =
+            planner::inventory_from_safetensors(headers, source.spec.n_layers, bits);
+        source.safetensors_file_type = planner::safetensors_file_type(headers, bits);
+      }
+    }
     return source;
   }
   if (name.find('/') != std::string::npos) throw_input("{}: no such file", name);

@@ -17,12 +17,16 @@ struct ModelSource {
   std::optional<planner::WeightInventory> exact_weights;
   std::string origin;          ///< "bundled", a config path or a GGUF path
   std::string gguf_file_type;  ///< the GGUF's dominant tensor type, when from GGUF
+  /// The checkpoint's dominant dtype ("BF16", "4-bit (U32 packed)"), when its weights come from
+  /// the safetensors headers beside a config.json
+  std::string safetensors_file_type;
 };
 
 /// A model from a GGUF file: its shape and exact weights (planner/gguf_model.h), its path.
 ModelSource source_from_gguf(const std::string& path);
 
-/// Resolves `name`: "*.gguf" -> GGUF header and tensor table; an existing file -> config.json;
+/// Resolves `name`: "*.gguf" -> GGUF header and tensor table; an existing file -> config.json
+/// (with exact weights from the safetensors headers in its folder, when there are any);
 /// otherwise a bundled id (Error{kInput} with suggestions when unknown).
 ModelSource resolve_model(const planner::ProfileDb& db, const std::string& name);
 

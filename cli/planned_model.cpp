@@ -13,10 +13,12 @@ PlannedModel plan_model(const planner::ProfileDb& db, const std::string& name,
   const auto& spec = p.source.spec;
   if (p.source.exact_weights) {
     p.weights = *p.source.exact_weights;
-    p.quant_name = p.source.gguf_file_type + " (GGUF)";
+    const bool gguf = !p.source.gguf_file_type.empty();
+    p.quant_name = gguf ? p.source.gguf_file_type + " (GGUF)"
+                        : p.source.safetensors_file_type + " (safetensors)";
     if (request.quant_given) {
-      notes.push_back(
-          fmt::format("{}: --quant ignored; the GGUF file's own tensor types are used", spec.id));
+      notes.push_back(fmt::format("{}: --quant ignored; the {}'s own tensor types are used",
+                                  spec.id, gguf ? "GGUF file" : "safetensors checkpoint"));
     }
   } else {
     const auto& quant = planner::find_quant(db.quants, request.quant);

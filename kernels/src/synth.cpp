@@ -321,17 +321,17 @@ std::vector<std::string> write_synth_gguf(const SynthModel& model, const std::st
   const std::string prefix = path.substr(0, path.size() - 5);
   std::vector<std::string> written;
   for (int64_t i = 0; i < shards; ++i) {
-    const auto begin = static_cast<size_t>(total * i / shards);
-    const auto end = static_cast<size_t>(total * (i + 1) / shards);
+    const auto begin = static_cast<std::ptrdiff_t>(total * i / shards);
+    const auto end = static_cast<std::ptrdiff_t>(total * (i + 1) / shards);
     std::vector<std::pair<std::string, formats::GgufWriteValue>> shard_kv;
     if (i == 0) shard_kv = kv;
     shard_kv.emplace_back("split.no", static_cast<uint16_t>(i));
     shard_kv.emplace_back("split.count", static_cast<uint16_t>(shards));
     shard_kv.emplace_back("split.tensors.count", static_cast<int32_t>(total));
     written.push_back(formats::gguf_shard_path(prefix, i + 1, shards));
-    formats::write_gguf(written.back(), shard_kv,
-                        std::vector<formats::GgufWriteTensor>(tensors.begin() + begin,
-                                                              tensors.begin() + end));
+    formats::write_gguf(
+        written.back(), shard_kv,
+        std::vector<formats::GgufWriteTensor>(tensors.begin() + begin, tensors.begin() + end));
   }
   return written;
 }

@@ -59,7 +59,8 @@ WeightInventory inventory_from(const TensorTable& table, int64_t n_layers,
 
 // The shards of a split model (llama.cpp's gguf-split): every file named like `first`, each
 // saying which shard it is, all agreeing on the count; the tensor total the first promises.
-std::vector<formats::GgufFile> open_shards(formats::GgufFile first, const std::string& path) {
+std::vector<formats::GgufFile> open_shards(const formats::GgufFile& first,
+                                           const std::string& path) {
   const auto count = first.get_int("split.count");
   const auto name = formats::gguf_shard_name(path);
   if (!count || *count <= 1) return {};  // not split; callers use `first`
@@ -76,17 +77,13 @@ std::vector<formats::GgufFile> open_shards(formats::GgufFile first, const std::s
   std::vector<formats::GgufFile> shards;
   for (int64_t i = 1; i <= *count; ++i) {
     const std::string shard_path = formats::gguf_shard_path(name->prefix, i, *count);
-    if (i == name->shard) {
-      shards.push_back(std::move(first));
-    } else {
-      if (!std::filesystem::exists(shard_path)) {
-        throw_input(
-            "{}: shard {} of {} is missing: {} (split models need every shard beside the "
-            "first)",
-            path, i, *count, shard_path);
-      }
-      shards.push_back(formats::GgufFile::open(shard_path));
+    if (!std::filesystem::exists(shard_path)) {
+      throw_input(
+          "{}: shard {} of {} is missing: {} (split models need every shard beside the "
+          "first)",
+          path, i, *count, shard_path);
     }
+    shards.push_back(formats::GgufFile::open(shard_path));
     const auto& shard = shards.back();
     const auto no = shard.get_int("split.no");
     const auto its_count = shard.get_int("split.count");
@@ -319,7 +316,7 @@ GgufModel model_from(const formats::GgufFile& file, const TensorTable& table,
 GgufModel model_from_gguf(const std::string& path) {
   auto first = formats::GgufFile::open(path);
   if (first.get_int("split.count").value_or(1) <= 1) return model_from_gguf(first);
-  const auto shards = open_shards(std::move(first), path);
+  const auto shards = open_shards(first, path);
   // The first shard carries the model's metadata (gguf-split writes it there only).
   const auto name = formats::gguf_shard_name(path);
   return model_from(shards.front(), table_of(shards),

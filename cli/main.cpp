@@ -23,6 +23,7 @@
 #include "cmd_predict.h"
 #include "cmd_probe.h"
 #include "cmd_report.h"
+#include "cmd_scan.h"
 #include "cmd_synth.h"
 #include "cmd_validate.h"
 #include "common/cancel.h"
@@ -441,6 +442,27 @@ int main(int argc, char** argv) {
                          "key=value,... overrides of every --hw machine, or an inline machine");
   add_output_options(report_cmd, output);
 
+  hwplan::cli::ScanOptions scan;
+  auto* scan_cmd = app.add_subcommand(
+      "scan",
+      "Models already on this machine (Ollama, LM Studio, Hugging Face cache): size, format, "
+      "quant and how each fits --hw");
+  scan_cmd
+      ->add_option("--hw", scan.hw,
+                   "Machines to fit each model on: bundled ids, a `hwplan probe -o` profile or "
+                   "local (repeat or comma-separate; default: local, this machine probed quickly "
+                   "and cached for a day)")
+      ->delimiter(',');
+  scan_cmd->add_flag("--no-fit", scan.no_fit, "List the models only (no probe, no fit)");
+  scan_cmd->add_option("--hw-spec", scan.hw_specs,
+                       "key=value,... overrides of every --hw machine, or an inline machine");
+  scan_cmd
+      ->add_option("-c,--ctx", scan.context_tokens,
+                   "Context tokens (or the model's maximum where shorter)")
+      ->capture_default_str()
+      ->check(count_in(1, hwplan::limits::kMaxContextTokens));
+  add_output_options(scan_cmd, output);
+
   bool json_errors = false;
   try {
     app.parse(argc, argv);
@@ -449,6 +471,7 @@ int main(int argc, char** argv) {
     json_errors = output.json || output.format == "json";
     if (*list_cmd) return emit(run_list(global, list), output);
     if (*fit_cmd) return emit(run_fit(global, fit), output);
+    if (*scan_cmd) return emit(run_scan(global, scan), output);
     if (*calibrate_cmd) return emit(run_calibrate(global, calibrate), output);
     if (*compare_cmd) return emit(run_compare(global, compare), output);
     if (*claims_cmd) return emit(run_claims(global, claims), output);

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/json_util.h"
+#include "formats/model_stores.h"
 #include "planner/gguf_model.h"
 #include "planner/safetensors_model.h"
 
@@ -22,6 +23,15 @@ ModelSource source_from_gguf(const std::string& path) {
 }
 
 ModelSource resolve_model(const planner::ProfileDb& db, const std::string& name) {
+  if (formats::is_store_reference(name)) {
+    // A model in a local store: its GGUF blob or checkpoint folder, named as the store names it.
+    const auto stored = formats::resolve_stored_model(name, formats::default_store_roots());
+    ModelSource source =
+        stored.format == "GGUF" ? source_from_gguf(stored.path) : resolve_model(db, stored.path);
+    source.spec.id = stored.name;
+    source.spec.name = stored.name;
+    return source;
+  }
   fs::path path(name);
   if (path.extension() == ".gguf") return source_from_gguf(name);
   std::error_code error;

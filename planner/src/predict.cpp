@@ -363,7 +363,7 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
     throw_input("--prompt: must be >= 1 token, got {}", options.prompt_tokens);
   if (options.depth_tokens < 0)
     throw_input("--depth: must be >= 0 tokens, got {}", options.depth_tokens);
-  if (options.depth_tokens + options.prompt_tokens > m.max_context) {
+  if (options.depth_tokens > 0 && options.depth_tokens + options.prompt_tokens > m.max_context) {
     throw_input("--depth {} + --prompt {} is beyond {}'s context of {} tokens",
                 options.depth_tokens, options.prompt_tokens, m.id, m.max_context);
   }

@@ -1,6 +1,7 @@
 // A Hugging Face checkpoint folder (config.json beside safetensors shards): fit reads the exact
 // weights from the headers, BF16 and MLX 4-bit alike; a missing shard or a lying header is exit 2.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -14,7 +15,8 @@ namespace {
 
 using testing::run_hwplan;
 
-const std::filesystem::path kDir = std::filesystem::temp_directory_path() / "hwplan_st_cli";
+const std::filesystem::path kDir =
+    std::filesystem::temp_directory_path() / ("hwplan_st_cli_" + std::to_string(::getpid()));
 
 // Llama 3.2 1B's config.json (profiles/models/llama-3.2-1b.json), plus `extra` fields.
 void write_config(const std::filesystem::path& folder, const nlohmann::json& extra) {

@@ -3,6 +3,7 @@
 #include "formats/safetensors.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -24,7 +25,8 @@ std::string error_of(const std::function<void()>& f) {
   return "";
 }
 
-const std::filesystem::path kDir = std::filesystem::temp_directory_path() / "hwplan_st_test";
+const std::filesystem::path kDir =
+    std::filesystem::temp_directory_path() / ("hwplan_st_test_" + std::to_string(::getpid()));
 
 TEST(Safetensors, ReadsTheHeaderOnly) {
   std::filesystem::create_directories(kDir);

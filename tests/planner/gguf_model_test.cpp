@@ -4,12 +4,14 @@
 #include "planner/gguf_model.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "../formats/tiny_gguf.h"
 #include "common/error.h"
 #include "formats/gguf.h"
 #include "formats/gguf_writer.h"
@@ -38,45 +40,31 @@ TEST(GgufModelCorpus, EveryFileIsRefusedWithItsMessage) {
   }
 }
 
-// A two-layer Llama of width 8 in F32, as metadata and four tensors, split into `shards` files
-// whose split.no values are `numbers` (0-based) and whose first promises `promised` tensors.
+// The tiny Llama split into `shards` files whose split.no values are `numbers` (0-based) and
+// whose first promises `promised` tensors.
 struct TinySplit {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / "hwplan_tiny_split";
-  std::vector<float> values = std::vector<float>(8 * 32, 0.5f);
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("hwplan_tiny_split_" + std::to_string(::getpid()));
+  testing::TinyLlama tiny;
 
   std::string write(int64_t shards, std::vector<uint16_t> numbers, int32_t promised) {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
-    const std::vector<std::pair<std::string, formats::GgufWriteValue>> model = {
-        {"general.architecture", std::string("llama")},
-        {"llama.block_count", uint32_t{2}},
-        {"llama.context_length", uint32_t{64}},
-        {"llama.embedding_length", uint32_t{8}},
-        {"llama.feed_forward_length", uint32_t{16}},
-        {"llama.attention.head_count", uint32_t{2}}};
-    auto bytes = [&](size_t n) {
-      return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(values.data()), n * 4);
-    };
-    const std::vector<formats::GgufWriteTensor> tensors = {
-        {"token_embd.weight", {8, 32}, 0, bytes(256)},
-        {"blk.0.attn_norm.weight", {8}, 0, bytes(8)},
-        {"blk.1.attn_norm.weight", {8}, 0, bytes(8)},
-        {"output_norm.weight", {8}, 0, bytes(8)}};
     const std::string prefix = (dir / "tiny").string();
     if (shards == 1) {
-      formats::write_gguf(prefix + ".gguf", model, tensors);
+      tiny.write(prefix + ".gguf");
       return prefix + ".gguf";
     }
+    const auto tensors = tiny.tensors();
     for (int64_t i = 0; i < shards; ++i) {
-      auto kv = i == 0 ? model : decltype(model){};
+      auto kv = i == 0 ? tiny.metadata : decltype(tiny.metadata){};
       kv.emplace_back("split.no", numbers[static_cast<size_t>(i)]);
       kv.emplace_back("split.count", static_cast<uint16_t>(shards));
       kv.emplace_back("split.tensors.count", promised);
-      const auto begin = static_cast<size_t>(4 * i / shards);
-      const auto end = static_cast<size_t>(4 * (i + 1) / shards);
+      const auto begin = static_cast<std::ptrdiff_t>(4 * i / shards);
+      const auto end = static_cast<std::ptrdiff_t>(4 * (i + 1) / shards);
       formats::write_gguf(formats::gguf_shard_path(prefix, i + 1, shards), kv,
-                          {tensors.begin() + static_cast<std::ptrdiff_t>(begin),
-                           tensors.begin() + static_cast<std::ptrdiff_t>(end)});
+                          {tensors.begin() + begin, tensors.begin() + end});
     }
     return formats::gguf_shard_path(prefix, 1, shards);
   }

@@ -92,6 +92,7 @@ Table groups_table(const planner::EfficiencyTable& table) {
                {"layer_overhead_us", "Launch/layer", "us", Align::kRight, 2},
                {"decode_compute_factor", "Decode FLOP x", "", Align::kRight, 2},
                {"compute_fraction", "FLOP eff", "", Align::kRight, 3},
+               {"prefill_attention_fraction", "Attn eff", "", Align::kRight, 3},
                {"prefill_activation_factor", "Act x", "", Align::kRight, 2},
                {"prefill_expert_factor", "Expert FLOP x", "", Align::kRight, 2},
                {"prefill_layer_overhead_us", "Launch/layer/ubatch", "us", Align::kRight, 1},
@@ -102,6 +103,8 @@ Table groups_table(const planner::EfficiencyTable& table) {
   for (const auto& g : table.groups) {
     t.rows.push_back({g.backend, g.memory_class, g.bandwidth_fraction,
                       g.layer_overhead_seconds * 1e6, g.decode_compute_factor, g.compute_fraction,
+                      g.prefill_attention_fraction > 0 ? Cell{g.prefill_attention_fraction}
+                                                       : Cell{std::string("= FLOP")},
                       g.prefill_activation_factor, g.prefill_expert_factor,
                       g.prefill_layer_overhead_seconds * 1e6, g.decode_rows, g.prefill_rows,
                       g.decode_error_p80, g.prefill_error_p80});

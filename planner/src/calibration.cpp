@@ -66,6 +66,13 @@ int64_t host_threads(const std::string& notes, const std::string& hardware) {
   return 0;
 }
 
+// Whether a row's text says flash attention was on: "-fa 1", "-fa on", a bare "-fa" flag (the
+// older spelling), or "FA on" in the notes; "-fa 0", "fa off" and silence mean off.
+bool flash_attention_on(const std::string& text) {
+  static const std::regex kOn(R"((^|[\s(|])-fa( (1|on)\b|\s+-|\s*$|,)|\bFA on\b)");
+  return std::regex_search(text, kOn);
+}
+
 // Why a row is not a run of llama.cpp itself (empty when it is): forks with their own kernels
 // and quant types get their own factors or none, never llama.cpp's.
 std::string other_engine(const std::string& engine, const std::string& backend) {
@@ -351,7 +358,8 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
       w.ubatch_tokens = ubatch;
       w.batch = batch;  // batched-bench rows: B sequences, aggregate tok/s
       // Flash attention was off by default in llama-bench until 2025; the rows say when it was on.
-      w.flash_attention = contains(r["engine"], "-fa 1") || row.source_id == "LCPP_BENCHES";
+      w.flash_attention = flash_attention_on(r["engine"] + " | " + r["offload"] + " | " + notes) ||
+                          row.source_id == "LCPP_BENCHES";
       PredictOptions options;
       options.prompt_tokens = prompt;
       // Each row is the plan of its own flags, built as any llama.cpp command line is.
@@ -396,7 +404,7 @@ bool usable_prefill(const CalibrationRow& r) {
 }
 
 // Non-negative least squares of relative error for t = sum_j coef_j x_j + fixed (rows scaled by
-// 1/t), by trying every subset of factors that keeps the first (required) one: at most four
+// 1/t), by trying every subset of factors that keeps the first (required) one: at most five
 // factors, so sixteen small solves.
 std::vector<double> fit_nonnegative_subsets(const std::vector<double>& t,
                                             const std::vector<std::vector<double>>& x,
@@ -450,6 +458,56 @@ std::vector<double> fit_nonnegative(const std::vector<double>& t,
   return coef;
 }
 
+// Rows at depth tell attention's own rate apart from the weight GEMMs'.
+constexpr int64_t kMinDepthForAttention = 4096;
+constexpr int64_t kMinDeepRows = 3;
+
+// With enough prefill rows at depth, attention gets its own rate: the same least squares with
+// attention FLOPs as the first (required) regressor and the weight GEMMs' FLOPs second; kept only
+// when both rates are physical (at most peak) and the fit is no worse than with one rate.
+void fit_attention(const std::vector<const CalibrationRow*>& rows, Efficiency& e) {
+  int64_t deep = 0;
+  for (const auto* r : rows) {
+    deep += usable_prefill(*r) && r->depth_tokens >= kMinDepthForAttention ? 1 : 0;
+  }
+  if (deep < kMinDeepRows) return;
+  std::vector<double> t, fixed;
+  std::vector<std::vector<double>> x(5);
+  for (const auto* r : rows) {
+    if (!usable_prefill(*r)) continue;
+    const double n = d(r->prefill.parallel_gpus) * r->prefill.pipeline_speedup;
+    const double peak = r->machine.fp16_flop_per_s * n;
+    t.push_back(d(r->prefill.prompt_tokens) / r->measured_prefill_tok_per_s);
+    x[0].push_back(r->prefill.attention_flop / peak);
+    x[1].push_back((r->prefill.flop - r->prefill.attention_flop) / peak);
+    x[2].push_back(r->prefill.activation_bytes / (r->machine.bandwidth_bytes_per_s * n));
+    x[3].push_back(d(r->prefill.layer_launches) / r->prefill.pipeline_speedup);
+    x[4].push_back(r->prefill.expert_flop / peak);
+    fixed.push_back(r->prefill.comm_seconds);
+  }
+  const auto coef = fit_nonnegative(t, x, fixed, 1.0);
+  if (coef[1] < 1.0) return;  // the GEMMs would beat their peak: keep one rate
+  auto squared_error = [&](const std::vector<double>& c, bool split) {
+    double sum = 0;
+    for (size_t i = 0; i < t.size(); ++i) {
+      const double model = split ? c[0] * x[0][i] + c[1] * x[1][i] + c[2] * x[2][i] +
+                                       c[3] * x[3][i] + c[4] * x[4][i] + fixed[i]
+                                 : (x[0][i] + x[1][i]) / e.compute_fraction +
+                                       e.prefill_activation_factor * x[2][i] +
+                                       e.prefill_layer_overhead_seconds * x[3][i] +
+                                       e.prefill_expert_factor * x[4][i] + fixed[i];
+      sum += std::pow(model / t[i] - 1.0, 2);
+    }
+    return sum;
+  };
+  if (squared_error(coef, true) > squared_error(coef, false)) return;
+  e.prefill_attention_fraction = 1.0 / coef[0];
+  e.compute_fraction = 1.0 / coef[1];
+  e.prefill_activation_factor = coef[2];
+  e.prefill_layer_overhead_seconds = coef[3];
+  e.prefill_expert_factor = coef[4];
+}
+
 Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::string& backend,
                      const std::string& memory_class) {
   Efficiency e;
@@ -497,6 +555,7 @@ Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::
     e.prefill_expert_factor = coef[3];
     e.prefill_rows = static_cast<int64_t>(t.size());
   }
+  fit_attention(rows, e);
   return e;
 }
 

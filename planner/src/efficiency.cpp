@@ -148,6 +148,8 @@ EfficiencyTable efficiency_table_from_json(const nlohmann::json& json, const std
         g.number("prefill_activation_factor", NumberRange::non_negative());
     e.prefill_expert_factor =
         g.optional_number("prefill_expert_factor", NumberRange::non_negative()).value_or(0);
+    e.prefill_attention_fraction =
+        g.optional_number("prefill_attention_fraction", {0.0, 1.2, true}).value_or(0);
     e.prefill_layer_overhead_seconds =
         g.number("prefill_layer_overhead_seconds", NumberRange::non_negative());
     e.decode_rows = g.integer("decode_rows", 0);
@@ -200,6 +202,7 @@ nlohmann::json efficiency_table_to_json(const EfficiencyTable& table) {
                       {"compute_fraction", e.compute_fraction},
                       {"prefill_activation_factor", e.prefill_activation_factor},
                       {"prefill_expert_factor", e.prefill_expert_factor},
+                      {"prefill_attention_fraction", e.prefill_attention_fraction},
                       {"prefill_layer_overhead_seconds", e.prefill_layer_overhead_seconds},
                       {"decode_rows", e.decode_rows},
                       {"prefill_rows", e.prefill_rows},

@@ -234,7 +234,9 @@ PrefillCost prefill_cost(const ModelSpec& m, const ExecutionPlan& plan, const Ha
       host_weights += bytes;
     }
   }
-  for (int64_t i = 0; i < m.n_layers; ++i) cost.flop += prompt * attention_flop(m, i, mean_context);
+  for (int64_t i = 0; i < m.n_layers; ++i)
+    cost.attention_flop += prompt * attention_flop(m, i, mean_context);
+  cost.flop += cost.attention_flop;
   cost.activation_bytes = prompt * d(m.n_layers) * activation_elements_per_layer(m) * 4.0;
   if (!w.flash_attention) {
     // Without flash attention the F32 score matrix (queries x context x heads) is written, read
@@ -306,11 +308,13 @@ SpeedPrediction prefill_speed(const PrefillCost& c, const HardwareSpec& hw, cons
                               const EfficiencyTable& table) {
   SpeedPrediction s;
   const double n = d(c.parallel_gpus) * c.pipeline_speedup;
-  const Term compute{"GPU compute",
-                     0,
-                     e.compute_fraction * hw.fp16_flop_per_s * n,
-                     c.flop,
-                     c.flop / (e.compute_fraction * hw.fp16_flop_per_s * n),
+  // Weight GEMMs at the compute fraction, attention at its own where fitted.
+  const double attention_fraction =
+      e.prefill_attention_fraction > 0 ? e.prefill_attention_fraction : e.compute_fraction;
+  const double compute_seconds =
+      (c.flop - c.attention_flop) / (e.compute_fraction * hw.fp16_flop_per_s * n) +
+      c.attention_flop / (attention_fraction * hw.fp16_flop_per_s * n);
+  const Term compute{"GPU compute",  0, c.flop / compute_seconds, c.flop, compute_seconds,
                      Bound::kCompute};
   const Term memory{"GPU memory",
                     c.weight_bytes,

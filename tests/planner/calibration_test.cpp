@@ -131,6 +131,12 @@ TEST(CalibrationConfigs, OtherEnginesAreKeptOutAndCpuRowsReadHostMemory) {
   // 4096 x 1536 at Q8_0 (8.5 bits): 80 x 8 x 3 x 4096 x 1536 x 8.5 / 8 = 12.83 GB, the inventory
   // scaled to the file's reported size.
   EXPECT_NEAR(hybrid.decode.host_bytes, 12.83e9, 0.03 * 12.83e9);
+  // 30115: "FA on" in its notes: the activations hold no score matrix, only 512 tokens x 32
+  // layers x (8 x 4096 + 3 x 14336) F32 values = 4,966,055,936 B, whatever the 32K depth.
+  const auto& fa = row_by_id(all, "30115");
+  ASSERT_TRUE(fa.skipped.empty()) << fa.skipped;
+  EXPECT_DOUBLE_EQ(fa.prefill.activation_bytes, 512.0 * 32 * (8 * 4096 + 3 * 14336) * 4);
+  EXPECT_GT(fa.prefill.attention_flop, 0.5 * fa.prefill.flop);  // depth 32768 dominates
   // 30127: --n-cpu-moe 27, host RAM "DIMM count not stated" (host_bw_gbs=n/a): not guessed.
   EXPECT_NE(row_by_id(all, "30127").skipped.find("host's bandwidth is not stated"),
             std::string::npos);

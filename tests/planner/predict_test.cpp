@@ -327,6 +327,23 @@ TEST(Predict, ExpertGemmsAddTheirFittedFactorToPrefill) {
             0.0);
 }
 
+// Attention FLOPs at their own fitted rate: (flop - attention) / (0.5 peak) + attention / (0.25
+// peak) for the compute term of a prefill at depth.
+TEST(Predict, PrefillAttentionAtItsOwnRate) {
+  const auto& m = model("llama-3.1-8b");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  auto table = bandwidth_only(0.5);
+  PredictOptions deep;
+  deep.depth_tokens = 16384;
+  const auto same = predict(m, weights, card(24), ctx(32768), deep, table);
+  const auto& c = same.prefill_cost;
+  EXPECT_NEAR(same.prefill.terms.front().seconds, c.flop / (0.5 * 1e14), 1e-9);
+  table.groups[0].prefill_attention_fraction = 0.25;
+  const auto slower = predict(m, weights, card(24), ctx(32768), deep, table);
+  EXPECT_NEAR(slower.prefill.terms.front().seconds,
+              (c.flop - c.attention_flop) / (0.5 * 1e14) + c.attention_flop / (0.25 * 1e14), 1e-9);
+}
+
 // The host's share of its peak bandwidth comes from its class (desktop, workstation, server) where
 // the calibration has rows of that class, else the pooled fraction.
 TEST(Efficiency, CpuFractionByHostClass) {

@@ -28,6 +28,10 @@ struct Efficiency {
   /// the ubatch's tokens routed to it (512 x 8/128 = 32 rows for Qwen3-30B-A3B), GEMMs too small
   /// to reach the dense rate (0: experts run as fast as dense layers)
   double prefill_expert_factor = 0;
+  /// prefill: achieved / peak FP16 rate of attention over the cached and prompt tokens (flash
+  /// attention kernels run at their own rate, far from the weight GEMMs' on some backends); 0:
+  /// the same as compute_fraction (a group without runs at depth)
+  double prefill_attention_fraction = 0;
   int64_t decode_rows = 0;  ///< measured rows behind the decode factors (0: a fallback)
   int64_t prefill_rows = 0;
   double decode_error_p80 = 0;   ///< 80% of decode rows within +- this fraction

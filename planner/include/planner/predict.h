@@ -61,6 +61,7 @@ struct DecodeCost {
 struct PrefillCost {
   double flop = 0;
   double expert_flop = 0;       ///< the routed experts' share of flop
+  double attention_flop = 0;    ///< attention over cached and prompt tokens, part of flop
   double weight_bytes = 0;      ///< GPU-resident weights read once per ubatch
   double activation_bytes = 0;  ///< F32 activations streamed through memory by non-matmul ops
   double bus_bytes = 0;         ///< host-held weights copied to the GPU, once per ubatch

@@ -1,5 +1,6 @@
 // End-to-end: synth, generate and validate through the built binary.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -35,7 +36,9 @@ TEST(KernelCli, GenerateReproducesTheFixtureReference) {
 }
 
 TEST(KernelCli, SynthWritesAFileGenerateReads) {
-  const auto path = (std::filesystem::temp_directory_path() / "hwplan_cli_synth.gguf").string();
+  const auto path = (std::filesystem::temp_directory_path() /
+                     ("hwplan_cli_synth_" + std::to_string(::getpid()) + ".gguf"))
+                        .string();
   auto r = run_hwplan("synth -m llama-3.2-1b --layers 1 -q q4_0 -o " + path + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto json = nlohmann::json::parse(r.out);
@@ -54,7 +57,8 @@ TEST(KernelCli, SynthWritesAFileGenerateReads) {
 // A model split as llama.cpp's gguf-split does answers exactly as the same model in one file,
 // given any of its shards; a missing shard is an error naming it.
 TEST(KernelCli, SplitGgufAnswersAsOneFile) {
-  const auto dir = std::filesystem::temp_directory_path() / "hwplan_cli_split";
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("hwplan_cli_split_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir / "one");
   std::filesystem::create_directories(dir / "split");

@@ -27,8 +27,8 @@ ModelSource source_from_gguf(const std::string& path);
 
 /// Resolves `name`: "*.gguf" -> GGUF header and tensor table; an existing file -> config.json
 /// (with exact weights from the safetensors headers in its folder, when there are any);
-/// "ollama:...", "lmstudio:...", "hf:..." -> that model in the local store (formats/model_stores.h);
-/// otherwise a bundled id (Error{kInput} with suggestions when unknown).
+/// "ollama:...", "lmstudio:...", "hf:..." -> that model in the local store
+/// (formats/model_stores.h); otherwise a bundled id (Error{kInput} with suggestions when unknown).
 ModelSource resolve_model(const planner::ProfileDb& db, const std::string& name);
 
 }  // namespace hwplan::cli

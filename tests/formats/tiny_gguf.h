@@ -14,12 +14,9 @@ namespace hwplan::testing {
 struct TinyLlama {
   std::vector<float> values = std::vector<float>(8 * 32, 0.5f);
   std::vector<std::pair<std::string, formats::GgufWriteValue>> metadata = {
-      {"general.architecture", std::string("llama")},
-      {"llama.block_count", uint32_t{2}},
-      {"llama.context_length", uint32_t{64}},
-      {"llama.embedding_length", uint32_t{8}},
-      {"llama.feed_forward_length", uint32_t{16}},
-      {"llama.attention.head_count", uint32_t{2}}};
+      {"general.architecture", std::string("llama")}, {"llama.block_count", uint32_t{2}},
+      {"llama.context_length", uint32_t{64}},         {"llama.embedding_length", uint32_t{8}},
+      {"llama.feed_forward_length", uint32_t{16}},    {"llama.attention.head_count", uint32_t{2}}};
 
   std::span<const uint8_t> bytes(size_t floats) const {
     return {reinterpret_cast<const uint8_t*>(values.data()), floats * 4};

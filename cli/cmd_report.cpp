@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include "common/error.h"
 #include "common/text_util.h"
@@ -157,6 +158,137 @@ std::string price_includes(const planner::HardwareSpec& h) {
   for (const auto& p : h.price_parts)
     text += fmt::format("{}{} {}", text.empty() ? "" : " + ", p.part, usd(p.usd));
   return text;
+}
+
+// Depth of the long-document use: a 32K-token conversation or document before the prompt.
+constexpr int64_t kLongDocumentDepth = 32768;
+// Users of the several-users use: sequences decoding at once (llama-server -np).
+constexpr int64_t kSeveralUsers = 4;
+
+// The same model and machine as `c` with another workload and prompt depth (nullopt where that
+// does not fit).
+std::optional<planner::Prediction> predict_variant(const Cell& c, const planner::Workload& w,
+                                                   const planner::PredictOptions& popt,
+                                                   const planner::ProfileDb& db,
+                                                   const std::optional<planner::LlamaArgs>& args) {
+  const auto& spec = c.model->source.spec;
+  try {
+    const auto chosen = planner::choose_plan(spec, c.model->weights, *c.hw, w, popt,
+                                             args ? &*args : nullptr, db.quants);
+    auto p = planner::predict_chosen(spec, chosen, popt, db.efficiency);
+    if (p.fit.kind == planner::FitKind::kNoFit || !std::isfinite(p.decode.tok_per_s))
+      return std::nullopt;
+    return p;
+  } catch (const Error&) {
+    return std::nullopt;  // e.g. the depth is beyond this model's context
+  }
+}
+
+// Recommendations by what the machine is for, each for the largest model some machine runs at
+// --min-tps: chat (the cheapest machine at that speed), long documents (the shortest time to
+// first token at 32K tokens of depth), capacity (the cheapest machine that holds the largest
+// model at any speed) and several users (the most tokens per second over 4 sequences).
+void add_use_recommendations(reports::Table& rec, const std::vector<Cell>& cells,
+                             const std::vector<PlannedModel>& models, const planner::ProfileDb& db,
+                             const planner::PredictOptions& popt,
+                             const std::optional<planner::LlamaArgs>& args,
+                             const ReportOptions& o) {
+  auto params = [](const PlannedModel* m) { return planner::total_params(m->weights); };
+  const PlannedModel* target = nullptr;
+  const PlannedModel* biggest = nullptr;
+  for (const auto& c : cells) {
+    if (!c.runs) continue;
+    if (biggest == nullptr || params(c.model) > params(biggest)) biggest = c.model;
+    if (c.p.decode.tok_per_s >= o.min_tps &&
+        (target == nullptr || params(c.model) > params(target)))
+      target = c.model;
+  }
+  auto row = [&](const std::string& need, const Cell* c, double tps, const std::string& reason) {
+    if (c == nullptr) {
+      rec.rows.push_back(
+          {need, reports::Cell{}, reports::Cell{}, reports::Cell{}, reports::Cell{}, reason});
+    } else {
+      rec.rows.push_back(
+          {need, c->hw->id, c->model->source.spec.id, tps, *c->hw->price_usd, reason});
+    }
+  };
+  if (target == nullptr) {
+    row("chat", nullptr, 0,
+        fmt::format("no machine in scope runs any of the {} models at {:g} tok/s", models.size(),
+                    o.min_tps));
+    return;
+  }
+  const Cell* chat = nullptr;
+  for (const auto& c : cells) {
+    if (c.model == target && c.runs && c.p.decode.tok_per_s >= o.min_tps &&
+        (chat == nullptr || *c.hw->price_usd < *chat->hw->price_usd))
+      chat = &c;
+  }
+  row(fmt::format("chat: {} at >= {:g} tok/s, {} tokens of context", target->source.spec.id,
+                  o.min_tps, o.context_tokens),
+      chat, chat->p.decode.tok_per_s,
+      fmt::format("the cheapest that fast ({} of the prediction); {}",
+                  band_text(chat->p.decode).empty() ? "no band" : band_text(chat->p.decode),
+                  chat->p.reason));
+  // Long documents: the prompt after kLongDocumentDepth tokens, with a cache that holds them all.
+  const int64_t depth =
+      std::min<int64_t>(kLongDocumentDepth, target->source.spec.max_context - o.prompt_tokens);
+  const Cell* doc = nullptr;
+  double best_ttft = std::numeric_limits<double>::infinity();
+  planner::Prediction doc_p;
+  for (const auto& c : cells) {
+    if (c.model != target || !c.runs || depth <= 0) continue;
+    planner::Workload w = c.model->workload;
+    w.context_tokens = depth + o.prompt_tokens;
+    planner::PredictOptions deep = popt;
+    deep.depth_tokens = depth;
+    const auto p = predict_variant(c, w, deep, db, args);
+    if (p && p->ttft_seconds < best_ttft) {
+      best_ttft = p->ttft_seconds;
+      doc = &c;
+      doc_p = *p;
+    }
+  }
+  row(fmt::format("long documents: {}-token prompt after {} tokens", o.prompt_tokens, depth), doc,
+      doc != nullptr ? doc_p.decode.tok_per_s : 0,
+      doc == nullptr
+          ? "no machine holds a cache that long for this model"
+          : fmt::format("first token after {:.1f} s ({} prefill band); decode {:.1f} "
+                        "tok/s at that depth",
+                        doc_p.ttft_seconds,
+                        band_text(doc_p.prefill).empty() ? "no" : band_text(doc_p.prefill),
+                        doc_p.decode.tok_per_s));
+  // Capacity: the largest model any machine holds, at any speed.
+  const Cell* holds = nullptr;
+  for (const auto& c : cells) {
+    if (c.model == biggest && c.runs &&
+        (holds == nullptr || *c.hw->price_usd < *holds->hw->price_usd))
+      holds = &c;
+  }
+  row(fmt::format("capacity: the largest model ({})", biggest->source.spec.id), holds,
+      holds->p.decode.tok_per_s,
+      fmt::format("the cheapest machine that holds it ({}), at {:.1f} tok/s",
+                  planner::fit_kind_label(holds->p.fit.kind), holds->p.decode.tok_per_s));
+  // Several users: aggregate decode of kSeveralUsers sequences, each with its own cache.
+  const Cell* users = nullptr;
+  planner::Prediction users_p;
+  for (const auto& c : cells) {
+    if (c.model != target || !c.runs) continue;
+    planner::Workload w = c.model->workload;
+    w.batch = kSeveralUsers;
+    const auto p = predict_variant(c, w, popt, db, args);
+    if (p && (users == nullptr || p->decode.tok_per_s > users_p.decode.tok_per_s)) {
+      users = &c;
+      users_p = *p;
+    }
+  }
+  row(fmt::format("{} users of {} at once", kSeveralUsers, target->source.spec.id), users,
+      users != nullptr ? users_p.decode.tok_per_s : 0,
+      users == nullptr ? "no machine holds the caches of that many users"
+                       : fmt::format("{:.1f} tok/s over {} sequences ({:.1f} each; llama.cpp "
+                                     "efficiencies, other engines batch better)",
+                                     users_p.decode.tok_per_s, kSeveralUsers,
+                                     users_p.decode.tok_per_s / kSeveralUsers));
 }
 
 void check(const ReportOptions& o) {
@@ -360,6 +492,7 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
                      1000 * per_tco(*value), o.years,
                      usd(reports::economics_of(*value->hw, terms).tco_usd), why(*value))});
   }
+  add_use_recommendations(rec, cells, models, db, popt, llama_args, o);
   report.tables.push_back(rec);
   report.tables.insert(report.tables.begin(),
                        verdict_table(cells, machines, models, terms, o, cloud, cloud_tps));

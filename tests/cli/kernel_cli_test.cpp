@@ -461,6 +461,16 @@ TEST(ReportCli, RecommendationsFollowTheNeed) {
     }
   }
   EXPECT_TRUE(fastest_70b);
+  // By use, for the 70B: chat wants 4 tok/s (only the Strix Halo); capacity only wants it held,
+  // and the RTX 3090 desktop ($1,298) holds it with offload for less than the Strix Halo ($1,999).
+  std::map<std::string, std::string> by_use;
+  for (const auto& r : rec) {
+    const std::string need = r["need"];
+    by_use[need.substr(0, need.find(':'))] = r["hardware"].is_string() ? r["hardware"] : "";
+  }
+  EXPECT_EQ(by_use["chat"], "strix-halo-128");
+  EXPECT_EQ(by_use["capacity"], "rtx-3090");
+  EXPECT_FALSE(by_use["long documents"].empty());
   // A budget leaves out what costs more, and says so.
   const auto cheap = report_json("--budget 1500");
   EXPECT_EQ(cheap["tables"]["machines"].size(), 1u);

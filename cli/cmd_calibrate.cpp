@@ -122,6 +122,28 @@ Table hosts_table(const planner::EfficiencyTable& table) {
   return t;
 }
 
+// Each engine's decode over llama.cpp's on the same machine and model: the median of published
+// pairs, and how far 80% of the pairs lie from it (the error of predicting an engine's run from
+// its llama.cpp partner).
+Table engines_table(const std::vector<planner::EngineFactors>& engines) {
+  Table t{"engines",
+          "Engines over llama.cpp on the same machine and model (engines.csv pairs)",
+          {},
+          {}};
+  t.columns = {{"engine", "Engine", "", Align::kLeft},
+               {"decode_ratio", "Decode x", "", Align::kRight, 2},
+               {"decode_pairs", "Pairs", "", Align::kRight},
+               {"decode_spread_fraction", "Pair p80", "", Align::kRight, 3},
+               {"prefill_ratio", "Prefill x", "", Align::kRight, 2},
+               {"prefill_pairs", "Pairs", "", Align::kRight}};
+  for (const auto& e : engines) {
+    t.rows.push_back({e.name, e.decode_pairs > 0 ? Cell{e.decode_ratio} : Cell{}, e.decode_pairs,
+                      e.decode_pairs > 0 ? Cell{e.decode_spread} : Cell{},
+                      e.prefill_pairs > 0 ? Cell{e.prefill_ratio} : Cell{}, e.prefill_pairs});
+  }
+  return t;
+}
+
 Table rows_table(const std::vector<planner::RowResult>& results) {
   Table t{"rows", "Per row", {}, {}};
   t.columns = {{"row_id", "Row", "", Align::kRight},
@@ -167,7 +189,11 @@ CommandResult run_calibrate(const GlobalOptions& global, const CalibrateOptions&
     fitted_from.push_back(
         options.csv.empty() ? "profiles/measurements/" + path.substr(path.rfind('/') + 1) : path);
   }
-  const auto table = planner::fit_efficiency(rows, fmt::format("{}", fmt::join(fitted_from, ", ")));
+  auto table = planner::fit_efficiency(rows, fmt::format("{}", fmt::join(fitted_from, ", ")));
+  // Other engines: their published runs paired with llama.cpp's on the same machine and model.
+  const std::string engines_csv = db.directory + "/measurements/engines.csv";
+  const auto pairs = planner::engine_pairs(load_csv_file(engines_csv), engines_csv);
+  table.engines = planner::fit_engines(pairs);
   const auto results = planner::evaluate(rows, table);
   const auto summary = planner::summarize(results);
 
@@ -177,6 +203,7 @@ CommandResult run_calibrate(const GlobalOptions& global, const CalibrateOptions&
   result.report.tables.push_back(category_table(results));
   result.report.tables.push_back(groups_table(table));
   result.report.tables.push_back(hosts_table(table));
+  result.report.tables.push_back(engines_table(table.engines));
   if (options.rows) result.report.tables.push_back(rows_table(results));
   int64_t skipped = 0;
   for (const auto& r : rows) skipped += r.skipped.empty() ? 0 : 1;

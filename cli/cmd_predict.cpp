@@ -46,6 +46,15 @@ struct Row {
 
 Cell number_or_empty(double value) { return std::isfinite(value) ? Cell{value} : Cell{}; }
 
+// The prediction of `row` for a named engine other than llama.cpp (Error{kInput} for one that
+// does not exist or cannot run on the row's machine).
+planner::Prediction engine_prediction(const Row& row, const std::string& name,
+                                      const planner::ProfileDb& db) {
+  const auto& engine = planner::find_engine(db.efficiency.engines, name);
+  planner::check_engine_runs_on(engine, row.chosen.machine);
+  return planner::with_engine(row.prediction, engine);
+}
+
 std::string band_text(const planner::SpeedPrediction& s) {
   if (!std::isfinite(s.tok_per_s) || s.error_band_fraction <= 0) return "";
   return fmt::format("+-{:.0f}%", 100 * s.error_band_fraction);
@@ -55,6 +64,7 @@ Table prediction_table(const std::vector<Row>& rows) {
   Table t{"predict", "Predicted speed", {}, {}};
   t.columns = {{"model", "Model", "", Align::kLeft},
                {"quant", "Quant", "", Align::kLeft},
+               {"engine", "Engine", "", Align::kLeft},
                {"hardware", "Hardware", "", Align::kLeft},
                {"fit", "Fit", "", Align::kLeft},
                {"decode_tok_per_s", "Decode", "tok/s", Align::kRight, 1},
@@ -70,7 +80,7 @@ Table prediction_table(const std::vector<Row>& rows) {
     const bool fits = p.fit.kind != planner::FitKind::kNoFit;
     const double bytes = p.decode_cost.gpu_bytes + p.decode_cost.host_bytes;
     t.rows.push_back(
-        {r.model->source.spec.id, r.model->quant_name, r.chosen.machine.id,
+        {r.model->source.spec.id, r.model->quant_name, p.engine, r.chosen.machine.id,
          std::string(planner::fit_kind_name(p.fit.kind)), number_or_empty(p.decode.tok_per_s),
          band_text(p.decode), number_or_empty(p.prefill.tok_per_s), band_text(p.prefill),
          number_or_empty(p.ttft_seconds),
@@ -107,6 +117,7 @@ nlohmann::json row_json(const Row& r) {
   return {
       {"model", r.model->source.spec.id},
       {"quant", r.model->quant_name},
+      {"engine", p.engine},
       {"hardware", r.chosen.machine.id},
       {"nodes", r.chosen.plan.nodes},
       {"fit", planner::fit_kind_name(p.fit.kind)},
@@ -158,7 +169,11 @@ std::string row_note(const Row& r) {
   }
   std::string note = fmt::format("{} {} on {}: {:.1f} tok/s", r.model->source.spec.id,
                                  r.model->quant_name, r.chosen.machine.id, p.decode.tok_per_s);
-  if (p.decode.error_band_fraction > 0 && p.band.note.empty()) {
+  if (p.engine != "llama.cpp" && p.decode.error_band_fraction > 0) {
+    note +=
+        fmt::format(" (+-{:.0f}%: llama.cpp's band here plus the spread of {}'s published pairs)",
+                    100 * p.decode.error_band_fraction, p.engine);
+  } else if (p.decode.error_band_fraction > 0 && p.band.note.empty()) {
     note += fmt::format(" (80% of the {} measured {} {} {} runs within +-{:.0f}% of the model)",
                         p.band.decode_rows, plan_kind_words(p.placement), p.efficiency.backend,
                         p.efficiency.memory_class, 100 * p.decode.error_band_fraction);
@@ -179,13 +194,6 @@ std::string row_note(const Row& r) {
 CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& options) {
   if (options.models.empty())
     throw_usage("predict: --model is required (try `hwplan list models`)");
-  if (options.engine != "llama.cpp") {
-    throw Error(
-        ErrorKind::kUnsupported,
-        fmt::format("--engine {}: only llama.cpp is calibrated (the bundled measurements have "
-                    "no {} runs fitted yet)",
-                    options.engine, options.engine));
-  }
   planner::PredictOptions predict_options;
   predict_options.prompt_tokens = options.prompt_tokens;
   predict_options.depth_tokens = options.depth_tokens;
@@ -228,6 +236,25 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
       r.prediction =
           planner::predict_chosen(p.source.spec, r.chosen, predict_options, db.efficiency);
       r.command = llama_command_for(r.chosen, p.source, llama_args, &r.command_why);
+      // Other engines: llama.cpp's physics times each engine's published ratio.
+      const bool all = options.engine == "all";
+      if (all || options.engine != "llama.cpp") {
+        const Row llama = r;
+        if (!all) r.prediction = engine_prediction(llama, options.engine, db);
+        if (!all || llama.prediction.fit.kind != planner::FitKind::kNoFit) rows.push_back(r);
+        if (all) {
+          for (const auto& e : db.efficiency.engines) {
+            const auto& b = e.backends;
+            if (std::find(b.begin(), b.end(), hw.backend) == b.end()) continue;
+            Row other = llama;
+            other.prediction = planner::with_engine(llama.prediction, e);
+            other.command.clear();
+            other.command_why = e.name + " runs it; the llama.cpp command does not apply";
+            rows.push_back(std::move(other));
+          }
+        }
+        continue;
+      }
       rows.push_back(std::move(r));
     }
   }

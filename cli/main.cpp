@@ -217,7 +217,11 @@ int main(int argc, char** argv) {
       ->add_option("--link", predict.link,
                    "Link between nodes: thunderbolt5, 10gbe, 25gbe, 100gbe, infiniband")
       ->capture_default_str();
-  predict_cmd->add_option("--engine", predict.engine, "Inference engine (llama.cpp is calibrated)")
+  predict_cmd
+      ->add_option("--engine", predict.engine,
+                   "llama.cpp (default), mlx, vllm, exllamav2, or all (one row per engine that "
+                   "runs on the machine): other engines are llama.cpp's physics times their "
+                   "published speed over llama.cpp")
       ->capture_default_str();
   predict_cmd->add_option("--backend", predict.backend,
                           "cuda|metal|rocm|vulkan|cpu (default: the machine's)");

@@ -171,6 +171,7 @@ EfficiencyTable efficiency_table_from_json(const nlohmann::json& json, const std
       table.hosts.push_back(host);
     }
   }
+  if (root.has("engines")) table.engines = engines_from_json(root.array("engines"), origin);
   if (root.has("bands")) {
     const auto& bands = root.array("bands");
     for (size_t i = 0; i < bands.size(); ++i) {
@@ -227,6 +228,7 @@ nlohmann::json efficiency_table_to_json(const EfficiencyTable& table) {
   }
   return {{"cpu_bandwidth_fraction", table.cpu_bandwidth_fraction},
           {"hosts", hosts},
+          {"engines", engines_to_json(table.engines)},
           {"cpu_core_gflops", table.cpu_core_flop_per_s / 1e9},
           {"bands", bands},
           {"bus_fraction", table.bus_fraction},

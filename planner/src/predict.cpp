@@ -461,6 +461,29 @@ Prediction predict(const ModelSpec& m, const WeightInventory& inv, const Hardwar
                         table);
 }
 
+Prediction with_engine(Prediction p, const EngineFactors& e) {
+  p.engine = e.name;
+  if (p.fit.kind == FitKind::kNoFit) return p;
+  auto scale = [](SpeedPrediction& s, double ratio) {
+    s.tok_per_s *= ratio;
+    s.seconds /= ratio;
+  };
+  scale(p.decode, e.decode_ratio);
+  scale(p.prefill, e.prefill_ratio);
+  p.ttft_seconds /= e.prefill_ratio;
+  const bool few = e.decode_pairs < kMinBandRows;
+  p.decode.error_band_fraction += few ? std::max(e.decode_spread, 0.5) : e.decode_spread;
+  if (e.prefill_pairs < kMinBandRows) p.prefill.error_band_fraction += 0.5;
+  p.reason = fmt::format(
+      "{}: {:.2f}x llama.cpp's decode{} on the same machine and model (median of {} published "
+      "pair{}{}); llama.cpp's physics: {}",
+      e.name, e.decode_ratio,
+      e.prefill_pairs > 0 ? fmt::format(", {:.2f}x its prefill", e.prefill_ratio) : "",
+      e.decode_pairs, e.decode_pairs == 1 ? "" : "s",
+      few ? ", too few for a band of their own" : "", p.reason);
+  return p;
+}
+
 std::string placement_kind(const DecodeCost& cost, const HardwareSpec& machine, int64_t nodes) {
   if (cost.gpu_bytes <= 0 && cost.host_bytes > 0) return "cpu";
   if (cost.host_bytes > 0 || cost.streamed_bytes > 0) return "partial_offload";

@@ -40,7 +40,13 @@ TEST(PredictCli, OffloadModesAndBadInput) {
   r = run_hwplan("predict -m llama-3.1-70b --hw rtx-4090 --offload stream --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["details"]["rows"][0]["bound"], "bus");
-  EXPECT_EQ(run_hwplan("predict -m llama-3.1-8b --hw rtx-4090 --engine mlx").exit_code, 3);
+  // MLX runs on Apple silicon only: an error naming engine and machine (issue: exit 2).
+  r = run_hwplan("predict -m llama-3.1-8b --hw rtx-4090 --engine mlx");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--engine mlx: cannot run on rtx-4090 (cuda)"), std::string::npos) << r.err;
+  r = run_hwplan("predict -m llama-3.1-8b --hw m4-max-128 --engine mlx --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["details"]["rows"][0]["engine"], "mlx");
   EXPECT_EQ(run_hwplan("predict -m llama-3.1-8b --hw rtx-4090 --offload maybe").exit_code, 2);
   EXPECT_EQ(run_hwplan("predict -m llama-3.1-8b --hw rtx-4090 --link carrier-pigeon").exit_code, 2);
   EXPECT_EQ(run_hwplan("predict -m llama-3.1-8b --hw rtx-4090 --prompt 0").exit_code, 2);

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "planner/engines.h"
+
 namespace hwplan::planner {
 
 /// Factors of one (backend, memory class) group and how well they fit the measured rows.
@@ -80,8 +82,9 @@ struct EfficiencyTable {
   /// (dequantization and dot products) beside its memory reads; 0: not modelled
   double cpu_core_flop_per_s = 0;
   std::vector<ErrorBand> bands;  ///< per (placement, backend, memory class) with rows
-  double bus_fraction = 0.8;     ///< achieved / theoretical PCIe throughput (pinned copies)
-  std::string fitted_from;       ///< the CSV the factors came from, or "defaults"
+  std::vector<EngineFactors> engines = known_engines();  ///< other engines over llama.cpp
+  double bus_fraction = 0.8;  ///< achieved / theoretical PCIe throughput (pinned copies)
+  std::string fitted_from;    ///< the CSV the factors came from, or "defaults"
   bool operator==(const EfficiencyTable&) const = default;
 };
 

@@ -107,10 +107,11 @@ struct Prediction {
   SpeedPrediction prefill;
   double ttft_seconds = 0;  ///< time to first token: the prefill of the prompt
   Efficiency efficiency;
-  std::string efficiency_note;  ///< set when the factors come from a fallback group
-  std::string placement;        ///< placement_kind(): the class the error bands come from
-  BandChoice band;              ///< the bands in decode/prefill and where they came from
-  std::string reason;           ///< one sentence: what bounds decode and by how much
+  std::string efficiency_note;       ///< set when the factors come from a fallback group
+  std::string engine = "llama.cpp";  ///< the engine the speeds are for
+  std::string placement;             ///< placement_kind(): the class the error bands come from
+  BandChoice band;                   ///< the bands in decode/prefill and where they came from
+  std::string reason;                ///< one sentence: what bounds decode and by how much
   bool operator==(const Prediction&) const = default;
 };
 
@@ -173,6 +174,11 @@ Prediction predict_chosen(const ModelSpec& model, const ChosenPlan& chosen,
 Prediction predict(const ModelSpec& model, const WeightInventory& weights,
                    const HardwareSpec& hardware, const Workload& workload,
                    const PredictOptions& options, const EfficiencyTable& table);
+
+/// A llama.cpp prediction carried over to another engine: decode and prefill scaled by the
+/// engine's ratios, its pairs' spread added to the bands (a band of at least 50% where fewer than
+/// kMinBandRows pairs exist), and the reason says so. Call check_engine_runs_on first.
+Prediction with_engine(Prediction prediction, const EngineFactors& engine);
 
 /// The class of placement a prediction's error band is drawn from (kPlacementKinds): "cpu"
 /// (nothing read on a GPU), "partial_offload" (weights or KV read from host memory or streamed),

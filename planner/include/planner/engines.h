@@ -1,0 +1,64 @@
+#pragma once
+// Inference engines other than llama.cpp, as a few factors on top of llama.cpp's fitted physics:
+// which backends an engine runs on, and its decode and prefill speed over llama.cpp's on the same
+// machine and model, the median of published pairs (engines.csv rows whose source also ran
+// llama.cpp there). The pairs' spread is the engine's own part of the error band.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/csv.h"
+#include "planner/hardware_spec.h"
+
+namespace hwplan::planner {
+
+/// One engine's factors.
+struct EngineFactors {
+  std::string name;               ///< "mlx", "vllm", "exllamav2"
+  std::vector<Backend> backends;  ///< where it runs
+  double decode_ratio = 1;        ///< engine decode tok/s over llama.cpp's (median of pairs)
+  int64_t decode_pairs = 0;
+  double decode_spread = 0;  ///< 80th percentile of |pair ratio / median - 1|
+  double prefill_ratio = 1;  ///< 1 when no pair measured prefill
+  int64_t prefill_pairs = 0;
+  bool operator==(const EngineFactors&) const = default;
+};
+
+/// The engines predict knows, with their backends and no pairs yet (ratio 1).
+std::vector<EngineFactors> known_engines();
+
+/// The canonical engine of an engines.csv "engine" cell ("mlx-lm 0.31.2 ..." -> "mlx",
+/// "ExLlamaV2 ..." -> "exllamav2", "llama.cpp llama-server ..." -> "llama.cpp"); "" for others.
+std::string engine_of(const std::string& engine_cell);
+
+/// One published pair: the same source, machine and model run by `engine` and by llama.cpp.
+struct EnginePair {
+  std::string engine;
+  std::string source_id;
+  std::string hardware;
+  std::string model;
+  double decode_ratio = 0;   ///< 0: not both measured
+  double prefill_ratio = 0;  ///< 0: not both measured
+};
+
+/// Pairs in engines.csv: single-stream rows (concurrency 1) grouped by source, machine and the
+/// model's base name; each engine's mean against llama.cpp's mean in the group.
+std::vector<EnginePair> engine_pairs(const CsvTable& csv, const std::string& origin);
+
+/// known_engines() with ratios and spreads from `pairs`.
+std::vector<EngineFactors> fit_engines(const std::vector<EnginePair>& pairs);
+
+/// The factors of `name` ("mlx", ...); Error{kInput} listing the known engines otherwise.
+const EngineFactors& find_engine(const std::vector<EngineFactors>& engines,
+                                 const std::string& name);
+
+/// Error{kInput} naming engine and machine when the engine cannot run on the machine's backend.
+void check_engine_runs_on(const EngineFactors& engine, const HardwareSpec& machine);
+
+/// calibration.json's "engines" part and back (Error{kInput} naming file and pointer).
+nlohmann::json engines_to_json(const std::vector<EngineFactors>& engines);
+std::vector<EngineFactors> engines_from_json(const nlohmann::json& json, const std::string& origin);
+
+}  // namespace hwplan::planner

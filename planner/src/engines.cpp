@@ -1,0 +1,166 @@
+#include "planner/engines.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <regex>
+
+#include "common/error.h"
+#include "common/json_util.h"
+#include "common/statistics.h"
+#include "common/text_util.h"
+
+namespace hwplan::planner {
+namespace {
+
+bool has(const std::string& text, const char* part) {
+  return to_lower(text).find(part) != std::string::npos;
+}
+
+double number(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  return end == text.c_str() || !std::isfinite(v) || v <= 0 ? 0 : v;
+}
+
+// "Qwen3.5-9B MLX 4bit (...)" and "Qwen3.5-9B Q4_K_M (...)" are the same model.
+std::string base_model(const std::string& model) {
+  return to_lower(model.substr(0, model.find_first_of(" (")));
+}
+
+}  // namespace
+
+std::vector<EngineFactors> known_engines() {
+  return {{"mlx", {Backend::kMetal}},
+          {"vllm", {Backend::kCuda, Backend::kRocm}},
+          {"exllamav2", {Backend::kCuda, Backend::kRocm}}};
+}
+
+std::string engine_of(const std::string& cell) {
+  if (has(cell, "exllama")) return "exllamav2";
+  if (has(cell, "mlx")) return "mlx";  // mlx-lm, vllm-mlx, oMLX, LM Studio MLX, ...
+  if (has(cell, "vllm")) return "vllm";
+  if (has(cell, "llama.cpp") || has(cell, "llama-cpp") || has(cell, "ollama")) return "llama.cpp";
+  return "";
+}
+
+std::vector<EnginePair> engine_pairs(const CsvTable& csv, const std::string& origin) {
+  struct Sums {
+    double decode = 0, prefill = 0;
+    double decode_n = 0, prefill_n = 0;
+  };
+  // (source, hardware, base model) -> engine -> sums
+  std::map<std::tuple<std::string, std::string, std::string>, std::map<std::string, Sums>> groups;
+  static const std::regex kConcurrency(R"(concurrency=(\d+))");
+  for (const auto& values : csv.rows) {
+    auto at = [&](const char* name) -> const std::string& {
+      return values[csv.column(name, origin)];
+    };
+    std::smatch m;
+    const std::string& notes = at("notes");
+    if (std::regex_search(notes, m, kConcurrency) && std::stoll(m[1].str()) > 1) continue;
+    const std::string engine = engine_of(at("engine"));
+    if (engine.empty()) continue;
+    auto& s = groups[{at("source_id"), at("hardware"), base_model(at("model"))}][engine];
+    if (const double d = number(at("decode_tps")); d > 0) s.decode += d, s.decode_n += 1;
+    if (const double p = number(at("prefill_tps")); p > 0) s.prefill += p, s.prefill_n += 1;
+  }
+  std::vector<EnginePair> pairs;
+  for (const auto& [key, engines] : groups) {
+    const auto llama = engines.find("llama.cpp");
+    if (llama == engines.end()) continue;
+    const Sums& l = llama->second;
+    for (const auto& [engine, s] : engines) {
+      if (engine == "llama.cpp") continue;
+      EnginePair p{engine, std::get<0>(key), std::get<1>(key), std::get<2>(key), 0, 0};
+      if (s.decode_n > 0 && l.decode_n > 0)
+        p.decode_ratio = (s.decode / s.decode_n) / (l.decode / l.decode_n);
+      if (s.prefill_n > 0 && l.prefill_n > 0)
+        p.prefill_ratio = (s.prefill / s.prefill_n) / (l.prefill / l.prefill_n);
+      if (p.decode_ratio > 0 || p.prefill_ratio > 0) pairs.push_back(p);
+    }
+  }
+  return pairs;
+}
+
+std::vector<EngineFactors> fit_engines(const std::vector<EnginePair>& pairs) {
+  auto engines = known_engines();
+  for (auto& e : engines) {
+    std::vector<double> decode, prefill;
+    for (const auto& p : pairs) {
+      if (p.engine != e.name) continue;
+      if (p.decode_ratio > 0) decode.push_back(p.decode_ratio);
+      if (p.prefill_ratio > 0) prefill.push_back(p.prefill_ratio);
+    }
+    if (!decode.empty()) {
+      e.decode_ratio = quantile(decode, 0.5);
+      e.decode_pairs = static_cast<int64_t>(decode.size());
+      std::vector<double> deviations;
+      deviations.reserve(decode.size());
+      for (double r : decode) deviations.push_back(std::abs(r / e.decode_ratio - 1.0));
+      e.decode_spread = quantile(deviations, 0.8);
+    }
+    if (!prefill.empty()) {
+      e.prefill_ratio = quantile(prefill, 0.5);
+      e.prefill_pairs = static_cast<int64_t>(prefill.size());
+    }
+  }
+  return engines;
+}
+
+const EngineFactors& find_engine(const std::vector<EngineFactors>& engines,
+                                 const std::string& name) {
+  std::vector<std::string> names = {"llama.cpp"};
+  for (const auto& e : engines) {
+    if (e.name == to_lower(name)) return e;
+    names.push_back(e.name);
+  }
+  throw Error(ErrorKind::kInput, unknown_name_message("engine", name, names));
+}
+
+void check_engine_runs_on(const EngineFactors& engine, const HardwareSpec& machine) {
+  if (std::find(engine.backends.begin(), engine.backends.end(), machine.backend) !=
+      engine.backends.end())
+    return;
+  std::vector<std::string> where;
+  for (const auto b : engine.backends) where.emplace_back(backend_name(b));
+  throw_input("--engine {}: cannot run on {} ({}); it runs on {}", engine.name, machine.id,
+              backend_name(machine.backend), fmt::join(where, ", "));
+}
+
+nlohmann::json engines_to_json(const std::vector<EngineFactors>& engines) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : engines) {
+    out.push_back({{"name", e.name},
+                   {"decode_ratio", e.decode_ratio},
+                   {"decode_pairs", e.decode_pairs},
+                   {"decode_spread", e.decode_spread},
+                   {"prefill_ratio", e.prefill_ratio},
+                   {"prefill_pairs", e.prefill_pairs}});
+  }
+  return out;
+}
+
+std::vector<EngineFactors> engines_from_json(const nlohmann::json& json,
+                                             const std::string& origin) {
+  auto engines = known_engines();
+  if (!json.is_array()) throw_input("{}: /efficiency/engines must be an array", origin);
+  for (size_t i = 0; i < json.size(); ++i) {
+    JsonObject o(json[i], origin, fmt::format("/efficiency/engines/{}", i));
+    const std::string name = o.string("name");
+    auto it = std::find_if(engines.begin(), engines.end(),
+                           [&](const EngineFactors& e) { return e.name == name; });
+    if (it == engines.end()) o.fail("name", fmt::format("unknown engine \"{}\"", printable(name)));
+    it->decode_ratio = o.number("decode_ratio", {0.0, 100.0, false});
+    it->decode_pairs = o.integer("decode_pairs", 0);
+    it->decode_spread = o.number("decode_spread", NumberRange::non_negative());
+    it->prefill_ratio = o.number("prefill_ratio", {0.0, 100.0, false});
+    it->prefill_pairs = o.integer("prefill_pairs", 0);
+    o.finish();
+  }
+  return engines;
+}
+
+}  // namespace hwplan::planner

@@ -1,0 +1,81 @@
+// Engines over llama.cpp: pairs from a small CSV by hand, the fitted ratios, and a prediction
+// carried over to an engine.
+#include "planner/engines.h"
+
+#include <gtest/gtest.h>
+
+#include "common/csv.h"
+#include "planner/predict.h"
+#include "test_util.h"
+
+namespace hwplan::planner {
+namespace {
+
+using testing::error_of;
+
+// Two machines; on each, llama.cpp and MLX ran the same model (names differ after the base name),
+// plus a concurrency-4 row that must not count and an engine that is neither.
+const char* kCsv =
+    "source_id,hardware,engine,model,decode_tps,prefill_tps,notes\n"
+    "S,Mac A,llama.cpp llama-server b1,Qwen3-8B Q4_K_M,50,1000,\n"
+    "S,Mac A,mlx-lm 0.31,Qwen3-8B MLX 4bit,75,2500,\n"
+    "S,Mac A,mlx-lm 0.31,Qwen3-8B MLX 4bit,65,,\n"
+    "S,Mac A,vllm-mlx,Qwen3-8B MLX 4bit,300,,concurrency=4; aggregate\n"
+    "S,Mac B,llama.cpp b2,Qwen3-8B (GGUF),40,,\n"
+    "S,Mac B,oMLX,Qwen3-8B 4bit,48,,\n"
+    "S,Mac B,SGLang,Qwen3-8B,60,,\n"
+    "T,Mac C,mlx-lm,Other-1B,10,,\n";
+
+TEST(Engines, PairsAndRatiosByHand) {
+  const auto csv = parse_csv(kCsv, "e.csv");
+  const auto pairs = engine_pairs(csv, "e.csv");
+  // Mac A: MLX mean (75 + 65) / 2 = 70 over 50 = 1.4 decode, 2500 / 1000 = 2.5 prefill;
+  // Mac B: 48 / 40 = 1.2. SGLang and the unpaired Mac C row make no pair.
+  ASSERT_EQ(pairs.size(), 2u);
+  const auto engines = fit_engines(pairs);
+  const auto& mlx = find_engine(engines, "mlx");
+  EXPECT_DOUBLE_EQ(mlx.decode_ratio, 1.3);  // median of 1.4 and 1.2
+  EXPECT_EQ(mlx.decode_pairs, 2);
+  EXPECT_DOUBLE_EQ(mlx.prefill_ratio, 2.5);
+  EXPECT_EQ(mlx.prefill_pairs, 1);
+  // |1.4/1.3 - 1| = |1.2/1.3 - 1| = 0.0769...
+  EXPECT_NEAR(mlx.decode_spread, 0.1 / 1.3, 1e-12);
+  EXPECT_EQ(find_engine(engines, "vllm").decode_pairs, 0);
+  EXPECT_EQ(engine_of("ExLlamaV3 0.0.4"), "exllamav2");
+  EXPECT_EQ(engine_of("TensorRT-LLM"), "");
+  EXPECT_NE(error_of([&] { find_engine(engines, "sglang"); }).find("unknown engine 'sglang'"),
+            std::string::npos);
+  EXPECT_EQ(engines_from_json(engines_to_json(engines), "c.json"), engines);
+}
+
+TEST(Engines, PredictionCarriedOverAndRefusedWhereTheEngineCannotRun) {
+  EngineFactors mlx = known_engines().front();
+  mlx.decode_ratio = 1.5;
+  mlx.decode_pairs = 10;
+  mlx.decode_spread = 0.2;
+  mlx.prefill_ratio = 2;
+  mlx.prefill_pairs = 3;
+  Prediction p;
+  p.fit.kind = FitKind::kGpu;
+  p.decode.tok_per_s = 40;
+  p.decode.seconds = 0.025;
+  p.decode.error_band_fraction = 0.2;
+  p.prefill.tok_per_s = 1000;
+  p.prefill.seconds = 0.5;
+  p.ttft_seconds = 0.5;
+  const auto q = with_engine(p, mlx);
+  EXPECT_EQ(q.engine, "mlx");
+  EXPECT_DOUBLE_EQ(q.decode.tok_per_s, 60);
+  EXPECT_DOUBLE_EQ(q.decode.seconds, 0.025 / 1.5);
+  EXPECT_DOUBLE_EQ(q.decode.error_band_fraction, 0.4);  // 0.2 + the pairs' 0.2
+  EXPECT_DOUBLE_EQ(q.ttft_seconds, 0.25);
+  EXPECT_GE(q.prefill.error_band_fraction, 0.5);  // 3 prefill pairs: too few for a band
+  HardwareSpec card;
+  card.id = "card";
+  card.backend = Backend::kCuda;
+  EXPECT_EQ(error_of([&] { check_engine_runs_on(mlx, card); }),
+            "--engine mlx: cannot run on card (cuda); it runs on metal");
+}
+
+}  // namespace
+}  // namespace hwplan::planner

@@ -92,7 +92,7 @@ Table fit_table(const std::vector<Row>& rows, bool many_models) {
     const double usable = f.gpu_usable_bytes * static_cast<double>(r.hardware->gpu_count);
     const std::string args = llama_flags_of(r.command);
     for (Cell cell : std::vector<Cell>{
-             r.hardware->id, std::string(planner::fit_kind_label(f.kind)),
+             hardware_label(*r.hardware), std::string(planner::fit_kind_label(f.kind)),
              std::string(planner::fit_kind_name(f.kind)), bytes_to_gib(f.gpu_need_bytes),
              bytes_to_gib(usable),
              f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{f.n_gpu_layers},
@@ -142,8 +142,8 @@ nlohmann::json row_details(const Row& r) {
 }
 
 std::string row_note(const Row& r) {
-  std::string note =
-      fmt::format("{} on {}: {}", r.model->source.spec.id, r.hardware->id, r.fit.summary);
+  std::string note = fmt::format("{} on {}: {}", r.model->source.spec.id,
+                                 hardware_label(*r.hardware), r.fit.summary);
   if (r.fit.kind == planner::FitKind::kGpuRaisedLimit) {
     note += fmt::format("; to raise it: {}",
                         planner::raise_limit_hint(*r.hardware, r.fit.gpu_need_bytes));

@@ -30,6 +30,7 @@ Table hardware_table(const planner::ProfileDb& db) {
                {"bus_gbs", "Bus", "GB/s", Align::kRight, 1},
                {"host_memory_gib", "Host RAM", "GiB", Align::kRight, 0},
                {"price_usd", "Price", "USD", Align::kRight, 0},
+               {"status", "Status", "", Align::kLeft},
                {"name", "Name", "", Align::kLeft}};
   for (const auto& hw : db.hardware) {
     const bool unified = hw.kind == planner::MemoryKind::kUnified;
@@ -42,7 +43,8 @@ Table hardware_table(const planner::ProfileDb& db) {
          bytes_per_s_to_gbs(hw.bandwidth_bytes_per_s), flop_per_s_to_tflops(hw.fp16_flop_per_s),
          optional_number(bytes_per_s_to_gbs(hw.bus_bytes_per_s)),
          unified ? Cell{} : Cell{bytes_to_gib(hw.host_memory_bytes)},
-         hw.price_usd ? Cell{*hw.price_usd} : Cell{}, hw.name});
+         hw.price_usd ? Cell{*hw.price_usd} : Cell{}, hw.status.empty() ? "on sale" : hw.status,
+         hw.name});
   }
   return t;
 }

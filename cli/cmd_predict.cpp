@@ -80,7 +80,7 @@ Table prediction_table(const std::vector<Row>& rows) {
     const bool fits = p.fit.kind != planner::FitKind::kNoFit;
     const double bytes = p.decode_cost.gpu_bytes + p.decode_cost.host_bytes;
     t.rows.push_back(
-        {r.model->source.spec.id, r.model->quant_name, p.engine, r.chosen.machine.id,
+        {r.model->source.spec.id, r.model->quant_name, p.engine, hardware_label(r.chosen.machine),
          std::string(planner::fit_kind_name(p.fit.kind)), number_or_empty(p.decode.tok_per_s),
          band_text(p.decode), number_or_empty(p.prefill.tok_per_s), band_text(p.prefill),
          number_or_empty(p.ttft_seconds),
@@ -119,6 +119,7 @@ nlohmann::json row_json(const Row& r) {
       {"quant", r.model->quant_name},
       {"engine", p.engine},
       {"hardware", r.chosen.machine.id},
+      {"hardware_status", r.chosen.machine.status},
       {"nodes", r.chosen.plan.nodes},
       {"fit", planner::fit_kind_name(p.fit.kind)},
       {"plan", plan_json(r.chosen, r.model->source.spec)},
@@ -165,10 +166,11 @@ std::string row_note(const Row& r) {
   const auto& p = r.prediction;
   if (p.fit.kind == planner::FitKind::kNoFit) {
     return fmt::format("{} {} on {}: {}.", r.model->source.spec.id, r.model->quant_name,
-                       r.chosen.machine.id, p.reason);
+                       hardware_label(r.chosen.machine), p.reason);
   }
-  std::string note = fmt::format("{} {} on {}: {:.1f} tok/s", r.model->source.spec.id,
-                                 r.model->quant_name, r.chosen.machine.id, p.decode.tok_per_s);
+  std::string note =
+      fmt::format("{} {} on {}: {:.1f} tok/s", r.model->source.spec.id, r.model->quant_name,
+                  hardware_label(r.chosen.machine), p.decode.tok_per_s);
   if (p.engine != "llama.cpp" && p.decode.error_band_fraction > 0) {
     note +=
         fmt::format(" (+-{:.0f}%: llama.cpp's band here plus the spread of {}'s published pairs)",

@@ -381,7 +381,7 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
   for (const auto* h : machines) {
     const auto e = reports::economics_of(*h, terms);
     mt.rows.push_back(
-        {h->id, *h->price_usd, reports::usable_gpu_gib(*h),
+        {hardware_label(*h), *h->price_usd, reports::usable_gpu_gib(*h),
          *h->price_usd / reports::usable_gpu_gib(*h), h->power_load_w, e.energy_usd_per_year,
          e.tco_usd,
          std::isfinite(e.breakeven_months) ? reports::Cell{e.breakeven_months} : reports::Cell{},
@@ -416,7 +416,8 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
     const double energy = reports::energy_usd_per_million_tokens(*c.hw, terms, tps);
     const double cloud_speed = cloud_tps.at(c.model);
     rt.rows.push_back(
-        {c.model->source.spec.id, c.hw->id, std::string(planner::fit_kind_label(c.p.fit.kind)),
+        {c.model->source.spec.id, hardware_label(*c.hw),
+         std::string(planner::fit_kind_label(c.p.fit.kind)),
          c.runs ? reports::Cell{tps} : reports::Cell{},
          c.runs ? reports::Cell{band_text(c.p.decode)} : reports::Cell{},
          c.runs ? reports::Cell{c.p.prefill.tok_per_s} : reports::Cell{},

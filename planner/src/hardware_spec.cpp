@@ -159,6 +159,7 @@ HardwareSpec hardware_from_json(const nlohmann::json& json, const std::string& o
   hw.price_note = root.optional_string("price_note").value_or("");
   if (root.has("price_parts")) hw.price_parts = read_price_parts(root, hw.price_usd);
   hw.notes = root.optional_string("notes").value_or("");
+  if (root.has("status")) hw.status = root.choice("status", {"estimate", "announced", "not sold"});
   hw.sources = root.has("sources") ? read_sources(root) : std::vector<Source>{};
   root.ignore("sources");
   root.ignore("measured");  // written by `hwplan probe`; the planner reads the top-level figures
@@ -200,6 +201,7 @@ nlohmann::json hardware_to_json(const HardwareSpec& hw) {
   if (hw.price_usd) j["price_usd"] = *hw.price_usd;
   if (!hw.price_date.empty()) j["price_date"] = hw.price_date;
   if (!hw.price_note.empty()) j["price_note"] = hw.price_note;
+  if (!hw.status.empty()) j["status"] = hw.status;
   if (!hw.price_parts.empty()) {
     j["price_parts"] = nlohmann::json::array();
     for (const auto& p : hw.price_parts) {

@@ -76,6 +76,18 @@ TEST(HardwareSpec, PriceIsTheSumOfItsParts) {
   EXPECT_TRUE(priced.price_parts.empty());
 }
 
+// Machines that are not ordinary ones on sale say so; anything else is an error naming the field.
+TEST(HardwareSpec, StatusMarksEstimatesAndAnnouncements) {
+  auto json = discrete_json();
+  EXPECT_EQ(hardware_from_json(json, "card.json").status, "");
+  json["status"] = "announced";
+  EXPECT_EQ(hardware_from_json(json, "card.json").status, "announced");
+  json["status"] = "rumoured";
+  EXPECT_EQ(error_of([&] { hardware_from_json(json, "card.json"); }),
+            "card.json: /status: must be one of estimate, announced, not sold, got \"rumoured\"");
+  EXPECT_EQ(find_hardware(testing::db(), "m5-max-128").status, "estimate");
+}
+
 TEST(HardwareSpec, InconsistentUnifiedLimitsAreRejected) {
   auto json = nlohmann::json::parse(R"({"schema_version": 1, "id": "m", "name": "m",
     "kind": "unified", "backend": "metal", "gpu_count": 1, "memory_gib": 64,

@@ -78,6 +78,10 @@ struct HardwareSpec {
   /// does not break it down (the report says so for discrete GPUs: maybe the card alone).
   std::vector<PricePart> price_parts;
   std::string notes;
+  /// "" for a machine on sale with datasheet or measured figures; "estimate" (figures derived,
+  /// not published), "announced" (not shipping yet) or "not sold" (a what-if configuration):
+  /// shown beside the machine wherever it appears.
+  std::string status;
   std::vector<Source> sources;
   bool operator==(const HardwareSpec&) const = default;
 };

@@ -209,7 +209,7 @@ TEST(Cli, ListJson) {
   auto json = json_of(run_hwplan("list hardware --json"));
   EXPECT_EQ(json["tables"]["hardware"].size(), 22u);
   json = json_of(run_hwplan("list models --json"));
-  EXPECT_EQ(json["tables"]["models"].size(), 23u);
+  EXPECT_EQ(json["tables"]["models"].size(), 24u);
   json = json_of(run_hwplan("list quants --json"));
   EXPECT_EQ(json["tables"]["gguf_types"].size(), 33u);
 }

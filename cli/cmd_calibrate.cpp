@@ -97,17 +97,36 @@ Table groups_table(const planner::EfficiencyTable& table) {
                {"prefill_expert_factor", "Expert FLOP x", "", Align::kRight, 2},
                {"prefill_layer_overhead_us", "Launch/layer/ubatch", "us", Align::kRight, 1},
                {"decode_rows", "Decode rows", "", Align::kRight},
-               {"prefill_rows", "Prefill rows", "", Align::kRight},
-               {"decode_error_p80", "Decode p80", "", Align::kRight, 3},
-               {"prefill_error_p80", "Prefill p80", "", Align::kRight, 3}};
+               {"prefill_rows", "Prefill rows", "", Align::kRight}};
   for (const auto& g : table.groups) {
     t.rows.push_back({g.backend, g.memory_class, g.bandwidth_fraction,
                       g.layer_overhead_seconds * 1e6, g.decode_compute_factor, g.compute_fraction,
                       g.prefill_attention_fraction > 0 ? Cell{g.prefill_attention_fraction}
                                                        : Cell{std::string("= FLOP")},
                       g.prefill_activation_factor, g.prefill_expert_factor,
-                      g.prefill_layer_overhead_seconds * 1e6, g.decode_rows, g.prefill_rows,
-                      g.decode_error_p80, g.prefill_error_p80});
+                      g.prefill_layer_overhead_seconds * 1e6, g.decode_rows, g.prefill_rows});
+  }
+  return t;
+}
+
+// The bands predictions carry: 80% of each placement class's runs within +- this ("*" rows are
+// the pooled ones a class with fewer than kMinBandRows runs borrows, widened).
+Table bands_table(const planner::EfficiencyTable& table) {
+  Table t{"bands",
+          "Error bands (80% of runs within +-) per placement, backend and memory class",
+          {},
+          {}};
+  t.columns = {{"placement", "Placement", "", Align::kLeft},
+               {"backend", "Backend", "", Align::kLeft},
+               {"memory_class", "Memory", "", Align::kLeft},
+               {"decode_rows", "Decode rows", "", Align::kRight},
+               {"decode_p80_fraction", "Decode p80", "", Align::kRight, 3},
+               {"prefill_rows", "Prefill rows", "", Align::kRight},
+               {"prefill_p80_fraction", "Prefill p80", "", Align::kRight, 3}};
+  for (const auto& b : table.bands) {
+    t.rows.push_back({b.placement, b.backend, b.memory_class, b.decode_rows,
+                      b.decode_rows > 0 ? Cell{b.decode_p80} : Cell{}, b.prefill_rows,
+                      b.prefill_rows > 0 ? Cell{b.prefill_p80} : Cell{}});
   }
   return t;
 }
@@ -202,6 +221,7 @@ CommandResult run_calibrate(const GlobalOptions& global, const CalibrateOptions&
   result.report.tables.push_back(summary_table(summary));
   result.report.tables.push_back(category_table(results));
   result.report.tables.push_back(groups_table(table));
+  result.report.tables.push_back(bands_table(table));
   result.report.tables.push_back(hosts_table(table));
   result.report.tables.push_back(engines_table(table.engines));
   if (options.rows) result.report.tables.push_back(rows_table(results));

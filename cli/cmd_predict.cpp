@@ -55,11 +55,6 @@ planner::Prediction engine_prediction(const Row& row, const std::string& name,
   return planner::with_engine(row.prediction, engine);
 }
 
-std::string band_text(const planner::SpeedPrediction& s) {
-  if (!std::isfinite(s.tok_per_s) || s.error_band_fraction <= 0) return "";
-  return fmt::format("+-{:.0f}%", 100 * s.error_band_fraction);
-}
-
 Table prediction_table(const std::vector<Row>& rows) {
   Table t{"predict", "Predicted speed", {}, {}};
   t.columns = {{"model", "Model", "", Align::kLeft},

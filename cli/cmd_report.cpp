@@ -61,8 +61,9 @@ std::map<std::string, double> parse_prices(const std::vector<std::string>& value
   return prices;
 }
 
-std::string band_text(const planner::SpeedPrediction& s) {
-  return s.error_band_fraction > 0 ? fmt::format("+-{:.0f}%", 100 * s.error_band_fraction) : "";
+// Value: decode tok/s per dollar of cost of ownership (price and electricity over --years).
+double tok_per_s_per_tco_usd(const Cell& c, const reports::OwnershipTerms& terms) {
+  return c.p.decode.tok_per_s / reports::economics_of(*c.hw, terms).tco_usd;
 }
 
 reports::Cell months_cell(double months) {
@@ -114,12 +115,9 @@ reports::Table verdict_table(const std::vector<Cell>& cells,
       "The largest model that runs that fast is {}: fastest on {} at {:.1f} tok/s ({} of the "
       "prediction) for {}.",
       largest->model->source.spec.id, largest->hw->id, largest->p.decode.tok_per_s,
-      band_text(largest->p.decode).empty() ? "no band" : band_text(largest->p.decode),
-      usd(*largest->hw->price_usd))});
+      band_text(largest->p.decode, "no band"), usd(*largest->hw->price_usd))});
   const Cell* value = nullptr;
-  auto per_tco = [&](const Cell& c) {
-    return c.p.decode.tok_per_s / reports::economics_of(*c.hw, terms).tco_usd;
-  };
+  auto per_tco = [&](const Cell& c) { return tok_per_s_per_tco_usd(c, terms); };
   for (const auto& c : cells) {
     if (c.model == largest->model && usable(c) &&
         (value == nullptr || per_tco(c) > per_tco(*value)))
@@ -228,8 +226,7 @@ void add_use_recommendations(reports::Table& rec, const std::vector<Cell>& cells
                   o.min_tps, o.context_tokens),
       chat, chat->p.decode.tok_per_s,
       fmt::format("the cheapest that fast ({} of the prediction); {}",
-                  band_text(chat->p.decode).empty() ? "no band" : band_text(chat->p.decode),
-                  chat->p.reason));
+                  band_text(chat->p.decode, "no band"), chat->p.reason));
   // Long documents: the prompt after kLongDocumentDepth tokens, with a cache that holds them all.
   const int64_t depth =
       std::min<int64_t>(kLongDocumentDepth, target->source.spec.max_context - o.prompt_tokens);
@@ -251,13 +248,11 @@ void add_use_recommendations(reports::Table& rec, const std::vector<Cell>& cells
   }
   row(fmt::format("long documents: {}-token prompt after {} tokens", o.prompt_tokens, depth), doc,
       doc != nullptr ? doc_p.decode.tok_per_s : 0,
-      doc == nullptr
-          ? "no machine holds a cache that long for this model"
-          : fmt::format("first token after {:.1f} s ({} prefill band); decode {:.1f} "
-                        "tok/s at that depth",
-                        doc_p.ttft_seconds,
-                        band_text(doc_p.prefill).empty() ? "no" : band_text(doc_p.prefill),
-                        doc_p.decode.tok_per_s));
+      doc == nullptr ? "no machine holds a cache that long for this model"
+                     : fmt::format("first token after {:.1f} s ({} prefill band); decode {:.1f} "
+                                   "tok/s at that depth",
+                                   doc_p.ttft_seconds, band_text(doc_p.prefill, "no"),
+                                   doc_p.decode.tok_per_s));
   // Capacity: the largest model any machine holds, at any speed.
   const Cell* holds = nullptr;
   for (const auto& c : cells) {
@@ -472,10 +467,7 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
   for (const auto& m : models) {
     const Cell* fastest = nullptr;
     const Cell* value = nullptr;
-    // Value: decode speed per dollar of cost of ownership (price and electricity over --years).
-    auto per_tco = [&](const Cell& c) {
-      return c.p.decode.tok_per_s / reports::economics_of(*c.hw, terms).tco_usd;
-    };
+    auto per_tco = [&](const Cell& c) { return tok_per_s_per_tco_usd(c, terms); };
     for (const auto& c : cells) {
       if (c.model != &m || !c.runs) continue;
       if (fastest == nullptr || c.p.decode.tok_per_s > fastest->p.decode.tok_per_s) fastest = &c;
@@ -548,7 +540,7 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
   for (const auto& c : cells) {
     if (c.model != &models.front() || !c.runs) continue;
     vs.x.push_back(static_cast<double>(vs.x.size()));
-    vs.y.push_back(1000 * c.p.decode.tok_per_s / reports::economics_of(*c.hw, terms).tco_usd);
+    vs.y.push_back(1000 * tok_per_s_per_tco_usd(c, terms));
     vs.labels.push_back(c.hw->id);
   }
   value.series.push_back(vs);

@@ -1,5 +1,7 @@
 #include "plan_output.h"
 
+#include <cmath>
+
 #include "common/error.h"
 #include "common/units.h"
 
@@ -8,6 +10,11 @@ namespace hwplan::cli {
 std::optional<planner::LlamaArgs> parse_llama_args_option(const std::string& text) {
   if (text.empty()) return std::nullopt;
   return planner::parse_llama_args(text);
+}
+
+std::string band_text(const planner::SpeedPrediction& speed, const std::string& none) {
+  if (!std::isfinite(speed.tok_per_s) || speed.error_band_fraction <= 0) return none;
+  return fmt::format("+-{:.0f}%", 100 * speed.error_band_fraction);
 }
 
 std::string llama_command_for(const planner::ChosenPlan& chosen, const ModelSource& source,

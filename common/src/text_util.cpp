@@ -118,4 +118,12 @@ std::string usd(double amount) {
   return out;
 }
 
+bool ends_with(std::string_view text, std::string_view tail) {
+  return text.size() >= tail.size() && text.substr(text.size() - tail.size()) == tail;
+}
+
+bool contains_ignoring_case(std::string_view text, std::string_view part) {
+  return to_lower(text).find(to_lower(part)) != std::string::npos;
+}
+
 }  // namespace hwplan

@@ -10,17 +10,13 @@
 
 #include "common/error.h"
 #include "common/file_util.h"
+#include "common/text_util.h"
 #include "formats/llama_bench.h"
 
 namespace hwplan::formats {
 namespace {
 
 std::string slurp(const std::string& path) { return read_input_file(path, "benchmark results"); }
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 /// Nanoseconds per Google Benchmark time unit.
 double ns_per(const std::string& unit, const std::string& where) {

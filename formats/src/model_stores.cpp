@@ -41,11 +41,6 @@ uint64_t size_of(const fs::path& p) {
   return size;
 }
 
-bool ends_with(const std::string& text, const std::string& tail) {
-  return text.size() >= tail.size() &&
-         text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 // A GGUF that is a model of its own: not a vision projector, not a later shard of a set.
 bool is_model_gguf(const fs::path& p) {
   const std::string name = p.filename().string();

@@ -35,10 +35,6 @@ double number_or_zero(const std::string& text) {
   return end == text.c_str() ? 0 : value;
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return to_lower(text).find(to_lower(part)) != std::string::npos;
-}
-
 // "key=NUMBER" in a row's notes: a range "225-250" gives its middle; 0 when absent or not a
 // number ("host_bw_gbs=n/a").
 double note_number(const std::string& notes, const std::string& key) {
@@ -76,32 +72,32 @@ bool flash_attention_on(const std::string& text) {
 // Why a row is not a run of llama.cpp itself (empty when it is): forks with their own kernels
 // and quant types get their own factors or none, never llama.cpp's.
 std::string other_engine(const std::string& engine, const std::string& backend) {
-  if (contains(engine, "ik_llama") && !contains(engine, "mainline"))
+  if (contains_ignoring_case(engine, "ik_llama") && !contains_ignoring_case(engine, "mainline"))
     return "ik_llama.cpp is another engine (its own kernels and quant types): kept out of "
            "llama.cpp's fit";
-  if (contains(engine, "AmpereComputingAI"))
+  if (contains_ignoring_case(engine, "AmpereComputingAI"))
     return "Ampere's llama.cpp fork with its own quant types: kept out of llama.cpp's fit";
-  if (contains(backend, "rocm") && contains(backend, "cuda"))
+  if (contains_ignoring_case(backend, "rocm") && contains_ignoring_case(backend, "cuda"))
     return "GPUs of two vendors in one process: mixed GPUs cannot be described yet";
   return "";
 }
 
 std::string normalise_backend(const std::string& text) {
   for (const char* backend : {"cuda", "metal", "rocm", "vulkan", "cpu"}) {
-    if (contains(text, backend)) return backend;
+    if (contains_ignoring_case(text, backend)) return backend;
   }
   return to_lower(text);
 }
 
 // The mix whose tensor classes stand in for a row's quantization label.
 std::string mix_for(const std::string& quant) {
-  if (contains(quant, "q4_k")) return "q4_k_m";
-  if (contains(quant, "q4_0")) return "q4_0";
-  if (contains(quant, "q8_0")) return "q8_0";
-  if (contains(quant, "q6_k")) return "q6_k";
-  if (contains(quant, "q3_k")) return "q3_k_m";
-  if (contains(quant, "mxfp4")) return "mxfp4";
-  if (contains(quant, "f16")) return "f16";
+  if (contains_ignoring_case(quant, "q4_k")) return "q4_k_m";
+  if (contains_ignoring_case(quant, "q4_0")) return "q4_0";
+  if (contains_ignoring_case(quant, "q8_0")) return "q8_0";
+  if (contains_ignoring_case(quant, "q6_k")) return "q6_k";
+  if (contains_ignoring_case(quant, "q3_k")) return "q3_k_m";
+  if (contains_ignoring_case(quant, "mxfp4")) return "mxfp4";
+  if (contains_ignoring_case(quant, "f16")) return "f16";
   return "q4_k_m";
 }
 
@@ -118,7 +114,7 @@ struct CsvRow {
 const CalibrationInputs::Model* find_model_input(const CalibrationInputs& in,
                                                  const std::string& name) {
   for (const auto& m : in.models) {
-    if (contains(name, m.match)) return &m;
+    if (contains_ignoring_case(name, m.match)) return &m;
   }
   return nullptr;
 }
@@ -129,13 +125,14 @@ double peak_flop_per_s(const CalibrationInputs& in, const std::string& hardware,
                        double bandwidth_gbs) {
   if (cores == 0) {
     for (const auto& def : in.defaults) {
-      if (contains(hardware, def.match) && std::abs(def.bandwidth_gbs - bandwidth_gbs) < 1)
+      if (contains_ignoring_case(hardware, def.match) &&
+          std::abs(def.bandwidth_gbs - bandwidth_gbs) < 1)
         cores = def.gpu_cores;
     }
   }
   const CalibrationInputs::Peak* best = nullptr;
   for (const auto& p : in.peaks) {
-    if (!contains(hardware, p.match)) continue;
+    if (!contains_ignoring_case(hardware, p.match)) continue;
     if (p.gpu_cores != 0 && p.gpu_cores != cores) continue;
     if (best == nullptr || p.match.size() > best->match.size()) best = &p;
   }
@@ -148,7 +145,7 @@ HardwareSpec machine_of(const CsvRow& r, const CalibrationInputs& in, double ban
   hw.id = r["hardware"];
   hw.name = r["hardware"];
   hw.kind = r["hw_class"] == "discrete_gpu" ? MemoryKind::kDiscrete : MemoryKind::kUnified;
-  hw.memory_type = contains(r["memory_type"], "hbm") ? "hbm2e" : "";
+  hw.memory_type = contains_ignoring_case(r["memory_type"], "hbm") ? "hbm2e" : "";
   hw.backend = backend_from_name(normalise_backend(r["backend"]));
   hw.gpu_count = std::max<int64_t>(1, static_cast<int64_t>(number_or_zero(r["num_gpus"])));
   hw.bandwidth_bytes_per_s = gbs_to_bytes_per_s(bandwidth_gbs);
@@ -157,7 +154,7 @@ HardwareSpec machine_of(const CsvRow& r, const CalibrationInputs& in, double ban
   hw.host_bandwidth_bytes_per_s = hw.bandwidth_bytes_per_s;
   hw.bus_bytes_per_s = 25e9;
   for (const auto& host : in.hosts) {
-    if (contains(r["hardware"], host.match))
+    if (contains_ignoring_case(r["hardware"], host.match))
       hw.host_bandwidth_bytes_per_s = gbs_to_bytes_per_s(host.host_bandwidth_gbs);
   }
   return hw;
@@ -298,10 +295,10 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     row.source_file = origin;
     const bool cpu_only = r["hw_class"] == "cpu" || r["num_gpus"] == "0";
     row.backend = cpu_only ? "cpu" : normalise_backend(r["backend"]);
-    row.memory_class = cpu_only                            ? "host"
-                       : r["hw_class"] != "discrete_gpu"   ? "unified"
-                       : contains(r["memory_type"], "hbm") ? "hbm"
-                                                           : "gddr";
+    row.memory_class = cpu_only                                          ? "host"
+                       : r["hw_class"] != "discrete_gpu"                 ? "unified"
+                       : contains_ignoring_case(r["memory_type"], "hbm") ? "hbm"
+                                                                         : "gddr";
     row.measured_decode_tok_per_s = number_or_zero(r["decode_tps"]);
     if (row.source_id == "LLMFIT_PR") row.measured_decode_tok_per_s *= kLlmfitGenerationFactor;
     row.measured_prefill_tok_per_s = number_or_zero(r["prefill_tps"]);
@@ -323,14 +320,15 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     // The host's bandwidth: the row's notes, else the known hosts, else unknown (a CPU-only row's
     // memory bandwidth is its host's).
     bool host_known = cpu_only;
-    for (const auto& host : in.hosts) host_known = host_known || contains(row.hardware, host.match);
+    for (const auto& host : in.hosts)
+      host_known = host_known || contains_ignoring_case(row.hardware, host.match);
     if (const double host_gbs = note_number(notes, "host_bw_gbs"); host_gbs > 0 && !cpu_only) {
       row.machine.host_bandwidth_bytes_per_s = gbs_to_bytes_per_s(host_gbs);
       host_known = true;
     }
     row.machine.host_cores = host_threads(notes, row.hardware);
     for (const auto& host : in.hosts) {
-      if (contains(row.hardware, host.match) && host.host_cores > 0)
+      if (contains_ignoring_case(row.hardware, host.match) && host.host_cores > 0)
         row.machine.host_cores = host.host_cores;
     }
     if (cpu_only) row.prefill_skipped = "CPU-only prefill is not modelled (no CPU compute rate)";
@@ -344,7 +342,7 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     const auto depth = static_cast<int64_t>(number_or_zero(r["kv_depth"]));
     row.depth_tokens = depth;
     const auto gen = static_cast<int64_t>(number_or_zero(r["gen_tokens"]));
-    int64_t ubatch = contains(r["engine"] + r["backend"], "-ub 2048") ? 2048 : 512;
+    int64_t ubatch = contains_ignoring_case(r["engine"] + r["backend"], "-ub 2048") ? 2048 : 512;
     if (const double ub = note_number(notes, "ub"); ub >= 1) ubatch = static_cast<int64_t>(ub);
     const auto batch = std::max<int64_t>(1, static_cast<int64_t>(note_number(notes, "B")));
     if (row.measured_prefill_tok_per_s > 0 && prompt <= 1) row.measured_prefill_tok_per_s = 0;
@@ -688,21 +686,8 @@ EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
   for (const auto& [memory_class, members] : pooled)
     table.groups.push_back(fit_group(members, "*", memory_class));
   fit_host(rows, table);
-  // Error bands: the 80th percentile of each group's absolute relative errors.
-  const auto results = evaluate(rows, table);
-  table.bands = error_bands(results);
-  for (auto& g : table.groups) {
-    std::vector<double> decode, prefill;
-    for (const auto& res : results) {
-      const bool member = (g.backend == "*" || res.row->backend == g.backend) &&
-                          res.row->memory_class == g.memory_class;
-      if (!member) continue;
-      if (res.row->measured_decode_tok_per_s > 0) decode.push_back(std::abs(res.decode_error));
-      if (usable_prefill(*res.row)) prefill.push_back(std::abs(res.prefill_error));
-    }
-    g.decode_error_p80 = quantile(decode, 0.8);
-    g.prefill_error_p80 = quantile(prefill, 0.8);
-  }
+  // Error bands: the 80th percentile of the absolute relative errors per placement class.
+  table.bands = error_bands(evaluate(rows, table));
   return table;
 }
 

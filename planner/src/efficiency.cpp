@@ -154,8 +154,6 @@ EfficiencyTable efficiency_table_from_json(const nlohmann::json& json, const std
         g.number("prefill_layer_overhead_seconds", NumberRange::non_negative());
     e.decode_rows = g.integer("decode_rows", 0);
     e.prefill_rows = g.integer("prefill_rows", 0);
-    e.decode_error_p80 = g.number("decode_error_p80", NumberRange::non_negative());
-    e.prefill_error_p80 = g.number("prefill_error_p80", NumberRange::non_negative());
     g.finish();
     table.groups.push_back(e);
   }
@@ -206,9 +204,7 @@ nlohmann::json efficiency_table_to_json(const EfficiencyTable& table) {
                       {"prefill_attention_fraction", e.prefill_attention_fraction},
                       {"prefill_layer_overhead_seconds", e.prefill_layer_overhead_seconds},
                       {"decode_rows", e.decode_rows},
-                      {"prefill_rows", e.prefill_rows},
-                      {"decode_error_p80", e.decode_error_p80},
-                      {"prefill_error_p80", e.prefill_error_p80}});
+                      {"prefill_rows", e.prefill_rows}});
   }
   nlohmann::json hosts = nlohmann::json::array();
   for (const auto& h : table.hosts) {

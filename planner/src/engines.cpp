@@ -15,10 +15,6 @@
 namespace hwplan::planner {
 namespace {
 
-bool has(const std::string& text, const char* part) {
-  return to_lower(text).find(part) != std::string::npos;
-}
-
 double number(const std::string& text) {
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
@@ -39,10 +35,13 @@ std::vector<EngineFactors> known_engines() {
 }
 
 std::string engine_of(const std::string& cell) {
-  if (has(cell, "exllama")) return "exllamav2";
-  if (has(cell, "mlx")) return "mlx";  // mlx-lm, vllm-mlx, oMLX, LM Studio MLX, ...
-  if (has(cell, "vllm")) return "vllm";
-  if (has(cell, "llama.cpp") || has(cell, "llama-cpp") || has(cell, "ollama")) return "llama.cpp";
+  if (contains_ignoring_case(cell, "exllama")) return "exllamav2";
+  if (contains_ignoring_case(cell, "mlx"))
+    return "mlx";  // mlx-lm, vllm-mlx, oMLX, LM Studio MLX, ...
+  if (contains_ignoring_case(cell, "vllm")) return "vllm";
+  if (contains_ignoring_case(cell, "llama.cpp") || contains_ignoring_case(cell, "llama-cpp") ||
+      contains_ignoring_case(cell, "ollama"))
+    return "llama.cpp";
   return "";
 }
 

@@ -300,7 +300,6 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
                        Bound::kBus});
   }
   finish(s, c.comm_seconds, d(c.gpu_layers) * e.layer_overhead_seconds, d(c.batch));
-  s.error_band_fraction = e.decode_error_p80;
   return s;
 }
 
@@ -341,7 +340,6 @@ SpeedPrediction prefill_speed(const PrefillCost& c, const HardwareSpec& hw, cons
   finish(s, c.comm_seconds,
          d(c.layer_launches) * e.prefill_layer_overhead_seconds / c.pipeline_speedup,
          d(c.prompt_tokens));
-  s.error_band_fraction = e.prefill_error_p80;
   return s;
 }
 

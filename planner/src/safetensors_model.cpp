@@ -17,11 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool ends_with(const std::string& text, const std::string& tail) {
-  return text.size() >= tail.size() &&
-         text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 // The class of a tensor inside a decoder layer, from its Hugging Face name after
 // "model.layers.N." (Llama, Qwen, Mixtral, DeepSeek, gpt-oss and Gemma conventions).
 TensorClass classify_layer_role(const std::string& role, size_t n_dims) {

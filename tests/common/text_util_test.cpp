@@ -5,6 +5,14 @@
 namespace hwplan {
 namespace {
 
+TEST(TextUtil, EndsWithAndContainsIgnoringCase) {
+  EXPECT_TRUE(ends_with("model.scales", ".scales"));
+  EXPECT_FALSE(ends_with("scales", "model.scales"));
+  EXPECT_TRUE(ends_with("x", ""));
+  EXPECT_TRUE(contains_ignoring_case("mlx-lm 0.31 (Apple)", "MLX"));
+  EXPECT_FALSE(contains_ignoring_case("llama.cpp", "vllm"));
+}
+
 TEST(TextUtil, UsdHasThousandsSeparators) {
   EXPECT_EQ(usd(0), "$0");
   EXPECT_EQ(usd(999.4), "$999");

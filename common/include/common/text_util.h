@@ -37,6 +37,12 @@ std::string trim(std::string_view text);
 /// and DEL become \xHH, so an untrusted name can neither move the cursor nor cut a message.
 std::string printable(std::string_view text);
 
+/// Whether `text` ends with `tail`.
+bool ends_with(std::string_view text, std::string_view tail);
+
+/// Whether `text` contains `part`, ignoring ASCII case.
+bool contains_ignoring_case(std::string_view text, std::string_view part);
+
 /// A dollar amount rounded to whole dollars with thousands separators: 9499 -> "$9,499",
 /// -1234.6 -> "-$1,235".
 std::string usd(double amount);

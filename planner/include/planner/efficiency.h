@@ -36,8 +36,6 @@ struct Efficiency {
   double prefill_attention_fraction = 0;
   int64_t decode_rows = 0;  ///< measured rows behind the decode factors (0: a fallback)
   int64_t prefill_rows = 0;
-  double decode_error_p80 = 0;   ///< 80% of decode rows within +- this fraction
-  double prefill_error_p80 = 0;  ///< 80% of prefill rows within +- this fraction
   bool operator==(const Efficiency&) const = default;
 };
 

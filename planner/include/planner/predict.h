@@ -93,7 +93,9 @@ struct SpeedPrediction {
   double seconds = 0;           ///< per step (decode) or for the whole prompt (prefill)
   double tok_per_s = 0;
   Bound bound = Bound::kMemory;
-  double error_band_fraction = 0;  ///< 80% of measured runs of this group within +- this
+  /// 80% of measured runs of the prediction's placement class within +- this (set by
+  /// predict_plan from EfficiencyTable::bands; 0 from decode_speed / prefill_speed alone)
+  double error_band_fraction = 0;
   bool operator==(const SpeedPrediction&) const = default;
 };
 

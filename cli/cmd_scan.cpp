@@ -52,10 +52,10 @@ CommandResult run_scan(const GlobalOptions& global, const ScanOptions& options) 
   request.default_context = options.context_tokens;
   size_t listed = 0;
   for (const auto& m : stored) {
-    const std::string reference = m.store + ":" + m.name;
+    // Planned from what the scan found: no second walk of the store per model.
     PlannedModel planned;
     try {
-      planned = plan_model(db, reference, request, report.notes);
+      planned = plan_model(db, source_from_stored(db, m), request, report.notes);
     } catch (const Error& e) {
       problems.emplace_back(e.what());
       continue;

@@ -22,15 +22,19 @@ ModelSource source_from_gguf(const std::string& path) {
   return source;
 }
 
+ModelSource source_from_stored(const planner::ProfileDb& db, const formats::StoredModel& stored) {
+  // Its GGUF blob or checkpoint folder, named as the store names it.
+  ModelSource source =
+      stored.format == "GGUF" ? source_from_gguf(stored.path) : resolve_model(db, stored.path);
+  source.spec.id = stored.name;
+  source.spec.name = stored.name;
+  return source;
+}
+
 ModelSource resolve_model(const planner::ProfileDb& db, const std::string& name) {
   if (formats::is_store_reference(name)) {
-    // A model in a local store: its GGUF blob or checkpoint folder, named as the store names it.
-    const auto stored = formats::resolve_stored_model(name, formats::default_store_roots());
-    ModelSource source =
-        stored.format == "GGUF" ? source_from_gguf(stored.path) : resolve_model(db, stored.path);
-    source.spec.id = stored.name;
-    source.spec.name = stored.name;
-    return source;
+    return source_from_stored(db,
+                              formats::resolve_stored_model(name, formats::default_store_roots()));
   }
   fs::path path(name);
   if (path.extension() == ".gguf") return source_from_gguf(name);

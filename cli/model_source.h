@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/model_stores.h"
 #include "planner/model_spec.h"
 #include "planner/profiles.h"
 #include "planner/weights.h"
@@ -24,6 +25,9 @@ struct ModelSource {
 
 /// A model from a GGUF file: its shape and exact weights (planner/gguf_model.h), its path.
 ModelSource source_from_gguf(const std::string& path);
+
+/// A model found in a local store (formats/model_stores.h), named as the store names it.
+ModelSource source_from_stored(const planner::ProfileDb& db, const formats::StoredModel& stored);
 
 /// Resolves `name`: "*.gguf" -> GGUF header and tensor table; an existing file -> config.json
 /// (with exact weights from the safetensors headers in its folder, when there are any);

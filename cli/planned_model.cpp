@@ -3,13 +3,19 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace hwplan::cli {
 
 PlannedModel plan_model(const planner::ProfileDb& db, const std::string& name,
                         const ModelRequest& request, std::vector<std::string>& notes) {
+  return plan_model(db, resolve_model(db, name), request, notes);
+}
+
+PlannedModel plan_model(const planner::ProfileDb& db, ModelSource source,
+                        const ModelRequest& request, std::vector<std::string>& notes) {
   PlannedModel p;
-  p.source = resolve_model(db, name);
+  p.source = std::move(source);
   const auto& spec = p.source.spec;
   if (p.source.exact_weights) {
     p.weights = *p.source.exact_weights;

@@ -34,4 +34,8 @@ struct PlannedModel {
 PlannedModel plan_model(const planner::ProfileDb& db, const std::string& name,
                         const ModelRequest& request, std::vector<std::string>& notes);
 
+/// The same for a model already resolved.
+PlannedModel plan_model(const planner::ProfileDb& db, ModelSource source,
+                        const ModelRequest& request, std::vector<std::string>& notes);
+
 }  // namespace hwplan::cli

@@ -17,7 +17,7 @@ namespace hwplan::cli {
 
 kernels::Isa parse_isa(const std::string& name) {
   if (name.empty()) return kernels::best_isa();
-  for (kernels::Isa isa : {kernels::Isa::kScalar, kernels::Isa::kAvx2, kernels::Isa::kAvx512}) {
+  for (kernels::Isa isa : kernels::kAllIsas) {
     if (kernels::isa_name(isa) != name) continue;
     const auto available = kernels::available_isas();
     if (std::find(available.begin(), available.end(), isa) == available.end()) {
@@ -26,7 +26,7 @@ kernels::Isa parse_isa(const std::string& name) {
     }
     return isa;
   }
-  throw_usage("--isa: '{}' is not one of scalar, avx2, avx512", name);
+  throw_usage("--isa: '{}' is not one of scalar, avx2, avx512, neon", name);
 }
 
 CommandResult run_generate(const GlobalOptions& global, const GenerateOptions& options) {

@@ -13,15 +13,13 @@
 namespace hwplan::kernels {
 namespace {
 
-bool cpu_has_f16c() {
 #if defined(__x86_64__)
+bool cpu_has_f16c() {
   // CPUID leaf 1, ECX bit 29 (not every compiler's __builtin_cpu_supports knows "f16c").
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 29)) != 0;
-#else
-  return false;
-#endif
 }
+#endif
 
 bool cpu_has_avx2() {
 #if defined(__x86_64__)
@@ -46,6 +44,8 @@ std::vector<Isa> detect_isas() {
   std::vector<Isa> isas{Isa::kScalar};
   if (detail::dot_table_avx2() != nullptr && cpu_has_avx2()) isas.push_back(Isa::kAvx2);
   if (detail::dot_table_avx512() != nullptr && cpu_has_avx512()) isas.push_back(Isa::kAvx512);
+  // Advanced SIMD is mandatory on AArch64: built means runnable.
+  if (detail::dot_table_neon() != nullptr) isas.push_back(Isa::kNeon);
   return isas;
 }
 
@@ -57,6 +57,9 @@ const detail::DotTable& table_for(Isa isa) {
     case Isa::kAvx2:
       HWPLAN_CHECK(detail::dot_table_avx2() != nullptr) << "AVX2 kernels not built";
       return *detail::dot_table_avx2();
+    case Isa::kNeon:
+      HWPLAN_CHECK(detail::dot_table_neon() != nullptr) << "NEON kernels not built";
+      return *detail::dot_table_neon();
     case Isa::kScalar:
       break;
   }
@@ -102,6 +105,8 @@ std::string_view isa_name(Isa isa) {
       return "avx2";
     case Isa::kAvx512:
       return "avx512";
+    case Isa::kNeon:
+      return "neon";
   }
   return "scalar";
 }

@@ -1,26 +1,20 @@
 #include "probes/bandwidth.h"
 
-#include <numa.h>
-
-#include <functional>
-
-// GCC 12's AVX-512 reductions read an _mm512_undefined_pd() register on purpose; its
-// -Wuninitialized fires inside the intrinsic headers once they are inlined here.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-
 #include <fmt/format.h>
-#include <immintrin.h>
+#include <numa.h>
 #include <sched.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "common/cancel.h"
 #include "common/error.h"
+#include "simd_kernels.h"
 #include "thread_team.h"
 
 namespace hwplan::probes {
@@ -29,7 +23,7 @@ namespace {
 constexpr double kTriadScalar = 3.0;
 constexpr size_t kAlignment = 64;
 constexpr double kPassBytes = 256.0 * 1024 * 1024;  // data one timed run passes over, at least
-// Kernels work on whole 32-double blocks so every SIMD width divides them.
+// Kernels work on whole 32-double blocks so every SIMD width divides them (simd_kernels.h).
 constexpr size_t kBlockDoubles = 32;
 
 // One thread's share of the arrays.
@@ -40,95 +34,6 @@ struct Chunk {
   size_t n = 0;
 };
 
-// ---- kernels: AVX-512, AVX2 and scalar; chosen once through a table (STYLE.md) ----
-
-// Four streams, one per quarter of the chunk, so one thread keeps several prefetch streams (and
-// so enough misses) in flight; a single sequential stream leaves DRAM bandwidth unused.
-__attribute__((target("avx512f"))) double read_avx512(const double* a, size_t n) {
-  __m512d s0 = _mm512_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
-  const size_t q = n / 4;
-  const double *p0 = a, *p1 = a + q, *p2 = a + 2 * q, *p3 = a + 3 * q;
-  for (size_t i = 0; i < q; i += 8) {
-    s0 = _mm512_add_pd(s0, _mm512_load_pd(p0 + i));
-    s1 = _mm512_add_pd(s1, _mm512_load_pd(p1 + i));
-    s2 = _mm512_add_pd(s2, _mm512_load_pd(p2 + i));
-    s3 = _mm512_add_pd(s3, _mm512_load_pd(p3 + i));
-  }
-  return _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(s0, s1), _mm512_add_pd(s2, s3)));
-}
-__attribute__((target("avx512f"))) void write_avx512(double* a, size_t n, double v) {
-  const __m512d x = _mm512_set1_pd(v);
-  for (size_t i = 0; i < n; i += 8) _mm512_store_pd(a + i, x);
-}
-__attribute__((target("avx512f"))) void write_nt_avx512(double* a, size_t n, double v) {
-  const __m512d x = _mm512_set1_pd(v);
-  for (size_t i = 0; i < n; i += 8) _mm512_stream_pd(a + i, x);
-  _mm_sfence();
-}
-__attribute__((target("avx512f"))) void copy_avx512(double* c, const double* a, size_t n) {
-  for (size_t i = 0; i < n; i += 8) _mm512_store_pd(c + i, _mm512_load_pd(a + i));
-}
-__attribute__((target("avx512f"))) void triad_avx512(double* a, const double* b, const double* c,
-                                                     size_t n, double s) {
-  const __m512d x = _mm512_set1_pd(s);
-  for (size_t i = 0; i < n; i += 8) {
-    _mm512_store_pd(a + i, _mm512_fmadd_pd(x, _mm512_load_pd(c + i), _mm512_load_pd(b + i)));
-  }
-}
-
-__attribute__((target("avx2,fma"))) double read_avx2(const double* a, size_t n) {
-  __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
-  const size_t q = n / 4;
-  const double *p0 = a, *p1 = a + q, *p2 = a + 2 * q, *p3 = a + 3 * q;
-  for (size_t i = 0; i < q; i += 4) {
-    s0 = _mm256_add_pd(s0, _mm256_load_pd(p0 + i));
-    s1 = _mm256_add_pd(s1, _mm256_load_pd(p1 + i));
-    s2 = _mm256_add_pd(s2, _mm256_load_pd(p2 + i));
-    s3 = _mm256_add_pd(s3, _mm256_load_pd(p3 + i));
-  }
-  const __m256d s = _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3));
-  alignas(32) double lanes[4];
-  _mm256_store_pd(lanes, s);
-  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
-}
-__attribute__((target("avx2,fma"))) void write_avx2(double* a, size_t n, double v) {
-  const __m256d x = _mm256_set1_pd(v);
-  for (size_t i = 0; i < n; i += 4) _mm256_store_pd(a + i, x);
-}
-__attribute__((target("avx2,fma"))) void write_nt_avx2(double* a, size_t n, double v) {
-  const __m256d x = _mm256_set1_pd(v);
-  for (size_t i = 0; i < n; i += 4) _mm256_stream_pd(a + i, x);
-  _mm_sfence();
-}
-__attribute__((target("avx2,fma"))) void copy_avx2(double* c, const double* a, size_t n) {
-  for (size_t i = 0; i < n; i += 4) _mm256_store_pd(c + i, _mm256_load_pd(a + i));
-}
-__attribute__((target("avx2,fma"))) void triad_avx2(double* a, const double* b, const double* c,
-                                                    size_t n, double s) {
-  const __m256d x = _mm256_set1_pd(s);
-  for (size_t i = 0; i < n; i += 4) {
-    _mm256_store_pd(a + i, _mm256_fmadd_pd(x, _mm256_load_pd(c + i), _mm256_load_pd(b + i)));
-  }
-}
-
-double read_scalar(const double* a, size_t n) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  for (size_t i = 0; i < n; i += 4) {
-    s0 += a[i];
-    s1 += a[i + 1];
-    s2 += a[i + 2];
-    s3 += a[i + 3];
-  }
-  return s0 + s1 + s2 + s3;
-}
-void write_scalar(double* a, size_t n, double v) {
-  for (size_t i = 0; i < n; ++i) a[i] = v;
-}
-void copy_scalar(double* c, const double* a, size_t n) { std::memcpy(c, a, n * sizeof(double)); }
-void triad_scalar(double* a, const double* b, const double* c, size_t n, double s) {
-  for (size_t i = 0; i < n; ++i) a[i] = b[i] + s * c[i];
-}
-
 // STREAM's own loops, as its reference C compiles them with plain -O3 (no ISA attributes): the
 // reference the probe's kernels are compared with (`hwplan probe --compare-stream`).
 void copy_stream_reference(double* c, const double* a, size_t n) {
@@ -138,53 +43,31 @@ void triad_stream_reference(double* a, const double* b, const double* c, size_t 
   for (size_t j = 0; j < n; ++j) a[j] = b[j] + s * c[j];
 }
 
-struct Kernels {
-  const char* isa;
-  double (*read)(const double*, size_t);
-  void (*write)(double*, size_t, double);
-  void (*write_nt)(double*, size_t, double);
-  void (*copy)(double*, const double*, size_t);
-  void (*triad)(double*, const double*, const double*, size_t, double);
-};
-
-const Kernels& kernels() {
-  static const Kernels kAvx512{"avx512",        read_avx512, write_avx512,
-                               write_nt_avx512, copy_avx512, triad_avx512};
-  static const Kernels kAvx2{"avx2", read_avx2, write_avx2, write_nt_avx2, copy_avx2, triad_avx2};
-  static const Kernels kScalar{"scalar",     read_scalar, write_scalar,
-                               write_scalar, copy_scalar, triad_scalar};
-  static const Kernels& chosen = __builtin_cpu_supports("avx512f") ? kAvx512
-                                 : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
-                                     ? kAvx2
-                                     : kScalar;
-  return chosen;
-}
-
 // One pass of a named kernel over a chunk, resolved once before the timed loop; returns the read
 // kernel's sum (0 for the others). Unknown names are a usage error, not a silent triad.
 using PassFn = double (*)(const Chunk&);
 
 PassFn pass_function(const std::string& kernel) {
   static const std::vector<std::pair<std::string, PassFn>> kPasses = {
-      {"read", [](const Chunk& ch) { return kernels().read(ch.a, ch.n); }},
+      {"read", [](const Chunk& ch) { return detail::best_stream_kernels().read(ch.a, ch.n); }},
       {"write",
        [](const Chunk& ch) {
-         kernels().write(ch.c, ch.n, 0.25);
+         detail::best_stream_kernels().write(ch.c, ch.n, 0.25);
          return 0.0;
        }},
       {"write_nt",
        [](const Chunk& ch) {
-         kernels().write_nt(ch.c, ch.n, 0.25);
+         detail::best_stream_kernels().write_nt(ch.c, ch.n, 0.25);
          return 0.0;
        }},
       {"copy",
        [](const Chunk& ch) {
-         kernels().copy(ch.c, ch.b, ch.n);
+         detail::best_stream_kernels().copy(ch.c, ch.b, ch.n);
          return 0.0;
        }},
       {"triad",
        [](const Chunk& ch) {
-         kernels().triad(ch.a, ch.b, ch.c, ch.n, kTriadScalar);
+         detail::best_stream_kernels().triad(ch.a, ch.b, ch.c, ch.n, kTriadScalar);
          return 0.0;
        }},
       {"copy_stream",
@@ -219,7 +102,7 @@ Array allocate(size_t doubles, int numa_node) {
 
 }  // namespace
 
-std::string best_simd_isa() { return kernels().isa; }
+std::string best_simd_isa() { return detail::best_stream_kernels().isa; }
 
 double stream_bytes_per_element(const std::string& kernel) {
   if (kernel.rfind("copy", 0) == 0) return 16;

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -103,6 +105,11 @@ TEST(ApuMemory, ReadsAFakeSysfsTree) {
   fs::remove_all(root);
 }
 
+/// Set by scripts/arm64_check.sh, which runs these tests under qemu-user: rates measured through an
+/// emulator (no caches of its own, software floating point) say nothing about the hardware, so
+/// the assertions about physics are left out there and the rest still run.
+bool emulated() { return std::getenv("HWPLAN_EMULATED") != nullptr; }
+
 TEST(Bandwidth, PositiveAndAnL2BufferReadsFasterThanDram) {
   const auto topo = read_topology();
   ASSERT_GE(topo.caches.size(), 2u);
@@ -113,7 +120,10 @@ TEST(Bandwidth, PositiveAndAnL2BufferReadsFasterThanDram) {
     EXPECT_TRUE(std::isfinite(r.gbs.best));
     EXPECT_GT(r.gbs.min, 0);
   }
-  EXPECT_GT(l2.gbs.best, 1.5 * dram.gbs.best) << "L2 " << l2.gbs.best << " DRAM " << dram.gbs.best;
+  if (!emulated()) {
+    EXPECT_GT(l2.gbs.best, 1.5 * dram.gbs.best)
+        << "L2 " << l2.gbs.best << " DRAM " << dram.gbs.best;
+  }
   for (const char* kernel : {"write", "write_nt", "copy", "triad", "copy_stream", "triad_stream"}) {
     EXPECT_GT(measure_bandwidth(kernel, 1, 8.0 * 1024 * 1024, 1).gbs.best, 0) << kernel;
   }
@@ -130,7 +140,10 @@ TEST(Bandwidth, NumaNodesMeasuredOrSkippedWithAReason) {
     // One node (this kind of machine): one skipped entry saying why, no invented number.
     ASSERT_EQ(nodes.size(), 1u);
     EXPECT_EQ(nodes[0].status, ProbeStatus::kSkipped);
-    EXPECT_NE(nodes[0].reason.find("one NUMA node"), std::string::npos) << nodes[0].reason;
+    // One node, or a kernel (or emulator) without the NUMA system calls.
+    EXPECT_TRUE(nodes[0].reason.find("one NUMA node") != std::string::npos ||
+                nodes[0].reason.find("no NUMA support") != std::string::npos)
+        << nodes[0].reason;
     EXPECT_EQ(nodes[0].read.gbs.best, 0.0);
   } else {
     for (const auto& n : nodes) {
@@ -162,7 +175,8 @@ TEST(Latency, CurveStepsUpPastEachCache) {
 TEST(Compute, Fp32FmaIsMeasured) {
   const auto r = measure_compute("fp32_fma", 1, 2, 0.02);
   EXPECT_EQ(r.status, ProbeStatus::kOk);
-  EXPECT_GT(r.tops.best, 0.001);  // any CPU of the last 20 years does a GFLOP/s
+  // Any CPU of the last 20 years does a GFLOP/s (an emulator need not).
+  EXPECT_GT(r.tops.best, emulated() ? 0.0 : 0.001);
   EXPECT_THROW(measure_compute("fp64_magic", 1, 1, 0.01), Error);
 }
 

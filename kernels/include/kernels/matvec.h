@@ -1,6 +1,7 @@
 #pragma once
 // Matrix-vector products over weights in their GGUF block layout: a scalar reference per format
-// and SIMD versions (AVX2; AVX-512 with VNNI), chosen through an explicit dispatch table.
+// and SIMD versions (AVX2 and AVX-512 with VNNI on x86-64, Advanced SIMD on AArch64), chosen
+// through an explicit dispatch table.
 
 #include <cstdint>
 #include <span>
@@ -12,9 +13,12 @@
 namespace hwplan::kernels {
 
 /// An instruction-set level of the dot products.
-enum class Isa { kScalar, kAvx2, kAvx512 };
+enum class Isa { kScalar, kAvx2, kAvx512, kNeon };
 
-/// "scalar", "avx2", "avx512".
+/// Every level this library knows, whether or not this build or CPU has it.
+inline constexpr Isa kAllIsas[] = {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon};
+
+/// "scalar", "avx2", "avx512", "neon".
 std::string_view isa_name(Isa isa);
 /// The levels this CPU and build can run, scalar first.
 std::span<const Isa> available_isas();
@@ -79,6 +83,7 @@ struct DotTable {
 const DotTable& dot_table_scalar();
 const DotTable* dot_table_avx2();    ///< nullptr when not compiled for x86-64
 const DotTable* dot_table_avx512();  ///< nullptr when not compiled for x86-64
+const DotTable* dot_table_neon();    ///< nullptr when not compiled for AArch64
 
 }  // namespace detail
 }  // namespace hwplan::kernels

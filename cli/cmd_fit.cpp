@@ -89,13 +89,15 @@ Table fit_table(const std::vector<Row>& rows, bool many_models) {
     std::vector<Cell> cells;
     if (many_models) cells.emplace_back(r.model->source.spec.id);
     const auto& f = r.fit;
-    const double usable = f.gpu_usable_bytes * static_cast<double>(r.hardware->gpu_count);
+    const bool on_host = planner::placement_gpu_count(*r.hardware) == 0;
+    const double usable = on_host ? f.host_usable_bytes
+                                  : f.gpu_usable_bytes * static_cast<double>(r.hardware->gpu_count);
     const std::string args = llama_flags_of(r.command);
     for (Cell cell : std::vector<Cell>{
              hardware_label(*r.hardware), std::string(planner::fit_kind_label(f.kind)),
              std::string(planner::fit_kind_name(f.kind)), bytes_to_gib(f.gpu_need_bytes),
              bytes_to_gib(usable),
-             f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{f.n_gpu_layers},
+             f.kind == planner::FitKind::kNoFit || on_host ? Cell{} : Cell{f.n_gpu_layers},
              f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{bytes_to_gib(f.host_bytes)},
              f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{r.decode_tok_per_s},
              r.max_context > 0 ? Cell{r.max_context} : Cell{},
@@ -158,7 +160,9 @@ std::string row_note(const Row& r) {
 }
 
 bool counts_as_fit(planner::FitKind kind, bool allow_offload) {
-  if (kind == planner::FitKind::kGpu || kind == planner::FitKind::kMultiGpu) return true;
+  if (kind == planner::FitKind::kGpu || kind == planner::FitKind::kMultiGpu ||
+      kind == planner::FitKind::kHost)
+    return true;
   return allow_offload && kind != planner::FitKind::kNoFit;
 }
 

@@ -73,7 +73,7 @@ ExecutionPlan plan_from_layers(const ModelSpec& m, const WeightInventory& inv,
   plan.model_id = m.id;
   plan.hardware_id = hw.id;
   plan.workload = w;
-  plan.n_gpus = hw.gpu_count;
+  plan.n_gpus = placement_gpu_count(hw);
   plan.offload_kv = offload_kv;
   plan.n_gpu_layers = 0;
   for (const auto& device : layer_devices) {
@@ -184,8 +184,9 @@ FitResult fit_of_plan(const ExecutionPlan& plan, const ModelSpec& m, const Hardw
   const auto memory = plan_memory(plan, m, hw);
   double kv_total = 0;
   for (const auto& kv : plan.kv) kv_total += kv.bytes;
+  const bool cpu_only = plan.n_gpus == 0;  // no GPU runtime to count
   fit.need = {plan_weight_bytes(plan), kv_total, compute_buffer_bytes(m, plan.workload),
-              hw.runtime_overhead_bytes};
+              cpu_only ? 0.0 : hw.runtime_overhead_bytes};
   fit.gpu_usable_bytes = usable_gpu_bytes(hw, LimitMode::kDefault);
   fit.host_usable_bytes = usable_host_bytes(hw);
   const double raised = usable_gpu_bytes(hw, LimitMode::kRaised);
@@ -235,7 +236,12 @@ FitResult fit_of_plan(const ExecutionPlan& plan, const ModelSpec& m, const Hardw
         gib(largest_gpu), gib(fit.gpu_usable_bytes), gib(host_need), gib(fit.host_usable_bytes));
     return fit;
   }
-  if (offloaded) {
+  if (cpu_only) {
+    fit.kind = FitKind::kHost;
+    fit.gpu_usable_bytes = 0;
+    fit.summary = fmt::format("as placed: {} in host RAM of {} usable (CPU backend, no GPU)",
+                              gib(fit.host_bytes), gib(fit.host_usable_bytes));
+  } else if (offloaded) {
     fit.kind = FitKind::kPartialOffload;
     fit.summary = fmt::format("as placed: {} on {}, {} in host RAM", gib(fit.gpu_bytes), devices,
                               gib(fit.host_bytes));

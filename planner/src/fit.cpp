@@ -184,11 +184,33 @@ void place_offloaded(const ModelSpec& m, const Layout& l, const HardwareSpec& hw
   }
 }
 
+/// llama.cpp's CPU backend: weights, KV cache and compute buffer all in host RAM, nothing to
+/// offload and no GPU runtime.
+FitResult fit_on_host(const Layout& l, const ModelSpec& m, const HardwareSpec& hw) {
+  FitResult fit;
+  fit.n_layers = m.n_layers;
+  fit.need = {l.weights_bytes, l.kv_bytes, l.compute_bytes, 0};
+  fit.host_usable_bytes = usable_host_bytes(hw);
+  fit.gpu_need_bytes = l.weights_bytes + l.kv_bytes + l.compute_bytes;
+  fit.host_bytes = fit.gpu_need_bytes;
+  if (fit.host_bytes <= fit.host_usable_bytes) {
+    fit.kind = FitKind::kHost;
+    fit.summary = fmt::format("fits in RAM (CPU backend, no GPU): needs {} of {} usable",
+                              gib(fit.host_bytes), gib(fit.host_usable_bytes));
+  } else {
+    fit.kind = FitKind::kNoFit;
+    fit.summary = fmt::format("does not fit: needs {} of RAM; {} usable (CPU backend, no GPU)",
+                              gib(fit.host_bytes), gib(fit.host_usable_bytes));
+  }
+  return fit;
+}
+
 }  // namespace
 
 FitResult fit_model(const ModelSpec& m, const WeightInventory& inv, const HardwareSpec& hw,
                     const Workload& w) {
   const Layout l = make_layout(m, inv, hw, w);
+  if (placement_gpu_count(hw) == 0) return fit_on_host(l, m, hw);
   FitResult fit;
   fit.n_layers = m.n_layers;
   fit.need = {l.weights_bytes, l.kv_bytes, l.compute_bytes, l.overhead_bytes};
@@ -273,7 +295,7 @@ int64_t max_context_tokens(const ModelSpec& m, const WeightInventory& inv, const
 std::string llama_cpp_args(const FitResult& fit, const Workload& w) {
   if (fit.kind == FitKind::kNoFit) return "";
   std::vector<std::string> args;
-  args.push_back(fmt::format("-ngl {}", fit.n_gpu_layers));
+  if (fit.kind != FitKind::kHost) args.push_back(fmt::format("-ngl {}", fit.n_gpu_layers));
   // llama-server's -c is the total over all parallel sequences.
   args.push_back(fmt::format("-c {}", w.context_tokens * w.batch));
   if (w.batch > 1) args.push_back(fmt::format("-np {}", w.batch));
@@ -313,6 +335,8 @@ const char* fit_kind_name(FitKind kind) {
       return "gpu_raised_limit";
     case FitKind::kMultiGpu:
       return "multi_gpu";
+    case FitKind::kHost:
+      return "cpu";
     case FitKind::kPartialOffload:
       return "partial_offload";
     case FitKind::kNoFit:
@@ -329,6 +353,8 @@ const char* fit_kind_label(FitKind kind) {
       return "fits (raise limit)";
     case FitKind::kMultiGpu:
       return "fits (multi-GPU)";
+    case FitKind::kHost:
+      return "fits (CPU)";
     case FitKind::kPartialOffload:
       return "offload";
     case FitKind::kNoFit:

@@ -270,6 +270,7 @@ HardwareSpec apply_hardware_overrides(const nlohmann::json& base, const std::str
 }
 
 MemoryClass memory_class(const HardwareSpec& hw) {
+  if (hw.backend == Backend::kCpu) return MemoryClass::kHost;
   if (hw.kind == MemoryKind::kUnified) return MemoryClass::kUnified;
   return hw.memory_type.rfind("hbm", 0) == 0 ? MemoryClass::kHbm : MemoryClass::kGddr;
 }
@@ -282,6 +283,8 @@ const char* memory_class_name(MemoryClass memory_class) {
       return "gddr";
     case MemoryClass::kUnified:
       return "unified";
+    case MemoryClass::kHost:
+      return "host";
   }
   return "gddr";
 }
@@ -320,6 +323,10 @@ double usable_gpu_bytes(const HardwareSpec& hw, LimitMode mode) {
 
 double usable_host_bytes(const HardwareSpec& hw) {
   return hw.host_memory_bytes - hw.host_reserved_bytes;
+}
+
+int64_t placement_gpu_count(const HardwareSpec& hw) {
+  return hw.backend == Backend::kCpu ? 0 : hw.gpu_count;
 }
 
 }  // namespace hwplan::planner

@@ -484,7 +484,7 @@ ExecutionPlan plan_from_llama_args(const ModelSpec& m, const WeightInventory& in
                                    const HardwareSpec& hw, const LlamaArgs& args,
                                    const Workload& base, const QuantCatalog& catalog,
                                    std::vector<std::string>& notes) {
-  const int64_t n_gpus = hw.backend == Backend::kCpu ? 0 : hw.gpu_count;
+  const int64_t n_gpus = placement_gpu_count(hw);
   Workload w = base;
   const int64_t sequences = args.n_parallel.value_or(1);
   if (!args.n_parallel && base_name(args.program).find("llama-server") != std::string::npos) {
@@ -634,7 +634,9 @@ std::string emit_llama_command(const ExecutionPlan& plan, const ModelSpec& m,
     if (!value.empty()) words.push_back(std::move(value));
   };
   bool kv_kept_on_gpu = false;
-  if (mode == EmitMode::kPinned) {
+  // llama.cpp's CPU backend has nothing to place: no -ngl, -nkvo or --fit.
+  const bool cpu_only = plan.n_gpus == 0;
+  if (mode == EmitMode::kPinned && !cpu_only) {
     add("-ngl", std::to_string(plan.n_gpu_layers));
     std::vector<double> shares = plan.tensor_split;
     if (plan.split == SplitMode::kNone && plan.n_gpus > 0) {
@@ -727,7 +729,10 @@ std::string emit_llama_command(const ExecutionPlan& plan, const ModelSpec& m,
         to_lower(slash == std::string::npos ? w.kv_cache.name : w.kv_cache.name.substr(slash + 1)));
   }
   add("-fa", w.flash_attention ? "on" : "off");
-  if (mode == EmitMode::kPinned) {
+  if (cpu_only) {
+    if (why != nullptr)
+      *why = "llama.cpp's CPU backend: every tensor in host RAM, nothing to place";
+  } else if (mode == EmitMode::kPinned) {
     add("--fit", "off");
     if (why != nullptr) {
       *why = kv_kept_on_gpu

@@ -374,6 +374,8 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
   p.plan = plan;
   p.efficiency = efficiency_for(table, backend_name(hw.backend),
                                 memory_class_name(memory_class(hw)), &p.efficiency_note);
+  // Without a GPU the host class's CPU bandwidth fraction applies, not a GPU group's factors.
+  if (plan.n_gpus == 0) p.efficiency_note.clear();
   if (p.fit.kind == FitKind::kNoFit) {
     p.reason = p.fit.summary;
     p.decode.tok_per_s = std::nan("");

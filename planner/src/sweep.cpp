@@ -23,7 +23,7 @@ std::string best_fitting_quant(const std::vector<QuantCandidate>& candidates,
                                const Workload& workload) {
   for (const auto& c : candidates) {
     const auto kind = fit_model(model, c.weights, hardware, workload).kind;
-    if (kind == FitKind::kGpu || kind == FitKind::kMultiGpu) return c.id;
+    if (kind == FitKind::kGpu || kind == FitKind::kMultiGpu || kind == FitKind::kHost) return c.id;
   }
   return "";
 }

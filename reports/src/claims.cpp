@@ -342,9 +342,9 @@ ClaimCheck check_claim(const Claim& c, const planner::ProfileDb& db) {
     const auto& weights = target->weights;
     const auto fit =
         planner::fit_model(model->spec, weights, machine->spec, claim_workload(r.assumptions));
-    const bool fits = fit.kind == planner::FitKind::kGpu ||
-                      fit.kind == planner::FitKind::kGpuRaisedLimit ||
-                      fit.kind == planner::FitKind::kMultiGpu;
+    const bool fits =
+        fit.kind == planner::FitKind::kGpu || fit.kind == planner::FitKind::kGpuRaisedLimit ||
+        fit.kind == planner::FitKind::kMultiGpu || fit.kind == planner::FitKind::kHost;
     r.value = bytes_to_gib(fit.gpu_need_bytes);
     r.value_unit = "GiB needed";
     const bool claimed = v.yes_no.value_or(false);

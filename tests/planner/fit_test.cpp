@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "common/units.h"
+#include "planner/execution_plan.h"
+#include "planner/llama_args.h"
+#include "planner/memory.h"
 #include "test_util.h"
 
 namespace hwplan::planner {
@@ -111,6 +114,54 @@ TEST(Fit, Llama8bFitsOneCardAndTheContextLimitIsExact) {
   ASSERT_LT(longest, m.max_context);
   EXPECT_EQ(fit_model(m, weights, hw, ctx(longest)).kind, FitKind::kGpu);
   EXPECT_NE(fit_model(m, weights, hw, ctx(longest + 1)).kind, FitKind::kGpu);
+}
+
+// A machine without a GPU backend (what `hwplan probe` writes where it finds no GPU): llama.cpp's
+// CPU build holds weights, KV cache and compute buffer in host RAM; no -ngl, no offload, no GPU
+// runtime. Llama 3.1 8B at 8192 tokens: KV = 8192 x 32 layers x 2 (K, V) x 8 heads x 128 x 2 B
+// = 1,073,741,824 B.
+TEST(Fit, CpuBackendPlacesEverythingInHostRamWithoutGpuFlags) {
+  HardwareSpec hw = mac(64);
+  hw.id = "cpu-box";
+  hw.backend = Backend::kCpu;
+  const auto& m = model("llama-3.1-8b");
+  const auto inv = build_inventory(m, quant("q8_0"));
+  double weights = 0;
+  for (const auto& g : inv.groups) weights += g.bytes;
+  const double need = weights + 1073741824.0 + compute_buffer_bytes(m, ctx(8192));
+  const auto fit = fit_model(m, inv, hw, ctx(8192));
+  EXPECT_EQ(fit.kind, FitKind::kHost);
+  EXPECT_STREQ(fit_kind_name(fit.kind), "cpu");
+  EXPECT_EQ(fit.n_gpu_layers, 0);
+  EXPECT_NEAR(fit.host_bytes, need, 1.0);
+  EXPECT_EQ(fit.need.runtime_overhead_bytes, 0.0);
+  EXPECT_EQ(llama_cpp_args(fit, ctx(8192)), "-c 8192");
+  EXPECT_NE(fit.summary.find("CPU backend"), std::string::npos) << fit.summary;
+
+  // The plan: every tensor and every layer's KV in host memory; fit_of_plan agrees byte for byte.
+  const auto plan = plan_from_fit(m, inv, hw, ctx(8192), fit, OffloadMode::kCpu);
+  EXPECT_EQ(plan.n_gpus, 0);
+  for (const auto& t : plan.tensors) EXPECT_EQ(t.device.kind, DeviceKind::kHost) << t.tensor.name;
+  for (const auto& kv : plan.kv) EXPECT_EQ(kv.device.kind, DeviceKind::kHost);
+  const auto again = fit_of_plan(plan, m, hw);
+  EXPECT_EQ(again.kind, FitKind::kHost);
+  EXPECT_NEAR(again.host_bytes, fit.host_bytes, 1.0);
+
+  // The command has no placement flags, and reads back as the same plan.
+  std::string why;
+  const auto command = emit_llama_command(plan, m, hw, "", EmitMode::kPinned, &why);
+  EXPECT_EQ(command, "llama-server -m MODEL.gguf -c 8192 -fa on");
+  EXPECT_NE(why.find("CPU backend"), std::string::npos) << why;
+  std::vector<std::string> notes;
+  EXPECT_EQ(
+      plan_from_llama_args(m, inv, hw, parse_llama_args(command), Workload{}, db().quants, notes),
+      plan);
+
+  // 16 GiB of RAM less the 8 GiB reserve: 8.5 GiB of Q8_0 weights and KV do not fit, in RAM terms.
+  hw.host_memory_bytes = gib_to_bytes(16);
+  const auto small = fit_model(m, inv, hw, ctx(8192));
+  EXPECT_EQ(small.kind, FitKind::kNoFit);
+  EXPECT_NE(small.summary.find("of RAM"), std::string::npos) << small.summary;
 }
 
 // macOS lets the GPU wire 3/4 of RAM by default: 96 GiB of a 128 GiB Mac; raised: 120 GiB.

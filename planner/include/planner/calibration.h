@@ -60,7 +60,7 @@ struct CalibrationRow {
   std::string model;
   std::string quant;
   std::string backend;       ///< normalised: cuda, metal, rocm, vulkan
-  std::string memory_class;  ///< gddr, hbm or unified (memory_class())
+  std::string memory_class;  ///< gddr, hbm, unified or host (memory_class())
   HardwareSpec machine;      ///< bandwidth, peak, GPUs, host and bus of the measured machine
   DecodeCost decode;
   PrefillCost prefill;

@@ -15,7 +15,7 @@ namespace hwplan::planner {
 /// Factors of one (backend, memory class) group and how well they fit the measured rows.
 struct Efficiency {
   std::string backend;                ///< cuda, metal, rocm, vulkan
-  std::string memory_class;           ///< gddr, hbm or unified (memory_class())
+  std::string memory_class;           ///< gddr, hbm, unified or host (memory_class())
   double bandwidth_fraction = 0.7;    ///< decode: achieved / peak memory bandwidth
   double layer_overhead_seconds = 0;  ///< decode: launch/sync cost per layer per token
   /// decode: seconds per (FLOP / peak FLOP/s), added to the memory time; dequantization and dot

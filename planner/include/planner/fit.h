@@ -17,6 +17,7 @@ enum class FitKind {
   kGpu,             ///< entirely in one GPU's memory (or unified memory under the default limit)
   kGpuRaisedLimit,  ///< unified memory, once the user raises the GPU memory limit
   kMultiGpu,        ///< only when its layers are split across several GPUs
+  kHost,            ///< a machine without a GPU backend: all of it in host RAM, run by the CPU
   kPartialOffload,  ///< some layers (or experts) in host RAM, computed by the CPU
   kNoFit,           ///< not even GPU and host memory together hold it
 };

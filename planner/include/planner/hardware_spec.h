@@ -24,6 +24,7 @@ enum class MemoryClass {
   kHbm,      ///< HBM GPUs
   kGddr,     ///< other discrete GPUs
   kUnified,  ///< unified-memory machines
+  kHost,     ///< machines without a GPU backend: the CPU reads host RAM
 };
 
 /// Where a number came from.
@@ -107,6 +108,9 @@ double usable_gpu_bytes(const HardwareSpec& hardware, LimitMode mode = LimitMode
 
 /// Host memory available for weights the CPU holds (unified: the whole pool less the OS).
 double usable_host_bytes(const HardwareSpec& hardware);
+
+/// The GPUs llama.cpp can place tensors on: none with the CPU backend, else gpu_count.
+int64_t placement_gpu_count(const HardwareSpec& hardware);
 
 const char* memory_kind_name(MemoryKind kind);
 

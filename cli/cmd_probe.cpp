@@ -15,6 +15,7 @@
 #include "common/units.h"
 #include "planner/hardware_spec.h"
 #include "probes/probe.h"
+#include "probes/usable_memory.h"
 #include "profile_from_probe.h"
 
 namespace hwplan::cli {
@@ -148,6 +149,22 @@ Table expect_table(const planner::HardwareSpec& saved, const probes::MachineMeas
   return t;
 }
 
+/// What the allocation found and the llama.cpp --fit-target (MiB left free per device) it implies:
+/// what the system called available at the start less what could really be held.
+std::string usable_memory_note(const probes::UsableMemoryResult& u) {
+  if (u.status != probes::ProbeStatus::kOk)
+    return fmt::format("Usable memory skipped: {}.", u.reason);
+  const double fit_target_mib =
+      std::max(0.0, bytes_to_mib(u.available_at_start_bytes - u.usable_bytes));
+  return fmt::format(
+      "Usable memory: {:.1f} GiB allocated and touched at once in {:.1f} s ({}; {:.1f} GiB "
+      "was available at the start, {:.1f} GiB kept as margin); all freed. For llama.cpp on "
+      "unified memory: --fit-target {:.0f} leaves that much free. The profile's host reserve "
+      "is set from it.",
+      bytes_to_gib(u.usable_bytes), u.seconds, probes::usable_stop_text(u.stop),
+      bytes_to_gib(u.available_at_start_bytes), bytes_to_gib(u.margin_bytes), fit_target_mib);
+}
+
 }  // namespace
 
 CommandResult compare_stream(const GlobalOptions& global, const ProbeCliOptions& options) {
@@ -188,7 +205,15 @@ CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& opti
   probe_options.progress = [](const std::string& step) {
     std::fprintf(stderr, "hwplan probe: %s\n", step.c_str());
   };
+  if (options.usable_cap_gib > 0 && !options.usable_memory)
+    throw_usage("--usable-cap: only with --usable-memory");
   auto m = probes::run_probe(probe_options);
+  if (options.usable_memory) {
+    probes::UsableMemoryOptions usable;
+    usable.cap_bytes = gib_to_bytes(options.usable_cap_gib);
+    usable.progress = probe_options.progress;
+    m.usable = probes::measure_usable_memory(usable);
+  }
 #if defined(HWPLAN_HAVE_CUDA)
   std::fprintf(stderr, "hwplan probe: GPU (CUDA): transfers, device bandwidth\n");
   m.gpu = probes::run_cuda_probe(gib_to_bytes(1), options.quick ? 3 : 10);
@@ -203,6 +228,7 @@ CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& opti
   result.report.tables.push_back(compute_table(m));
   result.report.tables.push_back(latency_table(m));
   result.report.tables.push_back(topology_table(m));
+  if (m.usable) result.report.notes.push_back(usable_memory_note(*m.usable));
   if (m.gpu.status == probes::ProbeStatus::kOk) {
     result.report.tables.push_back(gpu_table(m.gpu));
   } else {

@@ -13,6 +13,8 @@ struct ProbeCliOptions {
   std::string expect;  ///< compare with this saved profile; exit 1 below 90%
   std::string id = "local";
   bool compare_stream = false;  ///< only compare copy/triad with STREAM's loops and print ratios
+  bool usable_memory = false;  ///< also allocate and touch memory in steps (probes/usable_memory.h)
+  double usable_cap_gib = 0;   ///< stop there at the latest (0: the system's safe ceiling)
 };
 
 /// `hwplan probe`: measure this machine and write a hardware profile.

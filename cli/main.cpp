@@ -243,6 +243,14 @@ int main(int argc, char** argv) {
   probe_cmd->add_option("--expect", probe.expect,
                         "Saved profile: exit 1 when bandwidth or compute fell below 90% of it");
   probe_cmd->add_option("--id", probe.id, "Profile id")->capture_default_str();
+  probe_cmd->add_flag("--usable-memory", probe.usable_memory,
+                      "Also find how much memory can really be allocated: allocate and touch it in "
+                      "512 MiB steps up to MemAvailable and the cgroup limit less a margin "
+                      "(max 1 GiB, 5% of RAM), never into swap; all freed after (and on Ctrl-C)");
+  probe_cmd
+      ->add_option("--usable-cap", probe.usable_cap_gib,
+                   "With --usable-memory: stop at this many GiB at the latest")
+      ->check(CLI::Range(0.0, 1e6));
   probe_cmd->add_flag(
       "--compare-stream", probe.compare_stream,
       "Only compare copy/triad with STREAM's loops, interleaved, and print the ratios");

@@ -14,6 +14,7 @@
 #include "common/units.h"
 #include "probes/bandwidth.h"
 #include "probes/probe.h"
+#include "probes/usable_memory.h"
 
 namespace hwplan::cli {
 namespace {
@@ -47,6 +48,18 @@ nlohmann::json gpu_json(const probes::GpuMeasurement& g) {
           {"device_read_samples_gbs", g.device_read_gbs.values},
           {"small_transfer_latency_us", g.small_transfer_latency_us},
           {"transfers", transfers}};
+}
+
+/// Usable memory by allocation, or null when it was not asked for.
+nlohmann::json usable_json(const std::optional<probes::UsableMemoryResult>& u) {
+  if (!u) return nullptr;
+  if (u->status != probes::ProbeStatus::kOk) return {{"status", "skipped"}, {"reason", u->reason}};
+  return {{"status", "ok"},
+          {"usable_gib", bytes_to_gib(u->usable_bytes)},
+          {"available_at_start_gib", bytes_to_gib(u->available_at_start_bytes)},
+          {"margin_gib", bytes_to_gib(u->margin_bytes)},
+          {"stopped", probes::usable_stop_text(u->stop)},
+          {"seconds", u->seconds}};
 }
 
 /// Per-node read bandwidth (threads on the node's CPUs, memory bound to it), or why it was skipped.
@@ -150,6 +163,7 @@ nlohmann::json measured_json(const probes::MachineMeasurement& m) {
             {"hugepages_total", topo.hugepages_total},
             {"pci_devices", pci}}},
           {"gpu", gpu_json(m.gpu)},
+          {"usable_memory", usable_json(m.usable)},
           {"mac_gpu",
            {{"present", m.mac.present},
             {"wired_limit_gib", bytes_to_gib(m.mac.wired_limit_bytes)},
@@ -232,6 +246,16 @@ nlohmann::json profile_from_probe(const probes::MachineMeasurement& m, const std
   if (best_tops(m, "int8_dot") > 0) j["int8_tops"] = best_tops(m, "int8_dot");
   j["runtime_overhead_gib"] = 0.1;
   j["host_reserved_gib"] = bytes_to_gib(reserved);
+  if (m.usable && m.usable->status == probes::ProbeStatus::kOk && m.usable->usable_bytes > 0 &&
+      m.usable->stop != probes::UsableStop::kCap) {
+    // Measured by allocation: what really could be held is what the planner may use.
+    const double usable = std::min(m.usable->usable_bytes, memory);
+    j["host_reserved_gib"] = bytes_to_gib(memory - usable);
+    if (j["backend"] == "cpu") {
+      j["gpu_memory_limit_gib"] = bytes_to_gib(usable);
+      j["gpu_memory_limit_raised_gib"] = bytes_to_gib(usable);
+    }
+  }
   j["notes"] = fmt::format(
       "Measured by hwplan probe {}{}: bandwidth_gbs is the all-thread read rate (STREAM counting), "
       "fp16_tflops the CPU's FP32 FMA peak.",

@@ -183,7 +183,13 @@ TEST(Cli, ProbeWritesAProfileThePlannerLoads) {
                    saved["measured"]["read_gbs"].get<double>());
   r = run_hwplan("fit -m llama-3.2-1b --hw " + profile.string() + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(nlohmann::json::parse(r.out)["tables"]["fit"][0]["hardware"], "local");
+  const auto fit_row = nlohmann::json::parse(r.out)["tables"]["fit"][0];
+  EXPECT_EQ(fit_row["hardware"], "local");
+  if (saved["backend"] == "cpu") {
+    // No GPU here: a CPU plan, and a command without GPU placement flags.
+    EXPECT_EQ(fit_row["fit"], "cpu");
+    EXPECT_EQ(fit_row["llama_cpp_args"].get<std::string>().find("-ngl"), std::string::npos);
+  }
   // --expect against an impossible profile: exit 1 and the table of what moved.
   auto fast = saved;
   fast["bandwidth_gbs"] = 100000.0;
@@ -193,6 +199,15 @@ TEST(Cli, ProbeWritesAProfileThePlannerLoads) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("BELOW 90%"), std::string::npos);
   EXPECT_EQ(run_hwplan("probe --quick --threads -3").exit_code, 2);
+  EXPECT_EQ(run_hwplan("probe --quick --usable-cap 1").exit_code, 2);  // needs --usable-memory
+  // Usable memory by allocation, capped small: 256 MiB held at once, said so, then freed.
+  r = run_hwplan("probe --quick --usable-memory --usable-cap 0.25 -o " + profile.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto usable =
+      nlohmann::json::parse(testing::read_file(profile))["measured"]["usable_memory"];
+  EXPECT_DOUBLE_EQ(usable["usable_gib"].get<double>(), 0.25);
+  EXPECT_EQ(usable["stopped"], "reached the requested cap");
+  EXPECT_NE(r.out.find("--fit-target"), std::string::npos) << r.out;
   EXPECT_EQ(run_hwplan("probe --quick --expect /nonexistent.json").exit_code, 2);
   std::filesystem::remove(profile);
   std::filesystem::remove(expect);

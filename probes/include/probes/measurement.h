@@ -3,6 +3,7 @@
 // into a hardware profile (probes know nothing of the planner).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,19 @@ struct GpuMeasurement {
   double small_transfer_latency_us = 0;
 };
 
+/// Why the stepping stopped; kCeiling is the normal end.
+enum class UsableStop { kCeiling, kCap, kSwapping, kAllocationFailed, kCancelled };
+/// Usable memory by allocation (probes/usable_memory.h), when it was asked for.
+struct UsableMemoryResult {
+  ProbeStatus status = ProbeStatus::kOk;
+  std::string reason;
+  double usable_bytes = 0;  ///< allocated and touched, all at once
+  double available_at_start_bytes = 0;
+  double margin_bytes = 0;
+  double seconds = 0;
+  UsableStop stop = UsableStop::kCeiling;
+};
+
 /// Everything one probe run measured.
 struct MachineMeasurement {
   std::string probe_version;
@@ -142,6 +156,7 @@ struct MachineMeasurement {
   ApuMemory apu;
   MacGpuMemory mac;
   GpuMeasurement gpu;
+  std::optional<UsableMemoryResult> usable;  ///< hwplan probe --usable-memory
   std::vector<BandwidthResult> bandwidth;
   std::vector<NumaNodeBandwidth> numa;  ///< per-node read bandwidth (full probe only)
   std::vector<LatencyPoint> latency;

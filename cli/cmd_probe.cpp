@@ -1,5 +1,7 @@
 #include "cmd_probe.h"
 
+#include "app.h"
+
 #if defined(HWPLAN_HAVE_CUDA)
 #include "probes/cuda_probe.h"
 #endif
@@ -199,6 +201,10 @@ CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& opti
   std::optional<planner::HardwareSpec> saved;
   if (!options.expect.empty())
     saved = planner::hardware_from_json(load_json_file(options.expect), options.expect);
+  std::optional<probes::GpuMeasurement> saved_gpu;
+  if (!options.gpu_result.empty())
+    saved_gpu = gpu_measurement_from_json(load_json_file(options.gpu_result), options.gpu_result);
+  const auto db = load_profiles(global);
   probes::ProbeOptions probe_options;
   probe_options.quick = options.quick;
   probe_options.threads = options.threads;
@@ -214,11 +220,15 @@ CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& opti
     usable.progress = probe_options.progress;
     m.usable = probes::measure_usable_memory(usable);
   }
+  if (saved_gpu) {
+    m.gpu = *saved_gpu;
+  } else {
 #if defined(HWPLAN_HAVE_CUDA)
-  std::fprintf(stderr, "hwplan probe: GPU (CUDA): transfers, device bandwidth\n");
-  m.gpu = probes::run_cuda_probe(gib_to_bytes(1), options.quick ? 3 : 10);
+    std::fprintf(stderr, "hwplan probe: GPU (CUDA): transfers, device bandwidth\n");
+    m.gpu = probes::run_cuda_probe(gib_to_bytes(1), options.quick ? 3 : 10);
 #endif
-  const auto profile = profile_from_probe(m, options.id);
+  }
+  const auto profile = profile_from_probe(m, options.id, &db);
 
   CommandResult result;
   result.report.context = make_context(global);

@@ -14,7 +14,9 @@ struct ProbeCliOptions {
   std::string id = "local";
   bool compare_stream = false;  ///< only compare copy/triad with STREAM's loops and print ratios
   bool usable_memory = false;  ///< also allocate and touch memory in steps (probes/usable_memory.h)
-  double usable_cap_gib = 0;   ///< stop there at the latest (0: the system's safe ceiling)
+  double usable_cap_gib = 0;
+  std::string gpu_result;  ///< a saved GPU measurement to use instead of probing the GPU   ///<
+                           ///< stop there at the latest (0: the system's safe ceiling)
 };
 
 /// `hwplan probe`: measure this machine and write a hardware profile.

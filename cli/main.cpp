@@ -243,6 +243,10 @@ int main(int argc, char** argv) {
   probe_cmd->add_option("--expect", probe.expect,
                         "Saved profile: exit 1 when bandwidth or compute fell below 90% of it");
   probe_cmd->add_option("--id", probe.id, "Profile id")->capture_default_str();
+  probe_cmd->add_option("--gpu-result", probe.gpu_result,
+                        "Use this GPU measurement (measured.gpu of a probed profile, or a file "
+                        "scripts/gpu_measure.sh wrote) instead of probing the GPU; with a GPU the "
+                        "profile is discrete");
   probe_cmd->add_flag("--usable-memory", probe.usable_memory,
                       "Also find how much memory can really be allocated: allocate and touch it in "
                       "512 MiB steps up to MemAvailable and the cgroup limit less a margin "

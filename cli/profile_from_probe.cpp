@@ -11,6 +11,8 @@
 
 #include "common/error.h"
 #include "common/file_util.h"
+#include "common/json_util.h"
+#include "common/text_util.h"
 #include "common/units.h"
 #include "probes/bandwidth.h"
 #include "probes/probe.h"
@@ -176,7 +178,137 @@ nlohmann::json measured_json(const probes::MachineMeasurement& m) {
           {"warnings", m.warnings}};
 }
 
+/// "NVIDIA GeForce RTX 4090" -> "RTX 4090"; "NVIDIA H200" -> "H200".
+std::string gpu_model_token(std::string name) {
+  for (const std::string prefix : {"NVIDIA ", "GeForce "}) {
+    if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
+  }
+  return name;
+}
+
+/// A bundled single-GPU discrete profile whose name contains the GPU's model name.
+const planner::HardwareSpec* datasheet_match(const planner::ProfileDb* db, const std::string& gpu) {
+  if (db == nullptr) return nullptr;
+  const std::string token = gpu_model_token(gpu);
+  if (token.empty()) return nullptr;
+  for (const auto& hw : db->hardware) {
+    if (hw.kind == planner::MemoryKind::kDiscrete && hw.gpu_count == 1 &&
+        contains_ignoring_case(hw.name, token))
+      return &hw;
+  }
+  return nullptr;
+}
+
+/// The best pinned host-to-device rate at the largest size measured: what weights streamed over
+/// the bus get.
+double pinned_h2d_gbs(const probes::GpuMeasurement& g) {
+  double bytes = 0, gbs = 0;
+  for (const auto& t : g.transfers) {
+    if (t.direction != "h2d" || !t.pinned || t.bytes < bytes) continue;
+    bytes = t.bytes;
+    gbs = t.gbs.best;
+  }
+  return gbs;
+}
+
+/// Turns the CPU-side profile `j` into a discrete one for the measured GPU.
+void make_discrete(nlohmann::json& j, const probes::GpuMeasurement& g, double host_memory,
+                   const planner::ProfileDb* db, std::vector<std::string>& notes) {
+  const double host_bandwidth = j["bandwidth_gbs"].get<double>();
+  j["name"] = fmt::format("{} in {}", g.name, j["name"].get<std::string>());
+  j["kind"] = "discrete";
+  j["backend"] = "cuda";
+  j.erase("gpu_memory_limit_gib");
+  j.erase("gpu_memory_limit_raised_gib");
+  j["memory_gib"] = bytes_to_gib(g.total_bytes);
+  // What the driver, display and other processes hold already is not ours to plan with.
+  j["gpu_memory_reserved_gib"] = bytes_to_gib(std::max(0.0, g.total_bytes - g.free_bytes));
+  j["bandwidth_gbs"] = g.device_read_gbs.best;
+  j["runtime_overhead_gib"] = 0.6;
+  j["host_memory_gib"] = bytes_to_gib(host_memory);
+  j["host_bandwidth_gbs"] = host_bandwidth;
+  j["bus_gbs"] = pinned_h2d_gbs(g);
+  j.erase("int8_tops");
+  if (const auto* sheet = datasheet_match(db, g.name)) {
+    j["fp16_tflops"] = sheet->fp16_flop_per_s / 1e12;
+    if (sheet->int8_op_per_s > 0) j["int8_tops"] = sheet->int8_op_per_s / 1e12;
+    if (!sheet->memory_type.empty()) j["memory_type"] = sheet->memory_type;
+    notes.push_back(fmt::format(
+        "fp16_tflops (and memory_type) from the bundled profile '{}' (datasheet): the probe does "
+        "not measure tensor-core FLOP/s",
+        sheet->id));
+  } else {
+    // Unknown GPU: no tensor-core figure; the CPU's FP32 peak stays as a floor and says so.
+    notes.push_back(fmt::format(
+        "no bundled profile names '{}': fp16_tflops is the CPU's FP32 peak, far below the GPU's; "
+        "give the datasheet figure with --hw-spec fp16_tflops=N",
+        gpu_model_token(g.name)));
+  }
+  notes.emplace_back(
+      "bandwidth_gbs is the GPU's device read rate, bus_gbs the pinned host-to-device rate at the "
+      "largest size, host_bandwidth_gbs the CPU's all-thread read; runtime_overhead_gib 0.6 is the "
+      "bundled CUDA profiles' assumption");
+}
+
 }  // namespace
+
+probes::GpuMeasurement gpu_measurement_from_json(const nlohmann::json& json,
+                                                 const std::string& origin) {
+  const nlohmann::json& value = json.is_object() && json.contains("gpu") ? json["gpu"] : json;
+  JsonObject root(value, origin, json.is_object() && json.contains("gpu") ? "/gpu" : "");
+  probes::GpuMeasurement g;
+  if (root.choice("status", {"ok", "skipped"}) == "skipped") {
+    g.reason = root.optional_string("reason").value_or("skipped");
+    return g;
+  }
+  g.status = probes::ProbeStatus::kOk;
+  g.reason.clear();
+  g.name = root.string("name");
+  const std::string cc = root.string("compute_capability");
+  if (std::sscanf(cc.c_str(), "%d.%d", &g.compute_major, &g.compute_minor) != 2)
+    root.fail("compute_capability", fmt::format("'{}' is not MAJOR.MINOR", cc));
+  g.total_bytes = gib_to_bytes(root.number("total_gib", NumberRange::positive()));
+  g.free_bytes = gib_to_bytes(root.number("free_gib", NumberRange::non_negative()));
+  if (g.free_bytes > g.total_bytes) root.fail("free_gib", "is more than total_gib");
+  g.theoretical_bandwidth_bytes_per_s = gbs_to_bytes_per_s(
+      root.optional_number("theoretical_bandwidth_gbs", NumberRange::non_negative()).value_or(0));
+  const double read = root.number("device_read_gbs", NumberRange::positive());
+  std::vector<double> samples;
+  if (root.has("device_read_samples_gbs")) {
+    for (const auto& v : root.array("device_read_samples_gbs")) {
+      if (!v.is_number() || v.get<double>() <= 0)
+        root.fail("device_read_samples_gbs", "must hold positive numbers");
+      samples.push_back(v.get<double>());
+    }
+  }
+  g.device_read_gbs =
+      probes::summarize_samples(samples.empty() ? std::vector<double>{read} : samples);
+  g.small_transfer_latency_us =
+      root.optional_number("small_transfer_latency_us", NumberRange::non_negative()).value_or(0);
+  const auto& transfers = root.array("transfers");
+  for (size_t i = 0; i < transfers.size(); ++i) {
+    JsonObject t(transfers[i], origin, fmt::format("{}/transfers/{}", root.pointer(), i));
+    probes::GpuTransfer transfer;
+    transfer.direction = t.choice("direction", {"h2d", "d2h", "d2d"});
+    transfer.pinned = t.boolean("pinned");
+    transfer.bytes = t.number("bytes", NumberRange::positive());
+    const double best = t.number("best_gbs", NumberRange::positive());
+    std::vector<double> rates;
+    if (t.has("samples_gbs")) {
+      for (const auto& v : t.array("samples_gbs")) {
+        if (!v.is_number() || v.get<double>() <= 0)
+          t.fail("samples_gbs", "must hold positive numbers");
+        rates.push_back(v.get<double>());
+      }
+    }
+    t.ignore("median_gbs");
+    transfer.gbs = probes::summarize_samples(rates.empty() ? std::vector<double>{best} : rates);
+    t.finish();
+    g.transfers.push_back(transfer);
+  }
+  root.finish();
+  return g;
+}
 
 double best_gbs(const probes::MachineMeasurement& m, const std::string& kernel, bool all_threads) {
   double best = 0;
@@ -205,7 +337,8 @@ double best_tops(const probes::MachineMeasurement& m, const std::string& kind) {
   return best;
 }
 
-nlohmann::json profile_from_probe(const probes::MachineMeasurement& m, const std::string& id) {
+nlohmann::json profile_from_probe(const probes::MachineMeasurement& m, const std::string& id,
+                                  const planner::ProfileDb* db) {
   const auto& topo = m.topology;
   double memory = topo.total_ram_bytes;
   if (topo.cgroup_limit_bytes > 0) memory = std::min(memory, topo.cgroup_limit_bytes);
@@ -260,6 +393,11 @@ nlohmann::json profile_from_probe(const probes::MachineMeasurement& m, const std
       "Measured by hwplan probe {}{}: bandwidth_gbs is the all-thread read rate (STREAM counting), "
       "fp16_tflops the CPU's FP32 FMA peak.",
       m.probe_version, m.quick ? " --quick" : "");
+  if (m.gpu.status == probes::ProbeStatus::kOk) {
+    std::vector<std::string> gpu_notes;
+    make_discrete(j, m.gpu, memory, db, gpu_notes);
+    j["notes"] = fmt::format("{} {}.", j["notes"].get<std::string>(), fmt::join(gpu_notes, "; "));
+  }
   j["sources"] = nlohmann::json::array(
       {{{"title", "hwplan probe"}, {"url", ""}, {"accessed", m.date_utc.substr(0, 10)}}});
   j["measured"] = measured_json(m);

@@ -170,6 +170,47 @@ TEST(Cli, NoHardwareMeansEveryBundledMachineBestFirst) {
   }
 }
 
+// A GPU measurement (here a hand-written one in gpu_measure.sh's shape) makes the profile
+// discrete: VRAM 140 GiB with the 0.5 GiB in use reserved, the device read rate as bandwidth, the
+// pinned host-to-device rate at the largest size (256 MiB: 53 GB/s) as the bus, the CPU's read
+// rate as the host's, and the bundled H200 profile's datasheet FP16 figure (989.4), said so.
+TEST(Cli, ProbeWithAGpuMeasurementWritesADiscreteProfile) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("hwplan_gpu_profile_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const auto profile = dir / "gpu.json";
+  const std::string fixture = std::string(HWPLAN_TEST_FIXTURES_DIR) + "/gpu/h200-like.json";
+  auto r = run_hwplan("probe --quick --gpu-result " + fixture + " -o " + profile.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto p = nlohmann::json::parse(testing::read_file(profile));
+  EXPECT_EQ(p["kind"], "discrete");
+  EXPECT_EQ(p["backend"], "cuda");
+  EXPECT_DOUBLE_EQ(p["memory_gib"].get<double>(), 140.0);
+  EXPECT_NEAR(p["gpu_memory_reserved_gib"].get<double>(), 0.5, 1e-9);
+  EXPECT_DOUBLE_EQ(p["bandwidth_gbs"].get<double>(), 4000.0);
+  EXPECT_DOUBLE_EQ(p["bus_gbs"].get<double>(), 53.0);
+  EXPECT_DOUBLE_EQ(p["host_bandwidth_gbs"].get<double>(), p["measured"]["read_gbs"].get<double>());
+  EXPECT_DOUBLE_EQ(p["fp16_tflops"].get<double>(), 989.4);
+  EXPECT_NE(p["notes"].get<std::string>().find("bundled profile 'h200'"), std::string::npos);
+  EXPECT_EQ(p["measured"]["gpu"]["name"], "NVIDIA H200");
+  // The planner runs on it: Llama 3.1 70B Q4_K_M is all on the GPU, with GPU flags.
+  r = run_hwplan("fit -m llama-3.1-70b --quant q4_k_m --hw " + profile.string() + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto row = nlohmann::json::parse(r.out)["tables"]["fit"][0];
+  EXPECT_EQ(row["fit"], "gpu");
+  EXPECT_NE(row["llama_cpp_args"].get<std::string>().find("-ngl"), std::string::npos);
+  // A broken measurement is refused before any probing, naming the field.
+  auto bad = nlohmann::json::parse(testing::read_file(fixture));
+  bad["gpu"]["free_gib"] = 150.0;
+  const auto bad_file = dir / "bad.json";
+  std::ofstream(bad_file) << bad.dump();
+  r = run_hwplan("probe --quick --gpu-result " + bad_file.string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("free_gib"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad.json"), std::string::npos) << r.err;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, ProbeWritesAProfileThePlannerLoads) {
   const auto profile = std::filesystem::temp_directory_path() / "hwplan_probe.json";
   auto r = run_hwplan("probe --quick -o " + profile.string() + " --json");

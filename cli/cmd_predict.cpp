@@ -57,6 +57,8 @@ planner::Prediction engine_prediction(const Row& row, const std::string& name,
 
 Table prediction_table(const std::vector<Row>& rows) {
   Table t{"predict", "Predicted speed", {}, {}};
+  bool concurrent = false;
+  for (const auto& r : rows) concurrent = concurrent || r.prediction.plan.workload.batch > 1;
   t.columns = {{"model", "Model", "", Align::kLeft},
                {"quant", "Quant", "", Align::kLeft},
                {"engine", "Engine", "", Align::kLeft},
@@ -70,10 +72,33 @@ Table prediction_table(const std::vector<Row>& rows) {
                {"bound", "Bound", "", Align::kLeft},
                {"bytes_per_token_gb", "Read/token", "GB", Align::kRight, 2},
                {"host_bytes_per_token_gb", "From host", "GB", Align::kRight, 2}};
+  if (concurrent) {
+    // Several users at once: the decode column is their sum; each sees its share, and the last
+    // of the prompts arriving together waits for all of them.
+    t.columns[5].title = "Aggregate";
+    t.columns.insert(t.columns.begin() + 6,
+                     {"per_user_tok_per_s", "Per user", "tok/s", Align::kRight, 1});
+    t.columns.insert(t.columns.begin() + 11,
+                     {"ttft_all_seconds", "TTFT all", "s", Align::kRight, 2});
+  }
   for (const auto& r : rows) {
     const auto& p = r.prediction;
     const bool fits = p.fit.kind != planner::FitKind::kNoFit;
     const double bytes = p.decode_cost.gpu_bytes + p.decode_cost.host_bytes;
+    if (concurrent) {
+      t.rows.push_back(
+          {r.model->source.spec.id, r.model->quant_name, p.engine, hardware_label(r.chosen.machine),
+           std::string(planner::fit_kind_name(p.fit.kind)), number_or_empty(p.decode.tok_per_s),
+           number_or_empty(planner::per_sequence_tok_per_s(p)), band_text(p.decode),
+           number_or_empty(p.prefill.tok_per_s), band_text(p.prefill),
+           number_or_empty(p.ttft_seconds), number_or_empty(p.ttft_all_seconds),
+           fits ? Cell{std::string(planner::bound_name(p.decode.bound))} : Cell{},
+           fits ? Cell{bytes_to_gb(bytes / static_cast<double>(p.decode_cost.batch))} : Cell{},
+           fits ? Cell{bytes_to_gb(p.decode_cost.host_bytes /
+                                   static_cast<double>(p.decode_cost.batch))}
+                : Cell{}});
+      continue;
+    }
     t.rows.push_back(
         {r.model->source.spec.id, r.model->quant_name, p.engine, hardware_label(r.chosen.machine),
          std::string(planner::fit_kind_name(p.fit.kind)), number_or_empty(p.decode.tok_per_s),
@@ -123,6 +148,9 @@ nlohmann::json row_json(const Row& r) {
       {"decode_tok_per_s", json_number(p.decode.tok_per_s)},
       {"prefill_tok_per_s", json_number(p.prefill.tok_per_s)},
       {"ttft_seconds", json_number(p.ttft_seconds)},
+      {"concurrency", r.chosen.plan.workload.batch},
+      {"per_user_tok_per_s", json_number(planner::per_sequence_tok_per_s(p))},
+      {"ttft_all_seconds", json_number(p.ttft_all_seconds)},
       {"bound", planner::bound_name(p.decode.bound)},
       {"reason", p.reason},
       {"error_band",
@@ -176,6 +204,13 @@ std::string row_note(const Row& r) {
                         p.efficiency.memory_class, 100 * p.decode.error_band_fraction);
   } else if (p.decode.error_band_fraction > 0) {
     note += fmt::format(" (+-{:.0f}%: {})", 100 * p.decode.error_band_fraction, p.band.note);
+  }
+  const int64_t users = r.chosen.plan.workload.batch;
+  if (users > 1) {
+    note += fmt::format(
+        "; {} users at once: {:.1f} tok/s each, {:.1f} together; {} prompts arriving together are "
+        "prefilled as one batch, the last first token after {:.2f} s",
+        users, planner::per_sequence_tok_per_s(p), p.decode.tok_per_s, users, p.ttft_all_seconds);
   }
   note += fmt::format("; {}", p.reason);
   if (!p.efficiency_note.empty()) note += fmt::format("; {}", p.efficiency_note);

@@ -135,7 +135,10 @@ int main(int argc, char** argv) {
       ->check(count_in(1, hwplan::limits::kMaxContextTokens));
   fit_cmd->add_option("--kv-type", fit.kv_type, "KV cache type: f16, q8_0, q4_0, ...")
       ->capture_default_str();
-  fit_cmd->add_option("-b,--batch", fit.batch, "Parallel sequences, each with its own KV cache")
+  fit_cmd
+      ->add_option("-b,--batch,--concurrency", fit.batch,
+                   "Users at once: parallel sequences (llama-server -np), each with its own KV "
+                   "cache")
       ->capture_default_str()
       ->check(count_in(1, hwplan::limits::kMaxSequences));
   fit_cmd
@@ -184,7 +187,10 @@ int main(int argc, char** argv) {
                    "history; llama-bench -d): prefill attends to them too")
       ->capture_default_str()
       ->check(count_in(0, hwplan::limits::kMaxContextTokens));
-  predict_cmd->add_option("-b,--batch", predict.request.batch, "Parallel sequences")
+  predict_cmd
+      ->add_option("-b,--batch,--concurrency", predict.request.batch,
+                   "Users at once: parallel sequences (llama-server -np); decode is then shown "
+                   "per user and in aggregate, and TTFT for all prompts arriving together")
       ->capture_default_str()
       ->check(count_in(1, hwplan::limits::kMaxSequences));
   predict_cmd->add_option("--kv-type", predict.request.kv_type, "KV cache type")

@@ -381,6 +381,7 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
     p.decode.tok_per_s = std::nan("");
     p.prefill.tok_per_s = std::nan("");
     p.ttft_seconds = std::nan("");
+    p.ttft_all_seconds = std::nan("");
     return p;
   }
   p.decode_cost = decode_cost(m, plan, hw, options);
@@ -388,6 +389,16 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
   p.decode = decode_speed(p.decode_cost, hw, p.efficiency, table);
   p.prefill = prefill_speed(p.prefill_cost, hw, p.efficiency, table);
   p.ttft_seconds = p.prefill.seconds;
+  p.ttft_all_seconds = p.ttft_seconds;
+  if (plan.workload.batch > 1) {
+    // The N prompts as one prefill of N x prompt tokens; attention is counted as over one long
+    // prompt, an upper bound on N separate ones (small next to the weights at chat lengths).
+    PredictOptions all = options;
+    all.prompt_tokens = options.prompt_tokens * plan.workload.batch;
+    p.ttft_all_seconds =
+        prefill_speed(prefill_cost(m, plan, hw, all, options.depth_tokens), hw, p.efficiency, table)
+            .seconds;
+  }
   p.placement = placement_kind(p.decode_cost, hw, plan.nodes);
   p.band = error_band_for(table, p.placement, backend_name(hw.backend),
                           memory_class_name(memory_class(hw)));
@@ -471,6 +482,7 @@ Prediction with_engine(Prediction p, const EngineFactors& e) {
   scale(p.decode, e.decode_ratio);
   scale(p.prefill, e.prefill_ratio);
   p.ttft_seconds /= e.prefill_ratio;
+  p.ttft_all_seconds /= e.prefill_ratio;
   const bool few = e.decode_pairs < kMinBandRows;
   p.decode.error_band_fraction += few ? std::max(e.decode_spread, 0.5) : e.decode_spread;
   if (e.prefill_pairs < kMinBandRows) p.prefill.error_band_fraction += 0.5;
@@ -482,6 +494,10 @@ Prediction with_engine(Prediction p, const EngineFactors& e) {
       e.decode_pairs, e.decode_pairs == 1 ? "" : "s",
       few ? ", too few for a band of their own" : "", p.reason);
   return p;
+}
+
+double per_sequence_tok_per_s(const Prediction& p) {
+  return p.decode.tok_per_s / static_cast<double>(std::max<int64_t>(1, p.plan.workload.batch));
 }
 
 std::string placement_kind(const DecodeCost& cost, const HardwareSpec& machine, int64_t nodes) {

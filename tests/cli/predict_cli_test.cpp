@@ -53,6 +53,24 @@ TEST(PredictCli, OffloadModesAndBadInput) {
   EXPECT_EQ(run_hwplan("predict -m llama-3.1-8b --hw rtx-4090 --nodes 0").exit_code, 2);
 }
 
+// Four users at once: aggregate and per-user columns, TTFT for all four prompts, -np 4 in the
+// command, and the same figures in JSON (per user = aggregate / 4).
+TEST(PredictCli, ConcurrencyShowsPerUserAndAggregate) {
+  auto r = run_hwplan("predict -m llama-3.1-8b --quant q4_k_m --hw rtx-4090 --concurrency 4");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Per user"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("TTFT all"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("4 users at once"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("-np 4"), std::string::npos) << r.out;
+  r = run_hwplan("predict -m llama-3.1-8b --quant q4_k_m --hw rtx-4090 --concurrency 4 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto row = nlohmann::json::parse(r.out)["details"]["rows"][0];
+  EXPECT_EQ(row["concurrency"], 4);
+  EXPECT_DOUBLE_EQ(row["per_user_tok_per_s"].get<double>(),
+                   row["decode_tok_per_s"].get<double>() / 4);
+  EXPECT_GT(row["ttft_all_seconds"].get<double>(), row["ttft_seconds"].get<double>());
+}
+
 TEST(PredictCli, MultiGpuAndClusters) {
   auto r = run_hwplan("predict -m llama-3.1-70b --hw 2x-rtx-3090 --split tensor --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -155,6 +155,25 @@ TEST(Predict, MoeBatchTouchesMoreExperts) {
   EXPECT_GT(four.decode.tok_per_s, one.decode.tok_per_s);  // 4 tokens per step for < 4x the bytes
 }
 
+// Four users at once: decode.tok_per_s is their sum and each sees a quarter; the last of four
+// 512-token prompts arriving together waits for one prefill of 2048 tokens, which is what one
+// user's 2048-token prompt costs on the same machine (dense model: nothing depends on the batch).
+TEST(Predict, ConcurrencyPerUserAndTimeToFirstTokenForAll) {
+  const auto& m = model("llama-3.1-8b");
+  const auto weights = build_inventory(m, quant("f16"));
+  PredictOptions options;
+  options.prompt_tokens = 512;
+  const auto four = predict(m, weights, card(40), ctx(4096, 4), options, bandwidth_only(0.5));
+  EXPECT_DOUBLE_EQ(per_sequence_tok_per_s(four), four.decode.tok_per_s / 4);
+  options.prompt_tokens = 2048;
+  const auto long_prompt = predict(m, weights, card(40), ctx(4096), options, bandwidth_only(0.5));
+  EXPECT_NEAR(four.ttft_all_seconds, long_prompt.ttft_seconds, 1e-9 * long_prompt.ttft_seconds);
+  EXPECT_GT(four.ttft_all_seconds, four.ttft_seconds);
+  // One user: both are the same prefill.
+  EXPECT_DOUBLE_EQ(long_prompt.ttft_all_seconds, long_prompt.ttft_seconds);
+  EXPECT_DOUBLE_EQ(per_sequence_tok_per_s(long_prompt), long_prompt.decode.tok_per_s);
+}
+
 TEST(Predict, NoFitAndRefusedOffload) {
   const auto& m = model("llama-3.1-405b");
   const auto weights = build_inventory(m, quant("q4_k_m"));

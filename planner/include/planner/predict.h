@@ -108,6 +108,9 @@ struct Prediction {
   SpeedPrediction decode;
   SpeedPrediction prefill;
   double ttft_seconds = 0;  ///< time to first token: the prefill of the prompt
+  /// Concurrency (batch > 1): the last of `batch` prompts arriving together gets its first token
+  /// after all of them are prefilled (llama-server batches their prompts); = ttft_seconds at 1.
+  double ttft_all_seconds = 0;
   Efficiency efficiency;
   std::string efficiency_note;       ///< set when the factors come from a fallback group
   std::string engine = "llama.cpp";  ///< the engine the speeds are for
@@ -181,6 +184,9 @@ Prediction predict(const ModelSpec& model, const WeightInventory& weights,
 /// engine's ratios, its pairs' spread added to the bands (a band of at least 50% where fewer than
 /// kMinBandRows pairs exist), and the reason says so. Call check_engine_runs_on first.
 Prediction with_engine(Prediction prediction, const EngineFactors& engine);
+
+/// Decode tok/s each of the plan's sequences (users) sees; decode.tok_per_s is their sum.
+double per_sequence_tok_per_s(const Prediction& prediction);
 
 /// The class of placement a prediction's error band is drawn from (kPlacementKinds): "cpu"
 /// (nothing read on a GPU), "partial_offload" (weights or KV read from host memory or streamed),

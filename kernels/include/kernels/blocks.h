@@ -1,9 +1,12 @@
 #pragma once
 // GGUF block layouts of the weight formats the kernels compute with, byte for byte as they lie in
 // a GGUF file (ggml/src/ggml-common.h in llama.cpp defines them), plus the activation blocks the
-// integer dot products use. Every block's size is asserted.
+// integer dot products use. Every block's size is asserted. Also compiled by nvcc (C++17) for the
+// CUDA kernels, so nothing here needs C++20.
 
 #include <cstdint>
+
+#include "kernels/host_device.h"
 
 namespace hwplan::kernels {
 
@@ -55,7 +58,7 @@ struct Q4KScales {
 /// Unpacks Q4_K's 12 scale bytes: sub-blocks 0-3 keep the low 6 bits of bytes 0-3 (scales) and
 /// 4-7 (mins); sub-blocks 4-7 take their low 4 bits from bytes 8-11 and the top 2 from the spare
 /// bits of bytes 0-7.
-inline Q4KScales unpack_q4k_scales(const uint8_t* packed) {
+HWPLAN_HOST_DEVICE inline Q4KScales unpack_q4k_scales(const uint8_t* packed) {
   Q4KScales out{};
   for (int j = 0; j < 4; ++j) {
     out.scale[j] = packed[j] & 63;
@@ -67,7 +70,7 @@ inline Q4KScales unpack_q4k_scales(const uint8_t* packed) {
 }
 
 /// Six-bit Q6_K value `i` (0..255) of a block, 0..63 (subtract 32 for the signed weight).
-inline int q6k_value(const BlockQ6K& b, int i) {
+HWPLAN_HOST_DEVICE inline int q6k_value(const BlockQ6K& b, int i) {
   const int half = i / 128;
   const int e = i % 128;
   const int l = e % 32;
@@ -79,7 +82,7 @@ inline int q6k_value(const BlockQ6K& b, int i) {
 }
 
 /// Q4_K nibble `i` (0..255) of a block, 0..15.
-inline int q4k_value(const BlockQ4K& b, int i) {
+HWPLAN_HOST_DEVICE inline int q4k_value(const BlockQ4K& b, int i) {
   const int chunk = i / 64;
   const int e = i % 64;
   const uint8_t byte = b.qs[32 * chunk + e % 32];

@@ -201,6 +201,7 @@ void validate_options(const ValidateOptions& o) {
 
 CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o) {
   if (!o.llama_bench.empty()) return run_validate_llama_bench(global, o);
+  if (o.device == "cuda") return run_validate_cuda(global, o);
   validate_options(o);
   const kernels::Isa isa = parse_isa(o.isa);
   const auto db = load_profiles(global);

@@ -19,10 +19,11 @@ struct ValidateOptions {
   double max_error = 0;      ///< > 0: exit 1 when a prediction misses by more
   uint64_t seed = 1;
   std::string isa;
-  int64_t layers = 0;        ///< > 0: fewer layers than the model has (quick runs)
-  bool model_given = false;  ///< --model on the command line (llama-bench: skip matching)
-  std::string llama_bench;   ///< llama-bench -o json/jsonl results to check instead
-  std::string hw;            ///< the machine those results came from
+  int64_t layers = 0;          ///< > 0: fewer layers than the model has (quick runs)
+  bool model_given = false;    ///< --model on the command line (llama-bench: skip matching)
+  std::string llama_bench;     ///< llama-bench -o json/jsonl results to check instead
+  std::string hw;              ///< the machine those results came from
+  std::string device = "cpu";  ///< cpu (the reference kernel) or cuda (the GPU weight pass)
 };
 
 /// `hwplan validate`: the reference kernel's measured decode speed next to the planner's
@@ -32,5 +33,9 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
 /// `hwplan validate --llama-bench FILE --hw MACHINE`: published or local llama-bench results next
 /// to the planner's predictions (cmd_validate_llama_bench.cpp).
 CommandResult run_validate_llama_bench(const GlobalOptions& global, const ValidateOptions& options);
+
+/// `hwplan validate --device cuda`: the GPU weight pass in three placements next to the
+/// planner's prediction (cmd_validate_cuda.cpp); Error{kUnsupported} without CUDA or a GPU.
+CommandResult run_validate_cuda(const GlobalOptions& global, const ValidateOptions& options);
 
 }  // namespace hwplan::cli

@@ -327,6 +327,13 @@ int main(int argc, char** argv) {
   validate_cmd
       ->add_option("--layers", validate.layers, "Fewer layers than the model has (a quick run)")
       ->check(count_in(0, hwplan::limits::kMaxLayers));
+  validate_cmd
+      ->add_option("--device", validate.device,
+                   "cpu: the reference decode kernel; cuda: the GPU weight pass (every "
+                   "matrix-vector product of a decode step) resident, streamed from pinned host "
+                   "memory, and split with the CPU, against the planner")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"cpu", "cuda"}));
   validate_cmd->add_option("--llama-bench", validate.llama_bench,
                            "Check llama-bench -o json/jsonl results instead of running the kernel");
   validate_cmd->add_option("--hw", validate.hw,

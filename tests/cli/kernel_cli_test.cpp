@@ -502,5 +502,20 @@ TEST(ReportCli, HtmlIsSelfContained) {
   EXPECT_NE(md.out.find("```"), std::string::npos);  // charts as text bars
 }
 
+// The GPU weight pass: where there is no CUDA build or no usable GPU it stops with the reason
+// (exit 3); with a GPU it prints one row per format and placement.
+TEST(KernelCli, ValidateOnCudaSaysWhyItCannotOrMeasures) {
+  const auto r = testing::run_hwplan("validate --device cuda --quant q4_0 --layers 2 --tokens 4");
+  if (r.exit_code == 0) {
+    EXPECT_NE(r.out.find("resident"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("streamed"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("split"), std::string::npos) << r.out;
+    return;
+  }
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("validate --device cuda: "), std::string::npos) << r.err;
+  EXPECT_EQ(testing::run_hwplan("validate --device tpu").exit_code, 2);
+}
+
 }  // namespace
 }  // namespace hwplan::cli

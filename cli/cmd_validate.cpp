@@ -227,6 +227,8 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
                    {"achieved_bandwidth_gbs", "Achieved", "GB/s", reports::Align::kRight, 1},
                    {"probed_bandwidth_gbs", "Read probe", "GB/s", reports::Align::kRight, 1},
                    {"bandwidth_fraction", "Fraction", "", reports::Align::kRight, 3},
+                   {"token_spread", "Step spread", "", reports::Align::kRight, 3},
+                   {"probe_spread", "Probe spread", "", reports::Align::kRight, 3},
                    {"bound", "Bound", "", reports::Align::kLeft},
                    {"prefill_tok_per_s", "Prefill", "tok/s", reports::Align::kRight, 1}};
   nlohmann::json details = nlohmann::json::array();
@@ -248,9 +250,16 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
     const double error = p.tok_per_s / tok_per_s - 1.0;
     missed = missed || (o.max_error > 0 && std::fabs(error) > o.max_error);
     const double achieved_gbs = bytes_per_s_to_gbs(bytes * tok_per_s);
+    // The run's own spread: decode steps between their 10th and 90th percentiles, and the read
+    // probes from lowest to highest, each over its median.
+    const double token_spread =
+        (quantile(r.token_seconds, 0.9) - quantile(r.token_seconds, 0.1)) / seconds;
+    const double probe_spread =
+        (quantile(r.bandwidth_gbs, 1.0) - quantile(r.bandwidth_gbs, 0.0)) / probed_gbs;
     table.rows.push_back({m.label, bytes_to_gb(weight_bytes), int64_t{pool.size()}, tok_per_s,
                           p.tok_per_s, error, achieved_gbs, probed_gbs, achieved_gbs / probed_gbs,
-                          std::string(planner::bound_name(p.bound)), r.prefill_tok_per_s});
+                          token_spread, probe_spread, std::string(planner::bound_name(p.bound)),
+                          r.prefill_tok_per_s});
     nlohmann::json rates_json;
     for (const auto& [type, rate] : r.rates_per_thread) rates_json[type] = bytes_per_s_to_gbs(rate);
     details.push_back({{"quant", m.label},
@@ -258,6 +267,8 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
                        {"read_bandwidth_gbs", r.bandwidth_gbs},
                        {"in_cache_rate_gbs_per_thread", rates_json},
                        {"bytes_per_token", bytes},
+                       {"token_spread", token_spread},
+                       {"probe_spread", probe_spread},
                        {"attended_tokens", attended}});
   }
   result.report.tables.push_back(table);
@@ -266,7 +277,8 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
       fmt::format("Measured: median of {} decode steps at context {} ({} threads, {} kernels); "
                   "achieved = bytes read per "
                   "token x tok/s; read probe = median all-thread read bandwidth, probed between "
-                  "every few tokens.",
+                  "every few tokens; step spread = (p90 - p10) / median of the decode steps, "
+                  "probe spread = (highest - lowest) / median of the read probes.",
                   o.tokens, o.ctx, pool.size(), kernels::isa_name(isa)));
   result.report.notes.emplace_back(
       "Predicted: the planner's model of the reference kernel (planner/reference_kernel.h): each "

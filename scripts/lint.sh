@@ -15,7 +15,7 @@ if [ ! -f "$build_dir/compile_commands.json" ]; then
 fi
 # Translation units of the libraries and the executable (tests and benchmarks follow gtest's and
 # benchmark's own naming); headers are checked through them.
-mapfile -t units < <(git ls-files 'common/src/*.cpp' 'planner/src/*.cpp' 'probes/src/*.cpp' \
+mapfile -t units < <(git ls-files 'common/src/*.cpp' 'platform/src/*.cpp' 'planner/src/*.cpp' 'probes/src/*.cpp' \
                                   'kernels/src/*.cpp' 'reports/src/*.cpp' 'cli/*.cpp')
 echo "lint: clang-tidy on ${#units[@]} files" >&2
 run-clang-tidy -quiet -extra-arg=-Wno-unknown-warning-option -p "$build_dir" -j "$(nproc)" "${units[@]}" > "$build_dir/clang-tidy.log" 2>&1 || {

@@ -1,13 +1,14 @@
 # Fails when a module includes a header of a module it must not depend on (STYLE.md "Layout").
-# Arrows: cli -> reports -> planner -> formats; cli -> probes; cli -> kernels -> formats;
-# everything -> common.
+# Arrows: cli -> reports -> planner -> formats; cli -> probes -> platform; cli -> kernels ->
+# formats, platform; everything -> common.
 set(forbidden
-  "common:formats|planner|probes|kernels|reports|cli"
-  "formats:planner|probes|kernels|reports|cli"
-  "planner:probes|kernels|reports|cli"
+  "common:formats|planner|probes|kernels|reports|cli|platform"
+  "platform:formats|planner|probes|kernels|reports|cli"
+  "formats:planner|probes|kernels|reports|cli|platform"
+  "planner:probes|kernels|reports|cli|platform"
   "probes:planner|kernels|reports|cli"
   "kernels:planner|probes|reports|cli"
-  "reports:probes|kernels|cli")
+  "reports:probes|kernels|cli|platform")
 set(failures "")
 foreach(rule IN LISTS forbidden)
   string(REPLACE ":" ";" parts "${rule}")

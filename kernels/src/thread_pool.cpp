@@ -2,12 +2,11 @@
 // within microseconds), then std::atomic::wait, which sleeps in the kernel (futex on Linux).
 #include "kernels/thread_pool.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "common/check.h"
+#include "platform/affinity.h"
 
 namespace hwplan::kernels {
 namespace {
@@ -20,39 +19,15 @@ void cpu_relax() {
 #endif
 }
 
-std::vector<int> allowed_cpus() {
-  std::vector<int> cpus;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return cpus;
-  for (int c = 0; c < CPU_SETSIZE; ++c) {
-    if (CPU_ISSET(c, &set)) cpus.push_back(c);
-  }
-  return cpus;
-}
-
-void pin_to(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  // Pinning is a placement hint; a refusal (restricted container) leaves the thread floating.
-  (void)sched_setaffinity(0, sizeof(set), &set);
-}
-
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads, bool pin) : n_threads_(n_threads) {
   HWPLAN_CHECK(n_threads >= 1) << "thread count " << n_threads;
-  if (pin) cpus_ = allowed_cpus();
+  if (pin) cpus_ = platform::allowed_cpus();
   if (static_cast<int>(cpus_.size()) >= n_threads) {
-    cpu_set_t saved;
-    CPU_ZERO(&saved);
-    if (sched_getaffinity(0, sizeof(saved), &saved) == 0) {
-      saved_affinity_.resize(sizeof(saved));
-      std::memcpy(saved_affinity_.data(), &saved, sizeof(saved));
-      restore_affinity_ = true;
-      pin_to(cpus_[0]);
-    }
+    saved_affinity_ = platform::save_thread_affinity();
+    restore_affinity_ = !saved_affinity_.empty();
+    if (restore_affinity_) platform::pin_current_thread(cpus_[0]);
   } else {
     cpus_.clear();  // more threads than CPUs: let the scheduler place them
   }
@@ -65,26 +40,20 @@ ThreadPool::~ThreadPool() {
   generation_.fetch_add(1);
   generation_.notify_all();
   for (std::thread& t : workers_) t.join();
-  if (restore_affinity_) {
-    cpu_set_t saved;
-    std::memcpy(&saved, saved_affinity_.data(), sizeof(saved));
-    (void)sched_setaffinity(0, sizeof(saved), &saved);
-  }
+  if (restore_affinity_) platform::restore_thread_affinity(saved_affinity_);
 }
 
 ThreadPool::CallerUnpinned::CallerUnpinned(ThreadPool& pool) : pool_(pool) {
-  if (!pool_.restore_affinity_) return;
-  cpu_set_t saved;
-  std::memcpy(&saved, pool_.saved_affinity_.data(), sizeof(saved));
-  (void)sched_setaffinity(0, sizeof(saved), &saved);
+  if (pool_.restore_affinity_) platform::restore_thread_affinity(pool_.saved_affinity_);
 }
 
 ThreadPool::CallerUnpinned::~CallerUnpinned() {
-  if (pool_.restore_affinity_) pin_to(pool_.cpus_[0]);
+  // Pinning is a placement hint; a refusal (restricted container) leaves the thread floating.
+  if (pool_.restore_affinity_) platform::pin_current_thread(pool_.cpus_[0]);
 }
 
 void ThreadPool::worker_loop(int member) {
-  if (!cpus_.empty()) pin_to(cpus_[static_cast<size_t>(member)]);
+  if (!cpus_.empty()) platform::pin_current_thread(cpus_[static_cast<size_t>(member)]);
   uint64_t seen = 0;
   while (true) {
     uint64_t now = generation_.load(std::memory_order_acquire);

@@ -1,8 +1,6 @@
 #include "probes/bandwidth.h"
 
 #include <fmt/format.h>
-#include <numa.h>
-#include <sched.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -14,6 +12,8 @@
 
 #include "common/cancel.h"
 #include "common/error.h"
+#include "platform/affinity.h"
+#include "platform/numa.h"
 #include "simd_kernels.h"
 #include "thread_team.h"
 
@@ -90,13 +90,13 @@ using Array = std::unique_ptr<double, std::function<void(double*)>>;
 
 Array allocate(size_t doubles, int numa_node) {
   const size_t bytes = doubles * sizeof(double);
-  void* p =
-      numa_node >= 0 ? numa_alloc_onnode(bytes, numa_node) : std::aligned_alloc(kAlignment, bytes);
+  void* p = numa_node >= 0 ? platform::numa_allocate_on(bytes, numa_node)
+                           : std::aligned_alloc(kAlignment, bytes);
   if (p == nullptr) {
     throw Error(ErrorKind::kResource, fmt::format("probe: cannot allocate {} MiB", bytes >> 20));
   }
   if (numa_node >= 0)
-    return Array(static_cast<double*>(p), [bytes](double* q) { numa_free(q, bytes); });
+    return Array(static_cast<double*>(p), [bytes](double* q) { platform::numa_release(q, bytes); });
   return Array(static_cast<double*>(p), [](double* q) { std::free(q); });
 }
 
@@ -110,16 +110,7 @@ double stream_bytes_per_element(const std::string& kernel) {
   return 8;  // read, write, write_nt
 }
 
-std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return cpus;
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
-  }
-  return cpus;
-}
+std::vector<int> allowed_cpus() { return platform::allowed_cpus(); }
 
 BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads, double array_bytes,
                                   int64_t repetitions) {
@@ -189,12 +180,12 @@ BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t thre
 
 std::vector<NumaNodeBandwidth> measure_numa_nodes(double array_bytes, int64_t repetitions) {
   std::vector<NumaNodeBandwidth> out;
-  if (numa_available() < 0) {
+  if (!platform::numa_supported()) {
     out.push_back(
         {-1, {}, {}, ProbeStatus::kSkipped, "libnuma reports no NUMA support on this system"});
     return out;
   }
-  const int nodes = numa_num_configured_nodes();
+  const int nodes = platform::numa_node_count();
   if (nodes <= 1) {
     out.push_back({0,
                    allowed_cpus(),
@@ -204,16 +195,10 @@ std::vector<NumaNodeBandwidth> measure_numa_nodes(double array_bytes, int64_t re
     return out;
   }
   const std::vector<int> allowed = allowed_cpus();
-  for (int node = 0; node <= numa_max_node(); ++node) {
+  for (int node = 0; node <= platform::numa_highest_node(); ++node) {
     NumaNodeBandwidth n;
     n.node = node;
-    bitmask* mask = numa_allocate_cpumask();
-    if (numa_node_to_cpus(node, mask) == 0) {
-      for (int cpu : allowed) {
-        if (numa_bitmask_isbitset(mask, static_cast<unsigned>(cpu)) != 0) n.cpus.push_back(cpu);
-      }
-    }
-    numa_free_cpumask(mask);
+    n.cpus = platform::numa_node_cpus(node, allowed);
     if (n.cpus.empty()) {
       n.status = ProbeStatus::kSkipped;
       n.reason = "no CPU of this node is available to the process (or a memory-only node)";

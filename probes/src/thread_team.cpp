@@ -1,10 +1,9 @@
 #include "thread_team.h"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <algorithm>
 #include <chrono>
+
+#include "platform/affinity.h"
 
 namespace hwplan::probes::detail {
 
@@ -26,12 +25,7 @@ ThreadTeam::~ThreadTeam() {
 }
 
 void ThreadTeam::loop(int index, int cpu) {
-  if (cpu >= 0) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-  }
+  if (cpu >= 0) platform::pin_current_thread(cpu);
   while (true) {
     start_.arrive_and_wait();
     if (stop_) return;

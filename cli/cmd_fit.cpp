@@ -28,7 +28,8 @@ struct Row {
   int64_t max_context = 0;
   std::string best_quant;
   double decode_tok_per_s = 0;
-  std::string command;  ///< the llama-server command that runs the plan
+  std::string engine = "llama.cpp";  ///< whose decode speed decode_tok_per_s is
+  std::string command;               ///< the llama-server command that runs the plan
   std::string command_why;
 };
 
@@ -118,6 +119,7 @@ nlohmann::json row_details(const Row& r) {
       {"model", r.model->source.spec.id},
       {"hardware", r.hardware->id},
       {"fit", planner::fit_kind_name(f.kind)},
+      {"decode_engine", r.engine},
       {"summary", f.summary},
       {"breakdown",
        {{"weights_gib", bytes_to_gib(f.need.weights_bytes)},
@@ -146,6 +148,12 @@ nlohmann::json row_details(const Row& r) {
 std::string row_note(const Row& r) {
   std::string note = fmt::format("{} on {}: {}", r.model->source.spec.id,
                                  hardware_label(*r.hardware), r.fit.summary);
+  if (r.engine != "llama.cpp") {
+    note += fmt::format(
+        "; decode {:.1f} tok/s with {} (llama.cpp's physics times its published speed over "
+        "llama.cpp; the memory shown is llama.cpp's plan, {}'s own is not modelled)",
+        r.decode_tok_per_s, r.engine, r.engine);
+  }
   if (r.fit.kind == planner::FitKind::kGpuRaisedLimit) {
     note += fmt::format("; to raise it: {}",
                         planner::raise_limit_hint(*r.hardware, r.fit.gpu_need_bytes));
@@ -184,19 +192,30 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
       resolve_hardware(db, options.hw, options.hw_specs, options.gpus, report.context.warnings);
 
   const auto llama_args = parse_llama_args_option(options.llama_args);
+  if (options.engine == "all")
+    throw_usage("fit --engine: one engine at a time (predict --engine all compares them)");
+  const planner::EngineFactors* engine =
+      options.engine == "llama.cpp" ? nullptr
+                                    : &planner::find_engine(db.efficiency.engines, options.engine);
   std::vector<Row> rows;
   for (const auto& p : models) {
     const auto first = rows.size();
     const auto candidates = planner::quant_candidates(p.source.spec, db.quants);
     for (const auto& hw : machines) {
-      Row r{&p, &hw, {}, {}, 0, "", 0, "", ""};
+      Row r{&p, &hw, {}, {}, 0, "", 0, "llama.cpp", "", ""};
       const planner::PredictOptions defaults;
       r.chosen = planner::choose_plan(p.source.spec, p.weights, hw, p.workload, defaults,
                                       llama_args ? &*llama_args : nullptr, db.quants);
       r.fit = r.chosen.fit;
       // The speed of this very plan (DESIGN.md "Decode").
-      r.decode_tok_per_s = planner::predict_chosen(p.source.spec, r.chosen, defaults, db.efficiency)
-                               .decode.tok_per_s;
+      planner::Prediction speed =
+          planner::predict_chosen(p.source.spec, r.chosen, defaults, db.efficiency);
+      if (engine != nullptr) {
+        planner::check_engine_runs_on(*engine, r.chosen.machine);
+        speed = planner::with_engine(speed, *engine);
+        r.engine = engine->name;
+      }
+      r.decode_tok_per_s = speed.decode.tok_per_s;
       r.command = llama_command_for(r.chosen, p.source, llama_args, &r.command_why);
       // The longest context of hwplan's own placement; a given command line fixes its own -c.
       if (!llama_args) {

@@ -20,7 +20,8 @@ struct FitOptions {
   int64_t gpus = 0;
   bool require_fit = false;
   bool allow_offload = false;
-  std::string llama_args;  ///< a llama.cpp command line whose placement to check
+  std::string llama_args;            ///< a llama.cpp command line whose placement to check
+  std::string engine = "llama.cpp";  ///< the engine whose decode speed the table shows
 };
 
 /// `hwplan fit`: will each model fit each machine, how, and with which llama.cpp flags.

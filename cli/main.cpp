@@ -152,6 +152,12 @@ int main(int argc, char** argv) {
   fit_cmd->add_option("--gpus", fit.gpus, "Number of GPUs in each discrete machine (what-if)")
       ->check(count_in(1, hwplan::limits::kMaxGpus));
   fit_cmd->add_option("--llama-args", fit.llama_args, kLlamaArgsHelp);
+  fit_cmd
+      ->add_option("--engine", fit.engine,
+                   "llama.cpp (default), mlx, vllm or exllamav2: the decode column is that "
+                   "engine's (llama.cpp's physics times its published speed over llama.cpp); "
+                   "memory stays llama.cpp's plan")
+      ->capture_default_str();
   fit_cmd->add_flag("--require-fit", fit.require_fit,
                     "Exit 1 unless the model fits entirely in GPU/unified memory everywhere");
   fit_cmd->add_flag(

@@ -25,7 +25,9 @@ std::vector<int> numa_node_cpus(int node, const std::vector<int>& allowed) {
   return cpus;
 }
 
-void* numa_allocate_on(size_t bytes, int node) { return numa_alloc_onnode(bytes, node); }
+void* numa_allocate_on(size_t bytes, int node) {
+  return numa_supported() ? numa_alloc_onnode(bytes, node) : nullptr;
+}
 void numa_release(void* p, size_t bytes) { numa_free(p, bytes); }
 
 #else

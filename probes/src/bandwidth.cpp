@@ -90,12 +90,14 @@ using Array = std::unique_ptr<double, std::function<void(double*)>>;
 
 Array allocate(size_t doubles, int numa_node) {
   const size_t bytes = doubles * sizeof(double);
-  void* p = numa_node >= 0 ? platform::numa_allocate_on(bytes, numa_node)
-                           : std::aligned_alloc(kAlignment, bytes);
+  // Binding is a placement request: without NUMA support the memory is the heap's.
+  const bool bound = numa_node >= 0 && platform::numa_supported();
+  void* p =
+      bound ? platform::numa_allocate_on(bytes, numa_node) : std::aligned_alloc(kAlignment, bytes);
   if (p == nullptr) {
     throw Error(ErrorKind::kResource, fmt::format("probe: cannot allocate {} MiB", bytes >> 20));
   }
-  if (numa_node >= 0)
+  if (bound)
     return Array(static_cast<double*>(p), [bytes](double* q) { platform::numa_release(q, bytes); });
   return Array(static_cast<double*>(p), [](double* q) { std::free(q); });
 }

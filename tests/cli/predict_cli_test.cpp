@@ -71,6 +71,29 @@ TEST(PredictCli, ConcurrencyShowsPerUserAndAggregate) {
   EXPECT_GT(row["ttft_all_seconds"].get<double>(), row["ttft_seconds"].get<double>());
 }
 
+// fit --engine: the decode column is the engine's, i.e. llama.cpp's times the engine's fitted
+// decode ratio (calibration.json), on the same plan; an engine that cannot run there is refused.
+TEST(PredictCli, FitShowsAnEnginesDecode) {
+  const auto calibration = nlohmann::json::parse(
+      testing::read_file(std::string(HWPLAN_TEST_PROFILES_DIR) + "/calibration.json"));
+  double ratio = 0;
+  for (const auto& e : calibration["efficiency"]["engines"])
+    if (e["name"] == "mlx") ratio = e["decode_ratio"].get<double>();
+  ASSERT_GT(ratio, 0);
+  const std::string base = "fit -m qwen3-30b-a3b --hw m4-max-128 --json";
+  auto r = run_hwplan(base);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const double llama = nlohmann::json::parse(r.out)["tables"]["fit"][0]["decode_tok_per_s"];
+  r = run_hwplan(base + " --engine mlx");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(json["tables"]["fit"][0]["decode_tok_per_s"].get<double>(), llama * ratio,
+              1e-9 * llama * ratio);
+  EXPECT_EQ(json["details"]["rows"][0]["decode_engine"], "mlx");
+  EXPECT_EQ(run_hwplan("fit -m qwen3-30b-a3b --hw rtx-4090 --engine mlx").exit_code, 2);
+  EXPECT_EQ(run_hwplan("fit -m qwen3-30b-a3b --hw rtx-4090 --engine all").exit_code, 2);
+}
+
 TEST(PredictCli, MultiGpuAndClusters) {
   auto r = run_hwplan("predict -m llama-3.1-70b --hw 2x-rtx-3090 --split tensor --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;

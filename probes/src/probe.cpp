@@ -46,6 +46,35 @@ double bandwidth_array_bytes(const Topology& topo) {
   return std::min(wanted, budget);
 }
 
+std::vector<std::string> bandwidth_warnings(const std::vector<BandwidthResult>& results) {
+  constexpr double kSpreadLimit = 0.10;
+  std::vector<std::string> out;
+  for (const auto& r : results) {
+    if (r.kernel == "read_l2" || r.gbs.median <= 0) continue;
+    const double spread = (r.gbs.max - r.gbs.min) / r.gbs.median;
+    if (spread > kSpreadLimit) {
+      out.push_back(fmt::format(
+          "bandwidth {} x{} threads: its windows spread {:.0f}% around their median ({:.1f} to "
+          "{:.1f} GB/s); the machine was busy or its bandwidth drifts, so repeat the probe on an "
+          "idle machine before trusting the figure",
+          r.kernel, r.threads, 100 * spread, r.gbs.min, r.gbs.max));
+    }
+  }
+  for (const auto& read : results) {
+    if (read.kernel != "read") continue;
+    for (const auto& other : results) {
+      if ((other.kernel != "copy" && other.kernel != "triad") || other.threads != read.threads ||
+          other.gbs.best <= read.gbs.best)
+        continue;
+      out.push_back(fmt::format(
+          "read x{} threads measured {:.1f} GB/s, below {} at {:.1f} GB/s: reading is the cheapest "
+          "access, so something else used the memory during the read; repeat the probe",
+          read.threads, read.gbs.best, other.kernel, other.gbs.best));
+    }
+  }
+  return out;
+}
+
 MachineMeasurement run_probe(const ProbeOptions& options) {
   const auto say = [&](const std::string& text) {
     if (options.progress) options.progress(text);
@@ -82,6 +111,7 @@ MachineMeasurement run_probe(const ProbeOptions& options) {
       m.bandwidth.push_back(measure_bandwidth(kernel, threads, array_bytes, reps));
     }
   }
+  for (auto& w : bandwidth_warnings(m.bandwidth)) m.warnings.push_back(std::move(w));
   // An L2-sized buffer: must read faster than DRAM (a sanity check the tests use too).
   if (m.topology.caches.size() >= 2) {
     const double l2 = m.topology.caches[1].bytes / 2;

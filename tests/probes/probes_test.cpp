@@ -12,6 +12,7 @@
 #include "probes/bandwidth.h"
 #include "probes/compute.h"
 #include "probes/latency.h"
+#include "probes/probe.h"
 #include "probes/topology.h"
 
 namespace hwplan::probes {
@@ -130,6 +131,33 @@ TEST(Bandwidth, PositiveAndAnL2BufferReadsFasterThanDram) {
   EXPECT_THROW(measure_bandwidth("tirad", 1, 8.0 * 1024 * 1024, 1), Error);  // no silent triad
   EXPECT_DOUBLE_EQ(stream_bytes_per_element("triad"), 24);
   EXPECT_DOUBLE_EQ(stream_bytes_per_element("copy"), 16);
+}
+
+// Hand-made results: a read whose windows span 40..50 GB/s around a median of 45 (22%) and sits
+// below triad at the same thread count gets both warnings; a steady read above copy and triad, and
+// a noisy cache-resident run, get none.
+TEST(Bandwidth, WarningsForSpreadAndReadBelowCopy) {
+  auto result = [](const char* kernel, int64_t threads, std::vector<double> gbs) {
+    BandwidthResult r;
+    r.kernel = kernel;
+    r.threads = threads;
+    r.gbs = summarize_samples(std::move(gbs));
+    return r;
+  };
+  const auto noisy =
+      bandwidth_warnings({result("read", 2, {40, 45, 50}), result("triad", 2, {52, 52.5, 53})});
+  ASSERT_EQ(noisy.size(), 2u);
+  EXPECT_NE(noisy[0].find("read x2 threads: its windows spread 22%"), std::string::npos)
+      << noisy[0];
+  EXPECT_NE(noisy[1].find("below triad at 53.0 GB/s"), std::string::npos) << noisy[1];
+  EXPECT_TRUE(
+      bandwidth_warnings({result("read", 2, {55, 56, 57}), result("copy", 2, {45, 46, 47}),
+                          result("triad", 2, {47, 48, 49}), result("read_l2", 1, {100, 200, 300})})
+          .empty());
+  // A faster copy at another thread count is no comparison.
+  EXPECT_TRUE(
+      bandwidth_warnings({result("read", 1, {20, 20.5, 21}), result("copy", 2, {40, 41, 42})})
+          .empty());
 }
 
 TEST(Bandwidth, NumaNodesMeasuredOrSkippedWithAReason) {

@@ -21,6 +21,12 @@ struct ProbeOptions {
 /// Error{kCancelled} on SIGINT after freeing, Error{kUsage} for absurd options.
 MachineMeasurement run_probe(const ProbeOptions& options);
 
+/// What a person should know about bandwidth results: a kernel whose timed windows spread more
+/// than 10% around their median ((max - min) / median; the machine was busy or drifts), and a read
+/// below copy or triad at the same thread count (reading is the cheapest access: something else
+/// used the memory meanwhile). Cache-resident runs (read_l2) are left out.
+std::vector<std::string> bandwidth_warnings(const std::vector<BandwidthResult>& results);
+
 /// Bytes per array for DRAM bandwidth runs on this machine: 4x the last-level cache (at least
 /// 64 MiB), three arrays within the probe's memory budget. Error{kResource} when too little.
 double bandwidth_array_bytes(const Topology& topology);

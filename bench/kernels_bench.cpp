@@ -14,6 +14,7 @@
 #include "kernels/quantize.h"
 #include "kernels/synth.h"
 #include "kernels/thread_pool.h"
+#include "platform/affinity.h"
 #include "probes/bandwidth.h"
 
 namespace {
@@ -114,7 +115,7 @@ void BM_MatvecOneRowAtATime(benchmark::State& state, WeightFormat format) {
 /// iteration (all threads, a 128 MiB matrix), as the counter "ratio". scripts/perf_check.sh prints
 /// it against a baseline but does not gate on it: it depends on the machine's compute and memory.
 void BM_KernelOverRead(benchmark::State& state, WeightFormat format) {
-  const auto threads = static_cast<int>(hwplan::probes::allowed_cpus().size());
+  const auto threads = static_cast<int>(hwplan::platform::allowed_cpus().size());
   hwplan::kernels::ThreadPool pool(threads);
   const int64_t cols = 4096;
   const int64_t rows = (int64_t{128} << 20) / hwplan::kernels::row_bytes(format, cols);

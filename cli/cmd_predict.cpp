@@ -85,30 +85,27 @@ Table prediction_table(const std::vector<Row>& rows) {
     const auto& p = r.prediction;
     const bool fits = p.fit.kind != planner::FitKind::kNoFit;
     const double bytes = p.decode_cost.gpu_bytes + p.decode_cost.host_bytes;
-    if (concurrent) {
-      t.rows.push_back(
-          {r.model->source.spec.id, r.model->quant_name, p.engine, hardware_label(r.chosen.machine),
-           std::string(planner::fit_kind_name(p.fit.kind)), number_or_empty(p.decode.tok_per_s),
-           number_or_empty(planner::per_sequence_tok_per_s(p)), band_text(p.decode),
-           number_or_empty(p.prefill.tok_per_s), band_text(p.prefill),
-           number_or_empty(p.ttft_seconds), number_or_empty(p.ttft_all_seconds),
-           fits ? Cell{std::string(planner::bound_name(p.decode.bound))} : Cell{},
-           fits ? Cell{bytes_to_gb(bytes / static_cast<double>(p.decode_cost.batch))} : Cell{},
-           fits ? Cell{bytes_to_gb(p.decode_cost.host_bytes /
-                                   static_cast<double>(p.decode_cost.batch))}
-                : Cell{}});
-      continue;
+    std::vector<Cell> cells = {
+        r.model->source.spec.id,
+        r.model->quant_name,
+        p.engine,
+        hardware_label(r.chosen.machine),
+        std::string(planner::fit_kind_name(p.fit.kind)),
+        number_or_empty(p.decode.tok_per_s),
+        band_text(p.decode),
+        number_or_empty(p.prefill.tok_per_s),
+        band_text(p.prefill),
+        number_or_empty(p.ttft_seconds),
+        fits ? Cell{std::string(planner::bound_name(p.decode.bound))} : Cell{},
+        fits ? Cell{bytes_to_gb(bytes / static_cast<double>(p.decode_cost.batch))} : Cell{},
+        fits
+            ? Cell{bytes_to_gb(p.decode_cost.host_bytes / static_cast<double>(p.decode_cost.batch))}
+            : Cell{}};
+    if (concurrent) {  // at the columns inserted above
+      cells.insert(cells.begin() + 6, number_or_empty(planner::per_sequence_tok_per_s(p)));
+      cells.insert(cells.begin() + 11, number_or_empty(p.ttft_all_seconds));
     }
-    t.rows.push_back(
-        {r.model->source.spec.id, r.model->quant_name, p.engine, hardware_label(r.chosen.machine),
-         std::string(planner::fit_kind_name(p.fit.kind)), number_or_empty(p.decode.tok_per_s),
-         band_text(p.decode), number_or_empty(p.prefill.tok_per_s), band_text(p.prefill),
-         number_or_empty(p.ttft_seconds),
-         fits ? Cell{std::string(planner::bound_name(p.decode.bound))} : Cell{},
-         fits ? Cell{bytes_to_gb(bytes / static_cast<double>(p.decode_cost.batch))} : Cell{},
-         fits ? Cell{bytes_to_gb(p.decode_cost.host_bytes /
-                                 static_cast<double>(p.decode_cost.batch))}
-              : Cell{}});
+    t.rows.push_back(std::move(cells));
   }
   return t;
 }

@@ -15,6 +15,7 @@
 #include "common/units.h"
 #include "kernel_model.h"
 #include "model_source.h"
+#include "profile_from_probe.h"
 
 #if defined(HWPLAN_HAVE_CUDA)
 #include "kernels/cuda_matvec.h"
@@ -110,17 +111,6 @@ std::vector<double> time_cpu_pass(const std::vector<kernels::cuda::PassMatrix>& 
     if (t >= 0) seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
   }
   return seconds;
-}
-
-double pinned_h2d_gbs(const probes::GpuMeasurement& g) {
-  double bytes = 0, gbs = 0;
-  for (const auto& t : g.transfers) {
-    if (t.direction == "h2d" && t.pinned && t.bytes >= bytes) {
-      bytes = t.bytes;
-      gbs = t.gbs.best;
-    }
-  }
-  return gbs;
 }
 
 }  // namespace

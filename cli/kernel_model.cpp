@@ -7,7 +7,7 @@
 #include "common/error.h"
 #include "model_source.h"
 #include "planner/gguf_model.h"
-#include "probes/bandwidth.h"
+#include "platform/affinity.h"
 
 namespace hwplan::cli {
 
@@ -57,7 +57,7 @@ planner::WeightInventory inventory_of(const kernels::SynthModel& model) {
 }
 
 int default_kernel_threads() {
-  return std::max<int>(1, static_cast<int>(probes::allowed_cpus().size()));
+  return std::max<int>(1, static_cast<int>(platform::allowed_cpus().size()));
 }
 
 std::string planner_quant_for(kernels::SynthMix mix) {

@@ -199,18 +199,6 @@ const planner::HardwareSpec* datasheet_match(const planner::ProfileDb* db, const
   return nullptr;
 }
 
-/// The best pinned host-to-device rate at the largest size measured: what weights streamed over
-/// the bus get.
-double pinned_h2d_gbs(const probes::GpuMeasurement& g) {
-  double bytes = 0, gbs = 0;
-  for (const auto& t : g.transfers) {
-    if (t.direction != "h2d" || !t.pinned || t.bytes < bytes) continue;
-    bytes = t.bytes;
-    gbs = t.gbs.best;
-  }
-  return gbs;
-}
-
 /// Turns the CPU-side profile `j` into a discrete one for the measured GPU.
 void make_discrete(nlohmann::json& j, const probes::GpuMeasurement& g, double host_memory,
                    const planner::ProfileDb* db, std::vector<std::string>& notes) {
@@ -251,6 +239,16 @@ void make_discrete(nlohmann::json& j, const probes::GpuMeasurement& g, double ho
 }
 
 }  // namespace
+
+double pinned_h2d_gbs(const probes::GpuMeasurement& g) {
+  double bytes = 0, gbs = 0;
+  for (const auto& t : g.transfers) {
+    if (t.direction != "h2d" || !t.pinned || t.bytes < bytes) continue;
+    bytes = t.bytes;
+    gbs = t.gbs.best;
+  }
+  return gbs;
+}
 
 probes::GpuMeasurement gpu_measurement_from_json(const nlohmann::json& json,
                                                  const std::string& origin) {

@@ -19,6 +19,10 @@ namespace hwplan::cli {
 nlohmann::json profile_from_probe(const probes::MachineMeasurement& m, const std::string& id,
                                   const planner::ProfileDb* db = nullptr);
 
+/// The best pinned host-to-device rate at the largest size measured (GB/s): what weights streamed
+/// over the bus get; 0 when no pinned transfer was measured.
+double pinned_h2d_gbs(const probes::GpuMeasurement& gpu);
+
 /// A GPU measurement as `hwplan probe` writes it under measured.gpu, or a file of
 /// scripts/gpu_measure.sh (the same object under "gpu"). Malformed input: Error{kInput} naming
 /// the file and field.

@@ -3,7 +3,6 @@
 #include "kernels/thread_pool.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "common/check.h"
 #include "platform/affinity.h"

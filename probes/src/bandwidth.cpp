@@ -112,11 +112,10 @@ double stream_bytes_per_element(const std::string& kernel) {
   return 8;  // read, write, write_nt
 }
 
-std::vector<int> allowed_cpus() { return platform::allowed_cpus(); }
-
 BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads, double array_bytes,
                                   int64_t repetitions) {
-  return measure_bandwidth_placed(kernel, threads, array_bytes, repetitions, allowed_cpus(), -1);
+  return measure_bandwidth_placed(kernel, threads, array_bytes, repetitions,
+                                  platform::allowed_cpus(), -1);
 }
 
 BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t threads,
@@ -190,13 +189,13 @@ std::vector<NumaNodeBandwidth> measure_numa_nodes(double array_bytes, int64_t re
   const int nodes = platform::numa_node_count();
   if (nodes <= 1) {
     out.push_back({0,
-                   allowed_cpus(),
+                   platform::allowed_cpus(),
                    {},
                    ProbeStatus::kSkipped,
                    "one NUMA node: the all-thread figures are that node's"});
     return out;
   }
-  const std::vector<int> allowed = allowed_cpus();
+  const std::vector<int> allowed = platform::allowed_cpus();
   for (int node = 0; node <= platform::numa_highest_node(); ++node) {
     NumaNodeBandwidth n;
     n.node = node;

@@ -6,6 +6,7 @@
 
 #include "common/cancel.h"
 #include "common/error.h"
+#include "platform/affinity.h"
 #include "probes/bandwidth.h"
 #include "simd_kernels.h"
 #include "thread_team.h"
@@ -33,7 +34,7 @@ ComputeResult measure_compute(const char* kind, int64_t threads, int64_t repetit
   iterations =
       std::max<int64_t>(iterations, static_cast<int64_t>(static_cast<double>(iterations) *
                                                          seconds_per_run / std::max(once, 1e-6)));
-  detail::ThreadTeam team(static_cast<int>(threads), allowed_cpus());
+  detail::ThreadTeam team(static_cast<int>(threads), platform::allowed_cpus());
   std::vector<double> ops(static_cast<size_t>(threads));
   std::vector<double> rates;
   for (int64_t rep = 0; rep <= repetitions; ++rep) {

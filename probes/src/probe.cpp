@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "common/error.h"
+#include "platform/affinity.h"
 #include "probes/bandwidth.h"
 #include "probes/compute.h"
 #include "probes/latency.h"
@@ -87,7 +88,7 @@ MachineMeasurement run_probe(const ProbeOptions& options) {
   m.topology = read_topology();
   m.apu = read_apu_memory();
   m.mac = read_mac_gpu_memory();
-  const int64_t cpus = static_cast<int64_t>(std::max<size_t>(1, allowed_cpus().size()));
+  const int64_t cpus = static_cast<int64_t>(std::max<size_t>(1, platform::allowed_cpus().size()));
   if (options.threads < 0 || options.threads > kMaxThreads) {
     throw_usage("--threads: must be between 1 and {}, got {}", kMaxThreads, options.threads);
   }
@@ -145,7 +146,7 @@ std::vector<ReferenceComparison> compare_with_stream(
     int64_t threads, int64_t rounds, const std::function<void(const std::string&)>& progress) {
   const auto topo = read_topology();
   const double array_bytes = bandwidth_array_bytes(topo);
-  const int64_t cpus = static_cast<int64_t>(std::max<size_t>(1, allowed_cpus().size()));
+  const int64_t cpus = static_cast<int64_t>(std::max<size_t>(1, platform::allowed_cpus().size()));
   const int64_t all = threads > 0 ? threads : cpus;
   std::vector<ReferenceComparison> rows;
   for (int64_t t : all > 1 ? std::vector<int64_t>{1, all} : std::vector<int64_t>{1}) {

@@ -14,18 +14,21 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "read_text.h"
 
 namespace hwplan::probes {
-namespace {
 
-namespace fs = std::filesystem;
-
-std::string read_text(const fs::path& path) {
+std::string detail::read_text(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
 }
+
+namespace {
+
+namespace fs = std::filesystem;
+using detail::read_text;
 
 // RAII for an hwloc topology.
 struct TopologyDeleter {

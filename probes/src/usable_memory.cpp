@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -16,18 +15,12 @@
 #include "common/error.h"
 #include "common/units.h"
 #include "probes/topology.h"
+#include "read_text.h"
 
 namespace hwplan::probes {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_small_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 /// One anonymous mapping, every page written once (so it is really backed), unmapped on scope exit.
 class TouchedRegion {
@@ -63,12 +56,13 @@ class TouchedRegion {
 
 MemorySnapshot read_memory_snapshot(const std::string& root) {
   MemorySnapshot s;
-  std::istringstream lines(read_small_file(fs::path(root) / "proc/meminfo"));
+  std::istringstream lines(detail::read_text(fs::path(root) / "proc/meminfo"));
   std::string key;
   double kib = 0;
   std::string rest;
   while (lines >> key >> kib) {
     std::getline(lines, rest);
+    if (key == "MemTotal:") s.total_bytes = kib * 1024.0;
     if (key == "MemAvailable:") s.available_bytes = kib * 1024.0;
     if (key == "SwapFree:") s.swap_free_bytes = kib * 1024.0;
   }
@@ -77,7 +71,7 @@ MemorySnapshot read_memory_snapshot(const std::string& root) {
                            fs::path(root) / "sys/fs/cgroup/memory/memory.usage_in_bytes"}) {
     std::error_code error;
     if (!fs::exists(file, error)) continue;
-    s.cgroup_usage_bytes = std::strtod(read_small_file(file).c_str(), nullptr);
+    s.cgroup_usage_bytes = std::strtod(detail::read_text(file).c_str(), nullptr);
     break;
   }
   return s;
@@ -135,15 +129,13 @@ UsableMemoryResult measure_usable_memory(const UsableMemoryOptions& options) {
   UsableMemoryResult result;
   const auto begin = std::chrono::steady_clock::now();
   const MemorySnapshot start = read_memory_snapshot();
-  double total = 0, available = 0;
-  parse_meminfo(read_small_file("/proc/meminfo"), total, available);
   if (start.available_bytes <= 0) {
     result.status = ProbeStatus::kSkipped;
     result.reason = "no MemAvailable in /proc/meminfo (not Linux, or a kernel before 3.14)";
     return result;
   }
   result.available_at_start_bytes = start.available_bytes;
-  result.margin_bytes = std::max(options.margin_bytes, options.margin_fraction * total);
+  result.margin_bytes = std::max(options.margin_bytes, options.margin_fraction * start.total_bytes);
   std::vector<TouchedRegion> held;
   double held_bytes = 0;
   MemorySnapshot now = start;

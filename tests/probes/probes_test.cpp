@@ -9,6 +9,7 @@
 
 #include "common/cancel.h"
 #include "common/error.h"
+#include "platform/affinity.h"
 #include "probes/bandwidth.h"
 #include "probes/compute.h"
 #include "probes/latency.h"
@@ -181,7 +182,8 @@ TEST(Bandwidth, NumaNodesMeasuredOrSkippedWithAReason) {
     }
   }
   // Memory bound to node 0 through libnuma, threads on the allowed CPUs: a real figure.
-  const auto placed = measure_bandwidth_placed("read", 1, 32.0 * (1 << 20), 2, allowed_cpus(), 0);
+  const auto placed =
+      measure_bandwidth_placed("read", 1, 32.0 * (1 << 20), 2, platform::allowed_cpus(), 0);
   EXPECT_GT(placed.gbs.best, 0.0);
 }
 

@@ -17,7 +17,7 @@ constexpr double kGiB = 1024.0 * 1024 * 1024;
 
 MemorySnapshot snapshot(double available_gib, double swap_free_gib = 0, double limit_gib = 0,
                         double usage_gib = 0) {
-  return {available_gib * kGiB, swap_free_gib * kGiB, limit_gib * kGiB, usage_gib * kGiB};
+  return {0, available_gib * kGiB, swap_free_gib * kGiB, limit_gib * kGiB, usage_gib * kGiB};
 }
 
 // 20 GiB available, 2 GiB margin, nothing held: the ceiling is 18 GiB. Holding 10 GiB (which
@@ -60,6 +60,7 @@ TEST(UsableMemory, SnapshotReadsMeminfoAndCgroupV2) {
   std::ofstream(root / "sys/fs/cgroup/memory.max") << "8589934592\n";
   std::ofstream(root / "sys/fs/cgroup/memory.current") << "1073741824\n";
   const auto s = read_memory_snapshot(root.string());
+  EXPECT_DOUBLE_EQ(s.total_bytes, 24000000.0 * 1024);
   EXPECT_DOUBLE_EQ(s.available_bytes, 20000000.0 * 1024);
   EXPECT_DOUBLE_EQ(s.swap_free_bytes, 1000000.0 * 1024);
   EXPECT_DOUBLE_EQ(s.cgroup_limit_bytes, 8589934592.0);

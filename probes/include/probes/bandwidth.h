@@ -34,7 +34,4 @@ std::vector<NumaNodeBandwidth> measure_numa_nodes(double array_bytes, int64_t re
 /// copy 2, triad 3 doubles).
 double stream_bytes_per_element(const std::string& kernel);
 
-/// The CPUs this process may run on (sched_getaffinity), in order.
-std::vector<int> allowed_cpus();
-
 }  // namespace hwplan::probes

@@ -13,13 +13,15 @@ namespace hwplan::probes {
 
 /// What the kernel says about memory at one moment (bytes; 0 where unknown).
 struct MemorySnapshot {
+  double total_bytes = 0;         ///< MemTotal
   double available_bytes = 0;     ///< MemAvailable
   double swap_free_bytes = 0;     ///< SwapFree
   double cgroup_limit_bytes = 0;  ///< memory.max (0: none)
   double cgroup_usage_bytes = 0;  ///< memory.current
 };
 
-/// MemAvailable and SwapFree from /proc/meminfo and the cgroup's limit and usage under `root`.
+/// MemTotal, MemAvailable and SwapFree from /proc/meminfo and the cgroup's limit and usage under
+/// `root`.
 MemorySnapshot read_memory_snapshot(const std::string& root = "/");
 
 /// The most the probe may hold at once: the smaller of MemAvailable and the cgroup's headroom,

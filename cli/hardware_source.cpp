@@ -10,10 +10,6 @@
 
 namespace hwplan::cli {
 
-std::string hardware_label(const planner::HardwareSpec& hardware) {
-  return hardware.status.empty() ? hardware.id : hardware.id + " (" + hardware.status + ")";
-}
-
 namespace {
 
 namespace fs = std::filesystem;

@@ -9,9 +9,7 @@
 
 namespace hwplan::cli {
 
-/// A machine as tables show it: its id, and its status where it is not an ordinary machine on sale
-/// ("m5-max-128 (estimate)").
-std::string hardware_label(const planner::HardwareSpec& hardware);
+using planner::hardware_label;
 
 /// Machines for `--hw` values (bundled id or profile path) with each `--hw-spec` applied to all of
 /// them; with no --hw, each --hw-spec is one inline what-if machine; with neither, every bundled

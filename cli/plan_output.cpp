@@ -12,11 +12,6 @@ std::optional<planner::LlamaArgs> parse_llama_args_option(const std::string& tex
   return planner::parse_llama_args(text);
 }
 
-std::string band_text(const planner::SpeedPrediction& speed, const std::string& none) {
-  if (!std::isfinite(speed.tok_per_s) || speed.error_band_fraction <= 0) return none;
-  return fmt::format("+-{:.0f}%", 100 * speed.error_band_fraction);
-}
-
 std::string llama_command_for(const planner::ChosenPlan& chosen, const ModelSource& source,
                               const std::optional<planner::LlamaArgs>& args, std::string* why) {
   if (chosen.fit.kind == planner::FitKind::kNoFit) {

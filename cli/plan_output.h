@@ -23,10 +23,9 @@ std::string llama_command_for(const planner::ChosenPlan& chosen, const ModelSour
 /// The flags alone (the command without "llama-server -m PATH").
 std::string llama_flags_of(const std::string& command);
 
-/// {"source", "devices": [{device, weights_gib, kv_cache_gib, buffers_gib, total_gib}], "summary"}.
-/// A speed's 80% band as tables show it ("+-12%"); `none` when it has none (or no speed).
-std::string band_text(const planner::SpeedPrediction& speed, const std::string& none = "");
+using planner::band_text;
 
+/// {"source", "devices": [{device, weights_gib, kv_cache_gib, buffers_gib, total_gib}], "summary"}.
 nlohmann::json plan_json(const planner::ChosenPlan& chosen, const planner::ModelSpec& model);
 
 }  // namespace hwplan::cli

@@ -329,4 +329,8 @@ int64_t placement_gpu_count(const HardwareSpec& hw) {
   return hw.backend == Backend::kCpu ? 0 : hw.gpu_count;
 }
 
+std::string hardware_label(const HardwareSpec& hardware) {
+  return hardware.status.empty() ? hardware.id : hardware.id + " (" + hardware.status + ")";
+}
+
 }  // namespace hwplan::planner

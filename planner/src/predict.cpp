@@ -522,4 +522,9 @@ const char* bound_name(Bound bound) {
   return "memory";
 }
 
+std::string band_text(const SpeedPrediction& speed, const std::string& none) {
+  if (!std::isfinite(speed.tok_per_s) || speed.error_band_fraction <= 0) return none;
+  return fmt::format("+-{:.0f}%", 100 * speed.error_band_fraction);
+}
+
 }  // namespace hwplan::planner

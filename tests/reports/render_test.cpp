@@ -81,5 +81,75 @@ TEST(Render, ParseFormat) {
   }
 }
 
+// Two categories, two series: the first with 80% bands, the second without, on a log axis.
+Chart banded_categories() {
+  Chart c;
+  c.key = "k";
+  c.title = "Speed";
+  c.x_title = "Model";
+  c.y_title = "Decode (tok/s)";
+  c.kind = Chart::Kind::kCategories;
+  c.log_y = true;
+  c.categories = {"small", "large"};
+  c.series.push_back({"fast", {0, 1}, {10, 40}, {}, {8, 30}, {12, 50}});
+  c.series.push_back({"slow", {1}, {5}, {}, {}, {}});
+  return c;
+}
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(Render, CategoryChartDrawsEachBandAsAWhisker) {
+  const std::string svg = render_svg(banded_categories());
+  // A whisker is a vertical line and two caps, each drawn half transparent: two bands, six lines.
+  EXPECT_EQ(count_of(svg, "stroke-opacity=\"0.7\""), 6u);
+  EXPECT_NE(svg.find(">small</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">large</text>"), std::string::npos);
+  EXPECT_NE(svg.find("Whiskers: the 80% band"), std::string::npos);
+  EXPECT_NE(svg.find("Decode (tok/s), log scale"), std::string::npos);
+  EXPECT_NE(svg.find("fast: large, 40 (80% band 30 to 50)"), std::string::npos);
+  // Values from 5 (the slow point) to 50 (a band's top): one decade, so 1-2-5 ticks 5..50.
+  for (const char* tick : {">5</text>", ">10</text>", ">20</text>", ">50</text>"})
+    EXPECT_NE(svg.find(tick), std::string::npos) << tick;
+  EXPECT_EQ(svg.find(">100</text>"), std::string::npos);
+  EXPECT_EQ(svg.find(">2</text>"), std::string::npos);
+}
+
+TEST(Render, CategoryChartAsTextGroupsByCategoryWithBands) {
+  EXPECT_EQ(render_chart_text(banded_categories()),
+            "small\n"
+            "  fast                   ########                                 10 (8-12)\n"
+            "large\n"
+            "  fast                   ################################         40 (30-50)\n"
+            "  slow                   ####                                     5\n"
+            "  (Decode (tok/s) against Model; 80% band in brackets)\n");
+}
+
+TEST(Render, LinearAxesTickInRoundSteps) {
+  Chart c;
+  c.title = "Price";
+  c.series.push_back({"m", {23.5, 131}, {1298, 4400}, {}, {}, {}});
+  const std::string svg = render_svg(c);
+  // x up to 131: steps of 50 to 150; y up to 4,400: steps of 1,000 to 5,000 ("5k").
+  for (const char* tick :
+       {">0</text>", ">50</text>", ">100</text>", ">150</text>", ">1k</text>", ">5k</text>"})
+    EXPECT_NE(svg.find(tick), std::string::npos) << tick;
+  EXPECT_EQ(svg.find("32.7"), std::string::npos);
+  EXPECT_EQ(svg.find("Whiskers"), std::string::npos);  // no bands, no legend line for them
+}
+
+TEST(Render, HtmlVerdictIsSentencesThatWrap) {
+  Report r;
+  Table v{"verdict", "Verdict", {{"verdict", "In short", "", Align::kLeft}}, {}};
+  v.rows.push_back({std::string("Buy <this> one.")});
+  r.tables.push_back(v);
+  const std::string html = render_html(r);
+  EXPECT_NE(html.find("<div class=\"verdict\">\n<p>Buy &lt;this&gt; one.</p>"), std::string::npos);
+  EXPECT_EQ(html.find("<table>"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hwplan::reports

@@ -129,4 +129,8 @@ MemoryClass memory_class(const HardwareSpec& hardware);
 /// "hbm", "gddr", "unified" (the spelling of calibration.json's groups).
 const char* memory_class_name(MemoryClass memory_class);
 
+/// A machine as tables show it: its id, and its status where it is not an ordinary machine on sale
+/// ("m5-max-128 (estimate)").
+std::string hardware_label(const HardwareSpec& hardware);
+
 }  // namespace hwplan::planner

@@ -195,4 +195,7 @@ std::string placement_kind(const DecodeCost& cost, const HardwareSpec& machine, 
 
 const char* bound_name(Bound bound);
 
+/// A speed's 80% band as tables show it ("+-12%"); `none` when it has none (or no speed).
+std::string band_text(const SpeedPrediction& speed, const std::string& none = "");
+
 }  // namespace hwplan::planner

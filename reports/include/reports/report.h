@@ -43,23 +43,30 @@ struct Context {
   std::vector<std::string> warnings;
 };
 
-/// One series of a chart: named points (x, y) with optional point labels.
+/// One series of a chart: named points (x, y) with optional point labels and 80% bands.
 struct ChartSeries {
   std::string name;
   std::vector<double> x, y;
   std::vector<std::string> labels;
+  /// Each point's 80% band, drawn as a whisker from y_lo to y_hi (empty: no bands; NaN: none for
+  /// that point).
+  std::vector<double> y_lo, y_hi;
 };
 
 /// A chart the HTML form draws as inline SVG and the Markdown form as text bars.
 struct Chart {
-  enum class Kind { kScatter, kBars };
+  /// kScatter: numeric x. kCategories: x is an index into `categories` (e.g. models), each
+  /// series' point set beside the others' in that category's slot, so no line joins unrelated
+  /// categories.
+  enum class Kind { kScatter, kCategories };
   std::string key;
   std::string title;
   std::string x_title;  ///< with unit
   std::string y_title;
   Kind kind = Kind::kScatter;
   bool log_x = false;
-  bool connect = false;  ///< draw each series as a line through its points
+  bool log_y = false;
+  std::vector<std::string> categories;
   std::vector<ChartSeries> series;
   std::vector<std::string> highlight;  ///< labels drawn emphasised (e.g. the Pareto front)
 };

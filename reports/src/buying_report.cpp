@@ -134,6 +134,21 @@ std::string price_includes(const planner::HardwareSpec& h) {
   return text;
 }
 
+// One recommendation: the need, the pick (none: empty cells and the reason why), its decode speed
+// with the 80% band, its price and the reason.
+std::vector<Cell> recommendation_row(const std::string& need, const Pairing* pick,
+                                     const planner::SpeedPrediction& decode,
+                                     const std::string& reason) {
+  if (pick == nullptr) return {need, Cell{}, Cell{}, Cell{}, Cell{}, Cell{}, reason};
+  return {need,
+          pick->hw->id,
+          pick->model->spec.id,
+          decode.tok_per_s,
+          band_text(decode, "-"),
+          *pick->hw->price_usd,
+          reason};
+}
+
 // Depth of the long-document use: a 32K-token conversation or document before the prompt.
 constexpr int64_t kLongDocumentDepth = 32768;
 // Users of the several-users use: sequences decoding at once (llama-server -np).
@@ -176,15 +191,12 @@ void add_use_recommendations(Table& rec, const std::vector<Pairing>& cells,
         (target == nullptr || params(c.model) > params(target)))
       target = c.model;
   }
-  auto row = [&](const std::string& need, const Pairing* c, double tps, const std::string& reason) {
-    if (c == nullptr) {
-      rec.rows.push_back({need, Cell{}, Cell{}, Cell{}, Cell{}, reason});
-    } else {
-      rec.rows.push_back({need, c->hw->id, c->model->spec.id, tps, *c->hw->price_usd, reason});
-    }
+  auto row = [&](const std::string& need, const Pairing* c, const planner::SpeedPrediction& decode,
+                 const std::string& reason) {
+    rec.rows.push_back(recommendation_row(need, c, decode, reason));
   };
   if (target == nullptr) {
-    row("chat", nullptr, 0,
+    row("chat", nullptr, {},
         fmt::format("no machine in scope runs any of the {} models at {:g} tok/s", models.size(),
                     o.min_tps));
     return;
@@ -197,7 +209,7 @@ void add_use_recommendations(Table& rec, const std::vector<Pairing>& cells,
   }
   row(fmt::format("chat: {} at >= {:g} tok/s, {} tokens of context", target->spec.id, o.min_tps,
                   o.context_tokens),
-      chat, chat->p.decode.tok_per_s,
+      chat, chat->p.decode,
       fmt::format("the cheapest that fast ({} of the prediction); {}",
                   band_text(chat->p.decode, "no band"), chat->p.reason));
   // Long documents: the prompt after kLongDocumentDepth tokens, with a cache that holds them all.
@@ -220,7 +232,7 @@ void add_use_recommendations(Table& rec, const std::vector<Pairing>& cells,
     }
   }
   row(fmt::format("long documents: {}-token prompt after {} tokens", o.prompt_tokens, depth), doc,
-      doc != nullptr ? doc_p.decode.tok_per_s : 0,
+      doc_p.decode,
       doc == nullptr ? "no machine holds a cache that long for this model"
                      : fmt::format("first token after {:.1f} s ({} prefill band); decode {:.1f} "
                                    "tok/s at that depth",
@@ -233,8 +245,7 @@ void add_use_recommendations(Table& rec, const std::vector<Pairing>& cells,
         (holds == nullptr || *c.hw->price_usd < *holds->hw->price_usd))
       holds = &c;
   }
-  row(fmt::format("capacity: the largest model ({})", biggest->spec.id), holds,
-      holds->p.decode.tok_per_s,
+  row(fmt::format("capacity: the largest model ({})", biggest->spec.id), holds, holds->p.decode,
       fmt::format("the cheapest machine that holds it ({}), at {:.1f} tok/s",
                   planner::fit_kind_label(holds->p.fit.kind), holds->p.decode.tok_per_s));
   // Several users: aggregate decode of kSeveralUsers sequences, each with its own cache.
@@ -250,8 +261,7 @@ void add_use_recommendations(Table& rec, const std::vector<Pairing>& cells,
       users_p = *p;
     }
   }
-  row(fmt::format("{} users of {} at once", kSeveralUsers, target->spec.id), users,
-      users != nullptr ? users_p.decode.tok_per_s : 0,
+  row(fmt::format("{} users of {} at once", kSeveralUsers, target->spec.id), users, users_p.decode,
       users == nullptr ? "no machine holds the caches of that many users"
                        : fmt::format("{:.1f} tok/s over {} sequences ({:.1f} each; llama.cpp "
                                      "efficiencies, other engines batch better)",
@@ -380,6 +390,7 @@ Table recommendations_table(const std::vector<Pairing>& cells,
                  {"hardware", "Pick", "", Align::kLeft},
                  {"model", "Model", "", Align::kLeft},
                  {"decode_tok_per_s", "Decode", "tok/s", Align::kRight, 1},
+                 {"decode_band", "80% band", "", Align::kRight},
                  {"price_usd", "Price", "USD", Align::kRight, 0},
                  {"reason", "Why", "", Align::kLeft}};
   auto params_of = [](const Pairing& c) { return planner::total_params(c.model->weights); };
@@ -401,14 +412,13 @@ Table recommendations_table(const std::vector<Pairing>& cells,
     const bool any_in_tier = std::any_of(machines.begin(), machines.end(),
                                          [&](const auto* h) { return *h->price_usd <= tier; });
     if (best == nullptr) {
-      rec.rows.push_back(
-          {need, Cell{}, Cell{}, Cell{}, Cell{},
-           any_in_tier ? fmt::format("no machine up to {} runs any of the models at {:g} tok/s",
-                                     usd(tier), o.min_tps)
-                       : fmt::format("no machine in scope costs {} or less", usd(tier))});
+      rec.rows.push_back(recommendation_row(
+          need, nullptr, {},
+          any_in_tier ? fmt::format("no machine up to {} runs any of the models at {:g} tok/s",
+                                    usd(tier), o.min_tps)
+                      : fmt::format("no machine in scope costs {} or less", usd(tier))));
     } else {
-      rec.rows.push_back({need, best->hw->id, best->model->spec.id, best->p.decode.tok_per_s,
-                          *best->hw->price_usd, why(*best)});
+      rec.rows.push_back(recommendation_row(need, best, best->p.decode, why(*best)));
     }
   }
   for (const auto& m : models) {
@@ -421,14 +431,14 @@ Table recommendations_table(const std::vector<Pairing>& cells,
       if (value == nullptr || per_tco(c) > per_tco(*value)) value = &c;
     }
     if (fastest == nullptr) continue;
-    rec.rows.push_back({fmt::format("fastest for {}", m.spec.id), fastest->hw->id, m.spec.id,
-                        fastest->p.decode.tok_per_s, *fastest->hw->price_usd, why(*fastest)});
-    rec.rows.push_back({fmt::format("best value for {}", m.spec.id), value->hw->id, m.spec.id,
-                        value->p.decode.tok_per_s, *value->hw->price_usd,
-                        fmt::format("{:.2f} tok/s per $1000 of cost over {:g} years ({}: price and "
-                                    "electricity); {}",
-                                    1000 * per_tco(*value), o.ownership.years,
-                                    usd(economics_of(*value->hw, terms).tco_usd), why(*value))});
+    rec.rows.push_back(recommendation_row(fmt::format("fastest for {}", m.spec.id), fastest,
+                                          fastest->p.decode, why(*fastest)));
+    rec.rows.push_back(recommendation_row(
+        fmt::format("best value for {}", m.spec.id), value, value->p.decode,
+        fmt::format(
+            "{:.2f} tok/s per $1000 of cost over {:g} years ({}: price and electricity); {}",
+            1000 * per_tco(*value), o.ownership.years, usd(economics_of(*value->hw, terms).tco_usd),
+            why(*value))));
   }
   add_use_recommendations(rec, cells, models, db, popt, llama_args, o);
   return rec;

@@ -84,6 +84,16 @@ TEST(BuyingReport, VerdictComesFirstAndEveryPairingHasARow) {
   EXPECT_EQ(r.tables.front().key, "verdict");
   EXPECT_EQ(table(r, "models").rows.size(), 4u);
   EXPECT_EQ(table(r, "machines").rows.size(), 2u);
+  // Every recommendation that picks a machine carries its band.
+  const auto& rec = table(r, "recommendations");
+  ASSERT_EQ(rec.columns[4].key, "decode_band");
+  size_t picks = 0;
+  for (const auto& row : rec.rows) {
+    if (!std::holds_alternative<std::string>(row[1])) continue;
+    ++picks;
+    EXPECT_EQ(std::get<std::string>(row[4]).rfind("+-", 0), 0u) << std::get<std::string>(row[0]);
+  }
+  EXPECT_GE(picks, 8u);
 }
 
 TEST(BuyingReport, ThePriceDecidesTheChatPick) {

@@ -52,11 +52,7 @@ Table model_table(const std::vector<PlannedModel>& models) {
     const auto& m = p.source.spec;
     const double weights = planner::total_weight_bytes(p.weights);
     const double kv = planner::kv_cache_bytes(m, p.workload);
-    planner::Workload one = p.workload;
-    one.batch = 1;
-    one.context_tokens = 1;
-    // Per token and sequence, over all layers that grow with context (capped layers included).
-    const double kv_per_token = planner::kv_cache_bytes(m, one);
+    const double kv_per_token = planner::kv_bytes_per_token(m, p.workload.kv_cache);
     t.rows.push_back(
         {m.id, p.quant_name, planner::total_params(p.weights) / 1e9,
          planner::active_params(m, p.weights) / 1e9, bytes_to_gib(weights), bytes_to_gb(weights),

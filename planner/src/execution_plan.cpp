@@ -138,6 +138,8 @@ std::vector<DeviceMemory> plan_memory(const ExecutionPlan& plan, const ModelSpec
   };
   std::vector<bool> used(memory.size(), false);
   for (const auto& t : plan.tensors) {
+    // A tied output on the host is the embedding itself: llama.cpp copies it only to a GPU.
+    if (t.duplicate && t.device.kind != DeviceKind::kGpu) continue;
     slot(t.device).weights_bytes += t.tensor.bytes;
     if (t.device.kind == DeviceKind::kGpu && t.tensor.cls != TensorClass::kEmbedding) {
       used[static_cast<size_t>(t.device.gpu + 1)] = true;
@@ -172,6 +174,7 @@ double plan_weight_bytes(const ExecutionPlan& plan) {
 double plan_bytes_on(const ExecutionPlan& plan, DeviceKind kind) {
   double sum = 0;
   for (const auto& t : plan.tensors) {
+    if (t.duplicate && t.device.kind != DeviceKind::kGpu) continue;  // shares the embedding
     if (t.device.kind == kind) sum += t.tensor.bytes;
   }
   return sum;

@@ -45,6 +45,18 @@ double kv_bytes_per_token_per_layer(const ModelSpec& m, const KvCacheType& kv) {
   return 2.0 * d(m.n_kv_heads) * d(m.head_dim) * kv.bytes_per_element;
 }
 
+double kv_bytes_per_token(const ModelSpec& m, const KvCacheType& kv) {
+  double sum = 0;
+  for (const auto kind : m.layer_kinds) {
+    if (kind != LayerKind::kLinearAttention) sum += kv_bytes_per_token_per_layer(m, kv);
+  }
+  return sum;
+}
+
+int64_t padded_context(int64_t context_tokens) {
+  return (context_tokens + kContextPad - 1) / kContextPad * kContextPad;
+}
+
 double kv_cache_bytes_for_layer(const ModelSpec& m, const Workload& w, int64_t layer) {
   const auto kind = m.layer_kinds[static_cast<size_t>(layer)];
   const double sequences = d(w.batch);
@@ -52,13 +64,16 @@ double kv_cache_bytes_for_layer(const ModelSpec& m, const Workload& w, int64_t l
     case LayerKind::kLinearAttention:
       return recurrent_state_bytes(m) * sequences;
     case LayerKind::kSlidingAttention: {
-      const int64_t tokens = std::min(w.context_tokens, m.sliding_window + w.ubatch_tokens);
+      // llama.cpp's SWA cache: the window plus one ubatch, padded like the full cache.
+      const int64_t tokens = padded_context(
+          std::min(padded_context(w.context_tokens), m.sliding_window + w.ubatch_tokens));
       return d(tokens) * kv_bytes_per_token_per_layer(m, w.kv_cache) * sequences;
     }
     case LayerKind::kFullAttention:
       break;
   }
-  return d(w.context_tokens) * kv_bytes_per_token_per_layer(m, w.kv_cache) * sequences;
+  return d(padded_context(w.context_tokens)) * kv_bytes_per_token_per_layer(m, w.kv_cache) *
+         sequences;
 }
 
 double kv_cache_bytes(const ModelSpec& m, const Workload& w) {
@@ -71,9 +86,19 @@ double compute_buffer_bytes(const ModelSpec& m, const Workload& w) {
   const double ffn_width =
       is_moe(m) ? d(m.moe.n_experts_per_token * m.moe.expert_ffn_size + m.moe.shared_ffn_size)
                 : d(m.ffn_size);
-  const double widest = std::max(2.0 * ffn_width, 4.0 * d(m.hidden_size));
+  const double hidden = d(m.hidden_size);
+  const double kv_width = d(m.n_kv_heads * m.head_dim);
+  const double n_kv = d(padded_context(w.context_tokens) * w.batch);
+  // The attention mask covers every cached token: F16 with flash attention, F32 without.
+  const double mask = w.flash_attention ? n_kv / 2 : n_kv;
+  // F32 values per token live at the graph allocator's peak, the largest of three phases.
+  const double output = d(m.vocab_size) + 2 * hidden + 1;  // logits, final norm in and out, ids
+  const double feed_forward =
+      3 * ffn_width + 4 * hidden + mask + (w.flash_attention ? 0 : kv_width);
+  const double scores =  // attention without flash attention: heads x cached tokens
+      w.flash_attention ? 0 : d(m.n_heads) * n_kv + mask + 5 * hidden + 2 * kv_width;
   const double tokens = d(std::min(w.ubatch_tokens, w.context_tokens * w.batch));
-  return kF32Bytes * tokens * (d(m.vocab_size) + widest + 2.0 * d(m.hidden_size));
+  return kF32Bytes * tokens * std::max({output, feed_forward, scores});
 }
 
 }  // namespace hwplan::planner

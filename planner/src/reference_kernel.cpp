@@ -39,13 +39,11 @@ ReferencePrediction predict_reference_decode(const ModelSpec& model, const Weigh
     p.terms.push_back({fmt::format("weights {}", type), bytes, bytes / seconds, 0.0, seconds,
                        compute_seconds > memory_seconds ? Bound::kCompute : Bound::kMemory});
   }
-  // K and V of every cached position in binary16 (the kernel's cache), by the planner's one KV
-  // formula (memory.h).
-  Workload cache;
-  cache.context_tokens = context_tokens;
-  cache.batch = 1;
-  cache.kv_cache = {"F16", 2.0};
-  const double kv_bytes = kv_cache_bytes(model, cache);
+  // K and V of every cached position in binary16 (the kernel's cache, exactly the positions used:
+  // no padding to llama.cpp's 256 cells), per layer by the planner's one per-token formula.
+  const double kv_bytes = static_cast<double>(context_tokens) *
+                          static_cast<double>(model.n_layers) *
+                          kv_bytes_per_token_per_layer(model, {"F16", 2.0});
   p.terms.push_back({"kv cache", kv_bytes, rates.read_bandwidth_bytes_per_s, 0.0,
                      kv_bytes / rates.read_bandwidth_bytes_per_s, Bound::kMemory});
   double longest = 0;

@@ -63,9 +63,9 @@ Workload ctx(int64_t tokens) {
 //   layer KV: 8192 x 2 x 8 x 128 x 2 = 33,554,432 B
 //   -> 515,964,928 B per plain layer, 577,634,304 B per more-bits layer
 //   output: 128256 x 8192 x 6.5625 / 8 + 8192 x 4 = 861,913,088 B
-//   compute buffer: 4 x 512 x (128256 + 57344 + 16384) = 413,663,232 B
-//   GPU room: (24 - 0.5 - 0.6) GiB - 413,663,232 = 24,175,076,147.2 B
-//   after the output: 23,313,163,059.2 B. From the last layer down: 79..70 (10 more-bits)
+//   compute buffer (the logits phase, memory.h): 4 x 512 x (128256 + 2 x 8192 + 1) = 296,224,768 B
+//   GPU room: (24 - 0.5 - 0.6) GiB - 296,224,768 = 24,292,514,611.2 B
+//   after the output: 23,430,601,523.2 B. From the last layer down: 79..70 (10 more-bits)
 //   5,776,343,040; 69..40 (ten of more, plain, plain) 16,095,641,600; 39 (more) and 38 (plain)
 //   1,093,599,232; total 22,965,583,872; layer 37 (515,964,928) no longer fits -> 42 layers.
 TEST(Fit, Llama70bQ4KmOn24GibCardOffloads42Layers) {
@@ -79,7 +79,7 @@ TEST(Fit, Llama70bQ4KmOn24GibCardOffloads42Layers) {
   // Host: embedding (Q4_K) + layers 0..37 (19 more-bits: 0..9 and 12, 15, ..., 36; 19 plain)
   // + a host compute buffer.
   const double embedding = 128256.0 * 8192 * 4.5 / 8;
-  EXPECT_NEAR(fit.host_bytes, embedding + 19 * 577634304.0 + 19 * 515964928.0 + 413663232.0, 1.0);
+  EXPECT_NEAR(fit.host_bytes, embedding + 19 * 577634304.0 + 19 * 515964928.0 + 296224768.0, 1.0);
   EXPECT_NE(fit.summary.find("42 of 80 layers (+output) on the GPU"), std::string::npos)
       << fit.summary;
 }
@@ -94,7 +94,7 @@ TEST(Fit, Llama70bQ4KmFitsTwo24GibCardsWithLlamaCppsEvenSplit) {
   // i / 81 < 0.5, i.e. layers 0..40 (41 layers); GPU 1 holds layers 41..79 (39) and the output.
   // Each has its own buffers.
   // More-bits layers (see above): 20 of 0..40 and 20 of 41..79.
-  const double buffers = 413663232.0 + gib_to_bytes(0.6);
+  const double buffers = 296224768.0 + gib_to_bytes(0.6);
   EXPECT_NEAR(fit.bytes_per_gpu[0], 20 * 577634304.0 + 21 * 515964928.0 + buffers, 1.0);
   EXPECT_NEAR(fit.bytes_per_gpu[1], 20 * 577634304.0 + 19 * 515964928.0 + 861913088.0 + buffers,
               1.0);
@@ -114,6 +114,34 @@ TEST(Fit, Llama8bFitsOneCardAndTheContextLimitIsExact) {
   ASSERT_LT(longest, m.max_context);
   EXPECT_EQ(fit_model(m, weights, hw, ctx(longest)).kind, FitKind::kGpu);
   EXPECT_NE(fit_model(m, weights, hw, ctx(longest + 1)).kind, FitKind::kGpu);
+}
+
+// Llama 3.2 1B ties its output to the token embedding. On a CPU backend the embedding is the
+// output (llama.cpp makes no copy: its model buffer is the file's tensor bytes, checked by
+// scripts/llama_conformance.sh); offloaded, the output's GPU holds a copy as well.
+TEST(Fit, TiedOutputIsCopiedOnlyToAGpu) {
+  const auto& m = model("llama-3.2-1b");
+  ASSERT_TRUE(m.tied_embeddings);
+  const auto inv = build_inventory(m, quant("q8_0"));
+  const double weights = total_weight_bytes(inv);
+  double embedding = 0;
+  for (const auto& g : inv.groups) embedding += g.cls == TensorClass::kEmbedding ? g.bytes : 0;
+  HardwareSpec cpu = mac(64);
+  cpu.backend = Backend::kCpu;
+  const auto on_cpu = fit_model(m, inv, cpu, ctx(4096));
+  const auto cpu_plan = plan_from_fit(m, inv, cpu, ctx(4096), on_cpu, OffloadMode::kCpu);
+  const auto cpu_memory = plan_memory(cpu_plan, m, cpu);
+  ASSERT_EQ(cpu_memory.size(), 1u);
+  EXPECT_DOUBLE_EQ(cpu_memory.front().weights_bytes, weights);
+  EXPECT_DOUBLE_EQ(plan_bytes_on(cpu_plan, DeviceKind::kHost), weights);
+
+  const HardwareSpec gpu = card_24gib();
+  const auto on_gpu = fit_model(m, inv, gpu, ctx(4096));
+  const auto gpu_plan = plan_from_fit(m, inv, gpu, ctx(4096), on_gpu, OffloadMode::kCpu);
+  const auto gpu_memory = plan_memory(gpu_plan, m, gpu);
+  ASSERT_EQ(gpu_memory.size(), 2u);
+  EXPECT_DOUBLE_EQ(gpu_memory[0].weights_bytes, embedding);  // the input stays on the CPU
+  EXPECT_DOUBLE_EQ(gpu_memory[1].weights_bytes, weights);    // the rest and the output's copy
 }
 
 // A machine without a GPU backend (what `hwplan probe` writes where it finds no GPU): llama.cpp's

@@ -26,10 +26,11 @@ TEST(KvCache, Llama31_8bIs128KibPerTokenAtF16) {
   const auto& m = model("llama-3.1-8b");
   EXPECT_DOUBLE_EQ(kv_bytes_per_token_per_layer(m, kF16) * 32, 131072.0);
   EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(8192)), 8192.0 * 131072.0);  // 1 GiB
-  // Q8_0: 34 bytes per 32 values -> 131072 * 17/32 per token.
-  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(1, 1, kQ8_0)), 69632.0);
-  // Two sequences hold two caches.
-  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(1000, 2)), 2.0 * 1000.0 * 131072.0);
+  // Q8_0: 34 bytes per 32 values -> 131072 * 17/32 per token; llama.cpp rounds the context up to
+  // 256 cells, so one token takes 256 cells.
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(1, 1, kQ8_0)), 256 * 69632.0);
+  // Two sequences hold two caches, each of 1000 tokens rounded up to 1024 cells.
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(1000, 2)), 2.0 * 1024.0 * 131072.0);
 }
 
 // DeepSeek V3 MLA caches (kv_lora_rank 512 + rope dim 64) values per layer per token:
@@ -37,17 +38,18 @@ TEST(KvCache, Llama31_8bIs128KibPerTokenAtF16) {
 // (128 x 128) would be 40,960 x 61 x 2 = 4,997,120 bytes (4.8 MiB) per token.
 TEST(KvCache, DeepSeekV3MlaLatent) {
   const auto& m = model("deepseek-v3");
-  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(1)), 70272.0);
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(1)), 256 * 70272.0);  // 256 cells at least
   EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(32768)), 70272.0 * 32768.0);
 }
 
-// gpt-oss-20b: 12 full layers keep every token; 12 sliding layers keep window 128 + ubatch 512.
-// Per layer per token 2 x 8 x 64 x 2 = 2048 B -> 8192 x 12 x 2048 + 640 x 12 x 2048.
+// gpt-oss-20b: 12 full layers keep every token; 12 sliding layers keep window 128 + ubatch 512 =
+// 640 tokens, padded to 768 cells as llama.cpp's SWA cache is. Per layer per token 2 x 8 x 64 x 2
+// = 2048 B -> 8192 x 12 x 2048 + 768 x 12 x 2048.
 TEST(KvCache, SlidingWindowLayersAreCapped) {
   const auto& m = model("gpt-oss-20b");
-  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(8192)), 201326592.0 + 15728640.0);
-  // Below the cap every layer holds the whole context.
-  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(100)), 100.0 * 24 * 2048);
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(8192)), 201326592.0 + 18874368.0);
+  // Below the cap every layer holds the whole (padded) context: 100 tokens -> 256 cells.
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(100)), 256.0 * 24 * 2048);
 }
 
 // Qwen3-Next: 36 Gated DeltaNet layers hold F32 state: conv 3 x (2 x 16 x 128 + 32 x 128) =
@@ -55,7 +57,7 @@ TEST(KvCache, SlidingWindowLayersAreCapped) {
 // attention layers hold 2 x 2 x 256 x 2 = 2048 B per token.
 TEST(KvCache, RecurrentLayersHoldConstantState) {
   const auto& m = model("qwen3-next-80b-a3b");
-  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(1)), 36 * 2195456.0 + 12 * 2048.0);
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(1)), 36 * 2195456.0 + 12 * 2048.0 * 256);
   EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(4096, 2)), 2 * (36 * 2195456.0 + 12 * 2048.0 * 4096));
 }
 
@@ -66,13 +68,28 @@ TEST(KvCache, Gemma3Pattern) {
   EXPECT_DOUBLE_EQ(kv_cache_bytes(m, workload(32768)), 10.0 * 32768 * 8192 + 52.0 * 1536 * 8192);
 }
 
-TEST(ComputeBuffer, GrowsWithVocabularyAndUbatch) {
-  // 4 bytes x 512 tokens x (128256 vocab + max(2 x 14336, 4 x 4096) + 2 x 4096).
-  EXPECT_DOUBLE_EQ(compute_buffer_bytes(model("llama-3.1-8b"), workload(8192)),
-                   4.0 * 512 * (128256 + 28672 + 8192));
+TEST(ComputeBuffer, LogitsPhaseDominatesALargeVocabulary) {
+  // Llama 3.1 8B, flash attention: the output phase, 128256 logits + 2 x 4096 + 1 = 136449 F32
+  // values per token, beats the feed-forward phase (3 x 14336 + 4 x 4096 + 8192 / 2 = 63488).
+  EXPECT_DOUBLE_EQ(compute_buffer_bytes(model("llama-3.1-8b"), workload(8192)), 4.0 * 512 * 136449);
   // A 100-token context never has a 512-token batch.
-  EXPECT_DOUBLE_EQ(compute_buffer_bytes(model("llama-3.1-8b"), workload(100)),
-                   4.0 * 100 * (128256 + 28672 + 8192));
+  EXPECT_DOUBLE_EQ(compute_buffer_bytes(model("llama-3.1-8b"), workload(100)), 4.0 * 100 * 136449);
+}
+
+TEST(ComputeBuffer, FeedForwardPhaseDominatesASmallVocabulary) {
+  // Llama 2 7B (vocab 32000, FFN 11008), flash attention, 4096 cells: 3 x 11008 + 4 x 4096 + the
+  // F16 mask 4096 / 2 = 51456 values per token. llama.cpp de3ff81 counts 105,396,224 bytes for a
+  // 512-token ubatch (scripts/llama_conformance.sh): 4 x 512 x 51456 = 105,381,888 (-0.01%).
+  EXPECT_DOUBLE_EQ(compute_buffer_bytes(model("llama-2-7b"), workload(4096)), 4.0 * 512 * 51456);
+}
+
+TEST(ComputeBuffer, ScoresWithoutFlashAttentionGrowWithTheContext) {
+  // Llama 2 7B without flash attention at 4096 cells: 32 heads x 4096 scores + the F32 mask 4096
+  // + 5 x 4096 + 2 x 4096 (MHA: KV width = hidden) = 163840 values per token; llama.cpp counts
+  // 335,554,560 bytes, 4 x 512 x 163840 = 335,544,320 (-0.003%).
+  Workload w = workload(4096);
+  w.flash_attention = false;
+  EXPECT_DOUBLE_EQ(compute_buffer_bytes(model("llama-2-7b"), w), 4.0 * 512 * 163840);
 }
 
 TEST(Workload, RejectsImpossibleValues) {

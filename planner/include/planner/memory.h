@@ -26,15 +26,30 @@ void validate_workload(const ModelSpec& model, const Workload& workload);
 double kv_bytes_per_token_per_layer(const ModelSpec& model, const KvCacheType& kv);
 
 /// KV cache (or recurrent state) bytes of one layer for the whole workload: full attention holds
-/// every token; sliding layers hold min(context, window + ubatch) tokens as llama.cpp's SWA cache
-/// does; linear-attention layers hold a constant F32 state (conv + delta-rule state) per sequence.
+/// every token of the padded context; sliding layers hold min(context, window + ubatch) tokens,
+/// padded, as llama.cpp's SWA cache does; linear-attention layers hold a constant F32 state (conv
+/// + delta-rule state) per sequence.
 double kv_cache_bytes_for_layer(const ModelSpec& model, const Workload& workload, int64_t layer);
+
+/// KV bytes one more token adds to one sequence, over every attention layer (full or sliding);
+/// linear-attention layers keep a constant state instead.
+double kv_bytes_per_token(const ModelSpec& model, const KvCacheType& kv);
+
+/// llama.cpp rounds the context of each sequence up to a multiple of this many tokens.
+inline constexpr int64_t kContextPad = 256;
+
+/// The cache cells llama.cpp allocates for one sequence of `context_tokens`.
+int64_t padded_context(int64_t context_tokens);
 
 /// Sum of kv_cache_bytes_for_layer over all layers.
 double kv_cache_bytes(const ModelSpec& model, const Workload& workload);
 
-/// Estimated compute (graph) buffer of one device: F32 activations of one ubatch through the
-/// widest layer plus the logits (flash attention on, so no context x context score matrix).
+/// llama.cpp's compute (graph) buffer of one device: F32 values of one ubatch at the graph
+/// allocator's peak, the largest of the output phase (logits + 2 hidden + ids), the feed-forward
+/// phase (3 FFN-wide + 4 hidden-wide + the attention mask over the cached tokens, F16 with flash
+/// attention, F32 and one KV-wide view more without) and, without flash attention, the scores
+/// (heads x cached tokens + mask + 5 hidden-wide + 2 KV-wide). Checked against llama.cpp's own
+/// count by scripts/llama_conformance.sh (dense GQA models, CPU).
 double compute_buffer_bytes(const ModelSpec& model, const Workload& workload);
 
 }  // namespace hwplan::planner

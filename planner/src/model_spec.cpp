@@ -130,7 +130,13 @@ ModelSpec model_from_hf_config(const nlohmann::json& root, const std::string& or
       config.optional_integer("num_key_value_heads", 1, kMaxDimension).value_or(model.n_heads);
   model.head_dim = config.optional_integer("head_dim", 1, kMaxDimension)
                        .value_or(model.hidden_size / model.n_heads);
-  model.ffn_size = config.integer("intermediate_size", 1, kMaxDimension);
+  // A model whose every layer is a mixture of experts (Qwen3.5/3.6) may state no dense FFN size;
+  // its dense width is then the expert width (used by no layer).
+  if (!config.has("intermediate_size") && config.has("moe_intermediate_size")) {
+    model.ffn_size = config.integer("moe_intermediate_size", 1, kMaxDimension);
+  } else {
+    model.ffn_size = config.integer("intermediate_size", 1, kMaxDimension);
+  }
   model.vocab_size = config.integer("vocab_size", 1, kMaxDimension);
   model.max_context = config.integer("max_position_embeddings", 1, int64_t{1} << 30);
   // Gemma ties embeddings unless told otherwise; everyone else unties by default.

@@ -77,5 +77,20 @@ TEST(ModelSpec, LayerTypesMustMatchLayerCount) {
             "c.json: /layer_types: has 2 entries, but num_hidden_layers is 3");
 }
 
+// Qwen3.5/3.6 state no dense FFN size (every layer is a mixture of experts): the expert width
+// stands in; a config with neither size is refused naming intermediate_size.
+TEST(ModelSpec, AllExpertModelsNeedNoDenseFfnSize) {
+  auto config = nlohmann::json::parse(R"({"hidden_size": 64, "num_hidden_layers": 2,
+      "num_attention_heads": 4, "vocab_size": 100, "max_position_embeddings": 512,
+      "num_experts": 8, "num_experts_per_tok": 2, "moe_intermediate_size": 32})");
+  const auto m = model_from_hf_config(config, "c.json");
+  EXPECT_EQ(m.ffn_size, 32);
+  EXPECT_EQ(m.moe.expert_ffn_size, 32);
+  EXPECT_EQ(m.moe.n_experts, 8);
+  config.erase("moe_intermediate_size");
+  EXPECT_NE(error_of([&] { model_from_hf_config(config, "c.json"); }).find("intermediate_size"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace hwplan::planner

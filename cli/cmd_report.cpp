@@ -68,10 +68,14 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
   }
   question.cloud = planner::find_hardware(db, o.cloud_gpu);
   question.llama_args = parse_llama_args_option(o.llama_args);
-  question.terms = {
-      o.quant,         o.context_tokens,
-      o.prompt_tokens, o.min_tps,
-      o.budget_usd,    {o.electricity_usd_per_kwh, o.hours_per_day, o.years, o.cloud_usd_per_hour}};
+  question.terms.quant = o.quant;
+  question.terms.context_tokens = o.context_tokens;
+  question.terms.prompt_tokens = o.prompt_tokens;
+  question.terms.min_tps = o.min_tps;
+  question.terms.budget_usd = o.budget_usd;
+  question.terms.ownership = {o.electricity_usd_per_kwh, o.hours_per_day, o.years,
+                              o.cloud_usd_per_hour};
+  question.terms.engine = o.engine;
   const ModelRequest request{o.quant, true, o.context_tokens, true, o.context_tokens, "f16", 1};
   for (const auto& name : o.models) {
     auto planned = plan_model(db, name, request, report.notes);

@@ -23,6 +23,7 @@ struct ReportOptions {
   double years = 3;
   double cloud_usd_per_hour = 2.39;
   std::string llama_args;  ///< a llama.cpp command line every machine runs the models with
+  std::string engine = "llama.cpp";  ///< the engine every machine runs the models with
 };
 
 /// `hwplan report`: what should I buy? Machines, models on them, cost of ownership, cloud

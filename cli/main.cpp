@@ -442,6 +442,12 @@ int main(int argc, char** argv) {
       ->check(count_in(1, hwplan::limits::kMaxContextTokens));
   report_cmd->add_option("--llama-args", report_options.llama_args, kLlamaArgsHelp);
   report_cmd
+      ->add_option("--engine", report_options.engine,
+                   "llama.cpp (default), mlx, vllm or exllamav2: every machine runs the models "
+                   "with it (llama.cpp's physics times its published speed over llama.cpp); "
+                   "machines it cannot run on are left out")
+      ->capture_default_str();
+  report_cmd
       ->add_option("--min-tps", report_options.min_tps,
                    "Slowest decode that counts as usable (tok/s)")
       ->capture_default_str()

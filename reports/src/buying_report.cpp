@@ -23,6 +23,28 @@ namespace {
 using planner::band_text;
 using planner::hardware_label;
 
+// The factors of the report's engine; nullptr for llama.cpp (the physics as fitted).
+const planner::EngineFactors* engine_of_terms(const BuyingTerms& o, const planner::ProfileDb& db) {
+  if (o.engine.empty() || o.engine == "llama.cpp") return nullptr;
+  return &planner::find_engine(db.efficiency.engines, o.engine);
+}
+
+// A prediction run by `engine` (unchanged for llama.cpp).
+planner::Prediction run_by(planner::Prediction p, const planner::EngineFactors* engine) {
+  return engine == nullptr ? p : planner::with_engine(std::move(p), *engine);
+}
+
+// Whether `engine` runs on `machine` (llama.cpp runs everywhere).
+bool engine_runs_on(const planner::EngineFactors* engine, const planner::HardwareSpec& machine) {
+  if (engine == nullptr) return true;
+  try {
+    planner::check_engine_runs_on(*engine, machine);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 struct Pairing {
   const planner::HardwareSpec* hw;
   const BuyingModel* model;
@@ -159,12 +181,13 @@ constexpr int64_t kSeveralUsers = 4;
 std::optional<planner::Prediction> predict_variant(const Pairing& c, const planner::Workload& w,
                                                    const planner::PredictOptions& popt,
                                                    const planner::ProfileDb& db,
-                                                   const std::optional<planner::LlamaArgs>& args) {
+                                                   const std::optional<planner::LlamaArgs>& args,
+                                                   const planner::EngineFactors* engine) {
   const auto& spec = c.model->spec;
   try {
     const auto chosen = planner::choose_plan(spec, c.model->weights, *c.hw, w, popt,
                                              args ? &*args : nullptr, db.quants);
-    auto p = planner::predict_chosen(spec, chosen, popt, db.efficiency);
+    auto p = run_by(planner::predict_chosen(spec, chosen, popt, db.efficiency), engine);
     if (p.fit.kind == planner::FitKind::kNoFit || !std::isfinite(p.decode.tok_per_s))
       return std::nullopt;
     return p;
@@ -224,7 +247,7 @@ void add_use_recommendations(Table& rec, const std::vector<Pairing>& cells,
     w.context_tokens = depth + o.prompt_tokens;
     planner::PredictOptions deep = popt;
     deep.depth_tokens = depth;
-    const auto p = predict_variant(c, w, deep, db, args);
+    const auto p = predict_variant(c, w, deep, db, args, engine_of_terms(o, db));
     if (p && p->ttft_seconds < best_ttft) {
       best_ttft = p->ttft_seconds;
       doc = &c;
@@ -255,18 +278,21 @@ void add_use_recommendations(Table& rec, const std::vector<Pairing>& cells,
     if (c.model != target || !c.runs) continue;
     planner::Workload w = c.model->workload;
     w.batch = kSeveralUsers;
-    const auto p = predict_variant(c, w, popt, db, args);
+    const auto p = predict_variant(c, w, popt, db, args, engine_of_terms(o, db));
     if (p && (users == nullptr || p->decode.tok_per_s > users_p.decode.tok_per_s)) {
       users = &c;
       users_p = *p;
     }
   }
   row(fmt::format("{} users of {} at once", kSeveralUsers, target->spec.id), users, users_p.decode,
-      users == nullptr ? "no machine holds the caches of that many users"
-                       : fmt::format("{:.1f} tok/s over {} sequences ({:.1f} each; llama.cpp "
-                                     "efficiencies, other engines batch better)",
-                                     users_p.decode.tok_per_s, kSeveralUsers,
-                                     users_p.decode.tok_per_s / kSeveralUsers));
+      users == nullptr
+          ? "no machine holds the caches of that many users"
+          : fmt::format(
+                "{:.1f} tok/s over {} sequences ({:.1f} each; {})", users_p.decode.tok_per_s,
+                kSeveralUsers, users_p.decode.tok_per_s / kSeveralUsers,
+                o.engine == "llama.cpp" ? "llama.cpp efficiencies, other engines batch better"
+                                        : o.engine + "'s single-stream factor on llama.cpp's "
+                                                     "batching"));
 }
 
 using CloudSpeeds = std::map<const BuyingModel*, double>;
@@ -280,7 +306,9 @@ CloudSpeeds cloud_speeds(const BuyingQuestion& q, const planner::ProfileDb& db,
   for (const auto& m : q.models) {
     const auto chosen =
         planner::choose_plan(m.spec, m.weights, q.cloud, m.workload, popt, args, db.quants);
-    const auto p = planner::predict_chosen(m.spec, chosen, popt, db.efficiency);
+    const auto* engine = engine_of_terms(q.terms, db);
+    const auto p = run_by(planner::predict_chosen(m.spec, chosen, popt, db.efficiency),
+                          engine_runs_on(engine, q.cloud) ? engine : nullptr);
     speeds[&m] = p.fit.kind == planner::FitKind::kGpu ? p.decode.tok_per_s : std::nan("");
   }
   return speeds;
@@ -300,7 +328,9 @@ std::vector<Pairing> pair_all(const BuyingQuestion& q,
           planner::choose_plan(m.spec, m.weights, *h, m.workload, popt, args, db.quants);
       for (const auto& n : chosen.notes)
         notes.push_back(fmt::format("{} on {}: {}.", m.spec.id, h->id, n));
-      Pairing c{h, &m, planner::predict_chosen(m.spec, chosen, popt, db.efficiency)};
+      Pairing c{h, &m,
+                run_by(planner::predict_chosen(m.spec, chosen, popt, db.efficiency),
+                       engine_of_terms(q.terms, db))};
       c.runs = c.p.fit.kind != planner::FitKind::kNoFit && std::isfinite(c.p.decode.tok_per_s) &&
                c.p.decode.tok_per_s > 0;
       cells.push_back(std::move(c));
@@ -533,6 +563,14 @@ std::vector<std::string> assumption_notes(const std::vector<const planner::Hardw
                   o.ownership.hours_per_day, o.ownership.years, cloud.id,
                   o.ownership.cloud_usd_per_hour, o.ownership.cloud_usd_per_hour,
                   o.ownership.hours_per_day, cloud.id, db.efficiency.fitted_from));
+  if (const auto* engine = engine_of_terms(o, db)) {
+    notes.push_back(fmt::format(
+        "Engine: {} on every machine: llama.cpp's prediction on the same plan times {}'s median "
+        "published speed over llama.cpp ({:.2f}x decode from {} pairs, {:.2f}x prefill from {}); "
+        "memory is llama.cpp's plan. The cloud GPU runs {} where it can, llama.cpp otherwise.",
+        engine->name, engine->name, engine->decode_ratio, engine->decode_pairs,
+        engine->prefill_ratio, engine->prefill_pairs, engine->name));
+  }
   notes.push_back("Prices as dated in the profiles: " + price_dates + ".");
   return notes;
 }
@@ -547,10 +585,13 @@ void set_price(planner::HardwareSpec& machine, double usd) {
 
 std::vector<const planner::HardwareSpec*> machines_in_scope(
     const std::vector<planner::HardwareSpec>& machines, double budget_usd,
-    std::vector<std::string>& notes) {
+    std::vector<std::string>& notes, const planner::EngineFactors* engine) {
   std::vector<const planner::HardwareSpec*> in_scope;
   for (const auto& h : machines) {
-    if (!h.price_usd) {
+    if (!engine_runs_on(engine, h)) {
+      notes.push_back(fmt::format("{}: left out ({} does not run on its {} backend).", h.id,
+                                  engine->name, planner::backend_name(h.backend)));
+    } else if (!h.price_usd) {
       notes.push_back(fmt::format("{}: left out (no price in its profile).", h.id));
     } else if (budget_usd > 0 && *h.price_usd > budget_usd) {
       notes.push_back(fmt::format("{}: left out ({} is over the {} budget).", h.id,
@@ -564,7 +605,8 @@ std::vector<const planner::HardwareSpec*> machines_in_scope(
 }
 
 void add_buying_report(const BuyingQuestion& q, const planner::ProfileDb& db, Report& report) {
-  const auto machines = machines_in_scope(q.machines, q.terms.budget_usd, report.notes);
+  const auto machines =
+      machines_in_scope(q.machines, q.terms.budget_usd, report.notes, engine_of_terms(q.terms, db));
   planner::PredictOptions popt;
   popt.prompt_tokens = q.terms.prompt_tokens;
   const auto cloud_tps = cloud_speeds(q, db, popt);

@@ -151,5 +151,32 @@ TEST(BuyingReport, ChartsHaveOneCategoryPerModelSmallestFirstWithBands) {
   }
 }
 
+TEST(BuyingReport, AnEngineRunsEveryMachineItCanAndLeavesOutTheRest) {
+  auto q = question({"rtx-3090", "m3-ultra-96"}, {"llama-3.1-8b"}, 10);
+  Report llama;
+  add_buying_report(q, db(), llama);
+  q.terms.engine = "mlx";
+  Report mlx;
+  add_buying_report(q, db(), mlx);
+  // MLX runs on Apple GPUs only: the RTX 3090 desktop is left out and says why.
+  EXPECT_EQ(table(mlx, "machines").rows.size(), 1u);
+  EXPECT_NE(std::find(mlx.notes.begin(), mlx.notes.end(),
+                      "rtx-3090: left out (mlx does not run on its cuda backend)."),
+            mlx.notes.end());
+  // The Mac's decode is llama.cpp's times MLX's fitted ratio (calibration.json).
+  const double ratio = planner::find_engine(db().efficiency.engines, "mlx").decode_ratio;
+  auto decode_on = [](const Report& r, const std::string& hw) {
+    for (const auto& row : table(r, "models").rows) {
+      if (std::get<std::string>(row[1]) == hw) return std::get<double>(row[3]);
+    }
+    return std::nan("");
+  };
+  EXPECT_NEAR(decode_on(mlx, "m3-ultra-96"), ratio * decode_on(llama, "m3-ultra-96"),
+              1e-9 * decode_on(mlx, "m3-ultra-96"));
+  q.terms.engine = "no-such-engine";
+  Report none;
+  EXPECT_THROW(add_buying_report(q, db(), none), Error);
+}
+
 }  // namespace
 }  // namespace hwplan::reports

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "planner/engines.h"
 #include "planner/hardware_spec.h"
 #include "planner/llama_args.h"
 #include "planner/memory.h"
@@ -33,6 +34,9 @@ struct BuyingTerms {
   double min_tps = 10;
   double budget_usd = 0;  ///< 0: no budget limit
   OwnershipTerms ownership;
+  /// The engine every machine runs the models with: llama.cpp (default) or one whose factors
+  /// calibration.json holds (mlx, vllm, exllamav2); machines it cannot run on are left out.
+  std::string engine = "llama.cpp";
 };
 
 struct BuyingQuestion {
@@ -46,11 +50,11 @@ struct BuyingQuestion {
 /// Sets a machine's price for one report (--price ID=USD): the part list becomes that one figure.
 void set_price(planner::HardwareSpec& machine, double usd);
 
-/// The machines a report compares: priced and within the budget; a note for each left out.
-/// Error{kInput} when none is left.
+/// The machines a report compares: priced, within the budget and able to run `engine` (nullptr:
+/// llama.cpp, which runs everywhere); a note for each left out. Error{kInput} when none is left.
 std::vector<const planner::HardwareSpec*> machines_in_scope(
     const std::vector<planner::HardwareSpec>& machines, double budget_usd,
-    std::vector<std::string>& notes);
+    std::vector<std::string>& notes, const planner::EngineFactors* engine = nullptr);
 
 /// Adds the verdict, machines, models and recommendations tables, the charts and the notes.
 void add_buying_report(const BuyingQuestion& question, const planner::ProfileDb& db,

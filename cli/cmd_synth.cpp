@@ -14,6 +14,43 @@
 #include "model_source.h"
 
 namespace hwplan::cli {
+namespace {
+
+// A mixture of experts: zero weights in llama.cpp's layout, for counting memory.
+CommandResult run_moe_synth(const GlobalOptions& global, const SynthOptions& options,
+                            const ModelSource& source) {
+  if (options.split > 1) throw_usage("synth: --split is for dense models");
+  kernels::MoeShape shape = moe_shape_for(source.spec);
+  if (options.layers > 0) shape.base.n_layer = options.layers;
+  if (options.shared_expert_ff > 0) shape.shared_ff = options.shared_expert_ff;
+  const kernels::WeightFormat format = kernels::synth_base_format(parse_mix(options.quant));
+  std::fprintf(stderr, "hwplan synth: writing %s (%lld layers, %lld experts, zero weights)...\n",
+               options.out.c_str(), static_cast<long long>(shape.base.n_layer),
+               static_cast<long long>(shape.n_expert));
+  const double bytes =
+      kernels::write_moe_layout_gguf(shape, format, source.spec.id + "-layout", options.out);
+  CommandResult result;
+  result.report.context = make_context(global);
+  reports::Table table{"synth",
+                       fmt::format("Mixture-of-experts layout of {} ({}, zero weights)",
+                                   source.spec.id, kernels::format_name(format)),
+                       {},
+                       {}};
+  table.columns = {{"experts", "Experts", "", reports::Align::kRight},
+                   {"shared_expert_ff", "Shared expert width", "", reports::Align::kRight},
+                   {"bytes_gb", "Size", "GB", reports::Align::kRight, 3}};
+  table.rows.push_back({shape.n_expert, shape.shared_ff, bytes_to_gb(bytes)});
+  result.report.tables.push_back(table);
+  result.report.notes.push_back(fmt::format(
+      "Wrote {}: llama.cpp's {} layout with every weight zero; it loads but generates nothing "
+      "useful (for memory checks).",
+      options.out, shape.shared_ff > 0 ? "qwen2moe" : "llama (Mixtral)"));
+  result.report.top_level = {
+      {"file", options.out}, {"files", {options.out}}, {"tensor_bytes", bytes}};
+  return result;
+}
+
+}  // namespace
 
 CommandResult run_synth(const GlobalOptions& global, const SynthOptions& options) {
   if (options.out.empty()) throw_usage("synth: -o FILE.gguf is required");
@@ -21,6 +58,10 @@ CommandResult run_synth(const GlobalOptions& global, const SynthOptions& options
     throw_usage("synth: --threads and --layers must be >= 0");
   const auto db = load_profiles(global);
   const ModelSource source = resolve_model(db, options.model);
+  if (planner::is_moe(source.spec)) return run_moe_synth(global, options, source);
+  if (options.shared_expert_ff > 0)
+    throw_usage("synth: --shared-expert-ff is for mixtures of experts; {} is dense",
+                source.spec.id);
   kernels::LlamaShape shape = llama_shape_for(source.spec);
   if (options.layers > 0) shape.n_layer = options.layers;
   const kernels::SynthMix mix = parse_mix(options.quant);

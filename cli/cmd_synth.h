@@ -11,9 +11,10 @@ struct SynthOptions {
   std::string quant = "q4_0";
   std::string out;
   uint64_t seed = 1;
-  int64_t threads = 0;  ///< 0: every CPU this process may use
-  int64_t layers = 0;   ///< 0: the model's own
-  int64_t split = 1;    ///< shards to write (llama.cpp's gguf-split layout)
+  int64_t threads = 0;           ///< 0: every CPU this process may use
+  int64_t layers = 0;            ///< 0: the model's own
+  int64_t split = 1;             ///< shards to write (llama.cpp's gguf-split layout)
+  int64_t shared_expert_ff = 0;  ///< MoE only: one shared expert of this width (0: the model's)
 };
 
 /// `hwplan synth`: a random-weight GGUF of a bundled model's shape.

@@ -11,6 +11,42 @@
 
 namespace hwplan::cli {
 
+kernels::MoeShape moe_shape_for(const planner::ModelSpec& m) {
+  auto refuse = [&](const std::string& what) {
+    throw Error(ErrorKind::kUnsupported,
+                fmt::format("model '{}': {}; synth writes mixtures of experts in llama.cpp's "
+                            "llama/qwen2moe layout (e.g. mixtral-8x7b)",
+                            m.id, what));
+  };
+  if (!planner::is_moe(m)) refuse("not a mixture of experts");
+  if (m.attention != planner::AttentionKind::kGqa || m.sliding_window > 0 ||
+      m.attention_output_gate ||
+      std::any_of(m.layer_kinds.begin(), m.layer_kinds.end(),
+                  [](planner::LayerKind k) { return k != planner::LayerKind::kFullAttention; })) {
+    refuse("attention other than full GQA");
+  }
+  if (m.n_heads * m.head_dim != m.hidden_size) {
+    refuse(fmt::format("{} heads x {} does not equal the hidden size {}", m.n_heads, m.head_dim,
+                       m.hidden_size));
+  }
+  if (m.moe.n_dense_layers > 0) refuse("dense leading layers");
+  kernels::MoeShape s;
+  s.base.n_layer = m.n_layers;
+  s.base.n_embd = m.hidden_size;
+  s.base.n_head = m.n_heads;
+  s.base.n_head_kv = m.n_kv_heads;
+  s.base.head_dim = m.head_dim;
+  s.base.n_ff = m.ffn_size;
+  s.base.n_vocab = m.vocab_size;
+  s.base.rope_dim = m.head_dim;
+  s.base.context_length = m.max_context;
+  s.n_expert = m.moe.n_experts;
+  s.n_expert_used = m.moe.n_experts_per_token;
+  s.expert_ff = m.moe.expert_ffn_size;
+  s.shared_ff = m.moe.shared_ffn_size;
+  return s;
+}
+
 kernels::LlamaShape llama_shape_for(const planner::ModelSpec& m) {
   auto refuse = [&](const char* what) {
     throw Error(ErrorKind::kUnsupported,

@@ -16,6 +16,11 @@ namespace hwplan::cli {
 /// kernel does not run (MoE, MLA, sliding-window or recurrent layers, biases, gates).
 kernels::LlamaShape llama_shape_for(const planner::ModelSpec& model);
 
+/// The llama.cpp MoE layout of a mixture-of-experts model (kernels::write_moe_layout_gguf):
+/// Error{kUnsupported} unless it has GQA attention with hidden = heads x head width (the
+/// "llama" and "qwen2moe" layouts derive the head width that way) and no dense layers.
+kernels::MoeShape moe_shape_for(const planner::ModelSpec& model);
+
 /// A mix name ("q4_k_m"); Error{kInput} listing the accepted names.
 kernels::SynthMix parse_mix(const std::string& name);
 

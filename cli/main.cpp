@@ -349,7 +349,11 @@ int main(int argc, char** argv) {
   hwplan::cli::SynthOptions synth;
   auto* synth_cmd =
       app.add_subcommand("synth", "Write a random-weight GGUF of a bundled model's shape");
-  synth_cmd->add_option("-m,--model", synth.model, "Bundled dense Llama-architecture model")
+  synth_cmd
+      ->add_option("-m,--model", synth.model,
+                   "Bundled dense Llama-architecture model (random weights the reference kernel "
+                   "runs), or a mixture of experts whose head width is hidden / heads (zero "
+                   "weights in llama.cpp's llama or qwen2moe layout: for memory checks only)")
       ->capture_default_str();
   synth_cmd
       ->add_option("-q,--quant", synth.quant, "f32, f16, bf16, q8_0, q4_0, q4_k, q4_k_m or q6_k")
@@ -366,6 +370,11 @@ int main(int argc, char** argv) {
   synth_cmd
       ->add_option("--layers", synth.layers, "Fewer layers than the model has (a smaller file)")
       ->check(count_in(0, hwplan::limits::kMaxLayers));
+  synth_cmd
+      ->add_option("--shared-expert-ff", synth.shared_expert_ff,
+                   "Mixture of experts only: give every layer one shared expert of this width "
+                   "(a what-if shape; llama.cpp's qwen2moe layout)")
+      ->check(count_in(0, hwplan::limits::kMaxDimension));
   OutputOptions synth_output;
   synth_cmd->add_option("--format", synth_output.format, "Output format: text, json, md or csv")
       ->capture_default_str();

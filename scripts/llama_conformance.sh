@@ -55,7 +55,8 @@ g++ -std=c++17 -O1 -I"$src/include" -I"$src/src" -I"$src/ggml/include" \
   "$work/build/src/libllama.a" "$work/build/ggml/src/libggml.a" \
   "$work/build/ggml/src/libggml-cpu.a" "$work/build/ggml/src/libggml-base.a" -fopenmp -lpthread -ldl
 
-# 3. The files: dense GQA shapes with few layers (small files; every layer is alike).
+# 3. The files: dense GQA shapes with few layers (small files; every layer is alike), and
+# mixtures of experts (zero weights: llama.cpp only counts them).
 synth() {  # id model quant layers
   [ -f "$work/$1.gguf" ] || "$hwplan" synth -m "$2" -q "$3" --layers "$4" -o "$work/$1.gguf" >/dev/null
 }
@@ -63,6 +64,11 @@ synth llama-3.2-1b-q8_0 llama-3.2-1b q8_0 4       # tied output, GQA 32/8, vocab
 synth llama-3.2-3b-q4_k_m llama-3.2-3b q4_k_m 2   # GQA 24/8, head 128
 synth mistral-7b-q4_0 mistral-7b q4_0 2           # untied, vocab 32768: the FFN phase peaks
 synth llama-2-7b-q4_k_m llama-2-7b q4_k_m 2       # MHA (32/32)
+synth mixtral-8x7b-q4_0 mixtral-8x7b q4_0 2       # MoE, 2 of 8 experts (llama.cpp's llama layout)
+# MoE with a shared expert (qwen2moe layout): Mixtral's shape plus one shared expert of 4096.
+[ -f "$work/mixtral-shexp-q8_0.gguf" ] ||
+  "$hwplan" synth -m mixtral-8x7b -q q8_0 --layers 2 --shared-expert-ff 4096 \
+    -o "$work/mixtral-shexp-q8_0.gguf" >/dev/null
 
 # 4. Cases: file, context (all sequences), sequences, KV type, flash attention, ubatch.
 cases=(
@@ -80,6 +86,11 @@ cases=(
   "llama-2-7b-q4_k_m 4096 1 f16 1 512"
   "llama-2-7b-q4_k_m 2048 1 q4_0 1 256"
   "llama-2-7b-q4_k_m 2048 1 f16 0 256"
+  "mixtral-8x7b-q4_0 4096 1 f16 1 512"
+  "mixtral-8x7b-q4_0 32768 1 q8_0 1 512"
+  "mixtral-8x7b-q4_0 4096 1 f16 0 512"
+  "mixtral-shexp-q8_0 8192 1 f16 1 512"
+  "mixtral-shexp-q8_0 4096 4 f16 1 1024"
 )
 # Printed in the table, not gated: where llama.cpp's graph allocator reuses memory in a way the
 # three-phase formula (planner/memory.h) does not follow. Quantized KV at long context peaks lower

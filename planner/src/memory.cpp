@@ -83,8 +83,10 @@ double kv_cache_bytes(const ModelSpec& m, const Workload& w) {
 }
 
 double compute_buffer_bytes(const ModelSpec& m, const Workload& w) {
+  // The routed experts' intermediates of a token and the shared expert's are not live at once.
   const double ffn_width =
-      is_moe(m) ? d(m.moe.n_experts_per_token * m.moe.expert_ffn_size + m.moe.shared_ffn_size)
+      is_moe(m) ? std::max(d(m.moe.n_experts_per_token * m.moe.expert_ffn_size),
+                           d(m.moe.shared_ffn_size))
                 : d(m.ffn_size);
   const double hidden = d(m.hidden_size);
   const double kv_width = d(m.n_kv_heads * m.head_dim);

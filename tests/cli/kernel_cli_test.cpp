@@ -54,6 +54,32 @@ TEST(KernelCli, SynthWritesAFileGenerateReads) {
   std::filesystem::remove(path);
 }
 
+// A mixture of experts is written as a zero-weight layout whose plan hwplan reads back exactly:
+// fit on the file reports the file's own tensor bytes, and the experts sit in the plan as experts.
+// Shapes synth cannot write in llama.cpp's llama/qwen2moe layout are refused with the reason.
+TEST(KernelCli, SynthWritesAMixtureOfExpertsLayout) {
+  const auto path = (std::filesystem::temp_directory_path() /
+                     ("hwplan_cli_moe_" + std::to_string(::getpid()) + ".gguf"))
+                        .string();
+  auto r = run_hwplan("synth -m mixtral-8x7b --layers 1 -q q8_0 --shared-expert-ff 1024 -o " +
+                      path + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const double tensor_bytes = nlohmann::json::parse(r.out)["tensor_bytes"].get<double>();
+  r = run_hwplan("fit --model " + path + " --hw m3-ultra-512 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto fit = nlohmann::json::parse(r.out);
+  EXPECT_DOUBLE_EQ(fit["tables"]["models"][0]["weights_gb"].get<double>() * 1e9, tensor_bytes);
+  EXPECT_NE(fit["tables"]["models"][0]["params_b"].get<double>(),
+            fit["tables"]["models"][0]["active_params_b"].get<double>());  // 2 of 8 experts read
+  std::filesystem::remove(path);
+  r = run_hwplan("synth -m qwen3-30b-a3b -o " + path);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("does not equal the hidden size"), std::string::npos) << r.err;
+  r = run_hwplan("synth -m llama-3.2-1b --shared-expert-ff 64 -o " + path);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
 // A model split as llama.cpp's gguf-split does answers exactly as the same model in one file,
 // given any of its shards; a missing shard is an error naming it.
 TEST(KernelCli, SplitGgufAnswersAsOneFile) {
@@ -119,9 +145,12 @@ TEST(KernelCli, BadInputsAreClearErrors) {
   auto r = run_hwplan("validate -q q5_k --layers 1");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown weight format 'q5_k'"), std::string::npos) << r.err;
-  r = run_hwplan("synth -m qwen3-30b-a3b -o /tmp/x.gguf");
+  r = run_hwplan("synth -m deepseek-v3 -o /tmp/x.gguf");  // MLA experts: no layout for them
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_NE(r.err.find("mixture of experts"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("attention other than full GQA"), std::string::npos) << r.err;
+  r = run_hwplan("synth -m gemma-3-1b -o /tmp/x.gguf");  // the kernel runs no sliding windows
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("sliding-window layers"), std::string::npos) << r.err;
   r = run_hwplan("generate --gguf /nonexistent.gguf --prompt-ids 1");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("/nonexistent.gguf"), std::string::npos) << r.err;

@@ -3,10 +3,13 @@
 #include "kernels/llama.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <random>
+#include <string>
 
 #include "common/error.h"
 #include "formats/gguf.h"
@@ -263,6 +266,51 @@ TEST(Synth, GgufRoundTripGivesBitIdenticalLogits) {
       const auto lb = b.eval(prompt);
       EXPECT_EQ(first, std::vector<float>(lb.begin(), lb.end())) << path;
     }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// A mixture-of-experts layout: the tensors llama.cpp's "llama" (Mixtral) and "qwen2moe" loaders
+// ask for, with hand-computed sizes. Small shape: hidden 256, 4 heads of 64 (KV 2 heads: 128),
+// 4 experts of width 128, 2 used, vocabulary 300 (Q8_0 rows: 256 / 32 x 34 = 272 bytes).
+TEST(Synth, MoeLayoutHasLlamaCppsTensorsAndSizes) {
+  MoeShape shape;
+  shape.base = small_shape();
+  shape.n_expert = 4;
+  shape.n_expert_used = 2;
+  shape.expert_ff = 128;
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("hwplan_moe_layout_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  for (const int64_t shared_ff : {int64_t{0}, int64_t{96}}) {
+    shape.shared_ff = shared_ff;
+    const std::string path = (dir / fmt::format("moe-{}.gguf", shared_ff)).string();
+    const double bytes = write_moe_layout_gguf(shape, WeightFormat::kQ8_0, "tiny-moe", path);
+    const formats::GgufFile file = formats::GgufFile::open(path);
+    const std::string arch = shared_ff > 0 ? "qwen2moe" : "llama";
+    EXPECT_EQ(file.get_string("general.architecture"), arch);
+    EXPECT_EQ(file.get_int(arch + ".expert_count"), 4);
+    EXPECT_EQ(file.get_int(arch + ".expert_used_count"), 2);
+    // Per layer: 2 norms + 4 attention + router + 3 expert tensors (+ 4 shared); plus embedding,
+    // output norm and output.
+    const size_t per_layer = shared_ff > 0 ? 14 : 10;
+    EXPECT_EQ(file.tensors().size(), 2 * per_layer + 3);
+    double sum = 0;
+    for (const auto& t : file.tensors()) {
+      sum += static_cast<double>(t.n_bytes);
+      if (t.name == "blk.1.ffn_down_exps.weight") {
+        EXPECT_EQ(t.shape, (std::vector<int64_t>{128, 256, 4}));
+        EXPECT_EQ(t.n_bytes, 256 * 4 * (128 / 32 * 34));
+      }
+      const std::map<std::string, int64_t> expected = {
+          {"blk.0.attn_k.weight", 128 * 272},
+          {"blk.0.ffn_gate_inp.weight", 4 * 256 * 4},  // F32
+          {"blk.0.ffn_up_shexp.weight", 96 * 272}};
+      if (const auto it = expected.find(t.name); it != expected.end()) {
+        EXPECT_EQ(t.n_bytes, it->second) << t.name;
+      }
+    }
+    EXPECT_DOUBLE_EQ(sum, bytes);
   }
   std::filesystem::remove_all(dir);
 }

@@ -83,6 +83,13 @@ TEST(ComputeBuffer, FeedForwardPhaseDominatesASmallVocabulary) {
   EXPECT_DOUBLE_EQ(compute_buffer_bytes(model("llama-2-7b"), workload(4096)), 4.0 * 512 * 51456);
 }
 
+TEST(ComputeBuffer, MixtureOfExpertsIsAsWideAsItsRoutedExperts) {
+  // Mixtral 8x7B, flash attention, 4096 cells: 2 of 8 experts of 14336 -> 3 x 28672 + 4 x 4096 +
+  // 4096 / 2 = 104448 values per token; llama.cpp counts 213,923,840 bytes for a 512-token
+  // ubatch (scripts/llama_conformance.sh): 4 x 512 x 104448 = 213,909,504 (-0.007%).
+  EXPECT_DOUBLE_EQ(compute_buffer_bytes(model("mixtral-8x7b"), workload(4096)), 4.0 * 512 * 104448);
+}
+
 TEST(ComputeBuffer, ScoresWithoutFlashAttentionGrowWithTheContext) {
   // Llama 2 7B without flash attention at 4096 cells: 32 heads x 4096 scores + the F32 mask 4096
   // + 5 x 4096 + 2 x 4096 (MHA: KV width = hidden) = 163840 values per token; llama.cpp counts

@@ -65,4 +65,25 @@ SynthModel synth_llama(const LlamaShape& shape, bool tied, SynthMix mix, uint64_
 std::vector<std::string> write_synth_gguf(const SynthModel& model, const std::string& path,
                                           int64_t shards = 1);
 
+/// The shape of a mixture-of-experts file for llama.cpp: every layer routes each token to
+/// `n_expert_used` of `n_expert` experts of width `expert_ff`; `shared_ff` > 0 adds one shared
+/// expert (with its gate) to every layer.
+struct MoeShape {
+  LlamaShape base;  ///< attention, vocabulary and layer count (base.n_ff is not used)
+  int64_t n_expert = 0;
+  int64_t n_expert_used = 0;
+  int64_t expert_ff = 0;
+  int64_t shared_ff = 0;
+};
+
+/// The plain weight format of a mix (its type for every matrix without exceptions).
+WeightFormat synth_base_format(SynthMix mix);
+
+/// Writes a GGUF file of `shape` that llama.cpp loads, every weight zero: matrices in `format`,
+/// norms and routers in F32, an untied output. Architecture "llama" (llama.cpp's Mixtral layout)
+/// without a shared expert, "qwen2moe" with one. Nothing here can run it: it is for counting
+/// memory (scripts/llama_conformance.sh). Returns the bytes of its tensors.
+double write_moe_layout_gguf(const MoeShape& shape, WeightFormat format, const std::string& name,
+                             const std::string& path);
+
 }  // namespace hwplan::kernels

@@ -47,7 +47,8 @@ double kv_cache_bytes(const ModelSpec& model, const Workload& workload);
 /// llama.cpp's compute (graph) buffer of one device: F32 values of one ubatch at the graph
 /// allocator's peak, the largest of the output phase (logits + 2 hidden + ids), the feed-forward
 /// phase (3 FFN-wide + 4 hidden-wide + the attention mask over the cached tokens, F16 with flash
-/// attention, F32 and one KV-wide view more without) and, without flash attention, the scores
+/// attention, F32 and one KV-wide view more without; a mixture of experts is as wide as the
+/// routed experts of a token or its shared expert, whichever is wider) and, without flash attention, the scores
 /// (heads x cached tokens + mask + 5 hidden-wide + 2 KV-wide). Checked against llama.cpp's own
 /// count by scripts/llama_conformance.sh (dense GQA models, CPU).
 double compute_buffer_bytes(const ModelSpec& model, const Workload& workload);

@@ -16,10 +16,35 @@
 namespace hwplan::cli {
 namespace {
 
-// A mixture of experts: zero weights in llama.cpp's layout, for counting memory.
+// The answer for a zero-weight layout file: what was written, its size, and what it is for.
+CommandResult layout_result(const GlobalOptions& global, const SynthOptions& options,
+                            const std::string& title, const std::string& layout, double bytes) {
+  CommandResult result;
+  result.report.context = make_context(global);
+  reports::Table table{"synth", title, {}, {}};
+  table.columns = {{"layout", "llama.cpp layout", "", reports::Align::kLeft},
+                   {"bytes_gb", "Size", "GB", reports::Align::kRight, 3}};
+  table.rows.push_back({layout, bytes_to_gb(bytes)});
+  result.report.tables.push_back(table);
+  result.report.notes.push_back(fmt::format(
+      "Wrote {}: llama.cpp's {} layout with every weight zero; it loads but generates nothing "
+      "useful (for memory checks).",
+      options.out, layout));
+  result.report.top_level = {
+      {"file", options.out}, {"files", {options.out}}, {"tensor_bytes", bytes}};
+  return result;
+}
+
+void check_layout_options(const SynthOptions& options, bool moe) {
+  if (options.split > 1) throw_usage("synth: --split is for dense Llama models");
+  if (!moe && options.shared_expert_ff > 0)
+    throw_usage("synth: --shared-expert-ff is for mixtures of experts");
+}
+
+// A mixture of experts: zero weights in llama.cpp's llama (Mixtral) or qwen2moe layout.
 CommandResult run_moe_synth(const GlobalOptions& global, const SynthOptions& options,
                             const ModelSource& source) {
-  if (options.split > 1) throw_usage("synth: --split is for dense models");
+  check_layout_options(options, true);
   kernels::MoeShape shape = moe_shape_for(source.spec);
   if (options.layers > 0) shape.base.n_layer = options.layers;
   if (options.shared_expert_ff > 0) shape.shared_ff = options.shared_expert_ff;
@@ -29,25 +54,30 @@ CommandResult run_moe_synth(const GlobalOptions& global, const SynthOptions& opt
                static_cast<long long>(shape.n_expert));
   const double bytes =
       kernels::write_moe_layout_gguf(shape, format, source.spec.id + "-layout", options.out);
-  CommandResult result;
-  result.report.context = make_context(global);
-  reports::Table table{"synth",
-                       fmt::format("Mixture-of-experts layout of {} ({}, zero weights)",
-                                   source.spec.id, kernels::format_name(format)),
-                       {},
-                       {}};
-  table.columns = {{"experts", "Experts", "", reports::Align::kRight},
-                   {"shared_expert_ff", "Shared expert width", "", reports::Align::kRight},
-                   {"bytes_gb", "Size", "GB", reports::Align::kRight, 3}};
-  table.rows.push_back({shape.n_expert, shape.shared_ff, bytes_to_gb(bytes)});
-  result.report.tables.push_back(table);
-  result.report.notes.push_back(fmt::format(
-      "Wrote {}: llama.cpp's {} layout with every weight zero; it loads but generates nothing "
-      "useful (for memory checks).",
-      options.out, shape.shared_ff > 0 ? "qwen2moe" : "llama (Mixtral)"));
-  result.report.top_level = {
-      {"file", options.out}, {"files", {options.out}}, {"tensor_bytes", bytes}};
-  return result;
+  return layout_result(
+      global, options,
+      fmt::format("Mixture-of-experts layout of {} ({}, {} of {} experts, shared width {})",
+                  source.spec.id, kernels::format_name(format), shape.n_expert_used, shape.n_expert,
+                  shape.shared_ff),
+      shape.shared_ff > 0 ? "qwen2moe" : "llama (Mixtral)", bytes);
+}
+
+// Gemma 3: sliding-window layers, zero weights in llama.cpp's gemma3 layout.
+CommandResult run_gemma3_synth(const GlobalOptions& global, const SynthOptions& options,
+                               const ModelSource& source) {
+  check_layout_options(options, false);
+  kernels::LlamaShape shape = layout_shape_for(source.spec);
+  if (options.layers > 0) shape.n_layer = options.layers;
+  const kernels::WeightFormat format = kernels::synth_base_format(parse_mix(options.quant));
+  std::fprintf(stderr, "hwplan synth: writing %s (%lld layers, window %lld, zero weights)...\n",
+               options.out.c_str(), static_cast<long long>(shape.n_layer),
+               static_cast<long long>(source.spec.sliding_window));
+  const double bytes = kernels::write_gemma3_layout_gguf(shape, source.spec.sliding_window, format,
+                                                         source.spec.id + "-layout", options.out);
+  return layout_result(global, options,
+                       fmt::format("Sliding-window layout of {} ({}, window {})", source.spec.id,
+                                   kernels::format_name(format), source.spec.sliding_window),
+                       "gemma3", bytes);
 }
 
 }  // namespace
@@ -59,6 +89,8 @@ CommandResult run_synth(const GlobalOptions& global, const SynthOptions& options
   const auto db = load_profiles(global);
   const ModelSource source = resolve_model(db, options.model);
   if (planner::is_moe(source.spec)) return run_moe_synth(global, options, source);
+  if (source.spec.architecture.rfind("gemma3", 0) == 0 && source.spec.sliding_window > 0)
+    return run_gemma3_synth(global, options, source);
   if (options.shared_expert_ff > 0)
     throw_usage("synth: --shared-expert-ff is for mixtures of experts; {} is dense",
                 source.spec.id);

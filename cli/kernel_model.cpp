@@ -11,6 +11,20 @@
 
 namespace hwplan::cli {
 
+kernels::LlamaShape layout_shape_for(const planner::ModelSpec& m) {
+  kernels::LlamaShape s;
+  s.n_layer = m.n_layers;
+  s.n_embd = m.hidden_size;
+  s.n_head = m.n_heads;
+  s.n_head_kv = m.n_kv_heads;
+  s.head_dim = m.head_dim;
+  s.n_ff = m.ffn_size;
+  s.n_vocab = m.vocab_size;
+  s.rope_dim = m.head_dim;
+  s.context_length = m.max_context;
+  return s;
+}
+
 kernels::MoeShape moe_shape_for(const planner::ModelSpec& m) {
   auto refuse = [&](const std::string& what) {
     throw Error(ErrorKind::kUnsupported,
@@ -31,15 +45,7 @@ kernels::MoeShape moe_shape_for(const planner::ModelSpec& m) {
   }
   if (m.moe.n_dense_layers > 0) refuse("dense leading layers");
   kernels::MoeShape s;
-  s.base.n_layer = m.n_layers;
-  s.base.n_embd = m.hidden_size;
-  s.base.n_head = m.n_heads;
-  s.base.n_head_kv = m.n_kv_heads;
-  s.base.head_dim = m.head_dim;
-  s.base.n_ff = m.ffn_size;
-  s.base.n_vocab = m.vocab_size;
-  s.base.rope_dim = m.head_dim;
-  s.base.context_length = m.max_context;
+  s.base = layout_shape_for(m);
   s.n_expert = m.moe.n_experts;
   s.n_expert_used = m.moe.n_experts_per_token;
   s.expert_ff = m.moe.expert_ffn_size;

@@ -21,6 +21,9 @@ kernels::LlamaShape llama_shape_for(const planner::ModelSpec& model);
 /// "llama" and "qwen2moe" layouts derive the head width that way) and no dense layers.
 kernels::MoeShape moe_shape_for(const planner::ModelSpec& model);
 
+/// A model's dimensions as a kernels::LlamaShape, whatever its architecture (for layout files).
+kernels::LlamaShape layout_shape_for(const planner::ModelSpec& model);
+
 /// A mix name ("q4_k_m"); Error{kInput} listing the accepted names.
 kernels::SynthMix parse_mix(const std::string& name);
 

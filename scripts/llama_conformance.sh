@@ -69,6 +69,7 @@ synth mixtral-8x7b-q4_0 mixtral-8x7b q4_0 2       # MoE, 2 of 8 experts (llama.c
 [ -f "$work/mixtral-shexp-q8_0.gguf" ] ||
   "$hwplan" synth -m mixtral-8x7b -q q8_0 --layers 2 --shared-expert-ff 4096 \
     -o "$work/mixtral-shexp-q8_0.gguf" >/dev/null
+synth gemma-3-1b-q8_0 gemma-3-1b q8_0 6           # sliding window 512: 5 sliding, 1 full layer
 
 # 4. Cases: file, context (all sequences), sequences, KV type, flash attention, ubatch.
 cases=(
@@ -91,6 +92,10 @@ cases=(
   "mixtral-8x7b-q4_0 4096 1 f16 0 512"
   "mixtral-shexp-q8_0 8192 1 f16 1 512"
   "mixtral-shexp-q8_0 4096 4 f16 1 1024"
+  "gemma-3-1b-q8_0 4096 1 f16 1 512"
+  "gemma-3-1b-q8_0 32768 1 q8_0 1 512"
+  "gemma-3-1b-q8_0 8192 1 f16 1 2048"
+  "gemma-3-1b-q8_0 400 1 f16 0 512"
 )
 # Printed in the table, not gated: where llama.cpp's graph allocator reuses memory in a way the
 # three-phase formula (planner/memory.h) does not follow. Quantized KV at long context peaks lower

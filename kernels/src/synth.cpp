@@ -338,6 +338,53 @@ std::vector<std::string> write_synth_gguf(const SynthModel& model, const std::st
 
 WeightFormat synth_base_format(SynthMix mix) { return base_format(mix); }
 
+namespace {
+
+// Tensors of a layout file: name, ggml-order shape, format and bytes.
+class LayoutTensors {
+ public:
+  void add(std::string name, std::vector<int64_t> dims, WeightFormat format) {
+    int64_t rows = 1;
+    for (size_t i = 1; i < dims.size(); ++i) rows *= dims[i];
+    const int64_t bytes = rows * row_bytes(format, dims[0]);  // before dims is moved
+    planned_.push_back({std::move(name), std::move(dims), format, bytes});
+  }
+
+  // Writes every tensor zero-filled (zero blocks are valid in every format: scale 0) from one
+  // buffer; returns the bytes of tensors.
+  double write(const std::string& path,
+               const std::vector<std::pair<std::string, formats::GgufWriteValue>>& kv) const {
+    int64_t largest = 0;
+    double total = 0;
+    for (const auto& t : planned_) {
+      largest = std::max(largest, t.bytes);
+      total += static_cast<double>(t.bytes);
+    }
+    const std::vector<uint8_t> zeros(static_cast<size_t>(largest), 0);
+    std::vector<formats::GgufWriteTensor> tensors;
+    tensors.reserve(planned_.size());
+    for (const auto& t : planned_) {
+      tensors.push_back({t.name, t.shape, static_cast<uint32_t>(t.format),
+                         std::span<const uint8_t>(zeros.data(), static_cast<size_t>(t.bytes))});
+    }
+    formats::write_gguf(path, kv, tensors);
+    return total;
+  }
+
+ private:
+  struct Planned {
+    std::string name;
+    std::vector<int64_t> shape;
+    WeightFormat format;
+    int64_t bytes;
+  };
+  std::vector<Planned> planned_;
+};
+
+uint32_t u32(int64_t v) { return static_cast<uint32_t>(v); }
+
+}  // namespace
+
 double write_moe_layout_gguf(const MoeShape& shape, WeightFormat format, const std::string& name,
                              const std::string& path) {
   const LlamaShape& b = shape.base;
@@ -349,7 +396,6 @@ double write_moe_layout_gguf(const MoeShape& shape, WeightFormat format, const s
   }
   const bool shared = shape.shared_ff > 0;
   const std::string arch = shared ? "qwen2moe" : "llama";
-  const auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
   std::vector<std::pair<std::string, formats::GgufWriteValue>> kv = {
       {"general.architecture", arch},
       {"general.name", name},
@@ -368,58 +414,74 @@ double write_moe_layout_gguf(const MoeShape& shape, WeightFormat format, const s
   if (shared) kv.emplace_back(arch + ".expert_shared_feed_forward_length", u32(shape.shared_ff));
   add_vocabulary(kv, b.n_vocab);
 
-  struct Planned {
-    std::string name;
-    std::vector<int64_t> shape;
-    WeightFormat format;
-    int64_t bytes;
-  };
-  std::vector<Planned> planned;
-  auto add = [&](std::string tensor, std::vector<int64_t> dims, WeightFormat f) {
-    int64_t rows = 1;
-    for (size_t i = 1; i < dims.size(); ++i) rows *= dims[i];
-    planned.push_back({std::move(tensor), dims, f, rows * row_bytes(f, dims[0])});
-  };
+  LayoutTensors t;
   const int64_t q = b.n_embd, kv_width = b.n_head_kv * (b.n_embd / b.n_head);
-  add("token_embd.weight", {b.n_embd, b.n_vocab}, format);
+  t.add("token_embd.weight", {b.n_embd, b.n_vocab}, format);
   for (int64_t l = 0; l < b.n_layer; ++l) {
     const std::string p = fmt::format("blk.{}.", l);
-    add(p + "attn_norm.weight", {b.n_embd}, WeightFormat::kF32);
-    add(p + "attn_q.weight", {b.n_embd, q}, format);
-    add(p + "attn_k.weight", {b.n_embd, kv_width}, format);
-    add(p + "attn_v.weight", {b.n_embd, kv_width}, format);
-    add(p + "attn_output.weight", {q, b.n_embd}, format);
-    add(p + "ffn_norm.weight", {b.n_embd}, WeightFormat::kF32);
-    add(p + "ffn_gate_inp.weight", {b.n_embd, shape.n_expert}, WeightFormat::kF32);
-    add(p + "ffn_gate_exps.weight", {b.n_embd, shape.expert_ff, shape.n_expert}, format);
-    add(p + "ffn_down_exps.weight", {shape.expert_ff, b.n_embd, shape.n_expert}, format);
-    add(p + "ffn_up_exps.weight", {b.n_embd, shape.expert_ff, shape.n_expert}, format);
+    t.add(p + "attn_norm.weight", {b.n_embd}, WeightFormat::kF32);
+    t.add(p + "attn_q.weight", {b.n_embd, q}, format);
+    t.add(p + "attn_k.weight", {b.n_embd, kv_width}, format);
+    t.add(p + "attn_v.weight", {b.n_embd, kv_width}, format);
+    t.add(p + "attn_output.weight", {q, b.n_embd}, format);
+    t.add(p + "ffn_norm.weight", {b.n_embd}, WeightFormat::kF32);
+    t.add(p + "ffn_gate_inp.weight", {b.n_embd, shape.n_expert}, WeightFormat::kF32);
+    t.add(p + "ffn_gate_exps.weight", {b.n_embd, shape.expert_ff, shape.n_expert}, format);
+    t.add(p + "ffn_down_exps.weight", {shape.expert_ff, b.n_embd, shape.n_expert}, format);
+    t.add(p + "ffn_up_exps.weight", {b.n_embd, shape.expert_ff, shape.n_expert}, format);
     if (shared) {
-      add(p + "ffn_gate_inp_shexp.weight", {b.n_embd}, WeightFormat::kF32);
-      add(p + "ffn_gate_shexp.weight", {b.n_embd, shape.shared_ff}, format);
-      add(p + "ffn_down_shexp.weight", {shape.shared_ff, b.n_embd}, format);
-      add(p + "ffn_up_shexp.weight", {b.n_embd, shape.shared_ff}, format);
+      t.add(p + "ffn_gate_inp_shexp.weight", {b.n_embd}, WeightFormat::kF32);
+      t.add(p + "ffn_gate_shexp.weight", {b.n_embd, shape.shared_ff}, format);
+      t.add(p + "ffn_down_shexp.weight", {shape.shared_ff, b.n_embd}, format);
+      t.add(p + "ffn_up_shexp.weight", {b.n_embd, shape.shared_ff}, format);
     }
   }
-  add("output_norm.weight", {b.n_embd}, WeightFormat::kF32);
-  add("output.weight", {b.n_embd, b.n_vocab}, format);
+  t.add("output_norm.weight", {b.n_embd}, WeightFormat::kF32);
+  t.add("output.weight", {b.n_embd, b.n_vocab}, format);
+  return t.write(path, kv);
+}
 
-  // Zero blocks are valid in every format (scale 0); one buffer serves every tensor.
-  int64_t largest = 0;
-  double total = 0;
-  for (const auto& t : planned) {
-    largest = std::max(largest, t.bytes);
-    total += static_cast<double>(t.bytes);
+double write_gemma3_layout_gguf(const LlamaShape& b, int64_t sliding_window, WeightFormat format,
+                                const std::string& name, const std::string& path) {
+  if (sliding_window <= 0) throw_input("synth: a Gemma 3 layout needs a sliding window > 0");
+  const std::string arch = "gemma3";
+  std::vector<std::pair<std::string, formats::GgufWriteValue>> kv = {
+      {"general.architecture", arch},
+      {"general.name", name},
+      {arch + ".block_count", u32(b.n_layer)},
+      {arch + ".context_length", u32(b.context_length)},
+      {arch + ".embedding_length", u32(b.n_embd)},
+      {arch + ".feed_forward_length", u32(b.n_ff)},
+      {arch + ".attention.head_count", u32(b.n_head)},
+      {arch + ".attention.head_count_kv", u32(b.n_head_kv)},
+      {arch + ".attention.key_length", u32(b.head_dim)},
+      {arch + ".attention.value_length", u32(b.head_dim)},
+      {arch + ".attention.sliding_window", u32(sliding_window)},
+      {arch + ".rope.freq_base", static_cast<float>(b.rope_freq_base)},
+      {arch + ".attention.layer_norm_rms_epsilon", static_cast<float>(b.rms_norm_eps)},
+  };
+  add_vocabulary(kv, b.n_vocab);
+  LayoutTensors t;
+  const int64_t q = b.n_head * b.head_dim, kv_width = b.n_head_kv * b.head_dim;
+  t.add("token_embd.weight", {b.n_embd, b.n_vocab}, format);  // tied: also the output
+  for (int64_t l = 0; l < b.n_layer; ++l) {
+    const std::string p = fmt::format("blk.{}.", l);
+    t.add(p + "attn_norm.weight", {b.n_embd}, WeightFormat::kF32);
+    t.add(p + "attn_q.weight", {b.n_embd, q}, format);
+    t.add(p + "attn_k.weight", {b.n_embd, kv_width}, format);
+    t.add(p + "attn_v.weight", {b.n_embd, kv_width}, format);
+    t.add(p + "attn_output.weight", {q, b.n_embd}, format);
+    t.add(p + "post_attention_norm.weight", {b.n_embd}, WeightFormat::kF32);
+    t.add(p + "attn_k_norm.weight", {b.head_dim}, WeightFormat::kF32);
+    t.add(p + "attn_q_norm.weight", {b.head_dim}, WeightFormat::kF32);
+    t.add(p + "ffn_norm.weight", {b.n_embd}, WeightFormat::kF32);
+    t.add(p + "ffn_gate.weight", {b.n_embd, b.n_ff}, format);
+    t.add(p + "ffn_up.weight", {b.n_embd, b.n_ff}, format);
+    t.add(p + "ffn_down.weight", {b.n_ff, b.n_embd}, format);
+    t.add(p + "post_ffw_norm.weight", {b.n_embd}, WeightFormat::kF32);
   }
-  const std::vector<uint8_t> zeros(static_cast<size_t>(largest), 0);
-  std::vector<formats::GgufWriteTensor> tensors;
-  tensors.reserve(planned.size());
-  for (const auto& t : planned) {
-    tensors.push_back({t.name, t.shape, static_cast<uint32_t>(t.format),
-                       std::span<const uint8_t>(zeros.data(), static_cast<size_t>(t.bytes))});
-  }
-  formats::write_gguf(path, kv, tensors);
-  return total;
+  t.add("output_norm.weight", {b.n_embd}, WeightFormat::kF32);
+  return t.write(path, kv);
 }
 
 }  // namespace hwplan::kernels

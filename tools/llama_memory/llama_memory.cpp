@@ -27,8 +27,10 @@ ggml_type type_of(const char* name) {
   std::exit(2);
 }
 
+// llama.cpp's log: errors only, everything with LLAMA_MEMORY_VERBOSE set.
 void quiet(ggml_log_level level, const char* text, void*) {
-  if (level >= GGML_LOG_LEVEL_ERROR) std::fputs(text, stderr);
+  static const bool verbose = std::getenv("LLAMA_MEMORY_VERBOSE") != nullptr;
+  if (verbose || level >= GGML_LOG_LEVEL_ERROR) std::fputs(text, stderr);
 }
 
 }  // namespace
@@ -61,6 +63,7 @@ int main(int argc, char** argv) {
   cparams.n_ubatch = static_cast<uint32_t>(std::atoi(argv[7]));
   cparams.n_batch = std::max<uint32_t>(cparams.n_ubatch, 2048);
   cparams.kv_unified = argc > 8 && std::atoi(argv[8]) != 0;
+  cparams.swa_full = false;  // llama-server's default (the library's own default is a full cache)
   llama_context* ctx = llama_init_from_model(model, cparams);
   if (ctx == nullptr) {
     std::fprintf(stderr, "llama_memory: cannot make a context for %s\n", argv[1]);

@@ -86,4 +86,12 @@ WeightFormat synth_base_format(SynthMix mix);
 double write_moe_layout_gguf(const MoeShape& shape, WeightFormat format, const std::string& name,
                              const std::string& path);
 
+/// Writes a zero-weight GGUF file in llama.cpp's Gemma 3 layout (tied embedding, q/k norms,
+/// post-attention and post-FFN norms; every 6th layer full attention, the others sliding over
+/// `sliding_window` tokens), for counting memory like write_moe_layout_gguf. Returns the bytes of
+/// its tensors.
+double write_gemma3_layout_gguf(const LlamaShape& shape, int64_t sliding_window,
+                                WeightFormat format, const std::string& name,
+                                const std::string& path);
+
 }  // namespace hwplan::kernels

@@ -37,8 +37,42 @@ CommandResult layout_result(const GlobalOptions& global, const SynthOptions& opt
 
 void check_layout_options(const SynthOptions& options, bool moe) {
   if (options.split > 1) throw_usage("synth: --split is for dense Llama models");
-  if (!moe && options.shared_expert_ff > 0)
-    throw_usage("synth: --shared-expert-ff is for mixtures of experts");
+  if (!moe && (options.shared_expert_ff > 0 || options.experts > 0))
+    throw_usage("synth: --shared-expert-ff and --experts are for mixtures of experts");
+}
+
+// DeepSeek-style: latent attention and experts, zero weights in llama.cpp's deepseek2 layout.
+CommandResult run_mla_synth(const GlobalOptions& global, const SynthOptions& options,
+                            const ModelSource& source) {
+  check_layout_options(options, true);
+  if (options.shared_expert_ff > 0)
+    throw_usage("synth: --shared-expert-ff is for the llama/qwen2moe layouts");
+  const auto& m = source.spec;
+  kernels::MlaShape shape;
+  shape.base = layout_shape_for(m);
+  if (options.layers > 0) shape.base.n_layer = options.layers;
+  shape.q_lora_rank = m.mla.q_lora_rank;
+  shape.kv_lora_rank = m.mla.kv_lora_rank;
+  shape.rope_dim = m.mla.rope_head_dim;
+  shape.nope_dim = m.mla.nope_head_dim;
+  shape.v_dim = m.mla.v_head_dim;
+  shape.n_dense_lead = std::min(m.moe.n_dense_layers, shape.base.n_layer);
+  shape.n_expert = options.experts > 0 ? options.experts : m.moe.n_experts;
+  shape.n_expert_used = m.moe.n_experts_per_token;
+  shape.expert_ff = m.moe.expert_ffn_size;
+  shape.n_shared = m.moe.expert_ffn_size > 0 ? m.moe.shared_ffn_size / m.moe.expert_ffn_size : 0;
+  const kernels::WeightFormat format = kernels::synth_base_format(parse_mix(options.quant));
+  std::fprintf(stderr, "hwplan synth: writing %s (%lld layers, %lld experts, zero weights)...\n",
+               options.out.c_str(), static_cast<long long>(shape.base.n_layer),
+               static_cast<long long>(shape.n_expert));
+  const double bytes =
+      kernels::write_deepseek2_layout_gguf(shape, format, m.id + "-layout", options.out);
+  return layout_result(global, options,
+                       fmt::format("Latent-attention layout of {} ({}, {} of {} experts, {} "
+                                   "shared, {} dense layers first)",
+                                   m.id, kernels::format_name(format), shape.n_expert_used,
+                                   shape.n_expert, shape.n_shared, shape.n_dense_lead),
+                       "deepseek2", bytes);
 }
 
 // A mixture of experts: zero weights in llama.cpp's llama (Mixtral) or qwen2moe layout.
@@ -48,6 +82,7 @@ CommandResult run_moe_synth(const GlobalOptions& global, const SynthOptions& opt
   kernels::MoeShape shape = moe_shape_for(source.spec);
   if (options.layers > 0) shape.base.n_layer = options.layers;
   if (options.shared_expert_ff > 0) shape.shared_ff = options.shared_expert_ff;
+  if (options.experts > 0) shape.n_expert = options.experts;
   const kernels::WeightFormat format = kernels::synth_base_format(parse_mix(options.quant));
   std::fprintf(stderr, "hwplan synth: writing %s (%lld layers, %lld experts, zero weights)...\n",
                options.out.c_str(), static_cast<long long>(shape.base.n_layer),
@@ -88,6 +123,8 @@ CommandResult run_synth(const GlobalOptions& global, const SynthOptions& options
     throw_usage("synth: --threads and --layers must be >= 0");
   const auto db = load_profiles(global);
   const ModelSource source = resolve_model(db, options.model);
+  if (source.spec.attention == planner::AttentionKind::kMla && planner::is_moe(source.spec))
+    return run_mla_synth(global, options, source);
   if (planner::is_moe(source.spec)) return run_moe_synth(global, options, source);
   if (source.spec.architecture.rfind("gemma3", 0) == 0 && source.spec.sliding_window > 0)
     return run_gemma3_synth(global, options, source);

@@ -15,6 +15,7 @@ struct SynthOptions {
   int64_t layers = 0;            ///< 0: the model's own
   int64_t split = 1;             ///< shards to write (llama.cpp's gguf-split layout)
   int64_t shared_expert_ff = 0;  ///< MoE only: one shared expert of this width (0: the model's)
+  int64_t experts = 0;           ///< MoE only: fewer routed experts than the model has (0: its own)
 };
 
 /// `hwplan synth`: a random-weight GGUF of a bundled model's shape.

@@ -352,8 +352,9 @@ int main(int argc, char** argv) {
   synth_cmd
       ->add_option("-m,--model", synth.model,
                    "Bundled dense Llama-architecture model (random weights the reference kernel "
-                   "runs), or a mixture of experts whose head width is hidden / heads (zero "
-                   "weights in llama.cpp's llama or qwen2moe layout: for memory checks only)")
+                   "runs); a mixture of experts whose head width is hidden / heads, a Gemma 3 "
+                   "model or a DeepSeek-style latent-attention model are written with zero "
+                   "weights in llama.cpp's own layout, for memory checks only")
       ->capture_default_str();
   synth_cmd
       ->add_option("-q,--quant", synth.quant, "f32, f16, bf16, q8_0, q4_0, q4_k, q4_k_m or q6_k")
@@ -375,6 +376,11 @@ int main(int argc, char** argv) {
                    "Mixture of experts only: give every layer one shared expert of this width "
                    "(a what-if shape; llama.cpp's qwen2moe layout)")
       ->check(count_in(0, hwplan::limits::kMaxDimension));
+  synth_cmd
+      ->add_option("--experts", synth.experts,
+                   "Mixture of experts only: fewer routed experts than the model has (a smaller "
+                   "file; at least the experts each token uses)")
+      ->check(count_in(0, hwplan::limits::kMaxExperts));
   OutputOptions synth_output;
   synth_cmd->add_option("--format", synth_output.format, "Output format: text, json, md or csv")
       ->capture_default_str();

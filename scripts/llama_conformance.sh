@@ -64,12 +64,18 @@ synth llama-3.2-1b-q8_0 llama-3.2-1b q8_0 4       # tied output, GQA 32/8, vocab
 synth llama-3.2-3b-q4_k_m llama-3.2-3b q4_k_m 2   # GQA 24/8, head 128
 synth mistral-7b-q4_0 mistral-7b q4_0 2           # untied, vocab 32768: the FFN phase peaks
 synth llama-2-7b-q4_k_m llama-2-7b q4_k_m 2       # MHA (32/32)
-synth mixtral-8x7b-q4_0 mixtral-8x7b q4_0 2       # MoE, 2 of 8 experts (llama.cpp's llama layout)
+# Zero-weight layouts are sparse files (no disk for the weights), so they come at full size:
+layout() {  # id model quant [synth options]
+  local id=$1 model=$2 quant=$3
+  shift 3
+  [ -f "$work/$id.gguf" ] || "$hwplan" synth -m "$model" -q "$quant" "$@" -o "$work/$id.gguf" >/dev/null
+}
+layout mixtral-8x7b-q4_0 mixtral-8x7b q4_0        # MoE, 2 of 8 experts (llama.cpp's llama layout)
 # MoE with a shared expert (qwen2moe layout): Mixtral's shape plus one shared expert of 4096.
-[ -f "$work/mixtral-shexp-q8_0.gguf" ] ||
-  "$hwplan" synth -m mixtral-8x7b -q q8_0 --layers 2 --shared-expert-ff 4096 \
-    -o "$work/mixtral-shexp-q8_0.gguf" >/dev/null
-synth gemma-3-1b-q8_0 gemma-3-1b q8_0 6           # sliding window 512: 5 sliding, 1 full layer
+layout mixtral-shexp-q8_0 mixtral-8x7b q8_0 --shared-expert-ff 4096
+layout gemma-3-27b-q4_0 gemma-3-27b q4_0          # sliding window 1024 on 52 of 62 layers
+synth gemma-3-1b-q8_0 gemma-3-1b q8_0 6           # 6 layers: 5 sliding (window 512), 1 full
+layout deepseek-v3-q4_0 deepseek-v3 q4_0          # MLA, 3 dense layers, 8 of 256 experts + 1
 
 # 4. Cases: file, context (all sequences), sequences, KV type, flash attention, ubatch.
 cases=(
@@ -96,6 +102,11 @@ cases=(
   "gemma-3-1b-q8_0 32768 1 q8_0 1 512"
   "gemma-3-1b-q8_0 8192 1 f16 1 2048"
   "gemma-3-1b-q8_0 400 1 f16 0 512"
+  "gemma-3-27b-q4_0 32768 1 f16 1 512"
+  "gemma-3-27b-q4_0 131072 1 q8_0 1 2048"
+  "deepseek-v3-q4_0 4096 1 f16 1 512"
+  "deepseek-v3-q4_0 32768 1 q8_0 1 512"
+  "deepseek-v3-q4_0 8192 1 f16 0 512"
 )
 # Printed in the table, not gated: where llama.cpp's graph allocator reuses memory in a way the
 # three-phase formula (planner/memory.h) does not follow. Quantized KV at long context peaks lower

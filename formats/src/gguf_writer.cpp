@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "common/cancel.h"
@@ -118,14 +119,15 @@ std::vector<uint8_t> header_bytes(
     HWPLAN_CHECK(type.has_value()) << "unknown ggml type " << t.ggml_type;
     int64_t n = 1;
     for (int64_t d : t.shape) n *= d;
-    HWPLAN_CHECK(ggml_row_bytes(*type, n) == static_cast<int64_t>(t.data.size()))
-        << t.name << ": " << t.data.size() << " bytes for " << n << " elements of " << type->name;
+    HWPLAN_CHECK(ggml_row_bytes(*type, n) == static_cast<int64_t>(tensor_data_bytes(t)))
+        << t.name << ": " << tensor_data_bytes(t) << " bytes for " << n << " elements of "
+        << type->name;
     b.put_string(t.name);
     b.put<uint32_t>(static_cast<uint32_t>(t.shape.size()));
     for (int64_t d : t.shape) b.put<uint64_t>(static_cast<uint64_t>(d));
     b.put<uint32_t>(t.ggml_type);
     b.put<uint64_t>(offset);
-    offset = aligned(offset + t.data.size(), alignment);
+    offset = aligned(offset + tensor_data_bytes(t), alignment);
   }
   b.pad_to(alignment);
   return std::move(b.data());
@@ -133,13 +135,21 @@ std::vector<uint8_t> header_bytes(
 
 }  // namespace
 
+uint64_t tensor_data_bytes(const GgufWriteTensor& tensor) {
+  return tensor.data.empty() ? tensor.zero_bytes : tensor.data.size();
+}
+
 std::vector<uint8_t> gguf_bytes(const std::vector<std::pair<std::string, GgufWriteValue>>& metadata,
                                 const std::vector<GgufWriteTensor>& tensors, uint64_t alignment) {
   std::vector<uint8_t> out = header_bytes(metadata, tensors, alignment);
   const size_t data_start = out.size();
   for (const GgufWriteTensor& t : tensors) {
     out.resize(data_start + aligned(out.size() - data_start, alignment), 0);
-    out.insert(out.end(), t.data.begin(), t.data.end());
+    if (t.data.empty()) {
+      out.resize(out.size() + t.zero_bytes, 0);
+    } else {
+      out.insert(out.end(), t.data.begin(), t.data.end());
+    }
   }
   return out;
 }
@@ -167,6 +177,12 @@ void write_gguf(const std::string& path,
       throw Error(ErrorKind::kCancelled, fmt::format("{}: interrupted; nothing written", path));
     }
     const uint64_t padding = aligned(written, alignment) - written;
+    if (t.data.empty()) {
+      // Zero tensors: skip over them, leaving a hole the file system reads as zeros.
+      out.seekp(static_cast<std::streamoff>(padding + t.zero_bytes), std::ios::cur);
+      written += padding + t.zero_bytes;
+      continue;
+    }
     for (uint64_t left = padding; left > 0;) {
       const uint64_t chunk = std::min<uint64_t>(left, sizeof(kZeros));
       out.write(kZeros, static_cast<std::streamsize>(chunk));
@@ -177,6 +193,10 @@ void write_gguf(const std::string& path,
     written += padding + t.data.size();
   }
   out.close();
+  // A file that ends in zero tensors gets its full length (the holes at its end included).
+  std::error_code size_error;
+  if (out) std::filesystem::resize_file(partial, header.size() + written, size_error);
+  if (size_error) out.setstate(std::ios::failbit);
   if (!out || std::rename(partial.c_str(), path.c_str()) != 0) {
     const int saved = errno;
     std::remove(partial.c_str());

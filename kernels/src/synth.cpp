@@ -350,22 +350,17 @@ class LayoutTensors {
     planned_.push_back({std::move(name), std::move(dims), format, bytes});
   }
 
-  // Writes every tensor zero-filled (zero blocks are valid in every format: scale 0) from one
-  // buffer; returns the bytes of tensors.
+  // Writes every tensor as zeros (zero blocks are valid in every format: scale 0), as holes of a
+  // sparse file: a full-size layout takes almost no disk; returns the bytes of tensors.
   double write(const std::string& path,
                const std::vector<std::pair<std::string, formats::GgufWriteValue>>& kv) const {
-    int64_t largest = 0;
     double total = 0;
-    for (const auto& t : planned_) {
-      largest = std::max(largest, t.bytes);
-      total += static_cast<double>(t.bytes);
-    }
-    const std::vector<uint8_t> zeros(static_cast<size_t>(largest), 0);
     std::vector<formats::GgufWriteTensor> tensors;
     tensors.reserve(planned_.size());
     for (const auto& t : planned_) {
-      tensors.push_back({t.name, t.shape, static_cast<uint32_t>(t.format),
-                         std::span<const uint8_t>(zeros.data(), static_cast<size_t>(t.bytes))});
+      total += static_cast<double>(t.bytes);
+      tensors.push_back(
+          {t.name, t.shape, static_cast<uint32_t>(t.format), {}, static_cast<uint64_t>(t.bytes)});
     }
     formats::write_gguf(path, kv, tensors);
     return total;
@@ -481,6 +476,88 @@ double write_gemma3_layout_gguf(const LlamaShape& b, int64_t sliding_window, Wei
     t.add(p + "post_ffw_norm.weight", {b.n_embd}, WeightFormat::kF32);
   }
   t.add("output_norm.weight", {b.n_embd}, WeightFormat::kF32);
+  return t.write(path, kv);
+}
+
+double write_deepseek2_layout_gguf(const MlaShape& shape, WeightFormat format,
+                                   const std::string& name, const std::string& path) {
+  const LlamaShape& b = shape.base;
+  if (shape.kv_lora_rank <= 0 || shape.rope_dim <= 0 || shape.nope_dim <= 0 || shape.v_dim <= 0 ||
+      shape.n_expert <= 0 || shape.n_expert_used <= 0 || shape.n_expert_used > shape.n_expert ||
+      shape.expert_ff <= 0) {
+    throw_input(
+        "synth: a latent-attention mixture of experts needs its ranks, head widths and "
+        "experts > 0");
+  }
+  const std::string arch = "deepseek2";
+  std::vector<std::pair<std::string, formats::GgufWriteValue>> kv = {
+      {"general.architecture", arch},
+      {"general.name", name},
+      {arch + ".block_count", u32(b.n_layer)},
+      {arch + ".context_length", u32(b.context_length)},
+      {arch + ".embedding_length", u32(b.n_embd)},
+      {arch + ".feed_forward_length", u32(b.n_ff)},
+      {arch + ".attention.head_count", u32(b.n_head)},
+      {arch + ".attention.head_count_kv", u32(1)},
+      {arch + ".attention.key_length", u32(shape.kv_lora_rank + shape.rope_dim)},
+      {arch + ".attention.value_length", u32(shape.kv_lora_rank)},
+      {arch + ".attention.key_length_mla", u32(shape.nope_dim + shape.rope_dim)},
+      {arch + ".attention.value_length_mla", u32(shape.v_dim)},
+      {arch + ".attention.kv_lora_rank", u32(shape.kv_lora_rank)},
+      {arch + ".rope.dimension_count", u32(shape.rope_dim)},
+      {arch + ".rope.freq_base", static_cast<float>(b.rope_freq_base)},
+      {arch + ".attention.layer_norm_rms_epsilon", static_cast<float>(b.rms_norm_eps)},
+      {arch + ".leading_dense_block_count", u32(shape.n_dense_lead)},
+      {arch + ".expert_count", u32(shape.n_expert)},
+      {arch + ".expert_used_count", u32(shape.n_expert_used)},
+      {arch + ".expert_feed_forward_length", u32(shape.expert_ff)},
+      {arch + ".expert_shared_count", u32(shape.n_shared)},
+      {arch + ".expert_weights_scale", 2.5F},
+      {arch + ".expert_weights_norm", true},
+      {arch + ".expert_gating_func", u32(2)},  // sigmoid
+  };
+  if (shape.q_lora_rank > 0)
+    kv.emplace_back(arch + ".attention.q_lora_rank", u32(shape.q_lora_rank));
+  add_vocabulary(kv, b.n_vocab);
+  LayoutTensors t;
+  const int64_t k_head = shape.nope_dim + shape.rope_dim;
+  t.add("token_embd.weight", {b.n_embd, b.n_vocab}, format);
+  for (int64_t l = 0; l < b.n_layer; ++l) {
+    const std::string p = fmt::format("blk.{}.", l);
+    t.add(p + "attn_norm.weight", {b.n_embd}, WeightFormat::kF32);
+    if (shape.q_lora_rank > 0) {
+      t.add(p + "attn_q_a_norm.weight", {shape.q_lora_rank}, WeightFormat::kF32);
+      t.add(p + "attn_q_a.weight", {b.n_embd, shape.q_lora_rank}, format);
+      t.add(p + "attn_q_b.weight", {shape.q_lora_rank, b.n_head * k_head}, format);
+    } else {
+      t.add(p + "attn_q.weight", {b.n_embd, b.n_head * k_head}, format);
+    }
+    t.add(p + "attn_kv_a_norm.weight", {shape.kv_lora_rank}, WeightFormat::kF32);
+    t.add(p + "attn_kv_a_mqa.weight", {b.n_embd, shape.kv_lora_rank + shape.rope_dim}, format);
+    t.add(p + "attn_k_b.weight", {shape.nope_dim, shape.kv_lora_rank, b.n_head}, format);
+    t.add(p + "attn_v_b.weight", {shape.kv_lora_rank, shape.v_dim, b.n_head}, format);
+    t.add(p + "attn_output.weight", {b.n_head * shape.v_dim, b.n_embd}, format);
+    t.add(p + "ffn_norm.weight", {b.n_embd}, WeightFormat::kF32);
+    if (l < shape.n_dense_lead) {
+      t.add(p + "ffn_gate.weight", {b.n_embd, b.n_ff}, format);
+      t.add(p + "ffn_down.weight", {b.n_ff, b.n_embd}, format);
+      t.add(p + "ffn_up.weight", {b.n_embd, b.n_ff}, format);
+      continue;
+    }
+    t.add(p + "ffn_gate_inp.weight", {b.n_embd, shape.n_expert}, WeightFormat::kF32);
+    t.add(p + "exp_probs_b.bias", {shape.n_expert}, WeightFormat::kF32);
+    t.add(p + "ffn_gate_exps.weight", {b.n_embd, shape.expert_ff, shape.n_expert}, format);
+    t.add(p + "ffn_down_exps.weight", {shape.expert_ff, b.n_embd, shape.n_expert}, format);
+    t.add(p + "ffn_up_exps.weight", {b.n_embd, shape.expert_ff, shape.n_expert}, format);
+    if (shape.n_shared > 0) {
+      const int64_t shared_ff = shape.expert_ff * shape.n_shared;
+      t.add(p + "ffn_gate_shexp.weight", {b.n_embd, shared_ff}, format);
+      t.add(p + "ffn_down_shexp.weight", {shared_ff, b.n_embd}, format);
+      t.add(p + "ffn_up_shexp.weight", {b.n_embd, shared_ff}, format);
+    }
+  }
+  t.add("output_norm.weight", {b.n_embd}, WeightFormat::kF32);
+  t.add("output.weight", {b.n_embd, b.n_vocab}, format);
   return t.write(path, kv);
 }
 

@@ -13,6 +13,21 @@
 namespace hwplan::planner {
 namespace {
 
+// Types llama.cpp's CPU backend repacks for its matrix products on x86 with AVX2 (ggml-cpu
+// repack.cpp, ggml_repack_get_optimal_repack_type): a weight of these types lives in the
+// CPU_REPACK buffer, so a tied output of such a type is a copy beside the embedding (which stays
+// in the plain CPU buffer for row lookups). ARM hosts repack more types (Q5_K, Q6_K); not modelled.
+bool cpu_repacks(const std::string& type) {
+  return type == "Q4_0" || type == "Q4_K" || type == "Q2_K" || type == "IQ4_NL" || type == "MXFP4";
+}
+
+// A tied output that takes no memory of its own: on the host the embedding serves as the output
+// unless the CPU backend repacks its type (then llama.cpp holds a repacked copy); on a GPU it is
+// always a copy.
+bool shares_embedding(const PlannedTensor& t) {
+  return t.duplicate && t.device.kind != DeviceKind::kGpu && !cpu_repacks(t.tensor.type);
+}
+
 // The CPU computes something when a tensor other than the embedding lookup is placed on it, or a
 // KV cache is (attention then runs on the CPU).
 bool host_computes(const ExecutionPlan& plan) {
@@ -138,8 +153,7 @@ std::vector<DeviceMemory> plan_memory(const ExecutionPlan& plan, const ModelSpec
   };
   std::vector<bool> used(memory.size(), false);
   for (const auto& t : plan.tensors) {
-    // A tied output on the host is the embedding itself: llama.cpp copies it only to a GPU.
-    if (t.duplicate && t.device.kind != DeviceKind::kGpu) continue;
+    if (shares_embedding(t)) continue;
     slot(t.device).weights_bytes += t.tensor.bytes;
     if (t.device.kind == DeviceKind::kGpu && t.tensor.cls != TensorClass::kEmbedding) {
       used[static_cast<size_t>(t.device.gpu + 1)] = true;
@@ -174,7 +188,7 @@ double plan_weight_bytes(const ExecutionPlan& plan) {
 double plan_bytes_on(const ExecutionPlan& plan, DeviceKind kind) {
   double sum = 0;
   for (const auto& t : plan.tensors) {
-    if (t.duplicate && t.device.kind != DeviceKind::kGpu) continue;  // shares the embedding
+    if (shares_embedding(t)) continue;
     if (t.device.kind == kind) sum += t.tensor.bytes;
   }
   return sum;

@@ -274,8 +274,13 @@ GgufModel model_from(const formats::GgufFile& file, const TensorTable& table,
     m.mla.kv_lora_rank = *rank;
     m.mla.q_lora_rank = file.get_int(a + ".attention.q_lora_rank").value_or(0);
     m.mla.rope_head_dim = required(file, a + ".rope.dimension_count");
+    // Files converted for llama.cpp's MLA cache state the per-head widths apart (key_length is
+    // then the cached latent + RoPE width, value_length the latent's).
+    if (const auto k_mla = file.get_int(a + ".attention.key_length_mla")) m.head_dim = *k_mla;
     m.mla.nope_head_dim = m.head_dim - m.mla.rope_head_dim;
-    m.mla.v_head_dim = file.get_int(a + ".attention.value_length").value_or(m.mla.nope_head_dim);
+    m.mla.v_head_dim =
+        file.get_int(a + ".attention.value_length_mla")
+            .value_or(file.get_int(a + ".attention.value_length").value_or(m.mla.nope_head_dim));
   }
   if (const auto conv = file.get_int(a + ".ssm.conv_kernel")) {
     // llama.cpp's Qwen3-Next keys: group_count = key heads, time_step_rank = value heads,

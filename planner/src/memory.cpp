@@ -85,9 +85,9 @@ double kv_cache_bytes(const ModelSpec& m, const Workload& w) {
 double compute_buffer_bytes(const ModelSpec& m, const Workload& w) {
   // The routed experts' intermediates of a token and the shared expert's are not live at once.
   const double ffn_width =
-      is_moe(m) ? std::max(d(m.moe.n_experts_per_token * m.moe.expert_ffn_size),
-                           d(m.moe.shared_ffn_size))
-                : d(m.ffn_size);
+      is_moe(m)
+          ? std::max(d(m.moe.n_experts_per_token * m.moe.expert_ffn_size), d(m.moe.shared_ffn_size))
+          : d(m.ffn_size);
   const double hidden = d(m.hidden_size);
   const double kv_width = d(m.n_kv_heads * m.head_dim);
   const double n_kv = d(padded_context(w.context_tokens) * w.batch);
@@ -97,10 +97,21 @@ double compute_buffer_bytes(const ModelSpec& m, const Workload& w) {
   const double output = d(m.vocab_size) + 2 * hidden + 1;  // logits, final norm in and out, ids
   const double feed_forward =
       3 * ffn_width + 4 * hidden + mask + (w.flash_attention ? 0 : kv_width);
-  const double scores =  // attention without flash attention: heads x cached tokens
-      w.flash_attention ? 0 : d(m.n_heads) * n_kv + mask + 5 * hidden + 2 * kv_width;
+  // The attention phase. Latent attention (MLA, llama.cpp's absorbed form) always holds the
+  // queries in latent space (heads x (latent + RoPE)), the absorbed query and the latent output
+  // (2 x heads x latent) beside the mask; GQA peaks here only without flash attention, where the
+  // scores (heads x cached tokens) are held.
+  const double heads = d(m.n_heads);
+  const double scores = w.flash_attention ? 0 : heads * n_kv;
+  double attention = 0;
+  if (m.attention == AttentionKind::kMla) {
+    const double latent = d(m.mla.kv_lora_rank);
+    attention = heads * (latent + d(m.mla.rope_head_dim)) + 2 * heads * latent + mask + scores;
+  } else if (!w.flash_attention) {
+    attention = scores + mask + 5 * hidden + 2 * kv_width;
+  }
   const double tokens = d(std::min(w.ubatch_tokens, w.context_tokens * w.batch));
-  return kF32Bytes * tokens * std::max({output, feed_forward, scores});
+  return kF32Bytes * tokens * std::max({output, feed_forward, attention});
 }
 
 }  // namespace hwplan::planner

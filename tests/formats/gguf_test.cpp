@@ -1,8 +1,14 @@
 #include "formats/gguf.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "common/error.h"
+#include "formats/gguf_writer.h"
 #include "gguf_builder.h"
 
 namespace hwplan::formats {
@@ -146,6 +152,32 @@ TEST(GgufReader, MissingFileIsAClearError) {
     EXPECT_STREQ(e.what(),
                  "/nonexistent/model.gguf: cannot open GGUF file: No such file or directory");
   }
+}
+
+// Zero tensors (zero_bytes) are holes in the written file: the same bytes as gguf_bytes gives,
+// the file as long as its data, and a trailing zero tensor gives the file its full length.
+TEST(GgufWriter, ZeroTensorsAreHolesOfTheRightLength) {
+  const std::vector<std::pair<std::string, GgufWriteValue>> kv = {
+      {"general.architecture", std::string("llama")}};
+  const std::vector<float> ones(8, 1.0F);
+  const std::vector<GgufWriteTensor> tensors = {
+      {"a", {8}, 0, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(ones.data()), 32)},
+      {"zeros", {1024, 64}, 8, {}, 64 * 32 * 34},  // Q8_0: 32 blocks of 34 bytes per row
+      {"tail", {1000}, 0, {}, 4000}};
+  const auto bytes = gguf_bytes(kv, tensors);
+  const auto path = (std::filesystem::temp_directory_path() /
+                     ("hwplan_zero_tensors_" + std::to_string(::getpid()) + ".gguf"))
+                        .string();
+  write_gguf(path, kv, tensors);
+  EXPECT_EQ(std::filesystem::file_size(path), bytes.size());
+  std::ifstream in(path, std::ios::binary);
+  const std::vector<uint8_t> read((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
+  EXPECT_EQ(read, bytes);
+  const auto file = GgufFile::open(path);
+  ASSERT_EQ(file.tensors().size(), 3u);
+  EXPECT_EQ(file.tensors()[1].n_bytes, 64 * 32 * 34);
+  std::filesystem::remove(path);
 }
 
 }  // namespace

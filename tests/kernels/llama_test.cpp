@@ -315,6 +315,49 @@ TEST(Synth, MoeLayoutHasLlamaCppsTensorsAndSizes) {
   std::filesystem::remove_all(dir);
 }
 
+// Gemma 3 and DeepSeek layouts: llama.cpp's tensor names and metadata, sizes by hand.
+TEST(Synth, SlidingWindowAndLatentAttentionLayouts) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("hwplan_layouts_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string gemma = (dir / "gemma.gguf").string();
+  write_gemma3_layout_gguf(small_shape(), 64, WeightFormat::kQ8_0, "g", gemma);
+  const formats::GgufFile g = formats::GgufFile::open(gemma);
+  EXPECT_EQ(g.get_int("gemma3.attention.sliding_window"), 64);
+  // Per layer 13 tensors (4 attention matrices, 3 FFN, q/k norms, 4 norms); embedding (tied: no
+  // output) and the output norm.
+  EXPECT_EQ(g.tensors().size(), 2 * 13 + 2u);
+
+  MlaShape mla;
+  mla.base = small_shape();
+  mla.q_lora_rank = 64;
+  mla.kv_lora_rank = 32;
+  mla.rope_dim = 32;
+  mla.nope_dim = 32;
+  mla.v_dim = 32;
+  mla.n_dense_lead = 1;
+  mla.n_expert = 4;
+  mla.n_expert_used = 2;
+  mla.expert_ff = 64;
+  mla.n_shared = 1;
+  const std::string deepseek = (dir / "deepseek.gguf").string();
+  write_deepseek2_layout_gguf(mla, WeightFormat::kQ8_0, "d", deepseek);
+  const formats::GgufFile d = formats::GgufFile::open(deepseek);
+  EXPECT_EQ(d.get_int("deepseek2.attention.key_length"), 64);      // latent + RoPE: cached
+  EXPECT_EQ(d.get_int("deepseek2.attention.key_length_mla"), 64);  // nope + RoPE per head
+  EXPECT_EQ(d.get_int("deepseek2.leading_dense_block_count"), 1);
+  // Attention: norm, q_a_norm, q_a, q_b, kv_a_norm, kv_a_mqa, k_b, v_b, output = 9. Layer 0 is
+  // dense (9 + ffn_norm + 3 FFN = 13), layer 1 has experts (9 + ffn_norm + router + its bias + 3
+  // expert and 3 shared = 18); plus embedding, output norm and output.
+  EXPECT_EQ(d.tensors().size(), 13 + 18 + 3u);
+  for (const auto& t : d.tensors()) {
+    if (t.name == "blk.1.attn_k_b.weight") {
+      EXPECT_EQ(t.shape, (std::vector<int64_t>{32, 32, 4}));  // nope x latent x heads
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Synth, LocalizedCopyComputesTheSame) {
   ThreadPool pool(2);
   const SynthModel m = synth_llama(small_shape(), false, SynthMix::kQ4_0, 3, pool);

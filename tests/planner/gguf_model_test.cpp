@@ -9,12 +9,16 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <vector>
 
 #include "../formats/tiny_gguf.h"
 #include "common/error.h"
 #include "formats/gguf.h"
 #include "formats/gguf_writer.h"
+#include "planner/execution_plan.h"
+#include "planner/fit.h"
+#include "planner/memory.h"
 
 namespace hwplan::planner {
 namespace {
@@ -108,6 +112,93 @@ TEST(GgufSplit, InconsistentShardsAreErrorsNamingTheFile) {
   EXPECT_NE(error_of_model(renamed).find("is not named <prefix>-NNNNN-of-00002.gguf"),
             std::string::npos)
       << error_of_model(renamed);
+}
+
+// A latent-attention file as llama.cpp's converter writes it today (and `hwplan synth` for
+// DeepSeek): key_length / value_length are the cached latent's widths (latent + RoPE, latent),
+// key_length_mla / value_length_mla the per-head widths the model computes with.
+TEST(GgufModel, LatentAttentionReadsThePerHeadWidthsApart) {
+  using formats::GgufWriteValue;
+  const std::string a = "deepseek2";
+  const std::vector<std::pair<std::string, GgufWriteValue>> kv = {
+      {"general.architecture", a},
+      {a + ".block_count", uint32_t{1}},
+      {a + ".context_length", uint32_t{256}},
+      {a + ".embedding_length", uint32_t{64}},
+      {a + ".feed_forward_length", uint32_t{128}},
+      {a + ".attention.head_count", uint32_t{4}},
+      {a + ".attention.head_count_kv", uint32_t{1}},
+      {a + ".attention.key_length", uint32_t{40}},
+      {a + ".attention.value_length", uint32_t{32}},
+      {a + ".attention.key_length_mla", uint32_t{24}},
+      {a + ".attention.value_length_mla", uint32_t{16}},
+      {a + ".attention.kv_lora_rank", uint32_t{32}},
+      {a + ".rope.dimension_count", uint32_t{8}},
+      {a + ".expert_count", uint32_t{4}},
+      {a + ".expert_used_count", uint32_t{2}},
+      {a + ".expert_feed_forward_length", uint32_t{32}},
+      {a + ".expert_shared_count", uint32_t{1}}};
+  const std::vector<float> embedding(64 * 100, 0.0F);
+  const auto as_bytes = [](const std::vector<float>& v, size_t n) {
+    return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(v.data()), n * sizeof(float));
+  };
+  const std::vector<formats::GgufWriteTensor> tensors = {
+      {"token_embd.weight", {64, 100}, 0, as_bytes(embedding, embedding.size())},
+      {"blk.0.attn_norm.weight", {64}, 0, as_bytes(embedding, 64)}};
+  const auto bytes = formats::gguf_bytes(kv, tensors);
+  const auto file = formats::GgufFile::parse(bytes, "mla.gguf");
+  const auto m = model_from_gguf(file).spec;
+  EXPECT_EQ(m.attention, AttentionKind::kMla);
+  EXPECT_EQ(m.head_dim, 24);
+  EXPECT_EQ(m.mla.nope_head_dim, 16);
+  EXPECT_EQ(m.mla.v_head_dim, 16);
+  EXPECT_EQ(m.mla.kv_lora_rank, 32);
+  EXPECT_EQ(m.moe.shared_ffn_size, 32);
+  // The cache holds the latent and the RoPE key: (32 + 8) values x 2 bytes per token at F16.
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token_per_layer(m, {"F16", 2.0}), 80.0);
+}
+
+// A tied embedding in Q4_0 (Google's QAT Gemma 3 files are like this): llama.cpp's CPU backend
+// repacks Q4_0 matrices for its products, so the output is a repacked copy beside the embedding
+// (scripts/llama_conformance.sh: gemma-3-27b Q4_0 holds 792,916,992 bytes more than its file);
+// in Q8_0 the embedding serves as the output. Zero tensors are written as holes (zero_bytes).
+TEST(GgufModel, TiedOutputOnTheCpuIsACopyOnlyWhereItIsRepacked) {
+  using formats::GgufWriteValue;
+  for (const auto& [type_id, row_bytes] :
+       std::vector<std::pair<uint32_t, uint64_t>>{{2, 2 * 18}, {8, 2 * 34}}) {
+    const std::vector<std::pair<std::string, GgufWriteValue>> kv = {
+        {"general.architecture", std::string("llama")},
+        {"llama.block_count", uint32_t{1}},
+        {"llama.context_length", uint32_t{256}},
+        {"llama.embedding_length", uint32_t{64}},
+        {"llama.feed_forward_length", uint32_t{128}},
+        {"llama.attention.head_count", uint32_t{4}}};
+    const std::vector<formats::GgufWriteTensor> tensors = {
+        {"token_embd.weight", {64, 100}, type_id, {}, 100 * row_bytes},
+        {"blk.0.attn_q.weight", {64, 64}, type_id, {}, 64 * row_bytes},
+        {"blk.0.attn_norm.weight", {64}, 0, {}, 64 * 4}};
+    const auto bytes = formats::gguf_bytes(kv, tensors);
+    const auto model = model_from_gguf(formats::GgufFile::parse(bytes, "tied.gguf"));
+    ASSERT_TRUE(model.spec.tied_embeddings);
+    HardwareSpec cpu;
+    cpu.id = "cpu";
+    cpu.kind = MemoryKind::kUnified;
+    cpu.backend = Backend::kCpu;
+    cpu.memory_bytes = 64.0 * (1 << 30);
+    cpu.bandwidth_bytes_per_s = 1e11;
+    cpu.fp16_flop_per_s = 1e12;
+    cpu.gpu_memory_limit_bytes = cpu.memory_bytes;
+    cpu.host_memory_bytes = cpu.memory_bytes;
+    Workload w;
+    w.context_tokens = 256;
+    const auto fit = fit_model(model.spec, model.weights, cpu, w);
+    const auto plan = plan_from_fit(model.spec, model.weights, cpu, w, fit, OffloadMode::kCpu);
+    const double file_bytes = (100.0 + 64.0) * static_cast<double>(row_bytes) + 256;
+    const double embedding = 100.0 * static_cast<double>(row_bytes);
+    EXPECT_DOUBLE_EQ(plan_memory(plan, model.spec, cpu).front().weights_bytes,
+                     type_id == 2 ? file_bytes + embedding : file_bytes)
+        << "type " << type_id;
+  }
 }
 
 }  // namespace

@@ -90,6 +90,14 @@ TEST(ComputeBuffer, MixtureOfExpertsIsAsWideAsItsRoutedExperts) {
   EXPECT_DOUBLE_EQ(compute_buffer_bytes(model("mixtral-8x7b"), workload(4096)), 4.0 * 512 * 104448);
 }
 
+TEST(ComputeBuffer, LatentAttentionHoldsItsQueriesInLatentSpace) {
+  // DeepSeek V3, flash attention, 4096 cells: 128 heads x (512 latent + 64 RoPE) + 2 x 128 x 512 +
+  // 4096 / 2 = 206848 values per token, above the logits (129280 + 2 x 7168 + 1 = 143617).
+  // llama.cpp counts 432,025,600 bytes for a 512-token ubatch (scripts/llama_conformance.sh):
+  // 4 x 512 x 206848 = 423,624,704 (-1.9%).
+  EXPECT_DOUBLE_EQ(compute_buffer_bytes(model("deepseek-v3"), workload(4096)), 4.0 * 512 * 206848);
+}
+
 TEST(ComputeBuffer, ScoresWithoutFlashAttentionGrowWithTheContext) {
   // Llama 2 7B without flash attention at 4096 cells: 32 heads x 4096 scores + the F32 mask 4096
   // + 5 x 4096 + 2 x 4096 (MHA: KV width = hidden) = 163840 values per token; llama.cpp counts

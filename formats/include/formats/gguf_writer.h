@@ -23,7 +23,13 @@ struct GgufWriteTensor {
   std::vector<int64_t> shape;
   uint32_t ggml_type = 0;
   std::span<const uint8_t> data;
+  /// With `data` empty: the tensor is this many zero bytes, written as a hole (a sparse file
+  /// takes no disk for them; zero blocks are valid in every ggml type).
+  uint64_t zero_bytes = 0;
 };
+
+/// The bytes a tensor's data take in the file: its data, or its zero_bytes.
+uint64_t tensor_data_bytes(const GgufWriteTensor& tensor);
 
 /// The whole file as bytes (tests, fuzz seeds). `alignment` must be a power of two; it is also
 /// written as general.alignment when not 32.

@@ -94,4 +94,28 @@ double write_gemma3_layout_gguf(const LlamaShape& shape, int64_t sliding_window,
                                 WeightFormat format, const std::string& name,
                                 const std::string& path);
 
+/// A DeepSeek-V2/V3-style model: multi-head latent attention (queries through a rank
+/// `q_lora_rank` bottleneck, keys and values from one `kv_lora_rank` latent plus a shared RoPE key)
+/// and a mixture of experts with `n_shared` shared experts after `n_dense_lead` dense layers.
+struct MlaShape {
+  LlamaShape base;  ///< hidden size, heads, layers, vocabulary, dense FFN width (base.n_ff)
+  int64_t q_lora_rank = 0;
+  int64_t kv_lora_rank = 0;
+  int64_t rope_dim = 0;
+  int64_t nope_dim = 0;
+  int64_t v_dim = 0;
+  int64_t n_dense_lead = 0;
+  int64_t n_expert = 0;
+  int64_t n_expert_used = 0;
+  int64_t expert_ff = 0;
+  int64_t n_shared = 0;
+};
+
+/// Writes a zero-weight GGUF file in llama.cpp's deepseek2 layout with MLA metadata as its
+/// converter writes it today (one KV head of kv_lora_rank + rope_dim, per-head K/V
+/// decompression split into attn_k_b and attn_v_b), for counting memory. Returns the bytes of
+/// its tensors.
+double write_deepseek2_layout_gguf(const MlaShape& shape, WeightFormat format,
+                                   const std::string& name, const std::string& path);
+
 }  // namespace hwplan::kernels

@@ -55,8 +55,9 @@ struct PlannedTensor {
   TensorGroup tensor;
   Device device;
   /// True for a copy the runtime makes that the file does not hold (a tied embedding duplicated
-  /// as the output matrix on the output's device). On the host it takes no memory: the embedding
-  /// serves as the output there (llama.cpp copies it only to another device).
+  /// as the output matrix on the output's device). On the host it takes no memory of its own (the
+  /// embedding serves) unless llama.cpp's CPU backend repacks its type (Q4_0, Q4_K, Q2_K, IQ4_NL,
+  /// MXFP4 on x86 with AVX2): then the repacked output is a copy.
   bool duplicate = false;
   bool operator==(const PlannedTensor&) const = default;
 };
@@ -127,8 +128,8 @@ std::vector<DeviceMemory> plan_memory(const ExecutionPlan& plan, const ModelSpec
 
 /// Bytes of weights the file holds (duplicates excluded).
 double plan_weight_bytes(const ExecutionPlan& plan);
-/// Bytes of weights on a device kind (duplicates on a GPU included: they take memory; a tied
-/// output on the host is the embedding itself).
+/// Bytes of weights on a device kind (duplicates that take memory included; a tied output the
+/// host shares with the embedding is not).
 double plan_bytes_on(const ExecutionPlan& plan, DeviceKind kind);
 
 /// How well a plan fits: per-GPU and host memory against what the machine can use; the legacy

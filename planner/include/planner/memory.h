@@ -45,12 +45,16 @@ int64_t padded_context(int64_t context_tokens);
 double kv_cache_bytes(const ModelSpec& model, const Workload& workload);
 
 /// llama.cpp's compute (graph) buffer of one device: F32 values of one ubatch at the graph
-/// allocator's peak, the largest of the output phase (logits + 2 hidden + ids), the feed-forward
-/// phase (3 FFN-wide + 4 hidden-wide + the attention mask over the cached tokens, F16 with flash
-/// attention, F32 and one KV-wide view more without; a mixture of experts is as wide as the
-/// routed experts of a token or its shared expert, whichever is wider) and, without flash attention, the scores
-/// (heads x cached tokens + mask + 5 hidden-wide + 2 KV-wide). Checked against llama.cpp's own
-/// count by scripts/llama_conformance.sh (dense GQA models, CPU).
+/// allocator's peak, the largest of three phases per token:
+/// - output: logits + 2 hidden-wide + the row ids;
+/// - feed-forward: 3 FFN-wide + 4 hidden-wide + the attention mask over the cached cells (F16
+///   with flash attention; F32 and one KV-wide view more without); a mixture of experts is as wide
+///   as the routed experts of a token or its shared expert, whichever is wider;
+/// - attention: latent attention (MLA) holds heads x (latent + RoPE) + 2 x heads x latent + mask;
+///   without flash attention every model also holds the scores (heads x cached cells), GQA with
+///   5 hidden-wide + 2 KV-wide beside them.
+/// Checked against llama.cpp's own count by scripts/llama_conformance.sh (CPU: dense GQA/MHA,
+/// MoE with and without a shared expert, sliding window, MLA).
 double compute_buffer_bytes(const ModelSpec& model, const Workload& workload);
 
 }  // namespace hwplan::planner

@@ -53,6 +53,25 @@ std::vector<LayerKind> read_layer_kinds(JsonObject& config, const ModelSpec& mod
     }
     return kinds;
   }
+  if (config.has("attention_chunk_size")) {
+    // Llama 4: chunked attention (each token sees its chunk) in the RoPE layers, full attention
+    // in the NoPE layers (no_rope_layers[i] == 0; every 4th when the list is absent, as llama.cpp
+    // assumes). A chunk bounds the cache like a window does.
+    std::vector<int64_t> rope(static_cast<size_t>(n), 1);
+    for (int64_t i = 3; i < n; i += 4) rope[static_cast<size_t>(i)] = 0;
+    if (config.has("no_rope_layers")) {
+      const auto& list = config.array("no_rope_layers");
+      if (list.size() == static_cast<size_t>(n)) {
+        for (size_t i = 0; i < list.size(); ++i)
+          rope[i] = list[i].is_number() && list[i] == 0 ? 0 : 1;
+      }
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      if (rope[static_cast<size_t>(i)] != 0)
+        kinds[static_cast<size_t>(i)] = LayerKind::kSlidingAttention;
+    }
+    return kinds;
+  }
   if (model.sliding_window > 0 && config.has("sliding_window_pattern")) {
     // Gemma 3: every k-th layer is global, the others use the sliding window.
     const int64_t pattern = config.integer("sliding_window_pattern", 1, n);
@@ -85,6 +104,11 @@ void read_moe(JsonObject& config, ModelSpec& model) {
     model.moe.shared_ffn_size = *shared;
   }
   model.moe.n_dense_layers = first_integer(config, {"first_k_dense_replace"}).value_or(0);
+  // Llama 4 routes each token to its experts and, always, one shared expert of the expert width
+  // (transformers' Llama4TextMoe; llama.cpp's ffn_*_shexp); its config has no key for it.
+  if (model.architecture == "llama4_text" && model.moe.shared_ffn_size == 0) {
+    model.moe.shared_ffn_size = model.moe.expert_ffn_size;
+  }
 }
 
 void read_attention_variants(JsonObject& config, ModelSpec& model) {
@@ -153,6 +177,9 @@ ModelSpec model_from_hf_config(const nlohmann::json& root, const std::string& or
   const bool sliding_enabled = config.optional_boolean("use_sliding_window").value_or(true);
   if (sliding_enabled && config.has("sliding_window")) {
     model.sliding_window = config.integer("sliding_window", 1, int64_t{1} << 30);
+  }
+  if (config.has("attention_chunk_size")) {
+    model.sliding_window = config.integer("attention_chunk_size", 1, int64_t{1} << 30);
   }
   read_moe(config, model);
   read_attention_variants(config, model);

@@ -92,5 +92,20 @@ TEST(ModelSpec, AllExpertModelsNeedNoDenseFfnSize) {
             std::string::npos);
 }
 
+// Llama 4 Scout's config: chunked attention (8192) in the RoPE layers, full in the NoPE layers
+// (no_rope_layers 0: every 4th), and one shared expert of the expert width that no key states.
+TEST(ModelSpec, Llama4ChunkedAttentionAndItsSharedExpert) {
+  const auto& m = model("llama-4-scout");
+  EXPECT_EQ(m.sliding_window, 8192);
+  int64_t full = 0;
+  for (const auto kind : m.layer_kinds) full += kind == LayerKind::kFullAttention ? 1 : 0;
+  EXPECT_EQ(full, 12);
+  EXPECT_EQ(m.layer_kinds[3], LayerKind::kFullAttention);
+  EXPECT_EQ(m.layer_kinds[4], LayerKind::kSlidingAttention);
+  EXPECT_EQ(m.moe.n_experts, 16);
+  EXPECT_EQ(m.moe.n_experts_per_token, 1);
+  EXPECT_EQ(m.moe.shared_ffn_size, 8192);
+}
+
 }  // namespace
 }  // namespace hwplan::planner

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/error.h"
 #include "common/units.h"
@@ -12,6 +13,7 @@
 #include "planner/fit.h"
 #include "planner/predict.h"
 #include "planner/sweep.h"
+#include "planner/vllm_memory.h"
 
 namespace hwplan::cli {
 namespace {
@@ -144,11 +146,13 @@ nlohmann::json row_details(const Row& r) {
 std::string row_note(const Row& r) {
   std::string note = fmt::format("{} on {}: {}", r.model->source.spec.id,
                                  hardware_label(*r.hardware), r.fit.summary);
-  if (r.engine != "llama.cpp") {
+  if (r.engine != "llama.cpp" && std::isfinite(r.decode_tok_per_s)) {
     note += fmt::format(
         "; decode {:.1f} tok/s with {} (llama.cpp's physics times its published speed over "
-        "llama.cpp; the memory shown is llama.cpp's plan, {}'s own is not modelled)",
-        r.decode_tok_per_s, r.engine, r.engine);
+        "llama.cpp; the memory shown is llama.cpp's plan{})",
+        r.decode_tok_per_s, r.engine,
+        r.engine == "vllm" ? ", vLLM's own is in the vLLM memory table"
+                           : fmt::format(", {}'s own is not modelled", r.engine));
   }
   if (r.fit.kind == planner::FitKind::kGpuRaisedLimit) {
     note += fmt::format("; to raise it: {}",
@@ -171,6 +175,59 @@ bool counts_as_fit(planner::FitKind kind, bool allow_offload) {
 }
 
 }  // namespace
+
+// vLLM's own memory for every model and machine (planner/vllm_memory.h): tensor parallel over
+// the machine's GPUs, gpu_memory_utilization 0.9, the KV cache's capacity and concurrency.
+// The Hugging Face repository a bundled model's profile names (its config.json's source), for a
+// command a person can paste; the model's own name otherwise.
+std::string hf_repo_of(const planner::ProfileDb& db, const ModelSource& source) {
+  if (source.origin != "bundled") return source.origin;
+  for (const auto& m : db.models) {
+    if (m.spec.id != source.spec.id) continue;
+    for (const auto& s : m.sources) {
+      const std::string host = "huggingface.co/";
+      const auto at = s.url.find(host);
+      if (at == std::string::npos) continue;
+      const auto rest = s.url.substr(at + host.size());
+      const auto first = rest.find('/');
+      const auto second = first == std::string::npos ? first : rest.find('/', first + 1);
+      if (second != std::string::npos) return rest.substr(0, second);
+    }
+  }
+  return source.spec.id;
+}
+
+reports::Table vllm_table(const std::vector<Row>& rows, const planner::ProfileDb& db) {
+  reports::Table t{"vllm_memory", "vLLM memory per GPU (estimates)", {}, {}};
+  t.columns = {{"model", "Model", "", reports::Align::kLeft},
+               {"hardware", "Hardware", "", reports::Align::kLeft},
+               {"tensor_parallel", "TP", "", reports::Align::kRight},
+               {"weights_gib", "Weights", "GiB", reports::Align::kRight, 1},
+               {"buffers_gib", "Activations+graphs+runtime", "GiB", reports::Align::kRight, 1},
+               {"kv_cache_gib", "KV cache", "GiB", reports::Align::kRight, 1},
+               {"kv_capacity_tokens", "KV capacity", "tokens", reports::Align::kRight},
+               {"max_concurrency", "Sequences at ctx", "", reports::Align::kRight, 1},
+               {"starts", "Starts", "", reports::Align::kLeft},
+               {"vllm_command", "vLLM", "", reports::Align::kLeft}};
+  for (const auto& r : rows) {
+    const auto& spec = r.model->source.spec;
+    try {
+      const auto v = planner::vllm_memory(spec, r.model->weights, *r.hardware, r.model->workload);
+      t.rows.push_back(
+          {spec.id, hardware_label(*r.hardware), v.tensor_parallel, bytes_to_gib(v.weights_bytes),
+           bytes_to_gib(v.activation_bytes + v.cuda_graph_bytes + v.runtime_bytes),
+           v.kv_budget_bytes > 0 ? reports::Cell{bytes_to_gib(v.kv_budget_bytes)} : reports::Cell{},
+           v.kv_capacity_tokens, v.max_concurrency, v.starts,
+           v.starts ? planner::vllm_command(hf_repo_of(db, r.model->source), v, r.model->workload)
+                    : v.reason});
+    } catch (const Error& e) {
+      t.rows.push_back({spec.id, hardware_label(*r.hardware), reports::Cell{}, reports::Cell{},
+                        reports::Cell{}, reports::Cell{}, reports::Cell{}, reports::Cell{}, false,
+                        std::string(e.what())});
+    }
+  }
+  return t;
+}
 
 CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   if (options.models.empty()) throw_usage("fit: --model is required (try `hwplan list models`)");
@@ -234,6 +291,14 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   }
   report.tables.push_back(model_table(models));
   report.tables.push_back(fit_table(rows, models.size() > 1));
+  if (engine != nullptr && engine->name == "vllm") {
+    report.tables.push_back(vllm_table(rows, db));
+    report.notes.emplace_back(
+        "vLLM memory: tensor parallel over every GPU of the machine, 90% of each GPU for the "
+        "engine (--gpu-memory-utilization 0.9), weights split over the GPUs, activations of a "
+        "2048-token profiling pass and 0.5 GiB of CUDA graphs (both estimates) and the runtime; "
+        "the KV cache (16-bit, FP8 for a quantized --kv-type) takes the rest in 16-token blocks.");
+  }
   report.details["rows"] = nlohmann::json::array();
   for (const auto& r : rows) {
     report.notes.push_back(row_note(r));

@@ -94,6 +94,26 @@ TEST(PredictCli, FitShowsAnEnginesDecode) {
   EXPECT_EQ(run_hwplan("fit -m qwen3-30b-a3b --hw rtx-4090 --engine all").exit_code, 2);
 }
 
+// fit --engine vllm adds vLLM's own memory: tensor parallel over the rig's four GPUs, the
+// command to paste (the bundled model's Hugging Face repository), and machines it cannot start on
+// say why.
+TEST(PredictCli, FitWithVllmShowsItsOwnMemory) {
+  auto r = run_hwplan(
+      "fit -m llama-3.1-70b -q awq-int4-g128 --hw 4x-rtx-3090,rtx-4090 --ctx 32768 --engine vllm "
+      "--json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = nlohmann::json::parse(r.out)["tables"]["vllm_memory"];
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["tensor_parallel"], 4);
+  EXPECT_EQ(rows[0]["starts"], true);
+  EXPECT_GT(rows[0]["kv_capacity_tokens"].get<int64_t>(), 32768);
+  EXPECT_EQ(rows[0]["vllm_command"],
+            "vllm serve meta-llama/Llama-3.1-70B-Instruct --tensor-parallel-size 4 "
+            "--max-model-len 32768 --gpu-memory-utilization 0.9");
+  EXPECT_EQ(rows[1]["starts"], false);
+  EXPECT_NE(rows[1]["vllm_command"].get<std::string>().find("does not start"), std::string::npos);
+}
+
 TEST(PredictCli, MultiGpuAndClusters) {
   auto r = run_hwplan("predict -m llama-3.1-70b --hw 2x-rtx-3090 --split tensor --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;

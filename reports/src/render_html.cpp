@@ -190,6 +190,12 @@ double category_x(size_t slot, size_t k, size_t n_slots, size_t n_series) {
   return kLeft + width * (static_cast<double>(slot) + 0.1) + step * (static_cast<double>(k) + 0.5);
 }
 
+// Height of one legend row: 16 px, less when that many rows would run past the plot.
+double legend_row(size_t n_series) {
+  const double available = kHeight - kTop - 8;
+  return std::min(16.0, available / static_cast<double>(std::max<size_t>(n_series, 1)));
+}
+
 std::string whisker(double x, double y_lo, double y_hi, const char* color) {
   return fmt::format(
       "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" stroke=\"{3}\" "
@@ -321,11 +327,13 @@ std::string render_svg(const Chart& chart) {
           strong ? R"( stroke="#000" stroke-width="2")" : "",
           fmt::format("{}: {}, {}{}", escape(label), escape(where), tick_text(s.y[i]), band));
     }
-    out += marker(k, kWidth - kRight + 17, kTop + 16.0 * static_cast<double>(k) + 5, 4.5, color, "",
-                  escape(s.name));
+    // The legend fits the chart's height: rows close up (and the text shrinks) for many series.
+    const double row = legend_row(chart.series.size());
+    const double top = kTop + row * static_cast<double>(k);
     out +=
-        fmt::format("<text x=\"{:.0f}\" y=\"{:.0f}\" font-size=\"11\">{}</text>\n",
-                    kWidth - kRight + 26, kTop + 16.0 * static_cast<double>(k) + 9, escape(s.name));
+        marker(k, kWidth - kRight + 17, top + 5, std::min(4.5, row / 3), color, "", escape(s.name));
+    out += fmt::format("<text x=\"{:.0f}\" y=\"{:.1f}\" font-size=\"{:.0f}\">{}</text>\n",
+                       kWidth - kRight + 26, top + 9, std::min(11.0, row - 1), escape(s.name));
   }
   return out + "</svg>\n";
 }

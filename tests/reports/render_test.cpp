@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -149,6 +150,20 @@ TEST(Render, HtmlVerdictIsSentencesThatWrap) {
   const std::string html = render_html(r);
   EXPECT_NE(html.find("<div class=\"verdict\">\n<p>Buy &lt;this&gt; one.</p>"), std::string::npos);
   EXPECT_EQ(html.find("<table>"), std::string::npos);
+}
+
+// Every legend entry stays inside the chart, however many machines there are (26 priced
+// machines in the default report once overflowed a 400 px chart).
+TEST(Render, LegendFitsTheChartForManySeries) {
+  Chart c;
+  c.title = "Many";
+  for (int k = 0; k < 40; ++k) c.series.push_back({fmt::format("m{}", k), {1}, {1}, {}, {}, {}});
+  const std::string svg = render_svg(c);
+  const auto at = svg.find(">m39</text>");
+  ASSERT_NE(at, std::string::npos);
+  const auto y_at = svg.rfind(" y=\"", at);
+  const double y = std::stod(svg.substr(y_at + 4));
+  EXPECT_LE(y, 400.0);
 }
 
 }  // namespace

@@ -18,7 +18,8 @@ struct SynthOptions {
   int64_t experts = 0;           ///< MoE only: fewer routed experts than the model has (0: its own)
 };
 
-/// `hwplan synth`: a random-weight GGUF of a bundled model's shape.
+/// `hwplan synth`: a GGUF of a bundled model's shape: random weights for dense Llama models, a
+/// zero-weight llama.cpp layout (sparse file) for mixtures of experts, Gemma 3 and DeepSeek.
 CommandResult run_synth(const GlobalOptions& global, const SynthOptions& options);
 
 }  // namespace hwplan::cli

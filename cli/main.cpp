@@ -347,8 +347,10 @@ int main(int argc, char** argv) {
   add_output_options(validate_cmd, output);
 
   hwplan::cli::SynthOptions synth;
-  auto* synth_cmd =
-      app.add_subcommand("synth", "Write a random-weight GGUF of a bundled model's shape");
+  auto* synth_cmd = app.add_subcommand(
+      "synth",
+      "Write a GGUF of a bundled model's shape: random weights the reference "
+      "kernel runs, or a zero-weight layout llama.cpp loads (for memory checks)");
   synth_cmd
       ->add_option("-m,--model", synth.model,
                    "Bundled dense Llama-architecture model (random weights the reference kernel "

@@ -135,5 +135,22 @@ TEST(Weights, MxfpMixesTypeOnlyTheExperts) {
   }
 }
 
+// MLX's affine formats: bits + 32/group bits per weight (an fp16 scale and bias per group), on
+// every matrix including the embedding and the output; norms are not quantized. So 6-bit and
+// 4-bit (group 64) differ by exactly 2 bits per matrix weight, and group 32 adds 0.5 bit.
+TEST(Weights, MlxFormatsCostTheirBitsPlusScaleAndBiasPerGroup) {
+  const auto& m = model("llama-3.1-8b");
+  const auto four = build_inventory(m, quant("mlx-4bit"));
+  double matrix_params = 0;
+  for (const auto& g : four.groups) matrix_params += g.cls == TensorClass::kNorm ? 0 : g.n_params;
+  EXPECT_NEAR(total_weight_bytes(build_inventory(m, quant("mlx-6bit"))) - total_weight_bytes(four),
+              matrix_params * 2.0 / 8, 1.0);
+  EXPECT_NEAR(
+      total_weight_bytes(build_inventory(m, quant("mlx-4bit-g32"))) - total_weight_bytes(four),
+      matrix_params * 0.5 / 8, 1.0);
+  EXPECT_NEAR(total_weight_bytes(four) - total_weight_bytes(build_inventory(m, quant("mlx-mxfp4"))),
+              matrix_params * 0.25 / 8, 1.0);
+}
+
 }  // namespace
 }  // namespace hwplan::planner

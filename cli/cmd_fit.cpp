@@ -265,7 +265,8 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
           planner::predict_chosen(p.source.spec, r.chosen, defaults, db.efficiency);
       if (engine != nullptr) {
         planner::check_engine_runs_on(*engine, r.chosen.machine);
-        speed = planner::with_engine(speed, *engine);
+        speed = planner::predict_with_engine(p.source.spec, p.weights, p.workload, r.chosen, speed,
+                                             defaults, *engine, db.quants, db.efficiency);
         r.engine = engine->name;
       }
       r.decode_tok_per_s = speed.decode.tok_per_s;

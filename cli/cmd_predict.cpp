@@ -46,13 +46,23 @@ struct Row {
 
 Cell number_or_empty(double value) { return std::isfinite(value) ? Cell{value} : Cell{}; }
 
+// `row` run by `engine` (planner::predict_with_engine: vLLM on several GPUs is tensor parallel).
+planner::Prediction run_by_engine(const Row& row, const planner::EngineFactors& engine,
+                                  const planner::ProfileDb& db,
+                                  const planner::PredictOptions& options) {
+  const auto& p = *row.model;
+  return planner::predict_with_engine(p.source.spec, p.weights, p.workload, row.chosen,
+                                      row.prediction, options, engine, db.quants, db.efficiency);
+}
+
 // The prediction of `row` for a named engine other than llama.cpp (Error{kInput} for one that
 // does not exist or cannot run on the row's machine).
 planner::Prediction engine_prediction(const Row& row, const std::string& name,
-                                      const planner::ProfileDb& db) {
+                                      const planner::ProfileDb& db,
+                                      const planner::PredictOptions& options) {
   const auto& engine = planner::find_engine(db.efficiency.engines, name);
   planner::check_engine_runs_on(engine, row.chosen.machine);
-  return planner::with_engine(row.prediction, engine);
+  return run_by_engine(row, engine, db, options);
 }
 
 Table prediction_table(const std::vector<Row>& rows) {
@@ -269,14 +279,14 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
       const bool all = options.engine == "all";
       if (all || options.engine != "llama.cpp") {
         const Row llama = r;
-        if (!all) r.prediction = engine_prediction(llama, options.engine, db);
+        if (!all) r.prediction = engine_prediction(llama, options.engine, db, predict_options);
         if (!all || llama.prediction.fit.kind != planner::FitKind::kNoFit) rows.push_back(r);
         if (all) {
           for (const auto& e : db.efficiency.engines) {
             const auto& b = e.backends;
             if (std::find(b.begin(), b.end(), hw.backend) == b.end()) continue;
             Row other = llama;
-            other.prediction = planner::with_engine(llama.prediction, e);
+            other.prediction = run_by_engine(llama, e, db, predict_options);
             other.command.clear();
             other.command_why = e.name + " runs it; the llama.cpp command does not apply";
             rows.push_back(std::move(other));

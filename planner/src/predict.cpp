@@ -527,4 +527,26 @@ std::string band_text(const SpeedPrediction& speed, const std::string& none) {
   return fmt::format("+-{:.0f}%", 100 * speed.error_band_fraction);
 }
 
+Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weights,
+                               const Workload& w, const ChosenPlan& chosen,
+                               const Prediction& prediction, const PredictOptions& options,
+                               const EngineFactors& engine, const QuantCatalog& catalog,
+                               const EfficiencyTable& table) {
+  const auto& hw = chosen.machine;
+  if (engine.name != "vllm" || hw.gpu_count < 2 || chosen.from_command_line ||
+      options.split != SplitMode::kLayer) {
+    return with_engine(prediction, engine);
+  }
+  PredictOptions tensor = options;
+  tensor.split = SplitMode::kTensor;
+  const auto parallel = choose_plan(m, weights, hw, w, tensor, nullptr, catalog);
+  if (parallel.fit.kind == FitKind::kNoFit) return with_engine(prediction, engine);
+  auto p = with_engine(predict_chosen(m, parallel, tensor, table), engine);
+  p.reason = fmt::format(
+      "tensor parallel over {} GPUs in vLLM: {:.1f} tok/s; llama.cpp's layer split: {:.1f} "
+      "tok/s. {}",
+      hw.gpu_count, p.decode.tok_per_s, prediction.decode.tok_per_s, p.reason);
+  return p;
+}
+
 }  // namespace hwplan::planner

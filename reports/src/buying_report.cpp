@@ -29,9 +29,15 @@ const planner::EngineFactors* engine_of_terms(const BuyingTerms& o, const planne
   return &planner::find_engine(db.efficiency.engines, o.engine);
 }
 
-// A prediction run by `engine` (unchanged for llama.cpp).
-planner::Prediction run_by(planner::Prediction p, const planner::EngineFactors* engine) {
-  return engine == nullptr ? p : planner::with_engine(std::move(p), *engine);
+// The prediction for `chosen` run by `engine` (nullptr: llama.cpp), as predict shows it.
+planner::Prediction run_by(const planner::ModelSpec& spec, const planner::WeightInventory& weights,
+                           const planner::Workload& w, const planner::ChosenPlan& chosen,
+                           const planner::PredictOptions& popt, const planner::ProfileDb& db,
+                           const planner::EngineFactors* engine) {
+  auto p = planner::predict_chosen(spec, chosen, popt, db.efficiency);
+  if (engine == nullptr) return p;
+  return planner::predict_with_engine(spec, weights, w, chosen, p, popt, *engine, db.quants,
+                                      db.efficiency);
 }
 
 // Whether `engine` runs on `machine` (llama.cpp runs everywhere).
@@ -187,7 +193,7 @@ std::optional<planner::Prediction> predict_variant(const Pairing& c, const plann
   try {
     const auto chosen = planner::choose_plan(spec, c.model->weights, *c.hw, w, popt,
                                              args ? &*args : nullptr, db.quants);
-    auto p = run_by(planner::predict_chosen(spec, chosen, popt, db.efficiency), engine);
+    auto p = run_by(spec, c.model->weights, w, chosen, popt, db, engine);
     if (p.fit.kind == planner::FitKind::kNoFit || !std::isfinite(p.decode.tok_per_s))
       return std::nullopt;
     return p;
@@ -307,7 +313,7 @@ CloudSpeeds cloud_speeds(const BuyingQuestion& q, const planner::ProfileDb& db,
     const auto chosen =
         planner::choose_plan(m.spec, m.weights, q.cloud, m.workload, popt, args, db.quants);
     const auto* engine = engine_of_terms(q.terms, db);
-    const auto p = run_by(planner::predict_chosen(m.spec, chosen, popt, db.efficiency),
+    const auto p = run_by(m.spec, m.weights, m.workload, chosen, popt, db,
                           engine_runs_on(engine, q.cloud) ? engine : nullptr);
     speeds[&m] = p.fit.kind == planner::FitKind::kGpu ? p.decode.tok_per_s : std::nan("");
   }
@@ -328,9 +334,9 @@ std::vector<Pairing> pair_all(const BuyingQuestion& q,
           planner::choose_plan(m.spec, m.weights, *h, m.workload, popt, args, db.quants);
       for (const auto& n : chosen.notes)
         notes.push_back(fmt::format("{} on {}: {}.", m.spec.id, h->id, n));
-      Pairing c{h, &m,
-                run_by(planner::predict_chosen(m.spec, chosen, popt, db.efficiency),
-                       engine_of_terms(q.terms, db))};
+      Pairing c{
+          h, &m,
+          run_by(m.spec, m.weights, m.workload, chosen, popt, db, engine_of_terms(q.terms, db))};
       c.runs = c.p.fit.kind != planner::FitKind::kNoFit && std::isfinite(c.p.decode.tok_per_s) &&
                c.p.decode.tok_per_s > 0;
       cells.push_back(std::move(c));

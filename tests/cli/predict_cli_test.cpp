@@ -114,6 +114,30 @@ TEST(PredictCli, FitWithVllmShowsItsOwnMemory) {
   EXPECT_NE(rows[1]["vllm_command"].get<std::string>().find("does not start"), std::string::npos);
 }
 
+// vLLM on a rig of several GPUs runs tensor parallel: its decode starts from the tensor-split
+// plan (faster than llama.cpp's layer split here), and the reason says what the engine changes.
+TEST(PredictCli, VllmOnSeveralGpusIsTensorParallel) {
+  auto r = run_hwplan("predict -m llama-3.1-70b --hw 4x-rtx-3090 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const double layer = nlohmann::json::parse(r.out)["tables"]["predict"][0]["decode_tok_per_s"];
+  r = run_hwplan("predict -m llama-3.1-70b --hw 4x-rtx-3090 --split tensor --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const double tensor = nlohmann::json::parse(r.out)["tables"]["predict"][0]["decode_tok_per_s"];
+  r = run_hwplan("predict -m llama-3.1-70b --hw 4x-rtx-3090 --engine vllm --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  const auto calibration = nlohmann::json::parse(
+      testing::read_file(std::string(HWPLAN_TEST_PROFILES_DIR) + "/calibration.json"));
+  double ratio = 0;
+  for (const auto& e : calibration["efficiency"]["engines"])
+    if (e["name"] == "vllm") ratio = e["decode_ratio"].get<double>();
+  const double vllm = json["tables"]["predict"][0]["decode_tok_per_s"];
+  EXPECT_NEAR(vllm, tensor * ratio, 1e-9 * vllm);
+  EXPECT_GT(vllm, layer);
+  EXPECT_NE(json["notes"][0].get<std::string>().find("tensor parallel over 4 GPUs in vLLM"),
+            std::string::npos);
+}
+
 TEST(PredictCli, MultiGpuAndClusters) {
   auto r = run_hwplan("predict -m llama-3.1-70b --hw 2x-rtx-3090 --split tensor --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;

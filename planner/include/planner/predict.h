@@ -185,6 +185,17 @@ Prediction predict(const ModelSpec& model, const WeightInventory& weights,
 /// kMinBandRows pairs exist), and the reason says so. Call check_engine_runs_on first.
 Prediction with_engine(Prediction prediction, const EngineFactors& engine);
 
+/// The model run by `engine` on the machine of `chosen` (llama.cpp's plan and `prediction` for
+/// it): with_engine on that plan, except that vLLM runs a machine of several GPUs tensor parallel,
+/// so its base is the same model split by tensors (two all-reduces per layer over the link) when
+/// the plan was hwplan's own layer split; the reason then says what the engine changes. (Engine
+/// ratios were fitted on single-GPU pairs.) Call check_engine_runs_on first.
+Prediction predict_with_engine(const ModelSpec& model, const WeightInventory& weights,
+                               const Workload& workload, const ChosenPlan& chosen,
+                               const Prediction& prediction, const PredictOptions& options,
+                               const EngineFactors& engine, const QuantCatalog& catalog,
+                               const EfficiencyTable& table);
+
 /// Decode tok/s each of the plan's sequences (users) sees; decode.tok_per_s is their sum.
 double per_sequence_tok_per_s(const Prediction& prediction);
 

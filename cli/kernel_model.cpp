@@ -68,17 +68,7 @@ kernels::LlamaShape llama_shape_for(const planner::ModelSpec& m) {
     refuse("recurrent layers");
   }
   if (m.attention_output_gate) refuse("gated attention output");
-  kernels::LlamaShape s;
-  s.n_layer = m.n_layers;
-  s.n_embd = m.hidden_size;
-  s.n_head = m.n_heads;
-  s.n_head_kv = m.n_kv_heads;
-  s.head_dim = m.head_dim;
-  s.n_ff = m.ffn_size;
-  s.n_vocab = m.vocab_size;
-  s.rope_dim = m.head_dim;
-  s.context_length = m.max_context;
-  return s;
+  return layout_shape_for(m);
 }
 
 kernels::SynthMix parse_mix(const std::string& name) {

@@ -278,28 +278,37 @@ void add_vocabulary(std::vector<std::pair<std::string, formats::GgufWriteValue>>
   kv.emplace_back("tokenizer.ggml.unknown_token_id", uint32_t{0});
 }
 
+uint32_t u32(int64_t v) { return static_cast<uint32_t>(v); }
+
+// The metadata every llama.cpp architecture reads under its own prefix: name, layer count,
+// trained context, widths, heads, RoPE base and norm epsilon.
+std::vector<std::pair<std::string, formats::GgufWriteValue>> base_metadata(const std::string& arch,
+                                                                           const std::string& name,
+                                                                           const LlamaShape& s,
+                                                                           int64_t ffn) {
+  return {{"general.architecture", arch},
+          {"general.name", name},
+          {arch + ".block_count", u32(s.n_layer)},
+          {arch + ".context_length", u32(s.context_length)},
+          {arch + ".embedding_length", u32(s.n_embd)},
+          {arch + ".feed_forward_length", u32(ffn)},
+          {arch + ".attention.head_count", u32(s.n_head)},
+          {arch + ".attention.head_count_kv", u32(s.n_head_kv)},
+          {arch + ".rope.freq_base", static_cast<float>(s.rope_freq_base)},
+          {arch + ".attention.layer_norm_rms_epsilon", static_cast<float>(s.rms_norm_eps)}};
+}
+
 }  // namespace
 
 std::vector<std::string> write_synth_gguf(const SynthModel& model, const std::string& path,
                                           int64_t shards) {
   const LlamaShape& s = model.weights.shape;
-  std::vector<std::pair<std::string, formats::GgufWriteValue>> kv = {
-      {"general.architecture", std::string("llama")},
-      {"general.name", model.name},
-      {"general.file_type", file_type_code(model.mix)},
-      {"llama.block_count", static_cast<uint32_t>(s.n_layer)},
-      {"llama.context_length", static_cast<uint32_t>(s.context_length)},
-      {"llama.embedding_length", static_cast<uint32_t>(s.n_embd)},
-      {"llama.feed_forward_length", static_cast<uint32_t>(s.n_ff)},
-      {"llama.attention.head_count", static_cast<uint32_t>(s.n_head)},
-      {"llama.attention.head_count_kv", static_cast<uint32_t>(s.n_head_kv)},
-      {"llama.attention.key_length", static_cast<uint32_t>(s.head_dim)},
-      {"llama.attention.value_length", static_cast<uint32_t>(s.head_dim)},
-      {"llama.rope.dimension_count", static_cast<uint32_t>(s.rope_dim)},
-      {"llama.rope.freq_base", static_cast<float>(s.rope_freq_base)},
-      {"llama.attention.layer_norm_rms_epsilon", static_cast<float>(s.rms_norm_eps)},
-      {"llama.vocab_size", static_cast<uint32_t>(s.n_vocab)},
-  };
+  auto kv = base_metadata("llama", model.name, s, s.n_ff);
+  kv.emplace_back("general.file_type", file_type_code(model.mix));
+  kv.emplace_back("llama.attention.key_length", u32(s.head_dim));
+  kv.emplace_back("llama.attention.value_length", u32(s.head_dim));
+  kv.emplace_back("llama.rope.dimension_count", u32(s.rope_dim));
+  kv.emplace_back("llama.vocab_size", u32(s.n_vocab));
   add_vocabulary(kv, s.n_vocab);
   std::vector<formats::GgufWriteTensor> tensors;
   for (const SynthModel::Tensor& t : model.tensors) {
@@ -376,8 +385,6 @@ class LayoutTensors {
   std::vector<Planned> planned_;
 };
 
-uint32_t u32(int64_t v) { return static_cast<uint32_t>(v); }
-
 }  // namespace
 
 double write_moe_layout_gguf(const MoeShape& shape, WeightFormat format, const std::string& name,
@@ -391,21 +398,10 @@ double write_moe_layout_gguf(const MoeShape& shape, WeightFormat format, const s
   }
   const bool shared = shape.shared_ff > 0;
   const std::string arch = shared ? "qwen2moe" : "llama";
-  std::vector<std::pair<std::string, formats::GgufWriteValue>> kv = {
-      {"general.architecture", arch},
-      {"general.name", name},
-      {arch + ".block_count", u32(b.n_layer)},
-      {arch + ".context_length", u32(b.context_length)},
-      {arch + ".embedding_length", u32(b.n_embd)},
-      {arch + ".feed_forward_length", u32(shape.expert_ff)},
-      {arch + ".attention.head_count", u32(b.n_head)},
-      {arch + ".attention.head_count_kv", u32(b.n_head_kv)},
-      {arch + ".rope.freq_base", static_cast<float>(b.rope_freq_base)},
-      {arch + ".attention.layer_norm_rms_epsilon", static_cast<float>(b.rms_norm_eps)},
-      {arch + ".expert_count", u32(shape.n_expert)},
-      {arch + ".expert_used_count", u32(shape.n_expert_used)},
-      {arch + ".expert_feed_forward_length", u32(shape.expert_ff)},
-  };
+  auto kv = base_metadata(arch, name, b, shape.expert_ff);
+  kv.emplace_back(arch + ".expert_count", u32(shape.n_expert));
+  kv.emplace_back(arch + ".expert_used_count", u32(shape.n_expert_used));
+  kv.emplace_back(arch + ".expert_feed_forward_length", u32(shape.expert_ff));
   if (shared) kv.emplace_back(arch + ".expert_shared_feed_forward_length", u32(shape.shared_ff));
   add_vocabulary(kv, b.n_vocab);
 
@@ -440,21 +436,10 @@ double write_gemma3_layout_gguf(const LlamaShape& b, int64_t sliding_window, Wei
                                 const std::string& name, const std::string& path) {
   if (sliding_window <= 0) throw_input("synth: a Gemma 3 layout needs a sliding window > 0");
   const std::string arch = "gemma3";
-  std::vector<std::pair<std::string, formats::GgufWriteValue>> kv = {
-      {"general.architecture", arch},
-      {"general.name", name},
-      {arch + ".block_count", u32(b.n_layer)},
-      {arch + ".context_length", u32(b.context_length)},
-      {arch + ".embedding_length", u32(b.n_embd)},
-      {arch + ".feed_forward_length", u32(b.n_ff)},
-      {arch + ".attention.head_count", u32(b.n_head)},
-      {arch + ".attention.head_count_kv", u32(b.n_head_kv)},
-      {arch + ".attention.key_length", u32(b.head_dim)},
-      {arch + ".attention.value_length", u32(b.head_dim)},
-      {arch + ".attention.sliding_window", u32(sliding_window)},
-      {arch + ".rope.freq_base", static_cast<float>(b.rope_freq_base)},
-      {arch + ".attention.layer_norm_rms_epsilon", static_cast<float>(b.rms_norm_eps)},
-  };
+  auto kv = base_metadata(arch, name, b, b.n_ff);
+  kv.emplace_back(arch + ".attention.key_length", u32(b.head_dim));
+  kv.emplace_back(arch + ".attention.value_length", u32(b.head_dim));
+  kv.emplace_back(arch + ".attention.sliding_window", u32(sliding_window));
   add_vocabulary(kv, b.n_vocab);
   LayoutTensors t;
   const int64_t q = b.n_head * b.head_dim, kv_width = b.n_head_kv * b.head_dim;
@@ -490,32 +475,23 @@ double write_deepseek2_layout_gguf(const MlaShape& shape, WeightFormat format,
         "experts > 0");
   }
   const std::string arch = "deepseek2";
-  std::vector<std::pair<std::string, formats::GgufWriteValue>> kv = {
-      {"general.architecture", arch},
-      {"general.name", name},
-      {arch + ".block_count", u32(b.n_layer)},
-      {arch + ".context_length", u32(b.context_length)},
-      {arch + ".embedding_length", u32(b.n_embd)},
-      {arch + ".feed_forward_length", u32(b.n_ff)},
-      {arch + ".attention.head_count", u32(b.n_head)},
-      {arch + ".attention.head_count_kv", u32(1)},
-      {arch + ".attention.key_length", u32(shape.kv_lora_rank + shape.rope_dim)},
-      {arch + ".attention.value_length", u32(shape.kv_lora_rank)},
-      {arch + ".attention.key_length_mla", u32(shape.nope_dim + shape.rope_dim)},
-      {arch + ".attention.value_length_mla", u32(shape.v_dim)},
-      {arch + ".attention.kv_lora_rank", u32(shape.kv_lora_rank)},
-      {arch + ".rope.dimension_count", u32(shape.rope_dim)},
-      {arch + ".rope.freq_base", static_cast<float>(b.rope_freq_base)},
-      {arch + ".attention.layer_norm_rms_epsilon", static_cast<float>(b.rms_norm_eps)},
-      {arch + ".leading_dense_block_count", u32(shape.n_dense_lead)},
-      {arch + ".expert_count", u32(shape.n_expert)},
-      {arch + ".expert_used_count", u32(shape.n_expert_used)},
-      {arch + ".expert_feed_forward_length", u32(shape.expert_ff)},
-      {arch + ".expert_shared_count", u32(shape.n_shared)},
-      {arch + ".expert_weights_scale", 2.5F},
-      {arch + ".expert_weights_norm", true},
-      {arch + ".expert_gating_func", u32(2)},  // sigmoid
-  };
+  LlamaShape cached = b;
+  cached.n_head_kv = 1;  // the converter's MLA cache: one "head" of latent + RoPE
+  auto kv = base_metadata(arch, name, cached, b.n_ff);
+  kv.emplace_back(arch + ".attention.key_length", u32(shape.kv_lora_rank + shape.rope_dim));
+  kv.emplace_back(arch + ".attention.value_length", u32(shape.kv_lora_rank));
+  kv.emplace_back(arch + ".attention.key_length_mla", u32(shape.nope_dim + shape.rope_dim));
+  kv.emplace_back(arch + ".attention.value_length_mla", u32(shape.v_dim));
+  kv.emplace_back(arch + ".attention.kv_lora_rank", u32(shape.kv_lora_rank));
+  kv.emplace_back(arch + ".rope.dimension_count", u32(shape.rope_dim));
+  kv.emplace_back(arch + ".leading_dense_block_count", u32(shape.n_dense_lead));
+  kv.emplace_back(arch + ".expert_count", u32(shape.n_expert));
+  kv.emplace_back(arch + ".expert_used_count", u32(shape.n_expert_used));
+  kv.emplace_back(arch + ".expert_feed_forward_length", u32(shape.expert_ff));
+  kv.emplace_back(arch + ".expert_shared_count", u32(shape.n_shared));
+  kv.emplace_back(arch + ".expert_weights_scale", 2.5F);
+  kv.emplace_back(arch + ".expert_weights_norm", true);
+  kv.emplace_back(arch + ".expert_gating_func", u32(2));  // sigmoid
   if (shape.q_lora_rank > 0)
     kv.emplace_back(arch + ".attention.q_lora_rank", u32(shape.q_lora_rank));
   add_vocabulary(kv, b.n_vocab);

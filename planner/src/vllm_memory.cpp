@@ -19,10 +19,9 @@ constexpr double kCudaGraphGib = 0.5;
 // Activations in the model's 16-bit type.
 constexpr double kActivationBytes = 2.0;
 
-// Heads each GPU holds: query heads split evenly; KV heads split, or replicated when there are
-// fewer KV heads than GPUs (vLLM's rule: each GPU then holds one copy of a KV head).
+// KV heads each GPU holds: split evenly, or one whole head each when there are fewer KV heads
+// than GPUs (vLLM replicates them).
 double kv_heads_per_gpu(const ModelSpec& m, int64_t tp) {
-  if (m.attention == AttentionKind::kMla) return 1;  // the latent is replicated
   return std::max(1.0, d(m.n_kv_heads) / d(tp));
 }
 
@@ -71,13 +70,12 @@ VllmMemory vllm_memory(const ModelSpec& m, const WeightInventory& weights, const
   v.runtime_bytes = hw.runtime_overhead_bytes;
   v.kv_budget_bytes =
       v.budget_bytes - v.weights_bytes - v.activation_bytes - v.cuda_graph_bytes - v.runtime_bytes;
-  const double element = kv_element_bytes(w.kv_cache);
-  const double per_layer = m.attention == AttentionKind::kMla
-                               ? d(m.mla.kv_lora_rank + m.mla.rope_head_dim) * element
-                               : 2 * kv_heads_per_gpu(m, tp) * d(m.head_dim) * element;
-  double attention_layers = 0;
-  for (const auto kind : m.layer_kinds) attention_layers += kind != LayerKind::kLinearAttention;
-  v.kv_bytes_per_token = per_layer * attention_layers;
+  // The model's KV bytes per token (planner/memory.h) in vLLM's element type, of which each GPU
+  // holds its heads' share (all of an MLA latent, which is replicated).
+  const KvCacheType element{w.kv_cache.name, kv_element_bytes(w.kv_cache)};
+  const double share =
+      m.attention == AttentionKind::kMla ? 1.0 : kv_heads_per_gpu(m, tp) / d(m.n_kv_heads);
+  v.kv_bytes_per_token = kv_bytes_per_token(m, element) * share;
   if (v.kv_budget_bytes > 0 && v.kv_bytes_per_token > 0) {
     const double block = v.kv_bytes_per_token * d(o.block_tokens);
     v.kv_capacity_tokens =

@@ -210,6 +210,7 @@ void add_use_recommendations(Table& rec, const std::vector<Pairing>& cells,
                              const std::vector<BuyingModel>& models, const planner::ProfileDb& db,
                              const planner::PredictOptions& popt,
                              const std::optional<planner::LlamaArgs>& args, const BuyingTerms& o) {
+  const auto* engine = engine_of_terms(o, db);
   auto params = [](const BuyingModel* m) { return planner::total_params(m->weights); };
   const BuyingModel* target = nullptr;
   const BuyingModel* biggest = nullptr;
@@ -253,7 +254,7 @@ void add_use_recommendations(Table& rec, const std::vector<Pairing>& cells,
     w.context_tokens = depth + o.prompt_tokens;
     planner::PredictOptions deep = popt;
     deep.depth_tokens = depth;
-    const auto p = predict_variant(c, w, deep, db, args, engine_of_terms(o, db));
+    const auto p = predict_variant(c, w, deep, db, args, engine);
     if (p && p->ttft_seconds < best_ttft) {
       best_ttft = p->ttft_seconds;
       doc = &c;
@@ -284,7 +285,7 @@ void add_use_recommendations(Table& rec, const std::vector<Pairing>& cells,
     if (c.model != target || !c.runs) continue;
     planner::Workload w = c.model->workload;
     w.batch = kSeveralUsers;
-    const auto p = predict_variant(c, w, popt, db, args, engine_of_terms(o, db));
+    const auto p = predict_variant(c, w, popt, db, args, engine);
     if (p && (users == nullptr || p->decode.tok_per_s > users_p.decode.tok_per_s)) {
       users = &c;
       users_p = *p;
@@ -309,12 +310,13 @@ CloudSpeeds cloud_speeds(const BuyingQuestion& q, const planner::ProfileDb& db,
                          const planner::PredictOptions& popt) {
   CloudSpeeds speeds;
   const auto* args = q.llama_args ? &*q.llama_args : nullptr;
+  // The cloud GPU runs the report's engine where it can, llama.cpp otherwise.
+  const auto* engine = engine_of_terms(q.terms, db);
+  if (!engine_runs_on(engine, q.cloud)) engine = nullptr;
   for (const auto& m : q.models) {
     const auto chosen =
         planner::choose_plan(m.spec, m.weights, q.cloud, m.workload, popt, args, db.quants);
-    const auto* engine = engine_of_terms(q.terms, db);
-    const auto p = run_by(m.spec, m.weights, m.workload, chosen, popt, db,
-                          engine_runs_on(engine, q.cloud) ? engine : nullptr);
+    const auto p = run_by(m.spec, m.weights, m.workload, chosen, popt, db, engine);
     speeds[&m] = p.fit.kind == planner::FitKind::kGpu ? p.decode.tok_per_s : std::nan("");
   }
   return speeds;
@@ -328,15 +330,14 @@ std::vector<Pairing> pair_all(const BuyingQuestion& q,
                               std::vector<std::string>& notes) {
   std::vector<Pairing> cells;
   const auto* args = q.llama_args ? &*q.llama_args : nullptr;
+  const auto* engine = engine_of_terms(q.terms, db);
   for (const auto* h : machines) {
     for (const auto& m : q.models) {
       const auto chosen =
           planner::choose_plan(m.spec, m.weights, *h, m.workload, popt, args, db.quants);
       for (const auto& n : chosen.notes)
         notes.push_back(fmt::format("{} on {}: {}.", m.spec.id, h->id, n));
-      Pairing c{
-          h, &m,
-          run_by(m.spec, m.weights, m.workload, chosen, popt, db, engine_of_terms(q.terms, db))};
+      Pairing c{h, &m, run_by(m.spec, m.weights, m.workload, chosen, popt, db, engine)};
       c.runs = c.p.fit.kind != planner::FitKind::kNoFit && std::isfinite(c.p.decode.tok_per_s) &&
                c.p.decode.tok_per_s > 0;
       cells.push_back(std::move(c));

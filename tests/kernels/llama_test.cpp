@@ -346,6 +346,8 @@ TEST(Synth, SlidingWindowAndLatentAttentionLayouts) {
   EXPECT_EQ(d.get_int("deepseek2.attention.key_length"), 64);      // latent + RoPE: cached
   EXPECT_EQ(d.get_int("deepseek2.attention.key_length_mla"), 64);  // nope + RoPE per head
   EXPECT_EQ(d.get_int("deepseek2.leading_dense_block_count"), 1);
+  EXPECT_EQ(d.get_int("deepseek2.attention.head_count_kv"), 1);  // one cached latent per token
+  EXPECT_EQ(d.get_int("deepseek2.expert_gating_func"), 2);
   // Attention: norm, q_a_norm, q_a, q_b, kv_a_norm, kv_a_mqa, k_b, v_b, output = 9. Layer 0 is
   // dense (9 + ffn_norm + 3 FFN = 13), layer 1 has experts (9 + ffn_norm + router + its bias + 3
   // expert and 3 shared = 18); plus embedding, output norm and output.

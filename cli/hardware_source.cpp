@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/json_util.h"
+#include "common/text_util.h"
 #include "profile_from_probe.h"
 
 namespace hwplan::cli {
@@ -37,6 +38,24 @@ nlohmann::json hardware_json(const planner::ProfileDb& db, const std::string& va
   return planner::hardware_to_json(hw);
 }
 
+// "rtx-5090+rtx-4090": the GPUs of several profiles in the first one's host; one profile
+// otherwise. Each part is a bundled id or a profile file.
+nlohmann::json machine_json(const planner::ProfileDb& db, const std::string& value,
+                            std::string& origin) {
+  std::error_code error;
+  if (value.find('+') == std::string::npos || fs::exists(value, error)) {
+    return hardware_json(db, value, origin);
+  }
+  std::vector<planner::HardwareSpec> parts;
+  for (const auto& part : split(value, '+')) {
+    if (part.empty()) throw_usage("--hw {}: an empty machine between '+' signs", value);
+    std::string part_origin;
+    parts.push_back(planner::hardware_from_json(hardware_json(db, part, part_origin), part_origin));
+  }
+  origin = "--hw " + value;
+  return planner::hardware_to_json(planner::combine_gpus(parts));
+}
+
 }  // namespace
 
 std::vector<planner::HardwareSpec> resolve_hardware(const planner::ProfileDb& db,
@@ -54,7 +73,7 @@ std::vector<planner::HardwareSpec> resolve_hardware(const planner::ProfileDb& db
   } else {
     for (const auto& value : hw) {
       std::string origin;
-      auto json = hardware_json(db, value, origin);
+      auto json = machine_json(db, value, origin);
       std::string overrides;
       for (const auto& spec : hw_specs) overrides += (overrides.empty() ? "" : ",") + spec;
       machines.push_back(
@@ -71,6 +90,10 @@ std::vector<planner::HardwareSpec> resolve_hardware(const planner::ProfileDb& db
         warnings.push_back(
             fmt::format("--gpus {} ignored for {} (unified memory, one GPU)", gpus, machine.id));
         continue;
+      }
+      if (planner::mixed_gpus(machine)) {
+        throw_usage("--gpus {}: {} lists its GPUs ({}); name the GPUs with --hw a+b instead", gpus,
+                    machine.id, planner::gpu_list_text(machine));
       }
       machine.gpu_count = gpus;
     }

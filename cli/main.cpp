@@ -88,6 +88,13 @@ int emit(const CommandResult& result, const OutputOptions& output) {
   return result.exit_code;
 }
 
+// --hw's help, the same on every subcommand but for its default.
+std::string hw_help(const std::string& default_machines) {
+  return "Bundled hardware id or profile JSON; a+b puts b's GPUs beside a's in a's host (e.g. "
+         "rtx-5090+rtx-4090: mixed GPUs); repeat or comma-separate (default: " +
+         default_machines + ")";
+}
+
 std::string join_args(int argc, char** argv) {
   std::string line;
   for (int i = 0; i < argc; ++i) line += (i ? " " : "") + std::string(argv[i]);
@@ -141,11 +148,7 @@ int main(int argc, char** argv) {
                    "cache")
       ->capture_default_str()
       ->check(count_in(1, hwplan::limits::kMaxSequences));
-  fit_cmd
-      ->add_option(
-          "--hw", fit.hw,
-          "Bundled hardware id or a profile JSON (repeat or comma-separate; default: all bundled)")
-      ->delimiter(',');
+  fit_cmd->add_option("--hw", fit.hw, hw_help("all bundled"))->delimiter(',');
   fit_cmd->add_option("--hw-spec", fit.hw_specs,
                       "key=value,... profile fields: overrides --hw, or alone an inline machine, "
                       "e.g. kind=unified,memory_gib=128,bandwidth_gbs=256,fp16_tflops=59");
@@ -201,10 +204,7 @@ int main(int argc, char** argv) {
       ->check(count_in(1, hwplan::limits::kMaxSequences));
   predict_cmd->add_option("--kv-type", predict.request.kv_type, "KV cache type")
       ->capture_default_str();
-  predict_cmd
-      ->add_option("--hw", predict.hw,
-                   "Bundled hardware id or profile JSON (repeat or comma-separate; default: all)")
-      ->delimiter(',');
+  predict_cmd->add_option("--hw", predict.hw, hw_help("all bundled"))->delimiter(',');
   predict_cmd->add_option("--hw-spec", predict.hw_specs,
                           "key=value,... overrides or an inline machine");
   predict_cmd->add_option("--gpus", predict.gpus, "GPUs in each discrete machine (what-if)")
@@ -469,10 +469,7 @@ int main(int argc, char** argv) {
                    "Slowest decode that counts as usable (tok/s)")
       ->capture_default_str()
       ->check(finite_in(0, 1e9));
-  report_cmd
-      ->add_option(
-          "--hw", report_options.hw,
-          "Machines (repeat or comma-separate; default: every bundled machine with a price)")
+  report_cmd->add_option("--hw", report_options.hw, hw_help("every bundled machine with a price"))
       ->delimiter(',');
   report_cmd->add_option("--electricity", report_options.electricity_usd_per_kwh, "USD per kWh")
       ->capture_default_str()

@@ -231,6 +231,10 @@ void build_generic_costs(CalibrationRow& row, const CsvRow& r, const std::string
   const double hidden = std::sqrt(active_params / (12.0 * d(n_layers)));
   row.prefill.activation_bytes = d(prompt) * d(n_layers) * (8.0 + 3.0 * 2.7) * hidden * 4.0;
   row.prefill.layer_launches = static_cast<int64_t>(d(n_layers + 1) * ubatches);
+  // The row's machine has alike GPUs: its per-GPU rates are the GPU terms' rates.
+  row.decode.gpu_bandwidth_bytes_per_s = row.prefill.gpu_bandwidth_bytes_per_s =
+      row.machine.bandwidth_bytes_per_s;
+  row.decode.gpu_flop_per_s = row.prefill.gpu_flop_per_s = row.machine.fp16_flop_per_s;
 }
 
 }  // namespace

@@ -171,7 +171,7 @@ std::vector<DeviceMemory> plan_memory(const ExecutionPlan& plan, const ModelSpec
   for (size_t i = 1; i < memory.size(); ++i) {
     if (!used[i] && !split_tensors) continue;
     memory[i].compute_bytes = compute;
-    memory[i].overhead_bytes = hw.runtime_overhead_bytes;
+    memory[i].overhead_bytes = gpu_spec(hw, static_cast<int64_t>(i) - 1).runtime_overhead_bytes;
     out.push_back(memory[i]);
   }
   return out;
@@ -208,13 +208,20 @@ FitResult fit_of_plan(const ExecutionPlan& plan, const ModelSpec& m, const Hardw
   fit.host_usable_bytes = usable_host_bytes(hw);
   const double raised = usable_gpu_bytes(hw, LimitMode::kRaised);
   double largest_gpu = 0;
+  // The GPU that is fullest for its size (on a mixed machine not always the one holding most).
+  double worst_over = -1e300;
   for (const auto& dm : memory) {
     if (dm.device.kind == DeviceKind::kHost) {
       fit.host_bytes = dm.total_bytes();
     } else {
       fit.bytes_per_gpu.push_back(dm.total_bytes());
       fit.gpu_bytes += dm.total_bytes();
-      largest_gpu = std::max(largest_gpu, dm.total_bytes());
+      const double usable = usable_gpu_bytes_of(hw, dm.device.gpu);
+      if (dm.total_bytes() - usable > worst_over) {
+        worst_over = dm.total_bytes() - usable;
+        largest_gpu = dm.total_bytes();
+        fit.gpu_usable_bytes = usable;
+      }
     }
   }
   fit.gpu_need_bytes = fit.need.weights_bytes + kv_total + fit.need.compute_buffer_bytes +

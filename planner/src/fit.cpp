@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 
 #include "common/units.h"
@@ -63,35 +64,67 @@ double all_on_gpu_bytes(const Layout& l) {
   return sum(l.layer_bytes) + l.output_gpu_bytes + l.compute_bytes + l.overhead_bytes;
 }
 
-// llama.cpp's default split (proportional to free memory; equal GPUs get equal shares of the
+// What each GPU of the machine may hold, and what it holds before any layer: its compute buffer
+// and runtime overhead (GPUs of a mixed machine differ in both memory and overhead).
+struct GpuRoom {
+  std::vector<double> usable;
+  std::vector<double> fixed;
+};
+
+GpuRoom gpu_room(const Layout& l, const HardwareSpec& hw, double usable_alike) {
+  GpuRoom room;
+  for (int64_t i = 0; i < hw.gpu_count; ++i) {
+    const bool mixed = mixed_gpus(hw);
+    room.usable.push_back(mixed ? usable_gpu_bytes_of(hw, i) : usable_alike);
+    room.fixed.push_back(l.compute_bytes +
+                         (mixed ? gpu_spec(hw, i).runtime_overhead_bytes : l.overhead_bytes));
+  }
+  return room;
+}
+
+// llama.cpp's default split: proportional to free memory (equal GPUs get equal shares of the
 // n_layers + 1 slots, the output being the last), placed by the same rule the plan uses.
-std::vector<double> even_split_bytes(const Layout& l, int64_t n_gpus) {
+// `slots_out` counts the layer slots each GPU gets (the output is a slot).
+std::vector<double> default_split_bytes(const Layout& l, const GpuRoom& room,
+                                        const std::vector<double>& proportions,
+                                        std::vector<int64_t>& slots_out) {
   const auto n_layers = static_cast<int64_t>(l.layer_bytes.size());
-  std::vector<double> bytes(static_cast<size_t>(n_gpus), l.compute_bytes + l.overhead_bytes);
-  const auto devices = llama_layer_devices(n_layers, n_layers + 1, n_gpus, {});
+  std::vector<double> bytes = room.fixed;
+  slots_out.assign(bytes.size(), 0);
+  const auto devices =
+      llama_layer_devices(n_layers, n_layers + 1, static_cast<int64_t>(bytes.size()), proportions);
   for (int64_t i = 0; i < n_layers; ++i) {
-    bytes[static_cast<size_t>(devices[static_cast<size_t>(i)].gpu)] +=
-        l.layer_bytes[static_cast<size_t>(i)];
+    const auto gpu = static_cast<size_t>(devices[static_cast<size_t>(i)].gpu);
+    bytes[gpu] += l.layer_bytes[static_cast<size_t>(i)];
+    ++slots_out[gpu];
   }
   bytes[static_cast<size_t>(devices.back().gpu)] += l.output_gpu_bytes;
+  ++slots_out[static_cast<size_t>(devices.back().gpu)];
   return bytes;
+}
+
+bool within(const std::vector<double>& bytes, const std::vector<double>& usable) {
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] > usable[i]) return false;
+  }
+  return true;
 }
 
 // Greedy split: fill GPUs in layer order, output on the last; returns false if it does not fit.
 // `layers_out` counts slots per GPU (the output is a slot), which is what -ts needs for
 // llama.cpp to reproduce the split.
-bool greedy_split(const Layout& l, int64_t n_gpus, double usable, std::vector<int64_t>& layers_out,
+bool greedy_split(const Layout& l, const GpuRoom& room, std::vector<int64_t>& layers_out,
                   std::vector<double>& bytes_out) {
-  bytes_out.assign(static_cast<size_t>(n_gpus), l.compute_bytes + l.overhead_bytes);
-  layers_out.assign(static_cast<size_t>(n_gpus), 0);
+  bytes_out = room.fixed;
+  layers_out.assign(bytes_out.size(), 0);
   size_t gpu = 0;
   for (double layer : l.layer_bytes) {
-    while (gpu < bytes_out.size() && bytes_out[gpu] + layer > usable) ++gpu;
+    while (gpu < bytes_out.size() && bytes_out[gpu] + layer > room.usable[gpu]) ++gpu;
     if (gpu == bytes_out.size()) return false;
     bytes_out[gpu] += layer;
     ++layers_out[gpu];
   }
-  while (gpu < bytes_out.size() && bytes_out[gpu] + l.output_gpu_bytes > usable) ++gpu;
+  while (gpu < bytes_out.size() && bytes_out[gpu] + l.output_gpu_bytes > room.usable[gpu]) ++gpu;
   if (gpu == bytes_out.size()) return false;
   bytes_out[gpu] += l.output_gpu_bytes;
   ++layers_out[gpu];
@@ -100,8 +133,8 @@ bool greedy_split(const Layout& l, int64_t n_gpus, double usable, std::vector<in
 
 // -ngl: the output first, then repeating layers from the last backwards, into GPUs from the last.
 // Fills `fit` with the placement; the host keeps the embedding, the rest and its own buffer.
-void layer_offload(const Layout& l, int64_t n_gpus, double usable, FitResult& fit) {
-  const double per_gpu_capacity = usable - l.compute_bytes - l.overhead_bytes;
+void layer_offload(const Layout& l, const GpuRoom& room, FitResult& fit) {
+  const auto n_gpus = static_cast<int64_t>(room.usable.size());
   std::vector<double> load(static_cast<size_t>(n_gpus), 0.0);
   int64_t gpu = n_gpus - 1;
   int64_t on_gpu = 0;
@@ -112,8 +145,11 @@ void layer_offload(const Layout& l, int64_t n_gpus, double usable, FitResult& fi
   for (int64_t i = n_layers - 1; i >= 0; --i)
     order.push_back(l.layer_bytes[static_cast<size_t>(i)]);
   std::vector<int64_t> slots(static_cast<size_t>(n_gpus), 0);
+  auto capacity = [&room](int64_t i) {
+    return room.usable[static_cast<size_t>(i)] - room.fixed[static_cast<size_t>(i)];
+  };
   for (double bytes : order) {
-    while (gpu >= 0 && load[static_cast<size_t>(gpu)] + bytes > per_gpu_capacity) --gpu;
+    while (gpu >= 0 && load[static_cast<size_t>(gpu)] + bytes > capacity(gpu)) --gpu;
     if (gpu < 0) break;
     load[static_cast<size_t>(gpu)] += bytes;
     ++slots[static_cast<size_t>(gpu)];
@@ -123,18 +159,15 @@ void layer_offload(const Layout& l, int64_t n_gpus, double usable, FitResult& fi
   // Several GPUs filled from the last: -ts with these slot counts makes llama.cpp do the same.
   if (n_gpus > 1 && on_gpu > 0) fit.layers_per_gpu = slots;
   const double gpu_weights = sum(load);
-  fit.gpu_bytes =
-      on_gpu > 0 ? gpu_weights + static_cast<double>(n_gpus) * (l.compute_bytes + l.overhead_bytes)
-                 : 0.0;
+  fit.gpu_bytes = on_gpu > 0 ? gpu_weights + sum(room.fixed) : 0.0;
   const double all = sum(l.layer_bytes) + l.output_gpu_bytes;
   fit.host_bytes = l.embedding_bytes + (all - gpu_weights) + l.compute_bytes;
 }
 
 // --n-cpu-moe N: everything on the GPU(s) but the routed experts of the first N layers.
 // Returns false when even N = n_layers leaves too much for the GPUs.
-bool expert_offload(const Layout& l, int64_t n_gpus, double usable, FitResult& fit) {
-  const double capacity =
-      static_cast<double>(n_gpus) * (usable - l.compute_bytes - l.overhead_bytes);
+bool expert_offload(const Layout& l, const GpuRoom& room, FitResult& fit) {
+  const double capacity = sum(room.usable) - sum(room.fixed);
   double gpu_weights = sum(l.layer_bytes) + l.output_gpu_bytes;
   double host_experts = 0;
   const auto n_layers = static_cast<int64_t>(l.layer_bytes.size());
@@ -142,8 +175,7 @@ bool expert_offload(const Layout& l, int64_t n_gpus, double usable, FitResult& f
     if (gpu_weights <= capacity) {
       fit.n_cpu_moe = n;
       fit.n_gpu_layers = n_layers + 1;
-      fit.gpu_bytes =
-          gpu_weights + static_cast<double>(n_gpus) * (l.compute_bytes + l.overhead_bytes);
+      fit.gpu_bytes = gpu_weights + sum(room.fixed);
       fit.host_bytes = l.embedding_bytes + host_experts + l.compute_bytes;
       return true;
     }
@@ -156,31 +188,31 @@ bool expert_offload(const Layout& l, int64_t n_gpus, double usable, FitResult& f
 
 std::string gib(double bytes) { return fmt::format("{:.1f} GiB", bytes_to_gib(bytes)); }
 
-void place_offloaded(const ModelSpec& m, const Layout& l, const HardwareSpec& hw, double usable,
-                     FitResult& fit) {
-  const bool moe = is_moe(m) && expert_offload(l, hw.gpu_count, usable, fit);
-  if (!moe) layer_offload(l, hw.gpu_count, usable, fit);
+void place_offloaded(const ModelSpec& m, const Layout& l, const HardwareSpec& hw,
+                     const GpuRoom& room, FitResult& fit) {
+  const bool moe = is_moe(m) && expert_offload(l, room, fit);
+  if (!moe) layer_offload(l, room, fit);
+  const double usable = sum(room.usable);
   // Unified memory: GPU and host share one pool, so the whole model must fit the pool.
   const double host_need =
       hw.kind == MemoryKind::kUnified ? fit.host_bytes + fit.gpu_bytes : fit.host_bytes;
   const bool fits = host_need <= fit.host_usable_bytes;
   fit.kind = fits ? FitKind::kPartialOffload : FitKind::kNoFit;
-  const std::string gpus = hw.gpu_count > 1 ? fmt::format("{} GPUs", hw.gpu_count) : "the GPU";
+  const std::string gpus = gpu_list_text(hw);
   const std::string where =
       moe ? fmt::format("experts of {} of {} layers in host RAM, the rest on {}", fit.n_cpu_moe,
                         m.n_layers, gpus)
           : fmt::format("{} of {} layers (+output) on {}",
                         std::max<int64_t>(fit.n_gpu_layers - 1, 0), m.n_layers, gpus);
   if (fits) {
-    fit.summary = fmt::format(
-        "needs {} but {} usable on {}: {}, {} in host RAM", gib(fit.gpu_need_bytes),
-        gib(usable * static_cast<double>(hw.gpu_count)), gpus, where, gib(fit.host_bytes));
+    fit.summary =
+        fmt::format("needs {} but {} usable on {}: {}, {} in host RAM", gib(fit.gpu_need_bytes),
+                    gib(usable), gpus, where, gib(fit.host_bytes));
   } else {
     fit.summary = fmt::format(
         "does not fit: needs {} on the GPU side; {} usable on {} and {} of "
         "host RAM",
-        gib(fit.gpu_need_bytes), gib(usable * static_cast<double>(hw.gpu_count)), gpus,
-        gib(fit.host_usable_bytes));
+        gib(fit.gpu_need_bytes), gib(usable), gpus, gib(fit.host_usable_bytes));
   }
 }
 
@@ -229,7 +261,9 @@ FitResult fit_model(const ModelSpec& m, const WeightInventory& inv, const Hardwa
     fit.host_bytes = l.embedding_bytes;
     fit.bytes_per_gpu = {gpu_need};
   };
-  if (gpu_need <= fit.gpu_usable_bytes && pool_ok) {
+  // A mixed machine's GPU 0 may be the smaller one: one GPU holds it all only if GPU 0 does
+  // (llama.cpp's -sm none uses the main GPU).
+  if (gpu_need <= fit.gpu_usable_bytes && pool_ok && !mixed_gpus(hw)) {
     all_on_gpu(FitKind::kGpu, fit.gpu_usable_bytes);
     fit.summary = fmt::format("fits in {} memory: needs {} of {} usable",
                               hw.kind == MemoryKind::kUnified ? "unified" : "GPU", gib(gpu_need),
@@ -244,27 +278,42 @@ FitResult fit_model(const ModelSpec& m, const WeightInventory& inv, const Hardwa
                               gib(default_limit), gib(raised), gib(gpu_need));
     return fit;
   }
+  const GpuRoom room = gpu_room(l, hw, fit.gpu_usable_bytes);
   if (hw.gpu_count > 1) {
-    auto bytes = even_split_bytes(l, hw.gpu_count);
-    const bool even_fits = *std::max_element(bytes.begin(), bytes.end()) <= fit.gpu_usable_bytes;
+    // llama.cpp splits by free memory: equal shares for equal GPUs, else in proportion.
+    const bool unequal = std::adjacent_find(room.usable.begin(), room.usable.end(),
+                                            std::not_equal_to<>()) != room.usable.end();
+    const std::vector<double> proportions = unequal ? room.usable : std::vector<double>{};
+    std::vector<int64_t> default_slots;
+    auto bytes = default_split_bytes(l, room, proportions, default_slots);
+    const bool even_fits = within(bytes, room.usable);
     std::vector<int64_t> greedy_layers;
     std::vector<double> greedy_bytes;
-    if (even_fits ||
-        greedy_split(l, hw.gpu_count, fit.gpu_usable_bytes, greedy_layers, greedy_bytes)) {
+    if (even_fits || greedy_split(l, room, greedy_layers, greedy_bytes)) {
       fit.kind = FitKind::kMultiGpu;
       fit.n_gpu_layers = m.n_layers + 1;
       fit.bytes_per_gpu = even_fits ? bytes : greedy_bytes;
+      // The plan and the emitted -ts follow the slots (a mixed machine's default split is by
+      // memory, which the plan reproduces from them).
       if (!even_fits) fit.layers_per_gpu = greedy_layers;
+      if (even_fits && unequal) fit.layers_per_gpu = default_slots;
       fit.gpu_bytes = sum(fit.bytes_per_gpu);
       fit.host_bytes = l.embedding_bytes;
       std::vector<std::string> parts;
       for (double b : fit.bytes_per_gpu) parts.push_back(fmt::format("{:.1f}", bytes_to_gib(b)));
-      fit.summary = fmt::format("fits across {} GPUs: {} GiB of {} usable each", hw.gpu_count,
-                                fmt::join(parts, " + "), gib(fit.gpu_usable_bytes));
+      if (mixed_gpus(hw)) {
+        std::vector<std::string> usable;
+        for (double b : room.usable) usable.push_back(fmt::format("{:.1f}", bytes_to_gib(b)));
+        fit.summary = fmt::format("fits across {}: {} GiB of {} GiB usable", gpu_list_text(hw),
+                                  fmt::join(parts, " + "), fmt::join(usable, " + "));
+      } else {
+        fit.summary = fmt::format("fits across {} GPUs: {} GiB of {} usable each", hw.gpu_count,
+                                  fmt::join(parts, " + "), gib(fit.gpu_usable_bytes));
+      }
       return fit;
     }
   }
-  place_offloaded(m, l, hw, fit.gpu_usable_bytes, fit);
+  place_offloaded(m, l, hw, room, fit);
   return fit;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include "common/error.h"
@@ -98,6 +99,87 @@ void read_discrete(JsonObject& root, HardwareSpec& hw) {
   hw.pcie_lanes = root.optional_integer("pcie_lanes", 1, 32).value_or(0);
 }
 
+// The per-GPU fields (GPU 0's when the GPUs differ) as a GpuSpec.
+GpuSpec top_level_gpu(const HardwareSpec& hw) {
+  return {hw.name,
+          hw.memory_bytes,
+          hw.bandwidth_bytes_per_s,
+          hw.fp16_flop_per_s,
+          hw.int8_op_per_s,
+          hw.gpu_memory_reserved_bytes,
+          hw.runtime_overhead_bytes,
+          hw.bus_bytes_per_s};
+}
+
+void set_top_level_gpu(HardwareSpec& hw, const GpuSpec& gpu) {
+  hw.memory_bytes = gpu.memory_bytes;
+  hw.bandwidth_bytes_per_s = gpu.bandwidth_bytes_per_s;
+  hw.fp16_flop_per_s = gpu.fp16_flop_per_s;
+  hw.int8_op_per_s = gpu.int8_op_per_s;
+  hw.gpu_memory_reserved_bytes = gpu.gpu_memory_reserved_bytes;
+  hw.runtime_overhead_bytes = gpu.runtime_overhead_bytes;
+  hw.bus_bytes_per_s = gpu.bus_bytes_per_s;
+}
+
+// The figures each GPU of a mixed machine must state; the others default to the top level's.
+const std::vector<std::string> kPerGpuKeys = {"memory_gib", "bandwidth_gbs", "fp16_tflops"};
+
+// "gpus": one object per GPU of a machine whose GPUs differ (discrete only, gpu_count entries).
+std::vector<GpuSpec> read_gpus(JsonObject& root, int64_t gpu_count) {
+  const auto& list = root.array("gpus");
+  if (static_cast<int64_t>(list.size()) != gpu_count) {
+    root.fail("gpus", fmt::format("lists {} GPU(s) but gpu_count is {}", list.size(), gpu_count));
+  }
+  for (const auto& key : kPerGpuKeys) {
+    if (root.has(key)) {
+      root.fail(key, "a machine with a gpus list states each GPU's figures there, not at the top");
+    }
+  }
+  std::vector<GpuSpec> gpus;
+  for (size_t i = 0; i < list.size(); ++i) {
+    JsonObject entry(list[i], root.file(), fmt::format("/gpus/{}", i));
+    GpuSpec g;
+    g.name = entry.string("name");
+    g.memory_bytes = gib_to_bytes(entry.number("memory_gib", {0.0, kMaxMemoryGib, false}));
+    g.bandwidth_bytes_per_s =
+        gbs_to_bytes_per_s(entry.number("bandwidth_gbs", {0.0, kMaxBandwidthGbs, false}));
+    g.fp16_flop_per_s = tflops_to_flop_per_s(entry.number("fp16_tflops", {0.0, kMaxTflops, false}));
+    g.int8_op_per_s = tflops_to_flop_per_s(
+        entry.optional_number("int8_tops", {0.0, kMaxTflops, false}).value_or(0.0));
+    // Optional per GPU; the top-level value (read later) fills what is missing: NaN marks it.
+    auto optional_gib = [&entry](const char* key) {
+      const auto v = entry.optional_number(key, NumberRange::non_negative());
+      return v ? gib_to_bytes(*v) : std::nan("");
+    };
+    g.gpu_memory_reserved_bytes = optional_gib("gpu_memory_reserved_gib");
+    g.runtime_overhead_bytes = optional_gib("runtime_overhead_gib");
+    const auto bus = entry.optional_number("bus_gbs", {0.0, kMaxBandwidthGbs, false});
+    g.bus_bytes_per_s = bus ? gbs_to_bytes_per_s(*bus) : std::nan("");
+    entry.finish();
+    if (!std::isnan(g.gpu_memory_reserved_bytes) && g.gpu_memory_reserved_bytes >= g.memory_bytes) {
+      entry.fail("gpu_memory_reserved_gib", "must be less than memory_gib");
+    }
+    gpus.push_back(std::move(g));
+  }
+  return gpus;
+}
+
+// Fills each listed GPU's unstated figures from the top level, then the top level from GPU 0.
+void complete_gpus(JsonObject& root, HardwareSpec& hw) {
+  for (size_t i = 0; i < hw.gpus.size(); ++i) {
+    auto& g = hw.gpus[i];
+    if (std::isnan(g.gpu_memory_reserved_bytes))
+      g.gpu_memory_reserved_bytes = hw.gpu_memory_reserved_bytes;
+    if (std::isnan(g.runtime_overhead_bytes)) g.runtime_overhead_bytes = hw.runtime_overhead_bytes;
+    if (std::isnan(g.bus_bytes_per_s)) g.bus_bytes_per_s = hw.bus_bytes_per_s;
+    if (g.gpu_memory_reserved_bytes >= g.memory_bytes) {
+      root.fail(fmt::format("gpus/{}/memory_gib", i),
+                "must exceed the VRAM the driver keeps (gpu_memory_reserved_gib)");
+    }
+  }
+  set_top_level_gpu(hw, hw.gpus.front());
+}
+
 }  // namespace
 
 const std::vector<std::string>& backend_names() { return kBackends; }
@@ -122,12 +204,22 @@ HardwareSpec hardware_from_json(const nlohmann::json& json, const std::string& o
   if (hw.kind == MemoryKind::kUnified && hw.gpu_count != 1) {
     root.fail("gpu_count", "a unified-memory machine has one GPU (use interconnect for clusters)");
   }
-  hw.memory_bytes = gib_to_bytes(root.number("memory_gib", {0.0, kMaxMemoryGib, false}));
-  hw.bandwidth_bytes_per_s =
-      gbs_to_bytes_per_s(root.number("bandwidth_gbs", {0.0, kMaxBandwidthGbs, false}));
-  hw.fp16_flop_per_s = tflops_to_flop_per_s(root.number("fp16_tflops", {0.0, kMaxTflops, false}));
-  hw.int8_op_per_s = tflops_to_flop_per_s(
-      root.optional_number("int8_tops", {0.0, kMaxTflops, false}).value_or(0.0));
+  if (root.has("gpus")) {
+    if (hw.kind == MemoryKind::kUnified) root.fail("gpus", "a unified-memory machine has one GPU");
+    hw.gpus = read_gpus(root, hw.gpu_count);
+    // The top level's per-GPU figures are GPU 0's (read_discrete checks the reserve against them).
+    hw.memory_bytes = hw.gpus.front().memory_bytes;
+    hw.bandwidth_bytes_per_s = hw.gpus.front().bandwidth_bytes_per_s;
+    hw.fp16_flop_per_s = hw.gpus.front().fp16_flop_per_s;
+    hw.int8_op_per_s = hw.gpus.front().int8_op_per_s;
+  } else {
+    hw.memory_bytes = gib_to_bytes(root.number("memory_gib", {0.0, kMaxMemoryGib, false}));
+    hw.bandwidth_bytes_per_s =
+        gbs_to_bytes_per_s(root.number("bandwidth_gbs", {0.0, kMaxBandwidthGbs, false}));
+    hw.fp16_flop_per_s = tflops_to_flop_per_s(root.number("fp16_tflops", {0.0, kMaxTflops, false}));
+    hw.int8_op_per_s = tflops_to_flop_per_s(
+        root.optional_number("int8_tops", {0.0, kMaxTflops, false}).value_or(0.0));
+  }
   hw.runtime_overhead_bytes = gib_to_bytes(
       root.optional_number("runtime_overhead_gib", NumberRange::non_negative()).value_or(0.0));
   hw.host_reserved_bytes = gib_to_bytes(
@@ -138,6 +230,7 @@ HardwareSpec hardware_from_json(const nlohmann::json& json, const std::string& o
   } else {
     read_discrete(root, hw);
   }
+  if (!hw.gpus.empty()) complete_gpus(root, hw);
   if (hw.host_reserved_bytes >= hw.host_memory_bytes) {
     root.fail("host_reserved_gib", "must be less than the host memory");
   }
@@ -176,10 +269,25 @@ nlohmann::json hardware_to_json(const HardwareSpec& hw) {
   if (!hw.memory_type.empty()) j["memory_type"] = hw.memory_type;
   j["backend"] = backend_name(hw.backend);
   j["gpu_count"] = hw.gpu_count;
-  j["memory_gib"] = bytes_to_gib(hw.memory_bytes);
-  j["bandwidth_gbs"] = bytes_per_s_to_gbs(hw.bandwidth_bytes_per_s);
-  j["fp16_tflops"] = flop_per_s_to_tflops(hw.fp16_flop_per_s);
-  if (hw.int8_op_per_s > 0) j["int8_tops"] = flop_per_s_to_tflops(hw.int8_op_per_s);
+  if (hw.gpus.empty()) {
+    j["memory_gib"] = bytes_to_gib(hw.memory_bytes);
+    j["bandwidth_gbs"] = bytes_per_s_to_gbs(hw.bandwidth_bytes_per_s);
+    j["fp16_tflops"] = flop_per_s_to_tflops(hw.fp16_flop_per_s);
+    if (hw.int8_op_per_s > 0) j["int8_tops"] = flop_per_s_to_tflops(hw.int8_op_per_s);
+  } else {
+    j["gpus"] = nlohmann::json::array();
+    for (const auto& g : hw.gpus) {
+      nlohmann::json gpu{{"name", g.name},
+                         {"memory_gib", bytes_to_gib(g.memory_bytes)},
+                         {"bandwidth_gbs", bytes_per_s_to_gbs(g.bandwidth_bytes_per_s)},
+                         {"fp16_tflops", flop_per_s_to_tflops(g.fp16_flop_per_s)},
+                         {"gpu_memory_reserved_gib", bytes_to_gib(g.gpu_memory_reserved_bytes)},
+                         {"runtime_overhead_gib", bytes_to_gib(g.runtime_overhead_bytes)},
+                         {"bus_gbs", bytes_per_s_to_gbs(g.bus_bytes_per_s)}};
+      if (g.int8_op_per_s > 0) gpu["int8_tops"] = flop_per_s_to_tflops(g.int8_op_per_s);
+      j["gpus"].push_back(gpu);
+    }
+  }
   if (hw.kind == MemoryKind::kUnified) {
     j["gpu_memory_limit_gib"] = bytes_to_gib(hw.gpu_memory_limit_bytes);
     j["gpu_memory_limit_raised_gib"] = bytes_to_gib(hw.gpu_memory_limit_raised_bytes);
@@ -319,6 +427,66 @@ double usable_gpu_bytes(const HardwareSpec& hw, LimitMode mode) {
                                       : hw.gpu_memory_limit_bytes;
   }
   return hw.memory_bytes - hw.gpu_memory_reserved_bytes;
+}
+
+double usable_gpu_bytes_of(const HardwareSpec& hw, int64_t index, LimitMode mode) {
+  if (hw.gpus.empty()) return usable_gpu_bytes(hw, mode);
+  const auto& g = hw.gpus.at(static_cast<size_t>(index));
+  return g.memory_bytes - g.gpu_memory_reserved_bytes;
+}
+
+GpuSpec gpu_spec(const HardwareSpec& hw, int64_t index) {
+  if (hw.gpus.empty()) return top_level_gpu(hw);
+  return hw.gpus.at(static_cast<size_t>(index));
+}
+
+bool mixed_gpus(const HardwareSpec& hw) { return !hw.gpus.empty(); }
+
+std::string gpu_list_text(const HardwareSpec& hw) {
+  if (hw.gpus.empty()) return hw.gpu_count > 1 ? fmt::format("{} GPUs", hw.gpu_count) : "the GPU";
+  std::vector<std::string> names;
+  for (const auto& g : hw.gpus) names.push_back(g.name);
+  return fmt::format("{}", fmt::join(names, " + "));
+}
+
+HardwareSpec combine_gpus(const std::vector<HardwareSpec>& parts) {
+  if (parts.empty()) throw_input("no machines to combine");
+  HardwareSpec hw = parts.front();
+  std::vector<std::string> ids;
+  hw.gpus.clear();
+  for (const auto& part : parts) {
+    if (part.kind != MemoryKind::kDiscrete) {
+      throw_input("{}: only discrete GPUs can share a host; {} is a unified-memory machine",
+                  part.id, part.id);
+    }
+    if (part.backend != hw.backend) {
+      throw_input(
+          "{} ({}) and {} ({}): llama.cpp runs one GPU backend per process; use two "
+          "profiles of one backend (e.g. both vulkan)",
+          parts.front().id, backend_name(hw.backend), part.id, backend_name(part.backend));
+    }
+    ids.push_back(part.id);
+    for (int64_t i = 0; i < part.gpu_count; ++i) {
+      auto g = gpu_spec(part, i);
+      if (part.gpus.empty()) g.name = part.id;
+      hw.gpus.push_back(g);
+    }
+  }
+  hw.gpu_count = static_cast<int64_t>(hw.gpus.size());
+  set_top_level_gpu(hw, hw.gpus.front());
+  hw.id = fmt::format("{}", fmt::join(ids, "+"));
+  hw.name = fmt::format("{} in one host (the host of {})", fmt::join(ids, " + "), parts.front().id);
+  for (size_t i = 1; i < parts.size(); ++i) {
+    // Each further card adds its load above its host's idle draw (an estimate).
+    hw.power_load_w += std::max(0.0, parts[i].power_load_w - parts[i].power_idle_w);
+  }
+  hw.price_usd.reset();
+  hw.price_parts.clear();
+  hw.price_date.clear();
+  hw.price_note = "a combination of profiles: price the parts yourself (--price)";
+  hw.status = "not sold";
+  hw.notes = fmt::format("GPUs of {} in the host of {}", fmt::join(ids, ", "), parts.front().id);
+  return hw;
 }
 
 double usable_host_bytes(const HardwareSpec& hw) {

@@ -63,6 +63,57 @@ double activation_elements_per_layer(const ModelSpec& m) {
   return 8.0 * d(m.hidden_size) + 3.0 * ffn;
 }
 
+// Bytes and FLOPs each GPU of the plan handles.
+struct GpuShares {
+  std::vector<double> bytes;
+  std::vector<double> flop;
+  explicit GpuShares(int64_t n_gpus)
+      : bytes(static_cast<size_t>(std::max<int64_t>(n_gpus, 1)), 0.0),
+        flop(static_cast<size_t>(std::max<int64_t>(n_gpus, 1)), 0.0) {}
+  void add(const Device& device, double b, double f) {
+    if (device.kind == DeviceKind::kHost) return;
+    const auto i =
+        std::min(static_cast<size_t>(std::max<int64_t>(device.gpu, 0)), bytes.size() - 1);
+    bytes[i] += b;
+    flop[i] += f;
+  }
+};
+
+// Per-GPU rate at which the GPUs' own times add up: sum(work) / sum(work_i / rate_i).
+double combined_rate(const std::vector<double>& work, const std::vector<double>& rates) {
+  double total = 0;
+  double seconds = 0;
+  for (size_t i = 0; i < work.size(); ++i) {
+    total += work[i];
+    seconds += work[i] / rates[i];
+  }
+  return total > 0 ? total / seconds : rates.front();
+}
+
+// The rates DecodeCost and PrefillCost document: the machine's for alike GPUs; for mixed GPUs
+// each GPU at its own speed for its share, or the slowest when every GPU holds an equal slice.
+std::pair<double, double> gpu_rates(const HardwareSpec& hw, const GpuShares& shares,
+                                    bool equal_slices) {
+  if (!mixed_gpus(hw)) return {hw.bandwidth_bytes_per_s, hw.fp16_flop_per_s};
+  std::vector<double> bandwidth;
+  std::vector<double> flop;
+  for (int64_t i = 0; i < hw.gpu_count; ++i) {
+    const auto g = gpu_spec(hw, i);
+    bandwidth.push_back(g.bandwidth_bytes_per_s);
+    flop.push_back(g.fp16_flop_per_s);
+  }
+  if (equal_slices) {
+    return {*std::min_element(bandwidth.begin(), bandwidth.end()),
+            *std::min_element(flop.begin(), flop.end())};
+  }
+  auto fit = [](std::vector<double> work, size_t n) {
+    work.resize(n, 0.0);
+    return work;
+  };
+  return {combined_rate(fit(shares.bytes, bandwidth.size()), bandwidth),
+          combined_rate(fit(shares.flop, flop.size()), flop)};
+}
+
 Link interconnect_link(const HardwareSpec& hw) {
   Link link = hw.interconnect == "none" ? find_link("pcie") : find_link(hw.interconnect);
   if (hw.interconnect_bytes_per_s > 0) link.bytes_per_s = hw.interconnect_bytes_per_s;
@@ -180,14 +231,17 @@ DecodeCost decode_cost(const ModelSpec& m, const ExecutionPlan& plan, const Hard
     }
   };
   std::vector<bool> gpu_layer(static_cast<size_t>(m.n_layers + 1), false);
+  GpuShares shares(hw.gpu_count);
   for (const auto& t : plan.tensors) {
     const auto& g = t.tensor;
     if (g.cls == TensorClass::kEmbedding) continue;  // one row looked up per token
     const bool experts = g.cls == TensorClass::kExperts;
-    add_bytes(t.device, g.bytes * (experts ? touched : 1.0));
+    const double bytes = g.bytes * (experts ? touched : 1.0);
+    add_bytes(t.device, bytes);
     // The CPU's share of the products runs in its own threads beside the host-memory reads.
     const double flop = d(w.batch) * 2.0 * g.n_params * (experts ? expert_flop_share : 1.0);
     (t.device.kind == DeviceKind::kHost ? cost.host_flop : cost.gpu_flop) += flop;
+    shares.add(t.device, bytes, flop);
     if (t.device.kind == DeviceKind::kGpu)
       gpu_layer[static_cast<size_t>(layer_slot(m, g.layer))] = true;
   }
@@ -195,10 +249,13 @@ DecodeCost decode_cost(const ModelSpec& m, const ExecutionPlan& plan, const Hard
     add_bytes(kv.device, kv.bytes);  // every sequence reads its own cache
     const double flop = d(w.batch) * attention_flop(m, kv.layer, d(w.context_tokens));
     (kv.device.kind == DeviceKind::kHost ? cost.host_flop : cost.gpu_flop) += flop;
+    shares.add(kv.device, kv.bytes, flop);
   }
   cost.gpu_layers = std::count(gpu_layer.begin(), gpu_layer.end(), true);
   // Tensor parallel: every GPU of every node holds a slice of each matrix and reads it at once.
   if (splits_tensors(plan.split)) cost.parallel_gpus = hw.gpu_count;
+  std::tie(cost.gpu_bandwidth_bytes_per_s, cost.gpu_flop_per_s) =
+      gpu_rates(hw, shares, splits_tensors(plan.split));
   cost.comm_seconds = communication_seconds(m, hw, plan, options, d(w.batch));
   return cost;
 }
@@ -219,6 +276,7 @@ PrefillCost prefill_cost(const ModelSpec& m, const ExecutionPlan& plan, const Ha
   cost.prompt_tokens = options.prompt_tokens;
   double host_weights = 0;
   std::vector<bool> gpu_layer(static_cast<size_t>(m.n_layers), false);
+  GpuShares shares(hw.gpu_count);
   for (const auto& t : plan.tensors) {
     const auto& g = t.tensor;
     if (g.cls == TensorClass::kEmbedding) continue;
@@ -227,6 +285,9 @@ PrefillCost prefill_cost(const ModelSpec& m, const ExecutionPlan& plan, const Ha
     cost.flop += flop;
     if (experts) cost.expert_flop += flop;
     const double bytes = g.bytes * (experts ? touched : 1.0);
+    // llama.cpp computes large batches on the GPU, host-held weights included (copied over).
+    shares.add(t.device.kind == DeviceKind::kHost ? gpu_device(plan.main_gpu) : t.device, bytes,
+               flop);
     if (t.device.kind == DeviceKind::kGpu) {
       cost.weight_bytes += bytes;
       if (g.layer < m.n_layers) gpu_layer[static_cast<size_t>(g.layer)] = true;
@@ -234,8 +295,12 @@ PrefillCost prefill_cost(const ModelSpec& m, const ExecutionPlan& plan, const Ha
       host_weights += bytes;
     }
   }
-  for (int64_t i = 0; i < m.n_layers; ++i)
-    cost.attention_flop += prompt * attention_flop(m, i, mean_context);
+  for (const auto& kv : plan.kv) {
+    const double flop = prompt * attention_flop(m, kv.layer, mean_context);
+    cost.attention_flop += flop;
+    shares.add(kv.device.kind == DeviceKind::kHost ? gpu_device(plan.main_gpu) : kv.device, 0,
+               flop);
+  }
   cost.flop += cost.attention_flop;
   cost.activation_bytes = prompt * d(m.n_layers) * activation_elements_per_layer(m) * 4.0;
   if (!w.flash_attention) {
@@ -262,6 +327,8 @@ PrefillCost prefill_cost(const ModelSpec& m, const ExecutionPlan& plan, const Ha
     cost.pipeline_speedup = in_flight * gpus / (in_flight + gpus - 1.0);
   }
   cost.comm_seconds = communication_seconds(m, hw, plan, options, prompt);
+  std::tie(cost.gpu_bandwidth_bytes_per_s, cost.gpu_flop_per_s) =
+      gpu_rates(hw, shares, splits_tensors(plan.split));
   return cost;
 }
 
@@ -272,15 +339,15 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
   const std::string memory = hw.kind == MemoryKind::kUnified ? "unified memory" : "GPU memory";
   const Term gpu_memory{memory,
                         c.gpu_bytes,
-                        e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n,
+                        e.bandwidth_fraction * c.gpu_bandwidth_bytes_per_s * n,
                         0,
-                        c.gpu_bytes / (e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n),
+                        c.gpu_bytes / (e.bandwidth_fraction * c.gpu_bandwidth_bytes_per_s * n),
                         Bound::kMemory};
   s.terms.push_back(gpu_memory);
   // Decode does not overlap dequantization and dot products with the loads completely; the
   // calibration fits how much of the compute time adds to the memory time.
   if (e.decode_compute_factor > 0 && c.gpu_flop > 0) {
-    const double rate = hw.fp16_flop_per_s * n / e.decode_compute_factor;
+    const double rate = c.gpu_flop_per_s * n / e.decode_compute_factor;
     s.terms.push_back({"GPU compute", 0, rate, c.gpu_flop, c.gpu_flop / rate, Bound::kCompute});
   }
   if (c.host_bytes > 0) {
@@ -311,24 +378,24 @@ SpeedPrediction prefill_speed(const PrefillCost& c, const HardwareSpec& hw, cons
   const double attention_fraction =
       e.prefill_attention_fraction > 0 ? e.prefill_attention_fraction : e.compute_fraction;
   const double compute_seconds =
-      (c.flop - c.attention_flop) / (e.compute_fraction * hw.fp16_flop_per_s * n) +
-      c.attention_flop / (attention_fraction * hw.fp16_flop_per_s * n);
+      (c.flop - c.attention_flop) / (e.compute_fraction * c.gpu_flop_per_s * n) +
+      c.attention_flop / (attention_fraction * c.gpu_flop_per_s * n);
   const Term compute{"GPU compute",  0, c.flop / compute_seconds, c.flop, compute_seconds,
                      Bound::kCompute};
   const Term memory{"GPU memory",
                     c.weight_bytes,
-                    e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n,
+                    e.bandwidth_fraction * c.gpu_bandwidth_bytes_per_s * n,
                     0,
-                    c.weight_bytes / (e.bandwidth_fraction * hw.bandwidth_bytes_per_s * n),
+                    c.weight_bytes / (e.bandwidth_fraction * c.gpu_bandwidth_bytes_per_s * n),
                     Bound::kMemory};
   s.terms.push_back(compute.seconds >= memory.seconds ? compute : memory);
   if (e.prefill_expert_factor > 0 && c.expert_flop > 0) {
-    const double rate = hw.fp16_flop_per_s * n / e.prefill_expert_factor;
+    const double rate = c.gpu_flop_per_s * n / e.prefill_expert_factor;
     s.terms.push_back({"expert GEMMs (few tokens per expert)", 0, rate, c.expert_flop,
                        c.expert_flop / rate, Bound::kCompute});
   }
   if (e.prefill_activation_factor > 0 && c.activation_bytes > 0) {
-    const double rate = hw.bandwidth_bytes_per_s * n / e.prefill_activation_factor;
+    const double rate = c.gpu_bandwidth_bytes_per_s * n / e.prefill_activation_factor;
     s.terms.push_back(
         {"activations", c.activation_bytes, rate, 0, c.activation_bytes / rate, Bound::kMemory});
   }

@@ -55,7 +55,11 @@ VllmMemory vllm_memory(const ModelSpec& m, const WeightInventory& weights, const
   check_split(m, tp);
   VllmMemory v;
   v.tensor_parallel = tp;
-  v.budget_bytes = hw.memory_bytes * o.gpu_memory_utilization;
+  // Tensor parallelism gives every GPU an equal slice: the smallest GPU sets the budget.
+  double gpu_memory = hw.memory_bytes;
+  for (int64_t i = 0; i < hw.gpu_count; ++i)
+    gpu_memory = std::min(gpu_memory, gpu_spec(hw, i).memory_bytes);
+  v.budget_bytes = gpu_memory * o.gpu_memory_utilization;
   // Every matrix is split over the group (the vocabulary-parallel embedding and output too);
   // norms are copied, a negligible share.
   v.weights_bytes = total_weight_bytes(weights) / d(tp);
@@ -90,7 +94,7 @@ VllmMemory vllm_memory(const ModelSpec& m, const WeightInventory& weights, const
         "GPU exceed {:.1f} GiB ({:.0f}% of {:.1f} GiB)",
         bytes_to_gib(v.weights_bytes), bytes_to_gib(v.activation_bytes),
         bytes_to_gib(v.cuda_graph_bytes + v.runtime_bytes), bytes_to_gib(v.budget_bytes),
-        100 * o.gpu_memory_utilization, bytes_to_gib(hw.memory_bytes));
+        100 * o.gpu_memory_utilization, bytes_to_gib(gpu_memory));
   } else if (!v.starts) {
     v.reason = fmt::format(
         "the KV cache holds {} tokens, fewer than one {}-token context: lower --max-model-len or "

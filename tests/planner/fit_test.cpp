@@ -101,6 +101,63 @@ TEST(Fit, Llama70bQ4KmFitsTwo24GibCardsWithLlamaCppsEvenSplit) {
   EXPECT_TRUE(fit.layers_per_gpu.empty());  // the default split works: no --tensor-split
 }
 
+// A 32 GiB card beside the 24 GiB one (GPU 0 the larger, as `--hw rtx-5090+rtx-4090` lists).
+HardwareSpec mixed_32_24() {
+  HardwareSpec hw = card_24gib(2);
+  GpuSpec big{"big", gib_to_bytes(32), 1.8e12, 2e14, 0, gib_to_bytes(0.5), gib_to_bytes(0.6),
+              31.5e9};
+  GpuSpec small{"small",           gib_to_bytes(24),  1e12,  1e14, 0,
+                gib_to_bytes(0.5), gib_to_bytes(0.6), 31.5e9};
+  hw.gpus = {big, small};
+  hw.memory_bytes = big.memory_bytes;
+  return hw;
+}
+
+// llama.cpp splits by free memory: 31.5 / (31.5 + 23.5) = 0.5727 of the 81 slots go to GPU 0,
+// slot i while i / 81 < 0.5727, i.e. layers 0..46 (22 more-bits: 0..9 and 12, 15, ..., 45; 25
+// plain); GPU 1 holds 47..79 (18 more-bits: 48, 51, ..., 69 and 70..79; 15 plain) and the
+// output. -ts gives llama.cpp the same 47 and 34 slots.
+TEST(Fit, MixedGpusSplitLayersByEachGpusMemory) {
+  const auto& m = model("llama-3.1-70b");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  const auto hw = mixed_32_24();
+  const auto fit = fit_model(m, weights, hw, ctx(8192));
+  EXPECT_EQ(fit.kind, FitKind::kMultiGpu);
+  ASSERT_EQ(fit.bytes_per_gpu.size(), 2u);
+  const double buffers = 296224768.0 + gib_to_bytes(0.6);
+  EXPECT_NEAR(fit.bytes_per_gpu[0], 22 * 577634304.0 + 25 * 515964928.0 + buffers, 1.0);
+  EXPECT_NEAR(fit.bytes_per_gpu[1], 18 * 577634304.0 + 15 * 515964928.0 + 861913088.0 + buffers,
+              1.0);
+  EXPECT_EQ(fit.layers_per_gpu, (std::vector<int64_t>{47, 34}));
+  EXPECT_EQ(llama_cpp_args(fit, ctx(8192)), "-ngl 81 -c 8192 --tensor-split 47,34");
+  EXPECT_NE(fit.summary.find("fits across big + small: 24.7 + 18.6 GiB of 31.5 + 23.5 GiB usable"),
+            std::string::npos)
+      << fit.summary;
+  // The plan built from the fit puts the same bytes on each GPU.
+  const auto plan = plan_from_fit(m, weights, hw, ctx(8192), fit, OffloadMode::kAuto);
+  const auto again = fit_of_plan(plan, m, hw);
+  EXPECT_NEAR(again.bytes_per_gpu[0], fit.bytes_per_gpu[0], 1.0);
+  EXPECT_NEAR(again.bytes_per_gpu[1], fit.bytes_per_gpu[1], 1.0);
+  EXPECT_EQ(again.kind, FitKind::kMultiGpu);
+}
+
+// The smaller GPU is the one that overflows: a plan that puts 47 layers on the 24 GiB card does
+// not fit although the 32 GiB card could hold them; swapped it fits.
+TEST(Fit, MixedGpusCheckEachGpuAgainstItsOwnMemory) {
+  const auto& m = model("llama-3.1-70b");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  const auto hw = mixed_32_24();
+  std::vector<std::string> notes;
+  auto plan_of = [&](const std::string& args) {
+    return plan_from_llama_args(m, weights, hw, parse_llama_args(args), ctx(8192), db().quants,
+                                notes);
+  };
+  const auto bad = fit_of_plan(plan_of("-ngl 99 -ts 34,47"), m, hw);
+  EXPECT_EQ(bad.kind, FitKind::kNoFit) << bad.summary;
+  EXPECT_NE(bad.summary.find("of 23.5 GiB usable"), std::string::npos) << bad.summary;
+  EXPECT_EQ(fit_of_plan(plan_of("-ngl 99 -ts 47,34"), m, hw).kind, FitKind::kMultiGpu);
+}
+
 TEST(Fit, Llama8bFitsOneCardAndTheContextLimitIsExact) {
   const auto& m = model("llama-3.1-8b");
   const auto weights = build_inventory(m, quant("q4_k_m"));

@@ -49,6 +49,88 @@ TEST(HardwareSpec, BadValuesNameFilePointerAndProblem) {
             "x.json: /kind: must be one of unified, discrete, got \"hybrid\"");
 }
 
+nlohmann::json mixed_json() {
+  auto json = discrete_json();
+  json.erase("memory_gib");
+  json.erase("bandwidth_gbs");
+  json.erase("fp16_tflops");
+  json["gpu_count"] = 2;
+  json["gpu_memory_reserved_gib"] = 0.5;
+  json["gpus"] = nlohmann::json::parse(R"([
+    {"name": "RTX 5090", "memory_gib": 32, "bandwidth_gbs": 1792, "fp16_tflops": 419},
+    {"name": "RTX 4090", "memory_gib": 24, "bandwidth_gbs": 1008, "fp16_tflops": 330.3,
+     "gpu_memory_reserved_gib": 1}])");
+  return json;
+}
+
+// Each GPU of a mixed machine has its own figures; what one does not state comes from the top
+// level; the top level's per-GPU fields hold GPU 0's; written and read back it is the same.
+TEST(HardwareSpec, MixedGpusCarryTheirOwnFigures) {
+  const auto hw = hardware_from_json(mixed_json(), "mixed.json");
+  ASSERT_TRUE(mixed_gpus(hw));
+  EXPECT_EQ(gpu_list_text(hw), "RTX 5090 + RTX 4090");
+  EXPECT_DOUBLE_EQ(gpu_spec(hw, 1).bandwidth_bytes_per_s, 1.008e12);
+  EXPECT_DOUBLE_EQ(usable_gpu_bytes_of(hw, 0), gib_to_bytes(31.5));
+  EXPECT_DOUBLE_EQ(usable_gpu_bytes_of(hw, 1), gib_to_bytes(23));
+  EXPECT_DOUBLE_EQ(gpu_spec(hw, 1).bus_bytes_per_s, 31.5e9);
+  EXPECT_DOUBLE_EQ(hw.memory_bytes, gib_to_bytes(32));
+  EXPECT_EQ(hardware_from_json(hardware_to_json(hw), "again.json"), hw);
+}
+
+TEST(HardwareSpec, MixedGpusBadInputNamesTheField) {
+  auto json = mixed_json();
+  json["gpu_count"] = 3;
+  EXPECT_EQ(error_of([&] { hardware_from_json(json, "m.json"); }),
+            "m.json: /gpus: lists 2 GPU(s) but gpu_count is 3");
+  json = mixed_json();
+  json["memory_gib"] = 24;
+  EXPECT_EQ(error_of([&] { hardware_from_json(json, "m.json"); }),
+            "m.json: /memory_gib: a machine with a gpus list states each GPU's figures there, not "
+            "at the top");
+  json = mixed_json();
+  json["gpus"][1]["gpu_memory_reserved_gib"] = 30;
+  EXPECT_EQ(error_of([&] { hardware_from_json(json, "m.json"); }),
+            "m.json: /gpus/1/gpu_memory_reserved_gib: must be less than memory_gib");
+  json = mixed_json();
+  json["gpus"][0].erase("bandwidth_gbs");
+  EXPECT_EQ(error_of([&] { hardware_from_json(json, "m.json"); }),
+            "m.json: /gpus/0/bandwidth_gbs: missing required field");
+}
+
+// `--hw a+b`: the GPUs of both in the first one's host; unified machines and two backends are
+// refused by name.
+TEST(HardwareSpec, CombineGpusOfSeveralProfiles) {
+  const auto a = hardware_from_json(discrete_json(), "a.json");
+  auto b_json = discrete_json();
+  b_json["id"] = "big";
+  b_json["gpu_count"] = 2;
+  b_json["memory_gib"] = 48;
+  b_json["power_idle_w"] = 100;
+  b_json["power_load_w"] = 900;
+  const auto b = hardware_from_json(b_json, "b.json");
+  const auto hw = combine_gpus({a, b});
+  EXPECT_EQ(hw.id, "card+big");
+  EXPECT_EQ(hw.gpu_count, 3);
+  EXPECT_EQ(gpu_list_text(hw), "card + big + big");
+  EXPECT_DOUBLE_EQ(usable_gpu_bytes_of(hw, 2), gib_to_bytes(48));
+  EXPECT_DOUBLE_EQ(hw.host_memory_bytes, a.host_memory_bytes);
+  EXPECT_DOUBLE_EQ(hw.power_load_w, 800);  // the second machine's cards above its idle
+  EXPECT_FALSE(hw.price_usd.has_value());
+  auto mac = nlohmann::json::parse(R"({
+    "schema_version": 1, "id": "mac", "name": "Mac", "kind": "unified", "backend": "metal",
+    "gpu_count": 1, "memory_gib": 64, "bandwidth_gbs": 400, "fp16_tflops": 30, "sources": []})");
+  EXPECT_EQ(error_of([&] {
+              combine_gpus({a, hardware_from_json(mac, "mac.json")});
+            }),
+            "mac: only discrete GPUs can share a host; mac is a unified-memory machine");
+  b_json["backend"] = "rocm";
+  EXPECT_EQ(error_of([&] {
+              combine_gpus({a, hardware_from_json(b_json, "b.json")});
+            }),
+            "card (cuda) and big (rocm): llama.cpp runs one GPU backend per process; use two "
+            "profiles of one backend (e.g. both vulkan)");
+}
+
 // A price broken into parts is their sum; a sum that disagrees names both numbers.
 TEST(HardwareSpec, PriceIsTheSumOfItsParts) {
   auto json = discrete_json();

@@ -73,6 +73,36 @@ TEST(Predict, DenseModelInVramIsBytesOverEffectiveBandwidth) {
 
 // Offload by streaming: what does not fit crosses the bus every token at 0.8 x 32 GB/s, and the
 // GPU then reads it like the rest.
+// Two different GPUs in a pipeline: each reads its own layers at its own speed, so the GPU term
+// is the sum of bytes_i / (fraction x bandwidth_i); with every matrix split in equal slices
+// (tensor parallel) the slower GPU sets the pace: total / (2 x fraction x slower bandwidth).
+TEST(Predict, MixedGpusReadTheirOwnBytesAtTheirOwnBandwidth) {
+  const auto& m = model("llama-3.1-8b");
+  const auto weights = build_inventory(m, quant("f16"));
+  HardwareSpec hw = card(48, 2);
+  hw.gpus = {{"fast", gib_to_bytes(48), 2e12, 2e14, 0, 0, 0, 32e9},
+             {"slow", gib_to_bytes(16), 1e12, 1e14, 0, 0, 0, 32e9}};
+  const QuantCatalog& catalog = testing::db().quants;
+  const auto args = parse_llama_args("-ngl 99 -ts 3,1");
+  const auto chosen = choose_plan(m, weights, hw, ctx(4096), {}, &args, catalog);
+  std::vector<double> bytes(2, 0.0);
+  for (const auto& t : chosen.plan.tensors) {
+    if (t.device.kind == DeviceKind::kGpu && t.tensor.cls != TensorClass::kEmbedding)
+      bytes[static_cast<size_t>(t.device.gpu)] += t.tensor.bytes;
+  }
+  for (const auto& kv : chosen.plan.kv) bytes[static_cast<size_t>(kv.device.gpu)] += kv.bytes;
+  ASSERT_GT(bytes[0], 2.5 * bytes[1]);  // -ts 3,1: about three quarters on the fast GPU
+  const auto p = predict_chosen(m, chosen, {}, bandwidth_only(0.5));
+  ASSERT_EQ(p.decode.terms.front().placement, "GPU memory");
+  EXPECT_NEAR(p.decode.terms.front().seconds, bytes[0] / 1e12 + bytes[1] / 0.5e12, 1e-12);
+
+  PredictOptions tensor;
+  tensor.split = SplitMode::kTensor;
+  const auto parallel = predict(m, weights, hw, ctx(4096), tensor, bandwidth_only(0.5));
+  const double total = parallel.decode_cost.gpu_bytes;
+  EXPECT_NEAR(parallel.decode.terms.front().seconds, total / (2 * 0.5e12), 1e-12);
+}
+
 TEST(Predict, StreamingIsOffloadedBytesOverBusThroughput) {
   const auto& m = model("llama-3.1-70b");
   const auto weights = build_inventory(m, quant("q4_k_m"));

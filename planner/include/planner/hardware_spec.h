@@ -43,6 +43,20 @@ struct PricePart {
   bool operator==(const PricePart&) const = default;
 };
 
+/// One GPU of a machine whose GPUs differ (an RTX 5090 beside an RTX 4090): the figures that are
+/// per GPU in HardwareSpec.
+struct GpuSpec {
+  std::string name;
+  double memory_bytes = 0;
+  double bandwidth_bytes_per_s = 0;
+  double fp16_flop_per_s = 0;
+  double int8_op_per_s = 0;
+  double gpu_memory_reserved_bytes = 0;
+  double runtime_overhead_bytes = 0;
+  double bus_bytes_per_s = 0;
+  bool operator==(const GpuSpec&) const = default;
+};
+
 /// One machine. Quantities in base units (bytes, bytes/s, FLOP/s); per-GPU where it says so.
 struct HardwareSpec {
   std::string id;
@@ -51,6 +65,10 @@ struct HardwareSpec {
   std::string memory_type;  ///< gddr6, gddr6x, gddr7, hbm2e, hbm3, hbm3e, lpddr5, lpddr5x, ddr5
   Backend backend = Backend::kCuda;
   int64_t gpu_count = 1;
+  /// Empty: gpu_count identical GPUs as the per-GPU fields below describe. Otherwise one entry
+  /// per GPU (gpu_count of them, discrete only), and the per-GPU fields below hold GPU 0's.
+  /// Read a GPU's figures with gpu_spec(), never the per-GPU fields, where GPUs may differ.
+  std::vector<GpuSpec> gpus;
   double memory_bytes = 0;                   ///< per GPU (discrete) or the whole pool (unified)
   double bandwidth_bytes_per_s = 0;          ///< per GPU
   double fp16_flop_per_s = 0;                ///< dense, per GPU
@@ -105,6 +123,26 @@ enum class LimitMode { kDefault, kRaised };
 /// Memory one GPU may use for model, KV cache and buffers (unified: the wired/GTT limit; discrete:
 /// VRAM less what driver and display keep), in bytes.
 double usable_gpu_bytes(const HardwareSpec& hardware, LimitMode mode = LimitMode::kDefault);
+
+/// Memory GPU `index` may use (discrete: its VRAM less what driver and display keep).
+double usable_gpu_bytes_of(const HardwareSpec& hardware, int64_t index,
+                           LimitMode mode = LimitMode::kDefault);
+
+/// GPU `index`'s figures: its entry in `gpus`, or the per-GPU fields when the GPUs are alike.
+GpuSpec gpu_spec(const HardwareSpec& hardware, int64_t index);
+
+/// True when the machine's GPUs differ (`gpus` lists them).
+bool mixed_gpus(const HardwareSpec& hardware);
+
+/// "RTX 5090 + RTX 4090" for mixed GPUs, "4 x GPU" / "GPU" otherwise (for sentences).
+std::string gpu_list_text(const HardwareSpec& hardware);
+
+/// One machine with the GPUs of several discrete profiles in one host (`--hw rtx-5090+rtx-4090`):
+/// host, bus and platform from the first; every GPU of each part, in order. All parts must be
+/// discrete and share one backend (llama.cpp runs one GPU backend per process). The price and
+/// power are left to the parts (the result is unpriced; its power adds each further GPU's load
+/// above idle). Error{kInput} naming the part otherwise.
+HardwareSpec combine_gpus(const std::vector<HardwareSpec>& parts);
 
 /// Host memory available for weights the CPU holds (unified: the whole pool less the OS).
 double usable_host_bytes(const HardwareSpec& hardware);

@@ -54,6 +54,12 @@ struct DecodeCost {
   int64_t parallel_gpus = 1;  ///< GPUs sharing each layer's bytes (tensor parallel)
   double comm_seconds = 0;    ///< all-reduces, pipeline hops, network
   int64_t batch = 1;
+  /// Peak memory rate and FP16 rate of "a GPU" for the GPU terms: the machine's when its GPUs
+  /// are alike; on a mixed machine the rate at which the GPUs' own times add up (each GPU reads
+  /// its share at its own speed: a share-weighted harmonic mean), or the slowest GPU's when
+  /// every GPU holds an equal slice (tensor parallel).
+  double gpu_bandwidth_bytes_per_s = 0;
+  double gpu_flop_per_s = 0;
   bool operator==(const DecodeCost&) const = default;
 };
 
@@ -72,6 +78,8 @@ struct PrefillCost {
   double pipeline_speedup = 1;
   double comm_seconds = 0;
   int64_t prompt_tokens = 0;
+  double gpu_bandwidth_bytes_per_s = 0;  ///< as in DecodeCost
+  double gpu_flop_per_s = 0;             ///< as in DecodeCost
   bool operator==(const PrefillCost&) const = default;
 };
 

@@ -146,7 +146,8 @@ Table hosts_table(const planner::EfficiencyTable& table) {
 // its llama.cpp partner).
 Table engines_table(const std::vector<planner::EngineFactors>& engines) {
   Table t{"engines",
-          "Engines over llama.cpp on the same machine and model (engines.csv pairs)",
+          "Engines over llama.cpp on the same machine and model (engines.csv pairs; engines "
+          "marked physics: their runs in the calibration files against llama.cpp's fitted physics)",
           {},
           {}};
   t.columns = {{"engine", "Engine", "", Align::kLeft},
@@ -154,11 +155,13 @@ Table engines_table(const std::vector<planner::EngineFactors>& engines) {
                {"decode_pairs", "Pairs", "", Align::kRight},
                {"decode_spread_fraction", "Pair p80", "", Align::kRight, 3},
                {"prefill_ratio", "Prefill x", "", Align::kRight, 2},
-               {"prefill_pairs", "Pairs", "", Align::kRight}};
+               {"prefill_pairs", "Pairs", "", Align::kRight},
+               {"against", "Against", "", Align::kLeft}};
   for (const auto& e : engines) {
     t.rows.push_back({e.name, e.decode_pairs > 0 ? Cell{e.decode_ratio} : Cell{}, e.decode_pairs,
                       e.decode_pairs > 0 ? Cell{e.decode_spread} : Cell{},
-                      e.prefill_pairs > 0 ? Cell{e.prefill_ratio} : Cell{}, e.prefill_pairs});
+                      e.prefill_pairs > 0 ? Cell{e.prefill_ratio} : Cell{}, e.prefill_pairs,
+                      std::string(e.against_physics ? "physics" : "llama.cpp runs")});
   }
   return t;
 }
@@ -211,7 +214,10 @@ CommandResult run_calibrate(const GlobalOptions& global, const CalibrateOptions&
   auto table = planner::fit_efficiency(rows, fmt::format("{}", fmt::join(fitted_from, ", ")));
   // Other engines: their published runs paired with llama.cpp's on the same machine and model.
   const std::string engines_csv = db.directory + "/measurements/engines.csv";
-  const auto pairs = planner::engine_pairs(load_csv_file(engines_csv), engines_csv);
+  auto pairs = planner::engine_pairs(load_csv_file(engines_csv), engines_csv);
+  // ik_llama.cpp's runs (configs.csv) against llama.cpp's physics on their own plans.
+  const auto ik = planner::physics_pairs(rows, table);
+  pairs.insert(pairs.end(), ik.begin(), ik.end());
   table.engines = planner::fit_engines(pairs);
   const auto results = planner::evaluate(rows, table);
   const auto summary = planner::summarize(results);

@@ -10,6 +10,7 @@
 #include "hardware_source.h"
 #include "plan_output.h"
 #include "planned_model.h"
+#include "planner/engines.h"
 #include "planner/fit.h"
 #include "planner/predict.h"
 #include "planner/sweep.h"
@@ -253,7 +254,8 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   std::vector<Row> rows;
   for (const auto& p : models) {
     const auto first = rows.size();
-    const auto candidates = planner::quant_candidates(p.source.spec, db.quants);
+    planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name);
+    const auto candidates = planner::quant_candidates(p.source.spec, db.quants, options.engine);
     for (const auto& hw : machines) {
       Row r{&p, &hw, {}, {}, 0, "", 0, "llama.cpp", "", ""};
       const planner::PredictOptions defaults;

@@ -10,6 +10,7 @@
 #include "common/units.h"
 #include "hardware_source.h"
 #include "plan_output.h"
+#include "planner/engines.h"
 #include "planner/predict.h"
 
 namespace hwplan::cli {
@@ -277,14 +278,21 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
       r.command = llama_command_for(r.chosen, p.source, llama_args, &r.command_why);
       // Other engines: llama.cpp's physics times each engine's published ratio.
       const bool all = options.engine == "all";
+      const std::string ik = planner::ik_only_type(p.weights);
+      auto loads = [&](const std::string& engine) {
+        return planner::engine_loads(engine, p.format_family, !ik.empty());
+      };
+      if (!all)
+        planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name);
       if (all || options.engine != "llama.cpp") {
         const Row llama = r;
         if (!all) r.prediction = engine_prediction(llama, options.engine, db, predict_options);
-        if (!all || llama.prediction.fit.kind != planner::FitKind::kNoFit) rows.push_back(r);
+        if (!all || (llama.prediction.fit.kind != planner::FitKind::kNoFit && loads("llama.cpp")))
+          rows.push_back(r);
         if (all) {
           for (const auto& e : db.efficiency.engines) {
             const auto& b = e.backends;
-            if (std::find(b.begin(), b.end(), hw.backend) == b.end()) continue;
+            if (std::find(b.begin(), b.end(), hw.backend) == b.end() || !loads(e.name)) continue;
             Row other = llama;
             other.prediction = run_by_engine(llama, e, db, predict_options);
             other.command.clear();

@@ -156,10 +156,11 @@ int main(int argc, char** argv) {
       ->check(count_in(1, hwplan::limits::kMaxGpus));
   fit_cmd->add_option("--llama-args", fit.llama_args, kLlamaArgsHelp);
   fit_cmd
-      ->add_option("--engine", fit.engine,
-                   "llama.cpp (default), mlx, vllm or exllamav2: the decode column is that "
-                   "engine's (llama.cpp's physics times its published speed over llama.cpp); "
-                   "memory stays llama.cpp's plan")
+      ->add_option(
+          "--engine", fit.engine,
+          "llama.cpp (default), ik_llama.cpp, mlx, vllm or exllamav2: the decode column is that "
+          "engine's (llama.cpp's physics times its published speed over llama.cpp); "
+          "memory stays llama.cpp's plan")
       ->capture_default_str();
   fit_cmd->add_flag("--require-fit", fit.require_fit,
                     "Exit 1 unless the model fits entirely in GPU/unified memory everywhere");
@@ -231,7 +232,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   predict_cmd
       ->add_option("--engine", predict.engine,
-                   "llama.cpp (default), mlx, vllm, exllamav2, or all (one row per engine that "
+                   "llama.cpp (default), ik_llama.cpp, mlx, vllm, exllamav2, or all (one row per "
+                   "engine that "
                    "runs on the machine): other engines are llama.cpp's physics times their "
                    "published speed over llama.cpp")
       ->capture_default_str();
@@ -460,7 +462,8 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--llama-args", report_options.llama_args, kLlamaArgsHelp);
   report_cmd
       ->add_option("--engine", report_options.engine,
-                   "llama.cpp (default), mlx, vllm or exllamav2: every machine runs the models "
+                   "llama.cpp (default), ik_llama.cpp, mlx, vllm or exllamav2: every machine runs "
+                   "the models "
                    "with it (llama.cpp's physics times its published speed over llama.cpp); "
                    "machines it cannot run on are left out")
       ->capture_default_str();

@@ -22,6 +22,7 @@ PlannedModel plan_model(const planner::ProfileDb& db, ModelSource source,
     const bool gguf = !p.source.gguf_file_type.empty();
     p.quant_name = gguf ? p.source.gguf_file_type + " (GGUF)"
                         : p.source.safetensors_file_type + " (safetensors)";
+    p.format_family = gguf ? "gguf" : "safetensors";
     if (request.quant_given) {
       notes.push_back(fmt::format("{}: --quant ignored; the {}'s own tensor types are used",
                                   spec.id, gguf ? "GGUF file" : "safetensors checkpoint"));
@@ -30,6 +31,7 @@ PlannedModel plan_model(const planner::ProfileDb& db, ModelSource source,
     const auto& quant = planner::find_quant(db.quants, request.quant);
     p.weights = planner::build_inventory(spec, quant);
     p.quant_name = quant.name;
+    p.format_family = quant.family;
   }
   p.workload.context_tokens = request.context_given
                                   ? request.context_tokens

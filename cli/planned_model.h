@@ -26,6 +26,9 @@ struct PlannedModel {
   ModelSource source;
   planner::WeightInventory weights;
   std::string quant_name;
+  /// The weights' format for the engine check: gguf (a GGUF file or mix), safetensors (a
+  /// checkpoint as published), or the catalog family of the mix (mlx, gptq, awq, fp8, fp4, exl2).
+  std::string format_family;
   planner::Workload workload;
 };
 

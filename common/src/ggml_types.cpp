@@ -9,7 +9,7 @@ namespace {
 
 // Block sizes from the block structs of ggml-common.h (QK_K = 256 super-blocks), e.g.
 // block_q4_K = {d, dmin: 2 x fp16; scales[12]; qs[128]} = 144 bytes per 256 weights.
-constexpr std::array<GgmlTypeInfo, 33> kTypes = {{
+constexpr std::array<GgmlTypeInfo, 38> kTypes = {{
     {0, "F32", 1, 4, false},
     {1, "F16", 1, 2, false},
     {2, "Q4_0", 32, 18, true},
@@ -45,11 +45,22 @@ constexpr std::array<GgmlTypeInfo, 33> kTypes = {{
     // NVFP4: 64 weights as four 16-weight sub-blocks, one E4M3 scale byte each + 32 bytes of
     // nibbles.
     {40, "NVFP4", 64, 36, true},
+    // ik_llama.cpp's own types (its ggml.h enum and ggml-common.h block structs; mainline
+    // llama.cpp does not define them): d (fp16) + extra (16 bits) + scales + quants per 256.
+    {137, "IQ2_K", 256, 76, true},   // + scales[8] + qs[64]: 2.375 bpw
+    {138, "IQ3_K", 256, 110, true},  // + scales_h (16 bits) + scales_l[8] + qs[64] + qh[32]
+    {139, "IQ4_K", 256, 144, true},  // + scales_h[4] + scales_l[8] + qs[128]: 4.5 bpw
+    {140, "IQ5_K", 256, 176, true},  // + scales_h[4] + scales_l[8] + qs[128] + qh[32]
+    {141, "IQ6_K", 256, 212, true},  // + scales[16] + qs[128] + qh[64]: 6.625 bpw
 }};
 
 }  // namespace
 
 std::span<const GgmlTypeInfo> ggml_types() { return kTypes; }
+
+bool ggml_type_is_ik_only(const GgmlTypeInfo& type) {
+  return type.id >= kFirstIkTypeId && type.id < kFirstIkRepackedTypeId;
+}
 
 std::optional<GgmlTypeInfo> ggml_type_by_id(uint32_t id) {
   for (const auto& type : ggml_types()) {

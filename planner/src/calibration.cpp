@@ -71,10 +71,14 @@ bool flash_attention_on(const std::string& text) {
 
 // Why a row is not a run of llama.cpp itself (empty when it is): forks with their own kernels
 // and quant types get their own factors or none, never llama.cpp's.
+bool is_ik_llama(const std::string& engine) {
+  return contains_ignoring_case(engine, "ik_llama") && !contains_ignoring_case(engine, "mainline");
+}
+
 std::string other_engine(const std::string& engine, const std::string& backend) {
-  if (contains_ignoring_case(engine, "ik_llama") && !contains_ignoring_case(engine, "mainline"))
+  if (is_ik_llama(engine))
     return "ik_llama.cpp is another engine (its own kernels and quant types): kept out of "
-           "llama.cpp's fit";
+           "llama.cpp's fit, its own factor against llama.cpp's physics";
   if (contains_ignoring_case(engine, "AmpereComputingAI"))
     return "Ampere's llama.cpp fork with its own quant types: kept out of llama.cpp's fit";
   if (contains_ignoring_case(backend, "rocm") && contains_ignoring_case(backend, "cuda"))
@@ -312,6 +316,12 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     const auto* model_input = find_model_input(in, row.model);
     const std::string& notes = r["notes"];
     row.skipped = other_engine(r["engine"], r["backend"]);
+    // ik_llama.cpp's rows are costed like llama.cpp's (the same plan from the same flags) and
+    // kept out of llama.cpp's fit at the end: they give that engine its factor.
+    if (is_ik_llama(r["engine"])) {
+      row.engine = "ik_llama.cpp";
+      row.skipped.clear();
+    }
     if (bandwidth_gbs <= 0 && row.skipped.empty()) row.skipped = "no memory bandwidth given";
     if (peak <= 0 && !cpu_only && row.skipped.empty())
       row.skipped = "no peak FP16 figure for this machine";
@@ -391,9 +401,33 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     if (row.machine.gpu_count > 1 && row.placement != "multi_gpu" && !cpu_only)
       row.categories.emplace_back("multi_gpu");
     if (depth >= kLongContextTokens) row.categories.emplace_back("long_context");
+    if (row.engine != "llama.cpp" && row.skipped.empty()) {
+      row.other_engine_costed = true;
+      row.skipped = other_engine(r["engine"], r["backend"]);
+    }
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+std::vector<EnginePair> physics_pairs(const std::vector<CalibrationRow>& rows,
+                                      const EfficiencyTable& table) {
+  std::vector<EnginePair> pairs;
+  for (const auto& r : rows) {
+    if (!r.other_engine_costed) continue;
+    const auto e = efficiency_for(table, r.backend, r.memory_class);
+    EnginePair p{r.engine, r.source_id, r.hardware, r.model, 0, 0, true};
+    if (r.measured_decode_tok_per_s > 0) {
+      p.decode_ratio =
+          r.measured_decode_tok_per_s / decode_speed(r.decode, r.machine, e, table).tok_per_s;
+    }
+    if (r.measured_prefill_tok_per_s > 0 && r.prefill_skipped.empty()) {
+      p.prefill_ratio =
+          r.measured_prefill_tok_per_s / prefill_speed(r.prefill, r.machine, e, table).tok_per_s;
+    }
+    if (p.decode_ratio > 0 || p.prefill_ratio > 0) pairs.push_back(p);
+  }
+  return pairs;
 }
 
 namespace {

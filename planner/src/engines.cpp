@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "common/error.h"
+#include "common/ggml_types.h"
 #include "common/json_util.h"
 #include "common/statistics.h"
 #include "common/text_util.h"
@@ -31,7 +32,49 @@ std::string base_model(const std::string& model) {
 std::vector<EngineFactors> known_engines() {
   return {{"mlx", {Backend::kMetal}},
           {"vllm", {Backend::kCuda, Backend::kRocm}},
-          {"exllamav2", {Backend::kCuda, Backend::kRocm}}};
+          {"exllamav2", {Backend::kCuda, Backend::kRocm}},
+          // ik_llama.cpp: CUDA and CPU are its maintained backends (its README).
+          {"ik_llama.cpp", {Backend::kCuda, Backend::kCpu}}};
+}
+
+bool engine_loads(const std::string& engine, const std::string& family, bool ik_types) {
+  if (ik_types) return engine == "ik_llama.cpp";
+  if (family == "gguf" || family == "safetensors") return true;
+  // Each checkpoint format and the engines that load it (their documentation's format lists).
+  static const std::map<std::string, std::vector<std::string>> kLoaders = {
+      {"mlx", {"mlx"}},  {"gptq", {"vllm", "exllamav2"}}, {"awq", {"vllm"}}, {"fp8", {"vllm"}},
+      {"fp4", {"vllm"}}, {"exl2", {"exllamav2"}}};
+  const auto it = kLoaders.find(family);
+  if (it == kLoaders.end()) return false;
+  return std::find(it->second.begin(), it->second.end(), engine) != it->second.end();
+}
+
+std::vector<std::string> engines_loading(const std::string& family, bool ik_types) {
+  std::vector<std::string> out;
+  for (const char* engine : {"llama.cpp", "ik_llama.cpp", "mlx", "vllm", "exllamav2"}) {
+    if (engine_loads(engine, family, ik_types)) out.emplace_back(engine);
+  }
+  return out;
+}
+
+std::string ik_only_type(const WeightInventory& weights) {
+  for (const auto& g : weights.groups) {
+    const auto type = ggml_type_by_name(g.type);
+    if (type && ggml_type_is_ik_only(*type)) return std::string(type->name);
+  }
+  return "";
+}
+
+void check_engine_loads(const std::string& engine, const std::string& family,
+                        const WeightInventory& weights, const std::string& quant_name) {
+  const std::string ik = ik_only_type(weights);
+  if (engine_loads(engine, family, !ik.empty())) return;
+  const auto loaders = engines_loading(family, !ik.empty());
+  const std::string what = ik.empty()
+                               ? fmt::format("{} weights", family)
+                               : fmt::format("{} tensors, a type only ik_llama.cpp defines", ik);
+  throw_input("{} cannot load {} ({}); it runs in {}: use --engine {}", engine, quant_name, what,
+              fmt::join(loaders, " or "), loaders.empty() ? "llama.cpp" : loaders.front());
 }
 
 std::string engine_of(const std::string& cell) {
@@ -90,6 +133,7 @@ std::vector<EngineFactors> fit_engines(const std::vector<EnginePair>& pairs) {
     std::vector<double> decode, prefill;
     for (const auto& p : pairs) {
       if (p.engine != e.name) continue;
+      e.against_physics = e.against_physics || p.against_physics;
       if (p.decode_ratio > 0) decode.push_back(p.decode_ratio);
       if (p.prefill_ratio > 0) prefill.push_back(p.prefill_ratio);
     }
@@ -137,7 +181,8 @@ nlohmann::json engines_to_json(const std::vector<EngineFactors>& engines) {
                    {"decode_pairs", e.decode_pairs},
                    {"decode_spread", e.decode_spread},
                    {"prefill_ratio", e.prefill_ratio},
-                   {"prefill_pairs", e.prefill_pairs}});
+                   {"prefill_pairs", e.prefill_pairs},
+                   {"against_physics", e.against_physics}});
   }
   return out;
 }
@@ -157,6 +202,7 @@ std::vector<EngineFactors> engines_from_json(const nlohmann::json& json,
     it->decode_spread = o.number("decode_spread", NumberRange::non_negative());
     it->prefill_ratio = o.number("prefill_ratio", {0.0, 100.0, false});
     it->prefill_pairs = o.integer("prefill_pairs", 0);
+    it->against_physics = o.optional_boolean("against_physics").value_or(false);
     o.finish();
   }
   return engines;

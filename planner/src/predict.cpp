@@ -553,12 +553,15 @@ Prediction with_engine(Prediction p, const EngineFactors& e) {
   const bool few = e.decode_pairs < kMinBandRows;
   p.decode.error_band_fraction += few ? std::max(e.decode_spread, 0.5) : e.decode_spread;
   if (e.prefill_pairs < kMinBandRows) p.prefill.error_band_fraction += 0.5;
+  const std::string measured =
+      e.against_physics
+          ? fmt::format("its {} published run{} against llama.cpp's physics on the same plans",
+                        e.decode_pairs, e.decode_pairs == 1 ? "" : "s")
+          : fmt::format("median of {} published pair{} on the same machine and model",
+                        e.decode_pairs, e.decode_pairs == 1 ? "" : "s");
   p.reason = fmt::format(
-      "{}: {:.2f}x llama.cpp's decode{} on the same machine and model (median of {} published "
-      "pair{}{}); llama.cpp's physics: {}",
-      e.name, e.decode_ratio,
-      e.prefill_pairs > 0 ? fmt::format(", {:.2f}x its prefill", e.prefill_ratio) : "",
-      e.decode_pairs, e.decode_pairs == 1 ? "" : "s",
+      "{}: {:.2f}x llama.cpp's decode{} ({}{}); llama.cpp's physics: {}", e.name, e.decode_ratio,
+      e.prefill_pairs > 0 ? fmt::format(", {:.2f}x its prefill", e.prefill_ratio) : "", measured,
       few ? ", too few for a band of their own" : "", p.reason);
   return p;
 }

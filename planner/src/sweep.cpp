@@ -2,9 +2,12 @@
 
 #include <algorithm>
 
+#include "planner/engines.h"
+
 namespace hwplan::planner {
 
-std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const QuantCatalog& catalog) {
+std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const QuantCatalog& catalog,
+                                             const std::string& engine) {
   std::vector<const QuantSpec*> order;
   order.reserve(catalog.mixes.size());
   for (const auto& q : catalog.mixes) order.push_back(&q);
@@ -14,7 +17,11 @@ std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const Quant
   });
   std::vector<QuantCandidate> candidates;
   candidates.reserve(order.size());
-  for (const auto* q : order) candidates.push_back({q->id, build_inventory(model, *q)});
+  for (const auto* q : order) {
+    auto weights = build_inventory(model, *q);
+    if (engine_loads(engine, q->family, !ik_only_type(weights).empty()))
+      candidates.push_back({q->id, std::move(weights)});
+  }
   return candidates;
 }
 

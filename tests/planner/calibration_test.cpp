@@ -106,8 +106,27 @@ namespace {
 TEST(CalibrationConfigs, OtherEnginesAreKeptOutAndCpuRowsReadHostMemory) {
   const auto all = rows_of(kConfigs);
   int64_t ik = 0;
-  for (const auto& r : all) ik += r.skipped.find("ik_llama.cpp is another engine") == 0 ? 1 : 0;
+  int64_t costed = 0;
+  for (const auto& r : all) {
+    if (r.engine != "ik_llama.cpp") continue;
+    ++ik;
+    EXPECT_FALSE(r.skipped.empty()) << r.row_id;  // never in llama.cpp's fit
+    // Costed on its own plan for ik_llama.cpp's factor, the reason says so.
+    if (r.other_engine_costed) {
+      ++costed;
+      EXPECT_EQ(r.skipped.find("ik_llama.cpp is another engine"), 0u) << r.skipped;
+    }
+  }
   EXPECT_EQ(ik, 89);  // CONFIGS_SOURCES.md: 89 rows are ik_llama.cpp
+  EXPECT_GT(costed, 40);
+  const auto pairs = physics_pairs(all, fit_efficiency(all, "test"));
+  // A pair wherever decode or a modelled prefill was measured (CPU-only prefill is not modelled).
+  EXPECT_GT(static_cast<int64_t>(pairs.size()), 40);
+  EXPECT_LE(static_cast<int64_t>(pairs.size()), costed);
+  for (const auto& p : pairs) {
+    EXPECT_EQ(p.engine, "ik_llama.cpp");
+    EXPECT_TRUE(p.decode_ratio > 0 || p.prefill_ratio > 0);
+  }
   EXPECT_NE(row_by_id(all, "30122").skipped.find("Ampere"), std::string::npos);
   // 30131: Phi-4 Q4_K_M CPU-only on an EPYC 9554 (12 x DDR5-4800 = 460.8 GB/s theoretical).
   const auto& cpu = row_by_id(all, "30131");

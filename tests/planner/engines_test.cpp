@@ -79,3 +79,38 @@ TEST(Engines, PredictionCarriedOverAndRefusedWhereTheEngineCannotRun) {
 
 }  // namespace
 }  // namespace hwplan::planner
+
+namespace hwplan::planner {
+namespace {
+
+// Who loads what: GGUF is llama.cpp's and ik_llama.cpp's (the others take a GGUF mix as the same
+// model at that size in their own format); each checkpoint format its own engines; a type only
+// ik_llama.cpp defines, ik_llama.cpp alone.
+TEST(Engines, EachFormatIsLoadedByItsEngines) {
+  EXPECT_EQ(engines_loading("gguf", false),
+            (std::vector<std::string>{"llama.cpp", "ik_llama.cpp", "mlx", "vllm", "exllamav2"}));
+  EXPECT_EQ(engines_loading("gguf", true), (std::vector<std::string>{"ik_llama.cpp"}));
+  EXPECT_EQ(engines_loading("exl2", false), (std::vector<std::string>{"exllamav2"}));
+  EXPECT_EQ(engines_loading("gptq", false), (std::vector<std::string>{"vllm", "exllamav2"}));
+  EXPECT_EQ(engines_loading("mlx", false), (std::vector<std::string>{"mlx"}));
+  EXPECT_FALSE(engine_loads("llama.cpp", "awq", false));
+  EXPECT_TRUE(engine_loads("vllm", "fp8", false));
+}
+
+TEST(Engines, AFormatTheEngineCannotLoadIsAnErrorNamingBoth) {
+  const auto& m = testing::model("deepseek-v3");
+  const auto ik = build_inventory(m, testing::quant("ik-q8-iq4_k"));
+  EXPECT_EQ(ik_only_type(ik), "IQ4_K");
+  EXPECT_EQ(error_of([&] { check_engine_loads("llama.cpp", "gguf", ik, "ik mix"); }),
+            "llama.cpp cannot load ik mix (IQ4_K tensors, a type only ik_llama.cpp defines); it "
+            "runs in ik_llama.cpp: use --engine ik_llama.cpp");
+  EXPECT_NO_THROW(check_engine_loads("ik_llama.cpp", "gguf", ik, "ik mix"));
+  const auto exl2 = build_inventory(m, testing::quant("exl2-4.0bpw"));
+  EXPECT_EQ(ik_only_type(exl2), "");
+  EXPECT_EQ(error_of([&] { check_engine_loads("llama.cpp", "exl2", exl2, "EXL2 4.0 bpw"); }),
+            "llama.cpp cannot load EXL2 4.0 bpw (exl2 weights); it runs in exllamav2: use "
+            "--engine exllamav2");
+}
+
+}  // namespace
+}  // namespace hwplan::planner

@@ -152,5 +152,30 @@ TEST(Weights, MlxFormatsCostTheirBitsPlusScaleAndBiasPerGroup) {
               matrix_params * 0.25 / 8, 1.0);
 }
 
+// ik_llama.cpp's types by their block structs: IQ4_K 144 bytes per 256 weights (4.5 bpw), IQ2_K
+// 76 (2.375 bpw); the ik mixes put them on the routed experts only, Q8_0 (8.5 bpw) elsewhere.
+TEST(Weights, IkMixesTypeTheExpertsWithIkTypes) {
+  const auto& m = model("deepseek-v3");
+  const auto four = build_inventory(m, quant("ik-q8-iq4_k"));
+  const auto two = build_inventory(m, quant("ik-q8-iq2_k"));
+  double expert_params = 0;
+  double four_experts = 0;
+  double two_experts = 0;
+  for (size_t i = 0; i < four.groups.size(); ++i) {
+    const auto& g = four.groups[i];
+    if (g.cls == TensorClass::kExperts) {
+      EXPECT_EQ(g.type, "IQ4_K") << g.name;
+      EXPECT_EQ(two.groups[i].type, "IQ2_K") << g.name;
+      expert_params += g.n_params;
+      four_experts += g.bytes;
+      two_experts += two.groups[i].bytes;
+    } else if (g.cls == TensorClass::kAttention) {
+      EXPECT_EQ(g.type, two.groups[i].type) << g.name;
+    }
+  }
+  EXPECT_NEAR(four_experts, expert_params * 144.0 / 256.0, 1.0);
+  EXPECT_NEAR(two_experts, expert_params * 76.0 / 256.0, 1.0);
+}
+
 }  // namespace
 }  // namespace hwplan::planner

@@ -13,6 +13,7 @@
 
 #include "common/csv.h"
 #include "planner/efficiency.h"
+#include "planner/engines.h"
 #include "planner/predict.h"
 #include "planner/profiles.h"
 
@@ -66,8 +67,12 @@ struct CalibrationRow {
   PrefillCost prefill;
   double measured_decode_tok_per_s = 0;   ///< 0: no decode measurement
   double measured_prefill_tok_per_s = 0;  ///< 0: no prefill measurement
-  bool generic_shape = false;   ///< the model is not bundled: layers from inputs, no KV detail
-  std::string skipped;          ///< why the row cannot be used (empty: used)
+  bool generic_shape = false;  ///< the model is not bundled: layers from inputs, no KV detail
+  std::string skipped;         ///< why the row cannot be used (empty: used)
+  /// The engine that ran it: "llama.cpp", or "ik_llama.cpp" for rows kept out of llama.cpp's
+  /// fit (skipped) whose costs were built all the same (other_engine_costed).
+  std::string engine = "llama.cpp";
+  bool other_engine_costed = false;
   std::string prefill_skipped;  ///< why its prefill is not used although measured
   std::string source_file;      ///< the CSV the row came from
   int64_t depth_tokens = 0;     ///< tokens already in the cache (kv_depth)
@@ -86,6 +91,13 @@ inline constexpr int64_t kLongContextTokens = 16384;
 /// Turns measured.csv rows into costs. Rows that cannot be used carry `skipped`.
 std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::string& origin,
                                              const CalibrationInputs& inputs, const ProfileDb& db);
+
+/// Another engine's rows (other_engine_costed) against llama.cpp's fitted physics on the same
+/// plan: measured / predicted, decode and prefill (0 where not measured or not modelled), as
+/// pairs for fit_engines. An engine without published llama.cpp runs beside it gets its factor
+/// this way.
+std::vector<EnginePair> physics_pairs(const std::vector<CalibrationRow>& rows,
+                                      const EfficiencyTable& table);
 
 /// Per-row outcome of a fitted table.
 struct RowResult {

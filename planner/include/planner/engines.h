@@ -11,6 +11,7 @@
 
 #include "common/csv.h"
 #include "planner/hardware_spec.h"
+#include "planner/weights.h"
 
 namespace hwplan::planner {
 
@@ -23,6 +24,9 @@ struct EngineFactors {
   double decode_spread = 0;  ///< 80th percentile of |pair ratio / median - 1|
   double prefill_ratio = 1;  ///< 1 when no pair measured prefill
   int64_t prefill_pairs = 0;
+  /// True when the pairs are the engine's runs against llama.cpp's fitted physics on the same
+  /// plans (ik_llama.cpp: no llama.cpp runs published beside them), not against llama.cpp runs.
+  bool against_physics = false;
   bool operator==(const EngineFactors&) const = default;
 };
 
@@ -39,8 +43,9 @@ struct EnginePair {
   std::string source_id;
   std::string hardware;
   std::string model;
-  double decode_ratio = 0;   ///< 0: not both measured
-  double prefill_ratio = 0;  ///< 0: not both measured
+  double decode_ratio = 0;       ///< 0: not both measured
+  double prefill_ratio = 0;      ///< 0: not both measured
+  bool against_physics = false;  ///< the other side is llama.cpp's physics (physics_pairs)
 };
 
 /// Pairs in engines.csv: single-stream rows (concurrency 1) grouped by source, machine and the
@@ -56,6 +61,24 @@ const EngineFactors& find_engine(const std::vector<EngineFactors>& engines,
 
 /// Error{kInput} naming engine and machine when the engine cannot run on the machine's backend.
 void check_engine_runs_on(const EngineFactors& engine, const HardwareSpec& machine);
+
+/// Whether `engine` loads weights of format `family` (a catalog family: gguf, mlx, gptq, awq,
+/// fp8, fp4, exl2; "safetensors" for a checkpoint as published). `ik_types`: the weights hold a
+/// type only ik_llama.cpp defines, which only it loads. MLX, vLLM and ExLlamaV2 take a GGUF mix
+/// or a checkpoint as the same model at that size in their own format (their factors were
+/// measured that way); llama.cpp and ik_llama.cpp load GGUF and no other engine's format.
+bool engine_loads(const std::string& engine, const std::string& family, bool ik_types);
+
+/// The engines that load `family` (as engine_loads), in a fixed order.
+std::vector<std::string> engines_loading(const std::string& family, bool ik_types);
+
+/// The first tensor type in `weights` that only ik_llama.cpp defines ("IQ4_K"); "" when none.
+std::string ik_only_type(const WeightInventory& weights);
+
+/// Error{kInput} naming engine, quantization and the engines that do load it, when `engine`
+/// cannot load `quant_name` (format `family`).
+void check_engine_loads(const std::string& engine, const std::string& family,
+                        const WeightInventory& weights, const std::string& quant_name);
 
 /// calibration.json's "engines" part and back (Error{kInput} naming file and pointer).
 nlohmann::json engines_to_json(const std::vector<EngineFactors>& engines);

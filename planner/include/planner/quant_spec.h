@@ -47,7 +47,7 @@ struct TensorTypeRule {
 struct QuantSpec {
   std::string id;      ///< "q4_k_m"
   std::string name;    ///< "Q4_K_M"
-  std::string family;  ///< gguf, mlx, gptq, awq, fp8, fp4
+  std::string family;  ///< gguf, mlx, gptq, awq, fp8, fp4, exl2
   double weights_bpw = 0;
   double embedding_bpw = 0;
   double output_bpw = 0;

@@ -15,9 +15,11 @@ struct QuantCandidate {
   WeightInventory weights;
 };
 
-/// Every mix of the catalog sized for `model`, best quality first (at equal quality the smaller
-/// file first). Built once per model and reused for every machine.
-std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const QuantCatalog& catalog);
+/// Every mix of the catalog that `engine` loads (engines.h engine_loads: llama.cpp, GGUF mixes
+/// of its own types), sized for `model`, best quality first (at equal quality the smaller file
+/// first). Built once per model and reused for every machine.
+std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const QuantCatalog& catalog,
+                                             const std::string& engine = "llama.cpp");
 
 /// The highest-quality candidate at which the model sits entirely in GPU memory (one GPU or
 /// several) at this workload; "" when none does.

@@ -286,6 +286,7 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
         planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name);
       if (all || options.engine != "llama.cpp") {
         const Row llama = r;
+        const auto rows_before = rows.size();
         if (!all) r.prediction = engine_prediction(llama, options.engine, db, predict_options);
         if (!all || (llama.prediction.fit.kind != planner::FitKind::kNoFit && loads("llama.cpp")))
           rows.push_back(r);
@@ -298,6 +299,13 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
             other.command.clear();
             other.command_why = e.name + " runs it; the llama.cpp command does not apply";
             rows.push_back(std::move(other));
+          }
+          if (rows.size() == rows_before) {
+            report.notes.push_back(fmt::format(
+                "{} {} on {}: no engine that runs on {} loads it ({} weights load in {})",
+                p.source.spec.id, p.quant_name, hw.id, planner::backend_name(hw.backend),
+                p.format_family,
+                fmt::join(planner::engines_loading(p.format_family, !ik.empty()), ", ")));
           }
         }
         continue;

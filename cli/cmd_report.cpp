@@ -12,6 +12,7 @@
 #include "hardware_source.h"
 #include "plan_output.h"
 #include "planned_model.h"
+#include "planner/engines.h"
 #include "reports/buying_report.h"
 
 namespace hwplan::cli {
@@ -79,6 +80,9 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
   const ModelRequest request{o.quant, true, o.context_tokens, true, o.context_tokens, "f16", 1};
   for (const auto& name : o.models) {
     auto planned = plan_model(db, name, request, report.notes);
+    // The report's engine must load the weights (an EXL2 or MLX file is not llama.cpp's).
+    planner::check_engine_loads(o.engine.empty() ? "llama.cpp" : o.engine, planned.format_family,
+                                planned.weights, planned.quant_name);
     question.models.push_back(
         {std::move(planned.source.spec), std::move(planned.weights), planned.workload});
   }

@@ -49,6 +49,45 @@ TEST(Cli, RequireFitExitCodes) {
       run_hwplan("fit -m llama-3.1-70b --hw rtx-4090 --hw m4-max-128 --require-fit").exit_code, 1);
 }
 
+// A format the engine cannot load is refused by fit, predict and report alike, naming both.
+TEST(Cli, AFormatTheEngineCannotLoadExits2) {
+  const std::string expected =
+      "hwplan: error: llama.cpp cannot load EXL2 4.0 bpw (exl2 weights); it runs in exllamav2: use "
+      "--engine exllamav2\n";
+  for (const char* command : {"fit -m llama-3.1-8b -q exl2-4.0bpw --hw rtx-4090",
+                              "predict -m llama-3.1-8b -q exl2-4.0bpw --hw rtx-4090",
+                              "report -m llama-3.1-8b -q exl2-4.0bpw --hw rtx-4090"}) {
+    const auto r = run_hwplan(command);
+    EXPECT_EQ(r.exit_code, 2) << command;
+    EXPECT_EQ(r.err, expected) << command;
+  }
+  const auto r =
+      run_hwplan("predict -m llama-3.1-8b -q mlx-4bit --hw rtx-4090 --engine all --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = json_of(r)["tables"]["predict"];
+  EXPECT_EQ(rows.size(), 0u) << rows;  // no engine both runs on CUDA and loads MLX weights
+  const auto text = run_hwplan("predict -m llama-3.1-8b -q mlx-4bit --hw rtx-4090 --engine all");
+  EXPECT_NE(text.out.find("llama-3.1-8b MLX 4-bit on rtx-4090: no engine that runs on cuda loads "
+                          "it (mlx weights load in mlx)"),
+            std::string::npos)
+      << text.out;
+}
+
+// Two different GPUs named with '+': one machine, split by memory, with the -ts that does it.
+TEST(Cli, MixedGpusFromTwoProfiles) {
+  const auto json = json_of(
+      run_hwplan("fit -m llama-3.1-70b -q q4_k_m --hw rtx-5090+rtx-4090 --ctx 8192 --json"));
+  const auto& row = json["tables"]["fit"][0];
+  EXPECT_EQ(row["hardware"], "rtx-5090+rtx-4090 (not sold)");
+  EXPECT_EQ(row["fit"], "multi_gpu");
+  EXPECT_NE(row["llama_cpp_args"].get<std::string>().find("-ts 47,34"), std::string::npos) << row;
+  const auto r = run_hwplan("fit -m llama-3.1-8b --hw rtx-5090+m3-ultra-96");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "hwplan: error: m3-ultra-96: only discrete GPUs can share a host; m3-ultra-96 is a "
+            "unified-memory machine\n");
+}
+
 TEST(Cli, UnknownNamesSuggestAndExit2) {
   auto r = run_hwplan("fit --model lama-3.1-8b");
   EXPECT_EQ(r.exit_code, 2);

@@ -95,6 +95,7 @@ Table groups_table(const planner::EfficiencyTable& table) {
                {"prefill_attention_fraction", "Attn eff", "", Align::kRight, 3},
                {"prefill_activation_factor", "Act x", "", Align::kRight, 2},
                {"prefill_expert_factor", "Expert FLOP x", "", Align::kRight, 2},
+               {"prefill_quant_factor", "Quant FLOP x", "", Align::kRight, 2},
                {"prefill_layer_overhead_us", "Launch/layer/ubatch", "us", Align::kRight, 1},
                {"decode_rows", "Decode rows", "", Align::kRight},
                {"prefill_rows", "Prefill rows", "", Align::kRight}};
@@ -103,7 +104,7 @@ Table groups_table(const planner::EfficiencyTable& table) {
                       g.layer_overhead_seconds * 1e6, g.decode_compute_factor, g.compute_fraction,
                       g.prefill_attention_fraction > 0 ? Cell{g.prefill_attention_fraction}
                                                        : Cell{std::string("= FLOP")},
-                      g.prefill_activation_factor, g.prefill_expert_factor,
+                      g.prefill_activation_factor, g.prefill_expert_factor, g.prefill_quant_factor,
                       g.prefill_layer_overhead_seconds * 1e6, g.decode_rows, g.prefill_rows});
   }
   return t;

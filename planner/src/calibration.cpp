@@ -229,6 +229,8 @@ void build_generic_costs(CalibrationRow& row, const CsvRow& r, const std::string
   const double ubatches = std::ceil(d(prompt) / d(ubatch));
   row.prefill.prompt_tokens = prompt;
   row.prefill.flop = 2.0 * active_params * d(prompt);
+  // Quantized weights (the file's bits per weight well below F16's 16) as is_quantized.
+  if (params > 0 && size_bytes * 8.0 / params < 12.0) row.prefill.quantized_flop = row.prefill.flop;
   row.prefill.weight_bytes = size_bytes * ubatches;
   // Hidden size of a Llama-like shape with these parameters: about 12 h^2 per layer
   // (4 h^2 attention + 3 h x 2.7 h FFN); activations as activation_elements_per_layer.
@@ -508,7 +510,7 @@ void fit_attention(const std::vector<const CalibrationRow*>& rows, Efficiency& e
   }
   if (deep < kMinDeepRows) return;
   std::vector<double> t, fixed;
-  std::vector<std::vector<double>> x(5);
+  std::vector<std::vector<double>> x(6);
   for (const auto* r : rows) {
     if (!usable_prefill(*r)) continue;
     const double n = d(r->prefill.parallel_gpus) * r->prefill.pipeline_speedup;
@@ -519,6 +521,7 @@ void fit_attention(const std::vector<const CalibrationRow*>& rows, Efficiency& e
     x[2].push_back(r->prefill.activation_bytes / (r->machine.bandwidth_bytes_per_s * n));
     x[3].push_back(d(r->prefill.layer_launches) / r->prefill.pipeline_speedup);
     x[4].push_back(r->prefill.expert_flop / peak);
+    x[5].push_back(r->prefill.quantized_flop / peak);
     fixed.push_back(r->prefill.comm_seconds);
   }
   const auto coef = fit_nonnegative(t, x, fixed, 1.0);
@@ -526,12 +529,13 @@ void fit_attention(const std::vector<const CalibrationRow*>& rows, Efficiency& e
   auto squared_error = [&](const std::vector<double>& c, bool split) {
     double sum = 0;
     for (size_t i = 0; i < t.size(); ++i) {
-      const double model = split ? c[0] * x[0][i] + c[1] * x[1][i] + c[2] * x[2][i] +
-                                       c[3] * x[3][i] + c[4] * x[4][i] + fixed[i]
-                                 : (x[0][i] + x[1][i]) / e.compute_fraction +
-                                       e.prefill_activation_factor * x[2][i] +
-                                       e.prefill_layer_overhead_seconds * x[3][i] +
-                                       e.prefill_expert_factor * x[4][i] + fixed[i];
+      const double model =
+          split
+              ? c[0] * x[0][i] + c[1] * x[1][i] + c[2] * x[2][i] + c[3] * x[3][i] + c[4] * x[4][i] +
+                    c[5] * x[5][i] + fixed[i]
+              : (x[0][i] + x[1][i]) / e.compute_fraction + e.prefill_activation_factor * x[2][i] +
+                    e.prefill_layer_overhead_seconds * x[3][i] + e.prefill_expert_factor * x[4][i] +
+                    e.prefill_quant_factor * x[5][i] + fixed[i];
       sum += std::pow(model / t[i] - 1.0, 2);
     }
     return sum;
@@ -542,6 +546,7 @@ void fit_attention(const std::vector<const CalibrationRow*>& rows, Efficiency& e
   e.prefill_activation_factor = coef[2];
   e.prefill_layer_overhead_seconds = coef[3];
   e.prefill_expert_factor = coef[4];
+  e.prefill_quant_factor = coef[5];
 }
 
 Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::string& backend,
@@ -572,7 +577,7 @@ Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::
   // communication.
   t.clear();
   fixed.clear();
-  x.assign(4, {});
+  x.assign(5, {});
   for (const auto* r : rows) {
     if (!usable_prefill(*r)) continue;
     const double n = d(r->prefill.parallel_gpus) * r->prefill.pipeline_speedup;
@@ -581,6 +586,7 @@ Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::
     x[1].push_back(r->prefill.activation_bytes / (r->machine.bandwidth_bytes_per_s * n));
     x[2].push_back(d(r->prefill.layer_launches) / r->prefill.pipeline_speedup);
     x[3].push_back(r->prefill.expert_flop / (r->machine.fp16_flop_per_s * n));
+    x[4].push_back(r->prefill.quantized_flop / (r->machine.fp16_flop_per_s * n));
     fixed.push_back(r->prefill.comm_seconds);
   }
   if (!t.empty()) {
@@ -589,6 +595,7 @@ Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::
     e.prefill_activation_factor = coef[1];
     e.prefill_layer_overhead_seconds = coef[2];
     e.prefill_expert_factor = coef[3];
+    e.prefill_quant_factor = coef[4];
     e.prefill_rows = static_cast<int64_t>(t.size());
   }
   fit_attention(rows, e);
@@ -708,13 +715,21 @@ std::vector<ErrorBand> error_bands(const std::vector<RowResult>& results) {
 
 }  // namespace
 
-EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
+namespace {
+
+// The factors fitted on rows whose layer-split prefill achieves `overlap` of the ideal pipeline
+// speed-up (the rows carry the ideal one; the fit sees what this overlap achieves).
+EfficiencyTable fit_at_overlap(const std::vector<CalibrationRow>& rows, double overlap,
                                const std::string& fitted_from) {
   EfficiencyTable table;
   table.fitted_from = fitted_from;
+  table.pipeline_overlap = overlap;
+  std::vector<CalibrationRow> achieved = rows;
+  for (auto& r : achieved)
+    r.prefill.pipeline_speedup = achieved_pipeline_speedup(table, r.prefill.pipeline_speedup);
   std::map<std::pair<std::string, std::string>, std::vector<const CalibrationRow*>> groups;
   std::map<std::string, std::vector<const CalibrationRow*>> pooled;
-  for (const auto& r : rows) {
+  for (const auto& r : achieved) {
     if (!r.skipped.empty() || r.backend == "cpu") continue;  // CPU-only rows fit the host only
     groups[{r.backend, r.memory_class}].push_back(&r);
     pooled[r.memory_class].push_back(&r);
@@ -724,6 +739,37 @@ EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
   for (const auto& [memory_class, members] : pooled)
     table.groups.push_back(fit_group(members, "*", memory_class));
   fit_host(rows, table);
+  return table;
+}
+
+// Mean |log(predicted / measured)| of the prefill rows a table predicts.
+double prefill_log_error(const std::vector<CalibrationRow>& rows, const EfficiencyTable& table) {
+  double sum = 0;
+  int64_t n = 0;
+  for (const auto& res : evaluate(rows, table)) {
+    if (!usable_prefill(*res.row)) continue;
+    sum += std::abs(std::log1p(res.prefill_error));
+    ++n;
+  }
+  return n > 0 ? sum / d(n) : 0;
+}
+
+}  // namespace
+
+EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
+                               const std::string& fitted_from) {
+  // The pipeline overlap is one number for llama.cpp: the one (in steps of 0.1) whose fit
+  // predicts the prefill rows best.
+  EfficiencyTable table;
+  double best = std::numeric_limits<double>::infinity();
+  for (int step = 0; step <= 10; ++step) {
+    auto candidate = fit_at_overlap(rows, 0.1 * step, fitted_from);
+    const double error = prefill_log_error(rows, candidate);
+    if (error < best) {
+      best = error;
+      table = std::move(candidate);
+    }
+  }
   // Error bands: the 80th percentile of the absolute relative errors per placement class.
   table.bands = error_bands(evaluate(rows, table));
   return table;

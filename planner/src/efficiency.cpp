@@ -125,11 +125,16 @@ BandChoice error_band_for(const EfficiencyTable& table, const std::string& place
   return c;
 }
 
+double achieved_pipeline_speedup(const EfficiencyTable& table, double ideal_speedup) {
+  return 1.0 + table.pipeline_overlap * (ideal_speedup - 1.0);
+}
+
 EfficiencyTable efficiency_table_from_json(const nlohmann::json& json, const std::string& origin) {
   JsonObject root(json, origin, "/efficiency");
   EfficiencyTable table;
   table.cpu_bandwidth_fraction = root.number("cpu_bandwidth_fraction", {0.0, 1.5, false});
   table.bus_fraction = root.number("bus_fraction", {0.0, 1.0, false});
+  table.pipeline_overlap = root.optional_number("pipeline_overlap", {0.0, 1.0, true}).value_or(1.0);
   table.cpu_core_flop_per_s =
       root.optional_number("cpu_core_gflops", NumberRange::non_negative()).value_or(0) * 1e9;
   table.fitted_from = root.string("fitted_from");
@@ -148,6 +153,8 @@ EfficiencyTable efficiency_table_from_json(const nlohmann::json& json, const std
         g.number("prefill_activation_factor", NumberRange::non_negative());
     e.prefill_expert_factor =
         g.optional_number("prefill_expert_factor", NumberRange::non_negative()).value_or(0);
+    e.prefill_quant_factor =
+        g.optional_number("prefill_quant_factor", NumberRange::non_negative()).value_or(0);
     e.prefill_attention_fraction =
         g.optional_number("prefill_attention_fraction", {0.0, 1.2, true}).value_or(0);
     e.prefill_layer_overhead_seconds =
@@ -201,6 +208,7 @@ nlohmann::json efficiency_table_to_json(const EfficiencyTable& table) {
                       {"compute_fraction", e.compute_fraction},
                       {"prefill_activation_factor", e.prefill_activation_factor},
                       {"prefill_expert_factor", e.prefill_expert_factor},
+                      {"prefill_quant_factor", e.prefill_quant_factor},
                       {"prefill_attention_fraction", e.prefill_attention_fraction},
                       {"prefill_layer_overhead_seconds", e.prefill_layer_overhead_seconds},
                       {"decode_rows", e.decode_rows},
@@ -228,6 +236,7 @@ nlohmann::json efficiency_table_to_json(const EfficiencyTable& table) {
           {"cpu_core_gflops", table.cpu_core_flop_per_s / 1e9},
           {"bands", bands},
           {"bus_fraction", table.bus_fraction},
+          {"pipeline_overlap", table.pipeline_overlap},
           {"fitted_from", table.fitted_from},
           {"groups", groups}};
 }

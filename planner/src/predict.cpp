@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/ggml_types.h"
 #include "common/text_util.h"
 #include "common/units.h"
 
@@ -13,6 +14,13 @@ namespace hwplan::planner {
 namespace {
 
 double d(int64_t value) { return static_cast<double>(value); }
+
+// Whether a tensor group's weights are quantized: its ggml type says so; a format without one
+// (MLX, GPTQ, ...) by its bits per weight.
+bool is_quantized(const TensorGroup& g) {
+  if (const auto type = ggml_type_by_name(g.type)) return type->quantized;
+  return g.n_params > 0 && g.bytes * 8.0 / g.n_params < 12.0;
+}
 
 // Row and tensor split put a slice of every matrix on every GPU.
 bool splits_tensors(SplitMode mode) {
@@ -284,6 +292,7 @@ PrefillCost prefill_cost(const ModelSpec& m, const ExecutionPlan& plan, const Ha
     const double flop = prompt * 2.0 * g.n_params * (experts ? expert_flop_share : 1.0);
     cost.flop += flop;
     if (experts) cost.expert_flop += flop;
+    if (is_quantized(g)) cost.quantized_flop += flop;
     const double bytes = g.bytes * (experts ? touched : 1.0);
     // llama.cpp computes large batches on the GPU, host-held weights included (copied over).
     shares.add(t.device.kind == DeviceKind::kHost ? gpu_device(plan.main_gpu) : t.device, bytes,
@@ -373,7 +382,8 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
 SpeedPrediction prefill_speed(const PrefillCost& c, const HardwareSpec& hw, const Efficiency& e,
                               const EfficiencyTable& table) {
   SpeedPrediction s;
-  const double n = d(c.parallel_gpus) * c.pipeline_speedup;
+  const double pipeline = achieved_pipeline_speedup(table, c.pipeline_speedup);
+  const double n = d(c.parallel_gpus) * pipeline;
   // Weight GEMMs at the compute fraction, attention at its own where fitted.
   const double attention_fraction =
       e.prefill_attention_fraction > 0 ? e.prefill_attention_fraction : e.compute_fraction;
@@ -394,6 +404,11 @@ SpeedPrediction prefill_speed(const PrefillCost& c, const HardwareSpec& hw, cons
     s.terms.push_back({"expert GEMMs (few tokens per expert)", 0, rate, c.expert_flop,
                        c.expert_flop / rate, Bound::kCompute});
   }
+  if (e.prefill_quant_factor > 0 && c.quantized_flop > 0) {
+    const double rate = c.gpu_flop_per_s * n / e.prefill_quant_factor;
+    s.terms.push_back({"dequantization in the GEMMs", 0, rate, c.quantized_flop,
+                       c.quantized_flop / rate, Bound::kCompute});
+  }
   if (e.prefill_activation_factor > 0 && c.activation_bytes > 0) {
     const double rate = c.gpu_bandwidth_bytes_per_s * n / e.prefill_activation_factor;
     s.terms.push_back(
@@ -404,8 +419,7 @@ SpeedPrediction prefill_speed(const PrefillCost& c, const HardwareSpec& hw, cons
     s.terms.push_back(
         {"bus (offloaded weights)", c.bus_bytes, rate, 0, c.bus_bytes / rate, Bound::kBus});
   }
-  finish(s, c.comm_seconds,
-         d(c.layer_launches) * e.prefill_layer_overhead_seconds / c.pipeline_speedup,
+  finish(s, c.comm_seconds, d(c.layer_launches) * e.prefill_layer_overhead_seconds / pipeline,
          d(c.prompt_tokens));
   return s;
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/units.h"
@@ -101,6 +102,30 @@ TEST(Predict, MixedGpusReadTheirOwnBytesAtTheirOwnBandwidth) {
   const auto parallel = predict(m, weights, hw, ctx(4096), tensor, bandwidth_only(0.5));
   const double total = parallel.decode_cost.gpu_bytes;
   EXPECT_NEAR(parallel.decode.terms.front().seconds, total / (2 * 0.5e12), 1e-12);
+}
+
+// Quantized weights cost prefill an extra term: their GEMMs' FLOPs at peak / prefill_quant_factor.
+// F16 weights have none; Q8_0 puts every matrix in it (norms stay F32, attention has no weights).
+TEST(Predict, PrefillOfQuantizedWeightsAddsTheDequantizationTerm) {
+  const auto& m = model("llama-3.1-8b");
+  auto table = bandwidth_only(0.5);
+  table.groups[0].prefill_quant_factor = 1.0;
+  const auto f16 = predict(m, build_inventory(m, quant("f16")), card(40), ctx(4096), {}, table);
+  EXPECT_EQ(f16.prefill_cost.quantized_flop, 0.0);
+  const auto q8 = predict(m, build_inventory(m, quant("q8_0")), card(40), ctx(4096), {}, table);
+  double norm_flop = 0;
+  for (const auto& t : q8.plan.tensors) {
+    if (t.tensor.cls == TensorClass::kNorm) norm_flop += 512 * 2.0 * t.tensor.n_params;
+  }
+  const auto& c = q8.prefill_cost;
+  EXPECT_NEAR(c.quantized_flop, c.flop - c.attention_flop - norm_flop, 1.0);
+  const auto term = std::find_if(q8.prefill.terms.begin(), q8.prefill.terms.end(),
+                                 [](const Term& t) { return t.placement.find("dequant") == 0; });
+  ASSERT_NE(term, q8.prefill.terms.end());
+  EXPECT_NEAR(term->seconds, c.quantized_flop / 1e14, 1e-12);
+  // The layer split's pipeline reaches the table's share of its ideal speed-up.
+  table.pipeline_overlap = 0.5;
+  EXPECT_DOUBLE_EQ(achieved_pipeline_speedup(table, 3.0), 2.0);
 }
 
 TEST(Predict, StreamingIsOffloadedBytesOverBusThroughput) {

@@ -30,6 +30,10 @@ struct Efficiency {
   /// the ubatch's tokens routed to it (512 x 8/128 = 32 rows for Qwen3-30B-A3B), GEMMs too small
   /// to reach the dense rate (0: experts run as fast as dense layers)
   double prefill_expert_factor = 0;
+  /// prefill: extra seconds per (FLOP of quantized weights / peak FLOP/s): the GEMMs of a
+  /// quantized matrix dequantize its blocks (or run integer kernels) where F16/BF16 weights go
+  /// straight to the tensor cores (0: quantized weights run at the F16 rate)
+  double prefill_quant_factor = 0;
   /// prefill: achieved / peak FP16 rate of attention over the cached and prompt tokens (flash
   /// attention kernels run at their own rate, far from the weight GEMMs' on some backends); 0:
   /// the same as compute_fraction (a group without runs at depth)
@@ -82,7 +86,11 @@ struct EfficiencyTable {
   std::vector<ErrorBand> bands;  ///< per (placement, backend, memory class) with rows
   std::vector<EngineFactors> engines = known_engines();  ///< other engines over llama.cpp
   double bus_fraction = 0.8;  ///< achieved / theoretical PCIe throughput (pinned copies)
-  std::string fitted_from;    ///< the CSV the factors came from, or "defaults"
+  /// Layer split prefill: the share of the ideal overlap of ubatches across the GPUs' pipeline
+  /// stages that is achieved (1: u ubatches on g GPUs take u + g - 1 stage times; 0: they run one
+  /// after another, no faster than on one GPU). Fitted on the multi-GPU prefill rows.
+  double pipeline_overlap = 1.0;
+  std::string fitted_from;  ///< the CSV the factors came from, or "defaults"
   bool operator==(const EfficiencyTable&) const = default;
 };
 
@@ -90,6 +98,10 @@ struct EfficiencyTable {
 /// ("*" backend), else the first group of the same backend, else defaults. `fallback` says which.
 Efficiency efficiency_for(const EfficiencyTable& table, const std::string& backend,
                           const std::string& memory_class, std::string* fallback = nullptr);
+
+/// The pipeline speed-up prefill gets from `ideal_speedup` (PrefillCost::pipeline_speedup) at the
+/// table's pipeline_overlap: 1 + overlap x (ideal - 1).
+double achieved_pipeline_speedup(const EfficiencyTable& table, double ideal_speedup);
 
 /// CPU decode bandwidth fraction for a host of this peak bandwidth: its class's, else pooled.
 double cpu_fraction_for(const EfficiencyTable& table, double host_bytes_per_s);

@@ -67,6 +67,7 @@ struct DecodeCost {
 struct PrefillCost {
   double flop = 0;
   double expert_flop = 0;       ///< the routed experts' share of flop
+  double quantized_flop = 0;    ///< the share of flop on quantized (not F16/BF16/F32) weights
   double attention_flop = 0;    ///< attention over cached and prompt tokens, part of flop
   double weight_bytes = 0;      ///< GPU-resident weights read once per ubatch
   double activation_bytes = 0;  ///< F32 activations streamed through memory by non-matmul ops

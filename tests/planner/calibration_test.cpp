@@ -48,6 +48,9 @@ TEST(Calibration, MeetsTheErrorTargets) {
   EXPECT_LE(summary.decode_median, 0.10);
   EXPECT_LE(summary.decode_p90, 0.25);
   EXPECT_LE(summary.prefill_median, 0.20);
+  // The 0.40 target is not met yet (0.442); this keeps the gain of the quantized-GEMM and
+  // pipeline-overlap factors from slipping back (0.578 before them).
+  EXPECT_LE(summary.prefill_p90, 0.46);
   std::printf(
       "calibration: decode median %.3f p90 %.3f (%lld rows); prefill median %.3f p90 %.3f\n",
       summary.decode_median, summary.decode_p90, static_cast<long long>(summary.decode_rows),

@@ -162,7 +162,9 @@ Table engines_table(const std::vector<planner::EngineFactors>& engines) {
     t.rows.push_back({e.name, e.decode_pairs > 0 ? Cell{e.decode_ratio} : Cell{}, e.decode_pairs,
                       e.decode_pairs > 0 ? Cell{e.decode_spread} : Cell{},
                       e.prefill_pairs > 0 ? Cell{e.prefill_ratio} : Cell{}, e.prefill_pairs,
-                      std::string(e.against_physics ? "physics" : "llama.cpp runs")});
+                      !e.factors_of.empty() ? e.factors_of + "'s factors"
+                      : e.against_physics   ? std::string("physics")
+                                            : std::string("llama.cpp runs")});
   }
   return t;
 }

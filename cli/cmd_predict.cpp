@@ -203,9 +203,8 @@ std::string row_note(const Row& r) {
       fmt::format("{} {} on {}: {:.1f} tok/s", r.model->source.spec.id, r.model->quant_name,
                   hardware_label(r.chosen.machine), p.decode.tok_per_s);
   if (p.engine != "llama.cpp" && p.decode.error_band_fraction > 0) {
-    note +=
-        fmt::format(" (+-{:.0f}%: llama.cpp's band here plus the spread of {}'s published pairs)",
-                    100 * p.decode.error_band_fraction, p.engine);
+    note += fmt::format(" (+-{:.0f}%: llama.cpp's band here plus the spread of {}'s runs)",
+                        100 * p.decode.error_band_fraction, p.engine);
   } else if (p.decode.error_band_fraction > 0 && p.band.note.empty()) {
     note += fmt::format(" (80% of the {} measured {} {} {} runs within +-{:.0f}% of the model)",
                         p.band.decode_rows, plan_kind_words(p.placement), p.efficiency.backend,
@@ -294,6 +293,8 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
           for (const auto& e : db.efficiency.engines) {
             const auto& b = e.backends;
             if (std::find(b.begin(), b.end(), hw.backend) == b.end() || !loads(e.name)) continue;
+            // An engine on another's factors (exo distributing MLX) adds nothing on one node.
+            if (!e.factors_of.empty() && predict_options.nodes < 2) continue;
             Row other = llama;
             other.prediction = run_by_engine(llama, e, db, predict_options);
             other.command.clear();

@@ -156,11 +156,11 @@ int main(int argc, char** argv) {
       ->check(count_in(1, hwplan::limits::kMaxGpus));
   fit_cmd->add_option("--llama-args", fit.llama_args, kLlamaArgsHelp);
   fit_cmd
-      ->add_option(
-          "--engine", fit.engine,
-          "llama.cpp (default), ik_llama.cpp, mlx, vllm or exllamav2: the decode column is that "
-          "engine's (llama.cpp's physics times its published speed over llama.cpp); "
-          "memory stays llama.cpp's plan")
+      ->add_option("--engine", fit.engine,
+                   "llama.cpp (default), ik_llama.cpp, mlx, exo, vllm or exllamav2: the decode "
+                   "column is that "
+                   "engine's (llama.cpp's physics times its published speed over llama.cpp); "
+                   "memory stays llama.cpp's plan")
       ->capture_default_str();
   fit_cmd->add_flag("--require-fit", fit.require_fit,
                     "Exit 1 unless the model fits entirely in GPU/unified memory everywhere");
@@ -231,11 +231,12 @@ int main(int argc, char** argv) {
                    "Link between nodes: thunderbolt5, 10gbe, 25gbe, 100gbe, infiniband")
       ->capture_default_str();
   predict_cmd
-      ->add_option("--engine", predict.engine,
-                   "llama.cpp (default), ik_llama.cpp, mlx, vllm, exllamav2, or all (one row per "
-                   "engine that "
-                   "runs on the machine): other engines are llama.cpp's physics times their "
-                   "published speed over llama.cpp")
+      ->add_option(
+          "--engine", predict.engine,
+          "llama.cpp (default), ik_llama.cpp, mlx, exo, vllm, exllamav2, or all (one row per "
+          "engine that "
+          "runs on the machine): other engines are llama.cpp's physics times their "
+          "published speed over llama.cpp")
       ->capture_default_str();
   predict_cmd->add_option("--backend", predict.backend,
                           "cuda|metal|rocm|vulkan|cpu (default: the machine's)");
@@ -461,11 +462,12 @@ int main(int argc, char** argv) {
       ->check(count_in(1, hwplan::limits::kMaxContextTokens));
   report_cmd->add_option("--llama-args", report_options.llama_args, kLlamaArgsHelp);
   report_cmd
-      ->add_option("--engine", report_options.engine,
-                   "llama.cpp (default), ik_llama.cpp, mlx, vllm or exllamav2: every machine runs "
-                   "the models "
-                   "with it (llama.cpp's physics times its published speed over llama.cpp); "
-                   "machines it cannot run on are left out")
+      ->add_option(
+          "--engine", report_options.engine,
+          "llama.cpp (default), ik_llama.cpp, mlx, exo, vllm or exllamav2: every machine runs "
+          "the models "
+          "with it (llama.cpp's physics times its published speed over llama.cpp); "
+          "machines it cannot run on are left out")
       ->capture_default_str();
   report_cmd
       ->add_option("--min-tps", report_options.min_tps,

@@ -30,11 +30,20 @@ std::string base_model(const std::string& model) {
 }  // namespace
 
 std::vector<EngineFactors> known_engines() {
-  return {{"mlx", {Backend::kMetal}},
-          {"vllm", {Backend::kCuda, Backend::kRocm}},
-          {"exllamav2", {Backend::kCuda, Backend::kRocm}},
+  auto engine = [](const char* name, std::vector<Backend> backends, const char* factors_of = "") {
+    EngineFactors e;
+    e.name = name;
+    e.backends = std::move(backends);
+    e.factors_of = factors_of;
+    return e;
+  };
+  return {engine("mlx", {Backend::kMetal}), engine("vllm", {Backend::kCuda, Backend::kRocm}),
+          engine("exllamav2", {Backend::kCuda, Backend::kRocm}),
           // ik_llama.cpp: CUDA and CPU are its maintained backends (its README).
-          {"ik_llama.cpp", {Backend::kCuda, Backend::kCpu}}};
+          engine("ik_llama.cpp", {Backend::kCuda, Backend::kCpu}),
+          // exo: MLX distributed over Macs (pipeline or, over Thunderbolt 5 RDMA, tensor
+          // parallel); no exo run with stated settings is published, so MLX's factors serve.
+          engine("exo", {Backend::kMetal}, "mlx")};
 }
 
 bool engine_loads(const std::string& engine, const std::string& family, bool ik_types) {
@@ -42,8 +51,9 @@ bool engine_loads(const std::string& engine, const std::string& family, bool ik_
   if (family == "gguf" || family == "safetensors") return true;
   // Each checkpoint format and the engines that load it (their documentation's format lists).
   static const std::map<std::string, std::vector<std::string>> kLoaders = {
-      {"mlx", {"mlx"}},  {"gptq", {"vllm", "exllamav2"}}, {"awq", {"vllm"}}, {"fp8", {"vllm"}},
-      {"fp4", {"vllm"}}, {"exl2", {"exllamav2"}}};
+      {"mlx", {"mlx", "exo"}}, {"gptq", {"vllm", "exllamav2"}},
+      {"awq", {"vllm"}},       {"fp8", {"vllm"}},
+      {"fp4", {"vllm"}},       {"exl2", {"exllamav2"}}};
   const auto it = kLoaders.find(family);
   if (it == kLoaders.end()) return false;
   return std::find(it->second.begin(), it->second.end(), engine) != it->second.end();
@@ -51,7 +61,7 @@ bool engine_loads(const std::string& engine, const std::string& family, bool ik_
 
 std::vector<std::string> engines_loading(const std::string& family, bool ik_types) {
   std::vector<std::string> out;
-  for (const char* engine : {"llama.cpp", "ik_llama.cpp", "mlx", "vllm", "exllamav2"}) {
+  for (const char* engine : {"llama.cpp", "ik_llama.cpp", "mlx", "exo", "vllm", "exllamav2"}) {
     if (engine_loads(engine, family, ik_types)) out.emplace_back(engine);
   }
   return out;
@@ -149,6 +159,17 @@ std::vector<EngineFactors> fit_engines(const std::vector<EnginePair>& pairs) {
       e.prefill_ratio = quantile(prefill, 0.5);
       e.prefill_pairs = static_cast<int64_t>(prefill.size());
     }
+  }
+  for (auto& e : engines) {
+    if (e.factors_of.empty()) continue;
+    const auto& source = find_engine(engines, e.factors_of);
+    const std::string name = e.name;
+    const std::string of = e.factors_of;
+    const auto backends = e.backends;
+    e = source;
+    e.name = name;
+    e.factors_of = of;
+    e.backends = backends;
   }
   return engines;
 }

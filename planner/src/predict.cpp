@@ -513,6 +513,7 @@ ChosenPlan choose_plan(const ModelSpec& m, const WeightInventory& inv, const Har
   ChosenPlan c;
   // One pipeline over all nodes: the hops are added by communication_seconds.
   c.machine = machine_for(hw_in, options);
+  c.node = hw_in;
   if (args != nullptr) {
     if (options.offload != OffloadMode::kAuto) {
       throw_usage("--offload {} and --llama-args both place tensors: give one of them",
@@ -564,11 +565,17 @@ Prediction with_engine(Prediction p, const EngineFactors& e) {
   scale(p.prefill, e.prefill_ratio);
   p.ttft_seconds /= e.prefill_ratio;
   p.ttft_all_seconds /= e.prefill_ratio;
-  const bool few = e.decode_pairs < kMinBandRows;
+  // An engine on another's factors (exo runs MLX) has no runs of its own: a band as for too few.
+  const bool few = e.decode_pairs < kMinBandRows || !e.factors_of.empty();
   p.decode.error_band_fraction += few ? std::max(e.decode_spread, 0.5) : e.decode_spread;
   if (e.prefill_pairs < kMinBandRows) p.prefill.error_band_fraction += 0.5;
   const std::string measured =
-      e.against_physics
+      !e.factors_of.empty()
+          ? fmt::format(
+                "{}'s factor: {} runs {}'s kernels and no {} runs with stated settings are "
+                "published",
+                e.factors_of, e.name, e.factors_of, e.name)
+      : e.against_physics
           ? fmt::format("its {} published run{} against llama.cpp's physics on the same plans",
                         e.decode_pairs, e.decode_pairs == 1 ? "" : "s")
           : fmt::format("median of {} published pair{} on the same machine and model",
@@ -617,19 +624,25 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
                                const EngineFactors& engine, const QuantCatalog& catalog,
                                const EfficiencyTable& table) {
   const auto& hw = chosen.machine;
-  if (engine.name != "vllm" || hw.gpu_count < 2 || chosen.from_command_line ||
-      options.split != SplitMode::kLayer) {
+  // vLLM splits a model over a machine's GPUs, exo over a cluster's Macs, in tensor parallel.
+  const bool tensor_parallel_engine =
+      (engine.name == "vllm" && hw.gpu_count >= 2) || (engine.name == "exo" && options.nodes >= 2);
+  if (!tensor_parallel_engine || chosen.from_command_line || options.split != SplitMode::kLayer) {
     return with_engine(prediction, engine);
   }
   PredictOptions tensor = options;
   tensor.split = SplitMode::kTensor;
-  const auto parallel = choose_plan(m, weights, hw, w, tensor, nullptr, catalog);
+  const auto parallel = choose_plan(m, weights, chosen.node, w, tensor, nullptr, catalog);
   if (parallel.fit.kind == FitKind::kNoFit) return with_engine(prediction, engine);
   auto p = with_engine(predict_chosen(m, parallel, tensor, table), engine);
-  p.reason = fmt::format(
-      "tensor parallel over {} GPUs in vLLM: {:.1f} tok/s; llama.cpp's layer split: {:.1f} "
-      "tok/s. {}",
-      hw.gpu_count, p.decode.tok_per_s, prediction.decode.tok_per_s, p.reason);
+  const std::string over = engine.name == "exo"
+                               ? fmt::format("{} nodes over {}", options.nodes, options.link)
+                               : fmt::format("{} GPUs", hw.gpu_count);
+  p.reason =
+      fmt::format("tensor parallel over {} in {}: {:.1f} tok/s; llama.cpp's {}: {:.1f} tok/s. {}",
+                  over, engine.name == "exo" ? "exo" : "vLLM", p.decode.tok_per_s,
+                  options.nodes >= 2 ? "pipeline over the nodes" : "layer split",
+                  prediction.decode.tok_per_s, p.reason);
   return p;
 }
 

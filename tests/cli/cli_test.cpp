@@ -68,7 +68,7 @@ TEST(Cli, AFormatTheEngineCannotLoadExits2) {
   EXPECT_EQ(rows.size(), 0u) << rows;  // no engine both runs on CUDA and loads MLX weights
   const auto text = run_hwplan("predict -m llama-3.1-8b -q mlx-4bit --hw rtx-4090 --engine all");
   EXPECT_NE(text.out.find("llama-3.1-8b MLX 4-bit on rtx-4090: no engine that runs on cuda loads "
-                          "it (mlx weights load in mlx)"),
+                          "it (mlx weights load in mlx, exo)"),
             std::string::npos)
       << text.out;
 }

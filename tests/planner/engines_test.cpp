@@ -87,12 +87,13 @@ namespace {
 // model at that size in their own format); each checkpoint format its own engines; a type only
 // ik_llama.cpp defines, ik_llama.cpp alone.
 TEST(Engines, EachFormatIsLoadedByItsEngines) {
-  EXPECT_EQ(engines_loading("gguf", false),
-            (std::vector<std::string>{"llama.cpp", "ik_llama.cpp", "mlx", "vllm", "exllamav2"}));
+  EXPECT_EQ(
+      engines_loading("gguf", false),
+      (std::vector<std::string>{"llama.cpp", "ik_llama.cpp", "mlx", "exo", "vllm", "exllamav2"}));
   EXPECT_EQ(engines_loading("gguf", true), (std::vector<std::string>{"ik_llama.cpp"}));
   EXPECT_EQ(engines_loading("exl2", false), (std::vector<std::string>{"exllamav2"}));
   EXPECT_EQ(engines_loading("gptq", false), (std::vector<std::string>{"vllm", "exllamav2"}));
-  EXPECT_EQ(engines_loading("mlx", false), (std::vector<std::string>{"mlx"}));
+  EXPECT_EQ(engines_loading("mlx", false), (std::vector<std::string>{"mlx", "exo"}));
   EXPECT_FALSE(engine_loads("llama.cpp", "awq", false));
   EXPECT_TRUE(engine_loads("vllm", "fp8", false));
 }
@@ -110,6 +111,40 @@ TEST(Engines, AFormatTheEngineCannotLoadIsAnErrorNamingBoth) {
   EXPECT_EQ(error_of([&] { check_engine_loads("llama.cpp", "exl2", exl2, "EXL2 4.0 bpw"); }),
             "llama.cpp cannot load EXL2 4.0 bpw (exl2 weights); it runs in exllamav2: use "
             "--engine exllamav2");
+}
+
+// exo distributes MLX: MLX's fitted factors (said so, with a band as for too few runs), and on
+// several Macs the tensor-parallel plan over the nodes, not llama.cpp's pipeline.
+TEST(Engines, ExoRunsMlxsFactorsInTensorParallelOverTheNodes) {
+  std::vector<EnginePair> pairs;
+  for (int i = 0; i < 6; ++i) pairs.push_back({"mlx", "S", "Mac", "m", 1.5, 0, false});
+  const auto engines = fit_engines(pairs);
+  const auto& exo = find_engine(engines, "exo");
+  EXPECT_EQ(exo.factors_of, "mlx");
+  EXPECT_DOUBLE_EQ(exo.decode_ratio, 1.5);
+  const auto& m = testing::model("deepseek-v3");
+  const auto weights = build_inventory(m, testing::quant("mlx-4bit"));
+  const auto& mac = find_hardware(testing::db(), "m3-ultra-512");
+  Workload w;
+  w.context_tokens = 4096;
+  PredictOptions two;
+  two.nodes = 2;
+  two.link = "thunderbolt5";
+  const auto& table = testing::db().efficiency;
+  const auto chosen = choose_plan(m, weights, mac, w, two, nullptr, testing::db().quants);
+  const auto pipeline = predict_chosen(m, chosen, two, table);
+  const auto p =
+      predict_with_engine(m, weights, w, chosen, pipeline, two, exo, testing::db().quants, table);
+  PredictOptions tensor = two;
+  tensor.split = SplitMode::kTensor;
+  const auto parallel = predict(m, weights, mac, w, tensor, table);
+  EXPECT_NEAR(p.decode.tok_per_s, 1.5 * parallel.decode.tok_per_s, 1e-9);
+  EXPECT_GT(p.decode.tok_per_s, 1.5 * pipeline.decode.tok_per_s);
+  EXPECT_NE(p.reason.find("tensor parallel over 2 nodes over thunderbolt5 in exo"),
+            std::string::npos)
+      << p.reason;
+  EXPECT_NE(p.reason.find("mlx's factor"), std::string::npos) << p.reason;
+  EXPECT_GE(p.decode.error_band_fraction, 0.5 + pipeline.decode.error_band_fraction - 1e-9);
 }
 
 }  // namespace

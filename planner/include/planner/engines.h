@@ -27,6 +27,8 @@ struct EngineFactors {
   /// True when the pairs are the engine's runs against llama.cpp's fitted physics on the same
   /// plans (ik_llama.cpp: no llama.cpp runs published beside them), not against llama.cpp runs.
   bool against_physics = false;
+  /// Another engine whose fitted factors this one uses (exo distributes MLX): "" for its own.
+  std::string factors_of;
   bool operator==(const EngineFactors&) const = default;
 };
 

@@ -165,6 +165,7 @@ Prediction predict_plan(const ModelSpec& model, const ExecutionPlan& plan,
 /// The plan a question is about, on the machine it runs on.
 struct ChosenPlan {
   HardwareSpec machine;  ///< machine_for(hardware, options)
+  HardwareSpec node;     ///< the machine as given (one node of a cluster)
   ExecutionPlan plan;
   FitResult fit;  ///< fit_model's verdict (proposed) or fit_of_plan (from a command line)
   std::vector<std::string> notes;

@@ -8,21 +8,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <map>
-#include <set>
 
 #include "cmd_generate.h"
-#include "common/cancel.h"
 #include "common/error.h"
 #include "common/statistics.h"
 #include "common/units.h"
 #include "formats/gguf.h"
 #include "kernel_model.h"
 #include "kernels/llama_context.h"
-#include "kernels/quantize.h"
+#include "kernels/measure.h"
 #include "kernels/synth.h"
 #include "kernels/thread_pool.h"
 #include "model_source.h"
@@ -35,50 +31,10 @@
 namespace hwplan::cli {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 /// Read probes during one decode run: before each of this many groups of tokens, and after.
 constexpr int64_t kSegments = 8;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 void say(const std::string& text) { std::fprintf(stderr, "hwplan validate: %s\n", text.c_str()); }
-
-void check_cancel() {
-  if (cancel_requested()) throw Error(ErrorKind::kCancelled, "validate: interrupted");
-}
-
-/// Bytes per second one thread's dot products consume `format` at from L2: a 256 KiB matrix
-/// multiplied repeatedly for ~50 ms; the best of 5 runs.
-double in_cache_rate(kernels::WeightFormat format, int64_t cols, kernels::Isa isa) {
-  const int64_t rb = kernels::row_bytes(format, cols);
-  const int64_t rows = std::max<int64_t>(8, (256 * 1024) / rb);
-  std::vector<uint8_t> bytes(static_cast<size_t>(rows * rb));
-  std::vector<float> row(static_cast<size_t>(cols));
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t i = 0; i < cols; ++i)
-      row[static_cast<size_t>(i)] = 0.02f * std::sin(static_cast<float>(r * 7 + i));
-    kernels::quantize_row(format, row.data(), bytes.data() + r * rb, cols);
-  }
-  std::vector<float> x(static_cast<size_t>(cols), 0.5f);
-  kernels::PreparedInput in;
-  kernels::prepare_input(x.data(), cols, in);
-  const kernels::MatrixView m{format, rows, cols, bytes.data(), rb};
-  std::vector<float> y(static_cast<size_t>(rows));
-  double best = 0;
-  for (int run = 0; run < 5; ++run) {
-    int64_t passes = 0;
-    const auto start = Clock::now();
-    do {
-      kernels::matvec_rows(m, in, y.data(), 0, rows, isa);
-      ++passes;
-    } while (seconds_since(start) < 0.01);
-    best = std::max(best, static_cast<double>(passes * rows * rb) / seconds_since(start));
-  }
-  return best;
-}
 
 struct ModelUnderTest {
   std::string label;
@@ -129,60 +85,19 @@ void check_memory(double model_bytes, double array_bytes) {
   }
 }
 
-struct Measurement {
-  double prefill_tok_per_s = 0;
-  std::vector<double> token_seconds;
-  std::vector<double> bandwidth_gbs;               ///< all threads, between groups of tokens
-  std::map<std::string, double> rates_per_thread;  ///< bytes/s by ggml type
-};
-
-Measurement measure(const ModelUnderTest& m, const ValidateOptions& o, kernels::ThreadPool& pool,
-                    kernels::Isa isa, double array_bytes) {
-  Measurement r;
-  std::set<kernels::WeightFormat> formats;
-  for (const auto* mat : {&m.weights.token_embd, &m.weights.output}) formats.insert(mat->format);
-  for (const auto& layer : m.weights.layers) {
-    for (const auto* mat :
-         {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.gate, &layer.up, &layer.down}) {
-      formats.insert(mat->format);
-    }
-  }
-  for (kernels::WeightFormat f : formats) {
-    r.rates_per_thread[std::string(kernels::format_name(f))] =
-        in_cache_rate(f, m.weights.shape.n_embd, isa);
-  }
-  kernels::LlamaContext ctx(m.weights, pool, o.ctx + o.tokens + o.prompt + 4, isa);
-  std::vector<int32_t> prompt(static_cast<size_t>(o.prompt));
-  for (size_t i = 0; i < prompt.size(); ++i)
-    prompt[i] = static_cast<int32_t>((i * 7919 + 1) % static_cast<size_t>(m.weights.shape.n_vocab));
-  say(fmt::format("{}: prefill of {} tokens", m.label, o.prompt));
-  const auto start = Clock::now();
-  ctx.eval(prompt);
-  r.prefill_tok_per_s = static_cast<double>(o.prompt) / seconds_since(start);
-  if (o.ctx > ctx.position()) ctx.fill_cache_synthetic(o.ctx, o.seed);
+// The kernel's run (kernels/measure.h) with the read bandwidth probed between groups of steps:
+// the machine's bandwidth drifts within seconds, so both medians come from the same window.
+kernels::DecodeMeasurement measure(const ModelUnderTest& m, const ValidateOptions& o,
+                                   kernels::ThreadPool& pool, kernels::Isa isa,
+                                   double array_bytes) {
   auto bandwidth = [&] {
     if (o.bandwidth_gbs > 0) return o.bandwidth_gbs;
     const kernels::ThreadPool::CallerUnpinned unpinned(pool);  // the probe places its own threads
     return probes::measure_bandwidth("read", pool.size(), array_bytes, 2).gbs.best;
   };
-  say(fmt::format("{}: decoding {} tokens at context {}, read probes in between", m.label, o.tokens,
-                  o.ctx));
-  int32_t token = 1;
-  for (int i = 0; i < 2; ++i) token = kernels::argmax(ctx.decode(token));  // warm-up
-  // The bandwidth here drifts within seconds: probe it between every few tokens so both medians
-  // come from the same window.
-  const int64_t per_segment = std::max<int64_t>(1, o.tokens / kSegments);
-  for (int64_t i = 0; i < o.tokens; ++i) {
-    check_cancel();
-    if (i % per_segment == 0) {
-      r.bandwidth_gbs.push_back(bandwidth());
-    }
-    const auto t0 = Clock::now();
-    token = kernels::argmax(ctx.decode(token));
-    r.token_seconds.push_back(seconds_since(t0));
-  }
-  r.bandwidth_gbs.push_back(bandwidth());
-  return r;
+  const kernels::DecodeRun run{o.prompt, o.ctx, o.tokens, kSegments, o.seed};
+  return kernels::measure_decode(m.weights, pool, isa, run, bandwidth,
+                                 [&](const std::string& what) { say(m.label + ": " + what); });
 }
 
 void validate_options(const ValidateOptions& o) {
@@ -238,12 +153,12 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
         o.gguf.empty() ? synthetic_model(spec, q, o.seed, o.layers, pool) : gguf_model(q, pool);
     const auto weight_bytes = static_cast<double>(kernels::llama_weight_bytes(m.weights));
     check_memory(weight_bytes, array_bytes);
-    const Measurement r = measure(m, o, pool, isa, array_bytes);
+    const kernels::DecodeMeasurement r = measure(m, o, pool, isa, array_bytes);
     const double seconds = median(r.token_seconds);
     const double tok_per_s = 1.0 / seconds;
     const int64_t attended = o.ctx + o.tokens / 2;
     const double bytes = kernels::llama_decode_cost(m.weights, attended).bytes_read;
-    const double probed_gbs = median(r.bandwidth_gbs);
+    const double probed_gbs = median(r.between);
     planner::CpuKernelRates rates{gbs_to_bytes_per_s(probed_gbs), r.rates_per_thread, pool.size()};
     const planner::ReferencePrediction p =
         planner::predict_reference_decode(m.spec, m.inventory, attended, rates);
@@ -254,8 +169,7 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
     // probes from lowest to highest, each over its median.
     const double token_spread =
         (quantile(r.token_seconds, 0.9) - quantile(r.token_seconds, 0.1)) / seconds;
-    const double probe_spread =
-        (quantile(r.bandwidth_gbs, 1.0) - quantile(r.bandwidth_gbs, 0.0)) / probed_gbs;
+    const double probe_spread = (quantile(r.between, 1.0) - quantile(r.between, 0.0)) / probed_gbs;
     table.rows.push_back({m.label, bytes_to_gb(weight_bytes), int64_t{pool.size()}, tok_per_s,
                           p.tok_per_s, error, achieved_gbs, probed_gbs, achieved_gbs / probed_gbs,
                           token_spread, probe_spread, std::string(planner::bound_name(p.bound)),
@@ -264,7 +178,7 @@ CommandResult run_validate(const GlobalOptions& global, const ValidateOptions& o
     for (const auto& [type, rate] : r.rates_per_thread) rates_json[type] = bytes_per_s_to_gbs(rate);
     details.push_back({{"quant", m.label},
                        {"token_seconds", r.token_seconds},
-                       {"read_bandwidth_gbs", r.bandwidth_gbs},
+                       {"read_bandwidth_gbs", r.between},
                        {"in_cache_rate_gbs_per_thread", rates_json},
                        {"bytes_per_token", bytes},
                        {"token_spread", token_spread},

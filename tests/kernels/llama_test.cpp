@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 
 #include "common/error.h"
@@ -16,6 +17,7 @@
 #include "formats/gguf_writer.h"
 #include "kernels/half.h"
 #include "kernels/llama_context.h"
+#include "kernels/measure.h"
 #include "kernels/quantize.h"
 #include "kernels/synth.h"
 #include "kernels/thread_pool.h"
@@ -423,6 +425,37 @@ TEST(GgufWriter, MetadataAndAlignmentRoundTrip) {
   EXPECT_EQ(f.tensors()[1].offset % 64, 0u);
   const auto t1 = f.tensor_data(f.tensors()[1]);
   EXPECT_TRUE(std::equal(t1.begin(), t1.end(), data.begin()));
+}
+
+}  // namespace
+}  // namespace hwplan::kernels
+
+namespace hwplan::kernels {
+namespace {
+
+// validate's measurement: every step timed, the hook called before each group of steps and once
+// after the last, a rate for each format the model holds.
+TEST(Measure, DecodeStepsAreTimedWithTheHookAroundEachGroup) {
+  ThreadPool pool(1);
+  const SynthModel m = synth_llama(small_shape(), false, SynthMix::kQ4KM, 7, pool);
+  int calls = 0;
+  std::vector<std::string> said;
+  const DecodeRun run{4, 16, 10, 4, 3};
+  const auto r = measure_decode(
+      m.weights, pool, Isa::kScalar, run, [&] { return static_cast<double>(++calls); },
+      [&](const std::string& what) { said.push_back(what); });
+  ASSERT_EQ(r.token_seconds.size(), 10u);
+  for (double s : r.token_seconds) EXPECT_GT(s, 0.0);
+  // 10 steps in groups of ceil(10 / 4) = 3: before steps 0, 3, 6, 9, and after the last.
+  EXPECT_EQ(r.between, (std::vector<double>{1, 2, 3, 4, 5}));
+  EXPECT_GT(r.prefill_tok_per_s, 0.0);
+  std::set<std::string> names;
+  for (WeightFormat f : weight_formats(m.weights)) names.insert(std::string(format_name(f)));
+  ASSERT_FALSE(names.empty());
+  for (const auto& name : names) EXPECT_GT(r.rates_per_thread.at(name), 0.0) << name;
+  EXPECT_EQ(r.rates_per_thread.size(), names.size());
+  EXPECT_EQ(said,
+            (std::vector<std::string>{"prefill of 4 tokens", "decoding 10 tokens at context 16"}));
 }
 
 }  // namespace

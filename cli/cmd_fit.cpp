@@ -12,6 +12,7 @@
 #include "planned_model.h"
 #include "planner/engines.h"
 #include "planner/fit.h"
+#include "planner/mlx_memory.h"
 #include "planner/predict.h"
 #include "planner/sweep.h"
 #include "planner/vllm_memory.h"
@@ -230,6 +231,34 @@ reports::Table vllm_table(const std::vector<Row>& rows, const planner::ProfileDb
   return t;
 }
 
+// MLX's own memory for every model and Mac (planner/mlx_memory.h): weights, a KV cache growing in
+// 256-token steps, one prompt chunk, under the GPU's working-set limit.
+reports::Table mlx_table(const std::vector<Row>& rows, const planner::ProfileDb& db) {
+  reports::Table t{"mlx_memory", "MLX memory on each Mac (estimates)", {}, {}};
+  t.columns = {{"model", "Model", "", reports::Align::kLeft},
+               {"hardware", "Hardware", "", reports::Align::kLeft},
+               {"weights_gib", "Weights", "GiB", reports::Align::kRight, 1},
+               {"kv_cache_gib", "KV cache", "GiB", reports::Align::kRight, 1},
+               {"activations_gib", "Activations", "GiB", reports::Align::kRight, 1},
+               {"total_gib", "Total", "GiB", reports::Align::kRight, 1},
+               {"limit_gib", "GPU limit", "GiB", reports::Align::kRight, 1},
+               {"verdict", "MLX", "", reports::Align::kLeft},
+               {"mlx_command", "Run", "", reports::Align::kLeft}};
+  for (const auto& r : rows) {
+    const auto& spec = r.model->source.spec;
+    if (r.hardware->backend != planner::Backend::kMetal) continue;
+    const auto x = planner::mlx_memory(spec, r.model->weights, *r.hardware, r.model->workload);
+    const std::string command = planner::mlx_command(
+        hf_repo_of(db, r.model->source), r.model->convert_args, x, *r.hardware, r.model->workload);
+    t.rows.push_back({spec.id, hardware_label(*r.hardware), bytes_to_gib(x.weights_bytes),
+                      bytes_to_gib(x.kv_bytes), bytes_to_gib(x.activation_bytes),
+                      bytes_to_gib(x.total_bytes), bytes_to_gib(x.limit_bytes),
+                      std::string(planner::mlx_verdict_label(x.verdict)),
+                      command.empty() ? x.reason : command});
+  }
+  return t;
+}
+
 CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   if (options.models.empty()) throw_usage("fit: --model is required (try `hwplan list models`)");
   const auto db = load_profiles(global);
@@ -301,6 +330,14 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
         "engine (--gpu-memory-utilization 0.9), weights split over the GPUs, activations of a "
         "2048-token profiling pass and 0.5 GiB of CUDA graphs (both estimates) and the runtime; "
         "the KV cache (16-bit, FP8 for a quantized --kv-type) takes the rest in 16-token blocks.");
+  }
+  if (engine != nullptr && engine->name == "mlx") {
+    report.tables.push_back(mlx_table(rows, db));
+    report.notes.emplace_back(
+        "MLX memory: the weights, a 16-bit KV cache per sequence grown in 256-token steps (sliding "
+        "layers keep their window) and one 2048-token prompt chunk through the widest layer (an "
+        "estimate), against the GPU's working-set (wired) limit; beyond it MLX still runs but "
+        "macOS pages GPU memory and mlx-lm warns that generation will be slow.");
   }
   report.details["rows"] = nlohmann::json::array();
   for (const auto& r : rows) {

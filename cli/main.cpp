@@ -158,9 +158,9 @@ int main(int argc, char** argv) {
   fit_cmd
       ->add_option("--engine", fit.engine,
                    "llama.cpp (default), ik_llama.cpp, mlx, exo, vllm or exllamav2: the decode "
-                   "column is that "
-                   "engine's (llama.cpp's physics times its published speed over llama.cpp); "
-                   "memory stays llama.cpp's plan")
+                   "column is that engine's (llama.cpp's physics times its published speed over "
+                   "llama.cpp); the plan is llama.cpp's, and vllm and mlx add a table of their "
+                   "own memory")
       ->capture_default_str();
   fit_cmd->add_flag("--require-fit", fit.require_fit,
                     "Exit 1 unless the model fits entirely in GPU/unified memory everywhere");

@@ -32,6 +32,7 @@ PlannedModel plan_model(const planner::ProfileDb& db, ModelSource source,
     p.weights = planner::build_inventory(spec, quant);
     p.quant_name = quant.name;
     p.format_family = quant.family;
+    p.convert_args = quant.convert_args;
   }
   p.workload.context_tokens = request.context_given
                                   ? request.context_tokens

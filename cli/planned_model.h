@@ -29,6 +29,7 @@ struct PlannedModel {
   /// The weights' format for the engine check: gguf (a GGUF file or mix), safetensors (a
   /// checkpoint as published), or the catalog family of the mix (mlx, gptq, awq, fp8, fp4, exl2).
   std::string format_family;
+  std::string convert_args;  ///< the mix's converter options (QuantSpec::convert_args)
   planner::Workload workload;
 };
 

@@ -107,6 +107,7 @@ QuantSpec read_mix(JsonObject entry) {
   quant.output_bpw = read_bpw(entry, "output", quant.output_type);
   quant.quality_rank = entry.integer("quality_rank", 0, 1000);
   quant.source = entry.string("source");
+  quant.convert_args = entry.optional_string("convert_args").value_or("");
   entry.finish();
   return quant;
 }

@@ -59,6 +59,9 @@ struct QuantSpec {
   std::vector<TensorTypeRule> tensor_types;
   int64_t quality_rank = 0;  ///< larger is closer to the original weights
   std::string source;
+  /// The converter's options that make this format from a published checkpoint (MLX:
+  /// `mlx_lm.convert` flags); "" where hwplan names no converter.
+  std::string convert_args;
   bool operator==(const QuantSpec&) const = default;
 };
 

@@ -259,6 +259,17 @@ reports::Table mlx_table(const std::vector<Row>& rows, const planner::ProfileDb&
   return t;
 }
 
+constexpr const char* kVllmMemoryNote =
+    "vLLM memory: tensor parallel over every GPU of the machine, 90% of each GPU for the engine "
+    "(--gpu-memory-utilization 0.9), weights split over the GPUs, activations of a 2048-token "
+    "profiling pass and 0.5 GiB of CUDA graphs (both estimates) and the runtime; the KV cache "
+    "(16-bit, FP8 for a quantized --kv-type) takes the rest in 16-token blocks.";
+constexpr const char* kMlxMemoryNote =
+    "MLX memory: the weights, a 16-bit KV cache per sequence grown in 256-token steps (sliding "
+    "layers keep their window) and one 2048-token prompt chunk through the widest layer (an "
+    "estimate), against the GPU's working-set (wired) limit; beyond it MLX still runs but macOS "
+    "pages GPU memory and mlx-lm warns that generation will be slow.";
+
 CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   if (options.models.empty()) throw_usage("fit: --model is required (try `hwplan list models`)");
   const auto db = load_profiles(global);
@@ -323,21 +334,13 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   }
   report.tables.push_back(model_table(models));
   report.tables.push_back(fit_table(rows, models.size() > 1));
+  // vLLM and MLX: the engine's own memory beside llama.cpp's plan.
   if (engine != nullptr && engine->name == "vllm") {
     report.tables.push_back(vllm_table(rows, db));
-    report.notes.emplace_back(
-        "vLLM memory: tensor parallel over every GPU of the machine, 90% of each GPU for the "
-        "engine (--gpu-memory-utilization 0.9), weights split over the GPUs, activations of a "
-        "2048-token profiling pass and 0.5 GiB of CUDA graphs (both estimates) and the runtime; "
-        "the KV cache (16-bit, FP8 for a quantized --kv-type) takes the rest in 16-token blocks.");
-  }
-  if (engine != nullptr && engine->name == "mlx") {
+    report.notes.emplace_back(kVllmMemoryNote);
+  } else if (engine != nullptr && engine->name == "mlx") {
     report.tables.push_back(mlx_table(rows, db));
-    report.notes.emplace_back(
-        "MLX memory: the weights, a 16-bit KV cache per sequence grown in 256-token steps (sliding "
-        "layers keep their window) and one 2048-token prompt chunk through the widest layer (an "
-        "estimate), against the GPU's working-set (wired) limit; beyond it MLX still runs but "
-        "macOS pages GPU memory and mlx-lm warns that generation will be slow.");
+    report.notes.emplace_back(kMlxMemoryNote);
   }
   report.details["rows"] = nlohmann::json::array();
   for (const auto& r : rows) {

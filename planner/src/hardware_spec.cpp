@@ -121,6 +121,19 @@ void set_top_level_gpu(HardwareSpec& hw, const GpuSpec& gpu) {
   hw.bus_bytes_per_s = gpu.bus_bytes_per_s;
 }
 
+// Memory, bandwidth, FP16 (required) and int8 (optional) of one GPU: at the top level of a
+// profile whose GPUs are alike, or in each entry of "gpus".
+GpuSpec read_gpu_figures(JsonObject& object) {
+  GpuSpec g;
+  g.memory_bytes = gib_to_bytes(object.number("memory_gib", {0.0, kMaxMemoryGib, false}));
+  g.bandwidth_bytes_per_s =
+      gbs_to_bytes_per_s(object.number("bandwidth_gbs", {0.0, kMaxBandwidthGbs, false}));
+  g.fp16_flop_per_s = tflops_to_flop_per_s(object.number("fp16_tflops", {0.0, kMaxTflops, false}));
+  g.int8_op_per_s = tflops_to_flop_per_s(
+      object.optional_number("int8_tops", {0.0, kMaxTflops, false}).value_or(0.0));
+  return g;
+}
+
 // The figures each GPU of a mixed machine must state; the others default to the top level's.
 const std::vector<std::string> kPerGpuKeys = {"memory_gib", "bandwidth_gbs", "fp16_tflops"};
 
@@ -138,14 +151,8 @@ std::vector<GpuSpec> read_gpus(JsonObject& root, int64_t gpu_count) {
   std::vector<GpuSpec> gpus;
   for (size_t i = 0; i < list.size(); ++i) {
     JsonObject entry(list[i], root.file(), fmt::format("/gpus/{}", i));
-    GpuSpec g;
+    GpuSpec g = read_gpu_figures(entry);
     g.name = entry.string("name");
-    g.memory_bytes = gib_to_bytes(entry.number("memory_gib", {0.0, kMaxMemoryGib, false}));
-    g.bandwidth_bytes_per_s =
-        gbs_to_bytes_per_s(entry.number("bandwidth_gbs", {0.0, kMaxBandwidthGbs, false}));
-    g.fp16_flop_per_s = tflops_to_flop_per_s(entry.number("fp16_tflops", {0.0, kMaxTflops, false}));
-    g.int8_op_per_s = tflops_to_flop_per_s(
-        entry.optional_number("int8_tops", {0.0, kMaxTflops, false}).value_or(0.0));
     // Optional per GPU; the top-level value (read later) fills what is missing: NaN marks it.
     auto optional_gib = [&entry](const char* key) {
       const auto v = entry.optional_number(key, NumberRange::non_negative());
@@ -204,22 +211,16 @@ HardwareSpec hardware_from_json(const nlohmann::json& json, const std::string& o
   if (hw.kind == MemoryKind::kUnified && hw.gpu_count != 1) {
     root.fail("gpu_count", "a unified-memory machine has one GPU (use interconnect for clusters)");
   }
-  if (root.has("gpus")) {
-    if (hw.kind == MemoryKind::kUnified) root.fail("gpus", "a unified-memory machine has one GPU");
-    hw.gpus = read_gpus(root, hw.gpu_count);
-    // The top level's per-GPU figures are GPU 0's (read_discrete checks the reserve against them).
-    hw.memory_bytes = hw.gpus.front().memory_bytes;
-    hw.bandwidth_bytes_per_s = hw.gpus.front().bandwidth_bytes_per_s;
-    hw.fp16_flop_per_s = hw.gpus.front().fp16_flop_per_s;
-    hw.int8_op_per_s = hw.gpus.front().int8_op_per_s;
-  } else {
-    hw.memory_bytes = gib_to_bytes(root.number("memory_gib", {0.0, kMaxMemoryGib, false}));
-    hw.bandwidth_bytes_per_s =
-        gbs_to_bytes_per_s(root.number("bandwidth_gbs", {0.0, kMaxBandwidthGbs, false}));
-    hw.fp16_flop_per_s = tflops_to_flop_per_s(root.number("fp16_tflops", {0.0, kMaxTflops, false}));
-    hw.int8_op_per_s = tflops_to_flop_per_s(
-        root.optional_number("int8_tops", {0.0, kMaxTflops, false}).value_or(0.0));
-  }
+  if (root.has("gpus") && hw.kind == MemoryKind::kUnified)
+    root.fail("gpus", "a unified-memory machine has one GPU");
+  if (root.has("gpus")) hw.gpus = read_gpus(root, hw.gpu_count);
+  // The top level's per-GPU figures are GPU 0's when the GPUs are listed (read_discrete checks
+  // the reserve against them).
+  const GpuSpec first = hw.gpus.empty() ? read_gpu_figures(root) : hw.gpus.front();
+  hw.memory_bytes = first.memory_bytes;
+  hw.bandwidth_bytes_per_s = first.bandwidth_bytes_per_s;
+  hw.fp16_flop_per_s = first.fp16_flop_per_s;
+  hw.int8_op_per_s = first.int8_op_per_s;
   hw.runtime_overhead_bytes = gib_to_bytes(
       root.optional_number("runtime_overhead_gib", NumberRange::non_negative()).value_or(0.0));
   hw.host_reserved_bytes = gib_to_bytes(

@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "formats/gguf.h"
 #include "formats/gguf_writer.h"
+#include "planner/engines.h"
 #include "planner/execution_plan.h"
 #include "planner/fit.h"
 #include "planner/memory.h"
@@ -199,6 +200,37 @@ TEST(GgufModel, TiedOutputOnTheCpuIsACopyOnlyWhereItIsRepacked) {
                      type_id == 2 ? file_bytes + embedding : file_bytes)
         << "type " << type_id;
   }
+}
+
+// A file from ik_llama.cpp's quantizer: its IQ4_K (id 139, 144 bytes per 256 weights) is read to
+// the byte, and llama.cpp is refused the file, ik_llama.cpp not.
+TEST(GgufModel, IkLlamaTypesAreReadExactlyAndOnlyIkLlamaLoadsThem) {
+  using formats::GgufWriteValue;
+  const std::vector<std::pair<std::string, GgufWriteValue>> kv = {
+      {"general.architecture", std::string("llama")}, {"llama.block_count", uint32_t{1}},
+      {"llama.context_length", uint32_t{256}},        {"llama.embedding_length", uint32_t{256}},
+      {"llama.feed_forward_length", uint32_t{512}},   {"llama.attention.head_count", uint32_t{4}}};
+  const std::vector<formats::GgufWriteTensor> tensors = {
+      {"token_embd.weight", {256, 100}, 8, {}, 100 * 8 * 34},
+      {"blk.0.ffn_up.weight", {256, 512}, 139, {}, 512 * 144},
+      {"blk.0.attn_norm.weight", {256}, 0, {}, 256 * 4}};
+  const auto model =
+      model_from_gguf(formats::GgufFile::parse(formats::gguf_bytes(kv, tensors), "ik.gguf"));
+  double ffn = 0;
+  for (const auto& g : model.weights.groups) {
+    if (g.name == "blk.0.ffn_up.weight") ffn = g.bytes;
+  }
+  EXPECT_DOUBLE_EQ(ffn, 512.0 * 144.0);
+  EXPECT_EQ(ik_only_type(model.weights), "IQ4_K");
+  try {
+    check_engine_loads("llama.cpp", "gguf", model.weights, "ik.gguf");
+    ADD_FAILURE() << "llama.cpp loaded an ik_llama.cpp type";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "llama.cpp cannot load ik.gguf (IQ4_K tensors, a type only ik_llama.cpp defines); "
+              "it runs in ik_llama.cpp: use --engine ik_llama.cpp");
+  }
+  EXPECT_NO_THROW(check_engine_loads("ik_llama.cpp", "gguf", model.weights, "ik.gguf"));
 }
 
 }  // namespace

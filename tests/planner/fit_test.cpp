@@ -156,6 +156,12 @@ TEST(Fit, MixedGpusCheckEachGpuAgainstItsOwnMemory) {
   EXPECT_EQ(bad.kind, FitKind::kNoFit) << bad.summary;
   EXPECT_NE(bad.summary.find("of 23.5 GiB usable"), std::string::npos) << bad.summary;
   EXPECT_EQ(fit_of_plan(plan_of("-ngl 99 -ts 47,34"), m, hw).kind, FitKind::kMultiGpu);
+  // Without -ts, llama.cpp splits by free memory: the same 47 and 34 slots as fit's plan.
+  const auto by_memory = fit_of_plan(plan_of("-ngl 99"), m, hw);
+  const auto proposed = fit_model(m, weights, hw, ctx(8192));
+  ASSERT_EQ(by_memory.bytes_per_gpu.size(), 2u);
+  EXPECT_NEAR(by_memory.bytes_per_gpu[0], proposed.bytes_per_gpu[0], 1.0);
+  EXPECT_NEAR(by_memory.bytes_per_gpu[1], proposed.bytes_per_gpu[1], 1.0);
 }
 
 TEST(Fit, Llama8bFitsOneCardAndTheContextLimitIsExact) {

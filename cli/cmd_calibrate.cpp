@@ -143,8 +143,8 @@ Table hosts_table(const planner::EfficiencyTable& table) {
 }
 
 // Each engine's decode over llama.cpp's on the same machine and model: the median of published
-// pairs, and how far 80% of the pairs lie from it (the error of predicting an engine's run from
-// its llama.cpp partner).
+// pairs, the median and 80th percentile of how far the pairs lie from it (the error of predicting
+// an engine's run from its llama.cpp partner).
 Table engines_table(const std::vector<planner::EngineFactors>& engines) {
   Table t{"engines",
           "Engines over llama.cpp on the same machine and model (engines.csv pairs; engines "
@@ -154,12 +154,14 @@ Table engines_table(const std::vector<planner::EngineFactors>& engines) {
   t.columns = {{"engine", "Engine", "", Align::kLeft},
                {"decode_ratio", "Decode x", "", Align::kRight, 2},
                {"decode_pairs", "Pairs", "", Align::kRight},
+               {"decode_median_error_fraction", "Pair median", "", Align::kRight, 3},
                {"decode_spread_fraction", "Pair p80", "", Align::kRight, 3},
                {"prefill_ratio", "Prefill x", "", Align::kRight, 2},
                {"prefill_pairs", "Pairs", "", Align::kRight},
                {"against", "Against", "", Align::kLeft}};
   for (const auto& e : engines) {
     t.rows.push_back({e.name, e.decode_pairs > 0 ? Cell{e.decode_ratio} : Cell{}, e.decode_pairs,
+                      e.decode_pairs > 0 ? Cell{e.decode_median_error} : Cell{},
                       e.decode_pairs > 0 ? Cell{e.decode_spread} : Cell{},
                       e.prefill_pairs > 0 ? Cell{e.prefill_ratio} : Cell{}, e.prefill_pairs,
                       !e.factors_of.empty() ? e.factors_of + "'s factors"

@@ -154,6 +154,7 @@ std::vector<EngineFactors> fit_engines(const std::vector<EnginePair>& pairs) {
       deviations.reserve(decode.size());
       for (double r : decode) deviations.push_back(std::abs(r / e.decode_ratio - 1.0));
       e.decode_spread = quantile(deviations, 0.8);
+      e.decode_median_error = quantile(deviations, 0.5);
     }
     if (!prefill.empty()) {
       e.prefill_ratio = quantile(prefill, 0.5);
@@ -201,6 +202,7 @@ nlohmann::json engines_to_json(const std::vector<EngineFactors>& engines) {
                    {"decode_ratio", e.decode_ratio},
                    {"decode_pairs", e.decode_pairs},
                    {"decode_spread", e.decode_spread},
+                   {"decode_median_error", e.decode_median_error},
                    {"prefill_ratio", e.prefill_ratio},
                    {"prefill_pairs", e.prefill_pairs},
                    {"against_physics", e.against_physics}});
@@ -221,6 +223,8 @@ std::vector<EngineFactors> engines_from_json(const nlohmann::json& json,
     it->decode_ratio = o.number("decode_ratio", {0.0, 100.0, false});
     it->decode_pairs = o.integer("decode_pairs", 0);
     it->decode_spread = o.number("decode_spread", NumberRange::non_negative());
+    it->decode_median_error =
+        o.optional_number("decode_median_error", NumberRange::non_negative()).value_or(0);
     it->prefill_ratio = o.number("prefill_ratio", {0.0, 100.0, false});
     it->prefill_pairs = o.integer("prefill_pairs", 0);
     it->against_physics = o.optional_boolean("against_physics").value_or(false);

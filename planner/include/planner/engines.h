@@ -22,6 +22,9 @@ struct EngineFactors {
   double decode_ratio = 1;        ///< engine decode tok/s over llama.cpp's (median of pairs)
   int64_t decode_pairs = 0;
   double decode_spread = 0;  ///< 80th percentile of |pair ratio / median - 1|
+  /// Median of |pair ratio / median - 1|: the median error of predicting the engine's run from
+  /// its partner (llama.cpp's run, or llama.cpp's physics) with the fitted ratio
+  double decode_median_error = 0;
   double prefill_ratio = 1;  ///< 1 when no pair measured prefill
   int64_t prefill_pairs = 0;
   /// True when the pairs are the engine's runs against llama.cpp's fitted physics on the same

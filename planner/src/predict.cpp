@@ -431,6 +431,12 @@ HardwareSpec cluster_of(const HardwareSpec& hw, int64_t nodes, const Link& link)
   HardwareSpec cluster = hw;
   cluster.id = fmt::format("{}x-{} over {}", nodes, hw.id, link.name);
   cluster.gpu_count = hw.gpu_count * nodes;
+  // Each node has the same GPUs: a mixed machine's list repeats per node.
+  if (!hw.gpus.empty()) {
+    cluster.gpus.clear();
+    for (int64_t n = 0; n < nodes; ++n)
+      cluster.gpus.insert(cluster.gpus.end(), hw.gpus.begin(), hw.gpus.end());
+  }
   return cluster;
 }
 
@@ -529,6 +535,8 @@ ChosenPlan choose_plan(const ModelSpec& m, const WeightInventory& inv, const Har
   if (options.split == SplitMode::kNone && c.machine.gpu_count > 1) {
     // One GPU holds everything offloaded (llama.cpp -sm none): the others are not used.
     c.machine.gpu_count = 1;
+    // The main GPU, GPU 0: a mixed machine's top-level figures are already GPU 0's.
+    c.machine.gpus.clear();
     c.notes.emplace_back("--split none: one GPU of the machine is used");
   }
   c.fit = fit_model(m, inv, c.machine, w);

@@ -102,6 +102,14 @@ TEST(Predict, MixedGpusReadTheirOwnBytesAtTheirOwnBandwidth) {
   const auto parallel = predict(m, weights, hw, ctx(4096), tensor, bandwidth_only(0.5));
   const double total = parallel.decode_cost.gpu_bytes;
   EXPECT_NEAR(parallel.decode.terms.front().seconds, total / (2 * 0.5e12), 1e-12);
+  // Two such machines as a cluster: each node brings both GPUs.
+  PredictOptions nodes;
+  nodes.nodes = 2;
+  const auto cluster = machine_for(hw, nodes);
+  ASSERT_EQ(cluster.gpus.size(), 4u);
+  EXPECT_EQ(gpu_spec(cluster, 3).name, "slow");
+  EXPECT_TRUE(std::isfinite(
+      predict(m, weights, hw, ctx(4096), nodes, bandwidth_only(0.5)).decode.tok_per_s));
 }
 
 // Quantized weights cost prefill an extra term: their GEMMs' FLOPs at peak / prefill_quant_factor.

@@ -81,10 +81,13 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
   for (const auto& name : o.models) {
     auto planned = plan_model(db, name, request, report.notes);
     // The report's engine must load the weights (an EXL2 or MLX file is not llama.cpp's).
-    planner::check_engine_loads(o.engine.empty() ? "llama.cpp" : o.engine, planned.format_family,
-                                planned.weights, planned.quant_name);
-    question.models.push_back(
-        {std::move(planned.source.spec), std::move(planned.weights), planned.workload});
+    // "all" picks, per machine, among the engines that load them.
+    if (o.engine != "all") {
+      planner::check_engine_loads(o.engine.empty() ? "llama.cpp" : o.engine, planned.format_family,
+                                  planned.weights, planned.quant_name);
+    }
+    question.models.push_back({std::move(planned.source.spec), std::move(planned.weights),
+                               planned.workload, planned.format_family});
   }
   reports::add_buying_report(question, db, report);
   return result;

@@ -465,9 +465,9 @@ int main(int argc, char** argv) {
       ->add_option(
           "--engine", report_options.engine,
           "llama.cpp (default), ik_llama.cpp, mlx, exo, vllm or exllamav2: every machine runs "
-          "the models "
-          "with it (llama.cpp's physics times its published speed over llama.cpp); "
-          "machines it cannot run on are left out")
+          "the models with it (llama.cpp's physics times its published speed over llama.cpp); "
+          "machines it cannot run on are left out. all: each machine runs each model with the "
+          "fastest engine that runs there and loads it")
       ->capture_default_str();
   report_cmd
       ->add_option("--min-tps", report_options.min_tps,

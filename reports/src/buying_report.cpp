@@ -23,26 +23,67 @@ namespace {
 using planner::band_text;
 using planner::hardware_label;
 
+// Stands for --engine all: each machine's fastest engine (best_engine_run).
+const planner::EngineFactors& best_of_all() {
+  static const planner::EngineFactors kAll = [] {
+    planner::EngineFactors e;
+    e.name = "all";
+    return e;
+  }();
+  return kAll;
+}
+
 // The factors of the report's engine; nullptr for llama.cpp (the physics as fitted).
 const planner::EngineFactors* engine_of_terms(const BuyingTerms& o, const planner::ProfileDb& db) {
   if (o.engine.empty() || o.engine == "llama.cpp") return nullptr;
+  if (o.engine == "all") return &best_of_all();
   return &planner::find_engine(db.efficiency.engines, o.engine);
 }
 
-// The prediction for `chosen` run by `engine` (nullptr: llama.cpp), as predict shows it.
-planner::Prediction run_by(const planner::ModelSpec& spec, const planner::WeightInventory& weights,
-                           const planner::Workload& w, const planner::ChosenPlan& chosen,
-                           const planner::PredictOptions& popt, const planner::ProfileDb& db,
-                           const planner::EngineFactors* engine) {
-  auto p = planner::predict_chosen(spec, chosen, popt, db.efficiency);
+// The fastest of llama.cpp and every engine that runs on the plan's machine and loads the model;
+// an engine whose ratio rests on fewer than kMinBandRows published pairs is not picked (a point
+// estimate from one or three pairs would win on its noise). Its reason names the engine.
+planner::Prediction best_engine_run(const BuyingModel& m, const planner::Workload& w,
+                                    const planner::ChosenPlan& chosen,
+                                    const planner::PredictOptions& popt,
+                                    const planner::ProfileDb& db, planner::Prediction llama) {
+  const bool ik = !planner::ik_only_type(m.weights).empty();
+  const bool llama_loads = planner::engine_loads("llama.cpp", m.format_family, ik);
+  planner::Prediction best = llama;
+  bool have = llama_loads;
+  if (llama_loads) best.reason = "llama.cpp: " + best.reason;
+  for (const auto& e : db.efficiency.engines) {
+    const auto& b = e.backends;
+    if (std::find(b.begin(), b.end(), chosen.machine.backend) == b.end()) continue;
+    if (!planner::engine_loads(e.name, m.format_family, ik)) continue;
+    if (!e.factors_of.empty() && popt.nodes < 2) continue;  // exo on one Mac is MLX
+    if (e.decode_pairs < planner::kMinBandRows) continue;
+    auto p = planner::predict_with_engine(m.spec, m.weights, w, chosen, llama, popt, e, db.quants,
+                                          db.efficiency);
+    if (!have ||
+        (std::isfinite(p.decode.tok_per_s) && p.decode.tok_per_s > best.decode.tok_per_s)) {
+      best = std::move(p);
+      have = true;
+    }
+  }
+  return best;
+}
+
+// The prediction for `chosen` run by `engine` (nullptr: llama.cpp; best_of_all(): the fastest),
+// as predict shows it.
+planner::Prediction run_by(const BuyingModel& m, const planner::Workload& w,
+                           const planner::ChosenPlan& chosen, const planner::PredictOptions& popt,
+                           const planner::ProfileDb& db, const planner::EngineFactors* engine) {
+  auto p = planner::predict_chosen(m.spec, chosen, popt, db.efficiency);
   if (engine == nullptr) return p;
-  return planner::predict_with_engine(spec, weights, w, chosen, p, popt, *engine, db.quants,
+  if (engine == &best_of_all()) return best_engine_run(m, w, chosen, popt, db, std::move(p));
+  return planner::predict_with_engine(m.spec, m.weights, w, chosen, p, popt, *engine, db.quants,
                                       db.efficiency);
 }
 
-// Whether `engine` runs on `machine` (llama.cpp runs everywhere).
+// Whether `engine` runs on `machine` (llama.cpp and "all" run everywhere).
 bool engine_runs_on(const planner::EngineFactors* engine, const planner::HardwareSpec& machine) {
-  if (engine == nullptr) return true;
+  if (engine == nullptr || engine == &best_of_all()) return true;
   try {
     planner::check_engine_runs_on(*engine, machine);
     return true;
@@ -193,7 +234,7 @@ std::optional<planner::Prediction> predict_variant(const Pairing& c, const plann
   try {
     const auto chosen = planner::choose_plan(spec, c.model->weights, *c.hw, w, popt,
                                              args ? &*args : nullptr, db.quants);
-    auto p = run_by(spec, c.model->weights, w, chosen, popt, db, engine);
+    auto p = run_by(*c.model, w, chosen, popt, db, engine);
     if (p.fit.kind == planner::FitKind::kNoFit || !std::isfinite(p.decode.tok_per_s))
       return std::nullopt;
     return p;
@@ -316,7 +357,7 @@ CloudSpeeds cloud_speeds(const BuyingQuestion& q, const planner::ProfileDb& db,
   for (const auto& m : q.models) {
     const auto chosen =
         planner::choose_plan(m.spec, m.weights, q.cloud, m.workload, popt, args, db.quants);
-    const auto p = run_by(m.spec, m.weights, m.workload, chosen, popt, db, engine);
+    const auto p = run_by(m, m.workload, chosen, popt, db, engine);
     speeds[&m] = p.fit.kind == planner::FitKind::kGpu ? p.decode.tok_per_s : std::nan("");
   }
   return speeds;
@@ -337,7 +378,7 @@ std::vector<Pairing> pair_all(const BuyingQuestion& q,
           planner::choose_plan(m.spec, m.weights, *h, m.workload, popt, args, db.quants);
       for (const auto& n : chosen.notes)
         notes.push_back(fmt::format("{} on {}: {}.", m.spec.id, h->id, n));
-      Pairing c{h, &m, run_by(m.spec, m.weights, m.workload, chosen, popt, db, engine)};
+      Pairing c{h, &m, run_by(m, m.workload, chosen, popt, db, engine)};
       c.runs = c.p.fit.kind != planner::FitKind::kNoFit && std::isfinite(c.p.decode.tok_per_s) &&
                c.p.decode.tok_per_s > 0;
       cells.push_back(std::move(c));
@@ -570,7 +611,14 @@ std::vector<std::string> assumption_notes(const std::vector<const planner::Hardw
                   o.ownership.hours_per_day, o.ownership.years, cloud.id,
                   o.ownership.cloud_usd_per_hour, o.ownership.cloud_usd_per_hour,
                   o.ownership.hours_per_day, cloud.id, db.efficiency.fitted_from));
-  if (const auto* engine = engine_of_terms(o, db)) {
+  if (o.engine == "all") {
+    notes.push_back(
+        "Engine: on each machine the fastest of llama.cpp and the engines that run there, load "
+        "the weights and have at least 5 published runs behind their factor (llama.cpp's "
+        "prediction on the same plan times the engine's published speed over llama.cpp); each "
+        "row's Why names it. The cloud GPU likewise. `hwplan predict --engine all` lists them "
+        "all.");
+  } else if (const auto* engine = engine_of_terms(o, db)) {
     notes.push_back(fmt::format(
         "Engine: {} on every machine: llama.cpp's prediction on the same plan times {}'s median "
         "published speed over llama.cpp ({:.2f}x decode from {} pairs, {:.2f}x prefill from {}); "

@@ -178,5 +178,33 @@ TEST(BuyingReport, AnEngineRunsEveryMachineItCanAndLeavesOutTheRest) {
   EXPECT_THROW(add_buying_report(q, db(), none), Error);
 }
 
+// --engine all: every machine stays; each runs the fastest engine that runs there, loads the
+// weights and has enough published runs behind its factor (MLX's 10 pairs on the Mac; on CUDA
+// ExLlamaV2's single pair and vLLM's three do not count, so llama.cpp stays), named in the Why.
+TEST(BuyingReport, EngineAllRunsEachMachinesFastestEngine) {
+  auto q = question({"rtx-3090", "m3-ultra-96"}, {"llama-3.1-8b"}, 10);
+  Report llama;
+  add_buying_report(q, db(), llama);
+  q.terms.engine = "mlx";
+  Report mlx;
+  add_buying_report(q, db(), mlx);
+  q.terms.engine = "all";
+  Report all;
+  add_buying_report(q, db(), all);
+  EXPECT_EQ(table(all, "machines").rows.size(), 2u);
+  auto row_on = [](const Report& r, const std::string& hw) {
+    for (const auto& row : table(r, "models").rows) {
+      if (std::get<std::string>(row[1]) == hw) return row;
+    }
+    return std::vector<Cell>{};
+  };
+  EXPECT_DOUBLE_EQ(std::get<double>(row_on(all, "m3-ultra-96")[3]),
+                   std::get<double>(row_on(mlx, "m3-ultra-96")[3]));
+  EXPECT_DOUBLE_EQ(std::get<double>(row_on(all, "rtx-3090")[3]),
+                   std::get<double>(row_on(llama, "rtx-3090")[3]));
+  EXPECT_EQ(std::get<std::string>(row_on(all, "m3-ultra-96").back()).rfind("mlx: ", 0), 0u);
+  EXPECT_EQ(std::get<std::string>(row_on(all, "rtx-3090").back()).rfind("llama.cpp: ", 0), 0u);
+}
+
 }  // namespace
 }  // namespace hwplan::reports

@@ -24,6 +24,7 @@ struct BuyingModel {
   planner::ModelSpec spec;
   planner::WeightInventory weights;
   planner::Workload workload;
+  std::string format_family = "gguf";  ///< the weights' format, for which engines load them
 };
 
 /// What the buyer asked, beyond the machines and models.
@@ -35,7 +36,8 @@ struct BuyingTerms {
   double budget_usd = 0;  ///< 0: no budget limit
   OwnershipTerms ownership;
   /// The engine every machine runs the models with: llama.cpp (default) or one whose factors
-  /// calibration.json holds (mlx, vllm, exllamav2); machines it cannot run on are left out.
+  /// calibration.json holds (mlx, vllm, exllamav2, ...); machines it cannot run on are left out.
+  /// "all": each machine runs each model with the fastest engine that runs there and loads it.
   std::string engine = "llama.cpp";
 };
 

@@ -46,7 +46,8 @@ const planner::EngineFactors* engine_of_terms(const BuyingTerms& o, const planne
 planner::Prediction best_engine_run(const BuyingModel& m, const planner::Workload& w,
                                     const planner::ChosenPlan& chosen,
                                     const planner::PredictOptions& popt,
-                                    const planner::ProfileDb& db, planner::Prediction llama) {
+                                    const planner::ProfileDb& db,
+                                    const planner::Prediction& llama) {
   const bool ik = !planner::ik_only_type(m.weights).empty();
   const bool llama_loads = planner::engine_loads("llama.cpp", m.format_family, ik);
   planner::Prediction best = llama;
@@ -76,7 +77,7 @@ planner::Prediction run_by(const BuyingModel& m, const planner::Workload& w,
                            const planner::ProfileDb& db, const planner::EngineFactors* engine) {
   auto p = planner::predict_chosen(m.spec, chosen, popt, db.efficiency);
   if (engine == nullptr) return p;
-  if (engine == &best_of_all()) return best_engine_run(m, w, chosen, popt, db, std::move(p));
+  if (engine == &best_of_all()) return best_engine_run(m, w, chosen, popt, db, p);
   return planner::predict_with_engine(m.spec, m.weights, w, chosen, p, popt, *engine, db.quants,
                                       db.efficiency);
 }
@@ -612,7 +613,7 @@ std::vector<std::string> assumption_notes(const std::vector<const planner::Hardw
                   o.ownership.cloud_usd_per_hour, o.ownership.cloud_usd_per_hour,
                   o.ownership.hours_per_day, cloud.id, db.efficiency.fitted_from));
   if (o.engine == "all") {
-    notes.push_back(
+    notes.emplace_back(
         "Engine: on each machine the fastest of llama.cpp and the engines that run there, load "
         "the weights and have at least 5 published runs behind their factor (llama.cpp's "
         "prediction on the same plan times the engine's published speed over llama.cpp); each "

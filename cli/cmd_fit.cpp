@@ -153,8 +153,9 @@ std::string row_note(const Row& r) {
         "; decode {:.1f} tok/s with {} (llama.cpp's physics times its published speed over "
         "llama.cpp; the memory shown is llama.cpp's plan{})",
         r.decode_tok_per_s, r.engine,
-        r.engine == "vllm" ? ", vLLM's own is in the vLLM memory table"
-                           : fmt::format(", {}'s own is not modelled", r.engine));
+        r.engine == "vllm"  ? ", vLLM's own is in the vLLM memory table"
+        : r.engine == "mlx" ? ", MLX's own is in the MLX memory table"
+                            : fmt::format(", {}'s own is not modelled", r.engine));
   }
   if (r.fit.kind == planner::FitKind::kGpuRaisedLimit) {
     note += fmt::format("; to raise it: {}",

@@ -278,27 +278,22 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
       // Other engines: llama.cpp's physics times each engine's published ratio.
       const bool all = options.engine == "all";
       const std::string ik = planner::ik_only_type(p.weights);
-      auto loads = [&](const std::string& engine) {
-        return planner::engine_loads(engine, p.format_family, !ik.empty());
-      };
       if (!all)
         planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name);
       if (all || options.engine != "llama.cpp") {
         const Row llama = r;
         const auto rows_before = rows.size();
         if (!all) r.prediction = engine_prediction(llama, options.engine, db, predict_options);
-        if (!all || (llama.prediction.fit.kind != planner::FitKind::kNoFit && loads("llama.cpp")))
+        if (!all || (llama.prediction.fit.kind != planner::FitKind::kNoFit &&
+                     planner::engine_loads("llama.cpp", p.format_family, !ik.empty())))
           rows.push_back(r);
         if (all) {
-          for (const auto& e : db.efficiency.engines) {
-            const auto& b = e.backends;
-            if (std::find(b.begin(), b.end(), hw.backend) == b.end() || !loads(e.name)) continue;
-            // An engine on another's factors (exo distributing MLX) adds nothing on one node.
-            if (!e.factors_of.empty() && predict_options.nodes < 2) continue;
+          for (const auto* e : planner::engines_for(db.efficiency.engines, hw, p.format_family,
+                                                    !ik.empty(), predict_options.nodes)) {
             Row other = llama;
-            other.prediction = run_by_engine(llama, e, db, predict_options);
+            other.prediction = run_by_engine(llama, *e, db, predict_options);
             other.command.clear();
-            other.command_why = e.name + " runs it; the llama.cpp command does not apply";
+            other.command_why = e->name + " runs it; the llama.cpp command does not apply";
             rows.push_back(std::move(other));
           }
           if (rows.size() == rows_before) {

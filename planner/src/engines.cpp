@@ -185,10 +185,26 @@ const EngineFactors& find_engine(const std::vector<EngineFactors>& engines,
   throw Error(ErrorKind::kInput, unknown_name_message("engine", name, names));
 }
 
+bool engine_runs_on(const EngineFactors& engine, const HardwareSpec& machine) {
+  return std::find(engine.backends.begin(), engine.backends.end(), machine.backend) !=
+         engine.backends.end();
+}
+
+std::vector<const EngineFactors*> engines_for(const std::vector<EngineFactors>& engines,
+                                              const HardwareSpec& machine,
+                                              const std::string& family, bool ik_types,
+                                              int64_t nodes) {
+  std::vector<const EngineFactors*> out;
+  for (const auto& e : engines) {
+    if (!engine_runs_on(e, machine) || !engine_loads(e.name, family, ik_types)) continue;
+    if (!e.factors_of.empty() && nodes < 2) continue;
+    out.push_back(&e);
+  }
+  return out;
+}
+
 void check_engine_runs_on(const EngineFactors& engine, const HardwareSpec& machine) {
-  if (std::find(engine.backends.begin(), engine.backends.end(), machine.backend) !=
-      engine.backends.end())
-    return;
+  if (engine_runs_on(engine, machine)) return;
   std::vector<std::string> where;
   for (const auto b : engine.backends) where.emplace_back(backend_name(b));
   throw_input("--engine {}: cannot run on {} ({}); it runs on {}", engine.name, machine.id,

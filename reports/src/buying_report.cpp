@@ -53,13 +53,10 @@ planner::Prediction best_engine_run(const BuyingModel& m, const planner::Workloa
   planner::Prediction best = llama;
   bool have = llama_loads;
   if (llama_loads) best.reason = "llama.cpp: " + best.reason;
-  for (const auto& e : db.efficiency.engines) {
-    const auto& b = e.backends;
-    if (std::find(b.begin(), b.end(), chosen.machine.backend) == b.end()) continue;
-    if (!planner::engine_loads(e.name, m.format_family, ik)) continue;
-    if (!e.factors_of.empty() && popt.nodes < 2) continue;  // exo on one Mac is MLX
-    if (e.decode_pairs < planner::kMinBandRows) continue;
-    auto p = planner::predict_with_engine(m.spec, m.weights, w, chosen, llama, popt, e, db.quants,
+  for (const auto* e : planner::engines_for(db.efficiency.engines, chosen.machine, m.format_family,
+                                            ik, popt.nodes)) {
+    if (e->decode_pairs < planner::kMinBandRows) continue;
+    auto p = planner::predict_with_engine(m.spec, m.weights, w, chosen, llama, popt, *e, db.quants,
                                           db.efficiency);
     if (!have ||
         (std::isfinite(p.decode.tok_per_s) && p.decode.tok_per_s > best.decode.tok_per_s)) {
@@ -84,13 +81,7 @@ planner::Prediction run_by(const BuyingModel& m, const planner::Workload& w,
 
 // Whether `engine` runs on `machine` (llama.cpp and "all" run everywhere).
 bool engine_runs_on(const planner::EngineFactors* engine, const planner::HardwareSpec& machine) {
-  if (engine == nullptr || engine == &best_of_all()) return true;
-  try {
-    planner::check_engine_runs_on(*engine, machine);
-    return true;
-  } catch (const Error&) {
-    return false;
-  }
+  return engine == nullptr || engine == &best_of_all() || planner::engine_runs_on(*engine, machine);
 }
 
 struct Pairing {

@@ -98,6 +98,25 @@ TEST(Engines, EachFormatIsLoadedByItsEngines) {
   EXPECT_TRUE(engine_loads("vllm", "fp8", false));
 }
 
+// The engines `--engine all` chooses among: those that run on the backend and load the weights;
+// exo only on several nodes.
+TEST(Engines, EnginesForAMachineRunThereAndLoadTheWeights) {
+  const auto engines = known_engines();
+  auto names = [&](const char* machine, const std::string& family, bool ik, int64_t nodes) {
+    std::vector<std::string> out;
+    for (const auto* e :
+         engines_for(engines, find_hardware(testing::db(), machine), family, ik, nodes))
+      out.push_back(e->name);
+    return out;
+  };
+  EXPECT_EQ(names("m3-ultra-96", "gguf", false, 1), (std::vector<std::string>{"mlx"}));
+  EXPECT_EQ(names("m3-ultra-96", "mlx", false, 2), (std::vector<std::string>{"mlx", "exo"}));
+  EXPECT_EQ(names("rtx-4090", "gguf", false, 1),
+            (std::vector<std::string>{"vllm", "exllamav2", "ik_llama.cpp"}));
+  EXPECT_EQ(names("rtx-4090", "gguf", true, 1), (std::vector<std::string>{"ik_llama.cpp"}));
+  EXPECT_TRUE(names("rtx-4090", "mlx", false, 1).empty());
+}
+
 TEST(Engines, AFormatTheEngineCannotLoadIsAnErrorNamingBoth) {
   const auto& m = testing::model("deepseek-v3");
   const auto ik = build_inventory(m, testing::quant("ik-q8-iq4_k"));

@@ -85,6 +85,18 @@ std::string ik_only_type(const WeightInventory& weights);
 void check_engine_loads(const std::string& engine, const std::string& family,
                         const WeightInventory& weights, const std::string& quant_name);
 
+/// Whether `engine` runs on `machine`'s backend (check_engine_runs_on without the error).
+bool engine_runs_on(const EngineFactors& engine, const HardwareSpec& machine);
+
+/// The engines of `engines` (llama.cpp is not among them) that can run a model whose weights are
+/// of `family` (ik_types as engine_loads) on `machine` over `nodes` nodes: they run on its
+/// backend, load the weights, and are not an engine on another's factors on one node (exo on one
+/// Mac is MLX). `predict --engine all` and `report --engine all` choose among these.
+std::vector<const EngineFactors*> engines_for(const std::vector<EngineFactors>& engines,
+                                              const HardwareSpec& machine,
+                                              const std::string& family, bool ik_types,
+                                              int64_t nodes);
+
 /// calibration.json's "engines" part and back (Error{kInput} naming file and pointer).
 nlohmann::json engines_to_json(const std::vector<EngineFactors>& engines);
 std::vector<EngineFactors> engines_from_json(const nlohmann::json& json, const std::string& origin);

@@ -229,8 +229,8 @@ void build_generic_costs(CalibrationRow& row, const CsvRow& r, const std::string
   const double ubatches = std::ceil(d(prompt) / d(ubatch));
   row.prefill.prompt_tokens = prompt;
   row.prefill.flop = 2.0 * active_params * d(prompt);
-  // Quantized weights (the file's bits per weight well below F16's 16) as is_quantized.
-  if (params > 0 && size_bytes * 8.0 / params < 12.0) row.prefill.quantized_flop = row.prefill.flop;
+  if (params > 0 && quantized_bits(size_bytes * 8.0 / params))
+    row.prefill.quantized_flop = row.prefill.flop;
   row.prefill.weight_bytes = size_bytes * ubatches;
   // Hidden size of a Llama-like shape with these parameters: about 12 h^2 per layer
   // (4 h^2 attention + 3 h x 2.7 h FFN); activations as activation_elements_per_layer.
@@ -717,8 +717,9 @@ std::vector<ErrorBand> error_bands(const std::vector<RowResult>& results) {
 
 namespace {
 
-// The factors fitted on rows whose layer-split prefill achieves `overlap` of the ideal pipeline
-// speed-up (the rows carry the ideal one; the fit sees what this overlap achieves).
+// The GPU groups' factors fitted on rows whose layer-split prefill achieves `overlap` of the ideal
+// pipeline speed-up (the rows carry the ideal one; the fit sees what this overlap achieves). The
+// host factors do not depend on it: fit_efficiency fits them once.
 EfficiencyTable fit_at_overlap(const std::vector<CalibrationRow>& rows, double overlap,
                                const std::string& fitted_from) {
   EfficiencyTable table;
@@ -738,7 +739,6 @@ EfficiencyTable fit_at_overlap(const std::vector<CalibrationRow>& rows, double o
     table.groups.push_back(fit_group(members, key.first, key.second));
   for (const auto& [memory_class, members] : pooled)
     table.groups.push_back(fit_group(members, "*", memory_class));
-  fit_host(rows, table);
   return table;
 }
 
@@ -770,6 +770,7 @@ EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
       table = std::move(candidate);
     }
   }
+  fit_host(rows, table);
   // Error bands: the 80th percentile of the absolute relative errors per placement class.
   table.bands = error_bands(evaluate(rows, table));
   return table;

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <numeric>
 
 #include "common/units.h"
@@ -71,13 +70,11 @@ struct GpuRoom {
   std::vector<double> fixed;
 };
 
-GpuRoom gpu_room(const Layout& l, const HardwareSpec& hw, double usable_alike) {
+GpuRoom gpu_room(const Layout& l, const HardwareSpec& hw) {
   GpuRoom room;
   for (int64_t i = 0; i < hw.gpu_count; ++i) {
-    const bool mixed = mixed_gpus(hw);
-    room.usable.push_back(mixed ? usable_gpu_bytes_of(hw, i) : usable_alike);
-    room.fixed.push_back(l.compute_bytes +
-                         (mixed ? gpu_spec(hw, i).runtime_overhead_bytes : l.overhead_bytes));
+    room.usable.push_back(usable_gpu_bytes_of(hw, i));
+    room.fixed.push_back(l.compute_bytes + gpu_spec(hw, i).runtime_overhead_bytes);
   }
   return room;
 }
@@ -278,12 +275,11 @@ FitResult fit_model(const ModelSpec& m, const WeightInventory& inv, const Hardwa
                               gib(default_limit), gib(raised), gib(gpu_need));
     return fit;
   }
-  const GpuRoom room = gpu_room(l, hw, fit.gpu_usable_bytes);
+  const GpuRoom room = gpu_room(l, hw);
   if (hw.gpu_count > 1) {
     // llama.cpp splits by free memory: equal shares for equal GPUs, else in proportion.
-    const bool unequal = std::adjacent_find(room.usable.begin(), room.usable.end(),
-                                            std::not_equal_to<>()) != room.usable.end();
-    const std::vector<double> proportions = unequal ? room.usable : std::vector<double>{};
+    const std::vector<double> proportions = default_split_proportions(hw);
+    const bool unequal = !proportions.empty();
     std::vector<int64_t> default_slots;
     auto bytes = default_split_bytes(l, room, proportions, default_slots);
     const bool even_fits = within(bytes, room.usable);

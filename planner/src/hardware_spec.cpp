@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 
 #include "common/error.h"
 #include "common/json_util.h"
@@ -430,10 +431,18 @@ double usable_gpu_bytes(const HardwareSpec& hw, LimitMode mode) {
   return hw.memory_bytes - hw.gpu_memory_reserved_bytes;
 }
 
-double usable_gpu_bytes_of(const HardwareSpec& hw, int64_t index, LimitMode mode) {
-  if (hw.gpus.empty()) return usable_gpu_bytes(hw, mode);
+double usable_gpu_bytes_of(const HardwareSpec& hw, int64_t index) {
+  if (hw.gpus.empty()) return usable_gpu_bytes(hw, LimitMode::kDefault);
   const auto& g = hw.gpus.at(static_cast<size_t>(index));
   return g.memory_bytes - g.gpu_memory_reserved_bytes;
+}
+
+std::vector<double> default_split_proportions(const HardwareSpec& hw) {
+  std::vector<double> usable;
+  for (int64_t i = 0; i < hw.gpu_count; ++i) usable.push_back(usable_gpu_bytes_of(hw, i));
+  const bool alike =
+      std::adjacent_find(usable.begin(), usable.end(), std::not_equal_to<>()) == usable.end();
+  return alike ? std::vector<double>{} : usable;
 }
 
 GpuSpec gpu_spec(const HardwareSpec& hw, int64_t index) {
@@ -457,8 +466,7 @@ HardwareSpec combine_gpus(const std::vector<HardwareSpec>& parts) {
   hw.gpus.clear();
   for (const auto& part : parts) {
     if (part.kind != MemoryKind::kDiscrete) {
-      throw_input("{}: only discrete GPUs can share a host; {} is a unified-memory machine",
-                  part.id, part.id);
+      throw_input("{}: a unified-memory machine; only discrete GPUs can share a host", part.id);
     }
     if (part.backend != hw.backend) {
       throw_input(

@@ -540,10 +540,8 @@ ExecutionPlan plan_from_llama_args(const ModelSpec& m, const WeightInventory& in
     int64_t ngl = std::min(args.n_gpu_layers.value_or(m.n_layers + 1), m.n_layers + 1);
     if (n_gpus == 0) ngl = 0;
     std::vector<double> shares = args.tensor_split;
-    // Without -ts llama.cpp splits by each GPU's free memory: equal for alike GPUs.
-    if (shares.empty() && mixed_gpus(hw)) {
-      for (int64_t i = 0; i < n_gpus; ++i) shares.push_back(usable_gpu_bytes_of(hw, i));
-    }
+    // Without -ts llama.cpp splits by each GPU's free memory.
+    if (shares.empty()) shares = default_split_proportions(hw);
     if (split == SplitMode::kNone && n_gpus > 0) {
       shares.assign(static_cast<size_t>(n_gpus), 0.0);
       shares[static_cast<size_t>(main_gpu)] = 1.0;

@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "common/error.h"
-#include "common/ggml_types.h"
 #include "common/text_util.h"
 #include "common/units.h"
 
@@ -14,13 +13,6 @@ namespace hwplan::planner {
 namespace {
 
 double d(int64_t value) { return static_cast<double>(value); }
-
-// Whether a tensor group's weights are quantized: its ggml type says so; a format without one
-// (MLX, GPTQ, ...) by its bits per weight.
-bool is_quantized(const TensorGroup& g) {
-  if (const auto type = ggml_type_by_name(g.type)) return type->quantized;
-  return g.n_params > 0 && g.bytes * 8.0 / g.n_params < 12.0;
-}
 
 // Row and tensor split put a slice of every matrix on every GPU.
 bool splits_tensors(SplitMode mode) {

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/ggml_types.h"
 #include "common/units.h"
 
 namespace hwplan::planner {
@@ -244,6 +245,13 @@ WeightInventory build_inventory(const ModelSpec& m, const QuantSpec& q) {
         q.output_type.empty() ? q.name : q.output_type);
   }
   return inv;
+}
+
+bool quantized_bits(double bits_per_weight) { return bits_per_weight < 12.0; }
+
+bool is_quantized(const TensorGroup& g) {
+  if (const auto type = ggml_type_by_name(g.type)) return type->quantized;
+  return g.n_params > 0 && quantized_bits(g.bytes * 8.0 / g.n_params);
 }
 
 double total_weight_bytes(const WeightInventory& inv) {

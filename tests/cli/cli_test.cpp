@@ -84,8 +84,8 @@ TEST(Cli, MixedGpusFromTwoProfiles) {
   const auto r = run_hwplan("fit -m llama-3.1-8b --hw rtx-5090+m3-ultra-96");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
-            "hwplan: error: m3-ultra-96: only discrete GPUs can share a host; m3-ultra-96 is a "
-            "unified-memory machine\n");
+            "hwplan: error: m3-ultra-96: a unified-memory machine; only discrete GPUs can share a "
+            "host\n");
 }
 
 TEST(Cli, UnknownNamesSuggestAndExit2) {

@@ -122,7 +122,7 @@ TEST(HardwareSpec, CombineGpusOfSeveralProfiles) {
   EXPECT_EQ(error_of([&] {
               combine_gpus({a, hardware_from_json(mac, "mac.json")});
             }),
-            "mac: only discrete GPUs can share a host; mac is a unified-memory machine");
+            "mac: a unified-memory machine; only discrete GPUs can share a host");
   b_json["backend"] = "rocm";
   EXPECT_EQ(error_of([&] {
               combine_gpus({a, hardware_from_json(b_json, "b.json")});

@@ -177,5 +177,21 @@ TEST(Weights, IkMixesTypeTheExpertsWithIkTypes) {
   EXPECT_NEAR(two_experts, expert_params * 76.0 / 256.0, 1.0);
 }
 
+// Quantized or not: by ggml type where the group has one (norms stay F32), else by bits per
+// weight (MLX 4-bit matrices at 4.5 bpw are; an F16 checkpoint's are not).
+TEST(Weights, QuantizedByTypeOrByBitsPerWeight) {
+  const auto& m = model("llama-3.1-8b");
+  for (const auto& g : build_inventory(m, quant("q4_k_m")).groups)
+    EXPECT_EQ(is_quantized(g), g.cls != TensorClass::kNorm) << g.name;
+  for (const auto& g : build_inventory(m, quant("f16")).groups) EXPECT_FALSE(is_quantized(g));
+  for (const auto& g : build_inventory(m, quant("mlx-4bit")).groups) {
+    if (g.cls != TensorClass::kNorm) {
+      EXPECT_TRUE(is_quantized(g)) << g.name << " " << g.type;
+    }
+  }
+  EXPECT_TRUE(quantized_bits(8.5));
+  EXPECT_FALSE(quantized_bits(16.0));
+}
+
 }  // namespace
 }  // namespace hwplan::planner

@@ -124,9 +124,13 @@ enum class LimitMode { kDefault, kRaised };
 /// VRAM less what driver and display keep), in bytes.
 double usable_gpu_bytes(const HardwareSpec& hardware, LimitMode mode = LimitMode::kDefault);
 
-/// Memory GPU `index` may use (discrete: its VRAM less what driver and display keep).
-double usable_gpu_bytes_of(const HardwareSpec& hardware, int64_t index,
-                           LimitMode mode = LimitMode::kDefault);
+/// Memory GPU `index` may use at the default limit (usable_gpu_bytes for alike GPUs; a listed GPU's
+/// VRAM less what driver and display keep).
+double usable_gpu_bytes_of(const HardwareSpec& hardware, int64_t index);
+
+/// llama.cpp's default split of layers over the GPUs (proportional to free memory): each GPU's
+/// usable memory where they differ; empty (equal shares) where they are alike.
+std::vector<double> default_split_proportions(const HardwareSpec& hardware);
 
 /// GPU `index`'s figures: its entry in `gpus`, or the per-GPU fields when the GPUs are alike.
 GpuSpec gpu_spec(const HardwareSpec& hardware, int64_t index);
@@ -134,7 +138,7 @@ GpuSpec gpu_spec(const HardwareSpec& hardware, int64_t index);
 /// True when the machine's GPUs differ (`gpus` lists them).
 bool mixed_gpus(const HardwareSpec& hardware);
 
-/// "RTX 5090 + RTX 4090" for mixed GPUs, "4 x GPU" / "GPU" otherwise (for sentences).
+/// "RTX 5090 + RTX 4090" for mixed GPUs, "4 GPUs" / "the GPU" otherwise (for sentences).
 std::string gpu_list_text(const HardwareSpec& hardware);
 
 /// One machine with the GPUs of several discrete profiles in one host (`--hw rtx-5090+rtx-4090`):

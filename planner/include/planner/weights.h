@@ -64,6 +64,12 @@ WeightInventory build_inventory(const ModelSpec& model, const QuantSpec& quant);
 
 /// Sum of bytes over all groups.
 double total_weight_bytes(const WeightInventory& inventory);
+
+/// Whether weights stored at `bits_per_weight` are quantized (below 12: F16/BF16/F32 are 16+).
+bool quantized_bits(double bits_per_weight);
+/// Whether a group's weights are quantized: its ggml type says so; a format without one (MLX,
+/// GPTQ, ...) by its bits per weight.
+bool is_quantized(const TensorGroup& group);
 /// Sum of parameters over all groups.
 double total_params(const WeightInventory& inventory);
 /// Bytes of groups in one layer (-1: embedding, n_layers: output), optionally one class only.

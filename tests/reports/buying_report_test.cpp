@@ -151,6 +151,19 @@ TEST(BuyingReport, ChartsHaveOneCategoryPerModelSmallestFirstWithBands) {
   }
 }
 
+// The models table's row for a machine (empty when it has none).
+std::vector<Cell> models_row(const Report& r, const std::string& hw) {
+  for (const auto& row : table(r, "models").rows) {
+    if (std::get<std::string>(row[1]) == hw) return row;
+  }
+  return {};
+}
+
+double decode_on(const Report& r, const std::string& hw) {
+  const auto row = models_row(r, hw);
+  return row.empty() ? std::nan("") : std::get<double>(row[3]);
+}
+
 TEST(BuyingReport, AnEngineRunsEveryMachineItCanAndLeavesOutTheRest) {
   auto q = question({"rtx-3090", "m3-ultra-96"}, {"llama-3.1-8b"}, 10);
   Report llama;
@@ -165,45 +178,22 @@ TEST(BuyingReport, AnEngineRunsEveryMachineItCanAndLeavesOutTheRest) {
             mlx.notes.end());
   // The Mac's decode is llama.cpp's times MLX's fitted ratio (calibration.json).
   const double ratio = planner::find_engine(db().efficiency.engines, "mlx").decode_ratio;
-  auto decode_on = [](const Report& r, const std::string& hw) {
-    for (const auto& row : table(r, "models").rows) {
-      if (std::get<std::string>(row[1]) == hw) return std::get<double>(row[3]);
-    }
-    return std::nan("");
-  };
   EXPECT_NEAR(decode_on(mlx, "m3-ultra-96"), ratio * decode_on(llama, "m3-ultra-96"),
               1e-9 * decode_on(mlx, "m3-ultra-96"));
-  q.terms.engine = "no-such-engine";
-  Report none;
-  EXPECT_THROW(add_buying_report(q, db(), none), Error);
-}
-
-// --engine all: every machine stays; each runs the fastest engine that runs there, loads the
-// weights and has enough published runs behind its factor (MLX's 10 pairs on the Mac; on CUDA
-// ExLlamaV2's single pair and vLLM's three do not count, so llama.cpp stays), named in the Why.
-TEST(BuyingReport, EngineAllRunsEachMachinesFastestEngine) {
-  auto q = question({"rtx-3090", "m3-ultra-96"}, {"llama-3.1-8b"}, 10);
-  Report llama;
-  add_buying_report(q, db(), llama);
-  q.terms.engine = "mlx";
-  Report mlx;
-  add_buying_report(q, db(), mlx);
+  // --engine all: every machine stays; each runs the fastest engine that runs there, loads the
+  // weights and has enough published runs behind its factor (MLX's 10 pairs on the Mac; on CUDA
+  // ExLlamaV2's single pair and vLLM's three do not count, so llama.cpp stays), named in the Why.
   q.terms.engine = "all";
   Report all;
   add_buying_report(q, db(), all);
   EXPECT_EQ(table(all, "machines").rows.size(), 2u);
-  auto row_on = [](const Report& r, const std::string& hw) {
-    for (const auto& row : table(r, "models").rows) {
-      if (std::get<std::string>(row[1]) == hw) return row;
-    }
-    return std::vector<Cell>{};
-  };
-  EXPECT_DOUBLE_EQ(std::get<double>(row_on(all, "m3-ultra-96")[3]),
-                   std::get<double>(row_on(mlx, "m3-ultra-96")[3]));
-  EXPECT_DOUBLE_EQ(std::get<double>(row_on(all, "rtx-3090")[3]),
-                   std::get<double>(row_on(llama, "rtx-3090")[3]));
-  EXPECT_EQ(std::get<std::string>(row_on(all, "m3-ultra-96").back()).rfind("mlx: ", 0), 0u);
-  EXPECT_EQ(std::get<std::string>(row_on(all, "rtx-3090").back()).rfind("llama.cpp: ", 0), 0u);
+  EXPECT_DOUBLE_EQ(decode_on(all, "m3-ultra-96"), decode_on(mlx, "m3-ultra-96"));
+  EXPECT_DOUBLE_EQ(decode_on(all, "rtx-3090"), decode_on(llama, "rtx-3090"));
+  EXPECT_EQ(std::get<std::string>(models_row(all, "m3-ultra-96").back()).rfind("mlx: ", 0), 0u);
+  EXPECT_EQ(std::get<std::string>(models_row(all, "rtx-3090").back()).rfind("llama.cpp: ", 0), 0u);
+  q.terms.engine = "no-such-engine";
+  Report none;
+  EXPECT_THROW(add_buying_report(q, db(), none), Error);
 }
 
 }  // namespace

@@ -164,6 +164,13 @@ void for_each_layer_matrix(const LlamaLayer& layer, Fn&& fn) {
 
 }  // namespace
 
+std::set<WeightFormat> weight_formats(const LlamaWeights& w) {
+  std::set<WeightFormat> formats = {w.token_embd.format, w.output.format};
+  for (const auto& layer : w.layers)
+    for_each_layer_matrix(layer, [&](const MatrixView& m) { formats.insert(m.format); });
+  return formats;
+}
+
 int64_t llama_weight_bytes(const LlamaWeights& w) {
   int64_t total = matrix_bytes(w.token_embd) + (w.tied_embeddings ? 0 : matrix_bytes(w.output));
   total +=

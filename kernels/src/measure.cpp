@@ -50,18 +50,6 @@ double in_cache_rate(WeightFormat format, int64_t cols, Isa isa) {
   return best;
 }
 
-std::set<WeightFormat> weight_formats(const LlamaWeights& weights) {
-  std::set<WeightFormat> formats;
-  for (const auto* mat : {&weights.token_embd, &weights.output}) formats.insert(mat->format);
-  for (const auto& layer : weights.layers) {
-    for (const auto* mat :
-         {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.gate, &layer.up, &layer.down}) {
-      formats.insert(mat->format);
-    }
-  }
-  return formats;
-}
-
 DecodeMeasurement measure_decode(const LlamaWeights& weights, ThreadPool& pool, Isa isa,
                                  const DecodeRun& run,
                                  const std::function<double()>& between_segments,

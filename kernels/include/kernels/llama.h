@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -66,6 +67,9 @@ KernelCost llama_decode_cost(const LlamaWeights& weights, int64_t n_attended);
 
 /// Bytes of every weight matrix and norm vector (the model's resident size).
 int64_t llama_weight_bytes(const LlamaWeights& weights);
+
+/// The formats of every matrix of a model (embedding, output and each layer's seven).
+std::set<WeightFormat> weight_formats(const LlamaWeights& weights);
 
 /// Reads a Llama model from a parsed GGUF file: metadata `llama.*`, tensors `token_embd`,
 /// `blk.N.{attn_norm,attn_q,attn_k,attn_v,attn_output,ffn_norm,ffn_gate,ffn_up,ffn_down}`,

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -19,9 +18,6 @@ namespace hwplan::kernels {
 /// Bytes per second one thread's dot products consume `format` at from L2: a 256 KiB matrix
 /// multiplied repeatedly for about 10 ms; the best of 5 runs.
 double in_cache_rate(WeightFormat format, int64_t cols, Isa isa);
-
-/// The formats of every matrix of a model (embedding, output and each layer's seven).
-std::set<WeightFormat> weight_formats(const LlamaWeights& weights);
 
 /// What to run: a prompt, the cache filled to `context_tokens` (synthetic values past the
 /// prompt), then `tokens` decode steps in `segments` groups.

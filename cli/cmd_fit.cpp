@@ -185,19 +185,8 @@ bool counts_as_fit(planner::FitKind kind, bool allow_offload) {
 // command a person can paste; the model's own name otherwise.
 std::string hf_repo_of(const planner::ProfileDb& db, const ModelSource& source) {
   if (source.origin != "bundled") return source.origin;
-  for (const auto& m : db.models) {
-    if (m.spec.id != source.spec.id) continue;
-    for (const auto& s : m.sources) {
-      const std::string host = "huggingface.co/";
-      const auto at = s.url.find(host);
-      if (at == std::string::npos) continue;
-      const auto rest = s.url.substr(at + host.size());
-      const auto first = rest.find('/');
-      const auto second = first == std::string::npos ? first : rest.find('/', first + 1);
-      if (second != std::string::npos) return rest.substr(0, second);
-    }
-  }
-  return source.spec.id;
+  const auto repo = planner::hugging_face_repo(planner::find_model(db, source.spec.id));
+  return repo.empty() ? source.spec.id : repo;
 }
 
 reports::Table vllm_table(const std::vector<Row>& rows, const planner::ProfileDb& db) {

@@ -112,4 +112,17 @@ const ModelProfile& find_model(const ProfileDb& db, const std::string& id) {
   throw Error(ErrorKind::kInput, unknown_name_message("model", id, ids));
 }
 
+std::string hugging_face_repo(const ModelProfile& profile) {
+  const std::string host = "huggingface.co/";
+  for (const auto& s : profile.sources) {
+    const auto at = s.url.find(host);
+    if (at == std::string::npos) continue;
+    const auto rest = s.url.substr(at + host.size());
+    const auto first = rest.find('/');
+    const auto second = first == std::string::npos ? first : rest.find('/', first + 1);
+    if (second != std::string::npos) return rest.substr(0, second);
+  }
+  return "";
+}
+
 }  // namespace hwplan::planner

@@ -85,5 +85,16 @@ TEST(Profiles, MalformedFilesNameTheFile) {
   std::filesystem::remove_all(dir);
 }
 
+// The repository a command loads: the first huggingface.co source's owner/name, whatever follows.
+TEST(Profiles, HuggingFaceRepoOfAModel) {
+  ModelProfile p;
+  p.sources = {
+      {"paper", "https://arxiv.org/abs/1", ""},
+      {"config", "https://huggingface.co/meta-llama/Llama-3.1-8B/blob/main/config.json", ""}};
+  EXPECT_EQ(hugging_face_repo(p), "meta-llama/Llama-3.1-8B");
+  p.sources = {{"org page", "https://huggingface.co/meta-llama", ""}};
+  EXPECT_EQ(hugging_face_repo(p), "");
+}
+
 }  // namespace
 }  // namespace hwplan::planner

@@ -41,4 +41,8 @@ const HardwareSpec& find_hardware(const ProfileDb& db, const std::string& id);
 /// Finds a model profile by id (case-insensitive); Error{kInput} with close names otherwise.
 const ModelProfile& find_model(const ProfileDb& db, const std::string& id);
 
+/// The Hugging Face repository ("owner/name") the first huggingface.co source of a model profile
+/// names, for commands a person can paste; "" when it names none.
+std::string hugging_face_repo(const ModelProfile& profile);
+
 }  // namespace hwplan::planner

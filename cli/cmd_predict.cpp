@@ -187,12 +187,6 @@ nlohmann::json row_json(const Row& r) {
 }
 
 // "partial_offload" -> "partial-offload" as prose.
-std::string plan_kind_words(const std::string& placement) {
-  std::string words = placement;
-  std::replace(words.begin(), words.end(), '_', '-');
-  return words;
-}
-
 std::string row_note(const Row& r) {
   const auto& p = r.prediction;
   if (p.fit.kind == planner::FitKind::kNoFit) {
@@ -205,10 +199,13 @@ std::string row_note(const Row& r) {
   if (p.engine != "llama.cpp" && p.decode.error_band_fraction > 0) {
     note += fmt::format(" (+-{:.0f}%: llama.cpp's band here plus the spread of {}'s runs)",
                         100 * p.decode.error_band_fraction, p.engine);
-  } else if (p.decode.error_band_fraction > 0 && p.band.note.empty()) {
-    note += fmt::format(" (80% of the {} measured {} {} {} runs within +-{:.0f}% of the model)",
-                        p.band.decode_rows, plan_kind_words(p.placement), p.efficiency.backend,
-                        p.efficiency.memory_class, 100 * p.decode.error_band_fraction);
+  } else if (p.decode.error_band_fraction > 0 && p.band.decode_rows >= planner::kMinBandRows) {
+    // The decode band is its class's own; a note here can only be about the prefill band.
+    note += fmt::format(
+        " (80% of the {} measured {} runs within +-{:.0f}% of the model)", p.band.decode_rows,
+        planner::band_class_words(p.placement, p.efficiency.backend, p.efficiency.memory_class),
+        100 * p.decode.error_band_fraction);
+    if (!p.band.note.empty()) note += fmt::format("; {}", p.band.note);
   } else if (p.decode.error_band_fraction > 0) {
     note += fmt::format(" (+-{:.0f}%: {})", 100 * p.decode.error_band_fraction, p.band.note);
   }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "common/json_util.h"
 
 namespace hwplan::planner {
@@ -101,6 +103,14 @@ void choose_band(const EfficiencyTable& table, const std::string& placement,
 
 }  // namespace
 
+std::string band_class_words(const std::string& placement, const std::string& backend,
+                             const std::string& memory_class) {
+  if (placement == "cpu") return "CPU-only";
+  std::string words = placement;
+  std::replace(words.begin(), words.end(), '_', '-');
+  return fmt::format("{} {} {}", words, backend, memory_class);
+}
+
 BandChoice error_band_for(const EfficiencyTable& table, const std::string& placement,
                           const std::string& backend, const std::string& memory_class) {
   BandChoice c;
@@ -108,7 +118,7 @@ BandChoice error_band_for(const EfficiencyTable& table, const std::string& place
   choose_band(table, placement, backend, memory_class, true, c.decode, c.decode_rows, decode_where);
   choose_band(table, placement, backend, memory_class, false, c.prefill, c.prefill_rows,
               prefill_where);
-  const std::string runs = fmt::format("{} {} {}", placement, backend, memory_class);
+  const std::string runs = band_class_words(placement, backend, memory_class);
   auto borrowed = [&](const char* metric, int64_t rows, const std::string& where) {
     return fmt::format("{} band from {} widened {:.1f}x ({} measured {} runs, fewer than {})",
                        metric, where, kBorrowedBandWidening, rows, runs, kMinBandRows);

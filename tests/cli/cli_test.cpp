@@ -278,6 +278,12 @@ TEST(Cli, ProbeWritesAProfileThePlannerLoads) {
     // No GPU here: a CPU plan, and a command without GPU placement flags.
     EXPECT_EQ(fit_row["fit"], "cpu");
     EXPECT_EQ(fit_row["llama_cpp_args"].get<std::string>().find("-ngl"), std::string::npos);
+    // Its decode band is the CPU-only runs' own; the borrowed prefill band is said as such and
+    // not passed off as the decode band's origin.
+    r = run_hwplan("predict -m llama-3.2-1b --hw " + profile.string());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("measured CPU-only runs within +-"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("%: prefill band"), std::string::npos) << r.out;
   }
   // --expect against an impossible profile: exit 1 and the table of what moved.
   auto fast = saved;

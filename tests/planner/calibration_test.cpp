@@ -198,6 +198,19 @@ TEST(CalibrationConfigs, CategoriesHostClassesAndBands) {
     if (b.placement == "*") pooled = b.decode_p80;
   }
   EXPECT_DOUBLE_EQ(none.decode, kBorrowedBandWidening * pooled);
+  // CPU-only runs have a decode band of their own but no prefill rows: the note speaks of the
+  // prefill band only, in words a person reads ("CPU-only", not "cpu cpu host").
+  const auto cpu_only = error_band_for(table, "cpu", "cpu", "host");
+  EXPECT_GE(cpu_only.decode_rows, kMinBandRows);
+  EXPECT_EQ(cpu_only.prefill_rows, 0);
+  EXPECT_EQ(cpu_only.note.rfind("prefill band from ", 0), 0U) << cpu_only.note;
+  EXPECT_NE(cpu_only.note.find("(0 measured CPU-only runs"), std::string::npos) << cpu_only.note;
+}
+
+TEST(BandClassWords, NamesTheClassAsAPersonWould) {
+  EXPECT_EQ(band_class_words("cpu", "cpu", "host"), "CPU-only");
+  EXPECT_EQ(band_class_words("partial_offload", "cuda", "gddr"), "partial-offload cuda gddr");
+  EXPECT_EQ(band_class_words("resident", "metal", "unified"), "resident metal unified");
 }
 
 }  // namespace

@@ -116,6 +116,11 @@ struct BandChoice {
   bool operator==(const BandChoice&) const = default;
 };
 
+/// A band class in words: "CPU-only" for runs without a GPU, else "<placement> <backend>
+/// <memory class>" ("partial-offload cuda gddr").
+std::string band_class_words(const std::string& placement, const std::string& backend,
+                             const std::string& memory_class);
+
 /// Fewest runs of a class for its own 80th percentile to be the band.
 inline constexpr int64_t kMinBandRows = 5;
 /// How much a band borrowed from pooled residuals is widened.

@@ -381,6 +381,11 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
       ExecutionPlan plan;
       try {
         LlamaArgs args = args_of_row(cpu_only ? "-ngl 0" : r["offload"]);
+        // batched-bench's B sequences decode together, each with its own context.
+        if (batch > 1) {
+          args.n_parallel = batch;
+          args.context_tokens = w.context_tokens * batch;
+        }
         plan = plan_from_llama_args(spec, inv, row.machine, args, w, db.quants, plan_notes);
       } catch (const Error& e) {
         row.skipped = e.what();  // e.g. a depth beyond the model's context

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "common/json_util.h"
 #include "test_util.h"
@@ -55,6 +56,37 @@ TEST(Calibration, MeetsTheErrorTargets) {
       "calibration: decode median %.3f p90 %.3f (%lld rows); prefill median %.3f p90 %.3f\n",
       summary.decode_median, summary.decode_p90, static_cast<long long>(summary.decode_rows),
       summary.prefill_median, summary.prefill_p90);
+}
+
+// A llama-batched-bench row with B sequences is costed as B sequences decoding together: the
+// weights are read once per step, the products are computed B times, and tok/s is the aggregate.
+TEST(Calibration, BatchedBenchRowsDecodeTheirSequencesTogether) {
+  const std::string header =
+      "row_id,source_id,hardware,hw_class,gpu_cores,memory_type,mem_bw_gbs,mem_bw_source,"
+      "mem_capacity_gb,num_gpus,backend,engine,model,params_b,active_params_b,quant,model_size,"
+      "model_size_unit,fits_in_gpu_mem,offload,prompt_tokens,gen_tokens,kv_depth,prefill_tps,"
+      "decode_tps,build,date,source_url,source_path,source_quality,notes\n";
+  auto line = [](const std::string& id, int batch) {
+    return id +
+           ",T,Test CPU 16C,cpu,,ddr4,76.8,,128,0,CPU,llama.cpp llama-batched-bench,"
+           "Meta-Llama-3-8B,8.03,,Q4_0,4.33,GiB,,-ngl 0 (CPU only),128,128,0,,5.0,,,,,,"
+           "cat=cpu; batched-bench B=" +
+           std::to_string(batch) + " parallel sequences\n";
+  };
+  const auto path = std::filesystem::temp_directory_path() / "hwplan_batched_rows.csv";
+  std::ofstream(path) << header + line("1", 1) + line("4", 4);
+  const auto all = rows_of(path.string());
+  std::filesystem::remove(path);
+  const auto& one = row_by_id(all, "1");
+  const auto& four = row_by_id(all, "4");
+  ASSERT_TRUE(one.skipped.empty()) << one.skipped;
+  ASSERT_TRUE(four.skipped.empty()) << four.skipped;
+  EXPECT_EQ(one.decode.batch, 1);
+  EXPECT_EQ(four.decode.batch, 4);
+  // The same weights are read once per step; only the KV of each sequence adds bytes.
+  EXPECT_GT(four.decode.host_bytes, one.decode.host_bytes);
+  EXPECT_LT(four.decode.host_bytes, 1.05 * one.decode.host_bytes);
+  EXPECT_GT(four.decode.host_flop, 3.99 * one.decode.host_flop);
 }
 
 TEST(Calibration, CommittedFactorsAreWhatTheCsvGives) {

@@ -33,6 +33,8 @@ struct Row {
   std::string best_quant;
   double decode_tok_per_s = 0;
   std::string engine = "llama.cpp";  ///< whose decode speed decode_tok_per_s is
+  std::string engine_basis;          ///< what another engine's speed rests on (engine_basis)
+  double decode_band = 0;            ///< another engine's 80% band (fraction)
   std::string command;               ///< the llama-server command that runs the plan
   std::string command_why;
 };
@@ -70,11 +72,12 @@ Table model_table(const std::vector<PlannedModel>& models) {
   return t;
 }
 
-Table fit_table(const std::vector<Row>& rows, bool many_models) {
+Table fit_table(const std::vector<Row>& rows, bool many_models, bool show_engine) {
   Table t{"fit", "Will it fit?", {}, {}};
   if (many_models) t.columns.push_back({"model", "Model", "", Align::kLeft});
+  t.columns.push_back({"hardware", "Hardware", "", Align::kLeft});
+  if (show_engine) t.columns.push_back({"engine", "Engine", "", Align::kLeft});
   const std::vector<reports::Column> columns = {
-      {"hardware", "Hardware", "", Align::kLeft},
       {"verdict", "Verdict", "", Align::kLeft},
       {"fit", "Fit", "", Align::kLeft},
       {"needed_gib", "Needs", "GiB", Align::kRight, 1},
@@ -89,13 +92,15 @@ Table fit_table(const std::vector<Row>& rows, bool many_models) {
   for (const auto& r : rows) {
     std::vector<Cell> cells;
     if (many_models) cells.emplace_back(r.model->source.spec.id);
+    cells.emplace_back(hardware_label(*r.hardware));
+    if (show_engine) cells.emplace_back(r.engine);
     const auto& f = r.fit;
     const bool on_host = planner::placement_gpu_count(*r.hardware) == 0;
     const double usable = on_host ? f.host_usable_bytes
                                   : f.gpu_usable_bytes * static_cast<double>(r.hardware->gpu_count);
     const std::string args = llama_flags_of(r.command);
     for (Cell cell : std::vector<Cell>{
-             hardware_label(*r.hardware), std::string(planner::fit_kind_label(f.kind)),
+             std::string(planner::fit_kind_label(f.kind)),
              std::string(planner::fit_kind_name(f.kind)), bytes_to_gib(f.gpu_need_bytes),
              bytes_to_gib(usable),
              f.kind == planner::FitKind::kNoFit || on_host ? Cell{} : Cell{f.n_gpu_layers},
@@ -109,6 +114,14 @@ Table fit_table(const std::vector<Row>& rows, bool many_models) {
     t.rows.push_back(std::move(cells));
   }
   return t;
+}
+
+// The rows whose speed is `engine`'s, for that engine's memory table.
+std::vector<Row> rows_of_engine(const std::vector<Row>& rows, const std::string& engine) {
+  std::vector<Row> picked;
+  std::copy_if(rows.begin(), rows.end(), std::back_inserter(picked),
+               [&](const Row& r) { return r.engine == engine; });
+  return picked;
 }
 
 nlohmann::json row_details(const Row& r) {
@@ -150,9 +163,9 @@ std::string row_note(const Row& r) {
                                  hardware_label(*r.hardware), r.fit.summary);
   if (r.engine != "llama.cpp" && std::isfinite(r.decode_tok_per_s)) {
     note += fmt::format(
-        "; decode {:.1f} tok/s with {} (llama.cpp's physics times its published speed over "
-        "llama.cpp; the memory shown is llama.cpp's plan{})",
-        r.decode_tok_per_s, r.engine,
+        "; decode {:.1f} tok/s +-{:.0f}% with {} (llama.cpp's physics on this plan x {}; the "
+        "memory shown is llama.cpp's plan{})",
+        r.decode_tok_per_s, 100 * r.decode_band, r.engine, r.engine_basis,
         r.engine == "vllm"  ? ", vLLM's own is in the vLLM memory table"
         : r.engine == "mlx" ? ", MLX's own is in the MLX memory table"
                             : fmt::format(", {}'s own is not modelled", r.engine));
@@ -276,40 +289,67 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
       resolve_hardware(db, options.hw, options.hw_specs, options.gpus, report.context.warnings);
 
   const auto llama_args = parse_llama_args_option(options.llama_args);
-  if (options.engine == "all")
-    throw_usage("fit --engine: one engine at a time (predict --engine all compares them)");
+  const bool all = options.engine == "all";
   const planner::EngineFactors* engine =
-      options.engine == "llama.cpp" ? nullptr
-                                    : &planner::find_engine(db.efficiency.engines, options.engine);
+      options.engine == "llama.cpp" || all
+          ? nullptr
+          : &planner::find_engine(db.efficiency.engines, options.engine);
   std::vector<Row> rows;
   for (const auto& p : models) {
     const auto first = rows.size();
-    planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name);
-    const auto candidates = planner::quant_candidates(p.source.spec, db.quants, options.engine);
+    const bool ik = !planner::ik_only_type(p.weights).empty();
+    if (!all) planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name);
     for (const auto& hw : machines) {
-      Row r{&p, &hw, {}, {}, 0, "", 0, "llama.cpp", "", ""};
+      Row r{&p, &hw, {}, {}, 0, "", 0, "llama.cpp", "", 0, "", ""};
       const planner::PredictOptions defaults;
       r.chosen = planner::choose_plan(p.source.spec, p.weights, hw, p.workload, defaults,
                                       llama_args ? &*llama_args : nullptr, db.quants);
       r.fit = r.chosen.fit;
       // The speed of this very plan (DESIGN.md "Decode").
-      planner::Prediction speed =
+      const planner::Prediction llama =
           planner::predict_chosen(p.source.spec, r.chosen, defaults, db.efficiency);
-      if (engine != nullptr) {
-        planner::check_engine_runs_on(*engine, r.chosen.machine);
-        speed = planner::predict_with_engine(p.source.spec, p.weights, p.workload, r.chosen, speed,
-                                             defaults, *engine, db.quants, db.efficiency);
-        r.engine = engine->name;
-      }
-      r.decode_tok_per_s = speed.decode.tok_per_s;
+      r.decode_tok_per_s = llama.decode.tok_per_s;
       r.command = llama_command_for(r.chosen, p.source, llama_args, &r.command_why);
       // The longest context of hwplan's own placement; a given command line fixes its own -c.
       if (!llama_args) {
         r.max_context =
             planner::max_context_tokens(p.source.spec, p.weights, hw, p.workload, r.fit.kind);
       }
-      r.best_quant = planner::best_fitting_quant(candidates, p.source.spec, hw, p.workload);
-      rows.push_back(std::move(r));
+      // The engines asked about: one, or (all) each that runs here and loads the weights.
+      std::vector<const planner::EngineFactors*> engines;
+      if (!all) engines.push_back(engine);
+      if (all && planner::engine_loads("llama.cpp", p.format_family, ik))
+        engines.push_back(nullptr);
+      if (all) {
+        const auto others =
+            planner::engines_for(db.efficiency.engines, r.chosen.machine, p.format_family, ik, 1);
+        engines.insert(engines.end(), others.begin(), others.end());
+      }
+      if (engines.empty()) {
+        report.notes.push_back(fmt::format(
+            "{} {} on {}: no engine that runs on {} loads it ({} weights load in {})",
+            p.source.spec.id, p.quant_name, hw.id, planner::backend_name(hw.backend),
+            p.format_family, fmt::join(planner::engines_loading(p.format_family, ik), ", ")));
+      }
+      for (const auto* e : engines) {
+        Row by_engine = r;
+        if (e != nullptr) {
+          planner::check_engine_runs_on(*e, r.chosen.machine);
+          const auto speed =
+              planner::predict_with_engine(p.source.spec, p.weights, p.workload, r.chosen, llama,
+                                           defaults, *e, db.quants, db.efficiency);
+          by_engine.engine = e->name;
+          by_engine.engine_basis = planner::engine_basis(*e);
+          by_engine.decode_tok_per_s = speed.decode.tok_per_s;
+          by_engine.decode_band = speed.decode.error_band_fraction;
+          // The llama.cpp command runs llama.cpp; beside other engines it would mislead.
+          if (all) by_engine.command.clear();
+        }
+        by_engine.best_quant = planner::best_fitting_quant(
+            planner::quant_candidates(p.source.spec, db.quants, by_engine.engine), p.source.spec,
+            hw, p.workload);
+        rows.push_back(std::move(by_engine));
+      }
     }
     // With no machine named, the best fits come first, smallest sufficient machine first.
     if (options.hw.empty()) {
@@ -323,13 +363,14 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
     }
   }
   report.tables.push_back(model_table(models));
-  report.tables.push_back(fit_table(rows, models.size() > 1));
+  report.tables.push_back(fit_table(rows, models.size() > 1, options.engine != "llama.cpp"));
   // vLLM and MLX: the engine's own memory beside llama.cpp's plan.
-  if (engine != nullptr && engine->name == "vllm") {
-    report.tables.push_back(vllm_table(rows, db));
+  if (const auto vllm = rows_of_engine(rows, "vllm"); !vllm.empty()) {
+    report.tables.push_back(vllm_table(vllm, db));
     report.notes.emplace_back(kVllmMemoryNote);
-  } else if (engine != nullptr && engine->name == "mlx") {
-    report.tables.push_back(mlx_table(rows, db));
+  }
+  if (const auto mlx = rows_of_engine(rows, "mlx"); !mlx.empty()) {
+    report.tables.push_back(mlx_table(mlx, db));
     report.notes.emplace_back(kMlxMemoryNote);
   }
   report.details["rows"] = nlohmann::json::array();

@@ -157,7 +157,8 @@ int main(int argc, char** argv) {
   fit_cmd->add_option("--llama-args", fit.llama_args, kLlamaArgsHelp);
   fit_cmd
       ->add_option("--engine", fit.engine,
-                   "llama.cpp (default), ik_llama.cpp, mlx, exo, vllm or exllamav2: the decode "
+                   "llama.cpp (default), ik_llama.cpp, mlx, exo, vllm, exllamav2, or all (a row "
+                   "per engine that runs on the machine and loads the weights): the decode "
                    "column is that engine's (llama.cpp's physics times its published speed over "
                    "llama.cpp); the plan is llama.cpp's, and vllm and mlx add a table of their "
                    "own memory")

@@ -554,6 +554,25 @@ Prediction predict(const ModelSpec& m, const WeightInventory& inv, const Hardwar
                         table);
 }
 
+std::string engine_basis(const EngineFactors& e) {
+  const bool few = e.decode_pairs < kMinBandRows || !e.factors_of.empty();
+  const std::string measured =
+      !e.factors_of.empty()
+          ? fmt::format(
+                "{}'s factor: {} runs {}'s kernels and no {} runs with stated settings are "
+                "published",
+                e.factors_of, e.name, e.factors_of, e.name)
+      : e.against_physics
+          ? fmt::format("its {} published run{} against llama.cpp's physics on the same plans",
+                        e.decode_pairs, e.decode_pairs == 1 ? "" : "s")
+          : fmt::format("median of {} published pair{} on the same machine and model",
+                        e.decode_pairs, e.decode_pairs == 1 ? "" : "s");
+  return fmt::format(
+      "{}: {:.2f}x llama.cpp's decode{} ({}{})", e.name, e.decode_ratio,
+      e.prefill_pairs > 0 ? fmt::format(", {:.2f}x its prefill", e.prefill_ratio) : "", measured,
+      few ? ", too few for a band of their own" : "");
+}
+
 Prediction with_engine(Prediction p, const EngineFactors& e) {
   p.engine = e.name;
   if (p.fit.kind == FitKind::kNoFit) return p;
@@ -569,21 +588,7 @@ Prediction with_engine(Prediction p, const EngineFactors& e) {
   const bool few = e.decode_pairs < kMinBandRows || !e.factors_of.empty();
   p.decode.error_band_fraction += few ? std::max(e.decode_spread, 0.5) : e.decode_spread;
   if (e.prefill_pairs < kMinBandRows) p.prefill.error_band_fraction += 0.5;
-  const std::string measured =
-      !e.factors_of.empty()
-          ? fmt::format(
-                "{}'s factor: {} runs {}'s kernels and no {} runs with stated settings are "
-                "published",
-                e.factors_of, e.name, e.factors_of, e.name)
-      : e.against_physics
-          ? fmt::format("its {} published run{} against llama.cpp's physics on the same plans",
-                        e.decode_pairs, e.decode_pairs == 1 ? "" : "s")
-          : fmt::format("median of {} published pair{} on the same machine and model",
-                        e.decode_pairs, e.decode_pairs == 1 ? "" : "s");
-  p.reason = fmt::format(
-      "{}: {:.2f}x llama.cpp's decode{} ({}{}); llama.cpp's physics: {}", e.name, e.decode_ratio,
-      e.prefill_pairs > 0 ? fmt::format(", {:.2f}x its prefill", e.prefill_ratio) : "", measured,
-      few ? ", too few for a band of their own" : "", p.reason);
+  p.reason = fmt::format("{}; llama.cpp's physics: {}", engine_basis(e), p.reason);
   return p;
 }
 

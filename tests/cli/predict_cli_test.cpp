@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "run_util.h"
@@ -91,7 +93,42 @@ TEST(PredictCli, FitShowsAnEnginesDecode) {
               1e-9 * llama * ratio);
   EXPECT_EQ(json["details"]["rows"][0]["decode_engine"], "mlx");
   EXPECT_EQ(run_hwplan("fit -m qwen3-30b-a3b --hw rtx-4090 --engine mlx").exit_code, 2);
-  EXPECT_EQ(run_hwplan("fit -m qwen3-30b-a3b --hw rtx-4090 --engine all").exit_code, 2);
+}
+
+// fit --engine all: a row per engine that runs on the machine and loads the weights, each
+// engine's decode the same as asking for that engine alone; llama.cpp's command only on its row;
+// MLX's memory table only for the Mac.
+TEST(PredictCli, FitWithEveryEngine) {
+  const std::string base = "fit -m qwen3-30b-a3b --hw m4-max-128,rtx-3090 --json";
+  auto r = run_hwplan(base + " --engine all");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  std::map<std::string, std::vector<std::string>> engines;
+  std::map<std::string, double> mlx_on_mac;
+  for (const auto& row : json["tables"]["fit"]) {
+    const auto hw = row["hardware"].get<std::string>();
+    const auto engine = row["engine"].get<std::string>();
+    engines[hw].push_back(engine);
+    EXPECT_EQ(row["llama_cpp_args"].is_null(), engine != "llama.cpp") << hw << " " << engine;
+    if (hw == "m4-max-128") mlx_on_mac[engine] = row["decode_tok_per_s"].get<double>();
+  }
+  EXPECT_EQ(engines["m4-max-128"], (std::vector<std::string>{"llama.cpp", "mlx"}));
+  const auto& cuda = engines["rtx-3090"];
+  EXPECT_EQ(cuda.front(), "llama.cpp");
+  EXPECT_NE(std::find(cuda.begin(), cuda.end(), "vllm"), cuda.end());
+  EXPECT_EQ(std::find(cuda.begin(), cuda.end(), "mlx"), cuda.end());
+  ASSERT_EQ(json["tables"]["mlx_memory"].size(), 1u);
+  EXPECT_EQ(json["tables"]["mlx_memory"][0]["hardware"], "m4-max-128");
+  ASSERT_EQ(json["tables"]["vllm_memory"].size(), 1u);
+  EXPECT_EQ(json["tables"]["vllm_memory"][0]["hardware"], "rtx-3090");
+  r = run_hwplan("fit -m qwen3-30b-a3b --hw m4-max-128 --engine mlx --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_DOUBLE_EQ(mlx_on_mac["mlx"],
+                   nlohmann::json::parse(r.out)["tables"]["fit"][0]["decode_tok_per_s"]);
+  // MLX weights on a CUDA machine: no engine there loads them, said so.
+  r = run_hwplan("fit -m qwen3-30b-a3b -q mlx-4bit --hw rtx-3090 --engine all");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("no engine that runs on cuda loads it"), std::string::npos) << r.out;
 }
 
 // fit --engine vllm adds vLLM's own memory: tensor parallel over the rig's four GPUs, the

@@ -195,6 +195,11 @@ Prediction predict(const ModelSpec& model, const WeightInventory& weights,
 /// kMinBandRows pairs exist), and the reason says so. Call check_engine_runs_on first.
 Prediction with_engine(Prediction prediction, const EngineFactors& engine);
 
+/// What an engine's speed rests on, in words: "mlx: 1.44x llama.cpp's decode, 2.09x its prefill
+/// (median of 10 published pairs on the same machine and model)", saying when the runs are too
+/// few for a band of their own.
+std::string engine_basis(const EngineFactors& engine);
+
 /// The model run by `engine` on the machine of `chosen` (llama.cpp's plan and `prediction` for
 /// it): with_engine on that plan, except that vLLM runs a machine of several GPUs tensor parallel,
 /// so its base is the same model split by tensors (two all-reduces per layer over the link) when

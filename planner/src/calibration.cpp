@@ -198,13 +198,6 @@ FitResult placement_of_row(const std::string& offload, int64_t n_layers, int64_t
 }
 
 // A bundled model at the row's mix, its bytes scaled to the file size the row reports.
-WeightInventory scaled_inventory(const ModelSpec& spec, const QuantSpec& quant, double size_bytes) {
-  auto inv = build_inventory(spec, quant);
-  const double scale = size_bytes > 0 ? size_bytes / total_weight_bytes(inv) : 1.0;
-  for (auto& g : inv.groups) g.bytes *= scale;
-  return inv;
-}
-
 void build_generic_costs(CalibrationRow& row, const CsvRow& r, const std::string& offload,
                          const CalibrationInputs::Model& shape, double size_bytes, int64_t prompt,
                          int64_t ubatch) {
@@ -244,6 +237,30 @@ void build_generic_costs(CalibrationRow& row, const CsvRow& r, const std::string
 }
 
 }  // namespace
+
+WeightInventory scaled_inventory(const ModelSpec& spec, const QuantSpec& quant, double size_bytes) {
+  auto inv = build_inventory(spec, quant);
+  const double total = total_weight_bytes(inv);
+  if (size_bytes <= 0) return inv;
+  double experts = 0;
+  for (const auto& g : inv.groups) experts += g.cls == TensorClass::kExperts ? g.bytes : 0;
+  // A MoE file far from the mix's size differs in its routed experts: a model published with
+  // quantized experts keeps them at any conversion type (gpt-oss's "F16" GGUF holds MXFP4
+  // experts), and expert-only requantization is the common recipe. The rest keeps its types.
+  const double ratio = size_bytes / total;
+  const double experts_scale = (experts + size_bytes - total) / std::max(experts, 1.0);
+  const bool experts_differ = experts > 0 &&
+                              (ratio < kMixSizeTolerance || ratio > 1.0 / kMixSizeTolerance) &&
+                              experts_scale > 0;
+  for (auto& g : inv.groups) {
+    if (!experts_differ) {
+      g.bytes *= ratio;
+    } else if (g.cls == TensorClass::kExperts) {
+      g.bytes *= experts_scale;
+    }
+  }
+  return inv;
+}
 
 CalibrationInputs calibration_inputs_from_json(const nlohmann::json& json,
                                                const std::string& origin) {

@@ -77,6 +77,14 @@ const ErrorBand* find_band(const EfficiencyTable& table, const std::string& plac
   return nullptr;
 }
 
+// A placement kind in words: "CPU-only", "partial-offload".
+std::string placement_words(const std::string& placement) {
+  if (placement == "cpu") return "CPU-only";
+  std::string words = placement;
+  std::replace(words.begin(), words.end(), '_', '-');
+  return words;
+}
+
 // One metric's band: its own class's 80th percentile, else a pooled one widened; `where` names
 // the pooled residuals used ("" when its own).
 void choose_band(const EfficiencyTable& table, const std::string& placement,
@@ -95,8 +103,9 @@ void choose_band(const EfficiencyTable& table, const std::string& placement,
        {find_band(table, placement, "*", "*"), find_band(table, "*", "*", "*")}) {
     if (pooled == nullptr || rows_of(*pooled) < kMinBandRows) continue;
     band = kBorrowedBandWidening * p80_of(*pooled);
-    where = pooled->placement == "*" ? "all measured runs"
-                                     : fmt::format("all measured {} runs", placement);
+    where = pooled->placement == "*"
+                ? "all measured runs"
+                : fmt::format("all measured {} runs", placement_words(placement));
     return;
   }
 }
@@ -105,10 +114,8 @@ void choose_band(const EfficiencyTable& table, const std::string& placement,
 
 std::string band_class_words(const std::string& placement, const std::string& backend,
                              const std::string& memory_class) {
-  if (placement == "cpu") return "CPU-only";
-  std::string words = placement;
-  std::replace(words.begin(), words.end(), '_', '-');
-  return fmt::format("{} {} {}", words, backend, memory_class);
+  if (placement == "cpu") return placement_words(placement);
+  return fmt::format("{} {} {}", placement_words(placement), backend, memory_class);
 }
 
 BandChoice error_band_for(const EfficiencyTable& table, const std::string& placement,

@@ -89,6 +89,40 @@ TEST(Calibration, BatchedBenchRowsDecodeTheirSequencesTogether) {
   EXPECT_GT(four.decode.host_flop, 3.99 * one.decode.host_flop);
 }
 
+// A published file's size is spread over the mix's tensors: alike for a dense model or a MoE file
+// near the mix's size; on the routed experts alone for a MoE file far from it (gpt-oss-20b's
+// "F16" GGUF of 12.83 GiB holds MXFP4 experts, not the 39 GiB an all-F16 file would be).
+TEST(Calibration, StatedSizeScalesTheMixOrTheExperts) {
+  auto bytes_of = [](const WeightInventory& inv, bool experts) {
+    double sum = 0;
+    for (const auto& g : inv.groups)
+      sum += (g.cls == TensorClass::kExperts) == experts ? g.bytes : 0;
+    return sum;
+  };
+  const auto& moe = testing::model("gpt-oss-20b");
+  const auto& f16 = testing::quant("f16");
+  const auto mix = build_inventory(moe, f16);
+  const double stated = 12.83 * 1024 * 1024 * 1024;
+  ASSERT_LT(stated / total_weight_bytes(mix), kMixSizeTolerance);
+  const auto file = scaled_inventory(moe, f16, stated);
+  EXPECT_NEAR(total_weight_bytes(file), stated, 1.0);
+  EXPECT_DOUBLE_EQ(bytes_of(file, false), bytes_of(mix, false));  // the rest keeps F16
+  EXPECT_NEAR(bytes_of(file, true), stated - bytes_of(mix, false), 1.0);
+  // Within the tolerance every tensor moves alike.
+  const double near = 0.9 * total_weight_bytes(mix);
+  const auto alike = scaled_inventory(moe, f16, near);
+  EXPECT_NEAR(bytes_of(alike, false), 0.9 * bytes_of(mix, false), 1.0);
+  EXPECT_NEAR(bytes_of(alike, true), 0.9 * bytes_of(mix, true), 1.0);
+  // A dense model has no experts to carry the difference: alike however far.
+  const auto& dense = testing::model("llama-3.1-8b");
+  const auto dense_mix = build_inventory(dense, f16);
+  const auto half = scaled_inventory(dense, f16, 0.5 * total_weight_bytes(dense_mix));
+  for (size_t i = 0; i < half.groups.size(); ++i)
+    EXPECT_NEAR(half.groups[i].bytes, 0.5 * dense_mix.groups[i].bytes, 1e-6);
+  // No stated size: the mix as it is.
+  EXPECT_EQ(scaled_inventory(moe, f16, 0), mix);
+}
+
 TEST(Calibration, CommittedFactorsAreWhatTheCsvGives) {
   const auto table = fit_efficiency(
       rows(), "profiles/measurements/measured.csv, profiles/measurements/configs.csv");

@@ -92,6 +92,17 @@ inline constexpr int64_t kLongContextTokens = 16384;
 std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::string& origin,
                                              const CalibrationInputs& inputs, const ProfileDb& db);
 
+/// How far a row's stated file size may be from its mix's before the difference is put on the
+/// routed experts alone (MoE models) instead of on every tensor.
+inline constexpr double kMixSizeTolerance = 0.8;
+
+/// `model` at `quant` with its bytes brought to a published file's `size_bytes` (0: as the mix
+/// gives). Every tensor is scaled alike, except that a MoE file more than kMixSizeTolerance away
+/// from the mix's size differs in its routed experts only: a model published with quantized
+/// experts keeps them at any conversion type (gpt-oss's "F16" GGUF holds MXFP4 experts), and
+/// expert-only requantization is the common recipe.
+WeightInventory scaled_inventory(const ModelSpec& model, const QuantSpec& quant, double size_bytes);
+
 /// Another engine's rows (other_engine_costed) against llama.cpp's fitted physics on the same
 /// plan: measured / predicted, decode and prefill (0 where not measured or not modelled), as
 /// pairs for fit_engines. An engine without published llama.cpp runs beside it gets its factor

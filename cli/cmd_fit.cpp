@@ -298,7 +298,9 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   for (const auto& p : models) {
     const auto first = rows.size();
     const bool ik = !planner::ik_only_type(p.weights).empty();
-    if (!all) planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name);
+    if (!all)
+      planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name,
+                                  p.gguf_counterpart);
     for (const auto& hw : machines) {
       Row r{&p, &hw, {}, {}, 0, "", 0, "llama.cpp", "", 0, "", ""};
       const planner::PredictOptions defaults;

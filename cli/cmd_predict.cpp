@@ -276,7 +276,8 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
       const bool all = options.engine == "all";
       const std::string ik = planner::ik_only_type(p.weights);
       if (!all)
-        planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name);
+        planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name,
+                                    p.gguf_counterpart);
       if (all || options.engine != "llama.cpp") {
         const Row llama = r;
         const auto rows_before = rows.size();

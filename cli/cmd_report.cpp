@@ -84,7 +84,7 @@ CommandResult run_report(const GlobalOptions& global, const ReportOptions& o) {
     // "all" picks, per machine, among the engines that load them.
     if (o.engine != "all") {
       planner::check_engine_loads(o.engine.empty() ? "llama.cpp" : o.engine, planned.format_family,
-                                  planned.weights, planned.quant_name);
+                                  planned.weights, planned.quant_name, planned.gguf_counterpart);
     }
     question.models.push_back({std::move(planned.source.spec), std::move(planned.weights),
                                planned.workload, planned.format_family});

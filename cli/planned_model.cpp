@@ -33,6 +33,7 @@ PlannedModel plan_model(const planner::ProfileDb& db, ModelSource source,
     p.quant_name = quant.name;
     p.format_family = quant.family;
     p.convert_args = quant.convert_args;
+    p.gguf_counterpart = quant.gguf_counterpart;
   }
   p.workload.context_tokens = request.context_given
                                   ? request.context_tokens

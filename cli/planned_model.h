@@ -29,7 +29,8 @@ struct PlannedModel {
   /// The weights' format for the engine check: gguf (a GGUF file or mix), safetensors (a
   /// checkpoint as published), or the catalog family of the mix (mlx, gptq, awq, fp8, fp4, exl2).
   std::string format_family;
-  std::string convert_args;  ///< the mix's converter options (QuantSpec::convert_args)
+  std::string convert_args;      ///< the mix's converter options (QuantSpec::convert_args)
+  std::string gguf_counterpart;  ///< the mix's llama.cpp GGUF (QuantSpec::gguf_counterpart)
   planner::Workload workload;
 };
 

@@ -76,15 +76,20 @@ std::string ik_only_type(const WeightInventory& weights) {
 }
 
 void check_engine_loads(const std::string& engine, const std::string& family,
-                        const WeightInventory& weights, const std::string& quant_name) {
+                        const WeightInventory& weights, const std::string& quant_name,
+                        const std::string& gguf_counterpart) {
   const std::string ik = ik_only_type(weights);
   if (engine_loads(engine, family, !ik.empty())) return;
   const auto loaders = engines_loading(family, !ik.empty());
   const std::string what = ik.empty()
                                ? fmt::format("{} weights", family)
                                : fmt::format("{} tensors, a type only ik_llama.cpp defines", ik);
-  throw_input("{} cannot load {} ({}); it runs in {}: use --engine {}", engine, quant_name, what,
-              fmt::join(loaders, " or "), loaders.empty() ? "llama.cpp" : loaders.front());
+  const std::string gguf =
+      engine == "llama.cpp" && !gguf_counterpart.empty()
+          ? fmt::format(", or for llama.cpp its GGUF: --quant {}", gguf_counterpart)
+          : "";
+  throw_input("{} cannot load {} ({}); it runs in {}: use --engine {}{}", engine, quant_name, what,
+              fmt::join(loaders, " or "), loaders.empty() ? "llama.cpp" : loaders.front(), gguf);
 }
 
 std::string engine_of(const std::string& cell) {

@@ -108,6 +108,7 @@ QuantSpec read_mix(JsonObject entry) {
   quant.quality_rank = entry.integer("quality_rank", 0, 1000);
   quant.source = entry.string("source");
   quant.convert_args = entry.optional_string("convert_args").value_or("");
+  quant.gguf_counterpart = entry.optional_string("gguf_counterpart").value_or("");
   entry.finish();
   return quant;
 }
@@ -127,6 +128,16 @@ QuantCatalog quant_catalog_from_json(const nlohmann::json& json, const std::stri
       if (catalog.mixes[j].id == catalog.mixes.back().id) {
         throw_input("{}: /mixes/{}/id: duplicate id \"{}\"", origin, i, catalog.mixes[j].id);
       }
+    }
+  }
+  for (size_t i = 0; i < catalog.mixes.size(); ++i) {
+    const auto& counterpart = catalog.mixes[i].gguf_counterpart;
+    if (counterpart.empty()) continue;
+    const auto it = std::find_if(catalog.mixes.begin(), catalog.mixes.end(),
+                                 [&](const QuantSpec& q) { return q.id == counterpart; });
+    if (it == catalog.mixes.end() || it->family != "gguf") {
+      throw_input("{}: /mixes/{}/gguf_counterpart: \"{}\" is not a GGUF mix of this file", origin,
+                  i, counterpart);
     }
   }
   const auto& kv_types = root.array("kv_cache_types");

@@ -61,6 +61,12 @@ TEST(Cli, AFormatTheEngineCannotLoadExits2) {
     EXPECT_EQ(r.exit_code, 2) << command;
     EXPECT_EQ(r.err, expected) << command;
   }
+  // gpt-oss's published MXFP4 checkpoint is not a GGUF; its GGUF is named.
+  const auto oss = run_hwplan("fit -m gpt-oss-120b -q mxfp4 --hw h200");
+  EXPECT_EQ(oss.exit_code, 2);
+  EXPECT_EQ(oss.err,
+            "hwplan: error: llama.cpp cannot load MXFP4 (fp4 weights); it runs in vllm: use "
+            "--engine vllm, or for llama.cpp its GGUF: --quant mxfp4_moe\n");
   const auto r =
       run_hwplan("predict -m llama-3.1-8b -q mlx-4bit --hw rtx-4090 --engine all --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -82,6 +82,16 @@ TEST(Profiles, MalformedFilesNameTheFile) {
                    "ggml's table"),
       std::string::npos)
       << message;
+  // A mix whose GGUF counterpart is not a GGUF mix of the file.
+  quants = load_json_file((std::string(HWPLAN_TEST_PROFILES_DIR) + "/quants.json"));
+  for (auto& mix : quants["mixes"]) {
+    if (mix["id"] == "mxfp4") mix["gguf_counterpart"] = "awq-int4-g128";
+  }
+  std::ofstream((dir / "quants.json").string()) << quants.dump();
+  const auto counterpart = error_of([&] { load_profile_db(dir.string()); });
+  EXPECT_NE(counterpart.find("/gguf_counterpart: \"awq-int4-g128\" is not a GGUF mix of this file"),
+            std::string::npos)
+      << counterpart;
   std::filesystem::remove_all(dir);
 }
 

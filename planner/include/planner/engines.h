@@ -81,9 +81,11 @@ std::vector<std::string> engines_loading(const std::string& family, bool ik_type
 std::string ik_only_type(const WeightInventory& weights);
 
 /// Error{kInput} naming engine, quantization and the engines that do load it, when `engine`
-/// cannot load `quant_name` (format `family`).
+/// cannot load `quant_name` (format `family`); for llama.cpp it also names the checkpoint's GGUF
+/// mix where one is known (`gguf_counterpart`).
 void check_engine_loads(const std::string& engine, const std::string& family,
-                        const WeightInventory& weights, const std::string& quant_name);
+                        const WeightInventory& weights, const std::string& quant_name,
+                        const std::string& gguf_counterpart = "");
 
 /// Whether `engine` runs on `machine`'s backend (check_engine_runs_on without the error).
 bool engine_runs_on(const EngineFactors& engine, const HardwareSpec& machine);

@@ -62,6 +62,9 @@ struct QuantSpec {
   /// The converter's options that make this format from a published checkpoint (MLX:
   /// `mlx_lm.convert` flags); "" where hwplan names no converter.
   std::string convert_args;
+  /// The llama.cpp GGUF mix of the same checkpoint (gpt-oss's "mxfp4" -> "mxfp4_moe"); "" where
+  /// none is named.
+  std::string gguf_counterpart;
   bool operator==(const QuantSpec&) const = default;
 };
 

@@ -244,10 +244,12 @@ CommandResult run_calibrate(const GlobalOptions& global, const CalibrateOptions&
   result.report.notes.push_back(fmt::format(
       "{} rows read from {}, {} used, {} skipped (reasons in calibration.json: other engines, "
       "machines or models not described); {} used rows have a prefill that is not modelled "
-      "(CPU-only); CPU bandwidth fraction pooled over all hosts {:.2f}; CPU compute per core "
+      "(CPU-only, the CPU's FMA peak unknown); CPU-only prefill at {:.2f} of the CPU's FP32 FMA "
+      "peak ({} rows); CPU bandwidth fraction pooled over all hosts {:.2f}; CPU compute per core "
       "{} (fitted among 0 and 5-80 GFLOP/s per core on the rows that read host memory).",
       rows.size(), fmt::join(csv_paths, " and "), rows.size() - static_cast<size_t>(skipped),
-      skipped, prefill_not_modelled, table.cpu_bandwidth_fraction,
+      skipped, prefill_not_modelled, table.cpu_prefill_fraction, table.cpu_prefill_rows,
+      table.cpu_bandwidth_fraction,
       table.cpu_core_flop_per_s > 0
           ? fmt::format("{:.1f} GFLOP/s", table.cpu_core_flop_per_s / 1e9)
           : std::string("not modelled: every rate tried made the host rows' error larger")));

@@ -364,7 +364,8 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
       if (contains_ignoring_case(row.hardware, host.match) && host.host_cores > 0)
         row.machine.host_cores = host.host_cores;
     }
-    if (cpu_only) row.prefill_skipped = "CPU-only prefill is not modelled (no CPU compute rate)";
+    if (cpu_only && peak <= 0)
+      row.prefill_skipped = "CPU-only prefill needs the CPU's FP32 FMA peak (calibration_inputs)";
     const double size = number_or_zero(r["model_size"]);
     const auto& mix = find_quant(db.quants, mix_for(row.quant));
     double size_bytes =
@@ -660,6 +661,25 @@ void fit_host_fractions(const std::vector<CalibrationRow>& rows, EfficiencyTable
   }
 }
 
+// CPU-only prefill: the share f of the CPU's FP32 FMA peak its matrix multiplications reach,
+// least squares of relative error in closed form: predicted / measured = u / f with u the
+// peak-rate time over the measured time, so 1/f = sum(u) / sum(u^2).
+void fit_cpu_prefill(const std::vector<CalibrationRow>& rows, EfficiencyTable& table) {
+  double sum_u = 0;
+  double sum_u2 = 0;
+  int64_t used = 0;
+  for (const auto& r : rows) {
+    if (!usable_prefill(r) || r.backend != "cpu" || r.machine.fp16_flop_per_s <= 0) continue;
+    const double peak_seconds = r.prefill.flop / r.machine.fp16_flop_per_s;
+    const double u = peak_seconds / (d(r.prefill.prompt_tokens) / r.measured_prefill_tok_per_s);
+    sum_u += u;
+    sum_u2 += u * u;
+    ++used;
+  }
+  table.cpu_prefill_rows = used;
+  table.cpu_prefill_fraction = used > 0 ? std::min(1.0, sum_u2 / sum_u) : 0;
+}
+
 // The CPU's rate per core and the host bandwidth fractions: for each candidate rate (0: no
 // compute term) the fractions are fitted in closed form, and the rate whose rows' squared
 // relative decode error is least wins. The candidates step by sqrt(2) over 5-80 GFLOP/s per core.
@@ -769,7 +789,7 @@ double prefill_log_error(const std::vector<CalibrationRow>& rows, const Efficien
   double sum = 0;
   int64_t n = 0;
   for (const auto& res : evaluate(rows, table)) {
-    if (!usable_prefill(*res.row)) continue;
+    if (!usable_prefill(*res.row) || res.row->backend == "cpu") continue;  // not a GPU's prefill
     sum += std::abs(std::log1p(res.prefill_error));
     ++n;
   }
@@ -793,6 +813,7 @@ EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
     }
   }
   fit_host(rows, table);
+  fit_cpu_prefill(rows, table);
   // Error bands: the 80th percentile of the absolute relative errors per placement class.
   table.bands = error_bands(evaluate(rows, table));
   return table;

@@ -154,6 +154,9 @@ EfficiencyTable efficiency_table_from_json(const nlohmann::json& json, const std
   table.pipeline_overlap = root.optional_number("pipeline_overlap", {0.0, 1.0, true}).value_or(1.0);
   table.cpu_core_flop_per_s =
       root.optional_number("cpu_core_gflops", NumberRange::non_negative()).value_or(0) * 1e9;
+  table.cpu_prefill_fraction =
+      root.optional_number("cpu_prefill_fraction", {0.0, 1.0, true}).value_or(0);
+  table.cpu_prefill_rows = root.optional_integer("cpu_prefill_rows", 0, 1000000).value_or(0);
   table.fitted_from = root.string("fitted_from");
   const auto& groups = root.array("groups");
   for (size_t i = 0; i < groups.size(); ++i) {
@@ -251,6 +254,8 @@ nlohmann::json efficiency_table_to_json(const EfficiencyTable& table) {
           {"hosts", hosts},
           {"engines", engines_to_json(table.engines)},
           {"cpu_core_gflops", table.cpu_core_flop_per_s / 1e9},
+          {"cpu_prefill_fraction", table.cpu_prefill_fraction},
+          {"cpu_prefill_rows", table.cpu_prefill_rows},
           {"bands", bands},
           {"bus_fraction", table.bus_fraction},
           {"pipeline_overlap", table.pipeline_overlap},

@@ -374,6 +374,14 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
 SpeedPrediction prefill_speed(const PrefillCost& c, const HardwareSpec& hw, const Efficiency& e,
                               const EfficiencyTable& table) {
   SpeedPrediction s;
+  // Without a GPU the CPU multiplies the prompt through every matrix at its fitted share of its
+  // FP32 FMA peak.
+  if (hw.backend == Backend::kCpu && table.cpu_prefill_fraction > 0) {
+    const double rate = table.cpu_prefill_fraction * hw.fp16_flop_per_s;
+    s.terms.push_back({"CPU compute", 0, rate, c.flop, c.flop / rate, Bound::kCompute});
+    finish(s, 0, 0, d(c.prompt_tokens));
+    return s;
+  }
   const double pipeline = achieved_pipeline_speedup(table, c.pipeline_speedup);
   const double n = d(c.parallel_gpus) * pipeline;
   // Weight GEMMs at the compute fraction, attention at its own where fitted.

@@ -240,7 +240,11 @@ TEST(CalibrationConfigs, CategoriesHostClassesAndBands) {
   const auto cpu = summarize_category(results, "cpu");
   const auto cluster = summarize_category(results, "cluster");
   EXPECT_GE(cpu.decode_rows, 10);
-  EXPECT_EQ(cpu.prefill_rows, 0);  // not modelled, so not counted
+  // CPU-only prefill: the Ryzen 9 7950X's rows, whose FMA peak calibration_inputs gives.
+  EXPECT_GE(cpu.prefill_rows, 10);
+  EXPECT_EQ(table.cpu_prefill_rows, cpu.prefill_rows);
+  EXPECT_GT(table.cpu_prefill_fraction, 0.3);
+  EXPECT_LE(table.cpu_prefill_fraction, 1.0);
   EXPECT_EQ(cluster.decode_rows, 0);
   EXPECT_GE(summarize_category(results, "long_context").prefill_rows, 5);
   // One host fraction per class with rows, each physical.
@@ -264,13 +268,21 @@ TEST(CalibrationConfigs, CategoriesHostClassesAndBands) {
     if (b.placement == "*") pooled = b.decode_p80;
   }
   EXPECT_DOUBLE_EQ(none.decode, kBorrowedBandWidening * pooled);
-  // CPU-only runs have a decode band of their own but no prefill rows: the note speaks of the
-  // prefill band only, in words a person reads ("CPU-only", not "cpu cpu host").
+}
+
+// A class with a decode band of its own but too few prefill rows: the note speaks of the prefill
+// band only, in words a person reads ("CPU-only", not "cpu cpu host").
+TEST(ErrorBands, OwnDecodeBandBorrowedPrefillBand) {
+  EfficiencyTable table;
+  table.bands = {{"cpu", "cpu", "host", 15, 0.30, 2, 0.9},
+                 {"cpu", "*", "*", 15, 0.30, 2, 0.9},
+                 {"*", "*", "*", 400, 0.14, 380, 0.20}};
   const auto cpu_only = error_band_for(table, "cpu", "cpu", "host");
-  EXPECT_GE(cpu_only.decode_rows, kMinBandRows);
-  EXPECT_EQ(cpu_only.prefill_rows, 0);
-  EXPECT_EQ(cpu_only.note.rfind("prefill band from ", 0), 0U) << cpu_only.note;
-  EXPECT_NE(cpu_only.note.find("(0 measured CPU-only runs"), std::string::npos) << cpu_only.note;
+  EXPECT_DOUBLE_EQ(cpu_only.decode, 0.30);
+  EXPECT_DOUBLE_EQ(cpu_only.prefill, kBorrowedBandWidening * 0.20);
+  EXPECT_EQ(cpu_only.note,
+            "prefill band from all measured runs widened 1.5x (2 measured CPU-only runs, fewer "
+            "than 5)");
 }
 
 TEST(BandClassWords, NamesTheClassAsAPersonWould) {

@@ -308,6 +308,36 @@ TEST(Predict, CpuComputeAddsItsFlopsAtTheRatePerCore) {
   EXPECT_DOUBLE_EQ(predict_chosen(m, unknown, {}, table).decode.seconds, without.decode.seconds);
 }
 
+// A machine without a GPU prefills on its CPU: every FLOP of the prompt (matrices and attention)
+// at the fitted share of the CPU's FP32 FMA peak, and nothing else.
+TEST(Predict, CpuOnlyPrefillIsItsFlopsAtTheCpuShareOfItsPeak) {
+  HardwareSpec hw;
+  hw.id = "cpu-box";
+  hw.kind = MemoryKind::kUnified;
+  hw.backend = Backend::kCpu;
+  hw.memory_bytes = gib_to_bytes(64);
+  hw.bandwidth_bytes_per_s = 1e11;
+  hw.fp16_flop_per_s = 1e12;  // what hwplan probe writes: the CPU's FP32 FMA peak
+  hw.host_memory_bytes = hw.memory_bytes;
+  hw.host_bandwidth_bytes_per_s = 1e11;
+  const auto& m = model("llama-3.1-8b");
+  const auto weights = build_inventory(m, quant("q8_0"));
+  PredictOptions options;
+  options.prompt_tokens = 512;
+  auto table = bandwidth_only(0.5);
+  table.cpu_prefill_fraction = 0.25;
+  const auto p = predict(m, weights, hw, ctx(4096), options, table);
+  ASSERT_EQ(p.prefill.terms.size(), 1u);
+  EXPECT_EQ(p.prefill.terms[0].placement, "CPU compute");
+  EXPECT_GT(p.prefill_cost.flop, 2.0 * 7e9 * 512);  // 2 x parameters x tokens and more
+  EXPECT_DOUBLE_EQ(p.prefill.seconds, p.prefill_cost.flop / (0.25 * 1e12));
+  EXPECT_DOUBLE_EQ(p.prefill.tok_per_s, 512 / p.prefill.seconds);
+  // Twice the peak, half the time.
+  hw.fp16_flop_per_s = 2e12;
+  EXPECT_DOUBLE_EQ(predict(m, weights, hw, ctx(4096), options, table).prefill.seconds,
+                   p.prefill.seconds / 2);
+}
+
 // Prefill of P tokens on top of d cached ones: each of Llama 3.1 8B's 32 layers adds 4 x 32 heads
 // x 128 x d FLOPs per prompt token, so d = 8192 adds 512 x 32 x 4 x 4096 x 8192 FLOPs.
 TEST(Predict, PrefillAtDepthAddsTheAttentionOfTheCachedTokens) {

@@ -83,6 +83,12 @@ struct EfficiencyTable {
   /// CPU decode: effective FLOP/s per core of llama.cpp's CPU matrix-vector products
   /// (dequantization and dot products) beside its memory reads; 0: not modelled
   double cpu_core_flop_per_s = 0;
+  /// CPU-only prefill: the share of the CPU's FP32 FMA peak (the profile's fp16_tflops on a CPU
+  /// machine) that llama.cpp's CPU matrix multiplications reach; 0: not fitted (the GPU groups'
+  /// factors are borrowed).
+  double cpu_prefill_fraction = 0;
+  /// CPU-only rows with a measured prefill behind cpu_prefill_fraction
+  int64_t cpu_prefill_rows = 0;
   std::vector<ErrorBand> bands;  ///< per (placement, backend, memory class) with rows
   std::vector<EngineFactors> engines = known_engines();  ///< other engines over llama.cpp
   double bus_fraction = 0.8;  ///< achieved / theoretical PCIe throughput (pinned copies)

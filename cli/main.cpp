@@ -156,12 +156,13 @@ int main(int argc, char** argv) {
       ->check(count_in(1, hwplan::limits::kMaxGpus));
   fit_cmd->add_option("--llama-args", fit.llama_args, kLlamaArgsHelp);
   fit_cmd
-      ->add_option("--engine", fit.engine,
-                   "llama.cpp (default), ik_llama.cpp, mlx, exo, vllm, exllamav2, or all (a row "
-                   "per engine that runs on the machine and loads the weights): the decode "
-                   "column is that engine's (llama.cpp's physics times its published speed over "
-                   "llama.cpp); the plan is llama.cpp's, and vllm and mlx add a table of their "
-                   "own memory")
+      ->add_option(
+          "--engine", fit.engine,
+          "llama.cpp (default), ik_llama.cpp, mlx, exo, vllm, exllamav2, exllamav3, or all (a row "
+          "per engine that runs on the machine and loads the weights): the decode "
+          "column is that engine's (llama.cpp's physics times its published speed over "
+          "llama.cpp); the plan is llama.cpp's, and vllm and mlx add a table of their "
+          "own memory")
       ->capture_default_str();
   fit_cmd->add_flag("--require-fit", fit.require_fit,
                     "Exit 1 unless the model fits entirely in GPU/unified memory everywhere");
@@ -232,12 +233,12 @@ int main(int argc, char** argv) {
                    "Link between nodes: thunderbolt5, 10gbe, 25gbe, 100gbe, infiniband")
       ->capture_default_str();
   predict_cmd
-      ->add_option(
-          "--engine", predict.engine,
-          "llama.cpp (default), ik_llama.cpp, mlx, exo, vllm, exllamav2, or all (one row per "
-          "engine that "
-          "runs on the machine): other engines are llama.cpp's physics times their "
-          "published speed over llama.cpp")
+      ->add_option("--engine", predict.engine,
+                   "llama.cpp (default), ik_llama.cpp, mlx, exo, vllm, exllamav2, exllamav3, or "
+                   "all (one row per "
+                   "engine that "
+                   "runs on the machine): other engines are llama.cpp's physics times their "
+                   "published speed over llama.cpp")
       ->capture_default_str();
   predict_cmd->add_option("--backend", predict.backend,
                           "cuda|metal|rocm|vulkan|cpu (default: the machine's)");
@@ -465,7 +466,8 @@ int main(int argc, char** argv) {
   report_cmd
       ->add_option(
           "--engine", report_options.engine,
-          "llama.cpp (default), ik_llama.cpp, mlx, exo, vllm or exllamav2: every machine runs "
+          "llama.cpp (default), ik_llama.cpp, mlx, exo, vllm, exllamav2 or exllamav3: every "
+          "machine runs "
           "the models with it (llama.cpp's physics times its published speed over llama.cpp); "
           "machines it cannot run on are left out. all: each machine runs each model with the "
           "fastest engine that runs there and loads it")

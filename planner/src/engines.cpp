@@ -30,20 +30,29 @@ std::string base_model(const std::string& model) {
 }  // namespace
 
 std::vector<EngineFactors> known_engines() {
-  auto engine = [](const char* name, std::vector<Backend> backends, const char* factors_of = "") {
+  auto engine = [](const char* name, std::vector<Backend> backends, const char* factors_of = "",
+                   const char* factors_why = "", bool distributed = false) {
     EngineFactors e;
     e.name = name;
     e.backends = std::move(backends);
     e.factors_of = factors_of;
+    e.factors_why = factors_why;
+    e.distributed = distributed;
     return e;
   };
   return {engine("mlx", {Backend::kMetal}), engine("vllm", {Backend::kCuda, Backend::kRocm}),
           engine("exllamav2", {Backend::kCuda, Backend::kRocm}),
+          // ExLlamaV3 (EXL3 weights) runs on CUDA (its README); its one published comparison is
+          // against ExLlamaV2 and older than its Ampere fix (ENGINES_SOURCES.md, EXL3_144).
+          engine("exllamav3", {Backend::kCuda}, "exllamav2",
+                 "its one published comparison (three RTX 3090s, against ExLlamaV2) predates "
+                 "ExLlamaV3's Ampere fix, so ExLlamaV2's factor stands in"),
           // ik_llama.cpp: CUDA and CPU are its maintained backends (its README).
           engine("ik_llama.cpp", {Backend::kCuda, Backend::kCpu}),
           // exo: MLX distributed over Macs (pipeline or, over Thunderbolt 5 RDMA, tensor
           // parallel); no exo run with stated settings is published, so MLX's factors serve.
-          engine("exo", {Backend::kMetal}, "mlx")};
+          engine("exo", {Backend::kMetal}, "mlx",
+                 "exo runs MLX's kernels and no exo run with stated settings is published", true)};
 }
 
 bool engine_loads(const std::string& engine, const std::string& family, bool ik_types) {
@@ -53,7 +62,8 @@ bool engine_loads(const std::string& engine, const std::string& family, bool ik_
   static const std::map<std::string, std::vector<std::string>> kLoaders = {
       {"mlx", {"mlx", "exo"}}, {"gptq", {"vllm", "exllamav2"}},
       {"awq", {"vllm"}},       {"fp8", {"vllm"}},
-      {"fp4", {"vllm"}},       {"exl2", {"exllamav2"}}};
+      {"fp4", {"vllm"}},       {"exl2", {"exllamav2"}},
+      {"exl3", {"exllamav3"}}};
   const auto it = kLoaders.find(family);
   if (it == kLoaders.end()) return false;
   return std::find(it->second.begin(), it->second.end(), engine) != it->second.end();
@@ -61,7 +71,8 @@ bool engine_loads(const std::string& engine, const std::string& family, bool ik_
 
 std::vector<std::string> engines_loading(const std::string& family, bool ik_types) {
   std::vector<std::string> out;
-  for (const char* engine : {"llama.cpp", "ik_llama.cpp", "mlx", "exo", "vllm", "exllamav2"}) {
+  for (const char* engine :
+       {"llama.cpp", "ik_llama.cpp", "mlx", "exo", "vllm", "exllamav2", "exllamav3"}) {
     if (engine_loads(engine, family, ik_types)) out.emplace_back(engine);
   }
   return out;
@@ -93,6 +104,7 @@ void check_engine_loads(const std::string& engine, const std::string& family,
 }
 
 std::string engine_of(const std::string& cell) {
+  if (contains_ignoring_case(cell, "exllamav3")) return "exllamav3";
   if (contains_ignoring_case(cell, "exllama")) return "exllamav2";
   if (contains_ignoring_case(cell, "mlx"))
     return "mlx";  // mlx-lm, vllm-mlx, oMLX, LM Studio MLX, ...
@@ -169,13 +181,13 @@ std::vector<EngineFactors> fit_engines(const std::vector<EnginePair>& pairs) {
   for (auto& e : engines) {
     if (e.factors_of.empty()) continue;
     const auto& source = find_engine(engines, e.factors_of);
-    const std::string name = e.name;
-    const std::string of = e.factors_of;
-    const auto backends = e.backends;
+    const EngineFactors own = e;
     e = source;
-    e.name = name;
-    e.factors_of = of;
-    e.backends = backends;
+    e.name = own.name;
+    e.factors_of = own.factors_of;
+    e.factors_why = own.factors_why;
+    e.distributed = own.distributed;
+    e.backends = own.backends;
   }
   return engines;
 }
@@ -202,7 +214,7 @@ std::vector<const EngineFactors*> engines_for(const std::vector<EngineFactors>& 
   std::vector<const EngineFactors*> out;
   for (const auto& e : engines) {
     if (!engine_runs_on(e, machine) || !engine_loads(e.name, family, ik_types)) continue;
-    if (!e.factors_of.empty() && nodes < 2) continue;
+    if (e.distributed && nodes < 2) continue;
     out.push_back(&e);
   }
   return out;

@@ -565,11 +565,7 @@ Prediction predict(const ModelSpec& m, const WeightInventory& inv, const Hardwar
 std::string engine_basis(const EngineFactors& e) {
   const bool few = e.decode_pairs < kMinBandRows || !e.factors_of.empty();
   const std::string measured =
-      !e.factors_of.empty()
-          ? fmt::format(
-                "{}'s factor: {} runs {}'s kernels and no {} runs with stated settings are "
-                "published",
-                e.factors_of, e.name, e.factors_of, e.name)
+      !e.factors_of.empty() ? fmt::format("{}'s factor: {}", e.factors_of, e.factors_why)
       : e.against_physics
           ? fmt::format("its {} published run{} against llama.cpp's physics on the same plans",
                         e.decode_pairs, e.decode_pairs == 1 ? "" : "s")

@@ -91,7 +91,8 @@ QuantSpec read_mix(JsonObject entry) {
   QuantSpec quant;
   quant.id = entry.string("id");
   quant.name = entry.string("name");
-  quant.family = entry.choice("family", {"gguf", "mlx", "gptq", "awq", "fp8", "fp4", "exl2"});
+  quant.family =
+      entry.choice("family", {"gguf", "mlx", "gptq", "awq", "fp8", "fp4", "exl2", "exl3"});
   quant.weights_bpw = read_bpw(entry, "weights", quant.weights_type);
   if (entry.has("tensor_types")) {
     if (quant.weights_type.empty()) {

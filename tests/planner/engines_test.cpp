@@ -41,7 +41,7 @@ TEST(Engines, PairsAndRatiosByHand) {
   // |1.4/1.3 - 1| = |1.2/1.3 - 1| = 0.0769...
   EXPECT_NEAR(mlx.decode_spread, 0.1 / 1.3, 1e-12);
   EXPECT_EQ(find_engine(engines, "vllm").decode_pairs, 0);
-  EXPECT_EQ(engine_of("ExLlamaV3 0.0.4"), "exllamav2");
+  EXPECT_EQ(engine_of("ExLlamaV3 0.0.4"), "exllamav3");
   EXPECT_EQ(engine_of("TensorRT-LLM"), "");
   EXPECT_NE(error_of([&] { find_engine(engines, "sglang"); }).find("unknown engine 'sglang'"),
             std::string::npos);
@@ -77,6 +77,36 @@ TEST(Engines, PredictionCarriedOverAndRefusedWhereTheEngineCannotRun) {
             "--engine mlx: cannot run on card (cuda); it runs on metal");
 }
 
+// ExLlamaV3 loads EXL3 only; its one published comparison predates its Ampere fix, so ExLlamaV2's
+// factor stands in, said so, with a band as for too few runs.
+TEST(Engines, ExllamaV3StandsOnExllamaV2sFactorAndSaysWhy) {
+  EXPECT_EQ(engine_of("ExLlamaV3 (ExLlamav3 loader in text-generation-webui)"), "exllamav3");
+  EXPECT_EQ(engine_of("ExLlamaV2 0.0.6 (flash-attention 2.3.2)"), "exllamav2");
+  const auto engines = fit_engines({{"exllamav2", "S", "3090", "m", 1.6, 0, false}});
+  const auto& v3 = find_engine(engines, "exllamav3");
+  EXPECT_EQ(v3.factors_of, "exllamav2");
+  EXPECT_DOUBLE_EQ(v3.decode_ratio, 1.6);
+  EXPECT_FALSE(v3.distributed);
+  EXPECT_NE(engine_basis(v3).find("exllamav2's factor: its one published comparison"),
+            std::string::npos)
+      << engine_basis(v3);
+  const auto& m = testing::model("llama-3.1-8b");
+  const auto exl3 = build_inventory(m, testing::quant("exl3-4.0bpw"));
+  EXPECT_EQ(error_of([&] { check_engine_loads("llama.cpp", "exl3", exl3, "EXL3 4.0 bpw"); }),
+            "llama.cpp cannot load EXL3 4.0 bpw (exl3 weights); it runs in exllamav3: use "
+            "--engine exllamav3");
+  EXPECT_NO_THROW(check_engine_loads("exllamav3", "exl3", exl3, "EXL3 4.0 bpw"));
+  // A 6-bit head and a 16-bit embedding: Llama 3.1 8B's 128256 x 4096 at 6 and at 16 bits (the
+  // final norm rides with the head).
+  double head = 0, embedding = 0;
+  for (const auto& g : exl3.groups) {
+    if (g.cls == TensorClass::kEmbedding) embedding += g.bytes;
+    if (g.cls == TensorClass::kOutput) head += g.bytes;
+  }
+  EXPECT_NEAR(embedding, 128256.0 * 4096 * 2, 1.0);
+  EXPECT_NEAR(head, 128256.0 * 4096 * 6 / 8, 4096.0 * 4);
+}
+
 }  // namespace
 }  // namespace hwplan::planner
 
@@ -87,11 +117,12 @@ namespace {
 // model at that size in their own format); each checkpoint format its own engines; a type only
 // ik_llama.cpp defines, ik_llama.cpp alone.
 TEST(Engines, EachFormatIsLoadedByItsEngines) {
-  EXPECT_EQ(
-      engines_loading("gguf", false),
-      (std::vector<std::string>{"llama.cpp", "ik_llama.cpp", "mlx", "exo", "vllm", "exllamav2"}));
+  EXPECT_EQ(engines_loading("gguf", false),
+            (std::vector<std::string>{"llama.cpp", "ik_llama.cpp", "mlx", "exo", "vllm",
+                                      "exllamav2", "exllamav3"}));
   EXPECT_EQ(engines_loading("gguf", true), (std::vector<std::string>{"ik_llama.cpp"}));
   EXPECT_EQ(engines_loading("exl2", false), (std::vector<std::string>{"exllamav2"}));
+  EXPECT_EQ(engines_loading("exl3", false), (std::vector<std::string>{"exllamav3"}));
   EXPECT_EQ(engines_loading("gptq", false), (std::vector<std::string>{"vllm", "exllamav2"}));
   EXPECT_EQ(engines_loading("mlx", false), (std::vector<std::string>{"mlx", "exo"}));
   EXPECT_FALSE(engine_loads("llama.cpp", "awq", false));
@@ -112,7 +143,9 @@ TEST(Engines, EnginesForAMachineRunThereAndLoadTheWeights) {
   EXPECT_EQ(names("m3-ultra-96", "gguf", false, 1), (std::vector<std::string>{"mlx"}));
   EXPECT_EQ(names("m3-ultra-96", "mlx", false, 2), (std::vector<std::string>{"mlx", "exo"}));
   EXPECT_EQ(names("rtx-4090", "gguf", false, 1),
-            (std::vector<std::string>{"vllm", "exllamav2", "ik_llama.cpp"}));
+            (std::vector<std::string>{"vllm", "exllamav2", "exllamav3", "ik_llama.cpp"}));
+  EXPECT_EQ(names("rtx-4090", "exl3", false, 1), (std::vector<std::string>{"exllamav3"}));
+  EXPECT_TRUE(names("rx-7900-xtx", "exl3", false, 1).empty());  // ExLlamaV3 runs on CUDA
   EXPECT_EQ(names("rtx-4090", "gguf", true, 1), (std::vector<std::string>{"ik_llama.cpp"}));
   EXPECT_TRUE(names("rtx-4090", "mlx", false, 1).empty());
 }

@@ -17,7 +17,7 @@ namespace hwplan::planner {
 
 /// One engine's factors.
 struct EngineFactors {
-  std::string name;               ///< "mlx", "vllm", "exllamav2"
+  std::string name;               ///< "mlx", "vllm", "exllamav2", "exllamav3"
   std::vector<Backend> backends;  ///< where it runs
   double decode_ratio = 1;        ///< engine decode tok/s over llama.cpp's (median of pairs)
   int64_t decode_pairs = 0;
@@ -32,6 +32,10 @@ struct EngineFactors {
   bool against_physics = false;
   /// Another engine whose fitted factors this one uses (exo distributes MLX): "" for its own.
   std::string factors_of;
+  /// Why factors_of's factors stand in for this engine's own, in words ("" for its own)
+  std::string factors_why;
+  /// Runs a model over several machines only (exo): no single-machine answer
+  bool distributed = false;
   bool operator==(const EngineFactors&) const = default;
 };
 
@@ -39,7 +43,8 @@ struct EngineFactors {
 std::vector<EngineFactors> known_engines();
 
 /// The canonical engine of an engines.csv "engine" cell ("mlx-lm 0.31.2 ..." -> "mlx",
-/// "ExLlamaV2 ..." -> "exllamav2", "llama.cpp llama-server ..." -> "llama.cpp"); "" for others.
+/// "ExLlamaV2 ..." -> "exllamav2", "ExLlamaV3 ..." -> "exllamav3", "llama.cpp llama-server ..." ->
+/// "llama.cpp"); "" for others.
 std::string engine_of(const std::string& engine_cell);
 
 /// One published pair: the same source, machine and model run by `engine` and by llama.cpp.

@@ -9,8 +9,9 @@ namespace hwplan::cli {
 
 struct CalibrateOptions {
   std::vector<std::string> csv;  ///< measured rows; default: measured.csv and configs.csv
-  std::string write;  ///< write the fitted calibration.json here (e.g. profiles/calibration.json)
-  bool rows = false;  ///< include the per-row table
+  std::string write;    ///< write the fitted calibration.json here (e.g. profiles/calibration.json)
+  bool rows = false;    ///< include the per-row table
+  bool report = false;  ///< --report: the report is what calibrate prints anyway
 };
 
 /// `hwplan calibrate`: fits the efficiency factors to measured rows and reports the error.

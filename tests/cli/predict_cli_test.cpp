@@ -195,6 +195,10 @@ TEST(CalibrateCli, ReportsTheTargets) {
   const auto summary = nlohmann::json::parse(r.out)["tables"]["summary"];
   ASSERT_EQ(summary.size(), 4u);
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(summary[i]["met"].get<bool>()) << summary[i]["metric"];
+  // --report asks for the same report (a command the targets are quoted with).
+  const auto report = run_hwplan("calibrate --report --json");
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(nlohmann::json::parse(report.out)["tables"]["summary"], summary);
   EXPECT_EQ(run_hwplan("calibrate --csv /nonexistent.csv").exit_code, 2);
 }
 

@@ -15,12 +15,16 @@ std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const Quant
     if (a->quality_rank != b->quality_rank) return a->quality_rank > b->quality_rank;
     return a->weights_bpw < b->weights_bpw;
   });
+  // Other engines take a GGUF mix as the same model at that size in their own format, but what
+  // one would download for them is their own format or the unquantized checkpoint.
+  const bool runs_gguf = engine == "llama.cpp" || engine == "ik_llama.cpp";
   std::vector<QuantCandidate> candidates;
   candidates.reserve(order.size());
   for (const auto* q : order) {
     auto weights = build_inventory(model, *q);
-    if (engine_loads(engine, q->family, !ik_only_type(weights).empty()))
-      candidates.push_back({q->id, std::move(weights)});
+    if (!engine_loads(engine, q->family, !ik_only_type(weights).empty())) continue;
+    if (!runs_gguf && q->family == "gguf" && quantized_bits(q->weights_bpw)) continue;
+    candidates.push_back({q->id, std::move(weights)});
   }
   return candidates;
 }

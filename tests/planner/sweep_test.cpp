@@ -69,6 +69,15 @@ TEST(Sweep, CandidatesAreWhatTheEngineLoads) {
   EXPECT_TRUE(std::any_of(exl2.begin(), exl2.end(),
                           [](const QuantCandidate& c) { return c.id == "exl2-4.0bpw"; }));
   EXPECT_LT(candidates.size(), db().quants.mixes.size());
+  // Another engine's best quant is one of its own formats or the unquantized weights, never a
+  // quantized GGUF mix (which it would only take as the same model at that size).
+  const auto vllm = quant_candidates(model("mixtral-8x7b"), db().quants, "vllm");
+  std::vector<std::string> ids;
+  for (const auto& c : vllm) ids.push_back(c.id);
+  for (const char* id : {"fp8", "awq-int4-g128", "gptq-int4-g128", "bf16"})
+    EXPECT_NE(std::find(ids.begin(), ids.end(), id), ids.end()) << id;
+  for (const char* id : {"q8_0", "q4_k_m", "iq2_xxs", "mlx-4bit", "exl2-4.0bpw"})
+    EXPECT_EQ(std::find(ids.begin(), ids.end(), id), ids.end()) << id;
 }
 
 }  // namespace

@@ -252,7 +252,7 @@ int main(int argc, char** argv) {
       "Measure this machine (bandwidth, latency, compute, topology) and write a hardware "
       "profile the planner loads");
   probe_cmd->add_flag("--quick", probe.quick, "Fewer kernels and repetitions (under 10 s)");
-  probe_cmd->add_option("-o,--output", probe.write, "Write the hardware profile JSON here");
+  probe_cmd->add_option("-o,--output,--out", probe.write, "Write the hardware profile JSON here");
   probe_cmd
       ->add_option("--threads", probe.threads,
                    "Threads for the all-thread runs (default: all CPUs)")
@@ -370,7 +370,7 @@ int main(int argc, char** argv) {
   synth_cmd
       ->add_option("-q,--quant", synth.quant, "f32, f16, bf16, q8_0, q4_0, q4_k, q4_k_m or q6_k")
       ->capture_default_str();
-  synth_cmd->add_option("-o,--output", synth.out, "The GGUF file to write")->required();
+  synth_cmd->add_option("-o,--output,--out", synth.out, "The GGUF file to write")->required();
   synth_cmd->add_option("--seed", synth.seed, "Random seed")->capture_default_str();
   synth_cmd->add_option("-t,--threads", synth.threads, "Threads (default: all)")
       ->check(count_in(0, hwplan::limits::kMaxThreads));

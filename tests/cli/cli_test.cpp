@@ -302,7 +302,8 @@ TEST(Cli, ProbeWritesAProfileThePlannerLoads) {
   EXPECT_EQ(run_hwplan("probe --quick --threads -3").exit_code, 2);
   EXPECT_EQ(run_hwplan("probe --quick --usable-cap 1").exit_code, 2);  // needs --usable-memory
   // Usable memory by allocation, capped small: 256 MiB held at once, said so, then freed.
-  r = run_hwplan("probe --quick --usable-memory --usable-cap 0.25 -o " + profile.string());
+  // --out names the file as in every other command.
+  r = run_hwplan("probe --quick --usable-memory --usable-cap 0.25 --out " + profile.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto usable =
       nlohmann::json::parse(testing::read_file(profile))["measured"]["usable_memory"];

@@ -72,7 +72,7 @@ TEST(KernelCli, SynthWritesAMixtureOfExpertsLayout) {
   EXPECT_NE(fit["tables"]["models"][0]["params_b"].get<double>(),
             fit["tables"]["models"][0]["active_params_b"].get<double>());  // 2 of 8 experts read
   std::filesystem::remove(path);
-  r = run_hwplan("synth -m qwen3-30b-a3b -o " + path);
+  r = run_hwplan("synth -m qwen3-30b-a3b --out " + path);  // --out as in every other command
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("does not equal the hidden size"), std::string::npos) << r.err;
   r = run_hwplan("synth -m llama-3.2-1b --shared-expert-ff 64 -o " + path);

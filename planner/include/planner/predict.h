@@ -203,8 +203,10 @@ std::string engine_basis(const EngineFactors& engine);
 /// The model run by `engine` on the machine of `chosen` (llama.cpp's plan and `prediction` for
 /// it): with_engine on that plan, except that vLLM runs a machine of several GPUs tensor parallel,
 /// so its base is the same model split by tensors (two all-reduces per layer over the link) when
-/// the plan was hwplan's own layer split; the reason then says what the engine changes. (Engine
-/// ratios were fitted on single-GPU pairs.) Call check_engine_runs_on first.
+/// the plan was hwplan's own layer split; the reason then says what the engine changes. (vLLM's
+/// published pairs are themselves tensor-parallel runs of other weight formats against
+/// llama.cpp's layer split of a GGUF, so its ratio mixes engine, format and parallelism; pairs
+/// normalised by each side's own physics would separate them.) Call check_engine_runs_on first.
 Prediction predict_with_engine(const ModelSpec& model, const WeightInventory& weights,
                                const Workload& workload, const ChosenPlan& chosen,
                                const Prediction& prediction, const PredictOptions& options,

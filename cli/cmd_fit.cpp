@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "common/error.h"
 #include "common/units.h"
@@ -298,6 +299,8 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   for (const auto& p : models) {
     const auto first = rows.size();
     const bool ik = !planner::ik_only_type(p.weights).empty();
+    // The quantizations each engine loads, built once per model (every mix's inventory).
+    std::map<std::string, std::vector<planner::QuantCandidate>> candidates_by_engine;
     if (!all)
       planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name,
                                   p.gguf_counterpart);
@@ -317,12 +320,12 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
         r.max_context =
             planner::max_context_tokens(p.source.spec, p.weights, hw, p.workload, r.fit.kind);
       }
-      // The engines asked about: one, or (all) each that runs here and loads the weights.
-      std::vector<const planner::EngineFactors*> engines;
-      if (!all) engines.push_back(engine);
-      if (all && planner::engine_loads("llama.cpp", p.format_family, ik))
-        engines.push_back(nullptr);
+      // The engines asked about (nullptr: llama.cpp): one, or (all) llama.cpp where it loads the
+      // weights and each other engine that runs here and loads them.
+      std::vector<const planner::EngineFactors*> engines = {engine};
       if (all) {
+        engines.clear();
+        if (planner::engine_loads("llama.cpp", p.format_family, ik)) engines.push_back(nullptr);
         const auto others =
             planner::engines_for(db.efficiency.engines, r.chosen.machine, p.format_family, ik, 1);
         engines.insert(engines.end(), others.begin(), others.end());
@@ -347,9 +350,16 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
           // The llama.cpp command runs llama.cpp; beside other engines it would mislead.
           if (all) by_engine.command.clear();
         }
-        by_engine.best_quant = planner::best_fitting_quant(
-            planner::quant_candidates(p.source.spec, db.quants, by_engine.engine), p.source.spec,
-            hw, p.workload);
+        auto candidates = candidates_by_engine.find(by_engine.engine);
+        if (candidates == candidates_by_engine.end()) {
+          candidates =
+              candidates_by_engine
+                  .emplace(by_engine.engine,
+                           planner::quant_candidates(p.source.spec, db.quants, by_engine.engine))
+                  .first;
+        }
+        by_engine.best_quant =
+            planner::best_fitting_quant(candidates->second, p.source.spec, hw, p.workload);
         rows.push_back(std::move(by_engine));
       }
     }

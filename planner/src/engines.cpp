@@ -12,6 +12,7 @@
 #include "common/json_util.h"
 #include "common/statistics.h"
 #include "common/text_util.h"
+#include "planner/efficiency.h"
 
 namespace hwplan::planner {
 namespace {
@@ -53,6 +54,10 @@ std::vector<EngineFactors> known_engines() {
           // parallel); no exo run with stated settings is published, so MLX's factors serve.
           engine("exo", {Backend::kMetal}, "mlx",
                  "exo runs MLX's kernels and no exo run with stated settings is published", true)};
+}
+
+bool engine_has_own_band(const EngineFactors& e) {
+  return e.decode_pairs >= kMinBandRows && e.factors_of.empty();
 }
 
 bool engine_loads(const std::string& engine, const std::string& family, bool ik_types) {

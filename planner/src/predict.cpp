@@ -563,7 +563,7 @@ Prediction predict(const ModelSpec& m, const WeightInventory& inv, const Hardwar
 }
 
 std::string engine_basis(const EngineFactors& e) {
-  const bool few = e.decode_pairs < kMinBandRows || !e.factors_of.empty();
+  const bool few = !engine_has_own_band(e);
   const std::string measured =
       !e.factors_of.empty() ? fmt::format("{}'s factor: {}", e.factors_of, e.factors_why)
       : e.against_physics
@@ -588,9 +588,8 @@ Prediction with_engine(Prediction p, const EngineFactors& e) {
   scale(p.prefill, e.prefill_ratio);
   p.ttft_seconds /= e.prefill_ratio;
   p.ttft_all_seconds /= e.prefill_ratio;
-  // An engine on another's factors (exo runs MLX) has no runs of its own: a band as for too few.
-  const bool few = e.decode_pairs < kMinBandRows || !e.factors_of.empty();
-  p.decode.error_band_fraction += few ? std::max(e.decode_spread, 0.5) : e.decode_spread;
+  p.decode.error_band_fraction +=
+      engine_has_own_band(e) ? e.decode_spread : std::max(e.decode_spread, 0.5);
   if (e.prefill_pairs < kMinBandRows) p.prefill.error_band_fraction += 0.5;
   p.reason = fmt::format("{}; llama.cpp's physics: {}", engine_basis(e), p.reason);
   return p;

@@ -41,7 +41,8 @@ const planner::EngineFactors* engine_of_terms(const BuyingTerms& o, const planne
 }
 
 // The fastest of llama.cpp and every engine that runs on the plan's machine and loads the model;
-// an engine whose ratio rests on fewer than kMinBandRows published pairs is not picked (a point
+// an engine without a band of its own (fewer than kMinBandRows published pairs, or another
+// engine's factors standing in: engine_has_own_band) is not picked (a point
 // estimate from one or three pairs would win on its noise). Its reason names the engine.
 planner::Prediction best_engine_run(const BuyingModel& m, const planner::Workload& w,
                                     const planner::ChosenPlan& chosen,
@@ -55,7 +56,7 @@ planner::Prediction best_engine_run(const BuyingModel& m, const planner::Workloa
   if (llama_loads) best.reason = "llama.cpp: " + best.reason;
   for (const auto* e : planner::engines_for(db.efficiency.engines, chosen.machine, m.format_family,
                                             ik, popt.nodes)) {
-    if (e->decode_pairs < planner::kMinBandRows) continue;
+    if (!planner::engine_has_own_band(*e)) continue;
     auto p = planner::predict_with_engine(m.spec, m.weights, w, chosen, llama, popt, *e, db.quants,
                                           db.efficiency);
     if (!have ||

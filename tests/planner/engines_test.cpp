@@ -174,6 +174,9 @@ TEST(Engines, ExoRunsMlxsFactorsInTensorParallelOverTheNodes) {
   const auto& exo = find_engine(engines, "exo");
   EXPECT_EQ(exo.factors_of, "mlx");
   EXPECT_DOUBLE_EQ(exo.decode_ratio, 1.5);
+  // MLX's six pairs give it a band of its own; exo, on MLX's factors, has none.
+  EXPECT_TRUE(engine_has_own_band(find_engine(engines, "mlx")));
+  EXPECT_FALSE(engine_has_own_band(exo));
   const auto& m = testing::model("deepseek-v3");
   const auto weights = build_inventory(m, testing::quant("mlx-4bit"));
   const auto& mac = find_hardware(testing::db(), "m3-ultra-512");

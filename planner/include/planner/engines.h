@@ -39,6 +39,11 @@ struct EngineFactors {
   bool operator==(const EngineFactors&) const = default;
 };
 
+/// Whether an engine's factor rests on enough of its own published runs for a band of its own:
+/// at least kMinBandRows pairs, and not another engine's factors standing in (exo, exllamav3).
+/// Below that its band is widened, and `report --engine all` does not pick it.
+bool engine_has_own_band(const EngineFactors& engine);
+
 /// The engines predict knows, with their backends and no pairs yet (ratio 1).
 std::vector<EngineFactors> known_engines();
 
@@ -97,8 +102,8 @@ bool engine_runs_on(const EngineFactors& engine, const HardwareSpec& machine);
 
 /// The engines of `engines` (llama.cpp is not among them) that can run a model whose weights are
 /// of `family` (ik_types as engine_loads) on `machine` over `nodes` nodes: they run on its
-/// backend, load the weights, and are not an engine on another's factors on one node (exo on one
-/// Mac is MLX). `predict --engine all` and `report --engine all` choose among these.
+/// backend, load the weights, and are not a distributed engine on one node (exo on one Mac is
+/// MLX). `predict --engine all` and `report --engine all` choose among these.
 std::vector<const EngineFactors*> engines_for(const std::vector<EngineFactors>& engines,
                                               const HardwareSpec& machine,
                                               const std::string& family, bool ik_types,

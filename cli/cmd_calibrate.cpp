@@ -239,8 +239,10 @@ CommandResult run_calibrate(const GlobalOptions& global, const CalibrateOptions&
   int64_t skipped = 0;
   for (const auto& r : rows) skipped += r.skipped.empty() ? 0 : 1;
   int64_t prefill_not_modelled = 0;
-  for (const auto& r : rows)
-    prefill_not_modelled += r.skipped.empty() && !r.prefill_skipped.empty() ? 1 : 0;
+  for (const auto& r : rows) {
+    prefill_not_modelled +=
+        r.skipped.empty() && !r.prefill_skipped.empty() && r.measured_prefill_tok_per_s > 0 ? 1 : 0;
+  }
   result.report.notes.push_back(fmt::format(
       "{} rows read from {}, {} used, {} skipped (reasons in calibration.json: other engines, "
       "machines or models not described); {} used rows have a prefill that is not modelled "

@@ -9,9 +9,8 @@ namespace hwplan::cli {
 
 struct CalibrateOptions {
   std::vector<std::string> csv;  ///< measured rows; default: measured.csv and configs.csv
-  std::string write;    ///< write the fitted calibration.json here (e.g. profiles/calibration.json)
-  bool rows = false;    ///< include the per-row table
-  bool report = false;  ///< --report: the report is what calibrate prints anyway
+  std::string write;  ///< write the fitted calibration.json here (e.g. profiles/calibration.json)
+  bool rows = false;  ///< include the per-row table
 };
 
 /// `hwplan calibrate`: fits the efficiency factors to measured rows and reports the error.

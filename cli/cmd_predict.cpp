@@ -186,7 +186,6 @@ nlohmann::json row_json(const Row& r) {
         {"fallback", p.efficiency_note}}}};
 }
 
-// "partial_offload" -> "partial-offload" as prose.
 std::string row_note(const Row& r) {
   const auto& p = r.prediction;
   if (p.fit.kind == planner::FitKind::kNoFit) {

@@ -293,8 +293,8 @@ int main(int argc, char** argv) {
   calibrate_cmd->add_flag("--rows", calibrate.rows, "Include the per-row table");
   // The report (targets, categories, factors, bands, engines) is what calibrate prints anyway;
   // --report says so in a script.
-  calibrate_cmd->add_flag("--report", calibrate.report,
-                          "Print the error report against the targets (the default)");
+  calibrate_cmd->add_flag("--report")
+      ->description("Print the error report against the targets (the default)");
   add_output_options(calibrate_cmd, output);
 
   hwplan::cli::ValidateOptions validate;

@@ -171,6 +171,38 @@ Table engines_table(const std::vector<planner::EngineFactors>& engines) {
   return t;
 }
 
+// Other engines' published runs at several users against what hwplan predicts for them: from the
+// physics alone, and from the run's own single-stream measurement (how the factor is fitted).
+Table concurrency_table(const std::vector<planner::BatchPair>& pairs,
+                        const std::vector<planner::EngineFactors>& engines) {
+  Table t{"concurrency",
+          "Engines at several users: aggregate decode of published runs (engines.csv) against "
+          "hwplan's prediction (target: within 25%)",
+          {},
+          {}};
+  t.columns = {{"engine", "Engine", "", Align::kLeft},
+               {"hardware", "Hardware", "", Align::kLeft},
+               {"model", "Model", "", Align::kLeft},
+               {"users", "Users", "", Align::kRight},
+               {"measured_single_tok_per_s", "One user", "tok/s", Align::kRight, 1},
+               {"measured_aggregate_tok_per_s", "Measured", "tok/s", Align::kRight, 1},
+               {"predicted_aggregate_tok_per_s", "Predicted", "tok/s", Align::kRight, 1},
+               {"error_fraction", "Error", "", Align::kRight, 3},
+               {"from_single_tok_per_s", "From one user's run", "tok/s", Align::kRight, 1},
+               {"from_single_error_fraction", "Error", "", Align::kRight, 3},
+               {"flop_fraction", "Batched FLOP share", "", Align::kRight, 3}};
+  for (const auto& p : pairs) {
+    const auto& e = planner::find_engine(engines, p.engine);
+    const double predicted = planner::batch_pair_predicted_aggregate(p, e);
+    const double from_single = planner::batch_pair_aggregate(p, e);
+    t.rows.push_back({p.engine, p.hardware.substr(0, 28), p.model.substr(0, 28), p.batch,
+                      p.single_tok_per_s, p.aggregate_tok_per_s, predicted,
+                      predicted / p.aggregate_tok_per_s - 1.0, from_single,
+                      from_single / p.aggregate_tok_per_s - 1.0, e.batch_flop_fraction});
+  }
+  return t;
+}
+
 Table rows_table(const std::vector<planner::RowResult>& results) {
   Table t{"rows", "Per row", {}, {}};
   t.columns = {{"row_id", "Row", "", Align::kRight},
@@ -223,7 +255,11 @@ CommandResult run_calibrate(const GlobalOptions& global, const CalibrateOptions&
   // ik_llama.cpp's runs (configs.csv) against llama.cpp's physics on their own plans.
   const auto ik = planner::physics_pairs(rows, table);
   pairs.insert(pairs.end(), ik.begin(), ik.end());
-  table.engines = planner::fit_engines(pairs);
+  // Their runs at several concurrent users beside their single-stream runs.
+  const auto engine_rows =
+      planner::calibration_rows(load_csv_file(engines_csv), engines_csv, inputs, db);
+  const auto batch = planner::batch_pairs(engine_rows, table);
+  table.engines = planner::fit_engines(pairs, batch);
   const auto results = planner::evaluate(rows, table);
   const auto summary = planner::summarize(results);
 
@@ -235,6 +271,7 @@ CommandResult run_calibrate(const GlobalOptions& global, const CalibrateOptions&
   result.report.tables.push_back(bands_table(table));
   result.report.tables.push_back(hosts_table(table));
   result.report.tables.push_back(engines_table(table.engines));
+  result.report.tables.push_back(concurrency_table(batch, table.engines));
   if (options.rows) result.report.tables.push_back(rows_table(results));
   int64_t skipped = 0;
   for (const auto& r : rows) skipped += r.skipped.empty() ? 0 : 1;

@@ -95,6 +95,9 @@ std::string normalise_backend(const std::string& text) {
 
 // The mix whose tensor classes stand in for a row's quantization label.
 std::string mix_for(const std::string& quant) {
+  if (contains_ignoring_case(quant, "mlx"))
+    return contains_ignoring_case(quant, "8bit") ? "mlx-8bit" : "mlx-4bit";
+  if (contains_ignoring_case(quant, "awq")) return "awq-int4-g128";
   if (contains_ignoring_case(quant, "q4_k")) return "q4_k_m";
   if (contains_ignoring_case(quant, "q4_0")) return "q4_0";
   if (contains_ignoring_case(quant, "q8_0")) return "q8_0";
@@ -340,7 +343,10 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     if (is_ik_llama(r["engine"])) {
       row.engine = "ik_llama.cpp";
       row.skipped.clear();
+    } else if (const auto named = engine_of(r["engine"]); !named.empty()) {
+      row.engine = named;  // engines.csv: mlx, vllm, ...
     }
+    row.engine_cell = r["engine"];
     if (bandwidth_gbs <= 0 && row.skipped.empty()) row.skipped = "no memory bandwidth given";
     if (peak <= 0 && !cpu_only && row.skipped.empty())
       row.skipped = "no peak FP16 figure for this machine";
@@ -378,7 +384,14 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     const auto gen = static_cast<int64_t>(number_or_zero(r["gen_tokens"]));
     int64_t ubatch = contains_ignoring_case(r["engine"] + r["backend"], "-ub 2048") ? 2048 : 512;
     if (const double ub = note_number(notes, "ub"); ub >= 1) ubatch = static_cast<int64_t>(ub);
-    const auto batch = std::max<int64_t>(1, static_cast<int64_t>(note_number(notes, "B")));
+    // batched-bench's B sequences, or a server's N concurrent requests (engines.csv), whose
+    // aggregate tok/s is the row's decode.
+    const auto batch = std::max<int64_t>(
+        1,
+        static_cast<int64_t>(std::max(note_number(notes, "B"), note_number(notes, "concurrency"))));
+    row.batch = batch;
+    if (const double aggregate = note_number(notes, "aggregate tok/s"); batch > 1 && aggregate > 0)
+      row.measured_decode_tok_per_s = aggregate;
     if (row.measured_prefill_tok_per_s > 0 && prompt <= 1) row.measured_prefill_tok_per_s = 0;
     if (!model_input->bundled.empty()) {
       const auto& spec = find_model(db, model_input->bundled).spec;
@@ -429,6 +442,8 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     if (row.engine != "llama.cpp" && row.skipped.empty()) {
       row.other_engine_costed = true;
       row.skipped = other_engine(r["engine"], r["backend"]);
+      if (row.skipped.empty())
+        row.skipped = fmt::format("{} is another engine: kept out of llama.cpp's fit", row.engine);
     }
     rows.push_back(std::move(row));
   }
@@ -451,6 +466,40 @@ std::vector<EnginePair> physics_pairs(const std::vector<CalibrationRow>& rows,
           r.measured_prefill_tok_per_s / prefill_speed(r.prefill, r.machine, e, table).tok_per_s;
     }
     if (p.decode_ratio > 0 || p.prefill_ratio > 0) pairs.push_back(p);
+  }
+  return pairs;
+}
+
+std::vector<BatchPair> batch_pairs(const std::vector<CalibrationRow>& rows,
+                                   const EfficiencyTable& table) {
+  std::vector<BatchPair> pairs;
+  for (const auto& single : rows) {
+    if (!single.other_engine_costed || single.batch != 1 || single.measured_decode_tok_per_s <= 0)
+      continue;
+    for (const auto& many : rows) {
+      if (!many.other_engine_costed || many.batch <= 1 || many.measured_decode_tok_per_s <= 0 ||
+          many.source_id != single.source_id || many.hardware != single.hardware ||
+          many.model != single.model || many.engine_cell != single.engine_cell ||
+          many.quant != single.quant)
+        continue;
+      const auto e = efficiency_for(table, many.backend, many.memory_class);
+      const auto one = decode_speed(single.decode, single.machine, e, table);
+      const auto all = decode_speed(many.decode, many.machine, e, table);
+      BatchPair p{many.engine,
+                  many.source_id,
+                  many.hardware,
+                  many.model,
+                  many.batch,
+                  single.measured_decode_tok_per_s,
+                  many.measured_decode_tok_per_s};
+      p.physics_single_seconds = one.seconds;
+      p.physics_seconds = all.seconds;
+      p.physics_compute_seconds = all.gpu_compute_seconds;
+      p.flop_per_sequence = many.decode.gpu_flop / static_cast<double>(many.batch);
+      p.peak_flop_per_s =
+          many.decode.gpu_flop_per_s * static_cast<double>(many.decode.parallel_gpus);
+      pairs.push_back(p);
+    }
   }
   return pairs;
 }

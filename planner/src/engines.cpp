@@ -159,7 +159,68 @@ std::vector<EnginePair> engine_pairs(const CsvTable& csv, const std::string& ori
   return pairs;
 }
 
-std::vector<EngineFactors> fit_engines(const std::vector<EnginePair>& pairs) {
+double engine_step_seconds(const EngineFactors& e, int64_t batch, double physics_seconds,
+                           double physics_compute_seconds, double flop_per_sequence,
+                           double peak_flop_per_s) {
+  if (batch <= 1 || e.batch_flop_fraction <= 0) return physics_seconds / e.decode_ratio;
+  const auto n = static_cast<double>(batch);
+  const double one = (physics_seconds - physics_compute_seconds * (n - 1) / n) / e.decode_ratio;
+  return one + (n - 1) * flop_per_sequence / (e.batch_flop_fraction * peak_flop_per_s);
+}
+
+namespace {
+
+double batch_step(const BatchPair& p, const EngineFactors& e) {
+  return engine_step_seconds(e, p.batch, p.physics_seconds, p.physics_compute_seconds,
+                             p.flop_per_sequence, p.peak_flop_per_s);
+}
+
+}  // namespace
+
+double batch_pair_aggregate(const BatchPair& p, const EngineFactors& e) {
+  const double added = batch_step(p, e) - p.physics_single_seconds / e.decode_ratio;
+  return static_cast<double>(p.batch) / (1.0 / p.single_tok_per_s + added);
+}
+
+double batch_pair_predicted_aggregate(const BatchPair& p, const EngineFactors& e) {
+  return static_cast<double>(p.batch) / batch_step(p, e);
+}
+
+namespace {
+
+// The fraction of the peak one pair implies: the measured step's growth beyond what the physics
+// adds for the batch besides the products is the other sequences' products (at most the peak).
+double implied_flop_fraction(const BatchPair& p, const EngineFactors& e) {
+  const auto n = static_cast<double>(p.batch);
+  const double added_memory =
+      (p.physics_seconds - p.physics_compute_seconds * (n - 1) / n - p.physics_single_seconds) /
+      e.decode_ratio;
+  const double compute = n / p.aggregate_tok_per_s - 1.0 / p.single_tok_per_s - added_memory;
+  if (compute <= 0) return 1.0;
+  return std::min(1.0, (n - 1) * p.flop_per_sequence / (p.peak_flop_per_s * compute));
+}
+
+void fit_batch(EngineFactors& e, const std::vector<BatchPair>& batch) {
+  std::vector<double> fractions;
+  for (const auto& p : batch) {
+    if (p.engine == e.name && p.batch > 1) fractions.push_back(implied_flop_fraction(p, e));
+  }
+  if (fractions.empty()) return;
+  e.batch_flop_fraction = quantile(fractions, 0.5);
+  e.batch_pairs = static_cast<int64_t>(fractions.size());
+  std::vector<double> errors;
+  for (const auto& p : batch) {
+    if (p.engine != e.name || p.batch <= 1) continue;
+    errors.push_back(std::abs(batch_pair_aggregate(p, e) / p.aggregate_tok_per_s - 1.0));
+  }
+  e.batch_median_error = quantile(errors, 0.5);
+  e.batch_spread = quantile(errors, 0.8);
+}
+
+}  // namespace
+
+std::vector<EngineFactors> fit_engines(const std::vector<EnginePair>& pairs,
+                                       const std::vector<BatchPair>& batch) {
   auto engines = known_engines();
   for (auto& e : engines) {
     std::vector<double> decode, prefill;
@@ -182,6 +243,7 @@ std::vector<EngineFactors> fit_engines(const std::vector<EnginePair>& pairs) {
       e.prefill_ratio = quantile(prefill, 0.5);
       e.prefill_pairs = static_cast<int64_t>(prefill.size());
     }
+    fit_batch(e, batch);
   }
   for (auto& e : engines) {
     if (e.factors_of.empty()) continue;
@@ -243,7 +305,11 @@ nlohmann::json engines_to_json(const std::vector<EngineFactors>& engines) {
                    {"decode_median_error", e.decode_median_error},
                    {"prefill_ratio", e.prefill_ratio},
                    {"prefill_pairs", e.prefill_pairs},
-                   {"against_physics", e.against_physics}});
+                   {"against_physics", e.against_physics},
+                   {"batch_flop_fraction", e.batch_flop_fraction},
+                   {"batch_pairs", e.batch_pairs},
+                   {"batch_median_error", e.batch_median_error},
+                   {"batch_spread", e.batch_spread}});
   }
   return out;
 }
@@ -266,6 +332,12 @@ std::vector<EngineFactors> engines_from_json(const nlohmann::json& json,
     it->prefill_ratio = o.number("prefill_ratio", {0.0, 100.0, false});
     it->prefill_pairs = o.integer("prefill_pairs", 0);
     it->against_physics = o.optional_boolean("against_physics").value_or(false);
+    it->batch_flop_fraction =
+        o.optional_number("batch_flop_fraction", NumberRange::fraction()).value_or(0);
+    it->batch_pairs = o.optional_integer("batch_pairs", 0, 1000000).value_or(0);
+    it->batch_median_error =
+        o.optional_number("batch_median_error", NumberRange::non_negative()).value_or(0);
+    it->batch_spread = o.optional_number("batch_spread", NumberRange::non_negative()).value_or(0);
     o.finish();
   }
   return engines;

@@ -350,6 +350,7 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
   if (e.decode_compute_factor > 0 && c.gpu_flop > 0) {
     const double rate = c.gpu_flop_per_s * n / e.decode_compute_factor;
     s.terms.push_back({"GPU compute", 0, rate, c.gpu_flop, c.gpu_flop / rate, Bound::kCompute});
+    s.gpu_compute_seconds = c.gpu_flop / rate;
   }
   if (c.host_bytes > 0) {
     const double rate =
@@ -584,14 +585,37 @@ Prediction with_engine(Prediction p, const EngineFactors& e) {
     s.tok_per_s *= ratio;
     s.seconds /= ratio;
   };
-  scale(p.decode, e.decode_ratio);
+  const int64_t batch = p.decode_cost.batch;
+  std::string batch_text;
+  if (batch > 1 && e.batch_flop_fraction > 0) {
+    // One sequence's step at the engine's single-stream speed, and the other sequences' products
+    // at the share of the peak the engine's runs at concurrency showed.
+    const double n = d(batch);
+    const double flop = p.decode_cost.gpu_flop * (n - 1) / n;
+    const double peak = p.decode_cost.gpu_flop_per_s * d(p.decode_cost.parallel_gpus);
+    const double rate = peak * e.batch_flop_fraction;
+    p.decode.seconds = engine_step_seconds(e, batch, p.decode.seconds, p.decode.gpu_compute_seconds,
+                                           p.decode_cost.gpu_flop / n, peak);
+    p.decode.terms.push_back(
+        {fmt::format("other {} sequences' products ({}, batched)", batch - 1, e.name), 0, rate,
+         flop, flop / rate, Bound::kCompute});
+    p.decode.tok_per_s = n / p.decode.seconds;
+    p.decode.error_band_fraction += e.batch_spread;
+    batch_text = fmt::format(
+        "; {} users: {} computes the other sequences' products at {:.0f}% of the GPU's FP16 peak "
+        "(its {} published run{} at concurrency beside a single-stream run), {:.1f} tok/s together",
+        batch, e.name, 100 * e.batch_flop_fraction, e.batch_pairs, e.batch_pairs == 1 ? "" : "s",
+        p.decode.tok_per_s);
+  } else {
+    scale(p.decode, e.decode_ratio);
+  }
   scale(p.prefill, e.prefill_ratio);
   p.ttft_seconds /= e.prefill_ratio;
   p.ttft_all_seconds /= e.prefill_ratio;
   p.decode.error_band_fraction +=
       engine_has_own_band(e) ? e.decode_spread : std::max(e.decode_spread, 0.5);
   if (e.prefill_pairs < kMinBandRows) p.prefill.error_band_fraction += 0.5;
-  p.reason = fmt::format("{}; llama.cpp's physics: {}", engine_basis(e), p.reason);
+  p.reason = fmt::format("{}{}; llama.cpp's physics: {}", engine_basis(e), batch_text, p.reason);
   return p;
 }
 

@@ -171,6 +171,35 @@ TEST(Calibration, FileRecordsUsedAndSkippedRows) {
 namespace hwplan::planner {
 namespace {
 
+// engines.csv: runs at several users become batch rows with their aggregate, paired with the
+// same setup's single-stream run.
+TEST(CalibrationEngines, ConcurrencyRowsPairWithTheirSingleStreamRun) {
+  const auto all = rows_of(std::string(HWPLAN_TEST_PROFILES_DIR) + "/measurements/engines.csv");
+  // 20085: vllm-mlx, Llama 3.2 1B MLX 4-bit, "concurrency=5; aggregate tok/s=613.0".
+  const auto& five = row_by_id(all, "20085");
+  EXPECT_EQ(five.engine, "mlx");
+  EXPECT_EQ(five.batch, 5);
+  EXPECT_DOUBLE_EQ(five.measured_decode_tok_per_s, 613.0);
+  EXPECT_TRUE(five.other_engine_costed);
+  EXPECT_FALSE(five.skipped.empty());  // never in llama.cpp's fit
+  // 20193: vLLM on an RTX 5060 Ti, two requests: decode_tps holds the per-sequence mean (76.48),
+  // the aggregate 152.14 is in the notes.
+  EXPECT_DOUBLE_EQ(row_by_id(all, "20193").measured_decode_tok_per_s, 152.14);
+  const auto pairs = batch_pairs(all, fit_efficiency(rows(), "test"));
+  ASSERT_EQ(pairs.size(), 4u);  // three vllm-mlx models whose shape is bundled, one vLLM
+  for (const auto& p : pairs) {
+    if (p.model != "Llama-3.2-1B-Instruct") continue;
+    EXPECT_EQ(p.batch, 5);
+    EXPECT_DOUBLE_EQ(p.single_tok_per_s, 299.1);
+    // One sequence's products: 2 FLOP per weight of the 1.24B (tied output included) plus
+    // attention over ~128 cached tokens: between 2.4 and 2.6 GFLOP.
+    EXPECT_GT(p.flop_per_sequence, 2.4e9);
+    EXPECT_LT(p.flop_per_sequence, 2.6e9);
+    EXPECT_NEAR(p.peak_flop_per_s, 16.2e12, 1e9);  // 40-core M4 Max (calibration_inputs)
+    EXPECT_GT(p.physics_seconds, p.physics_single_seconds);
+  }
+}
+
 // configs.csv: forks stay out of llama.cpp's fit; CPU-only rows are decode-only host rows.
 TEST(CalibrationConfigs, OtherEnginesAreKeptOutAndCpuRowsReadHostMemory) {
   const auto all = rows_of(kConfigs);

@@ -77,6 +77,58 @@ TEST(Engines, PredictionCarriedOverAndRefusedWhereTheEngineCannotRun) {
             "--engine mlx: cannot run on card (cuda); it runs on metal");
 }
 
+// Concurrency: an engine's runs at N users beside its single-stream run give the share of the
+// peak at which it computes the other sequences' products; predictions use it.
+TEST(Engines, BatchedShareFittedByHandAndUsedForSeveralUsers) {
+  // One user 100 tok/s (10 ms). Physics: one sequence 8 ms; five 12 ms, of which 4 ms are the
+  // five sequences' products, so one sequence's step within the batch is 12 - 4 x 4/5 = 8.8 ms:
+  // the batch adds 0.8 ms of memory. At a share 0.2 of a 1e13 FLOP/s peak, the other four
+  // sequences' 1e10 FLOP each take 4e10 / 2e12 = 20 ms: 5 / (10 + 0.8 + 20) ms = 162.34 tok/s.
+  BatchPair pair{"mlx", "S", "Mac", "M", 5, 100, 5 / 0.0308, 0.008, 0.012, 0.004, 1e10, 1e13};
+  EnginePair single{"mlx", "S", "Mac", "M", 1.0, 0};
+  const auto engines = fit_engines({single}, {pair});
+  const auto& mlx = find_engine(engines, "mlx");
+  EXPECT_NEAR(mlx.batch_flop_fraction, 0.2, 1e-12);
+  EXPECT_EQ(mlx.batch_pairs, 1);
+  EXPECT_NEAR(mlx.batch_median_error, 0, 1e-12);
+  EXPECT_NEAR(batch_pair_aggregate(pair, mlx), 5 / 0.0308, 1e-9);
+  // From the physics alone: 8.8 ms + 20 ms.
+  EXPECT_NEAR(batch_pair_predicted_aggregate(pair, mlx), 5 / 0.0288, 1e-9);
+  EXPECT_EQ(find_engine(engines, "exo").batch_flop_fraction, mlx.batch_flop_fraction);
+  EXPECT_EQ(engines_from_json(engines_to_json(engines), "c.json"), engines);
+  // A batch no slower than one sequence implies at most the peak.
+  BatchPair free = pair;
+  free.aggregate_tok_per_s = 500;
+  EXPECT_DOUBLE_EQ(find_engine(fit_engines({single}, {free}), "mlx").batch_flop_fraction, 1.0);
+
+  // engine_step_seconds by hand: ratio 2, share 0.5; three sequences, physics 30 ms of which
+  // 6 ms products: (30 - 6 x 2/3) / 2 = 13 ms, plus 2 x 1e9 / (0.5 x 1e12) = 4 ms.
+  EngineFactors e = mlx;
+  e.decode_ratio = 2;
+  e.batch_flop_fraction = 0.5;
+  e.batch_spread = 0.1;
+  EXPECT_NEAR(engine_step_seconds(e, 3, 0.03, 0.006, 1e9, 1e12), 0.017, 1e-15);
+  EXPECT_NEAR(engine_step_seconds(e, 1, 0.03, 0.006, 1e9, 1e12), 0.015, 1e-15);
+  Prediction p;
+  p.fit.kind = FitKind::kGpu;
+  p.decode_cost.batch = 3;
+  p.decode_cost.gpu_flop = 3e9;
+  p.decode_cost.gpu_flop_per_s = 1e12;
+  p.decode.seconds = 0.03;
+  p.decode.tok_per_s = 100;
+  p.decode.gpu_compute_seconds = 0.006;
+  p.decode.error_band_fraction = 0.2;
+  const auto q = with_engine(p, e);
+  EXPECT_NEAR(q.decode.seconds, 0.017, 1e-15);
+  EXPECT_NEAR(q.decode.tok_per_s, 3 / 0.017, 1e-9);
+  EXPECT_NE(q.reason.find("3 users: mlx computes the other sequences' products at 50%"),
+            std::string::npos)
+      << q.reason;
+  // Without a fitted share the engine scales llama.cpp's physics.
+  e.batch_flop_fraction = 0;
+  EXPECT_NEAR(with_engine(p, e).decode.seconds, 0.015, 1e-15);
+}
+
 // ExLlamaV3 loads EXL3 only; its one published comparison predates its Ampere fix, so ExLlamaV2's
 // factor stands in, said so, with a band as for too few runs.
 TEST(Engines, ExllamaV3StandsOnExllamaV2sFactorAndSaysWhy) {

@@ -73,6 +73,8 @@ struct CalibrationRow {
   /// fit (skipped) whose costs were built all the same (other_engine_costed).
   std::string engine = "llama.cpp";
   bool other_engine_costed = false;
+  std::string engine_cell;  ///< the row's engine column as published (its setup)
+  int64_t batch = 1;        ///< sequences decoding together; the measured decode is their aggregate
   std::string prefill_skipped;  ///< why its prefill is not used although measured
   std::string source_file;      ///< the CSV the row came from
   int64_t depth_tokens = 0;     ///< tokens already in the cache (kv_depth)
@@ -109,6 +111,12 @@ WeightInventory scaled_inventory(const ModelSpec& model, const QuantSpec& quant,
 /// this way.
 std::vector<EnginePair> physics_pairs(const std::vector<CalibrationRow>& rows,
                                       const EfficiencyTable& table);
+
+/// Other engines' runs at several concurrent sequences (batch > 1) beside their single-stream run
+/// of the same source, machine, model, quantization and setup, with llama.cpp's physics for what
+/// the batch adds besides the products (fit_engines fits batch_flop_fraction from them).
+std::vector<BatchPair> batch_pairs(const std::vector<CalibrationRow>& rows,
+                                   const EfficiencyTable& table);
 
 /// Per-row outcome of a fitted table.
 struct RowResult {

@@ -36,6 +36,13 @@ struct EngineFactors {
   std::string factors_why;
   /// Runs a model over several machines only (exo): no single-machine answer
   bool distributed = false;
+  /// Serving several users at once: the share of the GPU's FP16 peak at which the engine computes
+  /// the other sequences' matrix products in a decode step (the first sequence's step is its
+  /// single-stream one). 0: not measured, llama.cpp's physics scaled by decode_ratio.
+  double batch_flop_fraction = 0;
+  int64_t batch_pairs = 0;
+  double batch_median_error = 0;  ///< median |predicted / measured aggregate - 1| over the pairs
+  double batch_spread = 0;        ///< 80th percentile of the same
   bool operator==(const EngineFactors&) const = default;
 };
 
@@ -63,12 +70,47 @@ struct EnginePair {
   bool against_physics = false;  ///< the other side is llama.cpp's physics (physics_pairs)
 };
 
+/// A decode step of `batch` sequences in engine `e`, in seconds, from llama.cpp's physics of the
+/// same step: `physics_seconds`, of which `physics_compute_seconds` are every sequence's products.
+/// For one sequence, or without a fitted batch_flop_fraction: physics_seconds / decode_ratio.
+/// Otherwise one sequence's step over decode_ratio plus the other sequences' products
+/// (`flop_per_sequence` each) at batch_flop_fraction x `peak_flop_per_s`.
+double engine_step_seconds(const EngineFactors& e, int64_t batch, double physics_seconds,
+                           double physics_compute_seconds, double flop_per_sequence,
+                           double peak_flop_per_s);
+
+/// One engine's published run with `batch` concurrent sequences beside its single-stream run on
+/// the same source, machine, model and setup, with llama.cpp's physics of both steps.
+struct BatchPair {
+  std::string engine;
+  std::string source_id;
+  std::string hardware;
+  std::string model;
+  int64_t batch = 1;
+  double single_tok_per_s = 0;         ///< measured, one sequence
+  double aggregate_tok_per_s = 0;      ///< measured, all `batch` sequences together
+  double physics_single_seconds = 0;   ///< llama.cpp's physics, one sequence's step
+  double physics_seconds = 0;          ///< llama.cpp's physics, the batch's step
+  double physics_compute_seconds = 0;  ///< of which every sequence's products
+  double flop_per_sequence = 0;        ///< one sequence's products per step (GPU)
+  double peak_flop_per_s = 0;          ///< the GPUs' FP16 peak that computes them
+};
+
+/// The pair's aggregate predicted from its measured single-stream run: its step plus what
+/// engine_step_seconds adds for the batch over one sequence.
+double batch_pair_aggregate(const BatchPair& pair, const EngineFactors& e);
+
+/// The pair's aggregate predicted from the physics alone (engine_step_seconds of the batch).
+double batch_pair_predicted_aggregate(const BatchPair& pair, const EngineFactors& e);
+
 /// Pairs in engines.csv: single-stream rows (concurrency 1) grouped by source, machine and the
 /// model's base name; each engine's mean against llama.cpp's mean in the group.
 std::vector<EnginePair> engine_pairs(const CsvTable& csv, const std::string& origin);
 
-/// known_engines() with ratios and spreads from `pairs`.
-std::vector<EngineFactors> fit_engines(const std::vector<EnginePair>& pairs);
+/// known_engines() with ratios and spreads from `pairs`, and each engine's batch_flop_fraction
+/// from `batch` (the median of the fractions each pair implies, at most 1).
+std::vector<EngineFactors> fit_engines(const std::vector<EnginePair>& pairs,
+                                       const std::vector<BatchPair>& batch = {});
 
 /// The factors of `name` ("mlx", ...); Error{kInput} listing the known engines otherwise.
 const EngineFactors& find_engine(const std::vector<EngineFactors>& engines,

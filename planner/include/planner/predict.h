@@ -105,6 +105,8 @@ struct SpeedPrediction {
   /// 80% of measured runs of the prediction's placement class within +- this (set by
   /// predict_plan from EfficiencyTable::bands; 0 from decode_speed / prefill_speed alone)
   double error_band_fraction = 0;
+  /// Decode: seconds of the step's "GPU compute" term (the products of every sequence)
+  double gpu_compute_seconds = 0;
   bool operator==(const SpeedPrediction&) const = default;
 };
 

@@ -41,7 +41,18 @@ std::vector<EngineFactors> known_engines() {
     e.distributed = distributed;
     return e;
   };
-  return {engine("mlx", {Backend::kMetal}), engine("vllm", {Backend::kCuda, Backend::kRocm}),
+  auto mlx = engine("mlx", {Backend::kMetal});
+  // MLX's quantized matmul runs its vector kernel (qmv) once per row of a small batch and a
+  // tiled GEMM (qmm, blocks of 32 rows) above a crossover it tunes per chip (ml-explore/mlx,
+  // mlx/backend/metal/quantized.cpp: qmm's bm = 32, get_qmv_batch_limit 6-32).
+  mlx.gemm_tile_rows = 32;
+  // exo: MLX distributed over Macs (pipeline or, over Thunderbolt 5 RDMA, tensor parallel); no
+  // exo run with stated settings is published, so MLX's factors serve.
+  auto exo =
+      engine("exo", {Backend::kMetal}, "mlx",
+             "exo runs MLX's kernels and no exo run with stated settings is published", true);
+  exo.gemm_tile_rows = mlx.gemm_tile_rows;
+  return {mlx, engine("vllm", {Backend::kCuda, Backend::kRocm}),
           engine("exllamav2", {Backend::kCuda, Backend::kRocm}),
           // ExLlamaV3 (EXL3 weights) runs on CUDA (its README); its one published comparison is
           // against ExLlamaV2 and older than its Ampere fix (ENGINES_SOURCES.md, EXL3_144).
@@ -49,11 +60,7 @@ std::vector<EngineFactors> known_engines() {
                  "its one published comparison (three RTX 3090s, against ExLlamaV2) predates "
                  "ExLlamaV3's Ampere fix, so ExLlamaV2's factor stands in"),
           // ik_llama.cpp: CUDA and CPU are its maintained backends (its README).
-          engine("ik_llama.cpp", {Backend::kCuda, Backend::kCpu}),
-          // exo: MLX distributed over Macs (pipeline or, over Thunderbolt 5 RDMA, tensor
-          // parallel); no exo run with stated settings is published, so MLX's factors serve.
-          engine("exo", {Backend::kMetal}, "mlx",
-                 "exo runs MLX's kernels and no exo run with stated settings is published", true)};
+          engine("ik_llama.cpp", {Backend::kCuda, Backend::kCpu}), exo};
 }
 
 bool engine_has_own_band(const EngineFactors& e) {
@@ -161,18 +168,25 @@ std::vector<EnginePair> engine_pairs(const CsvTable& csv, const std::string& ori
 
 double engine_step_seconds(const EngineFactors& e, int64_t batch, double physics_seconds,
                            double physics_compute_seconds, double flop_per_sequence,
-                           double peak_flop_per_s) {
+                           double peak_flop_per_s, double gemm_fraction) {
   if (batch <= 1 || e.batch_flop_fraction <= 0) return physics_seconds / e.decode_ratio;
   const auto n = static_cast<double>(batch);
   const double one = (physics_seconds - physics_compute_seconds * (n - 1) / n) / e.decode_ratio;
-  return one + (n - 1) * flop_per_sequence / (e.batch_flop_fraction * peak_flop_per_s);
+  const double vector =
+      one + (n - 1) * flop_per_sequence / (e.batch_flop_fraction * peak_flop_per_s);
+  if (e.gemm_tile_rows <= 0 || gemm_fraction <= 0) return vector;
+  const auto tile = static_cast<double>(e.gemm_tile_rows);
+  const double rows = std::ceil(n / tile) * tile;
+  const double gemm = (physics_seconds - physics_compute_seconds) / e.decode_ratio +
+                      rows * flop_per_sequence / (gemm_fraction * peak_flop_per_s);
+  return std::min(vector, gemm);
 }
 
 namespace {
 
 double batch_step(const BatchPair& p, const EngineFactors& e) {
   return engine_step_seconds(e, p.batch, p.physics_seconds, p.physics_compute_seconds,
-                             p.flop_per_sequence, p.peak_flop_per_s);
+                             p.flop_per_sequence, p.peak_flop_per_s, p.gemm_fraction);
 }
 
 }  // namespace
@@ -189,7 +203,8 @@ double batch_pair_predicted_aggregate(const BatchPair& p, const EngineFactors& e
 namespace {
 
 // The fraction of the peak one pair implies: the measured step's growth beyond what the physics
-// adds for the batch besides the products is the other sequences' products (at most the peak).
+// adds for the batch besides the products is the other sequences' products (at most the peak),
+// computed by the vector kernel (the published batches are small: five users, two).
 double implied_flop_fraction(const BatchPair& p, const EngineFactors& e) {
   const auto n = static_cast<double>(p.batch);
   const double added_memory =

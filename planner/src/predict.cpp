@@ -578,6 +578,54 @@ std::string engine_basis(const EngineFactors& e) {
       few ? ", too few for a band of their own" : "");
 }
 
+namespace {
+
+// Several users in an engine with a fitted batched share (engine_step_seconds): the decode step,
+// the term that says how the other sequences' products were costed, and the sentence for it.
+std::string batched_engine_decode(Prediction& p, const EngineFactors& e) {
+  const int64_t batch = p.decode_cost.batch;
+  const double n = d(batch);
+  const double flop_per_sequence = p.decode_cost.gpu_flop / n;
+  const double peak = p.decode_cost.gpu_flop_per_s * d(p.decode_cost.parallel_gpus);
+  const double physics = p.decode.seconds;
+  const double gemm_fraction = p.efficiency.compute_fraction;
+  p.decode.seconds = engine_step_seconds(e, batch, physics, p.decode.gpu_compute_seconds,
+                                         flop_per_sequence, peak, gemm_fraction);
+  const double vector = engine_step_seconds(e, batch, physics, p.decode.gpu_compute_seconds,
+                                            flop_per_sequence, peak, 0);
+  p.decode.tok_per_s = n / p.decode.seconds;
+  p.decode.error_band_fraction += e.batch_spread;
+  const std::string runs =
+      fmt::format("{} published run{} at concurrency beside a single-stream run", e.batch_pairs,
+                  e.batch_pairs == 1 ? "" : "s");
+  if (p.decode.seconds < vector) {
+    const auto tile = d(e.gemm_tile_rows);
+    const double rows = std::ceil(n / tile) * tile;
+    const double rate = peak * gemm_fraction;
+    const double flop = rows * flop_per_sequence;
+    p.decode.terms.push_back(
+        {fmt::format("the batch's products as one GEMM of {:.0f} rows ({})", rows, e.name), 0, rate,
+         flop, flop / rate, Bound::kCompute});
+    return fmt::format(
+        "; {} users: {} computes the batch's products as one GEMM of {:.0f} rows at {:.0f}% of the "
+        "GPU's FP16 peak (the prefill share), faster than its vector kernel per sequence at "
+        "{:.0f}% ({}), {:.1f} tok/s together",
+        batch, e.name, rows, 100 * gemm_fraction, 100 * e.batch_flop_fraction, runs,
+        p.decode.tok_per_s);
+  }
+  const double rate = peak * e.batch_flop_fraction;
+  const double flop = flop_per_sequence * (n - 1);
+  p.decode.terms.push_back(
+      {fmt::format("other {} sequences' products ({}, batched)", batch - 1, e.name), 0, rate, flop,
+       flop / rate, Bound::kCompute});
+  return fmt::format(
+      "; {} users: {} computes the other sequences' products at {:.0f}% of the GPU's FP16 peak "
+      "(its {}), {:.1f} tok/s together",
+      batch, e.name, 100 * e.batch_flop_fraction, runs, p.decode.tok_per_s);
+}
+
+}  // namespace
+
 Prediction with_engine(Prediction p, const EngineFactors& e) {
   p.engine = e.name;
   if (p.fit.kind == FitKind::kNoFit) return p;
@@ -585,27 +633,9 @@ Prediction with_engine(Prediction p, const EngineFactors& e) {
     s.tok_per_s *= ratio;
     s.seconds /= ratio;
   };
-  const int64_t batch = p.decode_cost.batch;
   std::string batch_text;
-  if (batch > 1 && e.batch_flop_fraction > 0) {
-    // One sequence's step at the engine's single-stream speed, and the other sequences' products
-    // at the share of the peak the engine's runs at concurrency showed.
-    const double n = d(batch);
-    const double flop = p.decode_cost.gpu_flop * (n - 1) / n;
-    const double peak = p.decode_cost.gpu_flop_per_s * d(p.decode_cost.parallel_gpus);
-    const double rate = peak * e.batch_flop_fraction;
-    p.decode.seconds = engine_step_seconds(e, batch, p.decode.seconds, p.decode.gpu_compute_seconds,
-                                           p.decode_cost.gpu_flop / n, peak);
-    p.decode.terms.push_back(
-        {fmt::format("other {} sequences' products ({}, batched)", batch - 1, e.name), 0, rate,
-         flop, flop / rate, Bound::kCompute});
-    p.decode.tok_per_s = n / p.decode.seconds;
-    p.decode.error_band_fraction += e.batch_spread;
-    batch_text = fmt::format(
-        "; {} users: {} computes the other sequences' products at {:.0f}% of the GPU's FP16 peak "
-        "(its {} published run{} at concurrency beside a single-stream run), {:.1f} tok/s together",
-        batch, e.name, 100 * e.batch_flop_fraction, e.batch_pairs, e.batch_pairs == 1 ? "" : "s",
-        p.decode.tok_per_s);
+  if (p.decode_cost.batch > 1 && e.batch_flop_fraction > 0) {
+    batch_text = batched_engine_decode(p, e);
   } else {
     scale(p.decode, e.decode_ratio);
   }

@@ -84,7 +84,7 @@ TEST(Engines, BatchedShareFittedByHandAndUsedForSeveralUsers) {
   // five sequences' products, so one sequence's step within the batch is 12 - 4 x 4/5 = 8.8 ms:
   // the batch adds 0.8 ms of memory. At a share 0.2 of a 1e13 FLOP/s peak, the other four
   // sequences' 1e10 FLOP each take 4e10 / 2e12 = 20 ms: 5 / (10 + 0.8 + 20) ms = 162.34 tok/s.
-  BatchPair pair{"mlx", "S", "Mac", "M", 5, 100, 5 / 0.0308, 0.008, 0.012, 0.004, 1e10, 1e13};
+  BatchPair pair{"mlx", "S", "Mac", "M", 5, 100, 5 / 0.0308, 0.008, 0.012, 0.004, 1e10, 1e13, 0};
   EnginePair single{"mlx", "S", "Mac", "M", 1.0, 0};
   const auto engines = fit_engines({single}, {pair});
   const auto& mlx = find_engine(engines, "mlx");
@@ -107,8 +107,8 @@ TEST(Engines, BatchedShareFittedByHandAndUsedForSeveralUsers) {
   e.decode_ratio = 2;
   e.batch_flop_fraction = 0.5;
   e.batch_spread = 0.1;
-  EXPECT_NEAR(engine_step_seconds(e, 3, 0.03, 0.006, 1e9, 1e12), 0.017, 1e-15);
-  EXPECT_NEAR(engine_step_seconds(e, 1, 0.03, 0.006, 1e9, 1e12), 0.015, 1e-15);
+  EXPECT_NEAR(engine_step_seconds(e, 3, 0.03, 0.006, 1e9, 1e12, 0), 0.017, 1e-15);
+  EXPECT_NEAR(engine_step_seconds(e, 1, 0.03, 0.006, 1e9, 1e12, 0), 0.015, 1e-15);
   Prediction p;
   p.fit.kind = FitKind::kGpu;
   p.decode_cost.batch = 3;
@@ -124,6 +124,16 @@ TEST(Engines, BatchedShareFittedByHandAndUsedForSeveralUsers) {
   EXPECT_NE(q.reason.find("3 users: mlx computes the other sequences' products at 50%"),
             std::string::npos)
       << q.reason;
+  // MLX switches to a tiled GEMM of 32-row blocks where that is faster. 20 sequences at a GEMM
+  // share 1: (30 - 6) / 2 = 12 ms without products plus 32 x 1e9 / 1e12 = 32 ms = 44 ms, against
+  // the vector kernel's (30 - 6 x 19/20) / 2 + 19 x 1e9 / 5e11 = 12.15 + 38 = 50.15 ms.
+  ASSERT_EQ(e.gemm_tile_rows, 32);
+  EXPECT_NEAR(engine_step_seconds(e, 20, 0.03, 0.006, 1e9, 1e12, 1.0), 0.044, 1e-15);
+  EXPECT_NEAR(engine_step_seconds(e, 20, 0.03, 0.006, 1e9, 1e12, 0), 0.05015, 1e-15);
+  // At a GEMM share 0.8 the vector kernel stays faster (12 + 40 = 52 ms).
+  EXPECT_NEAR(engine_step_seconds(e, 20, 0.03, 0.006, 1e9, 1e12, 0.8), 0.05015, 1e-15);
+  // 40 sequences need two blocks: 12 + 64 x 1e9 / 1e12 = 76 ms (vector: 12.075 + 78 ms).
+  EXPECT_NEAR(engine_step_seconds(e, 40, 0.03, 0.006, 1e9, 1e12, 1.0), 0.076, 1e-15);
   // Without a fitted share the engine scales llama.cpp's physics.
   e.batch_flop_fraction = 0;
   EXPECT_NEAR(with_engine(p, e).decode.seconds, 0.015, 1e-15);

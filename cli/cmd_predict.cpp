@@ -280,7 +280,14 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
       if (all || options.engine != "llama.cpp") {
         const Row llama = r;
         const auto rows_before = rows.size();
-        if (!all) r.prediction = engine_prediction(llama, options.engine, db, predict_options);
+        if (!all) {
+          r.prediction = engine_prediction(llama, options.engine, db, predict_options);
+          // ik_llama.cpp's llama-server takes llama.cpp's flags; the other engines have their own.
+          if (options.engine != "ik_llama.cpp") {
+            r.command.clear();
+            r.command_why = options.engine + " runs it; the llama.cpp command does not apply";
+          }
+        }
         if (!all || (llama.prediction.fit.kind != planner::FitKind::kNoFit &&
                      planner::engine_loads("llama.cpp", p.format_family, !ik.empty())))
           rows.push_back(r);

@@ -49,6 +49,10 @@ TEST(PredictCli, OffloadModesAndBadInput) {
   r = run_hwplan("predict -m llama-3.1-8b --hw m4-max-128 --engine mlx --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["details"]["rows"][0]["engine"], "mlx");
+  // MLX does not run llama-server: no llama.cpp command on its row, and the note says why.
+  EXPECT_TRUE(nlohmann::json::parse(r.out)["details"]["rows"][0]["llama_command"].is_null());
+  EXPECT_EQ(nlohmann::json::parse(r.out)["details"]["rows"][0]["llama_command_note"],
+            "mlx runs it; the llama.cpp command does not apply");
   EXPECT_EQ(run_hwplan("predict -m llama-3.1-8b --hw rtx-4090 --offload maybe").exit_code, 2);
   EXPECT_EQ(run_hwplan("predict -m llama-3.1-8b --hw rtx-4090 --link carrier-pigeon").exit_code, 2);
   EXPECT_EQ(run_hwplan("predict -m llama-3.1-8b --hw rtx-4090 --prompt 0").exit_code, 2);

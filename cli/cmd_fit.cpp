@@ -153,7 +153,8 @@ nlohmann::json row_details(const Row& r) {
       {"gpu_gib_per_gpu", per_gpu},
       {"max_context_tokens", r.max_context},
       {"best_quant", r.best_quant.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.best_quant)},
-      {"llama_cpp_args", llama_flags_of(r.command)},
+      {"llama_cpp_args",
+       r.command.empty() ? nlohmann::json(nullptr) : nlohmann::json(llama_flags_of(r.command))},
       {"llama_command", r.command.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.command)},
       {"llama_command_note", r.command_why},
       {"plan", plan_json(r.chosen, r.model->source.spec)}};
@@ -347,8 +348,12 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
           by_engine.engine_basis = planner::engine_basis(*e);
           by_engine.decode_tok_per_s = speed.decode.tok_per_s;
           by_engine.decode_band = speed.decode.error_band_fraction;
-          // The llama.cpp command runs llama.cpp; beside other engines it would mislead.
-          if (all) by_engine.command.clear();
+          // The llama.cpp command runs llama.cpp (ik_llama.cpp's llama-server takes its flags);
+          // on another engine's row it would mislead.
+          if (all || e->name != "ik_llama.cpp") {
+            by_engine.command.clear();
+            by_engine.command_why = e->name + " runs it; the llama.cpp command does not apply";
+          }
         }
         auto candidates = candidates_by_engine.find(by_engine.engine);
         if (candidates == candidates_by_engine.end()) {

@@ -96,6 +96,7 @@ TEST(PredictCli, FitShowsAnEnginesDecode) {
   EXPECT_NEAR(json["tables"]["fit"][0]["decode_tok_per_s"].get<double>(), llama * ratio,
               1e-9 * llama * ratio);
   EXPECT_EQ(json["details"]["rows"][0]["decode_engine"], "mlx");
+  EXPECT_TRUE(json["details"]["rows"][0]["llama_cpp_args"].is_null());  // MLX runs it
   EXPECT_EQ(run_hwplan("fit -m qwen3-30b-a3b --hw rtx-4090 --engine mlx").exit_code, 2);
 }
 

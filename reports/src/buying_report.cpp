@@ -236,6 +236,19 @@ std::optional<planner::Prediction> predict_variant(const Pairing& c, const plann
   }
 }
 
+// What a several-users figure rests on for the engine that runs it.
+std::string batching_basis(const std::string& engine, const planner::ProfileDb& db) {
+  if (engine.empty() || engine == "llama.cpp")
+    return "llama.cpp's efficiencies, each sequence's products at its single-stream rate";
+  const auto& e = planner::find_engine(db.efficiency.engines, engine);
+  if (e.batch_flop_fraction > 0)
+    return fmt::format("{}'s batching as its published runs at several users show", e.name);
+  return fmt::format(
+      "{}'s single-stream factor on llama.cpp's batching (no published runs of "
+      "it at several users)",
+      e.name);
+}
+
 // Recommendations by what the machine is for, each for the largest model some machine runs at
 // --min-tps: chat (the cheapest machine at that speed), long documents (the shortest time to
 // first token at 32K tokens of depth), capacity (the cheapest machine that holds the largest
@@ -326,14 +339,11 @@ void add_use_recommendations(Table& rec, const std::vector<Pairing>& cells,
     }
   }
   row(fmt::format("{} users of {} at once", kSeveralUsers, target->spec.id), users, users_p.decode,
-      users == nullptr
-          ? "no machine holds the caches of that many users"
-          : fmt::format(
-                "{:.1f} tok/s over {} sequences ({:.1f} each; {})", users_p.decode.tok_per_s,
-                kSeveralUsers, users_p.decode.tok_per_s / kSeveralUsers,
-                o.engine == "llama.cpp" ? "llama.cpp efficiencies, other engines batch better"
-                                        : o.engine + "'s single-stream factor on llama.cpp's "
-                                                     "batching"));
+      users == nullptr ? "no machine holds the caches of that many users"
+                       : fmt::format("{:.1f} tok/s over {} sequences ({:.1f} each; {})",
+                                     users_p.decode.tok_per_s, kSeveralUsers,
+                                     users_p.decode.tok_per_s / kSeveralUsers,
+                                     batching_basis(users_p.engine, db)));
 }
 
 using CloudSpeeds = std::map<const BuyingModel*, double>;

@@ -180,6 +180,20 @@ TEST(BuyingReport, AnEngineRunsEveryMachineItCanAndLeavesOutTheRest) {
   const double ratio = planner::find_engine(db().efficiency.engines, "mlx").decode_ratio;
   EXPECT_NEAR(decode_on(mlx, "m3-ultra-96"), ratio * decode_on(llama, "m3-ultra-96"),
               1e-9 * decode_on(mlx, "m3-ultra-96"));
+  // Several users with MLX: its batching as its published runs at concurrency show (a fitted
+  // share of the peak), said in the Why; llama.cpp's says its products grow per sequence.
+  auto users_why = [](const Report& r) {
+    for (const auto& row : table(r, "recommendations").rows) {
+      if (std::get<std::string>(row[0]).find("users of") != std::string::npos)
+        return std::get<std::string>(row.back());
+    }
+    return std::string();
+  };
+  EXPECT_NE(users_why(mlx).find("mlx's batching as its published runs at several users show"),
+            std::string::npos)
+      << users_why(mlx);
+  EXPECT_NE(users_why(llama).find("llama.cpp's efficiencies"), std::string::npos)
+      << users_why(llama);
   // --engine all: every machine stays; each runs the fastest engine that runs there, loads the
   // weights and has enough published runs behind its factor (MLX's 10 pairs on the Mac; on CUDA
   // ExLlamaV2's single pair and vLLM's three do not count, so llama.cpp stays), named in the Why.

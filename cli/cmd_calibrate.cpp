@@ -147,8 +147,9 @@ Table hosts_table(const planner::EfficiencyTable& table) {
 // an engine's run from its llama.cpp partner).
 Table engines_table(const std::vector<planner::EngineFactors>& engines) {
   Table t{"engines",
-          "Engines over llama.cpp on the same machine and model (engines.csv pairs; engines "
-          "marked physics: their runs in the calibration files against llama.cpp's fitted physics)",
+          "Engines over llama.cpp (engines.csv runs beside llama.cpp runs on the same machine and "
+          "model; physics: runs no llama.cpp run pairs with, such as tensor-parallel runs, and "
+          "ik_llama.cpp's in configs.csv, against llama.cpp's fitted physics on their own plans)",
           {},
           {}};
   t.columns = {{"engine", "Engine", "", Align::kLeft},
@@ -160,13 +161,17 @@ Table engines_table(const std::vector<planner::EngineFactors>& engines) {
                {"prefill_pairs", "Pairs", "", Align::kRight},
                {"against", "Against", "", Align::kLeft}};
   for (const auto& e : engines) {
-    t.rows.push_back({e.name, e.decode_pairs > 0 ? Cell{e.decode_ratio} : Cell{}, e.decode_pairs,
-                      e.decode_pairs > 0 ? Cell{e.decode_median_error} : Cell{},
-                      e.decode_pairs > 0 ? Cell{e.decode_spread} : Cell{},
-                      e.prefill_pairs > 0 ? Cell{e.prefill_ratio} : Cell{}, e.prefill_pairs,
-                      !e.factors_of.empty() ? e.factors_of + "'s factors"
-                      : e.against_physics   ? std::string("physics")
-                                            : std::string("llama.cpp runs")});
+    t.rows.push_back(
+        {e.name, e.decode_pairs > 0 ? Cell{e.decode_ratio} : Cell{}, e.decode_pairs,
+         e.decode_pairs > 0 ? Cell{e.decode_median_error} : Cell{},
+         e.decode_pairs > 0 ? Cell{e.decode_spread} : Cell{},
+         e.prefill_pairs > 0 ? Cell{e.prefill_ratio} : Cell{}, e.prefill_pairs,
+         !e.factors_of.empty() ? e.factors_of + "'s factors"
+         : e.against_physics   ? std::string("physics")
+         : e.decode_physics_pairs > 0
+             ? fmt::format("{} llama.cpp runs, {} physics", e.decode_pairs - e.decode_physics_pairs,
+                           e.decode_physics_pairs)
+             : std::string("llama.cpp runs")});
   }
   return t;
 }
@@ -255,9 +260,12 @@ CommandResult run_calibrate(const GlobalOptions& global, const CalibrateOptions&
   // ik_llama.cpp's runs (configs.csv) against llama.cpp's physics on their own plans.
   const auto ik = planner::physics_pairs(rows, table);
   pairs.insert(pairs.end(), ik.begin(), ik.end());
-  // Their runs at several concurrent users beside their single-stream runs.
+  // Their runs at several concurrent users beside their single-stream runs, and the runs no
+  // llama.cpp run pairs with, against the physics.
   const auto engine_rows =
       planner::calibration_rows(load_csv_file(engines_csv), engines_csv, inputs, db);
+  const auto unpaired = planner::unpaired_physics_pairs(engine_rows, pairs, table);
+  pairs.insert(pairs.end(), unpaired.begin(), unpaired.end());
   const auto batch = planner::batch_pairs(engine_rows, table);
   table.engines = planner::fit_engines(pairs, batch);
   const auto results = planner::evaluate(rows, table);

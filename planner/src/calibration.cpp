@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <regex>
+#include <set>
 #include <tuple>
 
 #include "common/error.h"
@@ -98,6 +99,7 @@ std::string mix_for(const std::string& quant) {
   if (contains_ignoring_case(quant, "mlx"))
     return contains_ignoring_case(quant, "8bit") ? "mlx-8bit" : "mlx-4bit";
   if (contains_ignoring_case(quant, "awq")) return "awq-int4-g128";
+  if (contains_ignoring_case(quant, "gptq")) return "gptq-int4-g128";
   if (contains_ignoring_case(quant, "q4_k")) return "q4_k_m";
   if (contains_ignoring_case(quant, "q4_0")) return "q4_0";
   if (contains_ignoring_case(quant, "q8_0")) return "q8_0";
@@ -412,6 +414,10 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
       ExecutionPlan plan;
       try {
         LlamaArgs args = args_of_row(cpu_only ? "-ngl 0" : r["offload"]);
+        // Another engine's tensor-parallel run ("vLLM 0.19.0 (TP=2)"): every GPU holds a slice of
+        // each matrix, as llama.cpp's tensor split.
+        if (runs_tensor_parallel(r["engine"] + " | " + r["offload"]))
+          args.split = SplitMode::kTensor;
         // batched-bench's B sequences decode together, each with its own context.
         if (batch > 1) {
           args.n_parallel = batch;
@@ -456,7 +462,7 @@ std::vector<EnginePair> physics_pairs(const std::vector<CalibrationRow>& rows,
   for (const auto& r : rows) {
     if (!r.other_engine_costed) continue;
     const auto e = efficiency_for(table, r.backend, r.memory_class);
-    EnginePair p{r.engine, r.source_id, r.hardware, r.model, 0, 0, true};
+    EnginePair p{r.engine, r.source_id, r.hardware, r.model, 0, 0, true, {r.row_id}};
     if (r.measured_decode_tok_per_s > 0) {
       p.decode_ratio =
           r.measured_decode_tok_per_s / decode_speed(r.decode, r.machine, e, table).tok_per_s;
@@ -468,6 +474,18 @@ std::vector<EnginePair> physics_pairs(const std::vector<CalibrationRow>& rows,
     if (p.decode_ratio > 0 || p.prefill_ratio > 0) pairs.push_back(p);
   }
   return pairs;
+}
+
+std::vector<EnginePair> unpaired_physics_pairs(const std::vector<CalibrationRow>& engine_rows,
+                                               const std::vector<EnginePair>& llama_pairs,
+                                               const EfficiencyTable& table) {
+  std::set<std::string> paired;
+  for (const auto& p : llama_pairs) paired.insert(p.row_ids.begin(), p.row_ids.end());
+  std::vector<CalibrationRow> unpaired;
+  for (const auto& r : engine_rows) {
+    if (r.other_engine_costed && r.batch == 1 && !paired.contains(r.row_id)) unpaired.push_back(r);
+  }
+  return physics_pairs(unpaired, table);
 }
 
 std::vector<BatchPair> batch_pairs(const std::vector<CalibrationRow>& rows,

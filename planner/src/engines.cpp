@@ -127,11 +127,22 @@ std::string engine_of(const std::string& cell) {
   return "";
 }
 
+bool runs_tensor_parallel(const std::string& text) {
+  static const std::regex kTensorParallel(R"(\bTP\s*=\s*[2-9])");
+  return std::regex_search(text, kTensorParallel);
+}
+
 std::vector<EnginePair> engine_pairs(const CsvTable& csv, const std::string& origin) {
   struct Sums {
     double decode = 0, prefill = 0;
     double decode_n = 0, prefill_n = 0;
+    std::vector<std::string> row_ids;
   };
+  auto has = [&csv](const char* name) {
+    return std::find(csv.header.begin(), csv.header.end(), name) != csv.header.end();
+  };
+  const bool has_row_id = has("row_id");
+  const bool has_offload = has("offload");
   // (source, hardware, base model) -> engine -> sums
   std::map<std::tuple<std::string, std::string, std::string>, std::map<std::string, Sums>> groups;
   static const std::regex kConcurrency(R"(concurrency=(\d+))");
@@ -144,9 +155,13 @@ std::vector<EnginePair> engine_pairs(const CsvTable& csv, const std::string& ori
     if (std::regex_search(notes, m, kConcurrency) && std::stoll(m[1].str()) > 1) continue;
     const std::string engine = engine_of(at("engine"));
     if (engine.empty()) continue;
+    if (engine != "llama.cpp" &&
+        runs_tensor_parallel(at("engine") + (has_offload ? " | " + at("offload") : "")))
+      continue;
     auto& s = groups[{at("source_id"), at("hardware"), base_model(at("model"))}][engine];
     if (const double d = number(at("decode_tps")); d > 0) s.decode += d, s.decode_n += 1;
     if (const double p = number(at("prefill_tps")); p > 0) s.prefill += p, s.prefill_n += 1;
+    if (has_row_id) s.row_ids.push_back(at("row_id"));
   }
   std::vector<EnginePair> pairs;
   for (const auto& [key, engines] : groups) {
@@ -155,7 +170,8 @@ std::vector<EnginePair> engine_pairs(const CsvTable& csv, const std::string& ori
     const Sums& l = llama->second;
     for (const auto& [engine, s] : engines) {
       if (engine == "llama.cpp") continue;
-      EnginePair p{engine, std::get<0>(key), std::get<1>(key), std::get<2>(key), 0, 0};
+      EnginePair p{engine, std::get<0>(key), std::get<1>(key), std::get<2>(key), 0, 0,
+                   false,  s.row_ids};
       if (s.decode_n > 0 && l.decode_n > 0)
         p.decode_ratio = (s.decode / s.decode_n) / (l.decode / l.decode_n);
       if (s.prefill_n > 0 && l.prefill_n > 0)
@@ -241,13 +257,16 @@ std::vector<EngineFactors> fit_engines(const std::vector<EnginePair>& pairs,
     std::vector<double> decode, prefill;
     for (const auto& p : pairs) {
       if (p.engine != e.name) continue;
-      e.against_physics = e.against_physics || p.against_physics;
-      if (p.decode_ratio > 0) decode.push_back(p.decode_ratio);
+      if (p.decode_ratio > 0) {
+        decode.push_back(p.decode_ratio);
+        e.decode_physics_pairs += p.against_physics ? 1 : 0;
+      }
       if (p.prefill_ratio > 0) prefill.push_back(p.prefill_ratio);
     }
     if (!decode.empty()) {
       e.decode_ratio = quantile(decode, 0.5);
       e.decode_pairs = static_cast<int64_t>(decode.size());
+      e.against_physics = e.decode_physics_pairs == e.decode_pairs;
       std::vector<double> deviations;
       deviations.reserve(decode.size());
       for (double r : decode) deviations.push_back(std::abs(r / e.decode_ratio - 1.0));
@@ -321,6 +340,7 @@ nlohmann::json engines_to_json(const std::vector<EngineFactors>& engines) {
                    {"prefill_ratio", e.prefill_ratio},
                    {"prefill_pairs", e.prefill_pairs},
                    {"against_physics", e.against_physics},
+                   {"decode_physics_pairs", e.decode_physics_pairs},
                    {"batch_flop_fraction", e.batch_flop_fraction},
                    {"batch_pairs", e.batch_pairs},
                    {"batch_median_error", e.batch_median_error},
@@ -347,6 +367,8 @@ std::vector<EngineFactors> engines_from_json(const nlohmann::json& json,
     it->prefill_ratio = o.number("prefill_ratio", {0.0, 100.0, false});
     it->prefill_pairs = o.integer("prefill_pairs", 0);
     it->against_physics = o.optional_boolean("against_physics").value_or(false);
+    it->decode_physics_pairs =
+        o.optional_integer("decode_physics_pairs", 0, it->decode_pairs).value_or(0);
     it->batch_flop_fraction =
         o.optional_number("batch_flop_fraction", NumberRange::fraction()).value_or(0);
     it->batch_pairs = o.optional_integer("batch_pairs", 0, 1000000).value_or(0);

@@ -570,6 +570,11 @@ std::string engine_basis(const EngineFactors& e) {
       : e.against_physics
           ? fmt::format("its {} published run{} against llama.cpp's physics on the same plans",
                         e.decode_pairs, e.decode_pairs == 1 ? "" : "s")
+      : e.decode_physics_pairs > 0
+          ? fmt::format(
+                "median of {} published runs: {} beside llama.cpp runs on the same "
+                "machine and model, {} against llama.cpp's physics on the same plans",
+                e.decode_pairs, e.decode_pairs - e.decode_physics_pairs, e.decode_physics_pairs)
           : fmt::format("median of {} published pair{} on the same machine and model",
                         e.decode_pairs, e.decode_pairs == 1 ? "" : "s");
   return fmt::format(

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "common/json_util.h"
 #include "test_util.h"
@@ -185,7 +186,24 @@ TEST(CalibrationEngines, ConcurrencyRowsPairWithTheirSingleStreamRun) {
   // 20193: vLLM on an RTX 5060 Ti, two requests: decode_tps holds the per-sequence mean (76.48),
   // the aggregate 152.14 is in the notes.
   EXPECT_DOUBLE_EQ(row_by_id(all, "20193").measured_decode_tok_per_s, 152.14);
-  const auto pairs = batch_pairs(all, fit_efficiency(rows(), "test"));
+  const auto table = fit_efficiency(rows(), "test");
+  // Runs no llama.cpp run pairs with are compared with the physics of their own plans: vLLM's
+  // tensor-parallel run on two RTX 3090s (20018, its plan splits every matrix over both GPUs)
+  // and its single run on an RTX 5060 Ti (20192); MLX's run beside llama.cpp's (20053) is not.
+  const auto llama_pairs = engine_pairs(
+      load_csv_file(std::string(HWPLAN_TEST_PROFILES_DIR) + "/measurements/engines.csv"), "e");
+  const auto unpaired = unpaired_physics_pairs(all, llama_pairs, table);
+  std::set<std::string> ids;
+  for (const auto& p : unpaired) {
+    EXPECT_TRUE(p.against_physics);
+    ids.insert(p.row_ids.begin(), p.row_ids.end());
+  }
+  EXPECT_TRUE(ids.contains("20018"));
+  EXPECT_TRUE(ids.contains("20192"));
+  EXPECT_FALSE(ids.contains("20053"));
+  EXPECT_FALSE(ids.contains("20193"));  // two users: a batch pair, not a single-stream one
+  EXPECT_EQ(row_by_id(all, "20018").decode.parallel_gpus, 2);
+  const auto pairs = batch_pairs(all, table);
   ASSERT_EQ(pairs.size(), 4u);  // three vllm-mlx models whose shape is bundled, one vLLM
   for (const auto& p : pairs) {
     if (p.model != "Llama-3.2-1B-Instruct") continue;

@@ -24,13 +24,16 @@ const char* kCsv =
     "S,Mac B,llama.cpp b2,Qwen3-8B (GGUF),40,,\n"
     "S,Mac B,oMLX,Qwen3-8B 4bit,48,,\n"
     "S,Mac B,SGLang,Qwen3-8B,60,,\n"
-    "T,Mac C,mlx-lm,Other-1B,10,,\n";
+    "T,Mac C,mlx-lm,Other-1B,10,,\n"
+    "T,Rig,llama.cpp b3,Qwen3-8B Q4_K_M,50,,\n"
+    "T,Rig,vLLM 0.19.0 (TP=2),Qwen3-8B BF16,40,,\n";
 
 TEST(Engines, PairsAndRatiosByHand) {
   const auto csv = parse_csv(kCsv, "e.csv");
   const auto pairs = engine_pairs(csv, "e.csv");
   // Mac A: MLX mean (75 + 65) / 2 = 70 over 50 = 1.4 decode, 2500 / 1000 = 2.5 prefill;
-  // Mac B: 48 / 40 = 1.2. SGLang and the unpaired Mac C row make no pair.
+  // Mac B: 48 / 40 = 1.2. SGLang and the unpaired Mac C row make no pair, nor does vLLM's
+  // tensor-parallel run beside llama.cpp's layer split on the rig.
   ASSERT_EQ(pairs.size(), 2u);
   const auto engines = fit_engines(pairs);
   const auto& mlx = find_engine(engines, "mlx");
@@ -42,6 +45,9 @@ TEST(Engines, PairsAndRatiosByHand) {
   EXPECT_NEAR(mlx.decode_spread, 0.1 / 1.3, 1e-12);
   EXPECT_EQ(find_engine(engines, "vllm").decode_pairs, 0);
   EXPECT_EQ(engine_of("ExLlamaV3 0.0.4"), "exllamav3");
+  EXPECT_TRUE(runs_tensor_parallel("vLLM 0.19.0 (TP=2) | tensor parallel TP=2 across both GPUs"));
+  EXPECT_FALSE(runs_tensor_parallel("ExLlamaV2 | layer split across 3 GPUs (no TP)"));
+  EXPECT_FALSE(runs_tensor_parallel("vLLM | TP=1"));
   EXPECT_EQ(engine_of("TensorRT-LLM"), "");
   EXPECT_NE(error_of([&] { find_engine(engines, "sglang"); }).find("unknown engine 'sglang'"),
             std::string::npos);
@@ -85,7 +91,7 @@ TEST(Engines, BatchedShareFittedByHandAndUsedForSeveralUsers) {
   // the batch adds 0.8 ms of memory. At a share 0.2 of a 1e13 FLOP/s peak, the other four
   // sequences' 1e10 FLOP each take 4e10 / 2e12 = 20 ms: 5 / (10 + 0.8 + 20) ms = 162.34 tok/s.
   BatchPair pair{"mlx", "S", "Mac", "M", 5, 100, 5 / 0.0308, 0.008, 0.012, 0.004, 1e10, 1e13, 0};
-  EnginePair single{"mlx", "S", "Mac", "M", 1.0, 0};
+  EnginePair single{"mlx", "S", "Mac", "M", 1.0, 0, false, {}};
   const auto engines = fit_engines({single}, {pair});
   const auto& mlx = find_engine(engines, "mlx");
   EXPECT_NEAR(mlx.batch_flop_fraction, 0.2, 1e-12);
@@ -144,7 +150,7 @@ TEST(Engines, BatchedShareFittedByHandAndUsedForSeveralUsers) {
 TEST(Engines, ExllamaV3StandsOnExllamaV2sFactorAndSaysWhy) {
   EXPECT_EQ(engine_of("ExLlamaV3 (ExLlamav3 loader in text-generation-webui)"), "exllamav3");
   EXPECT_EQ(engine_of("ExLlamaV2 0.0.6 (flash-attention 2.3.2)"), "exllamav2");
-  const auto engines = fit_engines({{"exllamav2", "S", "3090", "m", 1.6, 0, false}});
+  const auto engines = fit_engines({{"exllamav2", "S", "3090", "m", 1.6, 0, false, {}}});
   const auto& v3 = find_engine(engines, "exllamav3");
   EXPECT_EQ(v3.factors_of, "exllamav2");
   EXPECT_DOUBLE_EQ(v3.decode_ratio, 1.6);
@@ -231,7 +237,7 @@ TEST(Engines, AFormatTheEngineCannotLoadIsAnErrorNamingBoth) {
 // several Macs the tensor-parallel plan over the nodes, not llama.cpp's pipeline.
 TEST(Engines, ExoRunsMlxsFactorsInTensorParallelOverTheNodes) {
   std::vector<EnginePair> pairs;
-  for (int i = 0; i < 6; ++i) pairs.push_back({"mlx", "S", "Mac", "m", 1.5, 0, false});
+  for (int i = 0; i < 6; ++i) pairs.push_back({"mlx", "S", "Mac", "m", 1.5, 0, false, {}});
   const auto engines = fit_engines(pairs);
   const auto& exo = find_engine(engines, "exo");
   EXPECT_EQ(exo.factors_of, "mlx");

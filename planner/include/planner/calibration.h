@@ -112,6 +112,13 @@ WeightInventory scaled_inventory(const ModelSpec& model, const QuantSpec& quant,
 std::vector<EnginePair> physics_pairs(const std::vector<CalibrationRow>& rows,
                                       const EfficiencyTable& table);
 
+/// engines.csv runs that no llama.cpp run pairs with (they ran tensor parallel beside llama.cpp's
+/// layer split, or no llama.cpp run is published beside them), single-stream, against llama.cpp's
+/// fitted physics on their own plans (physics_pairs): what such an engine's factor rests on.
+std::vector<EnginePair> unpaired_physics_pairs(const std::vector<CalibrationRow>& engine_rows,
+                                               const std::vector<EnginePair>& llama_pairs,
+                                               const EfficiencyTable& table);
+
 /// Other engines' runs at several concurrent sequences (batch > 1) beside their single-stream run
 /// of the same source, machine, model, quantization and setup, with llama.cpp's physics for what
 /// the batch adds besides the products (fit_engines fits batch_flop_fraction from them).

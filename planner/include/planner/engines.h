@@ -30,6 +30,8 @@ struct EngineFactors {
   /// True when the pairs are the engine's runs against llama.cpp's fitted physics on the same
   /// plans (ik_llama.cpp: no llama.cpp runs published beside them), not against llama.cpp runs.
   bool against_physics = false;
+  /// Of decode_pairs, those against llama.cpp's physics (the rest beside llama.cpp runs)
+  int64_t decode_physics_pairs = 0;
   /// Another engine whose fitted factors this one uses (exo distributes MLX): "" for its own.
   std::string factors_of;
   /// Why factors_of's factors stand in for this engine's own, in words ("" for its own)
@@ -69,10 +71,15 @@ struct EnginePair {
   std::string source_id;
   std::string hardware;
   std::string model;
-  double decode_ratio = 0;       ///< 0: not both measured
-  double prefill_ratio = 0;      ///< 0: not both measured
-  bool against_physics = false;  ///< the other side is llama.cpp's physics (physics_pairs)
+  double decode_ratio = 0;           ///< 0: not both measured
+  double prefill_ratio = 0;          ///< 0: not both measured
+  bool against_physics = false;      ///< the other side is llama.cpp's physics (physics_pairs)
+  std::vector<std::string> row_ids;  ///< the engine's rows in the pair (row_id column, if any)
 };
+
+/// Whether a published run's engine or placement text says it ran tensor parallel ("TP=2");
+/// "no TP" says it did not.
+bool runs_tensor_parallel(const std::string& text);
 
 /// A decode step of `batch` sequences in engine `e`, in seconds, from llama.cpp's physics of the
 /// same step: `physics_seconds`, of which `physics_compute_seconds` are every sequence's products.
@@ -111,7 +118,9 @@ double batch_pair_aggregate(const BatchPair& pair, const EngineFactors& e);
 double batch_pair_predicted_aggregate(const BatchPair& pair, const EngineFactors& e);
 
 /// Pairs in engines.csv: single-stream rows (concurrency 1) grouped by source, machine and the
-/// model's base name; each engine's mean against llama.cpp's mean in the group.
+/// model's base name; each engine's mean against llama.cpp's mean in the group. A tensor-parallel
+/// run pairs with nothing: llama.cpp's runs beside it split layers, so the ratio would mix engine
+/// and parallelism (such runs give physics pairs where their model is known).
 std::vector<EnginePair> engine_pairs(const CsvTable& csv, const std::string& origin);
 
 /// known_engines() with ratios and spreads from `pairs`, and each engine's batch_flop_fraction

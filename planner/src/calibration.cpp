@@ -463,13 +463,22 @@ std::vector<EnginePair> physics_pairs(const std::vector<CalibrationRow>& rows,
     if (!r.other_engine_costed) continue;
     const auto e = efficiency_for(table, r.backend, r.memory_class);
     EnginePair p{r.engine, r.source_id, r.hardware, r.model, 0, 0, true, {r.row_id}};
+    // The ratio of the engine's kernels: the link's communication is the same in either engine
+    // (engine_seconds).
+    auto kernel_ratio = [](const SpeedPrediction& physics, double measured_tok_per_s) {
+      const double tokens = physics.tok_per_s * physics.seconds;
+      const double comm = physics.communication_seconds;
+      const double measured_seconds = tokens / measured_tok_per_s;
+      return measured_seconds > comm ? (physics.seconds - comm) / (measured_seconds - comm)
+                                     : measured_tok_per_s / physics.tok_per_s;
+    };
     if (r.measured_decode_tok_per_s > 0) {
       p.decode_ratio =
-          r.measured_decode_tok_per_s / decode_speed(r.decode, r.machine, e, table).tok_per_s;
+          kernel_ratio(decode_speed(r.decode, r.machine, e, table), r.measured_decode_tok_per_s);
     }
     if (r.measured_prefill_tok_per_s > 0 && r.prefill_skipped.empty()) {
       p.prefill_ratio =
-          r.measured_prefill_tok_per_s / prefill_speed(r.prefill, r.machine, e, table).tok_per_s;
+          kernel_ratio(prefill_speed(r.prefill, r.machine, e, table), r.measured_prefill_tok_per_s);
     }
     if (p.decode_ratio > 0 || p.prefill_ratio > 0) pairs.push_back(p);
   }
@@ -503,6 +512,7 @@ std::vector<BatchPair> batch_pairs(const std::vector<CalibrationRow>& rows,
       const auto e = efficiency_for(table, many.backend, many.memory_class);
       const auto one = decode_speed(single.decode, single.machine, e, table);
       const auto all = decode_speed(many.decode, many.machine, e, table);
+      if (all.communication_seconds > 0) continue;  // runs on one device only (BatchPair)
       BatchPair p{many.engine,
                   many.source_id,
                   many.hardware,

@@ -182,6 +182,11 @@ std::vector<EnginePair> engine_pairs(const CsvTable& csv, const std::string& ori
   return pairs;
 }
 
+double engine_seconds(double seconds, double communication_seconds, double ratio) {
+  const double comm = std::clamp(communication_seconds, 0.0, seconds);
+  return (seconds - comm) / ratio + comm;
+}
+
 double engine_step_seconds(const EngineFactors& e, int64_t batch, double physics_seconds,
                            double physics_compute_seconds, double flop_per_sequence,
                            double peak_flop_per_s, double gemm_fraction) {

@@ -162,6 +162,7 @@ void finish(SpeedPrediction& s, double comm_seconds, double overhead_seconds, do
   if (comm_seconds > 0) {
     s.terms.push_back({"communication", 0, 0, 0, comm_seconds, Bound::kCommunication});
   }
+  s.communication_seconds = comm_seconds;
   s.overhead_seconds = overhead_seconds;
   s.seconds = overhead_seconds;
   const Term* largest = &s.terms.front();
@@ -592,12 +593,13 @@ std::string batched_engine_decode(Prediction& p, const EngineFactors& e) {
   const double n = d(batch);
   const double flop_per_sequence = p.decode_cost.gpu_flop / n;
   const double peak = p.decode_cost.gpu_flop_per_s * d(p.decode_cost.parallel_gpus);
-  const double physics = p.decode.seconds;
+  const double comm = p.decode.communication_seconds;
+  const double physics = p.decode.seconds - comm;
   const double gemm_fraction = p.efficiency.compute_fraction;
-  p.decode.seconds = engine_step_seconds(e, batch, physics, p.decode.gpu_compute_seconds,
-                                         flop_per_sequence, peak, gemm_fraction);
-  const double vector = engine_step_seconds(e, batch, physics, p.decode.gpu_compute_seconds,
-                                            flop_per_sequence, peak, 0);
+  p.decode.seconds = comm + engine_step_seconds(e, batch, physics, p.decode.gpu_compute_seconds,
+                                                flop_per_sequence, peak, gemm_fraction);
+  const double vector = comm + engine_step_seconds(e, batch, physics, p.decode.gpu_compute_seconds,
+                                                   flop_per_sequence, peak, 0);
   p.decode.tok_per_s = n / p.decode.seconds;
   p.decode.error_band_fraction += e.batch_spread;
   const std::string runs =
@@ -634,9 +636,11 @@ std::string batched_engine_decode(Prediction& p, const EngineFactors& e) {
 Prediction with_engine(Prediction p, const EngineFactors& e) {
   p.engine = e.name;
   if (p.fit.kind == FitKind::kNoFit) return p;
+  // The engine's kernels run at its ratio; the link's communication stays as it is.
   auto scale = [](SpeedPrediction& s, double ratio) {
-    s.tok_per_s *= ratio;
-    s.seconds /= ratio;
+    const double tokens = s.tok_per_s * s.seconds;
+    s.seconds = engine_seconds(s.seconds, s.communication_seconds, ratio);
+    s.tok_per_s = tokens / s.seconds;
   };
   std::string batch_text;
   if (p.decode_cost.batch > 1 && e.batch_flop_fraction > 0) {
@@ -645,8 +649,9 @@ Prediction with_engine(Prediction p, const EngineFactors& e) {
     scale(p.decode, e.decode_ratio);
   }
   scale(p.prefill, e.prefill_ratio);
-  p.ttft_seconds /= e.prefill_ratio;
-  p.ttft_all_seconds /= e.prefill_ratio;
+  p.ttft_seconds = engine_seconds(p.ttft_seconds, p.prefill.communication_seconds, e.prefill_ratio);
+  p.ttft_all_seconds =
+      engine_seconds(p.ttft_all_seconds, p.prefill.communication_seconds, e.prefill_ratio);
   p.decode.error_band_fraction +=
       engine_has_own_band(e) ? e.decode_spread : std::max(e.decode_spread, 0.5);
   if (e.prefill_pairs < kMinBandRows) p.prefill.error_band_fraction += 0.5;

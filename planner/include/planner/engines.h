@@ -81,6 +81,10 @@ struct EnginePair {
 /// "no TP" says it did not.
 bool runs_tensor_parallel(const std::string& text);
 
+/// Seconds in an engine that runs llama.cpp's kernels `ratio` times as fast: `seconds` of
+/// llama.cpp's physics, of which `communication_seconds` over the link stay as they are.
+double engine_seconds(double seconds, double communication_seconds, double ratio);
+
 /// A decode step of `batch` sequences in engine `e`, in seconds, from llama.cpp's physics of the
 /// same step: `physics_seconds`, of which `physics_compute_seconds` are every sequence's products.
 /// For one sequence, or without a fitted batch_flop_fraction: physics_seconds / decode_ratio.
@@ -93,7 +97,8 @@ double engine_step_seconds(const EngineFactors& e, int64_t batch, double physics
                            double peak_flop_per_s, double gemm_fraction);
 
 /// One engine's published run with `batch` concurrent sequences beside its single-stream run on
-/// the same source, machine, model and setup, with llama.cpp's physics of both steps.
+/// the same source, machine, model and setup, with llama.cpp's physics of both steps (one device:
+/// no communication over a link).
 struct BatchPair {
   std::string engine;
   std::string source_id;

@@ -601,10 +601,13 @@ std::string batched_engine_decode(Prediction& p, const EngineFactors& e) {
   const double vector = comm + engine_step_seconds(e, batch, physics, p.decode.gpu_compute_seconds,
                                                    flop_per_sequence, peak, 0);
   p.decode.tok_per_s = n / p.decode.seconds;
-  p.decode.error_band_fraction += e.batch_spread;
+  // As for an engine's own factor: fewer runs than a band needs widen it by half.
+  p.decode.error_band_fraction +=
+      e.batch_pairs >= kMinBandRows ? e.batch_spread : std::max(e.batch_spread, 0.5);
   const std::string runs =
-      fmt::format("{} published run{} at concurrency beside a single-stream run", e.batch_pairs,
-                  e.batch_pairs == 1 ? "" : "s");
+      fmt::format("{} published run{} at concurrency beside a single-stream run{}", e.batch_pairs,
+                  e.batch_pairs == 1 ? "" : "s",
+                  e.batch_pairs >= kMinBandRows ? "" : ", too few for a band of their own");
   if (p.decode.seconds < vector) {
     const auto tile = d(e.gemm_tile_rows);
     const double rows = std::ceil(n / tile) * tile;
@@ -643,7 +646,8 @@ Prediction with_engine(Prediction p, const EngineFactors& e) {
     s.tok_per_s = tokens / s.seconds;
   };
   std::string batch_text;
-  if (p.decode_cost.batch > 1 && e.batch_flop_fraction > 0) {
+  if (p.decode_cost.batch > 1 && e.batch_flop_fraction > 0 && p.decode_cost.gpu_flop > 0 &&
+      p.decode_cost.gpu_flop_per_s > 0) {
     batch_text = batched_engine_decode(p, e);
   } else {
     scale(p.decode, e.decode_ratio);

@@ -135,6 +135,9 @@ TEST(Engines, BatchedShareFittedByHandAndUsedForSeveralUsers) {
   EXPECT_NE(q.reason.find("3 users: mlx computes the other sequences' products at 50%"),
             std::string::npos)
       << q.reason;
+  // One run at concurrency and one pair: each widens the band by half (0.2 + 0.5 + 0.5).
+  EXPECT_NEAR(q.decode.error_band_fraction, 1.2, 1e-12);
+  EXPECT_NE(q.reason.find("too few for a band of their own"), std::string::npos);
   // MLX switches to a tiled GEMM of 32-row blocks where that is faster. 20 sequences at a GEMM
   // share 1: (30 - 6) / 2 = 12 ms without products plus 32 x 1e9 / 1e12 = 32 ms = 44 ms, against
   // the vector kernel's (30 - 6 x 19/20) / 2 + 19 x 1e9 / 5e11 = 12.15 + 38 = 50.15 ms.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "common/error.h"
 #include "common/text_util.h"
@@ -250,6 +251,7 @@ DecodeCost decode_cost(const ModelSpec& m, const ExecutionPlan& plan, const Hard
     add_bytes(kv.device, kv.bytes);  // every sequence reads its own cache
     const double flop = d(w.batch) * attention_flop(m, kv.layer, d(w.context_tokens));
     (kv.device.kind == DeviceKind::kHost ? cost.host_flop : cost.gpu_flop) += flop;
+    if (kv.device.kind != DeviceKind::kHost) cost.gpu_attention_flop += flop;
     shares.add(kv.device, kv.bytes, flop);
   }
   cost.gpu_layers = std::count(gpu_layer.begin(), gpu_layer.end(), true);
@@ -334,6 +336,28 @@ PrefillCost prefill_cost(const ModelSpec& m, const ExecutionPlan& plan, const Ha
   return cost;
 }
 
+namespace {
+
+// Columns of llama.cpp's tiled matrix multiplication a batch is rounded up to: MMQ on CUDA and
+// ROCm takes tiles of 8 columns (ggml-cuda mmq.cuh), the other backends' mul_mm 32.
+double gemm_tile_columns(Backend backend) {
+  return backend == Backend::kCuda || backend == Backend::kRocm ? 8.0 : 32.0;
+}
+
+}  // namespace
+
+double batched_gemm_seconds(const DecodeCost& c, Backend backend, const Efficiency& e,
+                            double parallel) {
+  if (c.batch <= 1 || e.compute_fraction <= 0 || c.gpu_flop_per_s <= 0)
+    return std::numeric_limits<double>::infinity();
+  const double b = d(c.batch);
+  const double tile = gemm_tile_columns(backend);
+  const double weights_per_sequence = (c.gpu_flop - c.gpu_attention_flop) / b;
+  const double peak = c.gpu_flop_per_s * parallel;
+  return std::ceil(b / tile) * tile * weights_per_sequence / (e.compute_fraction * peak) +
+         c.gpu_attention_flop * e.decode_compute_factor / peak;
+}
+
 SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const Efficiency& e,
                              const EfficiencyTable& table) {
   SpeedPrediction s;
@@ -350,8 +374,13 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
   // calibration fits how much of the compute time adds to the memory time.
   if (e.decode_compute_factor > 0 && c.gpu_flop > 0) {
     const double rate = c.gpu_flop_per_s * n / e.decode_compute_factor;
-    s.terms.push_back({"GPU compute", 0, rate, c.gpu_flop, c.gpu_flop / rate, Bound::kCompute});
-    s.gpu_compute_seconds = c.gpu_flop / rate;
+    const double vector = c.gpu_flop / rate;
+    const double gemm = batched_gemm_seconds(c, hw.backend, e, n);
+    const double seconds = std::min(vector, gemm);
+    s.terms.push_back(
+        {seconds < vector ? "GPU compute (the batch's products as one GEMM)" : "GPU compute", 0,
+         seconds < vector ? c.gpu_flop / seconds : rate, c.gpu_flop, seconds, Bound::kCompute});
+    s.gpu_compute_seconds = seconds;
   }
   if (c.host_bytes > 0) {
     const double rate =

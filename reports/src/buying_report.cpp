@@ -239,7 +239,7 @@ std::optional<planner::Prediction> predict_variant(const Pairing& c, const plann
 // What a several-users figure rests on for the engine that runs it.
 std::string batching_basis(const std::string& engine, const planner::ProfileDb& db) {
   if (engine.empty() || engine == "llama.cpp")
-    return "llama.cpp's efficiencies, each sequence's products at its single-stream rate";
+    return "llama.cpp's efficiencies: the batch's products as one GEMM where that is faster";
   const auto& e = planner::find_engine(db.efficiency.engines, engine);
   if (e.batch_flop_fraction > 0)
     return fmt::format("{}'s batching as its published runs at several users show", e.name);

@@ -77,6 +77,40 @@ TEST(Predict, DenseModelInVramIsBytesOverEffectiveBandwidth) {
 // Two different GPUs in a pipeline: each reads its own layers at its own speed, so the GPU term
 // is the sum of bytes_i / (fraction x bandwidth_i); with every matrix split in equal slices
 // (tensor parallel) the slower GPU sets the pace: total / (2 x fraction x slower bandwidth).
+// Several sequences: llama.cpp multiplies a batch as one tiled GEMM (8 columns a tile on CUDA,
+// 32 elsewhere) at the prefill share of the peak where that beats the vector kernel's cost per
+// sequence; attention stays per sequence.
+TEST(Predict, ABatchsProductsTakeTheFasterOfVectorAndTiledGemm) {
+  DecodeCost c;
+  c.batch = 16;
+  c.gpu_attention_flop = 16 * 1e8;
+  c.gpu_flop = 16 * 1e10 + c.gpu_attention_flop;
+  c.gpu_flop_per_s = 1e14;
+  c.gpu_bandwidth_bytes_per_s = 1e12;
+  c.gpu_bytes = 5e9;
+  Efficiency e;
+  e.compute_fraction = 0.5;
+  e.decode_compute_factor = 8;
+  e.bandwidth_fraction = 1;
+  // CUDA: 16 columns are two tiles: 16 x 1e10 / (0.5 x 1e14) = 3.2 ms, attention 1.6e9 x 8 / 1e14
+  // = 0.128 ms. Elsewhere 32 columns: 6.4 ms + 0.128 ms.
+  EXPECT_NEAR(batched_gemm_seconds(c, Backend::kCuda, e, 1), 3.328e-3, 1e-12);
+  EXPECT_NEAR(batched_gemm_seconds(c, Backend::kMetal, e, 1), 6.528e-3, 1e-12);
+  HardwareSpec hw;
+  hw.backend = Backend::kCuda;
+  // The vector kernel would take 1.616e11 x 8 / 1e14 = 12.928 ms: the GEMM's 3.328 ms is used.
+  const auto s = decode_speed(c, hw, e, EfficiencyTable{});
+  EXPECT_NEAR(s.gpu_compute_seconds, 3.328e-3, 1e-12);
+  EXPECT_NEAR(s.seconds, 5e-3 + 3.328e-3, 1e-12);
+  // One sequence always runs the vector kernel.
+  c.batch = 1;
+  c.gpu_attention_flop = 1e8;
+  c.gpu_flop = 1e10 + 1e8;
+  EXPECT_TRUE(std::isinf(batched_gemm_seconds(c, Backend::kCuda, e, 1)));
+  EXPECT_NEAR(decode_speed(c, hw, e, EfficiencyTable{}).gpu_compute_seconds, 1.01e10 * 8 / 1e14,
+              1e-12);
+}
+
 TEST(Predict, MixedGpusReadTheirOwnBytesAtTheirOwnBandwidth) {
   const auto& m = model("llama-3.1-8b");
   const auto weights = build_inventory(m, quant("f16"));

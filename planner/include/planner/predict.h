@@ -50,9 +50,10 @@ struct DecodeCost {
   double host_flop = 0;       ///< products and attention the CPU computes
   double streamed_bytes = 0;  ///< copied host -> GPU over the bus
   double gpu_flop = 0;
-  int64_t gpu_layers = 0;     ///< layer kernels launched on the GPU (for launch overhead)
-  int64_t parallel_gpus = 1;  ///< GPUs sharing each layer's bytes (tensor parallel)
-  double comm_seconds = 0;    ///< all-reduces, pipeline hops, network
+  double gpu_attention_flop = 0;  ///< of gpu_flop, attention over the cached tokens
+  int64_t gpu_layers = 0;         ///< layer kernels launched on the GPU (for launch overhead)
+  int64_t parallel_gpus = 1;      ///< GPUs sharing each layer's bytes (tensor parallel)
+  double comm_seconds = 0;        ///< all-reduces, pipeline hops, network
   int64_t batch = 1;
   /// Peak memory rate and FP16 rate of "a GPU" for the GPU terms: the machine's when its GPUs
   /// are alike; on a mixed machine the rate at which the GPUs' own times add up (each GPU reads
@@ -146,6 +147,14 @@ PrefillCost prefill_cost(const ModelSpec& model, const ExecutionPlan& plan,
 
 /// Seconds and tok/s of a decode step: GPU bytes/(eff x BW) + factor x flop/peak + host bytes
 /// / (eff x host BW) + streamed bytes / (eff x bus) + communication + layers x launch overhead.
+/// Seconds of a batch's decode products as llama.cpp's tiled GEMM: the weights' products of every
+/// sequence, the batch rounded up to whole tiles (8 columns on CUDA and ROCm, 32 elsewhere), at
+/// the prefill share of the peak over `parallel` GPUs, plus attention at the decode rate. Infinite
+/// for one sequence. decode_speed takes the faster of this and the vector kernel's per-sequence
+/// cost (llama.cpp switches to its GEMM for larger batches).
+double batched_gemm_seconds(const DecodeCost& cost, Backend backend, const Efficiency& e,
+                            double parallel);
+
 SpeedPrediction decode_speed(const DecodeCost& cost, const HardwareSpec& hardware,
                              const Efficiency& efficiency, const EfficiencyTable& table);
 

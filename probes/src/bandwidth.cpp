@@ -2,11 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
-#include <memory>
 #include <utility>
 #include <vector>
 
@@ -85,10 +84,8 @@ PassFn pass_function(const std::string& kernel) {
   throw_usage("probe: unknown bandwidth kernel '{}'", kernel);
 }
 
-/// An array from the heap (first-touched by its threads) or bound to one NUMA node (libnuma).
-using Array = std::unique_ptr<double, std::function<void(double*)>>;
-
-Array allocate(size_t doubles, int numa_node) {
+// An array from the heap (first-touched by its threads) or bound to one NUMA node (libnuma).
+double* allocate(size_t doubles, int numa_node) {
   const size_t bytes = doubles * sizeof(double);
   // Binding is a placement request: without NUMA support the memory is the heap's.
   const bool bound = numa_node >= 0 && platform::numa_supported();
@@ -97,9 +94,16 @@ Array allocate(size_t doubles, int numa_node) {
   if (p == nullptr) {
     throw Error(ErrorKind::kResource, fmt::format("probe: cannot allocate {} MiB", bytes >> 20));
   }
-  if (bound)
-    return Array(static_cast<double*>(p), [bytes](double* q) { platform::numa_release(q, bytes); });
-  return Array(static_cast<double*>(p), [](double* q) { std::free(q); });
+  return static_cast<double*>(p);
+}
+
+void release(double* p, size_t doubles, int numa_node) {
+  if (p == nullptr) return;
+  if (numa_node >= 0 && platform::numa_supported()) {
+    platform::numa_release(p, doubles * sizeof(double));
+  } else {
+    std::free(p);
+  }
 }
 
 }  // namespace
@@ -118,26 +122,51 @@ BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads, do
                                   platform::allowed_cpus(), -1);
 }
 
-BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t threads,
-                                         double array_bytes, int64_t repetitions,
-                                         const std::vector<int>& cpus, int numa_node) {
+StreamBuffers::StreamBuffers(double array_bytes, int numa_node)
+    : doubles_(std::max<size_t>(
+          kBlockDoubles, static_cast<size_t>(array_bytes / 8.0) / kBlockDoubles * kBlockDoubles)),
+      numa_node_(numa_node) {
+  try {
+    a_ = allocate(doubles_, numa_node);
+    b_ = allocate(doubles_, numa_node);
+    c_ = allocate(doubles_, numa_node);
+  } catch (...) {
+    release(a_, doubles_, numa_node);
+    release(b_, doubles_, numa_node);
+    throw;
+  }
+}
+
+StreamBuffers::~StreamBuffers() {
+  release(a_, doubles_, numa_node_);
+  release(b_, doubles_, numa_node_);
+  release(c_, doubles_, numa_node_);
+}
+
+BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads,
+                                  StreamBuffers& buffers, int64_t repetitions,
+                                  const std::vector<int>& cpus) {
   BandwidthResult result;
   result.kernel = kernel;
   result.threads = threads;
   const PassFn pass_fn = pass_function(kernel);
-  const size_t per_thread = std::max<size_t>(
-      kBlockDoubles, static_cast<size_t>(array_bytes / 8.0 / static_cast<double>(threads)) /
-                         kBlockDoubles * kBlockDoubles);
+  const size_t per_thread =
+      std::max<size_t>(kBlockDoubles, buffers.doubles() / static_cast<size_t>(threads) /
+                                          kBlockDoubles * kBlockDoubles);
   const size_t total = per_thread * static_cast<size_t>(threads);
+  if (total > buffers.doubles()) {
+    throw Error(ErrorKind::kResource,
+                fmt::format("probe: {} threads need more than the {} MiB arrays", threads,
+                            buffers.doubles() * 8 >> 20));
+  }
   result.array_bytes = static_cast<double>(total) * 8.0;
-  const Array a = allocate(total, numa_node), b = allocate(total, numa_node),
-              c = allocate(total, numa_node);
   detail::ThreadTeam team(static_cast<int>(threads), cpus);
   auto chunk = [&](int t) {
     const size_t offset = static_cast<size_t>(t) * per_thread;
-    return Chunk{a.get() + offset, b.get() + offset, c.get() + offset, per_thread};
+    return Chunk{buffers.a() + offset, buffers.b() + offset, buffers.c() + offset, per_thread};
   };
-  // First touch by the thread that will use the pages (NUMA placement).
+  // Fill by the threads that will use the pages (on first use this places them: NUMA first
+  // touch), untimed, so every kernel starts from the same values whatever ran before it.
   team.run([&](int t) {
     const auto ch = chunk(t);
     for (size_t i = 0; i < ch.n; ++i) {
@@ -169,7 +198,7 @@ BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t thre
   const double expected_c = kernel.rfind("copy", 0) == 0    ? 2.0
                             : kernel.rfind("write", 0) == 0 ? 0.25
                                                             : 0.5;
-  if (a.get()[total - 1] != expected_a || c.get()[total - 1] != expected_c ||
+  if (buffers.a()[total - 1] != expected_a || buffers.c()[total - 1] != expected_c ||
       (kernel == "read" && sums[0] != static_cast<double>(per_thread) *
                                           static_cast<double>((repetitions + 1) * passes))) {
     throw Error(ErrorKind::kResource,
@@ -177,6 +206,18 @@ BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t thre
   }
   result.gbs = summarize_samples(rates);
   return result;
+}
+
+BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t threads,
+                                         double array_bytes, int64_t repetitions,
+                                         const std::vector<int>& cpus, int numa_node) {
+  // Each thread's share is a whole number of blocks, at least one.
+  const double per_thread_bytes =
+      std::max(8.0 * kBlockDoubles,
+               std::floor(array_bytes / 8.0 / static_cast<double>(threads) / kBlockDoubles) *
+                   kBlockDoubles * 8.0);
+  StreamBuffers buffers(per_thread_bytes * static_cast<double>(threads), numa_node);
+  return measure_bandwidth(kernel, threads, buffers, repetitions, cpus);
 }
 
 std::vector<NumaNodeBandwidth> measure_numa_nodes(double array_bytes, int64_t repetitions) {

@@ -104,12 +104,17 @@ MachineMeasurement run_probe(const ProbeOptions& options) {
                     : std::vector<std::string>{"read", "write", "write_nt", "copy", "triad"};
   std::vector<int64_t> thread_counts = {1};
   if (all > 1) thread_counts.push_back(all);
+  // The arrays are allocated and faulted in once; every kernel and thread count reuses them.
   // Interleave kernels and thread counts so drift over minutes affects all alike.
-  for (int64_t threads : thread_counts) {
-    for (const auto& kernel : kernels) {
-      say(fmt::format("bandwidth {} x{} threads ({:.0f} MiB arrays)", kernel, threads,
-                      array_bytes / kMiB));
-      m.bandwidth.push_back(measure_bandwidth(kernel, threads, array_bytes, reps));
+  {
+    StreamBuffers buffers(array_bytes);
+    const auto cpus_allowed = platform::allowed_cpus();
+    for (int64_t threads : thread_counts) {
+      for (const auto& kernel : kernels) {
+        say(fmt::format("bandwidth {} x{} threads ({:.0f} MiB arrays)", kernel, threads,
+                        array_bytes / kMiB));
+        m.bandwidth.push_back(measure_bandwidth(kernel, threads, buffers, reps, cpus_allowed));
+      }
     }
   }
   for (auto& w : bandwidth_warnings(m.bandwidth)) m.warnings.push_back(std::move(w));

@@ -2,6 +2,7 @@
 // Memory bandwidth kernels (read, write, non-temporal write, copy, triad) run by a team of pinned
 // threads over buffers each thread first-touches, so pages land on its NUMA node.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,6 +13,34 @@ namespace hwplan::probes {
 
 /// The instruction set the kernels use: the widest this CPU supports.
 std::string best_simd_isa();
+
+/// The three arrays the bandwidth kernels work on, allocated once (bound to a NUMA node when one is
+/// given) and reused by every kernel and thread count, so a probe faults its memory in once rather
+/// than once per kernel. Each measurement refills them before its untimed warm-up.
+class StreamBuffers {
+ public:
+  /// Three arrays of `array_bytes` each; Error{kResource} when they cannot be had.
+  explicit StreamBuffers(double array_bytes, int numa_node = -1);
+  ~StreamBuffers();
+  StreamBuffers(const StreamBuffers&) = delete;
+  StreamBuffers& operator=(const StreamBuffers&) = delete;
+  double* a() const { return a_; }
+  double* b() const { return b_; }
+  double* c() const { return c_; }
+  size_t doubles() const { return doubles_; }  ///< per array
+
+ private:
+  double* a_ = nullptr;
+  double* b_ = nullptr;
+  double* c_ = nullptr;
+  size_t doubles_ = 0;
+  int numa_node_ = -1;
+};
+
+/// measure_bandwidth over `buffers` (as many whole blocks of them as divide among the threads).
+BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads,
+                                  StreamBuffers& buffers, int64_t repetitions,
+                                  const std::vector<int>& cpus);
 
 /// Measures one kernel (read, write, write_nt, copy, triad; copy_stream and triad_stream are
 /// STREAM's plain loops, the reference): `threads` pinned threads, `array_bytes` per array,

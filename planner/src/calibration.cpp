@@ -526,7 +526,7 @@ std::vector<BatchPair> batch_pairs(const std::vector<CalibrationRow>& rows,
       p.flop_per_sequence = many.decode.gpu_flop / static_cast<double>(many.batch);
       p.peak_flop_per_s =
           many.decode.gpu_flop_per_s * static_cast<double>(many.decode.parallel_gpus);
-      p.gemm_fraction = e.compute_fraction;
+      p.gemm_seconds = all.gpu_gemm_seconds;
       pairs.push_back(p);
     }
   }

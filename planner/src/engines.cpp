@@ -41,18 +41,7 @@ std::vector<EngineFactors> known_engines() {
     e.distributed = distributed;
     return e;
   };
-  auto mlx = engine("mlx", {Backend::kMetal});
-  // MLX's quantized matmul runs its vector kernel (qmv) once per row of a small batch and a
-  // tiled GEMM (qmm, blocks of 32 rows) above a crossover it tunes per chip (ml-explore/mlx,
-  // mlx/backend/metal/quantized.cpp: qmm's bm = 32, get_qmv_batch_limit 6-32).
-  mlx.gemm_tile_rows = 32;
-  // exo: MLX distributed over Macs (pipeline or, over Thunderbolt 5 RDMA, tensor parallel); no
-  // exo run with stated settings is published, so MLX's factors serve.
-  auto exo =
-      engine("exo", {Backend::kMetal}, "mlx",
-             "exo runs MLX's kernels and no exo run with stated settings is published", true);
-  exo.gemm_tile_rows = mlx.gemm_tile_rows;
-  return {mlx, engine("vllm", {Backend::kCuda, Backend::kRocm}),
+  return {engine("mlx", {Backend::kMetal}), engine("vllm", {Backend::kCuda, Backend::kRocm}),
           engine("exllamav2", {Backend::kCuda, Backend::kRocm}),
           // ExLlamaV3 (EXL3 weights) runs on CUDA (its README); its one published comparison is
           // against ExLlamaV2 and older than its Ampere fix (ENGINES_SOURCES.md, EXL3_144).
@@ -60,7 +49,11 @@ std::vector<EngineFactors> known_engines() {
                  "its one published comparison (three RTX 3090s, against ExLlamaV2) predates "
                  "ExLlamaV3's Ampere fix, so ExLlamaV2's factor stands in"),
           // ik_llama.cpp: CUDA and CPU are its maintained backends (its README).
-          engine("ik_llama.cpp", {Backend::kCuda, Backend::kCpu}), exo};
+          engine("ik_llama.cpp", {Backend::kCuda, Backend::kCpu}),
+          // exo: MLX distributed over Macs (pipeline or, over Thunderbolt 5 RDMA, tensor
+          // parallel); no exo run with stated settings is published, so MLX's factors serve.
+          engine("exo", {Backend::kMetal}, "mlx",
+                 "exo runs MLX's kernels and no exo run with stated settings is published", true)};
 }
 
 bool engine_has_own_band(const EngineFactors& e) {
@@ -189,25 +182,22 @@ double engine_seconds(double seconds, double communication_seconds, double ratio
 
 double engine_step_seconds(const EngineFactors& e, int64_t batch, double physics_seconds,
                            double physics_compute_seconds, double flop_per_sequence,
-                           double peak_flop_per_s, double gemm_fraction) {
+                           double peak_flop_per_s, double gemm_seconds) {
   if (batch <= 1 || e.batch_flop_fraction <= 0) return physics_seconds / e.decode_ratio;
   const auto n = static_cast<double>(batch);
   const double one = (physics_seconds - physics_compute_seconds * (n - 1) / n) / e.decode_ratio;
   const double vector =
       one + (n - 1) * flop_per_sequence / (e.batch_flop_fraction * peak_flop_per_s);
-  if (e.gemm_tile_rows <= 0 || gemm_fraction <= 0) return vector;
-  const auto tile = static_cast<double>(e.gemm_tile_rows);
-  const double rows = std::ceil(n / tile) * tile;
-  const double gemm = (physics_seconds - physics_compute_seconds) / e.decode_ratio +
-                      rows * flop_per_sequence / (gemm_fraction * peak_flop_per_s);
-  return std::min(vector, gemm);
+  if (gemm_seconds <= 0) return vector;
+  return std::min(vector,
+                  (physics_seconds - physics_compute_seconds) / e.decode_ratio + gemm_seconds);
 }
 
 namespace {
 
 double batch_step(const BatchPair& p, const EngineFactors& e) {
   return engine_step_seconds(e, p.batch, p.physics_seconds, p.physics_compute_seconds,
-                             p.flop_per_sequence, p.peak_flop_per_s, p.gemm_fraction);
+                             p.flop_per_sequence, p.peak_flop_per_s, p.gemm_seconds);
 }
 
 }  // namespace

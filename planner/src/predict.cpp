@@ -381,6 +381,7 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
         {seconds < vector ? "GPU compute (the batch's products as one GEMM)" : "GPU compute", 0,
          seconds < vector ? c.gpu_flop / seconds : rate, c.gpu_flop, seconds, Bound::kCompute});
     s.gpu_compute_seconds = seconds;
+    s.gpu_gemm_seconds = std::isfinite(gemm) ? gemm : 0;
   }
   if (c.host_bytes > 0) {
     const double rate =
@@ -624,9 +625,9 @@ std::string batched_engine_decode(Prediction& p, const EngineFactors& e) {
   const double peak = p.decode_cost.gpu_flop_per_s * d(p.decode_cost.parallel_gpus);
   const double comm = p.decode.communication_seconds;
   const double physics = p.decode.seconds - comm;
-  const double gemm_fraction = p.efficiency.compute_fraction;
+  const double gemm = p.decode.gpu_gemm_seconds;
   p.decode.seconds = comm + engine_step_seconds(e, batch, physics, p.decode.gpu_compute_seconds,
-                                                flop_per_sequence, peak, gemm_fraction);
+                                                flop_per_sequence, peak, gemm);
   const double vector = comm + engine_step_seconds(e, batch, physics, p.decode.gpu_compute_seconds,
                                                    flop_per_sequence, peak, 0);
   p.decode.tok_per_s = n / p.decode.seconds;
@@ -638,19 +639,14 @@ std::string batched_engine_decode(Prediction& p, const EngineFactors& e) {
                   e.batch_pairs == 1 ? "" : "s",
                   e.batch_pairs >= kMinBandRows ? "" : ", too few for a band of their own");
   if (p.decode.seconds < vector) {
-    const auto tile = d(e.gemm_tile_rows);
-    const double rows = std::ceil(n / tile) * tile;
-    const double rate = peak * gemm_fraction;
-    const double flop = rows * flop_per_sequence;
-    p.decode.terms.push_back(
-        {fmt::format("the batch's products as one GEMM of {:.0f} rows ({})", rows, e.name), 0, rate,
-         flop, flop / rate, Bound::kCompute});
+    p.decode.terms.push_back({fmt::format("the batch's products as one tiled GEMM ({})", e.name), 0,
+                              p.decode_cost.gpu_flop / gemm, p.decode_cost.gpu_flop, gemm,
+                              Bound::kCompute});
     return fmt::format(
-        "; {} users: {} computes the batch's products as one GEMM of {:.0f} rows at {:.0f}% of the "
-        "GPU's FP16 peak (the prefill share), faster than its vector kernel per sequence at "
-        "{:.0f}% ({}), {:.1f} tok/s together",
-        batch, e.name, rows, 100 * gemm_fraction, 100 * e.batch_flop_fraction, runs,
-        p.decode.tok_per_s);
+        "; {} users: {} computes the batch's products as one tiled GEMM at the prefill share of "
+        "the GPU's FP16 peak, faster than its vector kernel per sequence at {:.0f}% ({}), {:.1f} "
+        "tok/s together",
+        batch, e.name, 100 * e.batch_flop_fraction, runs, p.decode.tok_per_s);
   }
   const double rate = peak * e.batch_flop_fraction;
   const double flop = flop_per_sequence * (n - 1);

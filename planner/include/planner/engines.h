@@ -45,10 +45,6 @@ struct EngineFactors {
   int64_t batch_pairs = 0;
   double batch_median_error = 0;  ///< median |predicted / measured aggregate - 1| over the pairs
   double batch_spread = 0;        ///< 80th percentile of the same
-  /// Rows of the tiled GEMM the engine switches to when that beats its vector kernel run once per
-  /// sequence (MLX: 32, its qmm's block of rows; MLX's qmv batch limit is that crossover, tuned per
-  /// chip). 0: no GEMM modelled, the vector kernel's cost grows with every sequence.
-  int64_t gemm_tile_rows = 0;
   bool operator==(const EngineFactors&) const = default;
 };
 
@@ -89,12 +85,13 @@ double engine_seconds(double seconds, double communication_seconds, double ratio
 /// same step: `physics_seconds`, of which `physics_compute_seconds` are every sequence's products.
 /// For one sequence, or without a fitted batch_flop_fraction: physics_seconds / decode_ratio.
 /// Otherwise one sequence's step over decode_ratio plus the other sequences' products
-/// (`flop_per_sequence` each) at batch_flop_fraction x `peak_flop_per_s`; for an engine with a
-/// GEMM tile, the faster of that and the step without products plus one GEMM of the batch rounded
-/// up to whole tiles at `gemm_fraction` of the peak (the backend's prefill share).
+/// (`flop_per_sequence` each) at batch_flop_fraction x `peak_flop_per_s`; or, where faster, the
+/// step without products plus `gemm_seconds`, the batch's products as the backend's tiled GEMM
+/// (batched_gemm_seconds, SpeedPrediction::gpu_gemm_seconds; 0: none). Engines switch kernels as
+/// llama.cpp does: MLX's qmv batch limit is that crossover, its qmm tile the Metal one (32 rows).
 double engine_step_seconds(const EngineFactors& e, int64_t batch, double physics_seconds,
                            double physics_compute_seconds, double flop_per_sequence,
-                           double peak_flop_per_s, double gemm_fraction);
+                           double peak_flop_per_s, double gemm_seconds);
 
 /// One engine's published run with `batch` concurrent sequences beside its single-stream run on
 /// the same source, machine, model and setup, with llama.cpp's physics of both steps (one device:
@@ -112,7 +109,7 @@ struct BatchPair {
   double physics_compute_seconds = 0;  ///< of which every sequence's products
   double flop_per_sequence = 0;        ///< one sequence's products per step (GPU)
   double peak_flop_per_s = 0;          ///< the GPUs' FP16 peak that computes them
-  double gemm_fraction = 0;            ///< the backend's prefill share of that peak
+  double gemm_seconds = 0;             ///< the batch's products as one tiled GEMM (0: none)
 };
 
 /// The pair's aggregate predicted from its measured single-stream run: its step plus what

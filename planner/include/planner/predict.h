@@ -108,6 +108,9 @@ struct SpeedPrediction {
   double error_band_fraction = 0;
   /// Decode: seconds of the step's "GPU compute" term (the products of every sequence)
   double gpu_compute_seconds = 0;
+  /// Decode, several sequences: the batch's products as one tiled GEMM (batched_gemm_seconds; 0
+  /// for one sequence), whether or not it was the faster
+  double gpu_gemm_seconds = 0;
   /// Seconds of the "communication" term (all-reduces, pipeline hops over the link): an engine's
   /// factor speeds up its kernels, not the link
   double communication_seconds = 0;

@@ -166,8 +166,8 @@ Table engines_table(const std::vector<planner::EngineFactors>& engines) {
          e.decode_pairs > 0 ? Cell{e.decode_median_error} : Cell{},
          e.decode_pairs > 0 ? Cell{e.decode_spread} : Cell{},
          e.prefill_pairs > 0 ? Cell{e.prefill_ratio} : Cell{}, e.prefill_pairs,
-         !e.factors_of.empty() ? e.factors_of + "'s factors"
-         : e.against_physics   ? std::string("physics")
+         !e.factors_of.empty()              ? e.factors_of + "'s factors"
+         : planner::against_physics_only(e) ? std::string("physics")
          : e.decode_physics_pairs > 0
              ? fmt::format("{} llama.cpp runs, {} physics", e.decode_pairs - e.decode_physics_pairs,
                            e.decode_physics_pairs)

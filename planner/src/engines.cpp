@@ -56,6 +56,10 @@ std::vector<EngineFactors> known_engines() {
                  "exo runs MLX's kernels and no exo run with stated settings is published", true)};
 }
 
+bool against_physics_only(const EngineFactors& e) {
+  return e.decode_pairs > 0 && e.decode_physics_pairs == e.decode_pairs;
+}
+
 bool engine_has_own_band(const EngineFactors& e) {
   return e.decode_pairs >= kMinBandRows && e.factors_of.empty();
 }
@@ -261,7 +265,6 @@ std::vector<EngineFactors> fit_engines(const std::vector<EnginePair>& pairs,
     if (!decode.empty()) {
       e.decode_ratio = quantile(decode, 0.5);
       e.decode_pairs = static_cast<int64_t>(decode.size());
-      e.against_physics = e.decode_physics_pairs == e.decode_pairs;
       std::vector<double> deviations;
       deviations.reserve(decode.size());
       for (double r : decode) deviations.push_back(std::abs(r / e.decode_ratio - 1.0));
@@ -334,7 +337,6 @@ nlohmann::json engines_to_json(const std::vector<EngineFactors>& engines) {
                    {"decode_median_error", e.decode_median_error},
                    {"prefill_ratio", e.prefill_ratio},
                    {"prefill_pairs", e.prefill_pairs},
-                   {"against_physics", e.against_physics},
                    {"decode_physics_pairs", e.decode_physics_pairs},
                    {"batch_flop_fraction", e.batch_flop_fraction},
                    {"batch_pairs", e.batch_pairs},
@@ -361,7 +363,7 @@ std::vector<EngineFactors> engines_from_json(const nlohmann::json& json,
         o.optional_number("decode_median_error", NumberRange::non_negative()).value_or(0);
     it->prefill_ratio = o.number("prefill_ratio", {0.0, 100.0, false});
     it->prefill_pairs = o.integer("prefill_pairs", 0);
-    it->against_physics = o.optional_boolean("against_physics").value_or(false);
+    o.ignore("against_physics");  // written by older builds: decode_physics_pairs says it
     it->decode_physics_pairs =
         o.optional_integer("decode_physics_pairs", 0, it->decode_pairs).value_or(0);
     it->batch_flop_fraction =

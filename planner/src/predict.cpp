@@ -598,7 +598,7 @@ std::string engine_basis(const EngineFactors& e) {
   const bool few = !engine_has_own_band(e);
   const std::string measured =
       !e.factors_of.empty() ? fmt::format("{}'s factor: {}", e.factors_of, e.factors_why)
-      : e.against_physics
+      : against_physics_only(e)
           ? fmt::format("its {} published run{} against llama.cpp's physics on the same plans",
                         e.decode_pairs, e.decode_pairs == 1 ? "" : "s")
       : e.decode_physics_pairs > 0

@@ -27,10 +27,9 @@ struct EngineFactors {
   double decode_median_error = 0;
   double prefill_ratio = 1;  ///< 1 when no pair measured prefill
   int64_t prefill_pairs = 0;
-  /// True when the pairs are the engine's runs against llama.cpp's fitted physics on the same
-  /// plans (ik_llama.cpp: no llama.cpp runs published beside them), not against llama.cpp runs.
-  bool against_physics = false;
-  /// Of decode_pairs, those against llama.cpp's physics (the rest beside llama.cpp runs)
+  /// Of decode_pairs, those against llama.cpp's fitted physics on the run's own plan (the rest
+  /// beside llama.cpp runs); all of them for ik_llama.cpp, which has no llama.cpp runs beside its
+  /// own (against_physics_only)
   int64_t decode_physics_pairs = 0;
   /// Another engine whose fitted factors this one uses (exo distributes MLX): "" for its own.
   std::string factors_of;
@@ -52,6 +51,10 @@ struct EngineFactors {
 /// at least kMinBandRows pairs, and not another engine's factors standing in (exo, exllamav3).
 /// Below that its band is widened, and `report --engine all` does not pick it.
 bool engine_has_own_band(const EngineFactors& engine);
+
+/// Whether every decode pair of `engine` is against llama.cpp's physics (none beside llama.cpp
+/// runs).
+bool against_physics_only(const EngineFactors& engine);
 
 /// The engines predict knows, with their backends and no pairs yet (ratio 1).
 std::vector<EngineFactors> known_engines();

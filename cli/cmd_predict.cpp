@@ -247,6 +247,9 @@ CommandResult run_predict(const GlobalOptions& global, const PredictCliOptions& 
     for (const auto& quant : options.quants) {
       ModelRequest request = options.request;
       request.quant = quant;
+      // A conversation's history: the cache holds it and the prompt, and decode continues there.
+      if (options.depth_tokens > 0)
+        request.default_context = options.depth_tokens + options.prompt_tokens;
       models.push_back(plan_model(db, name, request, report.notes));
     }
   }

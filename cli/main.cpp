@@ -187,7 +187,8 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   predict_cmd
       ->add_option("-c,--ctx", predict.request.context_tokens,
-                   "Tokens already in the KV cache when decoding (default 4096 or the model's max)")
+                   "Tokens in the KV cache when decoding (default 4096, or --depth + --prompt when "
+                   "--depth is given; at most the model's max)")
       ->check(count_in(1, hwplan::limits::kMaxContextTokens));
   predict_cmd
       ->add_option("-p,--prompt", predict.prompt_tokens, "Prompt tokens for prefill and TTFT")
@@ -196,7 +197,8 @@ int main(int argc, char** argv) {
   predict_cmd
       ->add_option("-d,--depth", predict.depth_tokens,
                    "Tokens already in the cache when the prompt arrives (a conversation's "
-                   "history; llama-bench -d): prefill attends to them too")
+                   "history; llama-bench -d): prefill attends to them, and decode continues after "
+                   "the prompt")
       ->capture_default_str()
       ->check(count_in(0, hwplan::limits::kMaxContextTokens));
   predict_cmd

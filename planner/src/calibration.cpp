@@ -597,9 +597,23 @@ std::vector<double> fit_nonnegative(const std::vector<double>& t,
   return coef;
 }
 
-// Rows at depth tell attention's own rate apart from the weight GEMMs'.
+// Rows at depth tell attention's own rate apart from the weight GEMMs': two of them beside the
+// group's shallow rows give the slope (a depth sweep of one model is typically 0, 4K and 32K).
 constexpr int64_t kMinDepthForAttention = 4096;
-constexpr int64_t kMinDeepRows = 3;
+constexpr int64_t kMinDeepRows = 2;
+
+// The attention fit again with the weight GEMMs (the second factor) pinned at their peak, where
+// unpinned they would beat it: no machine does, so the time they cannot take is the other terms'.
+std::vector<double> fit_with_gemms_at_peak(const std::vector<double>& t,
+                                           const std::vector<std::vector<double>>& x,
+                                           std::vector<double> fixed) {
+  for (size_t i = 0; i < t.size(); ++i) fixed[i] += x[1][i];
+  std::vector<std::vector<double>> rest = x;
+  rest.erase(rest.begin() + 1);
+  auto coef = fit_nonnegative(t, rest, fixed, 1.0);
+  coef.insert(coef.begin() + 1, 1.0);
+  return coef;
+}
 
 // With enough prefill rows at depth, attention gets its own rate: the same least squares with
 // attention FLOPs as the first (required) regressor and the weight GEMMs' FLOPs second; kept only
@@ -625,8 +639,8 @@ void fit_attention(const std::vector<const CalibrationRow*>& rows, Efficiency& e
     x[5].push_back(r->prefill.quantized_flop / peak);
     fixed.push_back(r->prefill.comm_seconds);
   }
-  const auto coef = fit_nonnegative(t, x, fixed, 1.0);
-  if (coef[1] < 1.0) return;  // the GEMMs would beat their peak: keep one rate
+  auto coef = fit_nonnegative(t, x, fixed, 1.0);
+  if (coef[1] < 1.0) coef = fit_with_gemms_at_peak(t, x, fixed);
   auto squared_error = [&](const std::vector<double>& c, bool split) {
     double sum = 0;
     for (size_t i = 0; i < t.size(); ++i) {

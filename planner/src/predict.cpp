@@ -488,6 +488,15 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
     throw_input("--depth {} + --prompt {} is beyond {}'s context of {} tokens",
                 options.depth_tokens, options.prompt_tokens, m.id, m.max_context);
   }
+  // The cache holds the conversation the prompt extends, and decode reads it at that length.
+  const int64_t conversation = options.depth_tokens + options.prompt_tokens;
+  if (options.depth_tokens > 0 && plan.workload.context_tokens < conversation) {
+    throw_input(
+        "--ctx {} cannot hold --depth {} + --prompt {} = {} tokens: give --ctx {} or more, or "
+        "leave --ctx out (it then defaults to the conversation's length)",
+        plan.workload.context_tokens, options.depth_tokens, options.prompt_tokens, conversation,
+        conversation);
+  }
   Prediction p;
   p.fit = fit;
   p.plan = plan;

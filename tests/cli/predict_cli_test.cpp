@@ -61,6 +61,26 @@ TEST(PredictCli, OffloadModesAndBadInput) {
 
 // Four users at once: aggregate and per-user columns, TTFT for all four prompts, -np 4 in the
 // command, and the same figures in JSON (per user = aggregate / 4).
+// --depth is a conversation's history: without --ctx the cache is sized for it and the prompt,
+// and decode reads that cache (slower than at the default 4096); a --ctx too small is refused.
+TEST(PredictCli, DepthSizesTheCacheAndDecodeContinuesThere) {
+  const std::string ask = "predict -m llama-3.1-8b -q q4_k_m --hw rtx-4090 --json";
+  const auto fresh = run_hwplan(ask);
+  const auto deep = run_hwplan(ask + " --depth 32768 --prompt 512");
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
+  ASSERT_EQ(deep.exit_code, 0) << deep.err;
+  const auto a = nlohmann::json::parse(fresh.out)["details"]["rows"][0];
+  const auto b = nlohmann::json::parse(deep.out)["details"]["rows"][0];
+  EXPECT_NE(b["llama_command"].get<std::string>().find("-c 33280 "), std::string::npos);
+  EXPECT_LT(b["decode_tok_per_s"].get<double>(), a["decode_tok_per_s"].get<double>());
+  EXPECT_LT(b["prefill_tok_per_s"].get<double>(), a["prefill_tok_per_s"].get<double>());
+  const auto small = run_hwplan(ask + " --depth 32768 --ctx 4096");
+  EXPECT_EQ(small.exit_code, 2);
+  EXPECT_NE(small.err.find("--ctx 4096 cannot hold --depth 32768 + --prompt 512"),
+            std::string::npos)
+      << small.err;
+}
+
 TEST(PredictCli, ConcurrencyShowsPerUserAndAggregate) {
   auto r = run_hwplan("predict -m llama-3.1-8b --quant q4_k_m --hw rtx-4090 --concurrency 4");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -389,7 +389,9 @@ TEST(Predict, PrefillAtDepthAddsTheAttentionOfTheCachedTokens) {
   for (int64_t depth : {0, 2048, 8192, 32768, 100000}) {
     PredictOptions o;
     o.depth_tokens = depth;
-    const double tps = predict(m, weights, card(24), ctx(16384), o, table).prefill.tok_per_s;
+    const double tps =
+        predict(m, weights, card(24), ctx(std::max<int64_t>(16384, depth + 512)), o, table)
+            .prefill.tok_per_s;
     EXPECT_LE(tps, previous) << depth;  // deeper context is never faster
     previous = tps;
   }
@@ -398,6 +400,11 @@ TEST(Predict, PrefillAtDepthAddsTheAttentionOfTheCachedTokens) {
   EXPECT_NE(error_of([&] {
               predict(m, weights, card(24), ctx(4096), beyond, table);
             }).find("beyond llama-3.1-8b's context of 131072 tokens"),
+            std::string::npos);
+  // The cache must hold the history and the prompt: 8192 + 512 tokens do not fit in 4096.
+  EXPECT_NE(error_of([&] {
+              predict(m, weights, card(24), ctx(4096), deep, table);
+            }).find("--ctx 4096 cannot hold --depth 8192 + --prompt 512 = 8704 tokens"),
             std::string::npos);
 }
 

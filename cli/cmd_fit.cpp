@@ -12,6 +12,7 @@
 #include "plan_output.h"
 #include "planned_model.h"
 #include "planner/engines.h"
+#include "planner/exllama_memory.h"
 #include "planner/fit.h"
 #include "planner/mlx_memory.h"
 #include "planner/predict.h"
@@ -168,9 +169,20 @@ std::string row_note(const Row& r) {
         "; decode {:.1f} tok/s +-{:.0f}% with {} (llama.cpp's physics on this plan x {}; the "
         "memory shown is llama.cpp's plan{})",
         r.decode_tok_per_s, 100 * r.decode_band, r.engine, r.engine_basis,
-        r.engine == "vllm"  ? ", vLLM's own is in the vLLM memory table"
-        : r.engine == "mlx" ? ", MLX's own is in the MLX memory table"
-                            : fmt::format(", {}'s own is not modelled", r.engine));
+        r.engine == "vllm"        ? ", vLLM's own is in the vLLM memory table"
+        : r.engine == "mlx"       ? ", MLX's own is in the MLX memory table"
+        : r.engine == "exllamav2" ? ", ExLlamaV2's own is in the ExLlamaV2 memory table"
+                                  : fmt::format(", {}'s own is not modelled", r.engine));
+  }
+  // ExLlamaV2 cannot offload: its own verdict, where llama.cpp's plan would differ.
+  if (r.engine == "exllamav2") {
+    try {
+      const auto x = planner::exllama_memory(r.model->source.spec, r.model->weights, *r.hardware,
+                                             r.model->workload);
+      note += fmt::format("; ExLlamaV2 itself: {}", x.reason);
+    } catch (const Error& e) {
+      note += fmt::format("; {}", e.what());
+    }
   }
   if (r.fit.kind == planner::FitKind::kGpuRaisedLimit) {
     note += fmt::format("; to raise it: {}",
@@ -264,11 +276,60 @@ reports::Table mlx_table(const std::vector<Row>& rows, const planner::ProfileDb&
   return t;
 }
 
+// ExLlamaV2's own memory for every model and CUDA/ROCm machine (planner/exllama_memory.h): its
+// automatic split, GPU by GPU.
+reports::Table exllama_table(const std::vector<Row>& rows) {
+  reports::Table t{"exllama_memory", "ExLlamaV2 memory per GPU (estimates)", {}, {}};
+  t.columns = {{"model", "Model", "", reports::Align::kLeft},
+               {"hardware", "Hardware", "", reports::Align::kLeft},
+               {"gpu", "GPU", "", reports::Align::kRight},
+               {"layers", "Layers", "", reports::Align::kRight},
+               {"weights_gib", "Weights", "GiB", reports::Align::kRight, 1},
+               {"kv_cache_gib", "KV cache", "GiB", reports::Align::kRight, 1},
+               {"buffers_gib", "Buffers+runtime", "GiB", reports::Align::kRight, 1},
+               {"total_gib", "Total", "GiB", reports::Align::kRight, 1},
+               {"capacity_gib", "GPU", "GiB", reports::Align::kRight, 1},
+               {"cache_mode", "Cache", "", reports::Align::kLeft},
+               {"fits", "Fits", "", reports::Align::kLeft},
+               {"summary", "ExLlamaV2", "", reports::Align::kLeft}};
+  for (const auto& r : rows) {
+    const auto& spec = r.model->source.spec;
+    try {
+      const auto x =
+          planner::exllama_memory(spec, r.model->weights, *r.hardware, r.model->workload);
+      if (x.devices.empty()) {
+        t.rows.push_back({spec.id, hardware_label(*r.hardware), reports::Cell{}, int64_t{0},
+                          reports::Cell{}, reports::Cell{}, reports::Cell{}, reports::Cell{},
+                          reports::Cell{}, x.cache_mode, false, x.reason});
+      }
+      for (const auto& dev : x.devices) {
+        t.rows.push_back({spec.id, hardware_label(*r.hardware), dev.gpu, dev.layers,
+                          bytes_to_gib(dev.weights_bytes), bytes_to_gib(dev.kv_bytes),
+                          bytes_to_gib(dev.buffers_bytes + dev.runtime_bytes),
+                          bytes_to_gib(dev.total_bytes()), bytes_to_gib(dev.capacity_bytes),
+                          x.cache_mode, x.fits, x.reason});
+      }
+    } catch (const Error& e) {
+      t.rows.push_back({spec.id, hardware_label(*r.hardware), reports::Cell{}, reports::Cell{},
+                        reports::Cell{}, reports::Cell{}, reports::Cell{}, reports::Cell{},
+                        reports::Cell{}, reports::Cell{}, false, std::string(e.what())});
+    }
+  }
+  return t;
+}
+
 constexpr const char* kVllmMemoryNote =
     "vLLM memory: tensor parallel over every GPU of the machine, 90% of each GPU for the engine "
     "(--gpu-memory-utilization 0.9), weights split over the GPUs, activations of a 2048-token "
     "profiling pass and 0.5 GiB of CUDA graphs (both estimates) and the runtime; the KV cache "
     "(16-bit, FP8 for a quantized --kv-type) takes the rest in 16-token blocks.";
+constexpr const char* kExllamaMemoryNote =
+    "ExLlamaV2 memory: its automatic split fills the GPUs in order, each holding its layers' "
+    "weights and KV cache (FP16, or Q8/Q6/Q4 with an FP16 scale per 32 values and one layer's "
+    "FP16 copy per GPU, from --kv-type) beside the buffers its device map reserves for a "
+    "2048-token forward pass (rotary tables, hidden state, mask, the largest module's scratch, "
+    "attention workspace) and the runtime; the embedding stays in host memory. An estimate: "
+    "PyTorch's allocator is not modelled, and ExLlamaV2 does not offload to the CPU.";
 constexpr const char* kMlxMemoryNote =
     "MLX memory: the weights, a 16-bit KV cache per sequence grown in 256-token steps (sliding "
     "layers keep their window) and one 2048-token prompt chunk through the widest layer (an "
@@ -385,6 +446,10 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
   if (const auto vllm = rows_of_engine(rows, "vllm"); !vllm.empty()) {
     report.tables.push_back(vllm_table(vllm, db));
     report.notes.emplace_back(kVllmMemoryNote);
+  }
+  if (const auto exllama = rows_of_engine(rows, "exllamav2"); !exllama.empty()) {
+    report.tables.push_back(exllama_table(exllama));
+    report.notes.emplace_back(kExllamaMemoryNote);
   }
   if (const auto mlx = rows_of_engine(rows, "mlx"); !mlx.empty()) {
     report.tables.push_back(mlx_table(mlx, db));

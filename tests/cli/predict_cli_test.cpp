@@ -178,6 +178,26 @@ TEST(PredictCli, FitWithVllmShowsItsOwnMemory) {
 
 // vLLM on a rig of several GPUs runs tensor parallel: its decode starts from the tensor-split
 // plan (faster than llama.cpp's layer split here), and the reason says what the engine changes.
+// fit --engine exllamav2: ExLlamaV2's own memory per GPU, and its verdict where llama.cpp's
+// plan would offload (ExLlamaV2 cannot).
+TEST(PredictCli, FitWithExllamaShowsItsOwnMemory) {
+  const auto r = run_hwplan(
+      "fit -m llama-3.1-70b -q exl2-4.0bpw --hw 2x-rtx-3090,rtx-4090 --engine exllamav2 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  const auto& table = json["tables"]["exllama_memory"];
+  ASSERT_EQ(table.size(), 3u);  // two GPUs of one machine, the one GPU of the other
+  EXPECT_EQ(table[0]["gpu"], 0);
+  EXPECT_EQ(table[1]["gpu"], 1);
+  EXPECT_EQ(table[0]["layers"].get<int>() + table[1]["layers"].get<int>(), 80);
+  EXPECT_EQ(table[2]["fits"], false);
+  bool said = false;
+  for (const auto& note : json["notes"]) {
+    said |= note.get<std::string>().find("ExLlamaV2 itself: does not fit") != std::string::npos;
+  }
+  EXPECT_TRUE(said) << json["notes"].dump();
+}
+
 TEST(PredictCli, VllmOnSeveralGpusIsTensorParallel) {
   auto r = run_hwplan("predict -m llama-3.1-70b --hw 4x-rtx-3090 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -1,0 +1,59 @@
+#pragma once
+// ExLlamaV2's memory on a machine (DESIGN.md "engines"): its automatic split fills the GPUs in
+// order, layer by layer, each GPU holding its layers' weights and KV cache beside the buffers
+// ExLlamaV2's own device map reserves (rotary tables, the hidden state and mask of one forward
+// pass, the largest module's scratch, the attention workspace) and the runtime. The KV cache is
+// exact for its cache types; the buffers follow ExLlamaV2's sizing formulas at its defaults (a
+// 2048-token forward pass), so the whole is an estimate: PyTorch's allocator is not modelled.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "planner/hardware_spec.h"
+#include "planner/memory.h"
+#include "planner/model_spec.h"
+#include "planner/weights.h"
+
+namespace hwplan::planner {
+
+struct ExllamaOptions {
+  int64_t max_input_len = 2048;              ///< tokens of one forward pass (its default)
+  int64_t max_attention_size = 2048 * 2048;  ///< its default attention workspace
+  double max_dequantized_elements = 512.0 * 1024 * 1024;  ///< max_dq_size: 512 Mi elements
+};
+
+/// One GPU under ExLlamaV2's automatic split.
+struct ExllamaDevice {
+  int64_t gpu = 0;
+  int64_t layers = 0;         ///< decoder layers placed here
+  bool output = false;        ///< the output head is here (the last GPU used)
+  double weights_bytes = 0;   ///< its layers' (and the head's) weights
+  double kv_bytes = 0;        ///< its layers' KV cache, with a quantized cache's FP16 staging
+  double buffers_bytes = 0;   ///< rotary tables, hidden state, mask, scratch, attention workspace
+  double runtime_bytes = 0;   ///< CUDA context and libraries (the profile's runtime overhead)
+  double capacity_bytes = 0;  ///< the GPU's memory
+  double total_bytes() const { return weights_bytes + kv_bytes + buffers_bytes + runtime_bytes; }
+};
+
+struct ExllamaMemory {
+  std::string cache_mode;              ///< FP16, Q8, Q6 or Q4 (ExLlamaV2's cache classes)
+  double kv_bytes_per_token = 0;       ///< over all layers, one sequence
+  std::vector<ExllamaDevice> devices;  ///< GPUs used, in order
+  int64_t layers_placed = 0;
+  bool fits = false;
+  std::string reason;  ///< the one-line summary, or what does not fit
+};
+
+/// ExLlamaV2's cache mode for a --kv-type: F16/BF16/F32 -> FP16, Q8_0 -> Q8, Q5_x/Q6 -> Q6,
+/// other 4-bit types -> Q4; and its bytes per element: 2, or the bits plus an FP16 scale per 32.
+std::string exllama_cache_mode(const KvCacheType& kv);
+double exllama_cache_element_bytes(const std::string& cache_mode);
+
+/// ExLlamaV2 on `hardware` (discrete CUDA or ROCm GPUs): Error{kInput} for other machines and for
+/// models it does not run (MLA or linear-attention layers).
+ExllamaMemory exllama_memory(const ModelSpec& model, const WeightInventory& weights,
+                             const HardwareSpec& hardware, const Workload& workload,
+                             const ExllamaOptions& options = {});
+
+}  // namespace hwplan::planner

@@ -1,0 +1,106 @@
+// ExLlamaV2's memory per GPU, by hand.
+#include "planner/exllama_memory.h"
+
+#include <gtest/gtest.h>
+
+#include "planner/profiles.h"
+#include "test_util.h"
+
+namespace hwplan::planner {
+namespace {
+
+using testing::error_of;
+using testing::model;
+using testing::quant;
+
+Workload context(int64_t tokens, const std::string& kv = "F16") {
+  Workload w;
+  w.context_tokens = tokens;
+  w.kv_cache = find_kv_cache_type(testing::db().quants, kv);
+  return w;
+}
+
+// Its cache classes: FP16, and Q8/Q6/Q4 with an FP16 scale per 32 values.
+TEST(ExllamaMemory, CacheModesAndBytes) {
+  EXPECT_EQ(exllama_cache_mode({"F16", 2}), "FP16");
+  EXPECT_EQ(exllama_cache_mode({"Q8_0", 1.0625}), "Q8");
+  EXPECT_EQ(exllama_cache_mode({"Q5_1", 0.75}), "Q6");
+  EXPECT_EQ(exllama_cache_mode({"Q4_0", 0.5625}), "Q4");
+  EXPECT_DOUBLE_EQ(exllama_cache_element_bytes("FP16"), 2.0);
+  EXPECT_DOUBLE_EQ(exllama_cache_element_bytes("Q8"), 1.0 + 2.0 / 32);
+  EXPECT_DOUBLE_EQ(exllama_cache_element_bytes("Q6"), 0.75 + 2.0 / 32);
+  EXPECT_DOUBLE_EQ(exllama_cache_element_bytes("Q4"), 0.5 + 2.0 / 32);
+}
+
+// Llama 3.1 8B at EXL2 4.0 bpw on one RTX 4090, 8192 tokens of FP16 cache:
+//   KV per token: 32 layers x 2 (K, V) x 8 heads x 128 x 2 B = 131,072 B; 8192 tokens: 1 GiB.
+//   Buffers (hidden 4096, 32 heads, FFN 14336, vocabulary 128256, a 2048-token pass):
+//     rotary 128 x 8192 x 2 B x 2 = 4,194,304; hidden state 2048 x 4096 x 2 = 16,777,216;
+//     mask 2048^2 x 2 = 8,388,608; the largest scratch is the head's dequantized matrix,
+//     2 x min(4096 x 128256, 512 Mi) = 1,050,673,152 (attention's 209,715,200 and the FFN's
+//     251,658,240 are smaller); attention workspace 2 x floor(2048^2 / (2048 / 190)) x 32 x 2 =
+//     2 x 389,120 x 64 = 49,807,360. Sum: 1,129,840,640 B.
+//   A Q4 cache adds one layer's FP16 K and V: 2 x 1024 x 2 B x 8192 = 33,554,432 B.
+TEST(ExllamaMemory, OneGpuByHand) {
+  const auto& m = model("llama-3.1-8b");
+  const auto weights = build_inventory(m, quant("exl2-4.0bpw"));
+  const auto hw = find_hardware(testing::db(), "rtx-4090");
+  const auto x = exllama_memory(m, weights, hw, context(8192));
+  EXPECT_TRUE(x.fits) << x.reason;
+  EXPECT_EQ(x.cache_mode, "FP16");
+  EXPECT_DOUBLE_EQ(x.kv_bytes_per_token, 131072.0);
+  ASSERT_EQ(x.devices.size(), 1u);
+  const auto& dev = x.devices[0];
+  EXPECT_EQ(dev.layers, 32);
+  EXPECT_TRUE(dev.output);
+  EXPECT_DOUBLE_EQ(dev.kv_bytes, 1024.0 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(dev.buffers_bytes, 1129840640.0);
+  // Every weight but the embedding, which stays in host memory.
+  EXPECT_DOUBLE_EQ(dev.weights_bytes,
+                   total_weight_bytes(weights) - layer_weight_bytes(weights, -1));
+  EXPECT_DOUBLE_EQ(dev.capacity_bytes, hw.memory_bytes - hw.gpu_memory_reserved_bytes);
+
+  const auto q4 = exllama_memory(m, weights, hw, context(8192, "q4_0"));
+  EXPECT_EQ(q4.cache_mode, "Q4");
+  EXPECT_DOUBLE_EQ(q4.kv_bytes_per_token, 32 * 2 * 1024 * (0.5 + 2.0 / 32));
+  EXPECT_DOUBLE_EQ(q4.devices[0].buffers_bytes, 1129840640.0 + 33554432.0);
+}
+
+// 70B at 4.0 bpw: two RTX 3090s hold it, filled in order; one RTX 4090 does not, and ExLlamaV2
+// has no CPU offload to fall back on.
+TEST(ExllamaMemory, FillsGpusInOrderAndDoesNotOffload) {
+  const auto& m = model("llama-3.1-70b");
+  const auto weights = build_inventory(m, quant("exl2-4.0bpw"));
+  const auto two =
+      exllama_memory(m, weights, find_hardware(testing::db(), "2x-rtx-3090"), context(8192));
+  EXPECT_TRUE(two.fits) << two.reason;
+  ASSERT_EQ(two.devices.size(), 2u);
+  EXPECT_EQ(two.devices[0].layers + two.devices[1].layers, 80);
+  EXPECT_GT(two.devices[0].layers, two.devices[1].layers);  // the first GPU is filled first
+  EXPECT_FALSE(two.devices[0].output);
+  EXPECT_TRUE(two.devices[1].output);
+  for (const auto& dev : two.devices) EXPECT_LE(dev.total_bytes(), dev.capacity_bytes);
+  const auto one =
+      exllama_memory(m, weights, find_hardware(testing::db(), "rtx-4090"), context(8192));
+  EXPECT_FALSE(one.fits);
+  EXPECT_LT(one.layers_placed, 80);
+  EXPECT_NE(one.reason.find("does not offload"), std::string::npos) << one.reason;
+}
+
+TEST(ExllamaMemory, MachinesAndModelsItDoesNotRun) {
+  const auto& m = model("llama-3.1-8b");
+  const auto weights = build_inventory(m, quant("exl2-4.0bpw"));
+  EXPECT_NE(error_of([&] {
+              exllama_memory(m, weights, find_hardware(testing::db(), "m4-max-128"), context(4096));
+            }).find("not a CUDA or ROCm GPU machine"),
+            std::string::npos);
+  const auto& mla = model("deepseek-v3");
+  EXPECT_NE(error_of([&] {
+              exllama_memory(mla, build_inventory(mla, quant("exl2-4.0bpw")),
+                             find_hardware(testing::db(), "h100-sxm"), context(4096));
+            }).find("MLA attention"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace hwplan::planner

@@ -122,7 +122,7 @@ ExllamaMemory exllama_memory(const ModelSpec& m, const WeightInventory& weights,
   }
   x.layers_placed = layer;
   x.fits = layer == m.n_layers;
-  const int64_t used = static_cast<int64_t>(x.devices.size());
+  const auto used = static_cast<int64_t>(x.devices.size());
   if (x.fits) {
     x.reason =
         fmt::format("{} layers on {} GPU{} (automatic split), {} cache {:.1f} GiB for {} token{}",

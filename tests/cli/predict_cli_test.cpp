@@ -191,9 +191,16 @@ TEST(PredictCli, FitWithExllamaShowsItsOwnMemory) {
   EXPECT_EQ(table[1]["gpu"], 1);
   EXPECT_EQ(table[0]["layers"].get<int>() + table[1]["layers"].get<int>(), 80);
   EXPECT_EQ(table[2]["fits"], false);
+  // The fit table: llama.cpp would offload on the RTX 4090; ExLlamaV2 cannot.
+  const auto& fit = json["tables"]["fit"];
+  ASSERT_EQ(fit.size(), 2u);
+  EXPECT_EQ(fit[0]["fit"], "multi_gpu");
+  EXPECT_EQ(fit[1]["fit"], "no_fit");
+  EXPECT_TRUE(fit[1]["decode_tok_per_s"].is_null());
   bool said = false;
   for (const auto& note : json["notes"]) {
-    said |= note.get<std::string>().find("ExLlamaV2 itself: does not fit") != std::string::npos;
+    said |= note.get<std::string>().find("ExLlamaV2 does not fit: 50 of 80 layers") !=
+            std::string::npos;
   }
   EXPECT_TRUE(said) << json["notes"].dump();
 }

@@ -39,7 +39,6 @@ struct Row {
   double decode_band = 0;            ///< another engine's 80% band (fraction)
   std::string command;               ///< the llama-server command that runs the plan
   std::string command_why;
-  std::string engine_memory;  ///< the engine's own memory summary (ExLlamaV2), where modelled
 };
 
 Table model_table(const std::vector<PlannedModel>& models) {
@@ -162,23 +161,6 @@ nlohmann::json row_details(const Row& r) {
       {"plan", plan_json(r.chosen, r.model->source.spec)}};
 }
 
-// ExLlamaV2 holds everything on its GPUs or does not load: where its own memory does not fit,
-// the row says so instead of llama.cpp's plan (which might offload).
-void apply_exllama_verdict(Row& r) {
-  try {
-    const auto x = planner::exllama_memory(r.model->source.spec, r.model->weights, *r.hardware,
-                                           r.model->workload);
-    r.engine_memory = x.reason;
-    if (x.fits) return;
-    r.fit.summary = "ExLlamaV2 " + x.reason;
-  } catch (const Error& e) {
-    r.fit.summary = e.what();
-  }
-  r.fit.kind = planner::FitKind::kNoFit;
-  r.decode_tok_per_s = std::nan("");
-  r.max_context = 0;  // llama.cpp's, with its offload
-}
-
 std::string row_note(const Row& r) {
   std::string note = fmt::format("{} on {}: {}", r.model->source.spec.id,
                                  hardware_label(*r.hardware), r.fit.summary);
@@ -192,9 +174,7 @@ std::string row_note(const Row& r) {
         : r.engine == "exllamav2" ? ", ExLlamaV2's own is in the ExLlamaV2 memory table"
                                   : fmt::format(", {}'s own is not modelled", r.engine));
   }
-  if (r.engine == "exllamav2" && r.fit.kind != planner::FitKind::kNoFit) {
-    note += fmt::format("; ExLlamaV2 itself: {}", r.engine_memory);
-  }
+
   if (r.fit.kind == planner::FitKind::kGpuRaisedLimit) {
     note += fmt::format("; to raise it: {}",
                         planner::raise_limit_hint(*r.hardware, r.fit.gpu_need_bytes));
@@ -378,7 +358,7 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
       planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name,
                                   p.gguf_counterpart);
     for (const auto& hw : machines) {
-      Row r{&p, &hw, {}, {}, 0, "", 0, "llama.cpp", "", 0, "", "", ""};
+      Row r{&p, &hw, {}, {}, 0, "", 0, "llama.cpp", "", 0, "", ""};
       const planner::PredictOptions defaults;
       r.chosen = planner::choose_plan(p.source.spec, p.weights, hw, p.workload, defaults,
                                       llama_args ? &*llama_args : nullptr, db.quants);
@@ -420,7 +400,12 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
           by_engine.engine_basis = planner::engine_basis(*e);
           by_engine.decode_tok_per_s = speed.decode.tok_per_s;
           by_engine.decode_band = speed.decode.error_band_fraction;
-          if (e->name == "exllamav2") apply_exllama_verdict(by_engine);
+          // An engine that cannot hold it here (ExLlamaV2 has no CPU offload) says so.
+          if (speed.fit.kind == planner::FitKind::kNoFit) {
+            by_engine.fit.kind = planner::FitKind::kNoFit;
+            by_engine.fit.summary = speed.fit.summary;
+            by_engine.max_context = 0;  // llama.cpp's, with its offload
+          }
           // The llama.cpp command runs llama.cpp (ik_llama.cpp's llama-server takes its flags);
           // on another engine's row it would mislead.
           if (all || e->name != "ik_llama.cpp") {

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/text_util.h"
 #include "common/units.h"
+#include "planner/exllama_memory.h"
 
 namespace hwplan::planner {
 namespace {
@@ -731,12 +732,43 @@ std::string band_text(const SpeedPrediction& speed, const std::string& none) {
   return fmt::format("+-{:.0f}%", 100 * speed.error_band_fraction);
 }
 
+namespace {
+
+// ExLlamaV2 holds the whole model on its GPUs or does not load (no CPU offload): its own memory
+// (exllama_memory.h) decides, and a model it does not run is refused the same way.
+Prediction with_exllama_memory(Prediction p, const ModelSpec& m, const WeightInventory& weights,
+                               const HardwareSpec& hw, const Workload& w) {
+  std::string refusal;
+  try {
+    const auto x = exllama_memory(m, weights, hw, w);
+    if (x.fits) {
+      p.reason += fmt::format(" ExLlamaV2's own memory: {}.", x.reason);
+      return p;
+    }
+    refusal = "ExLlamaV2 " + x.reason;
+  } catch (const Error& e) {
+    refusal = e.what();
+  }
+  p.fit.kind = FitKind::kNoFit;
+  p.fit.summary = refusal;
+  p.reason = refusal;
+  p.decode.tok_per_s = std::nan("");
+  p.prefill.tok_per_s = std::nan("");
+  p.ttft_seconds = std::nan("");
+  p.ttft_all_seconds = std::nan("");
+  return p;
+}
+
+}  // namespace
+
 Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weights,
                                const Workload& w, const ChosenPlan& chosen,
                                const Prediction& prediction, const PredictOptions& options,
                                const EngineFactors& engine, const QuantCatalog& catalog,
                                const EfficiencyTable& table) {
   const auto& hw = chosen.machine;
+  if (engine.name == "exllamav2" && !chosen.from_command_line)
+    return with_exllama_memory(with_engine(prediction, engine), m, weights, hw, w);
   // vLLM splits a model over a machine's GPUs, exo over a cluster's Macs, in tensor parallel.
   const bool tensor_parallel_engine =
       (engine.name == "vllm" && hw.gpu_count >= 2) || (engine.name == "exo" && options.nodes >= 2);

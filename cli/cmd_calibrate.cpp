@@ -91,7 +91,6 @@ Table groups_table(const planner::EfficiencyTable& table) {
                {"bandwidth_fraction", "BW eff", "", Align::kRight, 3},
                {"layer_overhead_us", "Launch/layer", "us", Align::kRight, 2},
                {"decode_compute_factor", "Decode FLOP x", "", Align::kRight, 2},
-               {"decode_attention_factor", "Decode attn x", "", Align::kRight, 2},
                {"compute_fraction", "FLOP eff", "", Align::kRight, 3},
                {"prefill_attention_fraction", "Attn eff", "", Align::kRight, 3},
                {"prefill_activation_factor", "Act x", "", Align::kRight, 2},
@@ -102,10 +101,7 @@ Table groups_table(const planner::EfficiencyTable& table) {
                {"prefill_rows", "Prefill rows", "", Align::kRight}};
   for (const auto& g : table.groups) {
     t.rows.push_back({g.backend, g.memory_class, g.bandwidth_fraction,
-                      g.layer_overhead_seconds * 1e6, g.decode_compute_factor,
-                      g.decode_attention_factor > 0 ? Cell{g.decode_attention_factor}
-                                                    : Cell{std::string("= FLOP")},
-                      g.compute_fraction,
+                      g.layer_overhead_seconds * 1e6, g.decode_compute_factor, g.compute_fraction,
                       g.prefill_attention_fraction > 0 ? Cell{g.prefill_attention_fraction}
                                                        : Cell{std::string("= FLOP")},
                       g.prefill_activation_factor, g.prefill_expert_factor, g.prefill_quant_factor,

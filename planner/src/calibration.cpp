@@ -664,64 +664,35 @@ void fit_attention(const std::vector<const CalibrationRow*>& rows, Efficiency& e
   e.prefill_quant_factor = coef[5];
 }
 
-bool resident_decode(const CalibrationRow& r) {
-  return usable_decode(r) && r.decode.host_bytes <= 0 && r.decode.streamed_bytes <= 0;
-}
-
-// Decode: t = a bytes/BW + k weight flop/peak + c layers + communication, plus, where two or more
-// runs are at depth, attention's own factor: k' attention flop/peak (kept when no worse).
-void fit_decode(const std::vector<const CalibrationRow*>& rows, Efficiency& e) {
-  std::vector<double> t, fixed;
-  std::vector<std::vector<double>> x(4);
-  int64_t deep = 0;
-  for (const auto* r : rows) {
-    if (!resident_decode(*r)) continue;
-    const double n = d(r->decode.parallel_gpus);
-    const double peak = r->machine.fp16_flop_per_s * n;
-    t.push_back(1.0 / r->measured_decode_tok_per_s);
-    x[0].push_back(r->decode.gpu_bytes / (r->machine.bandwidth_bytes_per_s * n));
-    x[1].push_back((r->decode.gpu_flop - r->decode.gpu_attention_flop) / peak);
-    x[2].push_back(d(r->decode.gpu_layers));
-    x[3].push_back(r->decode.gpu_attention_flop / peak);
-    fixed.push_back(r->decode.comm_seconds);
-    deep += r->depth_tokens >= kMinDepthForAttention ? 1 : 0;
-  }
-  if (t.empty()) return;
-  auto squared_error = [&](const std::vector<double>& c) {
-    double sum = 0;
-    for (size_t i = 0; i < t.size(); ++i) {
-      const double model =
-          c[0] * x[0][i] + c[1] * x[1][i] + c[2] * x[2][i] + c[3] * x[3][i] + fixed[i];
-      sum += std::pow(model / t[i] - 1.0, 2);
-    }
-    return sum;
-  };
-  // One factor for all FLOPs: attention's column folded into the weights'.
-  std::vector<std::vector<double>> shared(x.begin(), x.begin() + 3);
-  for (size_t i = 0; i < t.size(); ++i) shared[1][i] += x[3][i];
-  auto coef = fit_nonnegative(t, shared, fixed, 1.0);
-  coef.push_back(coef[1]);
-  if (deep >= kMinDeepRows) {
-    const auto split = fit_nonnegative(t, x, fixed, 1.0);
-    if (split[3] > 0 && squared_error(split) < squared_error(coef)) coef = split;
-  }
-  e.bandwidth_fraction = 1.0 / coef[0];
-  e.decode_compute_factor = coef[1];
-  e.layer_overhead_seconds = coef[2];
-  e.decode_attention_factor = coef[3] != coef[1] ? coef[3] : 0;
-  e.decode_rows = static_cast<int64_t>(t.size());
-}
-
 Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::string& backend,
                      const std::string& memory_class) {
   Efficiency e;
   e.backend = backend;
   e.memory_class = memory_class;
-  fit_decode(rows, e);
+  // Decode: t = a bytes/BW + k flop/peak + c layers + communication.
+  std::vector<double> t, fixed;
+  std::vector<std::vector<double>> x(3);
+  for (const auto* r : rows) {
+    if (!usable_decode(*r) || r->decode.host_bytes > 0 || r->decode.streamed_bytes > 0) continue;
+    const double n = d(r->decode.parallel_gpus);
+    t.push_back(1.0 / r->measured_decode_tok_per_s);
+    x[0].push_back(r->decode.gpu_bytes / (r->machine.bandwidth_bytes_per_s * n));
+    x[1].push_back(r->decode.gpu_flop / (r->machine.fp16_flop_per_s * n));
+    x[2].push_back(d(r->decode.gpu_layers));
+    fixed.push_back(r->decode.comm_seconds);
+  }
+  if (!t.empty()) {
+    const auto coef = fit_nonnegative(t, x, fixed, 1.0);
+    e.bandwidth_fraction = 1.0 / coef[0];
+    e.decode_compute_factor = coef[1];
+    e.layer_overhead_seconds = coef[2];
+    e.decode_rows = static_cast<int64_t>(t.size());
+  }
   // Prefill: t = a flop/peak + f activation bytes/BW + c launches + x expert flop/peak + bus +
   // communication.
-  std::vector<double> t, fixed;
-  std::vector<std::vector<double>> x(5);
+  t.clear();
+  fixed.clear();
+  x.assign(5, {});
   for (const auto* r : rows) {
     if (!usable_prefill(*r)) continue;
     const double n = d(r->prefill.parallel_gpus) * r->prefill.pipeline_speedup;

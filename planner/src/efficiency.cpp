@@ -40,10 +40,6 @@ Efficiency efficiency_for(const EfficiencyTable& table, const std::string& backe
   return e;
 }
 
-double decode_attention_factor(const Efficiency& e) {
-  return e.decode_attention_factor > 0 ? e.decode_attention_factor : e.decode_compute_factor;
-}
-
 HostClass host_class(double host_bytes_per_s) {
   if (host_bytes_per_s <= 110e9) return HostClass::kDesktop;
   if (host_bytes_per_s <= 320e9) return HostClass::kWorkstation;
@@ -181,8 +177,6 @@ EfficiencyTable efficiency_table_from_json(const nlohmann::json& json, const std
         g.optional_number("prefill_quant_factor", NumberRange::non_negative()).value_or(0);
     e.prefill_attention_fraction =
         g.optional_number("prefill_attention_fraction", {0.0, 1.2, true}).value_or(0);
-    e.decode_attention_factor =
-        g.optional_number("decode_attention_factor", NumberRange::non_negative()).value_or(0);
     e.prefill_layer_overhead_seconds =
         g.number("prefill_layer_overhead_seconds", NumberRange::non_negative());
     e.decode_rows = g.integer("decode_rows", 0);
@@ -236,7 +230,6 @@ nlohmann::json efficiency_table_to_json(const EfficiencyTable& table) {
                       {"prefill_expert_factor", e.prefill_expert_factor},
                       {"prefill_quant_factor", e.prefill_quant_factor},
                       {"prefill_attention_fraction", e.prefill_attention_fraction},
-                      {"decode_attention_factor", e.decode_attention_factor},
                       {"prefill_layer_overhead_seconds", e.prefill_layer_overhead_seconds},
                       {"decode_rows", e.decode_rows},
                       {"prefill_rows", e.prefill_rows}});

@@ -356,7 +356,7 @@ double batched_gemm_seconds(const DecodeCost& c, Backend backend, const Efficien
   const double weights_per_sequence = (c.gpu_flop - c.gpu_attention_flop) / b;
   const double peak = c.gpu_flop_per_s * parallel;
   return std::ceil(b / tile) * tile * weights_per_sequence / (e.compute_fraction * peak) +
-         c.gpu_attention_flop * decode_attention_factor(e) / peak;
+         c.gpu_attention_flop * e.decode_compute_factor / peak;
 }
 
 SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const Efficiency& e,
@@ -374,11 +374,8 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
   // Decode does not overlap dequantization and dot products with the loads completely; the
   // calibration fits how much of the compute time adds to the memory time.
   if (e.decode_compute_factor > 0 && c.gpu_flop > 0) {
-    // The weights' dot products and attention over the cache, each at its factor.
-    const double vector = ((c.gpu_flop - c.gpu_attention_flop) * e.decode_compute_factor +
-                           c.gpu_attention_flop * decode_attention_factor(e)) /
-                          (c.gpu_flop_per_s * n);
-    const double rate = c.gpu_flop / vector;
+    const double rate = c.gpu_flop_per_s * n / e.decode_compute_factor;
+    const double vector = c.gpu_flop / rate;
     const double gemm = batched_gemm_seconds(c, hw.backend, e, n);
     const double seconds = std::min(vector, gemm);
     s.terms.push_back(

@@ -112,51 +112,6 @@ TEST(Calibration, AttentionAtDepthGetsItsOwnRate) {
   EXPECT_LT(std::abs(results[9].prefill_error), 0.05);
 }
 
-// One decode step on a made-up unified machine (256 GB/s, 50 TFLOP/s) reading `bytes` with
-// `weight_flop` of dot products and attention over `depth` cached tokens (4 x 4096 x 32 FLOP a
-// token), measured as if it read at 80% of the bandwidth and its dot products took 5x, attention
-// 50x their peak-rate time.
-CalibrationRow decode_row(int64_t depth, double bytes, double weight_flop) {
-  CalibrationRow r;
-  r.row_id = fmt::format("decode-{}-{}", depth, bytes);
-  r.backend = "rocm";
-  r.memory_class = "unified";
-  r.machine.fp16_flop_per_s = 50e12;
-  r.machine.bandwidth_bytes_per_s = 256e9;
-  r.depth_tokens = depth;
-  r.placement = "resident";
-  r.categories = {"resident"};
-  auto& c = r.decode;
-  c.gpu_bandwidth_bytes_per_s = 256e9;
-  c.gpu_flop_per_s = 50e12;
-  c.gpu_attention_flop = 4.0 * 4096 * 32 * static_cast<double>(depth);
-  c.gpu_bytes = bytes + 2.0 * 1024 * 32 * 2 * static_cast<double>(depth);  // weights + KV
-  c.gpu_flop = weight_flop + c.gpu_attention_flop;
-  const double seconds =
-      c.gpu_bytes / (0.8 * 256e9) + (5 * weight_flop + 50 * c.gpu_attention_flop) / 50e12;
-  r.measured_decode_tok_per_s = 1 / seconds;
-  return r;
-}
-
-// Decode at depth: attention over the cache gets its own factor where two runs are at depth
-// (Strix Halo's ROCm decode falls from 47 to 18 tok/s at 32K tokens, far more than its KV
-// reads), recovered exactly from rows made with known factors; the weights' stay theirs.
-TEST(Calibration, DecodeAttentionAtDepthGetsItsOwnFactor) {
-  const std::vector<CalibrationRow> sweep = {decode_row(0, 4e9, 16e9), decode_row(0, 16e9, 16e9),
-                                             decode_row(0, 8e9, 40e9), decode_row(4096, 4e9, 16e9),
-                                             decode_row(32768, 4e9, 16e9)};
-  const auto e = efficiency_for(fit_efficiency(sweep, "sweep"), "rocm", "unified");
-  EXPECT_NEAR(e.bandwidth_fraction, 0.8, 1e-6);
-  EXPECT_NEAR(e.decode_compute_factor, 5, 1e-4);
-  EXPECT_NEAR(e.decode_attention_factor, 50, 1e-3);
-  EXPECT_DOUBLE_EQ(decode_attention_factor(e), e.decode_attention_factor);
-  // Without rows at depth there is one factor for both.
-  const std::vector<CalibrationRow> shallow(sweep.begin(), sweep.begin() + 3);
-  const auto one = efficiency_for(fit_efficiency(shallow, "shallow"), "rocm", "unified");
-  EXPECT_EQ(one.decode_attention_factor, 0);
-  EXPECT_DOUBLE_EQ(decode_attention_factor(one), one.decode_compute_factor);
-}
-
 // A llama-batched-bench row with B sequences is costed as B sequences decoding together: the
 // weights are read once per step, the products are computed B times, and tok/s is the aggregate.
 TEST(Calibration, BatchedBenchRowsDecodeTheirSequencesTogether) {

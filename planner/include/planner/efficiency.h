@@ -38,11 +38,6 @@ struct Efficiency {
   /// attention kernels run at their own rate, far from the weight GEMMs' on some backends); 0:
   /// the same as compute_fraction (a group without runs at depth)
   double prefill_attention_fraction = 0;
-  /// decode: seconds per (attention FLOP over the cached tokens / peak FLOP/s), the decode
-  /// compute factor of the flash-attention vector kernels where a group's runs at depth tell it
-  /// apart from the weights' (some backends' fall far behind at 32K tokens); 0: the same as
-  /// decode_compute_factor
-  double decode_attention_factor = 0;
   int64_t decode_rows = 0;  ///< measured rows behind the decode factors (0: a fallback)
   int64_t prefill_rows = 0;
   bool operator==(const Efficiency&) const = default;
@@ -57,10 +52,6 @@ HostClass host_class(double host_bytes_per_s);
 const char* host_class_name(HostClass host_class);
 
 /// CPU decode efficiency of one host class and the rows behind it.
-/// The decode compute factor attention over the cached tokens runs at (decode_attention_factor,
-/// or the weights' decode_compute_factor where not fitted).
-double decode_attention_factor(const Efficiency& e);
-
 struct HostEfficiency {
   std::string host_class;  ///< host_class_name()
   double bandwidth_fraction = 0.6;

@@ -161,8 +161,8 @@ int main(int argc, char** argv) {
           "llama.cpp (default), ik_llama.cpp, mlx, exo, vllm, exllamav2, exllamav3, or all (a row "
           "per engine that runs on the machine and loads the weights): the decode "
           "column is that engine's (llama.cpp's physics times its published speed over "
-          "llama.cpp); the plan is llama.cpp's, and vllm and mlx add a table of their "
-          "own memory")
+          "llama.cpp); the plan is llama.cpp's, and vllm, mlx and exllamav2 add a table of "
+          "their own memory (ExLlamaV2, which cannot offload, is no fit where it does not fit)")
       ->capture_default_str();
   fit_cmd->add_flag("--require-fit", fit.require_fit,
                     "Exit 1 unless the model fits entirely in GPU/unified memory everywhere");

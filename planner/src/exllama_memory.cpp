@@ -98,8 +98,10 @@ ExllamaMemory exllama_memory(const ModelSpec& m, const WeightInventory& weights,
                                                       d(w.context_tokens) * d(w.batch);
   const double buffers = buffer_bytes(m, w, o);
   // The embedding stays in host memory (ExLlamaV2 loads it to the CPU by default); the head goes
-  // with the last layer.
-  const double head = layer_weight_bytes(weights, m.n_layers);
+  // with the last layer: a tied model's is the embedding matrix again, at the head's bitrate (the
+  // inventory sizes a tied embedding at the output's type).
+  const double head = layer_weight_bytes(weights, m.n_layers) +
+                      (m.tied_embeddings ? layer_weight_bytes(weights, -1) : 0.0);
   int64_t layer = 0;
   for (int64_t g = 0; g < std::max<int64_t>(1, hw.gpu_count) && layer < m.n_layers; ++g) {
     const auto gpu = gpu_spec(hw, g);

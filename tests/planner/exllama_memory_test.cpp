@@ -87,6 +87,18 @@ TEST(ExllamaMemory, FillsGpusInOrderAndDoesNotOffload) {
   EXPECT_NE(one.reason.find("does not offload"), std::string::npos) << one.reason;
 }
 
+// A tied model (Llama 3.2 1B) has no output matrix of its own: ExLlamaV2's head on the GPU is the
+// embedding matrix at the head's bitrate, while the embedding itself stays in host memory.
+TEST(ExllamaMemory, TiedModelCarriesItsHead) {
+  const auto& m = model("llama-3.2-1b");
+  ASSERT_TRUE(m.tied_embeddings);
+  const auto weights = build_inventory(m, quant("exl2-4.0bpw"));
+  const auto x =
+      exllama_memory(m, weights, find_hardware(testing::db(), "rtx-4090"), context(4096));
+  ASSERT_EQ(x.devices.size(), 1u);
+  EXPECT_DOUBLE_EQ(x.devices[0].weights_bytes, total_weight_bytes(weights));
+}
+
 TEST(ExllamaMemory, MachinesAndModelsItDoesNotRun) {
   const auto& m = model("llama-3.1-8b");
   const auto weights = build_inventory(m, quant("exl2-4.0bpw"));

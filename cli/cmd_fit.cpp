@@ -269,7 +269,7 @@ reports::Table mlx_table(const std::vector<Row>& rows, const planner::ProfileDb&
 
 // ExLlamaV2's own memory for every model and CUDA/ROCm machine (planner/exllama_memory.h): its
 // automatic split, GPU by GPU.
-reports::Table exllama_table(const std::vector<Row>& rows) {
+reports::Table exllama_table(const std::vector<Row>& rows, bool tensor_parallel) {
   reports::Table t{"exllama_memory", "ExLlamaV2 memory per GPU (estimates)", {}, {}};
   t.columns = {{"model", "Model", "", reports::Align::kLeft},
                {"hardware", "Hardware", "", reports::Align::kLeft},
@@ -286,8 +286,10 @@ reports::Table exllama_table(const std::vector<Row>& rows) {
   for (const auto& r : rows) {
     const auto& spec = r.model->source.spec;
     try {
+      planner::ExllamaOptions options;
+      options.tensor_parallel = tensor_parallel;
       const auto x =
-          planner::exllama_memory(spec, r.model->weights, *r.hardware, r.model->workload);
+          planner::exllama_memory(spec, r.model->weights, *r.hardware, r.model->workload, options);
       if (x.devices.empty()) {
         t.rows.push_back({spec.id, hardware_label(*r.hardware), reports::Cell{}, int64_t{0},
                           reports::Cell{}, reports::Cell{}, reports::Cell{}, reports::Cell{},
@@ -316,9 +318,11 @@ constexpr const char* kVllmMemoryNote =
     "(16-bit, FP8 for a quantized --kv-type) takes the rest in 16-token blocks.";
 constexpr const char* kExllamaMemoryNote =
     "ExLlamaV2 memory: its automatic split fills the GPUs in order, each holding its layers' "
-    "weights and KV cache (FP16, or Q8/Q6/Q4 with an FP16 scale per 32 values and one layer's "
-    "FP16 copy per GPU, from --kv-type) beside the buffers its device map reserves for a "
-    "2048-token forward pass (rotary tables, hidden state, mask, the largest module's scratch, "
+    "weights and KV cache; with --split tensor or row it runs tensor parallel, each GPU holding "
+    "a share of every layer (attention and cache by KV heads, the FFN and head evenly; no "
+    "sliding windows). The cache is FP16, or Q8/Q6/Q4 from --kv-type with an FP16 scale per 32 "
+    "values and one layer's FP16 copy per GPU; beside it the buffers its device map reserves for "
+    "a 2048-token forward pass (rotary tables, hidden state, mask, the largest module's scratch, "
     "attention workspace) and the runtime; the embedding stays in host memory. An estimate: "
     "PyTorch's allocator is not modelled, and ExLlamaV2 does not offload to the CPU.";
 constexpr const char* kMlxMemoryNote =
@@ -343,6 +347,7 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
       resolve_hardware(db, options.hw, options.hw_specs, options.gpus, report.context.warnings);
 
   const auto llama_args = parse_llama_args_option(options.llama_args);
+  const planner::SplitMode split = parse_split(options.split);
   const bool all = options.engine == "all";
   const planner::EngineFactors* engine =
       options.engine == "llama.cpp" || all
@@ -359,7 +364,8 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
                                   p.gguf_counterpart);
     for (const auto& hw : machines) {
       Row r{&p, &hw, {}, {}, 0, "", 0, "llama.cpp", "", 0, "", ""};
-      const planner::PredictOptions defaults;
+      planner::PredictOptions defaults;
+      defaults.split = split;
       r.chosen = planner::choose_plan(p.source.spec, p.weights, hw, p.workload, defaults,
                                       llama_args ? &*llama_args : nullptr, db.quants);
       r.fit = r.chosen.fit;
@@ -445,7 +451,8 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
     report.notes.emplace_back(kVllmMemoryNote);
   }
   if (const auto exllama = rows_of_engine(rows, "exllamav2"); !exllama.empty()) {
-    report.tables.push_back(exllama_table(exllama));
+    report.tables.push_back(exllama_table(
+        exllama, split == planner::SplitMode::kTensor || split == planner::SplitMode::kRow));
     report.notes.emplace_back(kExllamaMemoryNote);
   }
   if (const auto mlx = rows_of_engine(rows, "mlx"); !mlx.empty()) {

@@ -22,6 +22,7 @@ struct FitOptions {
   bool allow_offload = false;
   std::string llama_args;            ///< a llama.cpp command line whose placement to check
   std::string engine = "llama.cpp";  ///< the engine whose decode speed the table shows
+  std::string split = "layer";       ///< across GPUs: layer, row, tensor or none (parse_split)
 };
 
 /// `hwplan fit`: will each model fit each machine, how, and with which llama.cpp flags.

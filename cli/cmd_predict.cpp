@@ -28,14 +28,6 @@ planner::OffloadMode parse_offload(const std::string& text) {
   throw_usage("--offload: '{}' is not one of auto, cpu, stream, none", text);
 }
 
-planner::SplitMode parse_split(const std::string& text) {
-  if (text == "layer") return planner::SplitMode::kLayer;
-  if (text == "row") return planner::SplitMode::kRow;
-  if (text == "tensor") return planner::SplitMode::kTensor;
-  if (text == "none") return planner::SplitMode::kNone;
-  throw_usage("--split: '{}' is not one of layer, row, tensor, none", text);
-}
-
 struct Row {
   const PlannedModel* model = nullptr;
   planner::HardwareSpec hardware;

@@ -164,6 +164,11 @@ int main(int argc, char** argv) {
           "llama.cpp); the plan is llama.cpp's, and vllm, mlx and exllamav2 add a table of "
           "their own memory (ExLlamaV2, which cannot offload, is no fit where it does not fit)")
       ->capture_default_str();
+  fit_cmd
+      ->add_option("--split", fit.split,
+                   "Across GPUs: layer (pipeline), row or tensor (parallel), none (one GPU); "
+                   "exllamav2 runs tensor parallel for row or tensor; -sm in --llama-args wins")
+      ->capture_default_str();
   fit_cmd->add_flag("--require-fit", fit.require_fit,
                     "Exit 1 unless the model fits entirely in GPU/unified memory everywhere");
   fit_cmd->add_flag(

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/error.h"
+
 namespace hwplan::cli {
 
 PlannedModel plan_model(const planner::ProfileDb& db, const std::string& name,
@@ -42,6 +44,14 @@ PlannedModel plan_model(const planner::ProfileDb& db, ModelSource source,
   p.workload.kv_cache = planner::find_kv_cache_type(db.quants, request.kv_type);
   planner::validate_workload(spec, p.workload);
   return p;
+}
+
+planner::SplitMode parse_split(const std::string& text) {
+  if (text == "layer") return planner::SplitMode::kLayer;
+  if (text == "row") return planner::SplitMode::kRow;
+  if (text == "tensor") return planner::SplitMode::kTensor;
+  if (text == "none") return planner::SplitMode::kNone;
+  throw_usage("--split: '{}' is not one of layer, row, tensor, none", text);
 }
 
 }  // namespace hwplan::cli

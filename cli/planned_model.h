@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "model_source.h"
+#include "planner/execution_plan.h"
 #include "planner/memory.h"
 #include "planner/profiles.h"
 #include "planner/weights.h"
@@ -42,5 +43,8 @@ PlannedModel plan_model(const planner::ProfileDb& db, const std::string& name,
 /// The same for a model already resolved.
 PlannedModel plan_model(const planner::ProfileDb& db, ModelSource source,
                         const ModelRequest& request, std::vector<std::string>& notes);
+
+/// --split of fit and predict: layer, row, tensor or none (a usage error otherwise).
+planner::SplitMode parse_split(const std::string& text);
 
 }  // namespace hwplan::cli

@@ -25,16 +25,23 @@ double widest_ffn(const ModelSpec& m) {
                    d(m.moe.shared_ffn_size)});
 }
 
+// The shares of one GPU's modules: `heads` of the attention heads and `widths` of the FFN and
+// vocabulary (1 and 1 for the layer split, where a GPU holds whole layers).
+struct Shares {
+  double heads = 1.0;
+  double widths = 1.0;
+};
+
 // The buffers ExLlamaV2's device map reserves on every GPU it uses (model.py set_device_map and
 // the modules' scratch_space): the rotary sin/cos tables for the whole context, one forward
 // pass's hidden state and mask, the largest module's scratch (hidden state, Q/K/V or the FFN's
 // two intermediates, a matrix dequantized to FP16 up to max_dq_size, GQA's expanded K/V) and the
 // attention workspace, as its flash-attention path sizes it.
-double buffer_bytes(const ModelSpec& m, const Workload& w, const ExllamaOptions& o) {
+double buffer_bytes(const ModelSpec& m, const Workload& w, const ExllamaOptions& o, Shares s) {
   const double len = d(o.max_input_len) * d(w.batch);
   const double ctx = d(w.context_tokens);
-  const double q_width = d(m.n_heads * m.head_dim);
-  const double kv_width = d(m.n_kv_heads * m.head_dim);
+  const double q_width = d(m.n_heads * m.head_dim) * s.heads;
+  const double kv_width = d(m.n_kv_heads * m.head_dim) * s.heads;
   const double hidden = d(m.hidden_size);
   auto dequantized = [&](double elements) {
     return kHalf * std::min(elements, o.max_dequantized_elements);
@@ -46,16 +53,152 @@ double buffer_bytes(const ModelSpec& m, const Workload& w, const ExllamaOptions&
       len * std::max(q_width, hidden) * kHalf + len * q_width * kHalf + 2 * len * kv_width * kHalf +
       dequantized(hidden * std::max(q_width, kv_width)) +
       (m.n_kv_heads != m.n_heads ? 2 * ctx * d(w.batch) * q_width * kHalf : 0.0);
-  const double ffn = widest_ffn(m);
+  const double ffn = widest_ffn(m) * s.widths;
   const double ffn_scratch =
       len * hidden * kHalf + 2 * len * ffn * kHalf + dequantized(hidden * ffn);
-  const double head_scratch = dequantized(hidden * d(m.vocab_size));
+  const double head_scratch = dequantized(hidden * d(m.vocab_size) * s.widths);
   // Flash attention's workspace: ExLlamaV2 shrinks the score buffer by sqrt(size) / 190.
   const double scores = std::min(d(o.max_attention_size), ctx * ctx);
   const double shrink = std::sqrt(d(o.max_attention_size)) / 190.0;
-  const double workspace = 2 * std::floor(scores / shrink) * d(m.n_heads) * kHalf;
+  const double workspace = 2 * std::floor(scores / shrink) * d(m.n_heads) * s.heads * kHalf;
   return rotary + state + mask + std::max({attention_scratch, ffn_scratch, head_scratch}) +
          workspace;
+}
+
+void check_runs(const ModelSpec& m, const HardwareSpec& hw, const ExllamaOptions& o) {
+  if (hw.kind != MemoryKind::kDiscrete ||
+      (hw.backend != Backend::kCuda && hw.backend != Backend::kRocm)) {
+    throw_input("exllamav2: {} is not a CUDA or ROCm GPU machine", hw.id);
+  }
+  if (m.attention == AttentionKind::kMla ||
+      std::count(m.layer_kinds.begin(), m.layer_kinds.end(), LayerKind::kLinearAttention) > 0) {
+    throw_input("exllamav2: {} has {} layers, which ExLlamaV2 does not run", m.id,
+                m.attention == AttentionKind::kMla ? "MLA attention" : "linear-attention");
+  }
+  if (!o.tensor_parallel || hw.gpu_count <= 1) return;
+  if (std::count(m.layer_kinds.begin(), m.layer_kinds.end(), LayerKind::kSlidingAttention) > 0) {
+    throw_input("exllamav2: {} has sliding-window layers, which its tensor parallel does not run",
+                m.id);
+  }
+  if (m.n_kv_heads < hw.gpu_count) {
+    throw_input("exllamav2: {} KV heads of {} do not split over {} GPUs (tensor parallel)",
+                m.n_kv_heads, m.id, hw.gpu_count);
+  }
+}
+
+struct Cache {
+  double element = 0;       ///< bytes per cached K or V value
+  double per_head = 0;      ///< K and V of one KV head, one layer, the whole workload
+  double staging_head = 0;  ///< the FP16 copy of the same a quantized cache expands into
+};
+
+Cache cache_of(const ModelSpec& m, const Workload& w, const std::string& mode) {
+  Cache c;
+  c.element = exllama_cache_element_bytes(mode);
+  const double values = 2 * d(m.head_dim) * d(w.context_tokens) * d(w.batch);
+  c.per_head = values * c.element;
+  c.staging_head = mode == "FP16" ? 0.0 : values * kHalf;
+  return c;
+}
+
+// The automatic split: GPU after GPU, as many whole layers as fit beside the buffers; the head
+// with the last layer.
+void layer_split(const ModelSpec& m, const WeightInventory& weights, const HardwareSpec& hw,
+                 const Workload& w, const ExllamaOptions& o, const Cache& cache, ExllamaMemory& x) {
+  const double layer_kv = d(m.n_kv_heads) * cache.per_head;
+  // A quantized cache is expanded one layer at a time into an FP16 staging copy on each GPU.
+  const double buffers = buffer_bytes(m, w, o, {}) + d(m.n_kv_heads) * cache.staging_head;
+  // The embedding stays in host memory (ExLlamaV2 loads it to the CPU by default); the head goes
+  // with the last layer: a tied model's is the embedding matrix again, at the head's bitrate (the
+  // inventory sizes a tied embedding at the output's type).
+  const double head = layer_weight_bytes(weights, m.n_layers) +
+                      (m.tied_embeddings ? layer_weight_bytes(weights, -1) : 0.0);
+  int64_t layer = 0;
+  for (int64_t g = 0; g < std::max<int64_t>(1, hw.gpu_count) && layer < m.n_layers; ++g) {
+    const auto gpu = gpu_spec(hw, g);
+    ExllamaDevice dev;
+    dev.gpu = g;
+    dev.kv_heads = m.n_kv_heads;
+    dev.capacity_bytes = gpu.memory_bytes - gpu.gpu_memory_reserved_bytes;
+    dev.runtime_bytes = gpu.runtime_overhead_bytes;
+    dev.buffers_bytes = buffers;
+    while (layer < m.n_layers) {
+      const double add = layer_weight_bytes(weights, layer) + layer_kv;
+      const double last = layer + 1 == m.n_layers ? head : 0.0;
+      if (dev.total_bytes() + add + last > dev.capacity_bytes) break;
+      dev.weights_bytes += layer_weight_bytes(weights, layer) + last;
+      dev.kv_bytes += layer_kv;
+      dev.output = last > 0;
+      ++dev.layers;
+      ++layer;
+    }
+    if (dev.layers > 0) x.devices.push_back(dev);
+  }
+  x.layers_placed = layer;
+  x.fits = layer == m.n_layers;
+}
+
+// Tensor parallel: every GPU holds a share of every layer, the KV heads dealt out as evenly as
+// they go (8 over 3 GPUs: 3, 3, 2) with the attention weights and cache that follow them, the
+// FFN, experts and head split evenly, norms and routers on each.
+void tensor_split(const ModelSpec& m, const WeightInventory& weights, const HardwareSpec& hw,
+                  const Workload& w, const ExllamaOptions& o, const Cache& cache,
+                  ExllamaMemory& x) {
+  const int64_t n = hw.gpu_count;
+  const double head = layer_weight_bytes(weights, m.n_layers) +
+                      (m.tied_embeddings ? layer_weight_bytes(weights, -1) : 0.0);
+  x.fits = true;
+  for (int64_t g = 0; g < n; ++g) {
+    const auto gpu = gpu_spec(hw, g);
+    ExllamaDevice dev;
+    dev.gpu = g;
+    dev.layers = m.n_layers;
+    dev.output = true;
+    dev.kv_heads = m.n_kv_heads / n + (g < m.n_kv_heads % n ? 1 : 0);
+    const double head_share = d(dev.kv_heads) / d(m.n_kv_heads);
+    const double share = 1.0 / d(n);
+    for (int64_t layer = 0; layer < m.n_layers; ++layer) {
+      const double attention = class_weight_bytes(weights, TensorClass::kAttention, layer);
+      const double replicated = class_weight_bytes(weights, TensorClass::kNorm, layer) +
+                                class_weight_bytes(weights, TensorClass::kRouter, layer);
+      const double split = layer_weight_bytes(weights, layer) - attention - replicated;
+      dev.weights_bytes += attention * head_share + split * share + replicated;
+    }
+    dev.weights_bytes += head * share;
+    dev.kv_bytes = d(m.n_layers) * d(dev.kv_heads) * cache.per_head;
+    dev.buffers_bytes =
+        buffer_bytes(m, w, o, {head_share, share}) + d(dev.kv_heads) * cache.staging_head;
+    dev.capacity_bytes = gpu.memory_bytes - gpu.gpu_memory_reserved_bytes;
+    dev.runtime_bytes = gpu.runtime_overhead_bytes;
+    x.fits = x.fits && dev.total_bytes() <= dev.capacity_bytes;
+    x.devices.push_back(dev);
+  }
+  x.layers_placed = x.fits ? m.n_layers : 0;
+}
+
+std::string summary(const ModelSpec& m, const HardwareSpec& hw, const Workload& w,
+                    const ExllamaMemory& x) {
+  const int64_t tokens = w.context_tokens * w.batch;
+  const auto used = static_cast<int64_t>(x.devices.size());
+  const std::string split = x.tensor_parallel ? "tensor parallel" : "automatic split";
+  if (x.fits) {
+    return fmt::format("{} layers on {} GPU{} ({}), {} cache {:.1f} GiB for {} token{}", m.n_layers,
+                       used, used == 1 ? "" : "s", split, x.cache_mode,
+                       bytes_to_gib(x.kv_bytes_per_token * d(tokens)), tokens,
+                       tokens == 1 ? "" : "s");
+  }
+  const std::string placed =
+      x.tensor_parallel
+          ? fmt::format(
+                "a GPU's share of every layer exceeds its memory in tensor parallel over "
+                "{} GPUs",
+                used)
+          : fmt::format("{} of {} layers placed on {} GPU{}", x.layers_placed, m.n_layers,
+                        std::max<int64_t>(1, hw.gpu_count), hw.gpu_count <= 1 ? "" : "s");
+  return fmt::format(
+      "does not fit: {} ({} cache, {} tokens); ExLlamaV2 does not offload to the CPU: a lower "
+      "bitrate, a quantized cache (--kv-type q4_0) or a smaller --ctx",
+      placed, x.cache_mode, tokens);
 }
 
 }  // namespace
@@ -76,69 +219,19 @@ double exllama_cache_element_bytes(const std::string& mode) {
 
 ExllamaMemory exllama_memory(const ModelSpec& m, const WeightInventory& weights,
                              const HardwareSpec& hw, const Workload& w, const ExllamaOptions& o) {
-  if (hw.kind != MemoryKind::kDiscrete ||
-      (hw.backend != Backend::kCuda && hw.backend != Backend::kRocm)) {
-    throw_input("exllamav2: {} is not a CUDA or ROCm GPU machine", hw.id);
-  }
-  if (m.attention == AttentionKind::kMla ||
-      std::count(m.layer_kinds.begin(), m.layer_kinds.end(), LayerKind::kLinearAttention) > 0) {
-    throw_input("exllamav2: {} has {} layers, which ExLlamaV2 does not run", m.id,
-                m.attention == AttentionKind::kMla ? "MLA attention" : "linear-attention");
-  }
+  check_runs(m, hw, o);
   ExllamaMemory x;
   x.cache_mode = exllama_cache_mode(w.kv_cache);
-  const double element = exllama_cache_element_bytes(x.cache_mode);
-  // K and V of every KV head for every cached token of every sequence.
-  const double layer_kv =
-      2 * d(m.n_kv_heads * m.head_dim) * element * d(w.context_tokens) * d(w.batch);
-  x.kv_bytes_per_token = 2 * d(m.n_kv_heads * m.head_dim) * element * d(m.n_layers);
-  // A quantized cache is expanded one layer at a time into an FP16 staging copy on each GPU.
-  const double staging = x.cache_mode == "FP16" ? 0.0
-                                                : 2 * d(m.n_kv_heads * m.head_dim) * kHalf *
-                                                      d(w.context_tokens) * d(w.batch);
-  const double buffers = buffer_bytes(m, w, o);
-  // The embedding stays in host memory (ExLlamaV2 loads it to the CPU by default); the head goes
-  // with the last layer: a tied model's is the embedding matrix again, at the head's bitrate (the
-  // inventory sizes a tied embedding at the output's type).
-  const double head = layer_weight_bytes(weights, m.n_layers) +
-                      (m.tied_embeddings ? layer_weight_bytes(weights, -1) : 0.0);
-  int64_t layer = 0;
-  for (int64_t g = 0; g < std::max<int64_t>(1, hw.gpu_count) && layer < m.n_layers; ++g) {
-    const auto gpu = gpu_spec(hw, g);
-    ExllamaDevice dev;
-    dev.gpu = g;
-    dev.capacity_bytes = gpu.memory_bytes - gpu.gpu_memory_reserved_bytes;  // the driver's
-    dev.runtime_bytes = gpu.runtime_overhead_bytes;
-    dev.buffers_bytes = buffers + staging;
-    while (layer < m.n_layers) {
-      const double add = layer_weight_bytes(weights, layer) + layer_kv;
-      const double last = layer + 1 == m.n_layers ? head : 0.0;
-      if (dev.total_bytes() + add + last > dev.capacity_bytes) break;
-      dev.weights_bytes += layer_weight_bytes(weights, layer) + last;
-      dev.kv_bytes += layer_kv;
-      dev.output = last > 0;
-      ++dev.layers;
-      ++layer;
-    }
-    if (dev.layers > 0) x.devices.push_back(dev);
-  }
-  x.layers_placed = layer;
-  x.fits = layer == m.n_layers;
-  const auto used = static_cast<int64_t>(x.devices.size());
-  if (x.fits) {
-    x.reason =
-        fmt::format("{} layers on {} GPU{} (automatic split), {} cache {:.1f} GiB for {} token{}",
-                    m.n_layers, used, used == 1 ? "" : "s", x.cache_mode,
-                    bytes_to_gib(x.kv_bytes_per_token * d(w.context_tokens) * d(w.batch)),
-                    w.context_tokens * w.batch, w.context_tokens * w.batch == 1 ? "" : "s");
+  x.tensor_parallel = o.tensor_parallel && hw.gpu_count > 1;
+  const Cache cache = cache_of(m, w, x.cache_mode);
+  // K and V of every KV head of every layer, per token of one sequence.
+  x.kv_bytes_per_token = 2 * d(m.n_kv_heads * m.head_dim) * cache.element * d(m.n_layers);
+  if (x.tensor_parallel) {
+    tensor_split(m, weights, hw, w, o, cache, x);
   } else {
-    x.reason = fmt::format(
-        "does not fit: {} of {} layers placed on {} GPU{} ({} cache, {} tokens); ExLlamaV2 does "
-        "not offload to the CPU: a lower bitrate, a quantized cache (--kv-type q4_0) or a smaller "
-        "--ctx",
-        layer, m.n_layers, std::max<int64_t>(1, hw.gpu_count), hw.gpu_count <= 1 ? "" : "s",
-        x.cache_mode, w.context_tokens * w.batch);
+    layer_split(m, weights, hw, w, o, cache, x);
   }
+  x.reason = summary(m, hw, w, x);
   return x;
 }
 

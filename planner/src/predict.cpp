@@ -734,10 +734,12 @@ namespace {
 // ExLlamaV2 holds the whole model on its GPUs or does not load (no CPU offload): its own memory
 // (exllama_memory.h) decides, and a model it does not run is refused the same way.
 Prediction with_exllama_memory(Prediction p, const ModelSpec& m, const WeightInventory& weights,
-                               const HardwareSpec& hw, const Workload& w) {
+                               const HardwareSpec& hw, const Workload& w, SplitMode split) {
   std::string refusal;
   try {
-    const auto x = exllama_memory(m, weights, hw, w);
+    ExllamaOptions options;
+    options.tensor_parallel = split == SplitMode::kTensor || split == SplitMode::kRow;
+    const auto x = exllama_memory(m, weights, hw, w, options);
     if (x.fits) {
       p.reason += fmt::format(" ExLlamaV2's own memory: {}.", x.reason);
       return p;
@@ -765,7 +767,7 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
                                const EfficiencyTable& table) {
   const auto& hw = chosen.machine;
   if (engine.name == "exllamav2" && !chosen.from_command_line)
-    return with_exllama_memory(with_engine(prediction, engine), m, weights, hw, w);
+    return with_exllama_memory(with_engine(prediction, engine), m, weights, hw, w, options.split);
   // vLLM splits a model over a machine's GPUs, exo over a cluster's Macs, in tensor parallel.
   const bool tensor_parallel_engine =
       (engine.name == "vllm" && hw.gpu_count >= 2) || (engine.name == "exo" && options.nodes >= 2);

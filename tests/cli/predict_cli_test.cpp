@@ -205,6 +205,24 @@ TEST(PredictCli, FitWithExllamaShowsItsOwnMemory) {
   EXPECT_TRUE(said) << json["notes"].dump();
 }
 
+// fit --split tensor: ExLlamaV2's tensor parallel, a share of every layer on each GPU; a split
+// that does not exist is a usage error.
+TEST(PredictCli, FitExllamaTensorParallel) {
+  const auto r = run_hwplan(
+      "fit -m llama-3.1-70b -q exl2-4.0bpw --hw 4x-rtx-3090 --engine exllamav2 --split tensor "
+      "--json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto table = nlohmann::json::parse(r.out)["tables"]["exllama_memory"];
+  ASSERT_EQ(table.size(), 4u);
+  for (const auto& row : table) {
+    EXPECT_EQ(row["layers"], 80);
+    EXPECT_NE(row["summary"].get<std::string>().find("tensor parallel"), std::string::npos);
+  }
+  const auto bad = run_hwplan("fit -m llama-3.1-70b --hw 4x-rtx-3090 --split diagonal");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--split: 'diagonal' is not one of"), std::string::npos) << bad.err;
+}
+
 TEST(PredictCli, VllmOnSeveralGpusIsTensorParallel) {
   auto r = run_hwplan("predict -m llama-3.1-70b --hw 4x-rtx-3090 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -99,6 +99,51 @@ TEST(ExllamaMemory, TiedModelCarriesItsHead) {
   EXPECT_DOUBLE_EQ(x.devices[0].weights_bytes, total_weight_bytes(weights));
 }
 
+// Tensor parallel over four RTX 3090s, Llama 3.1 70B at 4.0 bpw, 32768 tokens of FP16 cache:
+// each GPU holds 2 of the 8 KV heads of every layer, 80 x 2 x (K, V) x 128 x 32768 x 2 B =
+// 2.5 GiB of cache (the layer split's 10 GiB over four), a quarter of every matrix and of the head,
+// and every norm. Over three GPUs the heads go 3, 3, 2 and the cache and attention follow them.
+TEST(ExllamaMemory, TensorParallelSharesEveryLayer) {
+  const auto& m = model("llama-3.1-70b");
+  const auto weights = build_inventory(m, quant("exl2-4.0bpw"));
+  HardwareSpec hw = find_hardware(testing::db(), "4x-rtx-3090");
+  ExllamaOptions tp;
+  tp.tensor_parallel = true;
+  const auto x = exllama_memory(m, weights, hw, context(32768), tp);
+  EXPECT_TRUE(x.tensor_parallel);
+  EXPECT_TRUE(x.fits) << x.reason;
+  ASSERT_EQ(x.devices.size(), 4u);
+  double norms = 0;
+  for (int64_t layer = 0; layer < m.n_layers; ++layer)
+    norms += class_weight_bytes(weights, TensorClass::kNorm, layer);
+  double weights_sum = 0;
+  for (const auto& dev : x.devices) {
+    EXPECT_EQ(dev.kv_heads, 2);
+    EXPECT_EQ(dev.layers, 80);
+    EXPECT_DOUBLE_EQ(dev.kv_bytes, 80.0 * 2 * 2 * 128 * 32768 * 2);
+    weights_sum += dev.weights_bytes;
+  }
+  EXPECT_NEAR(weights_sum,
+              total_weight_bytes(weights) - layer_weight_bytes(weights, -1) + 3 * norms, 1.0);
+
+  hw.gpu_count = 3;
+  const auto three = exllama_memory(m, weights, hw, context(32768), tp);
+  ASSERT_EQ(three.devices.size(), 3u);
+  EXPECT_EQ(three.devices[0].kv_heads, 3);
+  EXPECT_EQ(three.devices[1].kv_heads, 3);
+  EXPECT_EQ(three.devices[2].kv_heads, 2);
+  EXPECT_DOUBLE_EQ(three.devices[2].kv_bytes, three.devices[0].kv_bytes * 2 / 3);
+  EXPECT_LT(three.devices[2].weights_bytes, three.devices[0].weights_bytes);
+
+  // Its tensor-parallel attention has no sliding window.
+  const auto& gemma = model("gemma-3-27b");
+  EXPECT_NE(error_of([&] {
+              exllama_memory(gemma, build_inventory(gemma, quant("exl2-4.0bpw")), hw, context(4096),
+                             tp);
+            }).find("sliding-window layers"),
+            std::string::npos);
+}
+
 TEST(ExllamaMemory, MachinesAndModelsItDoesNotRun) {
   const auto& m = model("llama-3.1-8b");
   const auto weights = build_inventory(m, quant("exl2-4.0bpw"));

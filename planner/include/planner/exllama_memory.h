@@ -21,26 +21,31 @@ struct ExllamaOptions {
   int64_t max_input_len = 2048;              ///< tokens of one forward pass (its default)
   int64_t max_attention_size = 2048 * 2048;  ///< its default attention workspace
   double max_dequantized_elements = 512.0 * 1024 * 1024;  ///< max_dq_size: 512 Mi elements
+  /// Tensor parallel (its load_tp) over every GPU instead of the automatic layer split: each GPU
+  /// holds its share of every layer, attention split by KV heads, the FFN and head evenly.
+  bool tensor_parallel = false;
 };
 
-/// One GPU under ExLlamaV2's automatic split.
+/// One GPU under ExLlamaV2.
 struct ExllamaDevice {
   int64_t gpu = 0;
-  int64_t layers = 0;         ///< decoder layers placed here
-  bool output = false;        ///< the output head is here (the last GPU used)
+  int64_t layers = 0;         ///< decoder layers placed here (a share of every one in TP)
+  int64_t kv_heads = 0;       ///< KV heads of each layer here
+  bool output = false;        ///< the output head is here (the last GPU used; a share in TP)
   double weights_bytes = 0;   ///< its layers' (and the head's) weights
-  double kv_bytes = 0;        ///< its layers' KV cache, with a quantized cache's FP16 staging
-  double buffers_bytes = 0;   ///< rotary tables, hidden state, mask, scratch, attention workspace
+  double kv_bytes = 0;        ///< its layers' KV cache
+  double buffers_bytes = 0;   ///< rotary, hidden state, mask, scratch, workspace, cache staging
   double runtime_bytes = 0;   ///< CUDA context and libraries (the profile's runtime overhead)
-  double capacity_bytes = 0;  ///< the GPU's memory
+  double capacity_bytes = 0;  ///< the GPU's memory less the driver's reserve
   double total_bytes() const { return weights_bytes + kv_bytes + buffers_bytes + runtime_bytes; }
 };
 
 struct ExllamaMemory {
-  std::string cache_mode;              ///< FP16, Q8, Q6 or Q4 (ExLlamaV2's cache classes)
-  double kv_bytes_per_token = 0;       ///< over all layers, one sequence
+  std::string cache_mode;  ///< FP16, Q8, Q6 or Q4 (ExLlamaV2's cache classes)
+  bool tensor_parallel = false;
+  double kv_bytes_per_token = 0;       ///< over all layers and GPUs, one sequence
   std::vector<ExllamaDevice> devices;  ///< GPUs used, in order
-  int64_t layers_placed = 0;
+  int64_t layers_placed = 0;           ///< layers placed whole (the layer split)
   bool fits = false;
   std::string reason;  ///< the one-line summary, or what does not fit
 };
@@ -50,8 +55,9 @@ struct ExllamaMemory {
 std::string exllama_cache_mode(const KvCacheType& kv);
 double exllama_cache_element_bytes(const std::string& cache_mode);
 
-/// ExLlamaV2 on `hardware` (discrete CUDA or ROCm GPUs): Error{kInput} for other machines and for
-/// models it does not run (MLA or linear-attention layers).
+/// ExLlamaV2 on `hardware` (discrete CUDA or ROCm GPUs): Error{kInput} for other machines, for
+/// models it does not run (MLA or linear-attention layers), and in tensor parallel for
+/// sliding-window layers (its TP attention has no window) or fewer KV heads than GPUs.
 ExllamaMemory exllama_memory(const ModelSpec& model, const WeightInventory& weights,
                              const HardwareSpec& hardware, const Workload& workload,
                              const ExllamaOptions& options = {});

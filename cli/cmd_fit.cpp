@@ -279,7 +279,7 @@ reports::Table exllama_table(const std::vector<Row>& rows, bool tensor_parallel)
                {"kv_cache_gib", "KV cache", "GiB", reports::Align::kRight, 1},
                {"buffers_gib", "Buffers+runtime", "GiB", reports::Align::kRight, 1},
                {"total_gib", "Total", "GiB", reports::Align::kRight, 1},
-               {"capacity_gib", "GPU", "GiB", reports::Align::kRight, 1},
+               {"capacity_gib", "GPU memory", "GiB", reports::Align::kRight, 1},
                {"cache_mode", "Cache", "", reports::Align::kLeft},
                {"fits", "Fits", "", reports::Align::kLeft},
                {"summary", "ExLlamaV2", "", reports::Align::kLeft}};

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "common/error.h"
 #include "planner/engines.h"
+#include "planner/exllama_memory.h"
 
 namespace hwplan::planner {
 
@@ -29,12 +31,31 @@ std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const Quant
   return candidates;
 }
 
+namespace {
+
+// Whether `engine` holds the model entirely in GPU (or, for llama.cpp on a CPU machine, host)
+// memory: ExLlamaV2 by its own memory, every other engine by llama.cpp's fit.
+bool fits_entirely(const ModelSpec& model, const WeightInventory& weights,
+                   const HardwareSpec& hardware, const Workload& workload,
+                   const std::string& engine) {
+  if (engine == "exllamav2") {
+    try {
+      return exllama_memory(model, weights, hardware, workload).fits;
+    } catch (const Error&) {
+      return false;  // a model or machine it does not run
+    }
+  }
+  const auto kind = fit_model(model, weights, hardware, workload).kind;
+  return kind == FitKind::kGpu || kind == FitKind::kMultiGpu || kind == FitKind::kHost;
+}
+
+}  // namespace
+
 std::string best_fitting_quant(const std::vector<QuantCandidate>& candidates,
                                const ModelSpec& model, const HardwareSpec& hardware,
-                               const Workload& workload) {
+                               const Workload& workload, const std::string& engine) {
   for (const auto& c : candidates) {
-    const auto kind = fit_model(model, c.weights, hardware, workload).kind;
-    if (kind == FitKind::kGpu || kind == FitKind::kMultiGpu || kind == FitKind::kHost) return c.id;
+    if (fits_entirely(model, c.weights, hardware, workload, engine)) return c.id;
   }
   return "";
 }

@@ -80,5 +80,25 @@ TEST(Sweep, CandidatesAreWhatTheEngineLoads) {
     EXPECT_EQ(std::find(ids.begin(), ids.end(), id), ids.end()) << id;
 }
 
+// ExLlamaV2's best bitrate is the one its own memory holds (it cannot offload): Llama 3.1 70B with
+// 32768 tokens of FP16 cache (10 GiB) on two RTX 3090s takes 4.0 bpw (about 33 GiB of weights
+// on the GPUs) but not 5.0 (about 41 GiB), and nothing fits one RTX 4090.
+TEST(Sweep, ExllamaBestQuantIsWhatItsOwnMemoryHolds) {
+  const auto& m = model("llama-3.1-70b");
+  const auto candidates = quant_candidates(m, db().quants, "exllamav2");
+  Workload w;
+  w.context_tokens = 32768;
+  EXPECT_EQ(best_fitting_quant(candidates, m, find_hardware(db(), "2x-rtx-3090"), w, "exllamav2"),
+            "exl2-4.0bpw");
+  EXPECT_EQ(best_fitting_quant(candidates, m, find_hardware(db(), "rtx-4090"), w, "exllamav2"), "");
+  // 65536 tokens (20 GiB of cache) on four RTX 3090s: 8.0 bpw (about 66 GiB) leaves too little
+  // for whole layers beside each GPU's buffers in ExLlamaV2's split, while llama.cpp's plan (which
+  // would take 8.0) says it fits; ExLlamaV2's best is 6.0.
+  w.context_tokens = 65536;
+  const auto four = find_hardware(db(), "4x-rtx-3090");
+  EXPECT_EQ(best_fitting_quant(candidates, m, four, w, "exllamav2"), "exl2-6.0bpw");
+  EXPECT_EQ(best_fitting_quant(candidates, m, four, w), "exl2-8.0bpw");
+}
+
 }  // namespace
 }  // namespace hwplan::planner

@@ -411,6 +411,12 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
             by_engine.fit.kind = planner::FitKind::kNoFit;
             by_engine.fit.summary = speed.fit.summary;
             by_engine.max_context = 0;  // llama.cpp's, with its offload
+          } else if (e->name == "exllamav2" && !llama_args) {
+            planner::ExllamaOptions exllama;
+            exllama.tensor_parallel =
+                split == planner::SplitMode::kTensor || split == planner::SplitMode::kRow;
+            by_engine.max_context =
+                planner::exllama_max_context(p.source.spec, p.weights, hw, p.workload, exllama);
           }
           // The llama.cpp command runs llama.cpp (ik_llama.cpp's llama-server takes its flags);
           // on another engine's row it would mislead.

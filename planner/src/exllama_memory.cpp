@@ -235,4 +235,22 @@ ExllamaMemory exllama_memory(const ModelSpec& m, const WeightInventory& weights,
   return x;
 }
 
+int64_t exllama_max_context(const ModelSpec& m, const WeightInventory& weights,
+                            const HardwareSpec& hw, Workload w, const ExllamaOptions& o) {
+  constexpr int64_t kStep = 256;
+  auto fits = [&](int64_t steps) {
+    w.context_tokens = steps * kStep;
+    return exllama_memory(m, weights, hw, w, o).fits;
+  };
+  // Memory grows with the context, so the longest that fits is found by bisection.
+  int64_t lo = 0;
+  int64_t hi = m.max_context / kStep;
+  if (hi > 0 && fits(hi)) return std::min(hi * kStep, m.max_context);
+  while (hi - lo > 1) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    (fits(mid) ? lo : hi) = mid;
+  }
+  return lo * kStep;
+}
+
 }  // namespace hwplan::planner

@@ -144,6 +144,27 @@ TEST(ExllamaMemory, TensorParallelSharesEveryLayer) {
             std::string::npos);
 }
 
+// The longest context ExLlamaV2 holds: the context that fits with the next 256-token step not;
+// the model's own maximum where everything fits.
+TEST(ExllamaMemory, MaxContextIsTheLastStepThatFits) {
+  const auto& m = model("llama-3.1-70b");
+  const auto weights = build_inventory(m, quant("exl2-4.0bpw"));
+  const auto hw = find_hardware(testing::db(), "2x-rtx-3090");
+  const int64_t longest = exllama_max_context(m, weights, hw, context(4096));
+  EXPECT_GT(longest, 8192);
+  EXPECT_LT(longest, m.max_context);
+  EXPECT_EQ(longest % 256, 0);
+  EXPECT_TRUE(exllama_memory(m, weights, hw, context(longest)).fits);
+  EXPECT_FALSE(exllama_memory(m, weights, hw, context(longest + 256)).fits);
+  const auto& small = model("llama-3.2-1b");
+  EXPECT_EQ(
+      exllama_max_context(small, build_inventory(small, quant("exl2-4.0bpw")),
+                          find_hardware(testing::db(), "rtx-pro-6000-blackwell"), context(4096)),
+      small.max_context);
+  EXPECT_EQ(
+      exllama_max_context(m, weights, find_hardware(testing::db(), "rtx-4090"), context(4096)), 0);
+}
+
 TEST(ExllamaMemory, MachinesAndModelsItDoesNotRun) {
   const auto& m = model("llama-3.1-8b");
   const auto weights = build_inventory(m, quant("exl2-4.0bpw"));

@@ -62,4 +62,10 @@ ExllamaMemory exllama_memory(const ModelSpec& model, const WeightInventory& weig
                              const HardwareSpec& hardware, const Workload& workload,
                              const ExllamaOptions& options = {});
 
+/// The longest context (per sequence, in 256-token steps, up to the model's maximum) at which
+/// ExLlamaV2 still holds the model on `hardware`; 0 when not even 256 tokens fit.
+int64_t exllama_max_context(const ModelSpec& model, const WeightInventory& weights,
+                            const HardwareSpec& hardware, Workload workload,
+                            const ExllamaOptions& options = {});
+
 }  // namespace hwplan::planner

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "common/error.h"
 #include "common/units.h"
@@ -39,6 +40,9 @@ struct Row {
   double decode_band = 0;            ///< another engine's 80% band (fraction)
   std::string command;               ///< the llama-server command that runs the plan
   std::string command_why;
+  /// ExLlamaV2's own memory on an exllamav2 row (its error where it does not run the model here).
+  std::optional<planner::ExllamaMemory> exllama;
+  std::string exllama_error;
 };
 
 Table model_table(const std::vector<PlannedModel>& models) {
@@ -101,12 +105,15 @@ Table fit_table(const std::vector<Row>& rows, bool many_models, bool show_engine
     const double usable = on_host ? f.host_usable_bytes
                                   : f.gpu_usable_bytes * static_cast<double>(r.hardware->gpu_count);
     const std::string args = llama_flags_of(r.command);
+    // ExLlamaV2's row: its own need and host share; it has no -ngl.
+    const bool own = r.exllama.has_value();
+    const double need = own ? r.exllama->need_bytes : f.gpu_need_bytes;
+    const double host = own ? r.exllama->host_bytes : f.host_bytes;
     for (Cell cell : std::vector<Cell>{
              std::string(planner::fit_kind_label(f.kind)),
-             std::string(planner::fit_kind_name(f.kind)), bytes_to_gib(f.gpu_need_bytes),
-             bytes_to_gib(usable),
-             f.kind == planner::FitKind::kNoFit || on_host ? Cell{} : Cell{f.n_gpu_layers},
-             f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{bytes_to_gib(f.host_bytes)},
+             std::string(planner::fit_kind_name(f.kind)), bytes_to_gib(need), bytes_to_gib(usable),
+             f.kind == planner::FitKind::kNoFit || on_host || own ? Cell{} : Cell{f.n_gpu_layers},
+             f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{bytes_to_gib(host)},
              f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{r.decode_tok_per_s},
              r.max_context > 0 ? Cell{r.max_context} : Cell{},
              r.best_quant.empty() ? Cell{} : Cell{r.best_quant},
@@ -269,7 +276,7 @@ reports::Table mlx_table(const std::vector<Row>& rows, const planner::ProfileDb&
 
 // ExLlamaV2's own memory for every model and CUDA/ROCm machine (planner/exllama_memory.h): its
 // automatic split, GPU by GPU.
-reports::Table exllama_table(const std::vector<Row>& rows, bool tensor_parallel) {
+reports::Table exllama_table(const std::vector<Row>& rows) {
   reports::Table t{"exllama_memory", "ExLlamaV2 memory per GPU (estimates)", {}, {}};
   t.columns = {{"model", "Model", "", reports::Align::kLeft},
                {"hardware", "Hardware", "", reports::Align::kLeft},
@@ -285,27 +292,24 @@ reports::Table exllama_table(const std::vector<Row>& rows, bool tensor_parallel)
                {"summary", "ExLlamaV2", "", reports::Align::kLeft}};
   for (const auto& r : rows) {
     const auto& spec = r.model->source.spec;
-    try {
-      planner::ExllamaOptions options;
-      options.tensor_parallel = tensor_parallel;
-      const auto x =
-          planner::exllama_memory(spec, r.model->weights, *r.hardware, r.model->workload, options);
-      if (x.devices.empty()) {
-        t.rows.push_back({spec.id, hardware_label(*r.hardware), reports::Cell{}, int64_t{0},
-                          reports::Cell{}, reports::Cell{}, reports::Cell{}, reports::Cell{},
-                          reports::Cell{}, x.cache_mode, false, x.reason});
-      }
-      for (const auto& dev : x.devices) {
-        t.rows.push_back({spec.id, hardware_label(*r.hardware), dev.gpu, dev.layers,
-                          bytes_to_gib(dev.weights_bytes), bytes_to_gib(dev.kv_bytes),
-                          bytes_to_gib(dev.buffers_bytes + dev.runtime_bytes),
-                          bytes_to_gib(dev.total_bytes()), bytes_to_gib(dev.capacity_bytes),
-                          x.cache_mode, x.fits, x.reason});
-      }
-    } catch (const Error& e) {
+    if (!r.exllama) {
       t.rows.push_back({spec.id, hardware_label(*r.hardware), reports::Cell{}, reports::Cell{},
                         reports::Cell{}, reports::Cell{}, reports::Cell{}, reports::Cell{},
-                        reports::Cell{}, reports::Cell{}, false, std::string(e.what())});
+                        reports::Cell{}, reports::Cell{}, false, r.exllama_error});
+      continue;
+    }
+    const auto& x = *r.exllama;
+    if (x.devices.empty()) {
+      t.rows.push_back({spec.id, hardware_label(*r.hardware), reports::Cell{}, int64_t{0},
+                        reports::Cell{}, reports::Cell{}, reports::Cell{}, reports::Cell{},
+                        reports::Cell{}, x.cache_mode, false, x.reason});
+    }
+    for (const auto& dev : x.devices) {
+      t.rows.push_back({spec.id, hardware_label(*r.hardware), dev.gpu, dev.layers,
+                        bytes_to_gib(dev.weights_bytes), bytes_to_gib(dev.kv_bytes),
+                        bytes_to_gib(dev.buffers_bytes + dev.runtime_bytes),
+                        bytes_to_gib(dev.total_bytes()), bytes_to_gib(dev.capacity_bytes),
+                        x.cache_mode, x.fits, x.reason});
     }
   }
   return t;
@@ -363,7 +367,7 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
       planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name,
                                   p.gguf_counterpart);
     for (const auto& hw : machines) {
-      Row r{&p, &hw, {}, {}, 0, "", 0, "llama.cpp", "", 0, "", ""};
+      Row r{&p, &hw, {}, {}, 0, "", 0, "llama.cpp", "", 0, "", "", std::nullopt, ""};
       planner::PredictOptions defaults;
       defaults.split = split;
       r.chosen = planner::choose_plan(p.source.spec, p.weights, hw, p.workload, defaults,
@@ -411,12 +415,21 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
             by_engine.fit.kind = planner::FitKind::kNoFit;
             by_engine.fit.summary = speed.fit.summary;
             by_engine.max_context = 0;  // llama.cpp's, with its offload
-          } else if (e->name == "exllamav2" && !llama_args) {
+          }
+          if (e->name == "exllamav2" && !llama_args) {
             planner::ExllamaOptions exllama;
             exllama.tensor_parallel =
                 split == planner::SplitMode::kTensor || split == planner::SplitMode::kRow;
-            by_engine.max_context =
-                planner::exllama_max_context(p.source.spec, p.weights, hw, p.workload, exllama);
+            try {
+              by_engine.exllama =
+                  planner::exllama_memory(p.source.spec, p.weights, hw, p.workload, exllama);
+              if (by_engine.exllama->fits) {
+                by_engine.max_context =
+                    planner::exllama_max_context(p.source.spec, p.weights, hw, p.workload, exllama);
+              }
+            } catch (const Error& error) {
+              by_engine.exllama_error = error.what();
+            }
           }
           // The llama.cpp command runs llama.cpp (ik_llama.cpp's llama-server takes its flags);
           // on another engine's row it would mislead.
@@ -457,8 +470,7 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
     report.notes.emplace_back(kVllmMemoryNote);
   }
   if (const auto exllama = rows_of_engine(rows, "exllamav2"); !exllama.empty()) {
-    report.tables.push_back(exllama_table(
-        exllama, split == planner::SplitMode::kTensor || split == planner::SplitMode::kRow));
+    report.tables.push_back(exllama_table(exllama));
     report.notes.emplace_back(kExllamaMemoryNote);
   }
   if (const auto mlx = rows_of_engine(rows, "mlx"); !mlx.empty()) {

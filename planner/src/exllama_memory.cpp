@@ -136,6 +136,10 @@ void layer_split(const ModelSpec& m, const WeightInventory& weights, const Hardw
   }
   x.layers_placed = layer;
   x.fits = layer == m.n_layers;
+  x.need_bytes = head + d(m.n_layers) * layer_kv +
+                 d(std::max<int64_t>(1, static_cast<int64_t>(x.devices.size()))) *
+                     (buffers + gpu_spec(hw, 0).runtime_overhead_bytes);
+  for (int64_t l = 0; l < m.n_layers; ++l) x.need_bytes += layer_weight_bytes(weights, l);
 }
 
 // Tensor parallel: every GPU holds a share of every layer, the KV heads dealt out as evenly as
@@ -174,6 +178,7 @@ void tensor_split(const ModelSpec& m, const WeightInventory& weights, const Hard
     x.devices.push_back(dev);
   }
   x.layers_placed = x.fits ? m.n_layers : 0;
+  for (const auto& dev : x.devices) x.need_bytes += dev.total_bytes();
 }
 
 std::string summary(const ModelSpec& m, const HardwareSpec& hw, const Workload& w,
@@ -231,6 +236,7 @@ ExllamaMemory exllama_memory(const ModelSpec& m, const WeightInventory& weights,
   } else {
     layer_split(m, weights, hw, w, o, cache, x);
   }
+  x.host_bytes = layer_weight_bytes(weights, -1);  // the embedding, tied or not
   x.reason = summary(m, hw, w, x);
   return x;
 }

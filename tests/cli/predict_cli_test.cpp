@@ -196,6 +196,10 @@ TEST(PredictCli, FitWithExllamaShowsItsOwnMemory) {
   ASSERT_EQ(fit.size(), 2u);
   EXPECT_EQ(fit[0]["fit"], "multi_gpu");
   EXPECT_EQ(fit[1]["fit"], "no_fit");
+  // Its own need (the two GPUs' totals) and no -ngl, which is llama.cpp's.
+  EXPECT_NEAR(fit[0]["needed_gib"].get<double>(),
+              table[0]["total_gib"].get<double>() + table[1]["total_gib"].get<double>(), 1e-6);
+  EXPECT_TRUE(fit[0]["gpu_layers"].is_null());
   EXPECT_TRUE(fit[1]["decode_tok_per_s"].is_null());
   bool said = false;
   for (const auto& note : json["notes"]) {

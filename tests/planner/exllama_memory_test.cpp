@@ -59,6 +59,8 @@ TEST(ExllamaMemory, OneGpuByHand) {
   EXPECT_DOUBLE_EQ(dev.weights_bytes,
                    total_weight_bytes(weights) - layer_weight_bytes(weights, -1));
   EXPECT_DOUBLE_EQ(dev.capacity_bytes, hw.memory_bytes - hw.gpu_memory_reserved_bytes);
+  EXPECT_DOUBLE_EQ(x.need_bytes, dev.total_bytes());
+  EXPECT_DOUBLE_EQ(x.host_bytes, layer_weight_bytes(weights, -1));
 
   const auto q4 = exllama_memory(m, weights, hw, context(8192, "q4_0"));
   EXPECT_EQ(q4.cache_mode, "Q4");

@@ -46,6 +46,10 @@ struct ExllamaMemory {
   double kv_bytes_per_token = 0;       ///< over all layers and GPUs, one sequence
   std::vector<ExllamaDevice> devices;  ///< GPUs used, in order
   int64_t layers_placed = 0;           ///< layers placed whole (the layer split)
+  /// What it needs in GPU memory in all: every layer's weights and cache, the head, and the
+  /// buffers and runtime of each GPU it uses (at least one); and the embedding it keeps in host RAM.
+  double need_bytes = 0;
+  double host_bytes = 0;
   bool fits = false;
   std::string reason;  ///< the one-line summary, or what does not fit
 };

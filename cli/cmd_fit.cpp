@@ -43,6 +43,9 @@ struct Row {
   /// ExLlamaV2's own memory on an exllamav2 row (its error where it does not run the model here).
   std::optional<planner::ExllamaMemory> exllama;
   std::string exllama_error;
+  /// vLLM's own memory on a vllm row (its error where it does not run the model here).
+  std::optional<planner::VllmMemory> vllm;
+  std::string vllm_error;
 };
 
 Table model_table(const std::vector<PlannedModel>& models) {
@@ -105,14 +108,16 @@ Table fit_table(const std::vector<Row>& rows, bool many_models, bool show_engine
     const double usable = on_host ? f.host_usable_bytes
                                   : f.gpu_usable_bytes * static_cast<double>(r.hardware->gpu_count);
     const std::string args = llama_flags_of(r.command);
-    // ExLlamaV2's row: its own need and host share; it has no -ngl.
+    // ExLlamaV2's row: its own need and host share; it, like vLLM, has no -ngl.
     const bool own = r.exllama.has_value();
+    const bool no_ngl = own || r.vllm.has_value();
     const double need = own ? r.exllama->need_bytes : f.gpu_need_bytes;
     const double host = own ? r.exllama->host_bytes : f.host_bytes;
     for (Cell cell : std::vector<Cell>{
              std::string(planner::fit_kind_label(f.kind)),
              std::string(planner::fit_kind_name(f.kind)), bytes_to_gib(need), bytes_to_gib(usable),
-             f.kind == planner::FitKind::kNoFit || on_host || own ? Cell{} : Cell{f.n_gpu_layers},
+             f.kind == planner::FitKind::kNoFit || on_host || no_ngl ? Cell{}
+                                                                     : Cell{f.n_gpu_layers},
              f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{bytes_to_gib(host)},
              f.kind == planner::FitKind::kNoFit ? Cell{} : Cell{r.decode_tok_per_s},
              r.max_context > 0 ? Cell{r.max_context} : Cell{},
@@ -228,8 +233,8 @@ reports::Table vllm_table(const std::vector<Row>& rows, const planner::ProfileDb
                {"vllm_command", "vLLM", "", reports::Align::kLeft}};
   for (const auto& r : rows) {
     const auto& spec = r.model->source.spec;
-    try {
-      const auto v = planner::vllm_memory(spec, r.model->weights, *r.hardware, r.model->workload);
+    if (r.vllm) {
+      const auto& v = *r.vllm;
       t.rows.push_back(
           {spec.id, hardware_label(*r.hardware), v.tensor_parallel, bytes_to_gib(v.weights_bytes),
            bytes_to_gib(v.activation_bytes + v.cuda_graph_bytes + v.runtime_bytes),
@@ -237,10 +242,10 @@ reports::Table vllm_table(const std::vector<Row>& rows, const planner::ProfileDb
            v.kv_capacity_tokens, v.max_concurrency, v.starts,
            v.starts ? planner::vllm_command(hf_repo_of(db, r.model->source), v, r.model->workload)
                     : v.reason});
-    } catch (const Error& e) {
+    } else {
       t.rows.push_back({spec.id, hardware_label(*r.hardware), reports::Cell{}, reports::Cell{},
                         reports::Cell{}, reports::Cell{}, reports::Cell{}, reports::Cell{}, false,
-                        std::string(e.what())});
+                        r.vllm_error});
     }
   }
   return t;
@@ -367,7 +372,8 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
       planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name,
                                   p.gguf_counterpart);
     for (const auto& hw : machines) {
-      Row r{&p, &hw, {}, {}, 0, "", 0, "llama.cpp", "", 0, "", "", std::nullopt, ""};
+      Row r{&p, &hw, {}, {},           0,  "",           0, "llama.cpp", "",
+            0,  "",  "", std::nullopt, "", std::nullopt, ""};
       planner::PredictOptions defaults;
       defaults.split = split;
       r.chosen = planner::choose_plan(p.source.spec, p.weights, hw, p.workload, defaults,
@@ -415,6 +421,14 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
             by_engine.fit.kind = planner::FitKind::kNoFit;
             by_engine.fit.summary = speed.fit.summary;
             by_engine.max_context = 0;  // llama.cpp's, with its offload
+          }
+          if (e->name == "vllm" && !llama_args) {
+            try {
+              by_engine.vllm = planner::vllm_memory(p.source.spec, p.weights, hw, p.workload);
+              if (by_engine.vllm->starts) by_engine.max_context = by_engine.vllm->max_model_len;
+            } catch (const Error& error) {
+              by_engine.vllm_error = error.what();
+            }
           }
           if (e->name == "exllamav2" && !llama_args) {
             planner::ExllamaOptions exllama;

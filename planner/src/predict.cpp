@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "common/error.h"
 #include "common/text_util.h"
 #include "common/units.h"
 #include "planner/exllama_memory.h"
+#include "planner/vllm_memory.h"
 
 namespace hwplan::planner {
 namespace {
@@ -731,31 +733,45 @@ std::string band_text(const SpeedPrediction& speed, const std::string& none) {
 
 namespace {
 
-// ExLlamaV2 holds the whole model on its GPUs or does not load (no CPU offload): its own memory
-// (exllama_memory.h) decides, and a model it does not run is refused the same way.
-Prediction with_exllama_memory(Prediction p, const ModelSpec& m, const WeightInventory& weights,
-                               const HardwareSpec& hw, const Workload& w, SplitMode split) {
-  std::string refusal;
-  try {
-    ExllamaOptions options;
-    options.tensor_parallel = split == SplitMode::kTensor || split == SplitMode::kRow;
-    const auto x = exllama_memory(m, weights, hw, w, options);
-    if (x.fits) {
-      p.reason += fmt::format(" ExLlamaV2's own memory: {}.", x.reason);
-      return p;
-    }
-    refusal = "ExLlamaV2 " + x.reason;
-  } catch (const Error& e) {
-    refusal = e.what();
-  }
+// A row the engine cannot run here: no fit, with its reason, and no speeds.
+Prediction refused(Prediction p, const std::string& why) {
   p.fit.kind = FitKind::kNoFit;
-  p.fit.summary = refusal;
-  p.reason = refusal;
+  p.fit.summary = why;
+  p.reason = why;
   p.decode.tok_per_s = std::nan("");
   p.prefill.tok_per_s = std::nan("");
   p.ttft_seconds = std::nan("");
   p.ttft_all_seconds = std::nan("");
   return p;
+}
+
+// ExLlamaV2 holds the whole model on its GPUs or does not load (no CPU offload): its own memory
+// (exllama_memory.h) decides, and a model it does not run is refused the same way.
+Prediction with_exllama_memory(Prediction p, const ModelSpec& m, const WeightInventory& weights,
+                               const HardwareSpec& hw, const Workload& w, SplitMode split) {
+  try {
+    ExllamaOptions options;
+    options.tensor_parallel = split == SplitMode::kTensor || split == SplitMode::kRow;
+    const auto x = exllama_memory(m, weights, hw, w, options);
+    if (!x.fits) return refused(p, "ExLlamaV2 " + x.reason);
+    p.reason += fmt::format(" ExLlamaV2's own memory: {}.", x.reason);
+    return p;
+  } catch (const Error& e) {
+    return refused(p, e.what());
+  }
+}
+
+// vLLM starts only where its weights, buffers and one context's KV cache fit its share of every
+// GPU (vllm_memory.h; it does not offload by default): otherwise the row is no fit with its reason.
+std::optional<std::string> vllm_refusal(const ModelSpec& m, const WeightInventory& weights,
+                                        const HardwareSpec& hw, const Workload& w) {
+  try {
+    const auto v = vllm_memory(m, weights, hw, w);
+    if (v.starts) return std::nullopt;
+    return "vLLM " + v.reason;
+  } catch (const Error& e) {
+    return std::string(e.what());
+  }
 }
 
 }  // namespace
@@ -768,6 +784,10 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
   const auto& hw = chosen.machine;
   if (engine.name == "exllamav2" && !chosen.from_command_line)
     return with_exllama_memory(with_engine(prediction, engine), m, weights, hw, w, options.split);
+  if (engine.name == "vllm" && !chosen.from_command_line) {
+    if (const auto why = vllm_refusal(m, weights, hw, w))
+      return refused(with_engine(prediction, engine), *why);
+  }
   // vLLM splits a model over a machine's GPUs, exo over a cluster's Macs, in tensor parallel.
   const bool tensor_parallel_engine =
       (engine.name == "vllm" && hw.gpu_count >= 2) || (engine.name == "exo" && options.nodes >= 2);

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "planner/engines.h"
 #include "planner/exllama_memory.h"
+#include "planner/vllm_memory.h"
 
 namespace hwplan::planner {
 
@@ -34,16 +35,15 @@ std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const Quant
 namespace {
 
 // Whether `engine` holds the model entirely in GPU (or, for llama.cpp on a CPU machine, host)
-// memory: ExLlamaV2 by its own memory, every other engine by llama.cpp's fit.
+// memory: ExLlamaV2 and vLLM by their own memory, every other engine by llama.cpp's fit.
 bool fits_entirely(const ModelSpec& model, const WeightInventory& weights,
                    const HardwareSpec& hardware, const Workload& workload,
                    const std::string& engine) {
-  if (engine == "exllamav2") {
-    try {
-      return exllama_memory(model, weights, hardware, workload).fits;
-    } catch (const Error&) {
-      return false;  // a model or machine it does not run
-    }
+  try {
+    if (engine == "exllamav2") return exllama_memory(model, weights, hardware, workload).fits;
+    if (engine == "vllm") return vllm_memory(model, weights, hardware, workload).starts;
+  } catch (const Error&) {
+    return false;  // a model or machine it does not run
   }
   const auto kind = fit_model(model, weights, hardware, workload).kind;
   return kind == FitKind::kGpu || kind == FitKind::kMultiGpu || kind == FitKind::kHost;

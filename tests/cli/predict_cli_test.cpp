@@ -227,6 +227,19 @@ TEST(PredictCli, FitExllamaTensorParallel) {
   EXPECT_NE(bad.err.find("--split: 'diagonal' is not one of"), std::string::npos) << bad.err;
 }
 
+// vLLM does not offload: where its own memory does not start, the row is no fit with its reason
+// (llama.cpp's plan would offload 70B to host RAM on one RTX 4090).
+TEST(PredictCli, VllmThatDoesNotStartIsNoFit) {
+  const auto r =
+      run_hwplan("predict -m llama-3.1-70b -q awq-int4-g128 --hw rtx-4090 --engine vllm --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto row = nlohmann::json::parse(r.out)["details"]["rows"][0];
+  EXPECT_EQ(row["fit"], "no_fit");
+  EXPECT_TRUE(row["decode_tok_per_s"].is_null());
+  EXPECT_NE(row["reason"].get<std::string>().find("vLLM does not start"), std::string::npos)
+      << row["reason"];
+}
+
 TEST(PredictCli, VllmOnSeveralGpusIsTensorParallel) {
   auto r = run_hwplan("predict -m llama-3.1-70b --hw 4x-rtx-3090 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -100,5 +100,24 @@ TEST(Sweep, ExllamaBestQuantIsWhatItsOwnMemoryHolds) {
   EXPECT_EQ(best_fitting_quant(candidates, m, four, w), "exl2-8.0bpw");
 }
 
+// vLLM's best quant is one its own memory starts with: Llama 3.1 70B on two RTX 3090s (90% of each
+// for vLLM: 21.6 GiB) takes 4-bit AWQ (18.5 GiB of weights per GPU), not FP8 (about 33 GiB).
+TEST(Sweep, VllmBestQuantIsOneItStartsWith) {
+  const auto& m = model("llama-3.1-70b");
+  const auto candidates = quant_candidates(m, db().quants, "vllm");
+  Workload w;
+  w.context_tokens = 8192;
+  EXPECT_EQ(best_fitting_quant(candidates, m, find_hardware(db(), "2x-rtx-3090"), w, "vllm"),
+            "awq-int4-g128");
+  EXPECT_EQ(best_fitting_quant(candidates, m, find_hardware(db(), "rtx-4090"), w, "vllm"), "");
+  // Gemma 3 27B on an RTX 5090: FP8 (about 25 GiB) is within llama.cpp's 31.5 usable GiB but
+  // leaves vLLM's 28.8 (90%) too little for its buffers and an 8192-token cache.
+  const auto& gemma = model("gemma-3-27b");
+  const auto gemma_candidates = quant_candidates(gemma, db().quants, "vllm");
+  const auto rtx5090 = find_hardware(db(), "rtx-5090");
+  EXPECT_EQ(best_fitting_quant(gemma_candidates, gemma, rtx5090, w, "vllm"), "awq-int4-g128");
+  EXPECT_EQ(best_fitting_quant(gemma_candidates, gemma, rtx5090, w), "fp8");
+}
+
 }  // namespace
 }  // namespace hwplan::planner

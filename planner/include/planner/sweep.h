@@ -22,8 +22,8 @@ std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const Quant
                                              const std::string& engine = "llama.cpp");
 
 /// The highest-quality candidate at which the model sits entirely in GPU memory (one GPU or
-/// several) at this workload; "" when none does. ExLlamaV2 decides by its own memory
-/// (exllama_memory.h, its automatic split), other engines by llama.cpp's fit.
+/// several) at this workload; "" when none does. ExLlamaV2 and vLLM decide by their own memory
+/// (exllama_memory.h, vllm_memory.h), other engines by llama.cpp's fit.
 std::string best_fitting_quant(const std::vector<QuantCandidate>& candidates,
                                const ModelSpec& model, const HardwareSpec& hardware,
                                const Workload& workload, const std::string& engine = "llama.cpp");

@@ -200,7 +200,8 @@ std::string row_note(const Row& r) {
   } else if (p.decode.error_band_fraction > 0) {
     note += fmt::format(" (+-{:.0f}%: {})", 100 * p.decode.error_band_fraction, p.band.note);
   }
-  const int64_t users = r.chosen.plan.workload.batch;
+  // The prediction's own plan: an engine may run fewer sequences at once (vLLM's queue).
+  const int64_t users = p.plan.workload.batch;
   if (users > 1) {
     note += fmt::format(
         "; {} users at once: {:.1f} tok/s each, {:.1f} together; {} prompts arriving together are "
@@ -209,8 +210,8 @@ std::string row_note(const Row& r) {
   }
   note += fmt::format("; {}", p.reason);
   if (!p.efficiency_note.empty()) note += fmt::format("; {}", p.efficiency_note);
-  note += fmt::format(
-      ". Plan: {}", planner::describe_plan(r.chosen.plan, r.model->source.spec, r.chosen.machine));
+  note += fmt::format(". Plan: {}",
+                      planner::describe_plan(p.plan, r.model->source.spec, r.chosen.machine));
   if (!r.command.empty()) note += fmt::format(". Run: {}", r.command);
   for (const auto& n : r.chosen.notes) note += fmt::format(". {}", n);
   return note + ".";

@@ -761,16 +761,15 @@ Prediction with_exllama_memory(Prediction p, const ModelSpec& m, const WeightInv
   }
 }
 
-// vLLM starts only where its weights, buffers and one context's KV cache fit its share of every
-// GPU (vllm_memory.h; it does not offload by default): otherwise the row is no fit with its reason.
-std::optional<std::string> vllm_refusal(const ModelSpec& m, const WeightInventory& weights,
-                                        const HardwareSpec& hw, const Workload& w) {
+// vLLM's own memory, or why it does not run the model here.
+std::optional<VllmMemory> vllm_memory_or(const ModelSpec& m, const WeightInventory& weights,
+                                         const HardwareSpec& hw, const Workload& w,
+                                         std::string& why) {
   try {
-    const auto v = vllm_memory(m, weights, hw, w);
-    if (v.starts) return std::nullopt;
-    return "vLLM " + v.reason;
+    return vllm_memory(m, weights, hw, w);
   } catch (const Error& e) {
-    return std::string(e.what());
+    why = e.what();
+    return std::nullopt;
   }
 }
 
@@ -784,29 +783,54 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
   const auto& hw = chosen.machine;
   if (engine.name == "exllamav2" && !chosen.from_command_line)
     return with_exllama_memory(with_engine(prediction, engine), m, weights, hw, w, options.split);
+  // vLLM starts only where its weights, buffers and one context's KV cache fit its share of every
+  // GPU (vllm_memory.h; it does not offload), and runs as many sequences at once as its cache
+  // holds at the workload's context: the others wait in its queue.
+  Workload running = w;
+  Prediction base = prediction;
+  std::string queue;
   if (engine.name == "vllm" && !chosen.from_command_line) {
-    if (const auto why = vllm_refusal(m, weights, hw, w))
-      return refused(with_engine(prediction, engine), *why);
+    std::string why;
+    const auto v = vllm_memory_or(m, weights, hw, w, why);
+    if (!v) return refused(with_engine(prediction, engine), why);
+    if (!v->starts) return refused(with_engine(prediction, engine), "vLLM " + v->reason);
+    running.batch =
+        std::clamp<int64_t>(static_cast<int64_t>(std::floor(v->max_concurrency)), 1, w.batch);
+    if (running.batch < w.batch) {
+      const auto held = choose_plan(m, weights, chosen.node, running, options, nullptr, catalog);
+      if (held.fit.kind != FitKind::kNoFit) base = predict_chosen(m, held, options, table);
+      queue = fmt::format(
+          "vLLM's KV cache ({} tokens) holds {} of the {} sequences of {} tokens at once; the "
+          "others wait, so the speeds are those of {}. ",
+          v->kv_capacity_tokens, running.batch, w.batch, w.context_tokens, running.batch);
+    }
   }
   // vLLM splits a model over a machine's GPUs, exo over a cluster's Macs, in tensor parallel.
   const bool tensor_parallel_engine =
       (engine.name == "vllm" && hw.gpu_count >= 2) || (engine.name == "exo" && options.nodes >= 2);
   if (!tensor_parallel_engine || chosen.from_command_line || options.split != SplitMode::kLayer) {
-    return with_engine(prediction, engine);
+    auto p = with_engine(base, engine);
+    p.reason = queue + p.reason;
+    return p;
   }
   PredictOptions tensor = options;
   tensor.split = SplitMode::kTensor;
-  const auto parallel = choose_plan(m, weights, chosen.node, w, tensor, nullptr, catalog);
-  if (parallel.fit.kind == FitKind::kNoFit) return with_engine(prediction, engine);
+  const auto parallel = choose_plan(m, weights, chosen.node, running, tensor, nullptr, catalog);
+  if (parallel.fit.kind == FitKind::kNoFit) {
+    auto p = with_engine(base, engine);
+    p.reason = queue + p.reason;
+    return p;
+  }
   auto p = with_engine(predict_chosen(m, parallel, tensor, table), engine);
   const std::string over = engine.name == "exo"
                                ? fmt::format("{} nodes over {}", options.nodes, options.link)
                                : fmt::format("{} GPUs", hw.gpu_count);
-  p.reason =
-      fmt::format("tensor parallel over {} in {}: {:.1f} tok/s; llama.cpp's {}: {:.1f} tok/s. {}",
-                  over, engine.name == "exo" ? "exo" : "vLLM", p.decode.tok_per_s,
-                  options.nodes >= 2 ? "pipeline over the nodes" : "layer split",
-                  prediction.decode.tok_per_s, p.reason);
+  p.reason = queue + fmt::format(
+                         "tensor parallel over {} in {}: {:.1f} tok/s; llama.cpp's {}: {:.1f} "
+                         "tok/s. {}",
+                         over, engine.name == "exo" ? "exo" : "vLLM", p.decode.tok_per_s,
+                         options.nodes >= 2 ? "pipeline over the nodes" : "layer split",
+                         prediction.decode.tok_per_s, p.reason);
   return p;
 }
 

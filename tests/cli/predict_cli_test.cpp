@@ -240,6 +240,23 @@ TEST(PredictCli, VllmThatDoesNotStartIsNoFit) {
       << row["reason"];
 }
 
+// More users than vLLM's KV cache holds at their context: it runs as many as it holds (the rest
+// queue), on the GPU, never offloading. Llama 3.1 8B AWQ on an RTX 4090 at 8192 tokens: 0.9 x 24
+// GiB less weights and buffers leaves about 15 GiB, 128 KiB a token: 14 sequences at once.
+TEST(PredictCli, VllmRunsWhatItsCacheHoldsAndQueuesTheRest) {
+  const auto r = run_hwplan(
+      "predict -m llama-3.1-8b -q awq-int4-g128 --hw rtx-4090 --engine vllm --concurrency 32 "
+      "--ctx 8192 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto row = nlohmann::json::parse(r.out)["details"]["rows"][0];
+  EXPECT_EQ(row["fit"], "gpu");
+  EXPECT_NE(row["reason"].get<std::string>().find("holds 14 of the 32 sequences"),
+            std::string::npos)
+      << row["reason"];
+  EXPECT_NEAR(row["decode_tok_per_s"].get<double>() / row["per_user_tok_per_s"].get<double>(), 14.0,
+              1e-9);
+}
+
 TEST(PredictCli, VllmOnSeveralGpusIsTensorParallel) {
   auto r = run_hwplan("predict -m llama-3.1-70b --hw 4x-rtx-3090 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -173,6 +173,30 @@ nlohmann::json row_details(const Row& r) {
       {"plan", plan_json(r.chosen, r.model->source.spec)}};
 }
 
+// vLLM's and ExLlamaV2's own memory on their rows (a command line's plan is llama.cpp's), and
+// the longest context it holds.
+void add_engine_memory(Row& r, planner::SplitMode split) {
+  const auto& spec = r.model->source.spec;
+  const auto& w = r.model->workload;
+  try {
+    if (r.engine == "vllm") {
+      r.vllm = planner::vllm_memory(spec, r.model->weights, *r.hardware, w);
+      if (r.vllm->starts) r.max_context = r.vllm->max_model_len;
+    } else if (r.engine == "exllamav2") {
+      planner::ExllamaOptions options;
+      options.tensor_parallel =
+          split == planner::SplitMode::kTensor || split == planner::SplitMode::kRow;
+      r.exllama = planner::exllama_memory(spec, r.model->weights, *r.hardware, w, options);
+      if (r.exllama->fits) {
+        r.max_context =
+            planner::exllama_max_context(spec, r.model->weights, *r.hardware, w, options);
+      }
+    }
+  } catch (const Error& error) {
+    (r.engine == "vllm" ? r.vllm_error : r.exllama_error) = error.what();
+  }
+}
+
 std::string row_note(const Row& r) {
   std::string note = fmt::format("{} on {}: {}", r.model->source.spec.id,
                                  hardware_label(*r.hardware), r.fit.summary);
@@ -422,29 +446,7 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
             by_engine.fit.summary = speed.fit.summary;
             by_engine.max_context = 0;  // llama.cpp's, with its offload
           }
-          if (e->name == "vllm" && !llama_args) {
-            try {
-              by_engine.vllm = planner::vllm_memory(p.source.spec, p.weights, hw, p.workload);
-              if (by_engine.vllm->starts) by_engine.max_context = by_engine.vllm->max_model_len;
-            } catch (const Error& error) {
-              by_engine.vllm_error = error.what();
-            }
-          }
-          if (e->name == "exllamav2" && !llama_args) {
-            planner::ExllamaOptions exllama;
-            exllama.tensor_parallel =
-                split == planner::SplitMode::kTensor || split == planner::SplitMode::kRow;
-            try {
-              by_engine.exllama =
-                  planner::exllama_memory(p.source.spec, p.weights, hw, p.workload, exllama);
-              if (by_engine.exllama->fits) {
-                by_engine.max_context =
-                    planner::exllama_max_context(p.source.spec, p.weights, hw, p.workload, exllama);
-              }
-            } catch (const Error& error) {
-              by_engine.exllama_error = error.what();
-            }
-          }
+          if (!llama_args) add_engine_memory(by_engine, split);
           // The llama.cpp command runs llama.cpp (ik_llama.cpp's llama-server takes its flags);
           // on another engine's row it would mislead.
           if (all || e->name != "ik_llama.cpp") {

@@ -47,9 +47,9 @@ struct ExllamaMemory {
   std::vector<ExllamaDevice> devices;  ///< GPUs used, in order
   int64_t layers_placed = 0;           ///< layers placed whole (the layer split)
   /// What it needs in GPU memory in all: every layer's weights and cache, the head, and the
-  /// buffers and runtime of each GPU it uses (at least one); and the embedding it keeps in host RAM.
+  /// buffers and runtime of each GPU it uses (at least one).
   double need_bytes = 0;
-  double host_bytes = 0;
+  double host_bytes = 0;  ///< the embedding, which it keeps in host RAM
   bool fits = false;
   std::string reason;  ///< the one-line summary, or what does not fit
 };

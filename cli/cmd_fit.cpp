@@ -40,12 +40,11 @@ struct Row {
   double decode_band = 0;            ///< another engine's 80% band (fraction)
   std::string command;               ///< the llama-server command that runs the plan
   std::string command_why;
-  /// ExLlamaV2's own memory on an exllamav2 row (its error where it does not run the model here).
-  std::optional<planner::ExllamaMemory> exllama;
-  std::string exllama_error;
-  /// vLLM's own memory on a vllm row (its error where it does not run the model here).
+  /// vLLM's and ExLlamaV2's own memory on their rows, as predict_with_engine computed it; unset
+  /// where the engine does not run the model here (engine_refusal says why).
   std::optional<planner::VllmMemory> vllm;
-  std::string vllm_error;
+  std::optional<planner::ExllamaMemory> exllama;
+  std::string engine_refusal;
 };
 
 Table model_table(const std::vector<PlannedModel>& models) {
@@ -173,27 +172,13 @@ nlohmann::json row_details(const Row& r) {
       {"plan", plan_json(r.chosen, r.model->source.spec)}};
 }
 
-// vLLM's and ExLlamaV2's own memory on their rows (a command line's plan is llama.cpp's), and
-// the longest context it holds.
-void add_engine_memory(Row& r, planner::SplitMode split) {
-  const auto& spec = r.model->source.spec;
-  const auto& w = r.model->workload;
-  try {
-    if (r.engine == "vllm") {
-      r.vllm = planner::vllm_memory(spec, r.model->weights, *r.hardware, w);
-      if (r.vllm->starts) r.max_context = r.vllm->max_model_len;
-    } else if (r.engine == "exllamav2") {
-      planner::ExllamaOptions options;
-      options.tensor_parallel =
-          split == planner::SplitMode::kTensor || split == planner::SplitMode::kRow;
-      r.exllama = planner::exllama_memory(spec, r.model->weights, *r.hardware, w, options);
-      if (r.exllama->fits) {
-        r.max_context =
-            planner::exllama_max_context(spec, r.model->weights, *r.hardware, w, options);
-      }
-    }
-  } catch (const Error& error) {
-    (r.engine == "vllm" ? r.vllm_error : r.exllama_error) = error.what();
+// The longest context vLLM's and ExLlamaV2's own memory holds (their memory is the prediction's).
+void set_engine_context(Row& r, planner::SplitMode split) {
+  if (r.vllm && r.vllm->starts) r.max_context = r.vllm->max_model_len;
+  if (r.exllama && r.exllama->fits) {
+    r.max_context =
+        planner::exllama_max_context(r.model->source.spec, r.model->weights, *r.hardware,
+                                     r.model->workload, planner::exllama_options(split));
   }
 }
 
@@ -269,7 +254,7 @@ reports::Table vllm_table(const std::vector<Row>& rows, const planner::ProfileDb
     } else {
       t.rows.push_back({spec.id, hardware_label(*r.hardware), reports::Cell{}, reports::Cell{},
                         reports::Cell{}, reports::Cell{}, reports::Cell{}, reports::Cell{}, false,
-                        r.vllm_error});
+                        r.engine_refusal});
     }
   }
   return t;
@@ -324,7 +309,7 @@ reports::Table exllama_table(const std::vector<Row>& rows) {
     if (!r.exllama) {
       t.rows.push_back({spec.id, hardware_label(*r.hardware), reports::Cell{}, reports::Cell{},
                         reports::Cell{}, reports::Cell{}, reports::Cell{}, reports::Cell{},
-                        reports::Cell{}, reports::Cell{}, false, r.exllama_error});
+                        reports::Cell{}, reports::Cell{}, false, r.engine_refusal});
       continue;
     }
     const auto& x = *r.exllama;
@@ -396,8 +381,7 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
       planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name,
                                   p.gguf_counterpart);
     for (const auto& hw : machines) {
-      Row r{&p, &hw, {}, {},           0,  "",           0, "llama.cpp", "",
-            0,  "",  "", std::nullopt, "", std::nullopt, ""};
+      Row r{&p, &hw, {}, {}, 0, "", 0, "llama.cpp", "", 0, "", "", std::nullopt, std::nullopt, ""};
       planner::PredictOptions defaults;
       defaults.split = split;
       r.chosen = planner::choose_plan(p.source.spec, p.weights, hw, p.workload, defaults,
@@ -446,7 +430,10 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
             by_engine.fit.summary = speed.fit.summary;
             by_engine.max_context = 0;  // llama.cpp's, with its offload
           }
-          if (!llama_args) add_engine_memory(by_engine, split);
+          by_engine.vllm = speed.vllm_memory;
+          by_engine.exllama = speed.exllama_memory;
+          if (speed.fit.kind == planner::FitKind::kNoFit) by_engine.engine_refusal = speed.reason;
+          set_engine_context(by_engine, split);
           // The llama.cpp command runs llama.cpp (ik_llama.cpp's llama-server takes its flags);
           // on another engine's row it would mislead.
           if (all || e->name != "ik_llama.cpp") {

@@ -208,6 +208,12 @@ std::string summary(const ModelSpec& m, const HardwareSpec& hw, const Workload& 
 
 }  // namespace
 
+ExllamaOptions exllama_options(SplitMode split) {
+  ExllamaOptions o;
+  o.tensor_parallel = split == SplitMode::kTensor || split == SplitMode::kRow;
+  return o;
+}
+
 std::string exllama_cache_mode(const KvCacheType& kv) {
   const std::string& n = kv.name;
   if (n == "F16" || n == "BF16" || n == "F32") return "FP16";

@@ -10,8 +10,6 @@
 #include "common/error.h"
 #include "common/text_util.h"
 #include "common/units.h"
-#include "planner/exllama_memory.h"
-#include "planner/vllm_memory.h"
 
 namespace hwplan::planner {
 namespace {
@@ -750,27 +748,13 @@ Prediction refused(Prediction p, const std::string& why) {
 Prediction with_exllama_memory(Prediction p, const ModelSpec& m, const WeightInventory& weights,
                                const HardwareSpec& hw, const Workload& w, SplitMode split) {
   try {
-    ExllamaOptions options;
-    options.tensor_parallel = split == SplitMode::kTensor || split == SplitMode::kRow;
-    const auto x = exllama_memory(m, weights, hw, w, options);
-    if (!x.fits) return refused(p, "ExLlamaV2 " + x.reason);
-    p.reason += fmt::format(" ExLlamaV2's own memory: {}.", x.reason);
-    return p;
+    p.exllama_memory = exllama_memory(m, weights, hw, w, exllama_options(split));
   } catch (const Error& e) {
     return refused(p, e.what());
   }
-}
-
-// vLLM's own memory, or why it does not run the model here.
-std::optional<VllmMemory> vllm_memory_or(const ModelSpec& m, const WeightInventory& weights,
-                                         const HardwareSpec& hw, const Workload& w,
-                                         std::string& why) {
-  try {
-    return vllm_memory(m, weights, hw, w);
-  } catch (const Error& e) {
-    why = e.what();
-    return std::nullopt;
-  }
+  if (!p.exllama_memory->fits) return refused(p, "ExLlamaV2 " + p.exllama_memory->reason);
+  p.reason += fmt::format(" ExLlamaV2's own memory: {}.", p.exllama_memory->reason);
+  return p;
 }
 
 }  // namespace
@@ -789,49 +773,53 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
   Workload running = w;
   Prediction base = prediction;
   std::string queue;
+  std::optional<VllmMemory> vllm;
   if (engine.name == "vllm" && !chosen.from_command_line) {
-    std::string why;
-    const auto v = vllm_memory_or(m, weights, hw, w, why);
-    if (!v) return refused(with_engine(prediction, engine), why);
-    if (!v->starts) return refused(with_engine(prediction, engine), "vLLM " + v->reason);
+    try {
+      vllm = vllm_memory(m, weights, hw, w);
+    } catch (const Error& e) {
+      return refused(with_engine(prediction, engine), e.what());
+    }
+    if (!vllm->starts) {
+      auto p = with_engine(prediction, engine);
+      p.vllm_memory = vllm;
+      return refused(p, "vLLM " + vllm->reason);
+    }
     running.batch =
-        std::clamp<int64_t>(static_cast<int64_t>(std::floor(v->max_concurrency)), 1, w.batch);
+        std::clamp<int64_t>(static_cast<int64_t>(std::floor(vllm->max_concurrency)), 1, w.batch);
     if (running.batch < w.batch) {
       const auto held = choose_plan(m, weights, chosen.node, running, options, nullptr, catalog);
       if (held.fit.kind != FitKind::kNoFit) base = predict_chosen(m, held, options, table);
       queue = fmt::format(
           "vLLM's KV cache ({} tokens) holds {} of the {} sequences of {} tokens at once; the "
           "others wait, so the speeds are those of {}. ",
-          v->kv_capacity_tokens, running.batch, w.batch, w.context_tokens, running.batch);
+          vllm->kv_capacity_tokens, running.batch, w.batch, w.context_tokens, running.batch);
     }
   }
+  auto finished = [&](Prediction p) {
+    p.reason = queue + p.reason;
+    p.vllm_memory = vllm;
+    return p;
+  };
   // vLLM splits a model over a machine's GPUs, exo over a cluster's Macs, in tensor parallel.
   const bool tensor_parallel_engine =
       (engine.name == "vllm" && hw.gpu_count >= 2) || (engine.name == "exo" && options.nodes >= 2);
-  if (!tensor_parallel_engine || chosen.from_command_line || options.split != SplitMode::kLayer) {
-    auto p = with_engine(base, engine);
-    p.reason = queue + p.reason;
-    return p;
-  }
+  if (!tensor_parallel_engine || chosen.from_command_line || options.split != SplitMode::kLayer)
+    return finished(with_engine(base, engine));
   PredictOptions tensor = options;
   tensor.split = SplitMode::kTensor;
   const auto parallel = choose_plan(m, weights, chosen.node, running, tensor, nullptr, catalog);
-  if (parallel.fit.kind == FitKind::kNoFit) {
-    auto p = with_engine(base, engine);
-    p.reason = queue + p.reason;
-    return p;
-  }
+  if (parallel.fit.kind == FitKind::kNoFit) return finished(with_engine(base, engine));
   auto p = with_engine(predict_chosen(m, parallel, tensor, table), engine);
   const std::string over = engine.name == "exo"
                                ? fmt::format("{} nodes over {}", options.nodes, options.link)
                                : fmt::format("{} GPUs", hw.gpu_count);
-  p.reason = queue + fmt::format(
-                         "tensor parallel over {} in {}: {:.1f} tok/s; llama.cpp's {}: {:.1f} "
-                         "tok/s. {}",
-                         over, engine.name == "exo" ? "exo" : "vLLM", p.decode.tok_per_s,
-                         options.nodes >= 2 ? "pipeline over the nodes" : "layer split",
-                         prediction.decode.tok_per_s, p.reason);
-  return p;
+  p.reason =
+      fmt::format("tensor parallel over {} in {}: {:.1f} tok/s; llama.cpp's {}: {:.1f} tok/s. {}",
+                  over, engine.name == "exo" ? "exo" : "vLLM", p.decode.tok_per_s,
+                  options.nodes >= 2 ? "pipeline over the nodes" : "layer split",
+                  prediction.decode.tok_per_s, p.reason);
+  return finished(p);
 }
 
 }  // namespace hwplan::planner

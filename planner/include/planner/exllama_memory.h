@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "planner/execution_plan.h"
 #include "planner/hardware_spec.h"
 #include "planner/memory.h"
 #include "planner/model_spec.h"
@@ -38,6 +39,7 @@ struct ExllamaDevice {
   double runtime_bytes = 0;   ///< CUDA context and libraries (the profile's runtime overhead)
   double capacity_bytes = 0;  ///< the GPU's memory less the driver's reserve
   double total_bytes() const { return weights_bytes + kv_bytes + buffers_bytes + runtime_bytes; }
+  bool operator==(const ExllamaDevice&) const = default;
 };
 
 struct ExllamaMemory {
@@ -52,7 +54,12 @@ struct ExllamaMemory {
   double host_bytes = 0;  ///< the embedding, which it keeps in host RAM
   bool fits = false;
   std::string reason;  ///< the one-line summary, or what does not fit
+  bool operator==(const ExllamaMemory&) const = default;
 };
+
+/// ExLlamaV2's options for a --split: tensor parallel for row or tensor, its automatic layer split
+/// otherwise.
+ExllamaOptions exllama_options(SplitMode split);
 
 /// ExLlamaV2's cache mode for a --kv-type: F16/BF16/F32 -> FP16, Q8_0 -> Q8, Q5_x/Q6 -> Q6,
 /// other 4-bit types -> Q4; and its bytes per element: 2, or the bits plus an FP16 scale per 32.

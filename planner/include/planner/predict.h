@@ -5,13 +5,16 @@
 //   speed - seconds from cost / (peak x efficiency), the efficiencies fitted in calibration.cpp.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "planner/efficiency.h"
 #include "planner/execution_plan.h"
+#include "planner/exllama_memory.h"
 #include "planner/fit.h"
 #include "planner/llama_args.h"
+#include "planner/vllm_memory.h"
 
 namespace hwplan::planner {
 
@@ -135,6 +138,10 @@ struct Prediction {
   std::string placement;             ///< placement_kind(): the class the error bands come from
   BandChoice band;                   ///< the bands in decode/prefill and where they came from
   std::string reason;                ///< one sentence: what bounds decode and by how much
+  /// The engine's own memory where it decides the verdict (predict_with_engine): vLLM's and
+  /// ExLlamaV2's, which do not offload; unset for the others and where it does not run the model.
+  std::optional<VllmMemory> vllm_memory;
+  std::optional<ExllamaMemory> exllama_memory;
   bool operator==(const Prediction&) const = default;
 };
 
@@ -148,8 +155,6 @@ PrefillCost prefill_cost(const ModelSpec& model, const ExecutionPlan& plan,
                          const HardwareSpec& hardware, const PredictOptions& options,
                          int64_t depth_tokens);
 
-/// Seconds and tok/s of a decode step: GPU bytes/(eff x BW) + factor x flop/peak + host bytes
-/// / (eff x host BW) + streamed bytes / (eff x bus) + communication + layers x launch overhead.
 /// Seconds of a batch's decode products as llama.cpp's tiled GEMM: the weights' products of every
 /// sequence, the batch rounded up to whole tiles (8 columns on CUDA and ROCm, 32 elsewhere), at
 /// the prefill share of the peak over `parallel` GPUs, plus attention at the decode rate. Infinite
@@ -158,6 +163,8 @@ PrefillCost prefill_cost(const ModelSpec& model, const ExecutionPlan& plan,
 double batched_gemm_seconds(const DecodeCost& cost, Backend backend, const Efficiency& e,
                             double parallel);
 
+/// Seconds and tok/s of a decode step: GPU bytes/(eff x BW) + factor x flop/peak + host bytes
+/// / (eff x host BW) + streamed bytes / (eff x bus) + communication + layers x launch overhead.
 SpeedPrediction decode_speed(const DecodeCost& cost, const HardwareSpec& hardware,
                              const Efficiency& efficiency, const EfficiencyTable& table);
 

@@ -35,6 +35,7 @@ struct VllmMemory {
   double max_concurrency = 0;      ///< sequences of the workload's context held at once
   bool starts = false;             ///< weights and buffers fit and one full context fits
   std::string reason;              ///< why it does not start, or the one-line summary
+  bool operator==(const VllmMemory&) const = default;
 };
 
 /// vLLM on `hardware` (discrete CUDA or ROCm GPUs; tensor parallel over all of them): Error{kInput}

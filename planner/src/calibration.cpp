@@ -580,6 +580,21 @@ std::vector<double> fit_nonnegative_subsets(const std::vector<double>& t,
   return best;
 }
 
+// The fit with factor `index` held at `value`: its time joins the fixed part, `fit` solves for
+// the others (t, the remaining regressors, the new fixed part), and the value goes back in place.
+template <class Fit>
+std::vector<double> fit_with_pinned(const std::vector<double>& t,
+                                    const std::vector<std::vector<double>>& x,
+                                    std::vector<double> fixed, size_t index, double value,
+                                    Fit fit) {
+  for (size_t i = 0; i < t.size(); ++i) fixed[i] += value * x[index][i];
+  std::vector<std::vector<double>> rest = x;
+  rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(index));
+  auto coef = fit(t, rest, fixed);
+  coef.insert(coef.begin() + static_cast<std::ptrdiff_t>(index), value);
+  return coef;
+}
+
 // As above, with the first factor (1 / efficiency) at least `min_first`: no machine beats its
 // datasheet peak, so an efficiency above 1 means the other terms are missing time; the bound
 // keeps a small group from trading a physical factor for an unphysical one.
@@ -588,13 +603,10 @@ std::vector<double> fit_nonnegative(const std::vector<double>& t,
                                     const std::vector<double>& fixed, double min_first) {
   auto coef = fit_nonnegative_subsets(t, x, fixed, true);
   if (coef[0] >= min_first) return coef;
-  std::vector<double> pinned_fixed = fixed;
-  for (size_t i = 0; i < t.size(); ++i) pinned_fixed[i] += min_first * x[0][i];
-  const std::vector<std::vector<double>> rest(x.begin() + 1, x.end());
-  const auto others = fit_nonnegative_subsets(t, rest, pinned_fixed, false);
-  coef[0] = min_first;
-  std::copy(others.begin(), others.end(), coef.begin() + 1);
-  return coef;
+  return fit_with_pinned(t, x, fixed, 0, min_first,
+                         [](const auto& tt, const auto& xx, const auto& f) {
+                           return fit_nonnegative_subsets(tt, xx, f, false);
+                         });
 }
 
 // Rows at depth tell attention's own rate apart from the weight GEMMs': two of them beside the
@@ -602,17 +614,14 @@ std::vector<double> fit_nonnegative(const std::vector<double>& t,
 constexpr int64_t kMinDepthForAttention = 4096;
 constexpr int64_t kMinDeepRows = 2;
 
-// The attention fit again with the weight GEMMs (the second factor) pinned at their peak, where
+// The attention fit again with the weight GEMMs (the second factor) held at their peak, where
 // unpinned they would beat it: no machine does, so the time they cannot take is the other terms'.
 std::vector<double> fit_with_gemms_at_peak(const std::vector<double>& t,
                                            const std::vector<std::vector<double>>& x,
-                                           std::vector<double> fixed) {
-  for (size_t i = 0; i < t.size(); ++i) fixed[i] += x[1][i];
-  std::vector<std::vector<double>> rest = x;
-  rest.erase(rest.begin() + 1);
-  auto coef = fit_nonnegative(t, rest, fixed, 1.0);
-  coef.insert(coef.begin() + 1, 1.0);
-  return coef;
+                                           const std::vector<double>& fixed) {
+  return fit_with_pinned(t, x, fixed, 1, 1.0, [](const auto& tt, const auto& xx, const auto& f) {
+    return fit_nonnegative(tt, xx, f, 1.0);
+  });
 }
 
 // With enough prefill rows at depth, attention gets its own rate: the same least squares with

@@ -74,9 +74,6 @@ TEST(Predict, DenseModelInVramIsBytesOverEffectiveBandwidth) {
 
 // Offload by streaming: what does not fit crosses the bus every token at 0.8 x 32 GB/s, and the
 // GPU then reads it like the rest.
-// Two different GPUs in a pipeline: each reads its own layers at its own speed, so the GPU term
-// is the sum of bytes_i / (fraction x bandwidth_i); with every matrix split in equal slices
-// (tensor parallel) the slower GPU sets the pace: total / (2 x fraction x slower bandwidth).
 // Several sequences: llama.cpp multiplies a batch as one tiled GEMM (8 columns a tile on CUDA,
 // 32 elsewhere) at the prefill share of the peak where that beats the vector kernel's cost per
 // sequence; attention stays per sequence.
@@ -111,6 +108,9 @@ TEST(Predict, ABatchsProductsTakeTheFasterOfVectorAndTiledGemm) {
               1e-12);
 }
 
+// Two different GPUs in a pipeline: each reads its own layers at its own speed, so the GPU term
+// is the sum of bytes_i / (fraction x bandwidth_i); with every matrix split in equal slices
+// (tensor parallel) the slower GPU sets the pace: total / (2 x fraction x slower bandwidth).
 TEST(Predict, MixedGpusReadTheirOwnBytesAtTheirOwnBandwidth) {
   const auto& m = model("llama-3.1-8b");
   const auto weights = build_inventory(m, quant("f16"));

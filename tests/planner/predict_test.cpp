@@ -72,8 +72,6 @@ TEST(Predict, DenseModelInVramIsBytesOverEffectiveBandwidth) {
       << p.reason;
 }
 
-// Offload by streaming: what does not fit crosses the bus every token at 0.8 x 32 GB/s, and the
-// GPU then reads it like the rest.
 // Several sequences: llama.cpp multiplies a batch as one tiled GEMM (8 columns a tile on CUDA,
 // 32 elsewhere) at the prefill share of the peak where that beats the vector kernel's cost per
 // sequence; attention stays per sequence.
@@ -170,6 +168,8 @@ TEST(Predict, PrefillOfQuantizedWeightsAddsTheDequantizationTerm) {
   EXPECT_DOUBLE_EQ(achieved_pipeline_speedup(table, 3.0), 2.0);
 }
 
+// Offload by streaming: what does not fit crosses the bus every token at 0.8 x 32 GB/s, and the
+// GPU then reads it like the rest.
 TEST(Predict, StreamingIsOffloadedBytesOverBusThroughput) {
   const auto& m = model("llama-3.1-70b");
   const auto weights = build_inventory(m, quant("q4_k_m"));

@@ -260,7 +260,7 @@ int main(int argc, char** argv) {
       "profile the planner loads");
   probe_cmd->add_flag("--quick", probe.quick,
                       "Fewer kernels and repetitions: read, copy and triad at 1 and all threads, 3 "
-                      "windows each (about 2.5 s on 2 cores)");
+                      "windows of at least 1 GiB each (about 3.5 s on 2 cores)");
   probe_cmd->add_option("-o,--output,--out", probe.write, "Write the hardware profile JSON here");
   probe_cmd
       ->add_option("--threads", probe.threads,

@@ -16,12 +16,17 @@
 #include "simd_kernels.h"
 #include "thread_team.h"
 
+#if __has_include(<sys/mman.h>)
+#include <sys/mman.h>
+#endif
+
 namespace hwplan::probes {
 namespace {
 
 constexpr double kTriadScalar = 3.0;
-constexpr size_t kAlignment = 64;
-constexpr double kPassBytes = 256.0 * 1024 * 1024;  // data one timed run passes over, at least
+// Heap arrays start on a 2 MiB boundary so the kernel can back them with transparent huge pages.
+constexpr size_t kAlignment = size_t{2} << 20;
+constexpr double kPassBytes = 1024.0 * 1024 * 1024;  // data one timed run passes over, at least
 // Kernels work on whole 32-double blocks so every SIMD width divides them (simd_kernels.h).
 constexpr size_t kBlockDoubles = 32;
 
@@ -89,11 +94,17 @@ double* allocate(size_t doubles, int numa_node) {
   const size_t bytes = doubles * sizeof(double);
   // Binding is a placement request: without NUMA support the memory is the heap's.
   const bool bound = numa_node >= 0 && platform::numa_supported();
-  void* p =
-      bound ? platform::numa_allocate_on(bytes, numa_node) : std::aligned_alloc(kAlignment, bytes);
+  const size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  void* p = bound ? platform::numa_allocate_on(bytes, numa_node)
+                  : std::aligned_alloc(kAlignment, rounded);
   if (p == nullptr) {
     throw Error(ErrorKind::kResource, fmt::format("probe: cannot allocate {} MiB", bytes >> 20));
   }
+  // Huge pages where the kernel offers them on request: a 4 KiB page's TLB miss costs most in a
+  // virtual machine (two page-table walks), and how many of them a window takes varies run to run.
+#if defined(MADV_HUGEPAGE)
+  if (!bound) (void)madvise(p, rounded, MADV_HUGEPAGE);
+#endif
   return static_cast<double*>(p);
 }
 

@@ -8,6 +8,8 @@
 #include <ctime>
 #include <filesystem>
 
+#include "hwplan_git_sha.h"  // generated at build time (cmake/GitSha.cmake)
+
 namespace hwplan::cli {
 
 namespace fs = std::filesystem;

@@ -151,6 +151,7 @@ nlohmann::json row_json(const Row& r) {
       {"concurrency", r.chosen.plan.workload.batch},
       {"per_user_tok_per_s", json_number(planner::per_sequence_tok_per_s(p))},
       {"ttft_all_seconds", json_number(p.ttft_all_seconds)},
+      {"ttft_all_prompts", p.ttft_all_prompts},
       {"bound", planner::bound_name(p.decode.bound)},
       {"reason", p.reason},
       {"error_band",
@@ -203,10 +204,15 @@ std::string row_note(const Row& r) {
   // The prediction's own plan: an engine may run fewer sequences at once (vLLM's queue).
   const int64_t users = p.plan.workload.batch;
   if (users > 1) {
+    note += fmt::format("; {} users at once: {:.1f} tok/s each, {:.1f} together", users,
+                        planner::per_sequence_tok_per_s(p), p.decode.tok_per_s);
+  }
+  // Where some prompts wait for a sequence to finish there is no last first token to give.
+  if (p.ttft_all_prompts > 1 && std::isfinite(p.ttft_all_seconds)) {
     note += fmt::format(
-        "; {} users at once: {:.1f} tok/s each, {:.1f} together; {} prompts arriving together are "
-        "prefilled as one batch, the last first token after {:.2f} s",
-        users, planner::per_sequence_tok_per_s(p), p.decode.tok_per_s, users, p.ttft_all_seconds);
+        "; {} prompts arriving together are prefilled as one batch, the last first token after "
+        "{:.2f} s",
+        p.ttft_all_prompts, p.ttft_all_seconds);
   }
   note += fmt::format("; {}", p.reason);
   if (!p.efficiency_note.empty()) note += fmt::format("; {}", p.efficiency_note);

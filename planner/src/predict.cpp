@@ -473,6 +473,17 @@ HardwareSpec cluster_of(const HardwareSpec& hw, int64_t nodes, const Link& link)
   return cluster;
 }
 
+// Seconds until the last of `prompts` prompts arriving together has its first token: one prefill
+// of prompts x prompt tokens. Attention is counted as over one long prompt, an upper bound on N
+// separate ones (small next to the weights at chat lengths).
+double all_prompts_seconds(const ModelSpec& m, const ExecutionPlan& plan, const HardwareSpec& hw,
+                           const PredictOptions& options, int64_t prompts, const Efficiency& e,
+                           const EfficiencyTable& table) {
+  PredictOptions all = options;
+  all.prompt_tokens = options.prompt_tokens * prompts;
+  return prefill_speed(prefill_cost(m, plan, hw, all, options.depth_tokens), hw, e, table).seconds;
+}
+
 HardwareSpec machine_for(const HardwareSpec& hw, const PredictOptions& options) {
   if (options.nodes <= 0) throw_input("--nodes: must be >= 1, got {}", options.nodes);
   return cluster_of(hw, options.nodes, find_link(options.link));
@@ -519,14 +530,10 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
   p.prefill = prefill_speed(p.prefill_cost, hw, p.efficiency, table);
   p.ttft_seconds = p.prefill.seconds;
   p.ttft_all_seconds = p.ttft_seconds;
+  p.ttft_all_prompts = plan.workload.batch;
   if (plan.workload.batch > 1) {
-    // The N prompts as one prefill of N x prompt tokens; attention is counted as over one long
-    // prompt, an upper bound on N separate ones (small next to the weights at chat lengths).
-    PredictOptions all = options;
-    all.prompt_tokens = options.prompt_tokens * plan.workload.batch;
     p.ttft_all_seconds =
-        prefill_speed(prefill_cost(m, plan, hw, all, options.depth_tokens), hw, p.efficiency, table)
-            .seconds;
+        all_prompts_seconds(m, plan, hw, options, plan.workload.batch, p.efficiency, table);
   }
   p.placement = placement_kind(p.decode_cost, hw, plan.nodes);
   p.band = error_band_for(table, p.placement, backend_name(hw.backend),
@@ -774,6 +781,7 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
   Prediction base = prediction;
   std::string queue;
   std::optional<VllmMemory> vllm;
+  int64_t admitted = w.batch;
   if (engine.name == "vllm" && !chosen.from_command_line) {
     try {
       vllm = vllm_memory(m, weights, hw, w);
@@ -787,15 +795,24 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
     }
     running.batch =
         std::clamp<int64_t>(static_cast<int64_t>(std::floor(vllm->max_concurrency)), 1, w.batch);
+    admitted = vllm_admitted_prompts(*vllm, w.batch, options.depth_tokens + options.prompt_tokens);
     if (running.batch < w.batch) {
       const auto held = choose_plan(m, weights, chosen.node, running, options, nullptr, catalog);
       if (held.fit.kind != FitKind::kNoFit) base = predict_chosen(m, held, options, table);
-      queue = fmt::format(
-          "vLLM's KV cache ({} tokens) holds {} of the {} sequences of {} tokens at once; the "
-          "others wait, so the speeds are those of {}. ",
-          vllm->kv_capacity_tokens, running.batch, w.batch, w.context_tokens, running.batch);
+      queue = vllm_queue_text(*vllm, w, running.batch, admitted,
+                              options.depth_tokens + options.prompt_tokens);
     }
   }
+  // vLLM's paged cache takes a new sequence while blocks for its prompt are free: the prompts
+  // arriving together are prefilled as far as the cache holds them, not only as many as it
+  // holds at the full context; any beyond wait for a sequence to finish (not predicted).
+  auto admit = [&](Prediction& p, const ChosenPlan& plan, const PredictOptions& opts) {
+    if (!vllm || p.fit.kind == FitKind::kNoFit || admitted == p.plan.workload.batch) return;
+    p.ttft_all_prompts = admitted;
+    p.ttft_all_seconds = admitted < w.batch ? std::nan("")
+                                            : all_prompts_seconds(m, p.plan, plan.machine, opts,
+                                                                  admitted, p.efficiency, table);
+  };
   auto finished = [&](Prediction p) {
     p.reason = queue + p.reason;
     p.vllm_memory = vllm;
@@ -804,13 +821,20 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
   // vLLM splits a model over a machine's GPUs, exo over a cluster's Macs, in tensor parallel.
   const bool tensor_parallel_engine =
       (engine.name == "vllm" && hw.gpu_count >= 2) || (engine.name == "exo" && options.nodes >= 2);
-  if (!tensor_parallel_engine || chosen.from_command_line || options.split != SplitMode::kLayer)
+  if (!tensor_parallel_engine || chosen.from_command_line || options.split != SplitMode::kLayer) {
+    admit(base, chosen, options);
     return finished(with_engine(base, engine));
+  }
   PredictOptions tensor = options;
   tensor.split = SplitMode::kTensor;
   const auto parallel = choose_plan(m, weights, chosen.node, running, tensor, nullptr, catalog);
-  if (parallel.fit.kind == FitKind::kNoFit) return finished(with_engine(base, engine));
-  auto p = with_engine(predict_chosen(m, parallel, tensor, table), engine);
+  if (parallel.fit.kind == FitKind::kNoFit) {
+    admit(base, chosen, options);
+    return finished(with_engine(base, engine));
+  }
+  auto tensor_prediction = predict_chosen(m, parallel, tensor, table);
+  admit(tensor_prediction, parallel, tensor);
+  auto p = with_engine(tensor_prediction, engine);
   const std::string over = engine.name == "exo"
                                ? fmt::format("{} nodes over {}", options.nodes, options.link)
                                : fmt::format("{} GPUs", hw.gpu_count);

@@ -110,6 +110,28 @@ VllmMemory vllm_memory(const ModelSpec& m, const WeightInventory& weights, const
   return v;
 }
 
+int64_t vllm_admitted_prompts(const VllmMemory& v, int64_t prompts, int64_t tokens) {
+  if (tokens <= 0) throw_input("vLLM: a prompt of {} tokens", tokens);
+  return std::clamp<int64_t>(v.kv_capacity_tokens / tokens, 1, std::max<int64_t>(prompts, 1));
+}
+
+std::string vllm_queue_text(const VllmMemory& v, const Workload& w, int64_t held, int64_t admitted,
+                            int64_t tokens) {
+  const std::string steady = fmt::format(
+      "once the sequences reach {} tokens its cache holds {} at a time and the others are "
+      "preempted until one finishes, so the decode speeds are those of {}",
+      w.context_tokens, held, held);
+  if (admitted >= w.batch) {
+    return fmt::format("vLLM admits all {} prompts at once ({} of its {}-token KV cache); {}. ",
+                       w.batch, w.batch * tokens, v.kv_capacity_tokens, steady);
+  }
+  return fmt::format(
+      "vLLM's KV cache ({} tokens) admits {} of the {} prompts of {} tokens at once; the other {} "
+      "wait for a sequence to finish, so when the last first token comes depends on how long the "
+      "answers are (not predicted); {}. ",
+      v.kv_capacity_tokens, admitted, w.batch, tokens, w.batch - admitted, steady);
+}
+
 std::string vllm_command(const std::string& model, const VllmMemory& v, const Workload& w,
                          const VllmOptions& o) {
   std::string command = "vllm serve " + model;

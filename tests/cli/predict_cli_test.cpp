@@ -250,11 +250,46 @@ TEST(PredictCli, VllmRunsWhatItsCacheHoldsAndQueuesTheRest) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto row = nlohmann::json::parse(r.out)["details"]["rows"][0];
   EXPECT_EQ(row["fit"], "gpu");
-  EXPECT_NE(row["reason"].get<std::string>().find("holds 14 of the 32 sequences"),
+  EXPECT_NE(row["reason"].get<std::string>().find("its cache holds 14 at a time"),
             std::string::npos)
       << row["reason"];
   EXPECT_NEAR(row["decode_tok_per_s"].get<double>() / row["per_user_tok_per_s"].get<double>(), 14.0,
               1e-9);
+  // Its paged cache admits all 32 prompts of 512 tokens at once (16384 of 122368 tokens): the
+  // last first token is that of 32 prompts prefilled together, as where the cache holds all 32
+  // at the context (2048 tokens: 59 sequences), the plan's weights being the same.
+  EXPECT_EQ(row["ttft_all_prompts"], 32);
+  EXPECT_NE(row["reason"].get<std::string>().find("admits all 32 prompts at once (16384 of its "
+                                                  "122368-token KV cache)"),
+            std::string::npos)
+      << row["reason"];
+  const auto all_held = run_hwplan(
+      "predict -m llama-3.1-8b -q awq-int4-g128 --hw rtx-4090 --engine vllm --concurrency 32 "
+      "--ctx 2048 --json");
+  ASSERT_EQ(all_held.exit_code, 0) << all_held.err;
+  const auto held_row = nlohmann::json::parse(all_held.out)["details"]["rows"][0];
+  EXPECT_EQ(held_row["ttft_all_prompts"], 32);
+  EXPECT_NEAR(row["ttft_all_seconds"].get<double>(), held_row["ttft_all_seconds"].get<double>(),
+              1e-9 * held_row["ttft_all_seconds"].get<double>());
+}
+
+TEST(PredictCli, VllmPromptsBeyondItsCacheWaitAndHaveNoLastFirstToken) {
+  // 64 prompts of 4096 tokens: its 122368-token cache takes floor(122368 / 4096) = 29 of them;
+  // when the other 35 start depends on how long the answers are, so no "TTFT all" is given.
+  const auto r = run_hwplan(
+      "predict -m llama-3.1-8b -q awq-int4-g128 --hw rtx-4090 --engine vllm --concurrency 64 "
+      "--ctx 32768 -p 4096 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  const auto row = json["details"]["rows"][0];
+  EXPECT_TRUE(row["ttft_all_seconds"].is_null()) << row["ttft_all_seconds"];
+  EXPECT_EQ(row["ttft_all_prompts"], 29);
+  EXPECT_NE(row["reason"].get<std::string>().find("admits 29 of the 64 prompts of 4096 tokens at "
+                                                  "once; the other 35 wait"),
+            std::string::npos)
+      << row["reason"];
+  EXPECT_EQ(json["notes"][0].get<std::string>().find("the last first token after"),
+            std::string::npos);
 }
 
 TEST(PredictCli, VllmOnSeveralGpusIsTensorParallel) {

@@ -129,9 +129,11 @@ struct Prediction {
   SpeedPrediction decode;
   SpeedPrediction prefill;
   double ttft_seconds = 0;  ///< time to first token: the prefill of the prompt
-  /// Concurrency (batch > 1): the last of `batch` prompts arriving together gets its first token
-  /// after all of them are prefilled (llama-server batches their prompts); = ttft_seconds at 1.
+  /// Concurrency (batch > 1): the last of `ttft_all_prompts` prompts arriving together gets its
+  /// first token after all of them are prefilled (llama-server batches their prompts); =
+  /// ttft_seconds at 1. NaN where some wait for a sequence to finish (vLLM's full cache).
   double ttft_all_seconds = 0;
+  int64_t ttft_all_prompts = 1;  ///< the prompts that prefill covers: the batch, or vLLM's admitted
   Efficiency efficiency;
   std::string efficiency_note;       ///< set when the factors come from a fallback group
   std::string engine = "llama.cpp";  ///< the engine the speeds are for

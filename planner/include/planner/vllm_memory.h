@@ -46,6 +46,16 @@ VllmMemory vllm_memory(const ModelSpec& model, const WeightInventory& weights,
                        const HardwareSpec& hardware, const Workload& workload,
                        const VllmOptions& options = {});
 
+/// How many of `prompts` prompts arriving together vLLM takes at once: its paged cache admits a
+/// sequence while blocks for its `tokens` (history + prompt) are free, so min(prompts,
+/// capacity / tokens), at least 1.
+int64_t vllm_admitted_prompts(const VllmMemory& memory, int64_t prompts, int64_t tokens);
+
+/// The sentence for `users` sequences of which `held` fit the cache at the workload's context and
+/// `admitted` were taken at arrival ("vLLM admits all 32 prompts at once ...").
+std::string vllm_queue_text(const VllmMemory& memory, const Workload& workload, int64_t held,
+                            int64_t admitted, int64_t tokens);
+
 /// The `vllm serve` command for that plan ("vllm serve MODEL --tensor-parallel-size 4
 /// --max-model-len 32768 --gpu-memory-utilization 0.9").
 std::string vllm_command(const std::string& model, const VllmMemory& memory,

@@ -449,8 +449,9 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
                            planner::quant_candidates(p.source.spec, db.quants, by_engine.engine))
                   .first;
         }
-        by_engine.best_quant = planner::best_fitting_quant(candidates->second, p.source.spec, hw,
-                                                           p.workload, by_engine.engine);
+        by_engine.best_quant =
+            planner::best_fitting_quant(candidates->second, p.source.spec, hw, p.workload,
+                                        by_engine.engine, planner::exllama_options(split));
         rows.push_back(std::move(by_engine));
       }
     }

@@ -38,9 +38,10 @@ namespace {
 // memory: ExLlamaV2 and vLLM by their own memory, every other engine by llama.cpp's fit.
 bool fits_entirely(const ModelSpec& model, const WeightInventory& weights,
                    const HardwareSpec& hardware, const Workload& workload,
-                   const std::string& engine) {
+                   const std::string& engine, const ExllamaOptions& exllama) {
   try {
-    if (engine == "exllamav2") return exllama_memory(model, weights, hardware, workload).fits;
+    if (engine == "exllamav2")
+      return exllama_memory(model, weights, hardware, workload, exllama).fits;
     if (engine == "vllm") return vllm_memory(model, weights, hardware, workload).starts;
   } catch (const Error&) {
     return false;  // a model or machine it does not run
@@ -53,9 +54,10 @@ bool fits_entirely(const ModelSpec& model, const WeightInventory& weights,
 
 std::string best_fitting_quant(const std::vector<QuantCandidate>& candidates,
                                const ModelSpec& model, const HardwareSpec& hardware,
-                               const Workload& workload, const std::string& engine) {
+                               const Workload& workload, const std::string& engine,
+                               const ExllamaOptions& exllama) {
   for (const auto& c : candidates) {
-    if (fits_entirely(model, c.weights, hardware, workload, engine)) return c.id;
+    if (fits_entirely(model, c.weights, hardware, workload, engine, exllama)) return c.id;
   }
   return "";
 }

@@ -98,6 +98,15 @@ TEST(Sweep, ExllamaBestQuantIsWhatItsOwnMemoryHolds) {
   const auto four = find_hardware(db(), "4x-rtx-3090");
   EXPECT_EQ(best_fitting_quant(candidates, m, four, w, "exllamav2"), "exl2-6.0bpw");
   EXPECT_EQ(best_fitting_quant(candidates, m, four, w), "exl2-8.0bpw");
+  // Its tensor parallel deals every layer and the cache out evenly (a quarter each, no whole
+  // layers to round and no head on the last GPU alone), so 8.0 bpw fits the same four GPUs.
+  const auto tensor = exllama_options(SplitMode::kTensor);
+  EXPECT_EQ(best_fitting_quant(candidates, m, four, w, "exllamav2", tensor), "exl2-8.0bpw");
+  const auto eight = std::find_if(candidates.begin(), candidates.end(),
+                                  [](const QuantCandidate& c) { return c.id == "exl2-8.0bpw"; });
+  ASSERT_NE(eight, candidates.end());
+  EXPECT_TRUE(exllama_memory(m, eight->weights, four, w, tensor).fits);
+  EXPECT_FALSE(exllama_memory(m, eight->weights, four, w).fits);
 }
 
 // vLLM's best quant is one its own memory starts with: Llama 3.1 70B on two RTX 3090s (90% of each

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "planner/exllama_memory.h"
 #include "planner/fit.h"
 #include "planner/quant_spec.h"
 
@@ -23,9 +24,11 @@ std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const Quant
 
 /// The highest-quality candidate at which the model sits entirely in GPU memory (one GPU or
 /// several) at this workload; "" when none does. ExLlamaV2 and vLLM decide by their own memory
-/// (exllama_memory.h, vllm_memory.h), other engines by llama.cpp's fit.
+/// (exllama_memory.h with `exllama`: its layer split or tensor parallel; vllm_memory.h), other
+/// engines by llama.cpp's fit.
 std::string best_fitting_quant(const std::vector<QuantCandidate>& candidates,
                                const ModelSpec& model, const HardwareSpec& hardware,
-                               const Workload& workload, const std::string& engine = "llama.cpp");
+                               const Workload& workload, const std::string& engine = "llama.cpp",
+                               const ExllamaOptions& exllama = {});
 
 }  // namespace hwplan::planner

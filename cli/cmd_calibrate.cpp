@@ -144,7 +144,8 @@ Table hosts_table(const planner::EfficiencyTable& table) {
 
 // Each engine's decode over llama.cpp's on the same machine and model: the median of published
 // pairs, the median and 80th percentile of how far the pairs lie from it (the error of predicting
-// an engine's run from its llama.cpp partner).
+// an engine's run from its llama.cpp partner); where fitted, its time per cached token over the
+// physics' (from its runs at depth).
 Table engines_table(const std::vector<planner::EngineFactors>& engines) {
   Table t{"engines",
           "Engines over llama.cpp (engines.csv runs beside llama.cpp runs on the same machine and "
@@ -157,6 +158,8 @@ Table engines_table(const std::vector<planner::EngineFactors>& engines) {
                {"decode_pairs", "Pairs", "", Align::kRight},
                {"decode_median_error_fraction", "Pair median", "", Align::kRight, 3},
                {"decode_spread_fraction", "Pair p80", "", Align::kRight, 3},
+               {"cache_ratio", "Cache x", "", Align::kRight, 2},
+               {"cache_pairs", "Deep runs", "", Align::kRight},
                {"prefill_ratio", "Prefill x", "", Align::kRight, 2},
                {"prefill_pairs", "Pairs", "", Align::kRight},
                {"against", "Against", "", Align::kLeft}};
@@ -165,6 +168,7 @@ Table engines_table(const std::vector<planner::EngineFactors>& engines) {
         {e.name, e.decode_pairs > 0 ? Cell{e.decode_ratio} : Cell{}, e.decode_pairs,
          e.decode_pairs > 0 ? Cell{e.decode_median_error} : Cell{},
          e.decode_pairs > 0 ? Cell{e.decode_spread} : Cell{},
+         e.cache_ratio > 0 ? Cell{e.cache_ratio} : Cell{}, e.cache_pairs,
          e.prefill_pairs > 0 ? Cell{e.prefill_ratio} : Cell{}, e.prefill_pairs,
          !e.factors_of.empty()              ? e.factors_of + "'s factors"
          : planner::against_physics_only(e) ? std::string("physics")

@@ -473,8 +473,13 @@ std::vector<EnginePair> physics_pairs(const std::vector<CalibrationRow>& rows,
                                      : measured_tok_per_s / physics.tok_per_s;
     };
     if (r.measured_decode_tok_per_s > 0) {
-      p.decode_ratio =
-          kernel_ratio(decode_speed(r.decode, r.machine, e, table), r.measured_decode_tok_per_s);
+      const auto physics = decode_speed(r.decode, r.machine, e, table);
+      p.decode_ratio = kernel_ratio(physics, r.measured_decode_tok_per_s);
+      p.depth_tokens = r.depth_tokens;
+      p.physics_seconds = physics.seconds;
+      p.cache_seconds = cache_seconds(r.decode, r.machine, e, table);
+      p.communication_seconds = physics.communication_seconds;
+      p.measured_seconds = physics.tok_per_s * physics.seconds / r.measured_decode_tok_per_s;
     }
     if (r.measured_prefill_tok_per_s > 0 && r.prefill_skipped.empty()) {
       p.prefill_ratio =

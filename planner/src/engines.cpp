@@ -184,6 +184,14 @@ double engine_seconds(double seconds, double communication_seconds, double ratio
   return (seconds - comm) / ratio + comm;
 }
 
+double engine_decode_seconds(const EngineFactors& e, double seconds, double cache_seconds,
+                             double communication_seconds) {
+  if (e.cache_ratio <= 0) return engine_seconds(seconds, communication_seconds, e.decode_ratio);
+  const double comm = std::clamp(communication_seconds, 0.0, seconds);
+  const double cache = std::clamp(cache_seconds, 0.0, seconds - comm);
+  return (seconds - comm - cache) / e.decode_ratio + cache * e.cache_ratio + comm;
+}
+
 double engine_step_seconds(const EngineFactors& e, int64_t batch, double physics_seconds,
                            double physics_compute_seconds, double flop_per_sequence,
                            double peak_flop_per_s, double gemm_seconds) {
@@ -247,30 +255,96 @@ void fit_batch(EngineFactors& e, const std::vector<BatchPair>& batch) {
   e.batch_spread = quantile(errors, 0.8);
 }
 
+bool deep_physics_pair(const EnginePair& p) {
+  return p.against_physics && p.depth_tokens >= kCacheFitDepthTokens && p.cache_seconds > 0 &&
+         p.measured_seconds > 0;
+}
+
+// The cache factor one deep run implies once the rest of its step runs at `ratio`.
+double implied_cache_ratio(const EnginePair& p, double ratio) {
+  const double rest = (p.physics_seconds - p.cache_seconds - p.communication_seconds) / ratio;
+  return std::max(0.0, p.measured_seconds - p.communication_seconds - rest) / p.cache_seconds;
+}
+
+// The kernel ratio one run implies once its cache runs at `cache_ratio` (0: at the ratio itself,
+// the pair's own decode_ratio).
+double implied_ratio(const EnginePair& p, double cache_ratio) {
+  if (cache_ratio <= 0 || !p.against_physics || p.measured_seconds <= 0) return p.decode_ratio;
+  const double rest = p.physics_seconds - p.cache_seconds - p.communication_seconds;
+  const double left = p.measured_seconds - p.communication_seconds - p.cache_seconds * cache_ratio;
+  return rest > 0 && left > 0 ? rest / left : p.decode_ratio;
+}
+
+// An engine's decode factors from its pairs. With kMinCachePairs runs at depth against the
+// physics: decode_ratio is the median of what the other runs imply and cache_ratio the median of
+// what each deep run's step leaves for its cache once the rest runs at decode_ratio, each given
+// the other, alternated until they settle (a shallow run's small cache runs at cache_ratio too).
+// Else decode_ratio is the median of all pairs. The errors are those of predicting each run.
+void fit_decode(EngineFactors& e, const std::vector<const EnginePair*>& pairs) {
+  std::vector<const EnginePair*> shallow, deep;
+  std::vector<double> all;
+  for (const auto* p : pairs) {
+    all.push_back(p->decode_ratio);
+    (deep_physics_pair(*p) ? deep : shallow).push_back(p);
+  }
+  e.decode_pairs = static_cast<int64_t>(pairs.size());
+  e.decode_ratio = quantile(all, 0.5);
+  e.cache_ratio = 0;
+  e.cache_pairs = 0;
+  if (static_cast<int64_t>(deep.size()) >= kMinCachePairs && !shallow.empty()) {
+    auto medians = [](const std::vector<const EnginePair*>& of, auto implied) {
+      std::vector<double> values;
+      values.reserve(of.size());
+      for (const auto* p : of) values.push_back(implied(*p));
+      return quantile(values, 0.5);
+    };
+    double cache = 0;
+    for (int round = 0; round < 100; ++round) {
+      const double ratio =
+          medians(shallow, [&](const EnginePair& p) { return implied_ratio(p, cache); });
+      const double next =
+          medians(deep, [&](const EnginePair& p) { return implied_cache_ratio(p, ratio); });
+      e.decode_ratio = ratio;
+      const bool settled = std::abs(next - cache) <= 1e-12 * next;
+      cache = next;
+      if (settled) break;
+    }
+    e.cache_ratio = cache;
+    e.cache_pairs = static_cast<int64_t>(deep.size());
+  }
+  std::vector<double> deviations;
+  deviations.reserve(pairs.size());
+  for (const auto* p : pairs) {
+    // Against the physics: the predicted speed over the measured; beside a llama.cpp run: the
+    // pair's ratio over the fitted one.
+    const bool timed = p->against_physics && p->measured_seconds > 0 && e.cache_ratio > 0;
+    deviations.push_back(std::abs(
+        timed ? p->measured_seconds / engine_decode_seconds(e, p->physics_seconds, p->cache_seconds,
+                                                            p->communication_seconds) -
+                    1.0
+              : p->decode_ratio / e.decode_ratio - 1.0));
+  }
+  e.decode_spread = quantile(deviations, 0.8);
+  e.decode_median_error = quantile(deviations, 0.5);
+}
+
 }  // namespace
 
 std::vector<EngineFactors> fit_engines(const std::vector<EnginePair>& pairs,
                                        const std::vector<BatchPair>& batch) {
   auto engines = known_engines();
   for (auto& e : engines) {
-    std::vector<double> decode, prefill;
+    std::vector<double> prefill;
+    std::vector<const EnginePair*> decode;
     for (const auto& p : pairs) {
       if (p.engine != e.name) continue;
       if (p.decode_ratio > 0) {
-        decode.push_back(p.decode_ratio);
+        decode.push_back(&p);
         e.decode_physics_pairs += p.against_physics ? 1 : 0;
       }
       if (p.prefill_ratio > 0) prefill.push_back(p.prefill_ratio);
     }
-    if (!decode.empty()) {
-      e.decode_ratio = quantile(decode, 0.5);
-      e.decode_pairs = static_cast<int64_t>(decode.size());
-      std::vector<double> deviations;
-      deviations.reserve(decode.size());
-      for (double r : decode) deviations.push_back(std::abs(r / e.decode_ratio - 1.0));
-      e.decode_spread = quantile(deviations, 0.8);
-      e.decode_median_error = quantile(deviations, 0.5);
-    }
+    if (!decode.empty()) fit_decode(e, decode);
     if (!prefill.empty()) {
       e.prefill_ratio = quantile(prefill, 0.5);
       e.prefill_pairs = static_cast<int64_t>(prefill.size());
@@ -341,7 +415,9 @@ nlohmann::json engines_to_json(const std::vector<EngineFactors>& engines) {
                    {"batch_flop_fraction", e.batch_flop_fraction},
                    {"batch_pairs", e.batch_pairs},
                    {"batch_median_error", e.batch_median_error},
-                   {"batch_spread", e.batch_spread}});
+                   {"batch_spread", e.batch_spread},
+                   {"cache_ratio", e.cache_ratio},
+                   {"cache_pairs", e.cache_pairs}});
   }
   return out;
 }
@@ -372,6 +448,8 @@ std::vector<EngineFactors> engines_from_json(const nlohmann::json& json,
     it->batch_median_error =
         o.optional_number("batch_median_error", NumberRange::non_negative()).value_or(0);
     it->batch_spread = o.optional_number("batch_spread", NumberRange::non_negative()).value_or(0);
+    it->cache_ratio = o.optional_number("cache_ratio", {0.0, 1000.0, true}).value_or(0);
+    it->cache_pairs = o.optional_integer("cache_pairs", 0, 1000000).value_or(0);
     o.finish();
   }
   return engines;

@@ -250,9 +250,22 @@ DecodeCost decode_cost(const ModelSpec& m, const ExecutionPlan& plan, const Hard
   }
   for (const auto& kv : plan.kv) {
     add_bytes(kv.device, kv.bytes);  // every sequence reads its own cache
+    switch (kv.device.kind) {
+      case DeviceKind::kGpu:
+        cost.kv_gpu_bytes += kv.bytes;
+        break;
+      case DeviceKind::kHost:
+        cost.kv_host_bytes += kv.bytes;
+        break;
+      case DeviceKind::kStreamed:
+        cost.kv_streamed_bytes += kv.bytes;
+        cost.kv_gpu_bytes += kv.bytes;
+        break;
+    }
     const double flop = d(w.batch) * attention_flop(m, kv.layer, d(w.context_tokens));
     (kv.device.kind == DeviceKind::kHost ? cost.host_flop : cost.gpu_flop) += flop;
-    if (kv.device.kind != DeviceKind::kHost) cost.gpu_attention_flop += flop;
+    (kv.device.kind == DeviceKind::kHost ? cost.host_attention_flop : cost.gpu_attention_flop) +=
+        flop;
     shares.add(kv.device, kv.bytes, flop);
   }
   cost.gpu_layers = std::count(gpu_layer.begin(), gpu_layer.end(), true);
@@ -404,6 +417,24 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
   return s;
 }
 
+DecodeCost without_cache(const DecodeCost& c) {
+  DecodeCost out = c;
+  out.gpu_bytes = std::max(0.0, c.gpu_bytes - c.kv_gpu_bytes);
+  out.host_bytes = std::max(0.0, c.host_bytes - c.kv_host_bytes);
+  out.streamed_bytes = std::max(0.0, c.streamed_bytes - c.kv_streamed_bytes);
+  out.gpu_flop = std::max(0.0, c.gpu_flop - c.gpu_attention_flop);
+  out.host_flop = std::max(0.0, c.host_flop - c.host_attention_flop);
+  out.kv_gpu_bytes = out.kv_host_bytes = out.kv_streamed_bytes = 0;
+  out.gpu_attention_flop = out.host_attention_flop = 0;
+  return out;
+}
+
+double cache_seconds(const DecodeCost& c, const HardwareSpec& hw, const Efficiency& e,
+                     const EfficiencyTable& table) {
+  return std::max(0.0, decode_speed(c, hw, e, table).seconds -
+                           decode_speed(without_cache(c), hw, e, table).seconds);
+}
+
 SpeedPrediction prefill_speed(const PrefillCost& c, const HardwareSpec& hw, const Efficiency& e,
                               const EfficiencyTable& table) {
   SpeedPrediction s;
@@ -527,6 +558,7 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
   p.decode_cost = decode_cost(m, plan, hw, options);
   p.prefill_cost = prefill_cost(m, plan, hw, options, options.depth_tokens);
   p.decode = decode_speed(p.decode_cost, hw, p.efficiency, table);
+  p.decode.cache_seconds = cache_seconds(p.decode_cost, hw, p.efficiency, table);
   p.prefill = prefill_speed(p.prefill_cost, hw, p.efficiency, table);
   p.ttft_seconds = p.prefill.seconds;
   p.ttft_all_seconds = p.ttft_seconds;
@@ -625,10 +657,17 @@ std::string engine_basis(const EngineFactors& e) {
                 e.decode_pairs, e.decode_pairs - e.decode_physics_pairs, e.decode_physics_pairs)
           : fmt::format("median of {} published pair{} on the same machine and model",
                         e.decode_pairs, e.decode_pairs == 1 ? "" : "s");
+  const std::string cache =
+      e.cache_ratio > 0
+          ? fmt::format(
+                ", and {:.1f}x its time per cached token (the KV reads and attention; {} "
+                "runs at {} tokens of depth or more)",
+                e.cache_ratio, e.cache_pairs, kCacheFitDepthTokens)
+          : "";
   return fmt::format(
-      "{}: {:.2f}x llama.cpp's decode{} ({}{})", e.name, e.decode_ratio,
-      e.prefill_pairs > 0 ? fmt::format(", {:.2f}x its prefill", e.prefill_ratio) : "", measured,
-      few ? ", too few for a band of their own" : "");
+      "{}: {:.2f}x llama.cpp's decode{}{} ({}{})", e.name, e.decode_ratio,
+      e.prefill_pairs > 0 ? fmt::format(", {:.2f}x its prefill", e.prefill_ratio) : "", cache,
+      measured, few ? ", too few for a band of their own" : "");
 }
 
 namespace {
@@ -691,6 +730,14 @@ Prediction with_engine(Prediction p, const EngineFactors& e) {
   if (p.decode_cost.batch > 1 && e.batch_flop_fraction > 0 && p.decode_cost.gpu_flop > 0 &&
       p.decode_cost.gpu_flop_per_s > 0) {
     batch_text = batched_engine_decode(p, e);
+  } else if (e.cache_ratio > 0) {
+    // The cached tokens at the engine's own cost per token, the rest of the step at its ratio.
+    const double tokens = p.decode.tok_per_s * p.decode.seconds;
+    const double physics_cache = p.decode.cache_seconds;
+    p.decode.seconds =
+        engine_decode_seconds(e, p.decode.seconds, physics_cache, p.decode.communication_seconds);
+    p.decode.cache_seconds = physics_cache * e.cache_ratio;
+    p.decode.tok_per_s = tokens / p.decode.seconds;
   } else {
     scale(p.decode, e.decode_ratio);
   }

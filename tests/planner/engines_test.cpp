@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "common/csv.h"
 #include "planner/predict.h"
 #include "test_util.h"
@@ -52,6 +55,62 @@ TEST(Engines, PairsAndRatiosByHand) {
   EXPECT_NE(error_of([&] { find_engine(engines, "sglang"); }).find("unknown engine 'sglang'"),
             std::string::npos);
   EXPECT_EQ(engines_from_json(engines_to_json(engines), "c.json"), engines);
+}
+
+// An engine against the physics with runs at depth: a pair at `depth` whose physics step is
+// `physics` s, `cache` s of it for the cached tokens and `comm` s on the link, measured at
+// `measured` s.
+EnginePair deep_pair(int64_t depth, double physics, double cache, double comm, double measured) {
+  EnginePair p{"ik_llama.cpp", "S", "Rig", "M", 0, 0, true, {}};
+  p.depth_tokens = depth;
+  p.physics_seconds = physics;
+  p.cache_seconds = cache;
+  p.communication_seconds = comm;
+  p.measured_seconds = measured;
+  p.decode_ratio = (physics - comm) / (measured - comm);
+  return p;
+}
+
+// Runs made with known factors (kernels 1.25x llama.cpp's, each cached token 5x the physics'
+// time) give those factors back exactly: the ratio from the shallow runs (their small cache at
+// the cache factor), the cache factor from what each deep run leaves once the rest runs at the
+// ratio; every run is then predicted without error.
+TEST(Engines, CacheFactorFittedFromRunsAtDepthByHand) {
+  const double g = 1.25;
+  const double c = 5;
+  auto pair = [&](int64_t depth, double physics, double cache, double comm) {
+    return deep_pair(depth, physics, cache, comm, (physics - cache - comm) / g + cache * c + comm);
+  };
+  std::vector<EnginePair> pairs = {pair(0, 0.030, 0.0005, 0), pair(0, 0.100, 0.0010, 0.004),
+                                   pair(8192, 0.032, 0.002, 0), pair(16384, 0.034, 0.004, 0),
+                                   pair(31744, 0.110, 0.010, 0.004)};
+  const auto ik = find_engine(fit_engines(pairs), "ik_llama.cpp");
+  EXPECT_NEAR(ik.decode_ratio, g, 1e-9);
+  EXPECT_NEAR(ik.cache_ratio, c, 1e-9);
+  EXPECT_EQ(ik.cache_pairs, 3);
+  EXPECT_EQ(ik.decode_pairs, 5);
+  EXPECT_NEAR(ik.decode_median_error, 0, 1e-9);
+  EXPECT_NEAR(ik.decode_spread, 0, 1e-9);
+  // The step in the engine: the rest at its ratio, the cache at its factor, the link as it is:
+  // (0.1 - 0.02 - 0.01) / 1.25 + 0.02 x 5 + 0.01 = 0.166 s.
+  EXPECT_NEAR(engine_decode_seconds(ik, 0.1, 0.02, 0.01), 0.166, 1e-9);
+  // By hand, the 16384-token run alone: the rest 0.030 / 1.25 = 24 ms of its measured 44 ms, so
+  // its 4 ms of cache took 20 ms: 5x.
+  EXPECT_NEAR(pairs[3].measured_seconds, 0.044, 1e-15);
+  // Two runs at depth are too few: one ratio, the median of all four, and no cache factor.
+  pairs.pop_back();
+  pairs.erase(pairs.begin() + 1);
+  const auto few = find_engine(fit_engines(pairs), "ik_llama.cpp");
+  EXPECT_EQ(few.cache_ratio, 0);
+  EXPECT_EQ(few.cache_pairs, 0);
+  std::vector<double> ratios = {pairs[0].decode_ratio, pairs[1].decode_ratio,
+                                pairs[2].decode_ratio};
+  std::sort(ratios.begin(), ratios.end());
+  EXPECT_DOUBLE_EQ(few.decode_ratio, ratios[1]);
+  EXPECT_DOUBLE_EQ(engine_decode_seconds(few, 0.1, 0.02, 0.01), 0.09 / few.decode_ratio + 0.01);
+  const auto round_trip = engines_from_json(engines_to_json({ik}), "c.json");
+  EXPECT_EQ(find_engine(round_trip, "ik_llama.cpp").cache_ratio, ik.cache_ratio);
+  EXPECT_EQ(find_engine(round_trip, "ik_llama.cpp").cache_pairs, 3);
 }
 
 TEST(Engines, PredictionCarriedOverAndRefusedWhereTheEngineCannotRun) {

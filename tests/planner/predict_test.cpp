@@ -106,6 +106,44 @@ TEST(Predict, ABatchsProductsTakeTheFasterOfVectorAndTiledGemm) {
               1e-12);
 }
 
+// The cache's share of a step: without_cache takes out the KV bytes (on every device) and the
+// attention over them, and cache_seconds is what that leaves out of the step. Memory-bound at
+// 1 TB/s: 2 GB of the 10 read are cache, so 2 ms; the attention's 1e9 FLOP at a decode factor
+// of 8 over 1e14 FLOP/s add 0.08 ms.
+TEST(Predict, TheCachesShareOfAStepIsItsBytesAndAttention) {
+  DecodeCost c;
+  c.gpu_bytes = 10e9;
+  c.kv_gpu_bytes = 2e9;
+  c.host_bytes = 1e9;
+  c.kv_host_bytes = 0.5e9;
+  c.gpu_flop = 2e10;
+  c.gpu_attention_flop = 1e9;
+  c.gpu_flop_per_s = 1e14;
+  c.gpu_bandwidth_bytes_per_s = 1e12;
+  const auto bare = without_cache(c);
+  EXPECT_DOUBLE_EQ(bare.gpu_bytes, 8e9);
+  EXPECT_DOUBLE_EQ(bare.host_bytes, 0.5e9);
+  EXPECT_DOUBLE_EQ(bare.gpu_flop, 1.9e10);
+  EXPECT_EQ(bare.kv_gpu_bytes + bare.kv_host_bytes + bare.gpu_attention_flop, 0);
+  Efficiency e;
+  e.bandwidth_fraction = 1;
+  e.decode_compute_factor = 8;
+  EfficiencyTable table;
+  table.cpu_bandwidth_fraction = 0.5;
+  HardwareSpec hw;
+  hw.backend = Backend::kCuda;
+  hw.host_bandwidth_bytes_per_s = 100e9;
+  // GPU: 2e9 / 1e12 = 2 ms and 1e9 x 8 / 1e14 = 0.08 ms; host: 0.5e9 / (0.5 x 100e9) = 10 ms.
+  EXPECT_NEAR(cache_seconds(c, hw, e, table), 2e-3 + 0.08e-3 + 10e-3, 1e-12);
+  // A real plan: Llama 3.1 8B at 4096 tokens holds 4096 x 128 KiB of F16 cache on the GPU.
+  const auto& m = model("llama-3.1-8b");
+  const auto plan = choose_plan(m, build_inventory(m, quant("q4_k_m")), card(24), ctx(4096),
+                                PredictOptions{}, nullptr, QuantCatalog{});
+  const auto cost = decode_cost(m, plan.plan, plan.machine, PredictOptions{});
+  EXPECT_DOUBLE_EQ(cost.kv_gpu_bytes, 4096.0 * 128 * 1024);
+  EXPECT_GT(cost.gpu_attention_flop, 0);
+}
+
 // Two different GPUs in a pipeline: each reads its own layers at its own speed, so the GPU term
 // is the sum of bytes_i / (fraction x bandwidth_i); with every matrix split in equal slices
 // (tensor parallel) the slower GPU sets the pace: total / (2 x fraction x slower bandwidth).

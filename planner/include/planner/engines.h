@@ -44,8 +44,18 @@ struct EngineFactors {
   int64_t batch_pairs = 0;
   double batch_median_error = 0;  ///< median |predicted / measured aggregate - 1| over the pairs
   double batch_spread = 0;        ///< 80th percentile of the same
+  /// The engine's decode time per cached token over llama.cpp's physics' (the KV reads and the
+  /// attention over them, cache_seconds), fitted from its runs against the physics at a depth of
+  /// kCacheFitDepthTokens or more; decode_ratio then comes from its other runs. 0: not fitted,
+  /// the cache runs at decode_ratio like the rest of the step.
+  double cache_ratio = 0;
+  int64_t cache_pairs = 0;
   bool operator==(const EngineFactors&) const = default;
 };
+
+/// Runs at this depth or deeper fit an engine's cache_ratio (where it has kMinCachePairs of them).
+inline constexpr int64_t kCacheFitDepthTokens = 4096;
+inline constexpr int64_t kMinCachePairs = 3;
 
 /// Whether an engine's factor rests on enough of its own published runs for a band of its own:
 /// at least kMinBandRows pairs, and not another engine's factors standing in (exo, exllamav3).
@@ -74,6 +84,13 @@ struct EnginePair {
   double prefill_ratio = 0;          ///< 0: not both measured
   bool against_physics = false;      ///< the other side is llama.cpp's physics (physics_pairs)
   std::vector<std::string> row_ids;  ///< the engine's rows in the pair (row_id column, if any)
+  /// Against the physics (decode): the run's tokens already cached, the physics' step, of it the
+  /// cache's share (cache_seconds) and the link's, and the measured step, all in seconds
+  int64_t depth_tokens = 0;
+  double physics_seconds = 0;
+  double cache_seconds = 0;
+  double communication_seconds = 0;
+  double measured_seconds = 0;
 };
 
 /// Whether a published run's engine or placement text says it ran tensor parallel ("TP=2");
@@ -83,6 +100,13 @@ bool runs_tensor_parallel(const std::string& text);
 /// Seconds in an engine that runs llama.cpp's kernels `ratio` times as fast: `seconds` of
 /// llama.cpp's physics, of which `communication_seconds` over the link stay as they are.
 double engine_seconds(double seconds, double communication_seconds, double ratio);
+
+/// A decode step of one sequence in engine `e` from llama.cpp's physics of it: `seconds`, of
+/// which `cache_seconds` the cached tokens cost and `communication_seconds` the link. Without a
+/// fitted cache_ratio, engine_seconds at decode_ratio; with it, the rest of the kernels at
+/// decode_ratio and the cache at cache_ratio times the physics' time.
+double engine_decode_seconds(const EngineFactors& e, double seconds, double cache_seconds,
+                             double communication_seconds);
 
 /// A decode step of `batch` sequences in engine `e`, in seconds, from llama.cpp's physics of the
 /// same step: `physics_seconds`, of which `physics_compute_seconds` are every sequence's products.

@@ -53,10 +53,15 @@ struct DecodeCost {
   double host_flop = 0;       ///< products and attention the CPU computes
   double streamed_bytes = 0;  ///< copied host -> GPU over the bus
   double gpu_flop = 0;
-  double gpu_attention_flop = 0;  ///< of gpu_flop, attention over the cached tokens
-  int64_t gpu_layers = 0;         ///< layer kernels launched on the GPU (for launch overhead)
-  int64_t parallel_gpus = 1;      ///< GPUs sharing each layer's bytes (tensor parallel)
-  double comm_seconds = 0;        ///< all-reduces, pipeline hops, network
+  double gpu_attention_flop = 0;   ///< of gpu_flop, attention over the cached tokens
+  double host_attention_flop = 0;  ///< of host_flop, attention over the cached tokens
+  /// Of gpu_bytes, host_bytes and streamed_bytes: the KV cache's (every cached token read once)
+  double kv_gpu_bytes = 0;
+  double kv_host_bytes = 0;
+  double kv_streamed_bytes = 0;
+  int64_t gpu_layers = 0;     ///< layer kernels launched on the GPU (for launch overhead)
+  int64_t parallel_gpus = 1;  ///< GPUs sharing each layer's bytes (tensor parallel)
+  double comm_seconds = 0;    ///< all-reduces, pipeline hops, network
   int64_t batch = 1;
   /// Peak memory rate and FP16 rate of "a GPU" for the GPU terms: the machine's when its GPUs
   /// are alike; on a mixed machine the rate at which the GPUs' own times add up (each GPU reads
@@ -117,6 +122,8 @@ struct SpeedPrediction {
   /// Seconds of the "communication" term (all-reduces, pipeline hops over the link): an engine's
   /// factor speeds up its kernels, not the link
   double communication_seconds = 0;
+  /// Decode: of seconds, what the cached tokens cost (cache_seconds: the KV reads and attention)
+  double cache_seconds = 0;
   bool operator==(const SpeedPrediction&) const = default;
 };
 
@@ -169,6 +176,13 @@ double batched_gemm_seconds(const DecodeCost& cost, Backend backend, const Effic
 /// / (eff x host BW) + streamed bytes / (eff x bus) + communication + layers x launch overhead.
 SpeedPrediction decode_speed(const DecodeCost& cost, const HardwareSpec& hardware,
                              const Efficiency& efficiency, const EfficiencyTable& table);
+
+/// The step without its cache: `cost` less the KV cache's bytes and the attention over it.
+DecodeCost without_cache(const DecodeCost& cost);
+
+/// Seconds of a decode step the cached tokens cost: the step less the step without_cache.
+double cache_seconds(const DecodeCost& cost, const HardwareSpec& hardware, const Efficiency& e,
+                     const EfficiencyTable& table);
 
 /// Seconds and tok/s of a prefill: max(flop/(eff x peak), weight bytes/(eff x BW)) + factor x
 /// activation bytes / BW + bus + communication + launches x overhead.

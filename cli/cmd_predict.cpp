@@ -131,6 +131,14 @@ nlohmann::json terms_json(const planner::SpeedPrediction& s) {
           {"error_band_fraction", s.error_band_fraction}};
 }
 
+// Decode's terms plus the seconds of the step the cached tokens cost (an engine's cache factor
+// applies to them).
+nlohmann::json decode_json(const planner::SpeedPrediction& s) {
+  auto json = terms_json(s);
+  json["cache_seconds"] = s.cache_seconds;
+  return json;
+}
+
 nlohmann::json row_json(const Row& r) {
   const auto& p = r.prediction;
   const auto& e = p.efficiency;
@@ -161,12 +169,13 @@ nlohmann::json row_json(const Row& r) {
         {"prefill_fraction", p.band.prefill},
         {"prefill_rows", p.band.prefill_rows},
         {"note", p.band.note}}},
-      {"decode", terms_json(p.decode)},
+      {"decode", decode_json(p.decode)},
       {"prefill", terms_json(p.prefill)},
       {"decode_cost",
        {{"gpu_bytes", p.decode_cost.gpu_bytes},
         {"host_bytes", p.decode_cost.host_bytes},
         {"streamed_bytes", p.decode_cost.streamed_bytes},
+        {"kv_bytes", p.decode_cost.kv_gpu_bytes + p.decode_cost.kv_host_bytes},
         {"gpu_flop", p.decode_cost.gpu_flop},
         {"gpu_layers", p.decode_cost.gpu_layers},
         {"communication_seconds", p.decode_cost.comm_seconds}}},

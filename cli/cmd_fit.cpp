@@ -178,7 +178,7 @@ void set_engine_context(Row& r, planner::SplitMode split) {
   if (r.exllama && r.exllama->fits) {
     r.max_context =
         planner::exllama_max_context(r.model->source.spec, r.model->weights, *r.hardware,
-                                     r.model->workload, planner::exllama_options(split));
+                                     r.model->workload, planner::exllama_options(split, r.engine));
   }
 }
 
@@ -190,10 +190,10 @@ std::string row_note(const Row& r) {
         "; decode {:.1f} tok/s +-{:.0f}% with {} (llama.cpp's physics on this plan x {}; the "
         "memory shown is llama.cpp's plan{})",
         r.decode_tok_per_s, 100 * r.decode_band, r.engine, r.engine_basis,
-        r.engine == "vllm"        ? ", vLLM's own is in the vLLM memory table"
-        : r.engine == "mlx"       ? ", MLX's own is in the MLX memory table"
-        : r.engine == "exllamav2" ? ", ExLlamaV2's own is in the ExLlamaV2 memory table"
-                                  : fmt::format(", {}'s own is not modelled", r.engine));
+        r.engine == "vllm"  ? ", vLLM's own is in the vLLM memory table"
+        : r.engine == "mlx" ? ", MLX's own is in the MLX memory table"
+        : r.exllama ? fmt::format(", {0}'s own is in the {0} memory table", r.exllama->engine)
+                    : fmt::format(", {}'s own is not modelled", r.engine));
   }
 
   if (r.fit.kind == planner::FitKind::kGpuRaisedLimit) {
@@ -288,10 +288,14 @@ reports::Table mlx_table(const std::vector<Row>& rows, const planner::ProfileDb&
   return t;
 }
 
-// ExLlamaV2's own memory for every model and CUDA/ROCm machine (planner/exllama_memory.h): its
-// automatic split, GPU by GPU.
-reports::Table exllama_table(const std::vector<Row>& rows) {
-  reports::Table t{"exllama_memory", "ExLlamaV2 memory per GPU (estimates)", {}, {}};
+// ExLlamaV2's or V3's own memory for every model and CUDA/ROCm machine
+// (planner/exllama_memory.h): its automatic split or tensor parallel, GPU by GPU. `engine` is
+// "ExLlamaV2" or "ExLlamaV3".
+reports::Table exllama_table(const std::vector<Row>& rows, const std::string& engine) {
+  reports::Table t{engine == "ExLlamaV3" ? "exllamav3_memory" : "exllama_memory",
+                   engine + " memory per GPU (estimates)",
+                   {},
+                   {}};
   t.columns = {{"model", "Model", "", reports::Align::kLeft},
                {"hardware", "Hardware", "", reports::Align::kLeft},
                {"gpu", "GPU", "", reports::Align::kRight},
@@ -303,7 +307,7 @@ reports::Table exllama_table(const std::vector<Row>& rows) {
                {"capacity_gib", "GPU memory", "GiB", reports::Align::kRight, 1},
                {"cache_mode", "Cache", "", reports::Align::kLeft},
                {"fits", "Fits", "", reports::Align::kLeft},
-               {"summary", "ExLlamaV2", "", reports::Align::kLeft}};
+               {"summary", engine, "", reports::Align::kLeft}};
   for (const auto& r : rows) {
     const auto& spec = r.model->source.spec;
     if (!r.exllama) {
@@ -343,6 +347,14 @@ constexpr const char* kExllamaMemoryNote =
     "a 2048-token forward pass (rotary tables, hidden state, mask, the largest module's scratch, "
     "attention workspace) and the runtime; the embedding stays in host memory. An estimate: "
     "PyTorch's allocator is not modelled, and ExLlamaV2 does not offload to the CPU.";
+constexpr const char* kExllamaV3MemoryNote =
+    "ExLlamaV3 memory: as ExLlamaV2's (the automatic split in order, or tensor parallel with "
+    "--split tensor or row), with its cache in whole 256-token pages (FP16, or 2-8 bits from "
+    "--kv-type with an FP16 scale per 32 values and one layer's FP16 copy per GPU) and the 0.5 "
+    "GiB it keeps free on every GPU while loading; its loader measures a 2048-token forward "
+    "pass per module, given here ExLlamaV2's buffer sizes. An estimate; its opt-in CPU offload "
+    "of MoE experts is not modelled, and where its memory is not modelled at all (MLA and "
+    "linear-attention layers) the row keeps llama.cpp's plan and says so.";
 constexpr const char* kMlxMemoryNote =
     "MLX memory: the weights, a 16-bit KV cache per sequence grown in 256-token steps (sliding "
     "layers keep their window) and one 2048-token prompt chunk through the widest layer (an "
@@ -449,9 +461,9 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
                            planner::quant_candidates(p.source.spec, db.quants, by_engine.engine))
                   .first;
         }
-        by_engine.best_quant =
-            planner::best_fitting_quant(candidates->second, p.source.spec, hw, p.workload,
-                                        by_engine.engine, planner::exllama_options(split));
+        by_engine.best_quant = planner::best_fitting_quant(
+            candidates->second, p.source.spec, hw, p.workload, by_engine.engine,
+            planner::exllama_options(split, by_engine.engine));
         rows.push_back(std::move(by_engine));
       }
     }
@@ -474,8 +486,12 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
     report.notes.emplace_back(kVllmMemoryNote);
   }
   if (const auto exllama = rows_of_engine(rows, "exllamav2"); !exllama.empty()) {
-    report.tables.push_back(exllama_table(exllama));
+    report.tables.push_back(exllama_table(exllama, "ExLlamaV2"));
     report.notes.emplace_back(kExllamaMemoryNote);
+  }
+  if (const auto exllama = rows_of_engine(rows, "exllamav3"); !exllama.empty()) {
+    report.tables.push_back(exllama_table(exllama, "ExLlamaV3"));
+    report.notes.emplace_back(kExllamaV3MemoryNote);
   }
   if (const auto mlx = rows_of_engine(rows, "mlx"); !mlx.empty()) {
     report.tables.push_back(mlx_table(mlx, db));

@@ -65,25 +65,46 @@ double buffer_bytes(const ModelSpec& m, const Workload& w, const ExllamaOptions&
          workspace;
 }
 
+const char* engine_name(const ExllamaOptions& o) {
+  return o.version == 3 ? "ExLlamaV3" : "ExLlamaV2";
+}
+
+// What in the model or split ExLlamaV2's memory model has no rule for: ExLlamaV2 does not run
+// it; ExLlamaV3 runs some of it, with a memory this model does not describe. Empty `what`: none.
+struct Unmodelled {
+  std::string what;              ///< "deepseek-v3 has MLA attention layers"
+  bool tensor_parallel = false;  ///< a limit of the tensor-parallel split only
+};
+
+Unmodelled unmodelled(const ModelSpec& m, const HardwareSpec& hw, const ExllamaOptions& o) {
+  auto count = [&](LayerKind kind) {
+    return std::count(m.layer_kinds.begin(), m.layer_kinds.end(), kind);
+  };
+  if (m.attention == AttentionKind::kMla) return {m.id + " has MLA attention layers"};
+  if (count(LayerKind::kLinearAttention) > 0) return {m.id + " has linear-attention layers"};
+  if (!o.tensor_parallel || hw.gpu_count <= 1) return {};
+  if (count(LayerKind::kSlidingAttention) > 0) return {m.id + " has sliding-window layers", true};
+  if (m.n_kv_heads < hw.gpu_count) {
+    return {fmt::format("{} KV heads of {} do not split over {} GPUs", m.n_kv_heads, m.id,
+                        hw.gpu_count),
+            true};
+  }
+  return {};
+}
+
 void check_runs(const ModelSpec& m, const HardwareSpec& hw, const ExllamaOptions& o) {
+  const std::string engine = o.version == 3 ? "exllamav3" : "exllamav2";
   if (hw.kind != MemoryKind::kDiscrete ||
       (hw.backend != Backend::kCuda && hw.backend != Backend::kRocm)) {
-    throw_input("exllamav2: {} is not a CUDA or ROCm GPU machine", hw.id);
+    throw_input("{}: {} is not a CUDA or ROCm GPU machine", engine, hw.id);
   }
-  if (m.attention == AttentionKind::kMla ||
-      std::count(m.layer_kinds.begin(), m.layer_kinds.end(), LayerKind::kLinearAttention) > 0) {
-    throw_input("exllamav2: {} has {} layers, which ExLlamaV2 does not run", m.id,
-                m.attention == AttentionKind::kMla ? "MLA attention" : "linear-attention");
+  if (const auto why = exllama_not_modelled(m, hw, o); !why.empty()) {
+    throw_input("{}: {}", engine, why);
   }
-  if (!o.tensor_parallel || hw.gpu_count <= 1) return;
-  if (std::count(m.layer_kinds.begin(), m.layer_kinds.end(), LayerKind::kSlidingAttention) > 0) {
-    throw_input("exllamav2: {} has sliding-window layers, which its tensor parallel does not run",
-                m.id);
-  }
-  if (m.n_kv_heads < hw.gpu_count) {
-    throw_input("exllamav2: {} KV heads of {} do not split over {} GPUs (tensor parallel)",
-                m.n_kv_heads, m.id, hw.gpu_count);
-  }
+  const auto u = unmodelled(m, hw, o);
+  if (u.what.empty()) return;
+  throw_input("exllamav2: {}, which {} does not run", u.what,
+              u.tensor_parallel ? "its tensor parallel" : "ExLlamaV2");
 }
 
 struct Cache {
@@ -92,10 +113,17 @@ struct Cache {
   double staging_head = 0;  ///< the FP16 copy of the same a quantized cache expands into
 };
 
-Cache cache_of(const ModelSpec& m, const Workload& w, const std::string& mode) {
+// The tokens its cache holds: every sequence's context, in whole pages (ExLlamaV3's 256).
+int64_t cache_tokens(const Workload& w, const ExllamaOptions& o) {
+  const int64_t page = std::max<int64_t>(1, o.page_tokens);
+  return (w.context_tokens * w.batch + page - 1) / page * page;
+}
+
+Cache cache_of(const ModelSpec& m, const Workload& w, const ExllamaOptions& o,
+               const std::string& mode) {
   Cache c;
   c.element = exllama_cache_element_bytes(mode);
-  const double values = 2 * d(m.head_dim) * d(w.context_tokens) * d(w.batch);
+  const double values = 2 * d(m.head_dim) * d(cache_tokens(w, o));
   c.per_head = values * c.element;
   c.staging_head = mode == "FP16" ? 0.0 : values * kHalf;
   return c;
@@ -107,7 +135,8 @@ void layer_split(const ModelSpec& m, const WeightInventory& weights, const Hardw
                  const Workload& w, const ExllamaOptions& o, const Cache& cache, ExllamaMemory& x) {
   const double layer_kv = d(m.n_kv_heads) * cache.per_head;
   // A quantized cache is expanded one layer at a time into an FP16 staging copy on each GPU.
-  const double buffers = buffer_bytes(m, w, o, {}) + d(m.n_kv_heads) * cache.staging_head;
+  const double buffers =
+      buffer_bytes(m, w, o, {}) + d(m.n_kv_heads) * cache.staging_head + o.reserve_bytes;
   // The embedding stays in host memory (ExLlamaV2 loads it to the CPU by default); the head goes
   // with the last layer: a tied model's is the embedding matrix again, at the head's bitrate (the
   // inventory sizes a tied embedding at the output's type).
@@ -170,8 +199,8 @@ void tensor_split(const ModelSpec& m, const WeightInventory& weights, const Hard
     }
     dev.weights_bytes += head * share;
     dev.kv_bytes = d(m.n_layers) * d(dev.kv_heads) * cache.per_head;
-    dev.buffers_bytes =
-        buffer_bytes(m, w, o, {head_share, share}) + d(dev.kv_heads) * cache.staging_head;
+    dev.buffers_bytes = buffer_bytes(m, w, o, {head_share, share}) +
+                        d(dev.kv_heads) * cache.staging_head + o.reserve_bytes;
     dev.capacity_bytes = gpu.memory_bytes - gpu.gpu_memory_reserved_bytes;
     dev.runtime_bytes = gpu.runtime_overhead_bytes;
     x.fits = x.fits && dev.total_bytes() <= dev.capacity_bytes;
@@ -187,9 +216,10 @@ std::string summary(const ModelSpec& m, const HardwareSpec& hw, const Workload& 
   const auto used = static_cast<int64_t>(x.devices.size());
   const std::string split = x.tensor_parallel ? "tensor parallel" : "automatic split";
   if (x.fits) {
+    double cache = 0;  // ExLlamaV3's in whole pages
+    for (const auto& dev : x.devices) cache += dev.kv_bytes;
     return fmt::format("{} layers on {} GPU{} ({}), {} cache {:.1f} GiB for {} token{}", m.n_layers,
-                       used, used == 1 ? "" : "s", split, x.cache_mode,
-                       bytes_to_gib(x.kv_bytes_per_token * d(tokens)), tokens,
+                       used, used == 1 ? "" : "s", split, x.cache_mode, bytes_to_gib(cache), tokens,
                        tokens == 1 ? "" : "s");
   }
   const std::string placed =
@@ -201,40 +231,57 @@ std::string summary(const ModelSpec& m, const HardwareSpec& hw, const Workload& 
           : fmt::format("{} of {} layers placed on {} GPU{}", x.layers_placed, m.n_layers,
                         std::max<int64_t>(1, hw.gpu_count), hw.gpu_count <= 1 ? "" : "s");
   return fmt::format(
-      "does not fit: {} ({} cache, {} tokens); ExLlamaV2 does not offload to the CPU: a lower "
+      "does not fit: {} ({} cache, {} tokens); {} does not offload to the CPU: a lower "
       "bitrate, a quantized cache (--kv-type q4_0) or a smaller --ctx",
-      placed, x.cache_mode, tokens);
+      placed, x.cache_mode, tokens, x.engine);
 }
 
 }  // namespace
 
-ExllamaOptions exllama_options(SplitMode split) {
+ExllamaOptions exllama_options(SplitMode split, const std::string& engine) {
   ExllamaOptions o;
   o.tensor_parallel = split == SplitMode::kTensor || split == SplitMode::kRow;
+  if (engine == "exllamav3") {
+    // exllamav3 cache/quant.py and fp16.py: max_num_tokens a multiple of PAGE_SIZE (256);
+    // model.load_gen: reserve_per_device defaults to 0.5 GiB on every device.
+    o.version = 3;
+    o.page_tokens = 256;
+    o.reserve_bytes = gib_to_bytes(0.5);
+  }
   return o;
 }
 
-std::string exllama_cache_mode(const KvCacheType& kv) {
+std::string exllama_cache_mode(const KvCacheType& kv, int version) {
   const std::string& n = kv.name;
   if (n == "F16" || n == "BF16" || n == "F32") return "FP16";
   if (n == "Q8_0") return "Q8";
-  if (n == "Q5_0" || n == "Q5_1") return "Q6";
+  if (n == "Q5_0" || n == "Q5_1") return version == 3 ? "Q5" : "Q6";
   return "Q4";
 }
 
 double exllama_cache_element_bytes(const std::string& mode) {
   if (mode == "FP16") return kHalf;
-  const double bits = mode == "Q8" ? 8 : mode == "Q6" ? 6 : 4;
+  const double bits = mode == "Q8" ? 8 : mode == "Q6" ? 6 : mode == "Q5" ? 5 : 4;
   return bits / 8 + kScaleBytesPerValue;
+}
+
+std::string exllama_not_modelled(const ModelSpec& m, const HardwareSpec& hw,
+                                 const ExllamaOptions& o) {
+  if (o.version != 3) return "";
+  const auto u = unmodelled(m, hw, o);
+  if (u.what.empty()) return "";
+  return fmt::format("ExLlamaV3's own memory is not modelled where {}{}", u.what,
+                     u.tensor_parallel ? " (tensor parallel)" : "");
 }
 
 ExllamaMemory exllama_memory(const ModelSpec& m, const WeightInventory& weights,
                              const HardwareSpec& hw, const Workload& w, const ExllamaOptions& o) {
   check_runs(m, hw, o);
   ExllamaMemory x;
-  x.cache_mode = exllama_cache_mode(w.kv_cache);
+  x.engine = engine_name(o);
+  x.cache_mode = exllama_cache_mode(w.kv_cache, o.version);
   x.tensor_parallel = o.tensor_parallel && hw.gpu_count > 1;
-  const Cache cache = cache_of(m, w, x.cache_mode);
+  const Cache cache = cache_of(m, w, o, x.cache_mode);
   // K and V of every KV head of every layer, per token of one sequence.
   x.kv_bytes_per_token = 2 * d(m.n_kv_heads * m.head_dim) * cache.element * d(m.n_layers);
   if (x.tensor_parallel) {

@@ -797,17 +797,25 @@ Prediction refused(Prediction p, const std::string& why) {
   return p;
 }
 
-// ExLlamaV2 holds the whole model on its GPUs or does not load (no CPU offload): its own memory
-// (exllama_memory.h) decides, and a model it does not run is refused the same way.
+// ExLlamaV2 and V3 hold the whole model on their GPUs or do not load (no CPU offload): their own
+// memory (exllama_memory.h) decides, and a model ExLlamaV2 does not run is refused the same way.
+// Where ExLlamaV3's memory is not modelled (layers it runs that the model has no rule for),
+// llama.cpp's plan stands and the reason says so.
 Prediction with_exllama_memory(Prediction p, const ModelSpec& m, const WeightInventory& weights,
-                               const HardwareSpec& hw, const Workload& w, SplitMode split) {
+                               const HardwareSpec& hw, const Workload& w,
+                               const ExllamaOptions& options) {
+  if (const auto why = exllama_not_modelled(m, hw, options); !why.empty()) {
+    p.reason += fmt::format("; {}: the memory and plan are llama.cpp's", why);
+    return p;
+  }
   try {
-    p.exllama_memory = exllama_memory(m, weights, hw, w, exllama_options(split));
+    p.exllama_memory = exllama_memory(m, weights, hw, w, options);
   } catch (const Error& e) {
     return refused(p, e.what());
   }
-  if (!p.exllama_memory->fits) return refused(p, "ExLlamaV2 " + p.exllama_memory->reason);
-  p.reason += fmt::format(" ExLlamaV2's own memory: {}.", p.exllama_memory->reason);
+  const auto& x = *p.exllama_memory;
+  if (!x.fits) return refused(p, x.engine + " " + x.reason);
+  p.reason += fmt::format("; {}'s own memory: {}", x.engine, x.reason);
   return p;
 }
 
@@ -819,8 +827,10 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
                                const EngineFactors& engine, const QuantCatalog& catalog,
                                const EfficiencyTable& table) {
   const auto& hw = chosen.machine;
-  if (engine.name == "exllamav2" && !chosen.from_command_line)
-    return with_exllama_memory(with_engine(prediction, engine), m, weights, hw, w, options.split);
+  if ((engine.name == "exllamav2" || engine.name == "exllamav3") && !chosen.from_command_line) {
+    return with_exllama_memory(with_engine(prediction, engine), m, weights, hw, w,
+                               exllama_options(options.split, engine.name));
+  }
   // vLLM starts only where its weights, buffers and one context's KV cache fit its share of every
   // GPU (vllm_memory.h; it does not offload), and runs as many sequences at once as its cache
   // holds at the workload's context: the others wait in its queue.

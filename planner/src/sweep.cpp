@@ -35,12 +35,14 @@ std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const Quant
 namespace {
 
 // Whether `engine` holds the model entirely in GPU (or, for llama.cpp on a CPU machine, host)
-// memory: ExLlamaV2 and vLLM by their own memory, every other engine by llama.cpp's fit.
+// memory: ExLlamaV2, V3 (where modelled) and vLLM by their own memory, every other engine by
+// llama.cpp's fit.
 bool fits_entirely(const ModelSpec& model, const WeightInventory& weights,
                    const HardwareSpec& hardware, const Workload& workload,
                    const std::string& engine, const ExllamaOptions& exllama) {
   try {
-    if (engine == "exllamav2")
+    if ((engine == "exllamav2" || engine == "exllamav3") &&
+        exllama_not_modelled(model, hardware, exllama).empty())
       return exllama_memory(model, weights, hardware, workload, exllama).fits;
     if (engine == "vllm") return vllm_memory(model, weights, hardware, workload).starts;
   } catch (const Error&) {

@@ -273,6 +273,38 @@ TEST(PredictCli, VllmRunsWhatItsCacheHoldsAndQueuesTheRest) {
               1e-9 * held_row["ttft_all_seconds"].get<double>());
 }
 
+// ExLlamaV3 does not offload either: 70B at EXL3 4.0 bpw on one RTX 4090 is no fit with its
+// own reason (was llama.cpp's partial offload, 5.3 tok/s); on two RTX 3090s it fits. For an MLA
+// model its memory is not modelled: llama.cpp's plan stands, and the note says so.
+TEST(PredictCli, ExllamaV3DecidesByItsOwnMemory) {
+  const auto r = run_hwplan(
+      "predict -m llama-3.1-70b -q exl3-4.0bpw --hw rtx-4090,2x-rtx-3090 --engine exllamav3 "
+      "--json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = nlohmann::json::parse(r.out)["details"]["rows"];
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["fit"], "no_fit");
+  EXPECT_NE(rows[0]["reason"].get<std::string>().find(
+                "ExLlamaV3 does not fit: 51 of 80 layers placed on 1 GPU"),
+            std::string::npos)
+      << rows[0]["reason"];
+  EXPECT_EQ(rows[1]["fit"], "multi_gpu");
+  EXPECT_NE(
+      rows[1]["reason"].get<std::string>().find("ExLlamaV3's own memory: 80 layers on 2 GPUs"),
+      std::string::npos)
+      << rows[1]["reason"];
+  const auto mla = run_hwplan(
+      "predict -m deepseek-v3 -q exl3-4.0bpw --hw h100-sxm --gpus 8 --engine exllamav3 --json");
+  ASSERT_EQ(mla.exit_code, 0) << mla.err;
+  const auto row = nlohmann::json::parse(mla.out)["details"]["rows"][0];
+  EXPECT_NE(row["fit"], "no_fit");
+  EXPECT_NE(row["reason"].get<std::string>().find(
+                "ExLlamaV3's own memory is not modelled where deepseek-v3 has MLA attention "
+                "layers: the memory and plan are llama.cpp's"),
+            std::string::npos)
+      << row["reason"];
+}
+
 TEST(PredictCli, VllmPromptsBeyondItsCacheWaitAndHaveNoLastFirstToken) {
   // 64 prompts of 4096 tokens: its 122368-token cache takes floor(122368 / 4096) = 29 of them;
   // when the other 35 start depends on how long the answers are, so no "TTFT all" is given.

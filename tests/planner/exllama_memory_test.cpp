@@ -182,5 +182,47 @@ TEST(ExllamaMemory, MachinesAndModelsItDoesNotRun) {
             std::string::npos);
 }
 
+// ExLlamaV3: the same split with its cache in whole 256-token pages and 0.5 GiB kept free on
+// every GPU. Llama 3.1 8B at EXL3 4.0 bpw on one RTX 4090, 8000 tokens of FP16 cache: the cache
+// holds 8192 (32 pages), 1 GiB; the buffers are ExLlamaV2's at 8000 tokens (the rotary tables
+// 128 x 8000 x 2 B x 2 = 4,096,000, the rest as at 8192 tokens above: 1,125,646,336) plus
+// 536,870,912 B: 1,666,613,248 B. ExLlamaV2 at the same 8000 tokens holds 8000 x 131,072 B.
+TEST(ExllamaMemory, ExllamaV3PagesItsCacheAndKeepsItsReserve) {
+  const auto& m = model("llama-3.1-8b");
+  const auto weights = build_inventory(m, quant("exl3-4.0bpw"));
+  const auto hw = find_hardware(testing::db(), "rtx-4090");
+  const auto v3 = exllama_options(SplitMode::kLayer, "exllamav3");
+  const auto x = exllama_memory(m, weights, hw, context(8000), v3);
+  EXPECT_TRUE(x.fits) << x.reason;
+  EXPECT_EQ(x.engine, "ExLlamaV3");
+  ASSERT_EQ(x.devices.size(), 1u);
+  EXPECT_DOUBLE_EQ(x.devices[0].kv_bytes, 1024.0 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(x.devices[0].buffers_bytes, 1666613248.0);
+  const auto v2 = exllama_memory(m, weights, hw, context(8000));
+  EXPECT_EQ(v2.engine, "ExLlamaV2");
+  EXPECT_DOUBLE_EQ(v2.devices[0].kv_bytes, 8000.0 * 131072);
+  EXPECT_DOUBLE_EQ(v2.devices[0].buffers_bytes, 1129742336.0);
+  // Its quantized caches take 2-8 bits: a Q5 cache is 5 bits plus an FP16 scale per 32 values.
+  EXPECT_EQ(exllama_cache_mode({"Q5_0", 0.6875}, 3), "Q5");
+  EXPECT_EQ(exllama_cache_mode({"Q5_0", 0.6875}, 2), "Q6");
+  EXPECT_DOUBLE_EQ(exllama_cache_element_bytes("Q5"), 5.0 / 8 + 2.0 / 32);
+  // 70B at 4.0 bpw does not fit one RTX 4090, and it does not offload either.
+  const auto& big = model("llama-3.1-70b");
+  EXPECT_FALSE(
+      exllama_memory(big, build_inventory(big, quant("exl3-4.0bpw")), hw, context(4096), v3).fits);
+}
+
+// ExLlamaV3 runs MLA and linear-attention layers, which this memory model has no rule for: it
+// says so (callers keep llama.cpp's plan) rather than refusing the model as ExLlamaV2's does.
+TEST(ExllamaMemory, ExllamaV3MemoryNotModelledForMlaIsSaidNotRefused) {
+  const auto& mla = model("deepseek-v3");
+  const auto hw = find_hardware(testing::db(), "h100-sxm");
+  const auto v3 = exllama_options(SplitMode::kLayer, "exllamav3");
+  EXPECT_NE(exllama_not_modelled(mla, hw, v3).find("not modelled where deepseek-v3 has MLA"),
+            std::string::npos);
+  EXPECT_EQ(exllama_not_modelled(mla, hw, exllama_options(SplitMode::kLayer)), "");
+  EXPECT_EQ(exllama_not_modelled(model("llama-3.1-8b"), hw, v3), "");
+}
+
 }  // namespace
 }  // namespace hwplan::planner

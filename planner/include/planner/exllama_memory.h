@@ -1,10 +1,13 @@
 #pragma once
-// ExLlamaV2's memory on a machine (DESIGN.md "engines"): its automatic split fills the GPUs in
-// order, layer by layer, each GPU holding its layers' weights and KV cache beside the buffers
-// ExLlamaV2's own device map reserves (rotary tables, the hidden state and mask of one forward
-// pass, the largest module's scratch, the attention workspace) and the runtime. The KV cache is
-// exact for its cache types; the buffers follow ExLlamaV2's sizing formulas at its defaults (a
-// 2048-token forward pass), so the whole is an estimate: PyTorch's allocator is not modelled.
+// ExLlamaV2's and ExLlamaV3's memory on a machine (DESIGN.md "engines"): their automatic split
+// fills the GPUs in order, layer by layer, each GPU holding its layers' weights and KV cache
+// beside the buffers ExLlamaV2's own device map reserves (rotary tables, the hidden state and
+// mask of one forward pass, the largest module's scratch, the attention workspace) and the
+// runtime. The KV cache is exact for their cache types (ExLlamaV3's in whole 256-token pages);
+// the buffers follow ExLlamaV2's sizing formulas at its defaults (a 2048-token forward pass), and
+// ExLlamaV3, which measures a 2048-token forward pass per module while it loads, is given the
+// same plus the 0.5 GiB it reserves on every GPU by default. The whole is an estimate: PyTorch's
+// allocator is not modelled.
 
 #include <cstdint>
 #include <string>
@@ -25,17 +28,23 @@ struct ExllamaOptions {
   /// Tensor parallel (its load_tp) over every GPU instead of the automatic layer split: each GPU
   /// holds its share of every layer, attention split by KV heads, the FFN and head evenly.
   bool tensor_parallel = false;
+  /// 2: ExLlamaV2; 3: ExLlamaV3 (its cache in pages of page_tokens, reserve_bytes kept free on
+  /// every GPU by its loader: model.load's reserve_per_device default of 0.5 GiB)
+  int version = 2;
+  int64_t page_tokens = 1;
+  double reserve_bytes = 0;
 };
 
 /// One GPU under ExLlamaV2.
 struct ExllamaDevice {
   int64_t gpu = 0;
-  int64_t layers = 0;         ///< decoder layers placed here (a share of every one in TP)
-  int64_t kv_heads = 0;       ///< KV heads of each layer here
-  bool output = false;        ///< the output head is here (the last GPU used; a share in TP)
-  double weights_bytes = 0;   ///< its layers' (and the head's) weights
-  double kv_bytes = 0;        ///< its layers' KV cache
-  double buffers_bytes = 0;   ///< rotary, hidden state, mask, scratch, workspace, cache staging
+  int64_t layers = 0;        ///< decoder layers placed here (a share of every one in TP)
+  int64_t kv_heads = 0;      ///< KV heads of each layer here
+  bool output = false;       ///< the output head is here (the last GPU used; a share in TP)
+  double weights_bytes = 0;  ///< its layers' (and the head's) weights
+  double kv_bytes = 0;       ///< its layers' KV cache
+  /// rotary, hidden state, mask, scratch, workspace, cache staging (and ExLlamaV3's reserve)
+  double buffers_bytes = 0;
   double runtime_bytes = 0;   ///< CUDA context and libraries (the profile's runtime overhead)
   double capacity_bytes = 0;  ///< the GPU's memory less the driver's reserve
   double total_bytes() const { return weights_bytes + kv_bytes + buffers_bytes + runtime_bytes; }
@@ -43,7 +52,8 @@ struct ExllamaDevice {
 };
 
 struct ExllamaMemory {
-  std::string cache_mode;  ///< FP16, Q8, Q6 or Q4 (ExLlamaV2's cache classes)
+  std::string engine = "ExLlamaV2";  ///< ExLlamaV2 or ExLlamaV3
+  std::string cache_mode;            ///< FP16, Q8, Q6 or Q4 (ExLlamaV2's cache classes; V3 also Q5)
   bool tensor_parallel = false;
   double kv_bytes_per_token = 0;       ///< over all layers and GPUs, one sequence
   std::vector<ExllamaDevice> devices;  ///< GPUs used, in order
@@ -57,24 +67,32 @@ struct ExllamaMemory {
   bool operator==(const ExllamaMemory&) const = default;
 };
 
-/// ExLlamaV2's options for a --split: tensor parallel for row or tensor, its automatic layer split
-/// otherwise.
-ExllamaOptions exllama_options(SplitMode split);
+/// The options of `engine` (exllamav2 or exllamav3) for a --split: tensor parallel for row or
+/// tensor, its automatic layer split otherwise.
+ExllamaOptions exllama_options(SplitMode split, const std::string& engine = "exllamav2");
 
-/// ExLlamaV2's cache mode for a --kv-type: F16/BF16/F32 -> FP16, Q8_0 -> Q8, Q5_x/Q6 -> Q6,
-/// other 4-bit types -> Q4; and its bytes per element: 2, or the bits plus an FP16 scale per 32.
-std::string exllama_cache_mode(const KvCacheType& kv);
+/// The cache mode for a --kv-type: F16/BF16/F32 -> FP16, Q8_0 -> Q8, Q5_x -> Q6 (ExLlamaV2's
+/// nearest) or Q5 (ExLlamaV3 takes 2-8 bits), other 4-bit types -> Q4; and the bytes per element:
+/// 2, or the bits plus an FP16 scale per 32 (both engines' quantized caches).
+std::string exllama_cache_mode(const KvCacheType& kv, int version = 2);
 double exllama_cache_element_bytes(const std::string& cache_mode);
 
-/// ExLlamaV2 on `hardware` (discrete CUDA or ROCm GPUs): Error{kInput} for other machines, for
-/// models it does not run (MLA or linear-attention layers), and in tensor parallel for
-/// sliding-window layers (its TP attention has no window) or fewer KV heads than GPUs.
+/// "" where exllama_memory models the engine's memory for this model and machine; otherwise why
+/// not, for an engine that runs it all the same (ExLlamaV3's MLA and recurrent layers, and its
+/// tensor parallel where ExLlamaV2's would refuse): callers then keep llama.cpp's plan and say so.
+std::string exllama_not_modelled(const ModelSpec& model, const HardwareSpec& hardware,
+                                 const ExllamaOptions& options);
+
+/// ExLlamaV2 or V3 on `hardware` (discrete CUDA or ROCm GPUs): Error{kInput} for other machines,
+/// for models ExLlamaV2 does not run (MLA or linear-attention layers), in its tensor parallel for
+/// sliding-window layers (its TP attention has no window) or fewer KV heads than GPUs, and for
+/// ExLlamaV3 wherever exllama_not_modelled says so.
 ExllamaMemory exllama_memory(const ModelSpec& model, const WeightInventory& weights,
                              const HardwareSpec& hardware, const Workload& workload,
                              const ExllamaOptions& options = {});
 
 /// The longest context (per sequence, in 256-token steps, up to the model's maximum) at which
-/// ExLlamaV2 still holds the model on `hardware`; 0 when not even 256 tokens fit.
+/// the engine still holds the model on `hardware`; 0 when not even 256 tokens fit.
 int64_t exllama_max_context(const ModelSpec& model, const WeightInventory& weights,
                             const HardwareSpec& hardware, Workload workload,
                             const ExllamaOptions& options = {});

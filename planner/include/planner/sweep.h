@@ -23,7 +23,7 @@ std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const Quant
                                              const std::string& engine = "llama.cpp");
 
 /// The highest-quality candidate at which the model sits entirely in GPU memory (one GPU or
-/// several) at this workload; "" when none does. ExLlamaV2 and vLLM decide by their own memory
+/// several) at this workload; "" when none does. ExLlamaV2, V3 and vLLM decide by their own memory
 /// (exllama_memory.h with `exllama`: its layer split or tensor parallel; vllm_memory.h), other
 /// engines by llama.cpp's fit.
 std::string best_fitting_quant(const std::vector<QuantCandidate>& candidates,

@@ -276,6 +276,14 @@ reports::Table mlx_table(const std::vector<Row>& rows, const planner::ProfileDb&
   for (const auto& r : rows) {
     const auto& spec = r.model->source.spec;
     if (r.hardware->backend != planner::Backend::kMetal) continue;
+    if (r.chosen.plan.nodes > 1) {  // its memory model is one Mac's
+      t.rows.push_back({spec.id, hardware_label(*r.hardware), reports::Cell{}, reports::Cell{},
+                        reports::Cell{}, reports::Cell{}, reports::Cell{}, std::string("-"),
+                        fmt::format("over {} Macs: MLX's own memory is modelled for one Mac; "
+                                    "each node's share is in the plan",
+                                    r.chosen.plan.nodes)});
+      continue;
+    }
     const auto x = planner::mlx_memory(spec, r.model->weights, *r.hardware, r.model->workload);
     const std::string command = planner::mlx_command(
         hf_repo_of(db, r.model->source), r.model->convert_args, x, *r.hardware, r.model->workload);
@@ -375,6 +383,14 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
     models.push_back(plan_model(db, name, request, report.notes));
   const auto machines =
       resolve_hardware(db, options.hw, options.hw_specs, options.gpus, report.context.warnings);
+  // With --nodes each row is the cluster of that machine (what fits and its memory); the plan
+  // is chosen from the node, as predict does.
+  planner::PredictOptions cluster_options;
+  cluster_options.nodes = options.nodes;
+  cluster_options.link = options.link;
+  std::vector<planner::HardwareSpec> clusters;
+  clusters.reserve(machines.size());
+  for (const auto& hw : machines) clusters.push_back(planner::machine_for(hw, cluster_options));
 
   const auto llama_args = parse_llama_args_option(options.llama_args);
   const planner::SplitMode split = parse_split(options.split);
@@ -392,11 +408,12 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
     if (!all)
       planner::check_engine_loads(options.engine, p.format_family, p.weights, p.quant_name,
                                   p.gguf_counterpart);
-    for (const auto& hw : machines) {
+    for (size_t m = 0; m < machines.size(); ++m) {
+      const auto& hw = clusters[m];
       Row r{&p, &hw, {}, {}, 0, "", 0, "llama.cpp", "", 0, "", "", std::nullopt, std::nullopt, ""};
-      planner::PredictOptions defaults;
+      planner::PredictOptions defaults = cluster_options;
       defaults.split = split;
-      r.chosen = planner::choose_plan(p.source.spec, p.weights, hw, p.workload, defaults,
+      r.chosen = planner::choose_plan(p.source.spec, p.weights, machines[m], p.workload, defaults,
                                       llama_args ? &*llama_args : nullptr, db.quants);
       r.fit = r.chosen.fit;
       // The speed of this very plan (DESIGN.md "Decode").
@@ -415,8 +432,8 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
       if (all) {
         engines.clear();
         if (planner::engine_loads("llama.cpp", p.format_family, ik)) engines.push_back(nullptr);
-        const auto others =
-            planner::engines_for(db.efficiency.engines, r.chosen.machine, p.format_family, ik, 1);
+        const auto others = planner::engines_for(db.efficiency.engines, r.chosen.machine,
+                                                 p.format_family, ik, options.nodes);
         engines.insert(engines.end(), others.begin(), others.end());
       }
       if (engines.empty()) {
@@ -461,9 +478,15 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
                            planner::quant_candidates(p.source.spec, db.quants, by_engine.engine))
                   .first;
         }
-        by_engine.best_quant = planner::best_fitting_quant(
-            candidates->second, p.source.spec, hw, p.workload, by_engine.engine,
-            planner::exllama_options(split, by_engine.engine));
+        // ExLlama has no multi-node mode: no quant of it runs over nodes.
+        const bool single_machine_engine =
+            by_engine.engine == "exllamav2" || by_engine.engine == "exllamav3";
+        by_engine.best_quant =
+            single_machine_engine && options.nodes > 1
+                ? std::string()
+                : planner::best_fitting_quant(candidates->second, p.source.spec, hw, p.workload,
+                                              by_engine.engine,
+                                              planner::exllama_options(split, by_engine.engine));
         rows.push_back(std::move(by_engine));
       }
     }

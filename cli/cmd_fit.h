@@ -20,9 +20,11 @@ struct FitOptions {
   int64_t gpus = 0;
   bool require_fit = false;
   bool allow_offload = false;
-  std::string llama_args;            ///< a llama.cpp command line whose placement to check
-  std::string engine = "llama.cpp";  ///< the engine whose decode speed the table shows
-  std::string split = "layer";       ///< across GPUs: layer, row, tensor or none (parse_split)
+  std::string llama_args;             ///< a llama.cpp command line whose placement to check
+  std::string engine = "llama.cpp";   ///< the engine whose decode speed the table shows
+  std::string split = "layer";        ///< across GPUs: layer, row, tensor or none (parse_split)
+  int64_t nodes = 1;                  ///< identical machines the model is split over
+  std::string link = "thunderbolt5";  ///< the link between them
 };
 
 /// `hwplan fit`: will each model fit each machine, how, and with which llama.cpp flags.

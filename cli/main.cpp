@@ -161,13 +161,24 @@ int main(int argc, char** argv) {
           "llama.cpp (default), ik_llama.cpp, mlx, exo, vllm, exllamav2, exllamav3, or all (a row "
           "per engine that runs on the machine and loads the weights): the decode "
           "column is that engine's (llama.cpp's physics times its published speed over "
-          "llama.cpp); the plan is llama.cpp's, and vllm, mlx and exllamav2 add a table of "
-          "their own memory (ExLlamaV2, which cannot offload, is no fit where it does not fit)")
+          "llama.cpp); the plan is llama.cpp's, and vllm, mlx, exllamav2 and exllamav3 add a "
+          "table of their own memory (ExLlama, which cannot offload, is no fit where it does "
+          "not fit)")
       ->capture_default_str();
   fit_cmd
       ->add_option("--split", fit.split,
                    "Across GPUs: layer (pipeline), row or tensor (parallel), none (one GPU); "
-                   "exllamav2 runs tensor parallel for row or tensor; -sm in --llama-args wins")
+                   "exllamav2/v3 run tensor parallel for row or tensor; -sm in --llama-args wins")
+      ->capture_default_str();
+  fit_cmd
+      ->add_option("--nodes", fit.nodes,
+                   "Identical machines: will the model fit across them, as a pipeline (--split "
+                   "layer) or tensor parallel over --link (--split tensor)")
+      ->capture_default_str()
+      ->check(count_in(1, hwplan::limits::kMaxNodes));
+  fit_cmd
+      ->add_option("--link", fit.link,
+                   "Link between nodes: thunderbolt5, 10gbe, 25gbe, 100gbe, infiniband")
       ->capture_default_str();
   fit_cmd->add_flag("--require-fit", fit.require_fit,
                     "Exit 1 unless the model fits entirely in GPU/unified memory everywhere");

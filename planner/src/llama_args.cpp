@@ -731,6 +731,12 @@ std::string emit_llama_command(const ExecutionPlan& plan, const ModelSpec& m,
         to_lower(slash == std::string::npos ? w.kv_cache.name : w.kv_cache.name.substr(slash + 1)));
   }
   add("-fa", w.flash_attention ? "on" : "off");
+  // Over several nodes llama.cpp reaches the other nodes' GPUs through its RPC backend; their
+  // devices come first in its device order, so this command runs on the last node of the plan.
+  std::vector<std::string> remotes;
+  for (int64_t node = 1; node < plan.nodes; ++node)
+    remotes.push_back(fmt::format("NODE{}:50052", node));
+  if (!remotes.empty()) add("--rpc", fmt::format("{}", fmt::join(remotes, ",")));
   if (cpu_only) {
     if (why != nullptr)
       *why = "llama.cpp's CPU backend: every tensor in host RAM, nothing to place";
@@ -748,6 +754,13 @@ std::string emit_llama_command(const ExecutionPlan& plan, const ModelSpec& m,
     add("--fit-ctx", std::to_string(w.context_tokens));
     if (why != nullptr)
       *why = "placement is left to llama.cpp's own fitter, which keeps at least --fit-ctx tokens";
+  }
+  if (why != nullptr && !remotes.empty()) {
+    *why += fmt::format(
+        "; over {} nodes: run `rpc-server -H 0.0.0.0 -p 50052` (llama.cpp built with "
+        "-DGGML_RPC=ON) on each other node, named NODE1.. in --rpc, and this command on the last "
+        "node (llama.cpp places the RPC devices first, as the plan does)",
+        plan.nodes);
   }
   std::vector<std::string> quoted;
   quoted.reserve(words.size());

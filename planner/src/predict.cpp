@@ -827,9 +827,18 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
                                const EngineFactors& engine, const QuantCatalog& catalog,
                                const EfficiencyTable& table) {
   const auto& hw = chosen.machine;
-  if ((engine.name == "exllamav2" || engine.name == "exllamav3") && !chosen.from_command_line) {
-    return with_exllama_memory(with_engine(prediction, engine), m, weights, hw, w,
-                               exllama_options(options.split, engine.name));
+  if (engine.name == "exllamav2" || engine.name == "exllamav3") {
+    // Neither has a multi-node mode: its GPUs are one machine's.
+    if (options.nodes > 1) {
+      return refused(
+          with_engine(prediction, engine),
+          fmt::format("{} runs on one machine: it has no mode over {} nodes",
+                      engine.name == "exllamav3" ? "ExLlamaV3" : "ExLlamaV2", options.nodes));
+    }
+    if (!chosen.from_command_line) {
+      return with_exllama_memory(with_engine(prediction, engine), m, weights, hw, w,
+                                 exllama_options(options.split, engine.name));
+    }
   }
   // vLLM starts only where its weights, buffers and one context's KV cache fit its share of every
   // GPU (vllm_memory.h; it does not offload), and runs as many sequences at once as its cache

@@ -305,6 +305,32 @@ TEST(PredictCli, ExllamaV3DecidesByItsOwnMemory) {
       << row["reason"];
 }
 
+// fit --nodes: DeepSeek V3 at Q4_K_M (376 GiB) does not fit one M3 Ultra 256 GB (192 GiB for the
+// GPU) but fits two over Thunderbolt 5, with llama.cpp's RPC flags; ExLlama has no multi-node
+// mode and says so.
+TEST(PredictCli, FitAcrossNodes) {
+  auto r = run_hwplan("fit -m deepseek-v3 --hw m3-ultra-256 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["tables"]["fit"][0]["fit"], "no_fit");
+  r = run_hwplan("fit -m deepseek-v3 --hw m3-ultra-256 --nodes 2 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto row = nlohmann::json::parse(r.out)["tables"]["fit"][0];
+  EXPECT_EQ(row["fit"], "multi_gpu");
+  EXPECT_EQ(row["hardware"], "2x-m3-ultra-256 over thunderbolt5");
+  EXPECT_NEAR(row["usable_gib"].get<double>(), 2 * 192.0, 1e-9);
+  EXPECT_NE(row["llama_cpp_args"].get<std::string>().find("--rpc NODE1:50052"), std::string::npos)
+      << row["llama_cpp_args"];
+  r = run_hwplan(
+      "fit -m llama-3.1-70b -q exl2-4.0bpw --hw rtx-3090 --nodes 2 --link 10gbe --engine "
+      "exllamav2 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto exllama = nlohmann::json::parse(r.out)["tables"]["fit"][0];
+  EXPECT_EQ(exllama["fit"], "no_fit");
+  EXPECT_TRUE(exllama["best_quant"].is_null()) << exllama["best_quant"];
+  EXPECT_NE(r.out.find("ExLlamaV2 runs on one machine: it has no mode over 2 nodes"),
+            std::string::npos);
+}
+
 TEST(PredictCli, VllmPromptsBeyondItsCacheWaitAndHaveNoLastFirstToken) {
   // 64 prompts of 4096 tokens: its 122368-token cache takes floor(122368 / 4096) = 29 of them;
   // when the other 35 start depends on how long the answers are, so no "TTFT all" is given.

@@ -319,6 +319,30 @@ TEST(LlamaArgsPlan, EmitterNamesTheGgufAndExplainsKeptKv) {
            ErrorKind::kUnsupported);
 }
 
+// Over nodes llama.cpp reaches the other nodes' GPUs through RPC: three one-GPU nodes give
+// --rpc with the two others, and the note says to start rpc-server there and run this command on
+// the last node (llama.cpp lists RPC devices first, as the plan orders the nodes).
+TEST(LlamaArgsPlan, EmitterReachesOtherNodesThroughRpc) {
+  const auto& m = model("llama-3.1-70b");
+  PredictOptions options;
+  options.nodes = 3;
+  options.link = "10gbe";
+  const auto chosen = choose_plan(m, build_inventory(m, quant("q4_k_m")), cards(1), Workload{},
+                                  options, nullptr, db().quants);
+  ASSERT_EQ(chosen.plan.nodes, 3);
+  std::string why;
+  const auto command =
+      emit_llama_command(chosen.plan, m, chosen.machine, "", EmitMode::kPinned, &why);
+  EXPECT_NE(command.find("--rpc NODE1:50052,NODE2:50052"), std::string::npos) << command;
+  EXPECT_NE(why.find("run `rpc-server -H 0.0.0.0 -p 50052`"), std::string::npos) << why;
+  EXPECT_NE(why.find("on the last node"), std::string::npos) << why;
+  // One node: no RPC.
+  const auto one = choose_plan(m, build_inventory(m, quant("q4_k_m")), cards(2), Workload{},
+                               PredictOptions{}, nullptr, db().quants);
+  EXPECT_EQ(emit_llama_command(one.plan, m, one.machine, "", EmitMode::kPinned).find("--rpc"),
+            std::string::npos);
+}
+
 // Random flag strings: each gives a plan or a usage error that names a flag; never anything else.
 TEST(LlamaArgsPlan, RandomCommandLinesGivePlansOrNamedErrors) {
   const std::vector<std::string> flags = {

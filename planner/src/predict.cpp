@@ -517,6 +517,13 @@ double all_prompts_seconds(const ModelSpec& m, const ExecutionPlan& plan, const 
 
 HardwareSpec machine_for(const HardwareSpec& hw, const PredictOptions& options) {
   if (options.nodes <= 0) throw_input("--nodes: must be >= 1, got {}", options.nodes);
+  // A cluster pools its nodes' GPUs; machines without one would pool host RAM, not modelled.
+  if (options.nodes > 1 && hw.backend == Backend::kCpu) {
+    throw_input(
+        "--nodes {}: {} has no GPU, and a cluster of CPU-only machines is not modelled "
+        "(a cluster here pools its nodes' GPU memory)",
+        options.nodes, hw.id);
+  }
   return cluster_of(hw, options.nodes, find_link(options.link));
 }
 

@@ -329,6 +329,13 @@ TEST(PredictCli, FitAcrossNodes) {
   EXPECT_TRUE(exllama["best_quant"].is_null()) << exllama["best_quant"];
   EXPECT_NE(r.out.find("ExLlamaV2 runs on one machine: it has no mode over 2 nodes"),
             std::string::npos);
+  // A cluster pools GPU memory: CPU-only machines over nodes are refused, not answered as one.
+  r = run_hwplan(
+      "fit -m llama-3.1-8b --hw-spec kind=unified,backend=cpu,memory_gib=64,"
+      "bandwidth_gbs=83.2,fp16_tflops=2.3 --nodes 2");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("a cluster of CPU-only machines is not modelled"), std::string::npos)
+      << r.err;
 }
 
 TEST(PredictCli, VllmPromptsBeyondItsCacheWaitAndHaveNoLastFirstToken) {

@@ -276,22 +276,24 @@ reports::Table mlx_table(const std::vector<Row>& rows, const planner::ProfileDb&
   for (const auto& r : rows) {
     const auto& spec = r.model->source.spec;
     if (r.hardware->backend != planner::Backend::kMetal) continue;
-    if (r.chosen.plan.nodes > 1) {  // its memory model is one Mac's
-      t.rows.push_back({spec.id, hardware_label(*r.hardware), reports::Cell{}, reports::Cell{},
-                        reports::Cell{}, reports::Cell{}, reports::Cell{}, std::string("-"),
-                        fmt::format("over {} Macs: MLX's own memory is modelled for one Mac; "
-                                    "each node's share is in the plan",
-                                    r.chosen.plan.nodes)});
-      continue;
-    }
-    const auto x = planner::mlx_memory(spec, r.model->weights, *r.hardware, r.model->workload);
-    const std::string command = planner::mlx_command(
-        hf_repo_of(db, r.model->source), r.model->convert_args, x, *r.hardware, r.model->workload);
-    t.rows.push_back({spec.id, hardware_label(*r.hardware), bytes_to_gib(x.weights_bytes),
-                      bytes_to_gib(x.kv_bytes), bytes_to_gib(x.activation_bytes),
-                      bytes_to_gib(x.total_bytes), bytes_to_gib(x.limit_bytes),
-                      std::string(planner::mlx_verdict_label(x.verdict)),
-                      command.empty() ? x.reason : command});
+    // Over nodes: one Mac's share (each holds 1/N of the weights and cache).
+    const int64_t nodes = r.chosen.plan.nodes;
+    planner::MlxOptions mlx_options;
+    mlx_options.nodes = nodes;
+    const auto& mac = nodes > 1 ? r.chosen.node : *r.hardware;
+    const auto x = planner::mlx_memory(spec, r.model->weights, mac, r.model->workload, mlx_options);
+    // mlx_lm's commands run one Mac; exo and a cluster start differently.
+    const std::string command =
+        nodes > 1 || r.engine == "exo"
+            ? std::string()
+            : planner::mlx_command(hf_repo_of(db, r.model->source), r.model->convert_args, x, mac,
+                                   r.model->workload);
+    const std::string label =
+        nodes > 1 ? fmt::format("each of {} x {}", nodes, mac.id) : hardware_label(mac);
+    t.rows.push_back(
+        {spec.id, label, bytes_to_gib(x.weights_bytes), bytes_to_gib(x.kv_bytes),
+         bytes_to_gib(x.activation_bytes), bytes_to_gib(x.total_bytes), bytes_to_gib(x.limit_bytes),
+         std::string(planner::mlx_verdict_label(x.verdict)), command.empty() ? x.reason : command});
   }
   return t;
 }
@@ -516,7 +518,15 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
     report.tables.push_back(exllama_table(exllama, "ExLlamaV3"));
     report.notes.emplace_back(kExllamaV3MemoryNote);
   }
-  if (const auto mlx = rows_of_engine(rows, "mlx"); !mlx.empty()) {
+  // exo runs MLX: its rows (a machine the mlx rows do not already cover) share the table.
+  auto mlx_rows = rows_of_engine(rows, "mlx");
+  for (const auto& r : rows_of_engine(rows, "exo")) {
+    const bool covered = std::any_of(mlx_rows.begin(), mlx_rows.end(), [&](const Row& m) {
+      return m.model == r.model && m.hardware == r.hardware;
+    });
+    if (!covered) mlx_rows.push_back(r);
+  }
+  if (const auto& mlx = mlx_rows; !mlx.empty()) {
     report.tables.push_back(mlx_table(mlx, db));
     report.notes.emplace_back(kMlxMemoryNote);
   }

@@ -24,13 +24,15 @@ std::string gib(double bytes) { return fmt::format("{:.1f} GiB", bytes_to_gib(by
 MlxMemory mlx_memory(const ModelSpec& m, const WeightInventory& weights, const HardwareSpec& hw,
                      const Workload& w, const MlxOptions& o) {
   if (hw.backend != Backend::kMetal) throw_input("mlx: {} is not an Apple (Metal) machine", hw.id);
+  if (o.nodes < 1) throw_input("mlx: nodes must be >= 1, got {}", o.nodes);
   MlxMemory x;
-  x.weights_bytes = total_weight_bytes(weights);
+  const double share = 1.0 / d(o.nodes);
+  x.weights_bytes = total_weight_bytes(weights) * share;
   // The planner's KV bytes at 16 bits: mlx-lm grows each cache in 256-token steps, the same steps
   // llama.cpp pads to; sliding-window layers keep their window (RotatingKVCache).
   Workload sixteen = w;
   sixteen.kv_cache = {"F16", kElementBytes};
-  x.kv_bytes = kv_cache_bytes(m, sixteen);
+  x.kv_bytes = kv_cache_bytes(m, sixteen) * share;
   const double ffn =
       is_moe(m) ? d(m.moe.n_experts_per_token * m.moe.expert_ffn_size + m.moe.shared_ffn_size)
                 : d(m.ffn_size);

@@ -320,6 +320,13 @@ TEST(PredictCli, FitAcrossNodes) {
   EXPECT_NEAR(row["usable_gib"].get<double>(), 2 * 192.0, 1e-9);
   EXPECT_NE(row["llama_cpp_args"].get<std::string>().find("--rpc NODE1:50052"), std::string::npos)
       << row["llama_cpp_args"];
+  // exo over the two: the MLX table is one Mac's share, half of the 351.9 GiB of weights.
+  r = run_hwplan("fit -m deepseek-v3 -q mlx-4bit --hw m3-ultra-256 --nodes 2 --engine exo --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto mac = nlohmann::json::parse(r.out)["tables"]["mlx_memory"][0];
+  EXPECT_EQ(mac["hardware"], "each of 2 x m3-ultra-256");
+  EXPECT_EQ(mac["verdict"], "fits");
+  EXPECT_NEAR(mac["weights_gib"].get<double>(), 351.87 / 2, 0.05);
   r = run_hwplan(
       "fit -m llama-3.1-70b -q exl2-4.0bpw --hw rtx-3090 --nodes 2 --link 10gbe --engine "
       "exllamav2 --json");

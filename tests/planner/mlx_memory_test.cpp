@@ -56,6 +56,22 @@ TEST(MlxMemory, WeightsKvAndOnePromptChunk) {
   EXPECT_DOUBLE_EQ(mlx_memory(m, weights, mac48(), q8).kv_bytes, 1073741824.0);
 }
 
+// Sharded over Macs (exo, MLX distributed): each of 4 holds a quarter of the weights and of the
+// 1 GiB cache (268,435,456 B) and a whole prompt chunk; the verdict is one Mac's.
+TEST(MlxMemory, EachMacOfAClusterHoldsItsShare) {
+  const auto& m = model("llama-3.1-8b");
+  const auto weights = build_inventory(m, quant("mlx-4bit"));
+  MlxOptions four;
+  four.nodes = 4;
+  const auto x = mlx_memory(m, weights, mac48(), ctx(8192), four);
+  EXPECT_DOUBLE_EQ(x.kv_bytes, 268435456.0);
+  EXPECT_DOUBLE_EQ(x.weights_bytes, total_weight_bytes(weights) / 4);
+  EXPECT_DOUBLE_EQ(x.activation_bytes, 243269632.0);
+  MlxOptions none;
+  none.nodes = 0;
+  error_of([&] { mlx_memory(m, weights, mac48(), ctx(8192), none); }, ErrorKind::kInput);
+}
+
 // The verdict steps with the size: the default working set, the raised limit, RAM (paging), none.
 TEST(MlxMemory, VerdictByLimit) {
   const auto& m = model("llama-3.1-70b");

@@ -16,6 +16,9 @@ namespace hwplan::planner {
 
 struct MlxOptions {
   int64_t prefill_step_tokens = 2048;  ///< mlx-lm's prefill_step_size: prompt chunk
+  /// Macs the model is sharded over (exo, MLX distributed): each holds 1/nodes of the weights and
+  /// KV cache and a whole prompt chunk's activations; the verdict is one Mac's.
+  int64_t nodes = 1;
 };
 
 /// How a model sits in MLX on a Mac, best first.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "common/error.h"
 #include "common/units.h"
@@ -100,6 +101,14 @@ void check_runs(const ModelSpec& m, const HardwareSpec& hw, const ExllamaOptions
   }
   if (const auto why = exllama_not_modelled(m, hw, o); !why.empty()) {
     throw_input("{}: {}", engine, why);
+  }
+  // Architectures released after ExLlamaV2's last model additions: exllamav2's architecture.py
+  // has no entry for them, and an unknown architecture loads as Llama, which these are not.
+  static const std::set<std::string> kNotInExllamaV2 = {"gpt_oss", "llama4", "llama4_text",
+                                                        "glm4_moe", "minimax_m2"};
+  if (o.version == 2 && kNotInExllamaV2.contains(m.architecture)) {
+    throw_input("exllamav2: {} is a {} model, an architecture ExLlamaV2 does not have", m.id,
+                m.architecture);
   }
   const auto u = unmodelled(m, hw, o);
   if (u.what.empty()) return;

@@ -180,6 +180,13 @@ TEST(ExllamaMemory, MachinesAndModelsItDoesNotRun) {
                              find_hardware(testing::db(), "h100-sxm"), context(4096));
             }).find("MLA attention"),
             std::string::npos);
+  // Architectures newer than ExLlamaV2's last additions (none in its architecture.py).
+  const auto& oss = model("gpt-oss-20b");
+  EXPECT_NE(error_of([&] {
+              exllama_memory(oss, build_inventory(oss, quant("exl2-4.0bpw")),
+                             find_hardware(testing::db(), "rtx-4090"), context(4096));
+            }).find("a gpt_oss model, an architecture ExLlamaV2 does not have"),
+            std::string::npos);
 }
 
 // ExLlamaV3: the same split with its cache in whole 256-token pages and 0.5 GiB kept free on

@@ -170,12 +170,14 @@ HardwareSpec machine_of(const CsvRow& r, const CalibrationInputs& in, double ban
 }
 
 // The llama.cpp placement flags a row's offload column quotes ("-ngl 44 (partial)", "all layers
-// (-ngl 10000); split across 4 GPUs", "--n-cpu-moe 16 (MoE experts on CPU)"), parsed as any
-// command line is; placement is pinned (--fit off) because the row states it.
+// (-ngl 10000); split across 4 GPUs", "--n-cpu-moe 16 (MoE experts on CPU)"), and the KV cache
+// types its engine column quotes ("-ctk q8_0 -ctv q8_0"), parsed as any command line is;
+// placement is pinned (--fit off) because the row states it.
 LlamaArgs args_of_row(const std::string& offload) {
   static const std::regex kFlag(
-      R"((^|[\s(])(-ngl|--n-gpu-layers|--n-cpu-moe|-ncmoe|-ts|-sm|-ub|-ot|--override-tensor)\s+)"
-      R"((\S+=[A-Za-z0-9]+|[0-9][0-9,./]*|[a-z]+))");
+      R"((^|[\s(])(-ngl|--n-gpu-layers|--n-cpu-moe|-ncmoe|-ts|-sm|-ub|-ot|--override-tensor|)"
+      R"(-ctk|-ctv|--cache-type-k|--cache-type-v)\s+)"
+      R"((\S+=[A-Za-z0-9]+|[0-9][0-9,./]*|[a-z][a-z0-9_]*))");
   std::string flags;
   for (auto it = std::sregex_iterator(offload.begin(), offload.end(), kFlag);
        it != std::sregex_iterator(); ++it) {
@@ -413,7 +415,8 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
       std::vector<std::string> plan_notes;
       ExecutionPlan plan;
       try {
-        LlamaArgs args = args_of_row(cpu_only ? "-ngl 0" : r["offload"]);
+        LlamaArgs args =
+            args_of_row((cpu_only ? std::string("-ngl 0") : r["offload"]) + " | " + r["engine"]);
         // Another engine's tensor-parallel run ("vLLM 0.19.0 (TP=2)"): every GPU holds a slice of
         // each matrix, as llama.cpp's tensor split.
         if (runs_tensor_parallel(r["engine"] + " | " + r["offload"]))

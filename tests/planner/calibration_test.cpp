@@ -143,6 +143,35 @@ TEST(Calibration, BatchedBenchRowsDecodeTheirSequencesTogether) {
   EXPECT_GT(four.decode.host_flop, 3.99 * one.decode.host_flop);
 }
 
+// The KV cache type a row's engine column states sizes its cache: Llama 3 8B on one GPU at depth
+// 8192 with -ctk q8_0 -ctv q8_0 reads 34/64 of the F16 row's cache bytes (Q8_0: 34 bytes per 32
+// values), the weights alike.
+TEST(Calibration, RowsKvCacheTypeComesFromItsEngineColumn) {
+  const std::string header =
+      "row_id,source_id,hardware,hw_class,gpu_cores,memory_type,mem_bw_gbs,mem_bw_source,"
+      "mem_capacity_gb,num_gpus,backend,engine,model,params_b,active_params_b,quant,model_size,"
+      "model_size_unit,fits_in_gpu_mem,offload,prompt_tokens,gen_tokens,kv_depth,prefill_tps,"
+      "decode_tps,build,date,source_url,source_path,source_quality,notes\n";
+  auto line = [](const std::string& id, const std::string& kv) {
+    return id +
+           ",T,NVIDIA GeForce RTX 3090 24GB,gpu,,gddr6x,936,,24,1,CUDA,llama.cpp llama-sweep-bench "
+           "-fa" +
+           kv + ",Meta-Llama-3-8B,8.03,,Q4_0,4.33,GiB,yes,-ngl 99,512,128,8192,,100,,,,,,\n";
+  };
+  const auto path = std::filesystem::temp_directory_path() / "hwplan_kv_rows.csv";
+  std::ofstream(path) << header + line("1", "") + line("2", " -ctk q8_0 -ctv q8_0");
+  const auto all = rows_of(path.string());
+  std::filesystem::remove(path);
+  const auto& f16 = row_by_id(all, "1");
+  const auto& q8 = row_by_id(all, "2");
+  ASSERT_TRUE(f16.skipped.empty()) << f16.skipped;
+  ASSERT_TRUE(q8.skipped.empty()) << q8.skipped;
+  ASSERT_GT(f16.decode.kv_gpu_bytes, 0);
+  EXPECT_DOUBLE_EQ(q8.decode.kv_gpu_bytes, f16.decode.kv_gpu_bytes * 34.0 / 64.0);
+  EXPECT_DOUBLE_EQ(q8.decode.gpu_bytes - q8.decode.kv_gpu_bytes,
+                   f16.decode.gpu_bytes - f16.decode.kv_gpu_bytes);
+}
+
 // A published file's size is spread over the mix's tensors: alike for a dense model or a MoE file
 // near the mix's size; on the routed experts alone for a MoE file far from it (gpt-oss-20b's
 // "F16" GGUF of 12.83 GiB holds MXFP4 experts, not the 39 GiB an all-F16 file would be).

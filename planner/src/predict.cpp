@@ -668,7 +668,8 @@ std::string engine_basis(const EngineFactors& e) {
       e.cache_ratio > 0
           ? fmt::format(
                 ", and {:.1f}x its time per cached token (the KV reads and attention; {} "
-                "runs at {} tokens of depth or more)",
+                "runs at {} tokens of depth or more, of the builds they were published with: "
+                "later builds may fall off less with depth)",
                 e.cache_ratio, e.cache_pairs, kCacheFitDepthTokens)
           : "";
   return fmt::format(

@@ -481,10 +481,8 @@ CommandResult run_fit(const GlobalOptions& global, const FitOptions& options) {
                   .first;
         }
         // ExLlama has no multi-node mode: no quant of it runs over nodes.
-        const bool single_machine_engine =
-            by_engine.engine == "exllamav2" || by_engine.engine == "exllamav3";
         by_engine.best_quant =
-            single_machine_engine && options.nodes > 1
+            planner::is_exllama(by_engine.engine) && options.nodes > 1
                 ? std::string()
                 : planner::best_fitting_quant(candidates->second, p.source.spec, hw, p.workload,
                                               by_engine.engine,

@@ -66,10 +66,6 @@ double buffer_bytes(const ModelSpec& m, const Workload& w, const ExllamaOptions&
          workspace;
 }
 
-const char* engine_name(const ExllamaOptions& o) {
-  return o.version == 3 ? "ExLlamaV3" : "ExLlamaV2";
-}
-
 // What in the model or split ExLlamaV2's memory model has no rule for: ExLlamaV2 does not run
 // it; ExLlamaV3 runs some of it, with a memory this model does not describe. Empty `what`: none.
 struct Unmodelled {
@@ -247,6 +243,14 @@ std::string summary(const ModelSpec& m, const HardwareSpec& hw, const Workload& 
 
 }  // namespace
 
+bool is_exllama(const std::string& engine) {
+  return engine == "exllamav2" || engine == "exllamav3";
+}
+
+const char* exllama_name(const ExllamaOptions& o) {
+  return o.version == 3 ? "ExLlamaV3" : "ExLlamaV2";
+}
+
 ExllamaOptions exllama_options(SplitMode split, const std::string& engine) {
   ExllamaOptions o;
   o.tensor_parallel = split == SplitMode::kTensor || split == SplitMode::kRow;
@@ -287,7 +291,7 @@ ExllamaMemory exllama_memory(const ModelSpec& m, const WeightInventory& weights,
                              const HardwareSpec& hw, const Workload& w, const ExllamaOptions& o) {
   check_runs(m, hw, o);
   ExllamaMemory x;
-  x.engine = engine_name(o);
+  x.engine = exllama_name(o);
   x.cache_mode = exllama_cache_mode(w.kv_cache, o.version);
   x.tensor_parallel = o.tensor_parallel && hw.gpu_count > 1;
   const Cache cache = cache_of(m, w, o, x.cache_mode);

@@ -738,16 +738,16 @@ Prediction with_engine(Prediction p, const EngineFactors& e) {
   if (p.decode_cost.batch > 1 && e.batch_flop_fraction > 0 && p.decode_cost.gpu_flop > 0 &&
       p.decode_cost.gpu_flop_per_s > 0) {
     batch_text = batched_engine_decode(p, e);
-  } else if (e.cache_ratio > 0) {
-    // The cached tokens at the engine's own cost per token, the rest of the step at its ratio.
+  } else {
+    // The engine's step (engine_decode_seconds: the cached tokens at its cache factor where it
+    // has one, the rest at its ratio, the link as it is).
     const double tokens = p.decode.tok_per_s * p.decode.seconds;
     const double physics_cache = p.decode.cache_seconds;
     p.decode.seconds =
         engine_decode_seconds(e, p.decode.seconds, physics_cache, p.decode.communication_seconds);
-    p.decode.cache_seconds = physics_cache * e.cache_ratio;
+    p.decode.cache_seconds =
+        physics_cache * (e.cache_ratio > 0 ? e.cache_ratio : 1.0 / e.decode_ratio);
     p.decode.tok_per_s = tokens / p.decode.seconds;
-  } else {
-    scale(p.decode, e.decode_ratio);
   }
   scale(p.prefill, e.prefill_ratio);
   p.ttft_seconds = engine_seconds(p.ttft_seconds, p.prefill.communication_seconds, e.prefill_ratio);
@@ -835,18 +835,16 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
                                const EngineFactors& engine, const QuantCatalog& catalog,
                                const EfficiencyTable& table) {
   const auto& hw = chosen.machine;
-  if (engine.name == "exllamav2" || engine.name == "exllamav3") {
-    // Neither has a multi-node mode: its GPUs are one machine's.
+  if (is_exllama(engine.name)) {
+    const auto exllama = exllama_options(options.split, engine.name);
+    // Neither ExLlama has a multi-node mode: its GPUs are one machine's.
     if (options.nodes > 1) {
-      return refused(
-          with_engine(prediction, engine),
-          fmt::format("{} runs on one machine: it has no mode over {} nodes",
-                      engine.name == "exllamav3" ? "ExLlamaV3" : "ExLlamaV2", options.nodes));
+      return refused(with_engine(prediction, engine),
+                     fmt::format("{} runs on one machine: it has no mode over {} nodes",
+                                 exllama_name(exllama), options.nodes));
     }
-    if (!chosen.from_command_line) {
-      return with_exllama_memory(with_engine(prediction, engine), m, weights, hw, w,
-                                 exllama_options(options.split, engine.name));
-    }
+    if (!chosen.from_command_line)
+      return with_exllama_memory(with_engine(prediction, engine), m, weights, hw, w, exllama);
   }
   // vLLM starts only where its weights, buffers and one context's KV cache fit its share of every
   // GPU (vllm_memory.h; it does not offload), and runs as many sequences at once as its cache

@@ -41,8 +41,7 @@ bool fits_entirely(const ModelSpec& model, const WeightInventory& weights,
                    const HardwareSpec& hardware, const Workload& workload,
                    const std::string& engine, const ExllamaOptions& exllama) {
   try {
-    if ((engine == "exllamav2" || engine == "exllamav3") &&
-        exllama_not_modelled(model, hardware, exllama).empty())
+    if (is_exllama(engine) && exllama_not_modelled(model, hardware, exllama).empty())
       return exllama_memory(model, weights, hardware, workload, exllama).fits;
     if (engine == "vllm") return vllm_memory(model, weights, hardware, workload).starts;
   } catch (const Error&) {

@@ -67,6 +67,12 @@ struct ExllamaMemory {
   bool operator==(const ExllamaMemory&) const = default;
 };
 
+/// Whether `engine` is exllamav2 or exllamav3 (the engines this memory model describes).
+bool is_exllama(const std::string& engine);
+
+/// "ExLlamaV2" or "ExLlamaV3", as its options say.
+const char* exllama_name(const ExllamaOptions& options);
+
 /// The options of `engine` (exllamav2 or exllamav3) for a --split: tensor parallel for row or
 /// tensor, its automatic layer split otherwise.
 ExllamaOptions exllama_options(SplitMode split, const std::string& engine = "exllamav2");

@@ -117,7 +117,7 @@ TEST(Bandwidth, PositiveAndAnL2BufferReadsFasterThanDram) {
   ASSERT_GE(topo.caches.size(), 2u);
   const double dram_bytes = std::max(4 * topo.last_level_cache_bytes(), 64.0 * 1024 * 1024);
   const auto dram = measure_bandwidth("read", 1, dram_bytes, 3);
-  const auto l2 = measure_bandwidth("read", 1, topo.caches[1].bytes / 2, 3);
+  const auto l2 = measure_bandwidth("read", 1, topo.caches[1].bytes / 6, 3);  // 3 arrays
   for (const auto& r : {dram, l2}) {
     EXPECT_TRUE(std::isfinite(r.gbs.best));
     EXPECT_GT(r.gbs.min, 0);
@@ -144,11 +144,12 @@ TEST(Bandwidth, PositiveAndAnL2BufferReadsFasterThanDram) {
   }
   EXPECT_DOUBLE_EQ(stream_bytes_per_element("triad"), 24);
   EXPECT_DOUBLE_EQ(stream_bytes_per_element("copy"), 16);
+  EXPECT_DOUBLE_EQ(stream_bytes_per_element("read"), 24);  // a, b and c, triad's bytes
 }
 
 // Hand-made results: a read whose windows span 40..50 GB/s around a median of 45 (22%) and sits
-// below triad at the same thread count gets both warnings; a steady read above copy and triad, and
-// a noisy cache-resident run, get none.
+// more than 5% below triad at the same thread count gets both warnings; a steady read above copy
+// and triad, and a noisy cache-resident run, get none.
 TEST(Bandwidth, WarningsForSpreadAndReadBelowCopy) {
   auto result = [](const char* kernel, int64_t threads, std::vector<double> gbs) {
     BandwidthResult r;
@@ -167,7 +168,11 @@ TEST(Bandwidth, WarningsForSpreadAndReadBelowCopy) {
       bandwidth_warnings({result("read", 2, {55, 56, 57}), result("copy", 2, {45, 46, 47}),
                           result("triad", 2, {47, 48, 49}), result("read_l2", 1, {100, 200, 300})})
           .empty());
-  // A faster copy at another thread count is no comparison.
+  // Within 5% is the windows' noise (read passes over triad's bytes); a faster copy at another
+  // thread count is no comparison.
+  EXPECT_TRUE(
+      bandwidth_warnings({result("read", 2, {50, 50, 50}), result("triad", 2, {52, 52.4, 52.5})})
+          .empty());
   EXPECT_TRUE(
       bandwidth_warnings({result("read", 1, {20, 20.5, 21}), result("copy", 2, {40, 41, 42})})
           .empty());

@@ -59,8 +59,8 @@ BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t thre
 /// (with the reason) on a single-node machine or without libnuma support.
 std::vector<NumaNodeBandwidth> measure_numa_nodes(double array_bytes, int64_t repetitions);
 
-/// Bytes one pass of `kernel` moves per array element, as STREAM counts them (read 1, write 1,
-/// copy 2, triad 3 doubles).
+/// Bytes one pass of `kernel` moves per array element, as STREAM counts them (write 1, copy 2,
+/// triad 3 doubles); read passes over all three arrays, 3 doubles like triad.
 double stream_bytes_per_element(const std::string& kernel);
 
 }  // namespace hwplan::probes

@@ -304,6 +304,14 @@ CommandResult run_calibrate(const GlobalOptions& global, const CalibrateOptions&
       table.cpu_core_flop_per_s > 0
           ? fmt::format("{:.1f} GFLOP/s", table.cpu_core_flop_per_s / 1e9)
           : std::string("not modelled: every rate tried made the host rows' error larger")));
+  result.report.notes.push_back(fmt::format(
+      "Cache re-reads: llama.cpp's vector attention kernel (decode on CUDA with a quantized cache, "
+      "and on ROCm) reads a grouped-query cache once per query head; {:.2f} of those re-reads "
+      "come from memory rather than the L2 cache ({}).",
+      table.cache_reread_fraction,
+      table.cache_reread_rows > 0
+          ? fmt::format("fitted on {} runs that make them", table.cache_reread_rows)
+          : std::string("no runs make them: every re-read counted")));
   if (!options.write.empty()) {
     write_output_file(options.write,
                       planner::calibration_to_json(table, rows, results, summary).dump(2) + "\n");

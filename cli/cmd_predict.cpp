@@ -87,7 +87,7 @@ Table prediction_table(const std::vector<Row>& rows) {
   for (const auto& r : rows) {
     const auto& p = r.prediction;
     const bool fits = p.fit.kind != planner::FitKind::kNoFit;
-    const double bytes = p.decode_cost.gpu_bytes + p.decode_cost.host_bytes;
+    const double bytes = p.decode.read_bytes;
     std::vector<Cell> cells = {
         r.model->source.spec.id,
         r.model->quant_name,
@@ -176,6 +176,8 @@ nlohmann::json row_json(const Row& r) {
         {"host_bytes", p.decode_cost.host_bytes},
         {"streamed_bytes", p.decode_cost.streamed_bytes},
         {"kv_bytes", p.decode_cost.kv_gpu_bytes + p.decode_cost.kv_host_bytes},
+        {"cache_reread_bytes", p.decode.cache_reread_bytes},
+        {"read_bytes", p.decode.read_bytes},
         {"gpu_flop", p.decode_cost.gpu_flop},
         {"gpu_layers", p.decode_cost.gpu_layers},
         {"communication_seconds", p.decode_cost.comm_seconds}}},

@@ -411,6 +411,7 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
                           row.source_id == "LCPP_BENCHES";
       PredictOptions options;
       options.prompt_tokens = prompt;
+      options.engine = row.engine;  // its kernels decide how often the cache is read
       // Each row is the plan of its own flags, built as any llama.cpp command line is.
       std::vector<std::string> plan_notes;
       ExecutionPlan plan;
@@ -682,7 +683,7 @@ void fit_attention(const std::vector<const CalibrationRow*>& rows, Efficiency& e
 }
 
 Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::string& backend,
-                     const std::string& memory_class) {
+                     const std::string& memory_class, double reread_fraction) {
   Efficiency e;
   e.backend = backend;
   e.memory_class = memory_class;
@@ -693,7 +694,8 @@ Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::
     if (!usable_decode(*r) || r->decode.host_bytes > 0 || r->decode.streamed_bytes > 0) continue;
     const double n = d(r->decode.parallel_gpus);
     t.push_back(1.0 / r->measured_decode_tok_per_s);
-    x[0].push_back(r->decode.gpu_bytes / (r->machine.bandwidth_bytes_per_s * n));
+    const double bytes = r->decode.gpu_bytes + reread_fraction * r->decode.kv_gpu_reread_bytes;
+    x[0].push_back(bytes / (r->machine.bandwidth_bytes_per_s * n));
     x[1].push_back(r->decode.gpu_flop / (r->machine.fp16_flop_per_s * n));
     x[2].push_back(d(r->decode.gpu_layers));
     fixed.push_back(r->decode.comm_seconds);
@@ -872,10 +874,11 @@ namespace {
 // pipeline speed-up (the rows carry the ideal one; the fit sees what this overlap achieves). The
 // host factors do not depend on it: fit_efficiency fits them once.
 EfficiencyTable fit_at_overlap(const std::vector<CalibrationRow>& rows, double overlap,
-                               const std::string& fitted_from) {
+                               double reread_fraction, const std::string& fitted_from) {
   EfficiencyTable table;
   table.fitted_from = fitted_from;
   table.pipeline_overlap = overlap;
+  table.cache_reread_fraction = reread_fraction;
   std::vector<CalibrationRow> achieved = rows;
   for (auto& r : achieved)
     r.prefill.pipeline_speedup = achieved_pipeline_speedup(table, r.prefill.pipeline_speedup);
@@ -887,9 +890,9 @@ EfficiencyTable fit_at_overlap(const std::vector<CalibrationRow>& rows, double o
     pooled[r.memory_class].push_back(&r);
   }
   for (const auto& [key, members] : groups)
-    table.groups.push_back(fit_group(members, key.first, key.second));
+    table.groups.push_back(fit_group(members, key.first, key.second, reread_fraction));
   for (const auto& [memory_class, members] : pooled)
-    table.groups.push_back(fit_group(members, "*", memory_class));
+    table.groups.push_back(fit_group(members, "*", memory_class, reread_fraction));
   return table;
 }
 
@@ -907,14 +910,19 @@ double prefill_log_error(const std::vector<CalibrationRow>& rows, const Efficien
 
 }  // namespace
 
-EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
-                               const std::string& fitted_from) {
+namespace {
+
+constexpr int kRereadRounds = 8;
+
+// Every factor but the cache re-read share, fitted at that share.
+EfficiencyTable fit_at_reread(const std::vector<CalibrationRow>& rows, double reread_fraction,
+                              const std::string& fitted_from) {
   // The pipeline overlap is one number for llama.cpp: the one (in steps of 0.1) whose fit
   // predicts the prefill rows best.
   EfficiencyTable table;
   double best = std::numeric_limits<double>::infinity();
   for (int step = 0; step <= 10; ++step) {
-    auto candidate = fit_at_overlap(rows, 0.1 * step, fitted_from);
+    auto candidate = fit_at_overlap(rows, 0.1 * step, reread_fraction, fitted_from);
     const double error = prefill_log_error(rows, candidate);
     if (error < best) {
       best = error;
@@ -923,6 +931,53 @@ EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
   }
   fit_host(rows, table);
   fit_cpu_prefill(rows, table);
+  return table;
+}
+
+// The re-read share (in steps of 0.05) whose decode predictions of the runs that re-read their
+// cache have the least squared log error, the other factors held; and how many runs those are.
+std::pair<double, int64_t> fit_reread_fraction(const std::vector<CalibrationRow>& rows,
+                                               EfficiencyTable table) {
+  double best = 1.0;
+  double best_error = std::numeric_limits<double>::infinity();
+  int64_t used = 0;
+  for (int step = 0; step <= 20; ++step) {
+    table.cache_reread_fraction = 0.05 * step;
+    double error = 0;
+    used = 0;
+    for (const auto& res : evaluate(rows, table)) {
+      if (res.row->decode.kv_gpu_reread_bytes <= 0 || !usable_decode(*res.row)) continue;
+      error += std::pow(std::log1p(res.decode_error), 2);
+      ++used;
+    }
+    if (used > 0 && error < best_error) {
+      best_error = error;
+      best = table.cache_reread_fraction;
+    }
+  }
+  return {best, used};
+}
+
+}  // namespace
+
+EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
+                               const std::string& fitted_from) {
+  // The cache re-read share and the other factors are fitted in turn, each given the other,
+  // starting from no re-reads, until the share stops moving (alternated least squares).
+  EfficiencyTable table = fit_at_reread(rows, 0.0, fitted_from);
+  double share = 0;
+  int64_t reread_rows = 0;
+  for (int round = 0; round < kRereadRounds; ++round) {
+    const auto [next, used] = fit_reread_fraction(rows, table);
+    reread_rows = used;
+    if (used == 0) break;
+    const bool settled = round > 0 && std::abs(next - share) < 1e-9;
+    share = next;
+    table = fit_at_reread(rows, share, fitted_from);
+    if (settled) break;
+  }
+  if (reread_rows == 0) table = fit_at_reread(rows, 1.0, fitted_from);
+  table.cache_reread_rows = reread_rows;
   // Error bands: the 80th percentile of the absolute relative errors per placement class.
   table.bands = error_bands(evaluate(rows, table));
   return table;

@@ -152,6 +152,9 @@ EfficiencyTable efficiency_table_from_json(const nlohmann::json& json, const std
   table.cpu_bandwidth_fraction = root.number("cpu_bandwidth_fraction", {0.0, 1.5, false});
   table.bus_fraction = root.number("bus_fraction", {0.0, 1.0, false});
   table.pipeline_overlap = root.optional_number("pipeline_overlap", {0.0, 1.0, true}).value_or(1.0);
+  table.cache_reread_fraction =
+      root.optional_number("cache_reread_fraction", {0.0, 1.0, true}).value_or(1.0);
+  table.cache_reread_rows = root.optional_integer("cache_reread_rows", 0, 1000000).value_or(0);
   table.cpu_core_flop_per_s =
       root.optional_number("cpu_core_gflops", NumberRange::non_negative()).value_or(0) * 1e9;
   table.cpu_prefill_fraction =
@@ -259,6 +262,8 @@ nlohmann::json efficiency_table_to_json(const EfficiencyTable& table) {
           {"bands", bands},
           {"bus_fraction", table.bus_fraction},
           {"pipeline_overlap", table.pipeline_overlap},
+          {"cache_reread_fraction", table.cache_reread_fraction},
+          {"cache_reread_rows", table.cache_reread_rows},
           {"fitted_from", table.fitted_from},
           {"groups", groups}};
 }

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <sstream>
+#include <string>
 
 #include "common/error.h"
 #include "common/text_util.h"
@@ -49,6 +51,16 @@ double attended_tokens(const ModelSpec& m, int64_t layer, double context) {
 }
 
 // FLOPs of attention for one query token against `context` cached tokens: QK^T and AV.
+// Whether a cache type is quantized: any part of "K/V" other than F16, BF16 or F32.
+bool quantized_cache(const KvCacheType& kv) {
+  std::string part;
+  std::istringstream parts(kv.name);
+  while (std::getline(parts, part, '/')) {
+    if (part != "F16" && part != "BF16" && part != "F32") return true;
+  }
+  return false;
+}
+
 double attention_flop(const ModelSpec& m, int64_t layer, double context) {
   const double width = m.attention == AttentionKind::kMla
                            ? d(m.n_heads) * d(m.mla.kv_lora_rank + m.mla.rope_head_dim)
@@ -211,6 +223,16 @@ Link find_link(const std::string& name) {
   throw Error(ErrorKind::kInput, unknown_name_message("link", name, names));
 }
 
+double cache_reads_per_token(const ModelSpec& m, const Workload& w, Backend backend,
+                             const std::string& engine) {
+  if (engine != "llama.cpp") return 1;
+  if (m.attention != AttentionKind::kGqa || m.n_kv_heads <= 0 || m.n_heads <= m.n_kv_heads)
+    return 1;
+  const bool vector_kernel =
+      backend == Backend::kRocm || (backend == Backend::kCuda && quantized_cache(w.kv_cache));
+  return vector_kernel ? d(m.n_heads) / d(m.n_kv_heads) : 1;
+}
+
 DecodeCost decode_cost(const ModelSpec& m, const ExecutionPlan& plan, const HardwareSpec& hw,
                        const PredictOptions& options) {
   const Workload& w = plan.workload;
@@ -248,11 +270,14 @@ DecodeCost decode_cost(const ModelSpec& m, const ExecutionPlan& plan, const Hard
     if (t.device.kind == DeviceKind::kGpu)
       gpu_layer[static_cast<size_t>(layer_slot(m, g.layer))] = true;
   }
+  const double gpu_cache_reads = cache_reads_per_token(m, w, hw.backend, options.engine);
+  cost.gpu_cache_reads = gpu_cache_reads;
   for (const auto& kv : plan.kv) {
     add_bytes(kv.device, kv.bytes);  // every sequence reads its own cache
     switch (kv.device.kind) {
       case DeviceKind::kGpu:
         cost.kv_gpu_bytes += kv.bytes;
+        cost.kv_gpu_reread_bytes += (gpu_cache_reads - 1) * kv.bytes;
         break;
       case DeviceKind::kHost:
         cost.kv_host_bytes += kv.bytes;
@@ -377,11 +402,14 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
   SpeedPrediction s;
   const double n = d(c.parallel_gpus);
   const std::string memory = hw.kind == MemoryKind::kUnified ? "unified memory" : "GPU memory";
+  s.cache_reread_bytes = table.cache_reread_fraction * c.kv_gpu_reread_bytes;
+  const double gpu_bytes = c.gpu_bytes + s.cache_reread_bytes;
+  s.read_bytes = gpu_bytes + c.host_bytes;
   const Term gpu_memory{memory,
-                        c.gpu_bytes,
+                        gpu_bytes,
                         e.bandwidth_fraction * c.gpu_bandwidth_bytes_per_s * n,
                         0,
-                        c.gpu_bytes / (e.bandwidth_fraction * c.gpu_bandwidth_bytes_per_s * n),
+                        gpu_bytes / (e.bandwidth_fraction * c.gpu_bandwidth_bytes_per_s * n),
                         Bound::kMemory};
   s.terms.push_back(gpu_memory);
   // Decode does not overlap dequantization and dot products with the loads completely; the
@@ -424,7 +452,7 @@ DecodeCost without_cache(const DecodeCost& c) {
   out.streamed_bytes = std::max(0.0, c.streamed_bytes - c.kv_streamed_bytes);
   out.gpu_flop = std::max(0.0, c.gpu_flop - c.gpu_attention_flop);
   out.host_flop = std::max(0.0, c.host_flop - c.host_attention_flop);
-  out.kv_gpu_bytes = out.kv_host_bytes = out.kv_streamed_bytes = 0;
+  out.kv_gpu_bytes = out.kv_host_bytes = out.kv_streamed_bytes = out.kv_gpu_reread_bytes = 0;
   out.gpu_attention_flop = out.host_attention_flop = 0;
   return out;
 }
@@ -596,6 +624,15 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
         "({:.0f}% of the step)",
         largest->placement, bytes_to_gb(largest->bytes / d(plan.workload.batch)),
         bytes_per_s_to_gbs(largest->bytes_per_s), 100 * share);
+  }
+  if (p.decode.cache_reread_bytes > 0) {
+    p.reason += fmt::format(
+        "; of the bytes read, {:.2f} GB are the {} cache read again for each of the {:.0f} query "
+        "heads per KV head (llama.cpp's vector attention kernel; {:.0f}% of re-reads from "
+        "memory, the rest from L2: fitted)",
+        bytes_to_gb(p.decode.cache_reread_bytes / d(plan.workload.batch)),
+        plan.workload.kv_cache.name, p.decode_cost.gpu_cache_reads,
+        100 * table.cache_reread_fraction);
   }
   if (plan.nodes > 1) p.reason += "; " + cluster_reason(plan, p.decode_cost, options);
   return p;
@@ -835,22 +872,29 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
                                const EngineFactors& engine, const QuantCatalog& catalog,
                                const EfficiencyTable& table) {
   const auto& hw = chosen.machine;
+  // Another engine's own kernels read the cache once per KV head (its factors are fitted so).
+  const bool own_cache_reads =
+      engine.name != options.engine && prediction.decode_cost.gpu_cache_reads > 1;
+  PredictOptions engine_options = options;
+  engine_options.engine = engine.name;
+  const Prediction prediction_own =
+      own_cache_reads ? predict_chosen(m, chosen, engine_options, table) : prediction;
   if (is_exllama(engine.name)) {
     const auto exllama = exllama_options(options.split, engine.name);
     // Neither ExLlama has a multi-node mode: its GPUs are one machine's.
     if (options.nodes > 1) {
-      return refused(with_engine(prediction, engine),
+      return refused(with_engine(prediction_own, engine),
                      fmt::format("{} runs on one machine: it has no mode over {} nodes",
                                  exllama_name(exllama), options.nodes));
     }
     if (!chosen.from_command_line)
-      return with_exllama_memory(with_engine(prediction, engine), m, weights, hw, w, exllama);
+      return with_exllama_memory(with_engine(prediction_own, engine), m, weights, hw, w, exllama);
   }
   // vLLM starts only where its weights, buffers and one context's KV cache fit its share of every
   // GPU (vllm_memory.h; it does not offload), and runs as many sequences at once as its cache
   // holds at the workload's context: the others wait in its queue.
   Workload running = w;
-  Prediction base = prediction;
+  Prediction base = prediction_own;
   std::string queue;
   std::optional<VllmMemory> vllm;
   int64_t admitted = w.batch;
@@ -858,10 +902,10 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
     try {
       vllm = vllm_memory(m, weights, hw, w);
     } catch (const Error& e) {
-      return refused(with_engine(prediction, engine), e.what());
+      return refused(with_engine(prediction_own, engine), e.what());
     }
     if (!vllm->starts) {
-      auto p = with_engine(prediction, engine);
+      auto p = with_engine(prediction_own, engine);
       p.vllm_memory = vllm;
       return refused(p, "vLLM " + vllm->reason);
     }
@@ -870,7 +914,7 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
     admitted = vllm_admitted_prompts(*vllm, w.batch, options.depth_tokens + options.prompt_tokens);
     if (running.batch < w.batch) {
       const auto held = choose_plan(m, weights, chosen.node, running, options, nullptr, catalog);
-      if (held.fit.kind != FitKind::kNoFit) base = predict_chosen(m, held, options, table);
+      if (held.fit.kind != FitKind::kNoFit) base = predict_chosen(m, held, engine_options, table);
       queue = vllm_queue_text(*vllm, w, running.batch, admitted,
                               options.depth_tokens + options.prompt_tokens);
     }
@@ -897,7 +941,7 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
     admit(base, chosen, options);
     return finished(with_engine(base, engine));
   }
-  PredictOptions tensor = options;
+  PredictOptions tensor = engine_options;
   tensor.split = SplitMode::kTensor;
   const auto parallel = choose_plan(m, weights, chosen.node, running, tensor, nullptr, catalog);
   if (parallel.fit.kind == FitKind::kNoFit) {
@@ -914,7 +958,7 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
       fmt::format("tensor parallel over {} in {}: {:.1f} tok/s; llama.cpp's {}: {:.1f} tok/s. {}",
                   over, engine.name == "exo" ? "exo" : "vLLM", p.decode.tok_per_s,
                   options.nodes >= 2 ? "pipeline over the nodes" : "layer split",
-                  prediction.decode.tok_per_s, p.reason);
+                  prediction_own.decode.tok_per_s, p.reason);
   return finished(p);
 }
 

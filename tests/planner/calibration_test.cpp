@@ -87,6 +87,52 @@ CalibrationRow sweep_row(const std::string& backend, int64_t depth, double gemm_
   return r;
 }
 
+// A decode run on a made-up CUDA card (1e12 B/s) reading 10 GB of weights and a cache of 100 KB
+// per cached token, measured as if it reached 80% of its bandwidth and read `reread_share` of
+// `rereads` more cache reads from memory.
+CalibrationRow decode_row(int64_t depth, double rereads, double reread_share) {
+  CalibrationRow r;
+  r.row_id = fmt::format("decode-{}-{}", depth, rereads);
+  r.backend = "cuda";
+  r.memory_class = "gddr";
+  r.machine.bandwidth_bytes_per_s = 1e12;
+  r.machine.fp16_flop_per_s = 1e14;
+  r.depth_tokens = depth;
+  r.placement = "resident";
+  r.categories = {"resident"};
+  auto& c = r.decode;
+  c.kv_gpu_bytes = 100e3 * static_cast<double>(depth + 64);
+  c.gpu_bytes = 10e9 + c.kv_gpu_bytes;
+  c.kv_gpu_reread_bytes = rereads * c.kv_gpu_bytes;
+  c.gpu_cache_reads = 1 + rereads;
+  c.gpu_bandwidth_bytes_per_s = 1e12;
+  c.gpu_flop_per_s = 1e14;
+  const double seconds = (c.gpu_bytes + reread_share * c.kv_gpu_reread_bytes) / (0.8 * 1e12);
+  r.measured_decode_tok_per_s = 1 / seconds;
+  return r;
+}
+
+// Runs whose cache is re-read (a quantized cache on CUDA, 15 re-reads) beside runs that read it
+// once: the share of re-reads from memory (0.4 here) and the bandwidth fraction (0.8) are both
+// recovered, and every run is then predicted within 1%.
+TEST(Calibration, CacheRereadShareIsRecoveredFromRunsAtDepth) {
+  std::vector<CalibrationRow> sweep;
+  for (const int64_t depth : {0, 4096, 16384, 32768}) {
+    sweep.push_back(decode_row(depth, 0, 0));
+    sweep.push_back(decode_row(depth, 15, 0.4));
+  }
+  const auto table = fit_efficiency(sweep, "sweep");
+  EXPECT_NEAR(table.cache_reread_fraction, 0.4, 0.051);
+  EXPECT_EQ(table.cache_reread_rows, 4);
+  EXPECT_NEAR(efficiency_for(table, "cuda", "gddr").bandwidth_fraction, 0.8, 0.01);
+  for (const auto& res : evaluate(sweep, table))
+    EXPECT_NEAR(res.decode_error, 0, 0.01) << res.row->row_id;
+  // Without any runs that re-read, every re-read counts (the upper bound).
+  std::vector<CalibrationRow> once;
+  for (const int64_t depth : {0, 4096, 32768}) once.push_back(decode_row(depth, 0, 0));
+  EXPECT_EQ(fit_efficiency(once, "once").cache_reread_fraction, 1.0);
+}
+
 // Attention at depth gets its own rate from a sweep with two rows at depth (a machine whose
 // flash attention runs at a twentieth of its peak, as Strix Halo's does, while its GEMMs reach
 // half): one rate for both would be 3-4x optimistic at 32K. Where unpinned the GEMMs would beat

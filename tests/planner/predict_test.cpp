@@ -144,6 +144,49 @@ TEST(Predict, TheCachesShareOfAStepIsItsBytesAndAttention) {
   EXPECT_GT(cost.gpu_attention_flop, 0);
 }
 
+// llama.cpp's vector attention kernel reads a grouped-query cache once per query head: Llama 3.1
+// 8B has 32 query heads over 8 KV heads, so on CUDA a Q8_0 cache is read 4 times per token (the
+// F16 cache once: the mma kernel shares it across the group), on ROCm every cache 4 times; other
+// backends, other engines and latent attention once.
+TEST(Predict, QuantizedCacheOnCudaIsReadOncePerQueryHead) {
+  const auto& m = model("llama-3.1-8b");
+  ASSERT_EQ(m.n_heads, 32);
+  ASSERT_EQ(m.n_kv_heads, 8);
+  Workload q8 = ctx(4096);
+  q8.kv_cache = {"Q8_0", 34.0 / 32.0};
+  Workload mixed = q8;
+  mixed.kv_cache.name = "Q8_0/F16";
+  const Workload f16 = ctx(4096);
+  EXPECT_EQ(cache_reads_per_token(m, q8, Backend::kCuda, "llama.cpp"), 4);
+  EXPECT_EQ(cache_reads_per_token(m, mixed, Backend::kCuda, "llama.cpp"), 4);
+  EXPECT_EQ(cache_reads_per_token(m, f16, Backend::kCuda, "llama.cpp"), 1);
+  EXPECT_EQ(cache_reads_per_token(m, f16, Backend::kRocm, "llama.cpp"), 4);
+  EXPECT_EQ(cache_reads_per_token(m, q8, Backend::kMetal, "llama.cpp"), 1);
+  EXPECT_EQ(cache_reads_per_token(m, q8, Backend::kCuda, "vllm"), 1);
+  EXPECT_EQ(cache_reads_per_token(model("deepseek-v3"), q8, Backend::kCuda, "llama.cpp"), 1);
+  // The plan's cache: 4096 cells x 32 layers x 2 x 8 heads x 128 x 34/32 B = 285,212,672 B, read
+  // once in gpu_bytes, the 3 re-reads (855,638,016 B) beside it.
+  const auto plan = choose_plan(m, build_inventory(m, quant("q4_k_m")), card(24), q8,
+                                PredictOptions{}, nullptr, QuantCatalog{});
+  const auto cost = decode_cost(m, plan.plan, plan.machine, PredictOptions{});
+  EXPECT_DOUBLE_EQ(cost.kv_gpu_bytes, 285212672.0);
+  EXPECT_DOUBLE_EQ(cost.kv_gpu_reread_bytes, 3 * 285212672.0);
+  // decode_speed reads the table's share of the re-reads from memory: at 1 against 0 the step
+  // grows by 855,638,016 B / (0.5 x 1e12 B/s) = 1.711276032 ms; without the cache, not at all.
+  auto all = bandwidth_only(0.5);
+  auto none = all;
+  none.cache_reread_fraction = 0;
+  const auto e = efficiency_for(all, "cuda", "gddr");
+  EXPECT_NEAR(decode_speed(cost, plan.machine, e, all).seconds -
+                  decode_speed(cost, plan.machine, e, none).seconds,
+              1.711276032e-3, 1e-12);
+  EXPECT_DOUBLE_EQ(decode_speed(without_cache(cost), plan.machine, e, all).seconds,
+                   decode_speed(without_cache(cost), plan.machine, e, none).seconds);
+  PredictOptions other;
+  other.engine = "ik_llama.cpp";
+  EXPECT_EQ(decode_cost(m, plan.plan, plan.machine, other).kv_gpu_reread_bytes, 0);
+}
+
 // Two different GPUs in a pipeline: each reads its own layers at its own speed, so the GPU term
 // is the sum of bytes_i / (fraction x bandwidth_i); with every matrix split in equal slices
 // (tensor parallel) the slower GPU sets the pace: total / (2 x fraction x slower bandwidth).

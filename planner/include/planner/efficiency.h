@@ -96,7 +96,12 @@ struct EfficiencyTable {
   /// stages that is achieved (1: u ubatches on g GPUs take u + g - 1 stage times; 0: they run one
   /// after another, no faster than on one GPU). Fitted on the multi-GPU prefill rows.
   double pipeline_overlap = 1.0;
-  std::string fitted_from;  ///< the CSV the factors came from, or "defaults"
+  /// Of the re-reads of the cache llama.cpp's vector attention kernel makes (one per query head,
+  /// cache_reads_per_token), the share that comes from memory rather than the GPU's L2 cache:
+  /// 1 counts every re-read (the upper bound). Fitted on the runs at depth that make them.
+  double cache_reread_fraction = 1.0;
+  int64_t cache_reread_rows = 0;  ///< runs at depth behind cache_reread_fraction
+  std::string fitted_from;        ///< the CSV the factors came from, or "defaults"
   bool operator==(const EfficiencyTable&) const = default;
 };
 

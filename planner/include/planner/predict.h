@@ -43,8 +43,22 @@ struct PredictOptions {
   SplitMode split = SplitMode::kLayer;  ///< for the plan predict() proposes
   int64_t nodes = 1;                    ///< identical machines over `link`
   std::string link = "thunderbolt5";
+  /// The engine whose kernels run the plan: llama.cpp's decide how often decode reads the cache
+  /// (cache_reads_per_token); another engine's cache is counted as read once, its factors fitted
+  /// so.
+  std::string engine = "llama.cpp";
   bool operator==(const PredictOptions&) const = default;
 };
+
+/// How many times a decode step reads each GPU-held cache byte: llama.cpp's vector
+/// flash-attention kernel runs one block per query head, each reading its KV head's K and V
+/// (ggml-cuda/fattn-vec.cuh), so a grouped-query model's cache is read once per query head
+/// (n_heads / n_kv_heads) where that kernel runs decode: on CUDA with a quantized cache (the mma
+/// kernel that shares K and V across a query group takes F16 only, llama.cpp PR 12014, February
+/// 2025) and on ROCm/HIP. Elsewhere, for latent attention (MLA) and for other engines, once. The L2
+/// cache may serve some re-reads; this counts them all (an upper bound).
+double cache_reads_per_token(const ModelSpec& m, const Workload& w, Backend backend,
+                             const std::string& engine);
 
 /// Physics of one decode step (every sequence of the batch produces one token), before efficiency.
 struct DecodeCost {
@@ -59,6 +73,10 @@ struct DecodeCost {
   double kv_gpu_bytes = 0;
   double kv_host_bytes = 0;
   double kv_streamed_bytes = 0;
+  double gpu_cache_reads = 1;  ///< cache_reads_per_token of the GPU-held cache
+  /// The GPU-held cache's reads beyond the first (kv_gpu_bytes x (gpu_cache_reads - 1)), not in
+  /// gpu_bytes: decode_speed adds the table's cache_reread_fraction of them.
+  double kv_gpu_reread_bytes = 0;
   int64_t gpu_layers = 0;     ///< layer kernels launched on the GPU (for launch overhead)
   int64_t parallel_gpus = 1;  ///< GPUs sharing each layer's bytes (tensor parallel)
   double comm_seconds = 0;    ///< all-reduces, pipeline hops, network
@@ -124,6 +142,11 @@ struct SpeedPrediction {
   double communication_seconds = 0;
   /// Decode: of seconds, what the cached tokens cost (cache_seconds: the KV reads and attention)
   double cache_seconds = 0;
+  /// Decode: bytes read per step from GPU and host memory, the cache's re-reads from memory
+  /// included (the table's cache_reread_fraction of them)
+  double read_bytes = 0;
+  /// Decode: of read_bytes, the cache's re-reads from memory
+  double cache_reread_bytes = 0;
   bool operator==(const SpeedPrediction&) const = default;
 };
 

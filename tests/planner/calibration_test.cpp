@@ -60,20 +60,29 @@ TEST(Calibration, MeetsTheErrorTargets) {
       summary.prefill_median, summary.prefill_p90);
 }
 
+// A run of a model resident on a made-up machine: its bandwidth, FP16 peak and depth.
+CalibrationRow resident_row(const std::string& id, const std::string& backend,
+                            const std::string& memory_class, double bandwidth, double peak,
+                            int64_t depth) {
+  CalibrationRow r;
+  r.row_id = id;
+  r.backend = backend;
+  r.memory_class = memory_class;
+  r.machine.bandwidth_bytes_per_s = bandwidth;
+  r.machine.fp16_flop_per_s = peak;
+  r.depth_tokens = depth;
+  r.placement = "resident";
+  r.categories = {"resident"};
+  return r;
+}
+
 // A prompt of 512 tokens at depth `depth` on a made-up unified machine (50 TFLOP/s, 256 GB/s),
 // measured as if its weight GEMMs ran at `gemm_share` of the peak and attention at
 // `attention_share`: 8 GFLOP of weights per token; attention 4 x 4096 x 32 FLOP per token pair.
 CalibrationRow sweep_row(const std::string& backend, int64_t depth, double gemm_share,
                          double attention_share, double measured_scale) {
-  CalibrationRow r;
-  r.row_id = fmt::format("{}-{}", backend, depth);
-  r.backend = backend;
-  r.memory_class = "unified";
-  r.machine.fp16_flop_per_s = 50e12;
-  r.machine.bandwidth_bytes_per_s = 256e9;
-  r.depth_tokens = depth;
-  r.placement = "resident";
-  r.categories = {"resident"};
+  auto r =
+      resident_row(fmt::format("{}-{}", backend, depth), backend, "unified", 256e9, 50e12, depth);
   auto& c = r.prefill;
   c.prompt_tokens = 512;
   c.gpu_flop_per_s = r.machine.fp16_flop_per_s;
@@ -91,15 +100,8 @@ CalibrationRow sweep_row(const std::string& backend, int64_t depth, double gemm_
 // per cached token, measured as if it reached 80% of its bandwidth and read `reread_share` of
 // `rereads` more cache reads from memory.
 CalibrationRow decode_row(int64_t depth, double rereads, double reread_share) {
-  CalibrationRow r;
-  r.row_id = fmt::format("decode-{}-{}", depth, rereads);
-  r.backend = "cuda";
-  r.memory_class = "gddr";
-  r.machine.bandwidth_bytes_per_s = 1e12;
-  r.machine.fp16_flop_per_s = 1e14;
-  r.depth_tokens = depth;
-  r.placement = "resident";
-  r.categories = {"resident"};
+  auto r =
+      resident_row(fmt::format("decode-{}-{}", depth, rereads), "cuda", "gddr", 1e12, 1e14, depth);
   auto& c = r.decode;
   c.kv_gpu_bytes = 100e3 * static_cast<double>(depth + 64);
   c.gpu_bytes = 10e9 + c.kv_gpu_bytes;

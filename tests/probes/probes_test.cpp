@@ -59,7 +59,12 @@ TEST(Topology, AgreesWithProcfs) {
   EXPECT_DOUBLE_EQ(topo.total_ram_bytes, total);
   EXPECT_GT(topo.available_ram_bytes, 0);
   EXPECT_LE(topo.available_ram_bytes, topo.total_ram_bytes);
-  ASSERT_FALSE(topo.caches.empty());
+  // x86 reports its caches by CPUID; elsewhere hwloc reads sysfs, which some kernels leave out
+  // (this VM's, seen through qemu-aarch64): no caches only where the system shows none.
+  if (topo.caches.empty()) {
+    EXPECT_FALSE(std::filesystem::exists("/sys/devices/system/cpu/cpu0/cache"));
+    return;
+  }
   for (size_t i = 1; i < topo.caches.size(); ++i)
     EXPECT_GT(topo.caches[i].bytes, topo.caches[i - 1].bytes);
 }
@@ -114,17 +119,19 @@ bool emulated() { return std::getenv("HWPLAN_EMULATED") != nullptr; }
 
 TEST(Bandwidth, PositiveAndAnL2BufferReadsFasterThanDram) {
   const auto topo = read_topology();
-  ASSERT_GE(topo.caches.size(), 2u);
-  const double dram_bytes = std::max(4 * topo.last_level_cache_bytes(), 64.0 * 1024 * 1024);
-  const auto dram = measure_bandwidth("read", 1, dram_bytes, 3);
-  const auto l2 = measure_bandwidth("read", 1, topo.caches[1].bytes / 6, 3);  // 3 arrays
-  for (const auto& r : {dram, l2}) {
-    EXPECT_TRUE(std::isfinite(r.gbs.best));
-    EXPECT_GT(r.gbs.min, 0);
-  }
-  if (!emulated()) {
-    EXPECT_GT(l2.gbs.best, 1.5 * dram.gbs.best)
-        << "L2 " << l2.gbs.best << " DRAM " << dram.gbs.best;
+  const auto dram = measure_bandwidth("read", 1, bandwidth_array_bytes(topo), 3);
+  EXPECT_TRUE(std::isfinite(dram.gbs.best));
+  EXPECT_GT(dram.gbs.min, 0);
+  // Against an L2-resident buffer where the system reports an L2 (a kernel may leave the cache
+  // sizes out of sysfs, as this VM's does, seen through qemu-aarch64).
+  if (topo.caches.size() >= 2) {
+    const auto l2 = measure_bandwidth("read", 1, topo.caches[1].bytes / 6, 3);  // 3 arrays
+    EXPECT_TRUE(std::isfinite(l2.gbs.best));
+    EXPECT_GT(l2.gbs.min, 0);
+    if (!emulated()) {
+      EXPECT_GT(l2.gbs.best, 1.5 * dram.gbs.best)
+          << "L2 " << l2.gbs.best << " DRAM " << dram.gbs.best;
+    }
   }
   for (const char* kernel : {"write", "write_nt", "copy", "triad", "copy_stream", "triad_stream"}) {
     EXPECT_GT(measure_bandwidth(kernel, 1, 8.0 * 1024 * 1024, 1).gbs.best, 0) << kernel;

@@ -970,13 +970,12 @@ EfficiencyTable fit_efficiency(const std::vector<CalibrationRow>& rows,
   for (int round = 0; round < kRereadRounds; ++round) {
     const auto [next, used] = fit_reread_fraction(rows, table);
     reread_rows = used;
-    if (used == 0) break;
-    const bool settled = round > 0 && std::abs(next - share) < 1e-9;
+    if (used == 0 || next == share) break;  // no runs to fit it on, or settled
     share = next;
     table = fit_at_reread(rows, share, fitted_from);
-    if (settled) break;
   }
-  if (reread_rows == 0) table = fit_at_reread(rows, 1.0, fitted_from);
+  // Without runs that re-read, the share changes no fitted factor: every re-read counts.
+  table.cache_reread_fraction = reread_rows > 0 ? share : 1.0;
   table.cache_reread_rows = reread_rows;
   // Error bands: the 80th percentile of the absolute relative errors per placement class.
   table.bands = error_bands(evaluate(rows, table));

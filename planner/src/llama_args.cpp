@@ -511,7 +511,7 @@ ExecutionPlan plan_from_llama_args(const ModelSpec& m, const WeightInventory& in
   const int64_t batch_tokens = args.batch_tokens.value_or(2048);
   w.ubatch_tokens = std::min(args.ubatch_tokens.value_or(base.ubatch_tokens), batch_tokens);
   if (args.flash_attention) w.flash_attention = *args.flash_attention != "off";
-  if (!w.flash_attention && v.name != "F16" && v.name != "F32" && v.name != "BF16") {
+  if (!w.flash_attention && quantized_cache(v)) {
     throw_usage("--llama-args: -ctv {}: a quantized V cache needs flash attention (-fa on)",
                 v.name);
   }

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <limits>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include "common/error.h"
@@ -51,16 +50,6 @@ double attended_tokens(const ModelSpec& m, int64_t layer, double context) {
 }
 
 // FLOPs of attention for one query token against `context` cached tokens: QK^T and AV.
-// Whether a cache type is quantized: any part of "K/V" other than F16, BF16 or F32.
-bool quantized_cache(const KvCacheType& kv) {
-  std::string part;
-  std::istringstream parts(kv.name);
-  while (std::getline(parts, part, '/')) {
-    if (part != "F16" && part != "BF16" && part != "F32") return true;
-  }
-  return false;
-}
-
 double attention_flop(const ModelSpec& m, int64_t layer, double context) {
   const double width = m.attention == AttentionKind::kMla
                            ? d(m.n_heads) * d(m.mla.kv_lora_rank + m.mla.rope_head_dim)
@@ -271,7 +260,6 @@ DecodeCost decode_cost(const ModelSpec& m, const ExecutionPlan& plan, const Hard
       gpu_layer[static_cast<size_t>(layer_slot(m, g.layer))] = true;
   }
   const double gpu_cache_reads = cache_reads_per_token(m, w, hw.backend, options.engine);
-  cost.gpu_cache_reads = gpu_cache_reads;
   for (const auto& kv : plan.kv) {
     add_bytes(kv.device, kv.bytes);  // every sequence reads its own cache
     switch (kv.device.kind) {
@@ -631,7 +619,7 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
         "heads per KV head (llama.cpp's vector attention kernel; {:.0f}% of re-reads from "
         "memory, the rest from L2: fitted)",
         bytes_to_gb(p.decode.cache_reread_bytes / d(plan.workload.batch)),
-        plan.workload.kv_cache.name, p.decode_cost.gpu_cache_reads,
+        plan.workload.kv_cache.name, d(m.n_heads) / d(m.n_kv_heads),
         100 * table.cache_reread_fraction);
   }
   if (plan.nodes > 1) p.reason += "; " + cluster_reason(plan, p.decode_cost, options);
@@ -874,7 +862,7 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
   const auto& hw = chosen.machine;
   // Another engine's own kernels read the cache once per KV head (its factors are fitted so).
   const bool own_cache_reads =
-      engine.name != options.engine && prediction.decode_cost.gpu_cache_reads > 1;
+      engine.name != options.engine && prediction.decode_cost.kv_gpu_reread_bytes > 0;
   PredictOptions engine_options = options;
   engine_options.engine = engine.name;
   const Prediction prediction_own =

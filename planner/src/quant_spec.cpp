@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <sstream>
+
 #include "common/error.h"
 #include "common/json_util.h"
 #include "common/text_util.h"
@@ -171,6 +173,15 @@ KvCacheType find_kv_cache_type(const QuantCatalog& catalog, const std::string& n
     names.push_back(to_lower(type.name));
   }
   throw Error(ErrorKind::kInput, unknown_name_message("KV cache type", name, names));
+}
+
+bool quantized_cache(const KvCacheType& kv) {
+  std::string part;
+  std::istringstream parts(kv.name);
+  while (std::getline(parts, part, '/')) {
+    if (part != "F16" && part != "BF16" && part != "F32") return true;
+  }
+  return false;
 }
 
 }  // namespace hwplan::planner

@@ -106,7 +106,6 @@ CalibrationRow decode_row(int64_t depth, double rereads, double reread_share) {
   c.kv_gpu_bytes = 100e3 * static_cast<double>(depth + 64);
   c.gpu_bytes = 10e9 + c.kv_gpu_bytes;
   c.kv_gpu_reread_bytes = rereads * c.kv_gpu_bytes;
-  c.gpu_cache_reads = 1 + rereads;
   c.gpu_bandwidth_bytes_per_s = 1e12;
   c.gpu_flop_per_s = 1e14;
   const double seconds = (c.gpu_bytes + reread_share * c.kv_gpu_reread_bytes) / (0.8 * 1e12);

@@ -73,9 +73,8 @@ struct DecodeCost {
   double kv_gpu_bytes = 0;
   double kv_host_bytes = 0;
   double kv_streamed_bytes = 0;
-  double gpu_cache_reads = 1;  ///< cache_reads_per_token of the GPU-held cache
-  /// The GPU-held cache's reads beyond the first (kv_gpu_bytes x (gpu_cache_reads - 1)), not in
-  /// gpu_bytes: decode_speed adds the table's cache_reread_fraction of them.
+  /// The GPU-held cache's reads beyond the first (kv_gpu_bytes x (cache_reads_per_token - 1)),
+  /// not in gpu_bytes: decode_speed adds the table's cache_reread_fraction of them.
   double kv_gpu_reread_bytes = 0;
   int64_t gpu_layers = 0;     ///< layer kernels launched on the GPU (for launch overhead)
   int64_t parallel_gpus = 1;  ///< GPUs sharing each layer's bytes (tensor parallel)

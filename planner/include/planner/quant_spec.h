@@ -91,4 +91,8 @@ const QuantSpec& find_quant(const QuantCatalog& catalog, const std::string& name
 /// Finds a KV cache type ("f16", "q8_0"), case-insensitive; throws Error{kInput} with suggestions.
 KvCacheType find_kv_cache_type(const QuantCatalog& catalog, const std::string& name);
 
+/// Whether a cache type is quantized: any part of its name ("Q8_0", or "K/V" for mixed types such
+/// as "Q8_0/F16") other than F16, BF16 or F32.
+bool quantized_cache(const KvCacheType& kv);
+
 }  // namespace hwplan::planner

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include "common/error.h"
 #include "common/file_util.h"
@@ -35,7 +36,7 @@ Table bandwidth_table(const probes::MachineMeasurement& m) {
   Table t{"bandwidth", "Memory bandwidth (STREAM counting: bytes read + written)", {}, {}};
   t.columns = {{"kernel", "Kernel", "", Align::kLeft},
                {"threads", "Threads", "", Align::kRight},
-               {"array_mib", "Array", "MiB", Align::kRight, 0},
+               {"array_mib", "Array", "MiB", Align::kRight, 1},
                {"best_gbs", "Best", "GB/s", Align::kRight, 1},
                {"median_gbs", "Median", "GB/s", Align::kRight, 1},
                {"min_gbs", "Min", "GB/s", Align::kRight, 1},
@@ -151,6 +152,20 @@ Table expect_table(const planner::HardwareSpec& saved, const probes::MachineMeas
   return t;
 }
 
+/// Read against triad at the most threads measured, and what the ratio should be: the check that
+/// the read figure (the profile's bandwidth) is the memory's.
+std::optional<std::string> read_triad_note(const probes::MachineMeasurement& m) {
+  int64_t threads = 0;
+  for (const auto& b : m.bandwidth) threads = std::max(threads, b.threads);
+  const double ratio = probes::read_over_triad(m.bandwidth, threads);
+  if (ratio <= 0) return std::nullopt;
+  return fmt::format(
+      "Read / triad at {} threads: {:.3f} (best windows). Triad's stores first read each line "
+      "(write-allocate): 32 bytes move per element where STREAM counts 24, so a read of the same "
+      "arrays comes out between 1 and {:.3f} of triad when both are the memory's.",
+      threads, ratio, probes::kReadOverTriadMax);
+}
+
 /// What the allocation found and the llama.cpp --fit-target (MiB left free per device) it implies:
 /// what the system called available at the start less what could really be held.
 std::string usable_memory_note(const probes::UsableMemoryResult& u) {
@@ -235,6 +250,7 @@ CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& opti
   result.report.context.warnings.insert(result.report.context.warnings.end(), m.warnings.begin(),
                                         m.warnings.end());
   result.report.tables.push_back(bandwidth_table(m));
+  if (const auto note = read_triad_note(m)) result.report.notes.push_back(*note);
   result.report.tables.push_back(compute_table(m));
   result.report.tables.push_back(latency_table(m));
   result.report.tables.push_back(topology_table(m));
@@ -267,6 +283,11 @@ CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& opti
         fmt::format("Wrote {} (use it with --hw {}).", options.write, options.write));
   }
   result.report.details["profile"] = profile;
+  for (const auto& b : m.bandwidth) {
+    if (b.kernel != "read") continue;
+    const double ratio = probes::read_over_triad(m.bandwidth, b.threads);
+    if (ratio > 0) result.report.details["read_over_triad"][std::to_string(b.threads)] = ratio;
+  }
   return result;
 }
 

@@ -65,6 +65,14 @@ std::vector<std::string> bandwidth_warnings(const std::vector<BandwidthResult>& 
   }
   for (const auto& read : results) {
     if (read.kernel != "read") continue;
+    const double over_triad = read_over_triad(results, read.threads);
+    if (over_triad > kReadOverTriadMax) {
+      out.push_back(fmt::format(
+          "read x{} threads measured {:.2f}x triad, more than the {:.2f}x that triad's "
+          "write-allocate reads explain: a cache held part of the arrays, so the read figure is "
+          "above the memory's",
+          read.threads, over_triad, kReadOverTriadMax));
+    }
     for (const auto& other : results) {
       // Read passes over triad's bytes, so the two agree within the windows' noise (5%).
       if ((other.kernel != "copy" && other.kernel != "triad") || other.threads != read.threads ||
@@ -78,6 +86,17 @@ std::vector<std::string> bandwidth_warnings(const std::vector<BandwidthResult>& 
     }
   }
   return out;
+}
+
+double read_over_triad(const std::vector<BandwidthResult>& results, int64_t threads) {
+  auto best = [&](const char* kernel) {
+    for (const auto& r : results) {
+      if (r.kernel == kernel && r.threads == threads) return r.gbs.best;
+    }
+    return 0.0;
+  };
+  const double read = best("read"), triad = best("triad");
+  return read > 0 && triad > 0 ? read / triad : 0.0;
 }
 
 MachineMeasurement run_probe(const ProbeOptions& options) {

@@ -22,10 +22,21 @@ struct ProbeOptions {
 MachineMeasurement run_probe(const ProbeOptions& options);
 
 /// What a person should know about bandwidth results: a kernel whose timed windows spread more
-/// than 10% around their median ((max - min) / median; the machine was busy or drifts), and a read
-/// below copy or triad at the same thread count (reading is the cheapest access: something else
-/// used the memory meanwhile). Cache-resident runs (read_l2) are left out.
+/// than 10% around their median ((max - min) / median; the machine was busy or drifts), a read
+/// more than 5% below copy or triad at the same thread count (reading is the cheapest access:
+/// something else used the memory meanwhile), and a read above kReadOverTriadMax of triad (more
+/// than write-allocation explains: a cache held part of the arrays). Cache-resident runs (read_l2)
+/// are left out.
 std::vector<std::string> bandwidth_warnings(const std::vector<BandwidthResult>& results);
+
+/// Triad stores with ordinary stores, as STREAM does: each line written is first read into the
+/// cache (write-allocate), so it moves 32 bytes per element where STREAM counts 24. A read over
+/// the same three arrays moves what it counts, so from DRAM it measures between 1 and 32/24 of
+/// counted triad.
+inline constexpr double kReadOverTriadMax = 32.0 / 24.0;
+
+/// Best read over best triad at this thread count (their best windows); 0 when either is missing.
+double read_over_triad(const std::vector<BandwidthResult>& results, int64_t threads);
 
 /// Bytes per array for DRAM bandwidth runs on this machine: 4x the last-level cache (at least
 /// 64 MiB), three arrays within the probe's memory budget. Error{kResource} when too little.

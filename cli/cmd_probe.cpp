@@ -188,7 +188,7 @@ CommandResult compare_stream(const GlobalOptions& global, const ProbeCliOptions&
   CommandResult result;
   result.report.context = make_context(global);
   Table t{"stream_ratio",
-          "Probe kernels against STREAM's loops (best of 5 interleaved rounds each)",
+          "Probe kernels against STREAM's loops (best of 10 windows each, taken in turn)",
           {},
           {}};
   t.columns = {{"kernel", "Kernel", "", Align::kLeft},

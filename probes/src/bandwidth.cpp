@@ -43,6 +43,18 @@ struct Chunk {
 void copy_stream_reference(double* c, const double* a, size_t n) {
   for (size_t j = 0; j < n; ++j) c[j] = a[j];
 }
+
+// Every kernel that stores writes array a, so b and c keep their filled values (2.0, 0.5) and a
+// holds what the last writer left: kernels can run in any order without refilling.
+constexpr double kFillA = 1.0, kFillB = 2.0, kFillC = 0.5;
+
+// What a holds after a pass of `kernel`; `before` for read, which stores nothing.
+double a_after(const std::string& kernel, double before) {
+  if (kernel.rfind("triad", 0) == 0) return kFillB + kTriadScalar * kFillC;
+  if (kernel.rfind("copy", 0) == 0) return kFillB;
+  if (kernel.rfind("write", 0) == 0) return 0.25;
+  return before;
+}
 void triad_stream_reference(double* a, const double* b, const double* c, size_t n, double s) {
   for (size_t j = 0; j < n; ++j) a[j] = b[j] + s * c[j];
 }
@@ -62,17 +74,17 @@ PassFn pass_function(const std::string& kernel) {
        }},
       {"write",
        [](const Chunk& ch) {
-         detail::best_stream_kernels().write(ch.c, ch.n, 0.25);
+         detail::best_stream_kernels().write(ch.a, ch.n, 0.25);
          return 0.0;
        }},
       {"write_nt",
        [](const Chunk& ch) {
-         detail::best_stream_kernels().write_nt(ch.c, ch.n, 0.25);
+         detail::best_stream_kernels().write_nt(ch.a, ch.n, 0.25);
          return 0.0;
        }},
       {"copy",
        [](const Chunk& ch) {
-         detail::best_stream_kernels().copy(ch.c, ch.b, ch.n);
+         detail::best_stream_kernels().copy(ch.a, ch.b, ch.n);
          return 0.0;
        }},
       {"triad",
@@ -82,7 +94,7 @@ PassFn pass_function(const std::string& kernel) {
        }},
       {"copy_stream",
        [](const Chunk& ch) {
-         copy_stream_reference(ch.c, ch.b, ch.n);
+         copy_stream_reference(ch.a, ch.b, ch.n);
          return 0.0;
        }},
       {"triad_stream", [](const Chunk& ch) {
@@ -160,13 +172,13 @@ StreamBuffers::~StreamBuffers() {
   release(c_, doubles_, numa_node_);
 }
 
-BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads,
-                                  StreamBuffers& buffers, int64_t repetitions,
-                                  const std::vector<int>& cpus) {
-  BandwidthResult result;
-  result.kernel = kernel;
-  result.threads = threads;
-  const PassFn pass_fn = pass_function(kernel);
+std::vector<BandwidthResult> measure_bandwidth_interleaved(const std::vector<std::string>& kernels,
+                                                           int64_t threads, StreamBuffers& buffers,
+                                                           int64_t repetitions,
+                                                           const std::vector<int>& cpus) {
+  std::vector<PassFn> pass_fns;
+  pass_fns.reserve(kernels.size());
+  for (const auto& kernel : kernels) pass_fns.push_back(pass_function(kernel));
   const size_t per_thread =
       std::max<size_t>(kBlockDoubles, buffers.doubles() / static_cast<size_t>(threads) /
                                           kBlockDoubles * kBlockDoubles);
@@ -176,53 +188,75 @@ BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads,
                 fmt::format("probe: {} threads need more than the {} MiB arrays", threads,
                             buffers.doubles() * 8 >> 20));
   }
-  result.array_bytes = static_cast<double>(total) * 8.0;
   detail::ThreadTeam team(static_cast<int>(threads), cpus);
   auto chunk = [&](int t) {
     const size_t offset = static_cast<size_t>(t) * per_thread;
     return Chunk{buffers.a() + offset, buffers.b() + offset, buffers.c() + offset, per_thread};
   };
   // Fill by the threads that will use the pages (on first use this places them: NUMA first
-  // touch), untimed, so every kernel starts from the same values whatever ran before it.
+  // touch), untimed; after it only array a changes (a_after).
   team.run([&](int t) {
     const auto ch = chunk(t);
     for (size_t i = 0; i < ch.n; ++i) {
-      ch.a[i] = 1.0;
-      ch.b[i] = 2.0;
-      ch.c[i] = 0.5;
+      ch.a[i] = kFillA;
+      ch.b[i] = kFillB;
+      ch.c[i] = kFillC;
     }
   });
-  std::vector<double> sums(static_cast<size_t>(threads), 0.0);
+  double a_value = kFillA;
   // A buffer that fits a cache is passed over many times per timed run, so the ~10 us it takes
   // to release and collect the threads stays below 1% of the run.
-  const int64_t passes =
-      std::max<int64_t>(1, static_cast<int64_t>(kPassBytes / result.array_bytes));
-  auto job = [&](int t) {
-    const auto ch = chunk(t);
-    for (int64_t pass = 0; pass < passes; ++pass) sums[static_cast<size_t>(t)] += pass_fn(ch);
-  };
-  std::vector<double> rates;
-  const double bytes =
-      stream_bytes_per_element(kernel) * static_cast<double>(total) * static_cast<double>(passes);
+  const double array_bytes = static_cast<double>(total) * 8.0;
+  const int64_t passes = std::max<int64_t>(1, static_cast<int64_t>(kPassBytes / array_bytes));
+  std::vector<double> sums(static_cast<size_t>(threads), 0.0);
+  std::vector<std::vector<double>> rates(kernels.size());
+  // Window by window in turn (read, copy, triad, read, ...): drift over the run reaches every
+  // kernel alike, and the windows compared are back to back. Window 0 of each warms up.
   for (int64_t rep = 0; rep <= repetitions; ++rep) {
-    if (cancel_requested()) throw Error(ErrorKind::kCancelled, "probe: interrupted");
-    const double seconds = team.run(job);
-    if (rep > 0) rates.push_back(bytes / seconds / 1e9);  // rep 0 warms up
+    for (size_t k = 0; k < kernels.size(); ++k) {
+      if (cancel_requested()) throw Error(ErrorKind::kCancelled, "probe: interrupted");
+      std::fill(sums.begin(), sums.end(), 0.0);
+      const PassFn pass_fn = pass_fns[k];
+      const double seconds = team.run([&](int t) {
+        const auto ch = chunk(t);
+        for (int64_t pass = 0; pass < passes; ++pass) sums[static_cast<size_t>(t)] += pass_fn(ch);
+      });
+      if (rep > 0) {
+        rates[k].push_back(stream_bytes_per_element(kernels[k]) * array_bytes / 8.0 *
+                           static_cast<double>(passes) / seconds / 1e9);
+      }
+      // Checked after the timed region: the values the kernel must have read or left behind.
+      a_value = a_after(kernels[k], a_value);
+      const bool read_wrong =
+          kernels[k] == "read" && sums[0] != (a_value + kFillB + kFillC) *
+                                                 static_cast<double>(per_thread) *
+                                                 static_cast<double>(passes);
+      if (read_wrong || buffers.a()[total - 1] != a_value || buffers.a()[0] != a_value) {
+        throw Error(ErrorKind::kResource,
+                    fmt::format("probe: {} kernel left wrong values (a bug)", kernels[k]));
+      }
+    }
   }
-  // Verify after the timed region: the values every kernel must have left behind.
-  const bool triad = kernel.rfind("triad", 0) == 0;
-  const double expected_a = triad ? 2.0 + kTriadScalar * 0.5 : 1.0;
-  const double expected_c = kernel.rfind("copy", 0) == 0    ? 2.0
-                            : kernel.rfind("write", 0) == 0 ? 0.25
-                                                            : 0.5;
-  if (buffers.a()[total - 1] != expected_a || buffers.c()[total - 1] != expected_c ||
-      (kernel == "read" && sums[0] != 3.5 * static_cast<double>(per_thread) *
-                                          static_cast<double>((repetitions + 1) * passes))) {
-    throw Error(ErrorKind::kResource,
-                fmt::format("probe: {} kernel left wrong values (a bug)", kernel));
+  if (buffers.b()[total - 1] != kFillB || buffers.c()[total - 1] != kFillC) {
+    throw Error(ErrorKind::kResource, "probe: a bandwidth kernel wrote b or c (a bug)");
   }
-  result.gbs = summarize_samples(rates);
-  return result;
+  std::vector<BandwidthResult> results;
+  results.reserve(kernels.size());
+  for (size_t k = 0; k < kernels.size(); ++k) {
+    BandwidthResult r;
+    r.kernel = kernels[k];
+    r.threads = threads;
+    r.array_bytes = array_bytes;
+    r.gbs = summarize_samples(rates[k]);
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads,
+                                  StreamBuffers& buffers, int64_t repetitions,
+                                  const std::vector<int>& cpus) {
+  return measure_bandwidth_interleaved({kernel}, threads, buffers, repetitions, cpus).front();
 }
 
 BandwidthResult measure_bandwidth_placed(const std::string& kernel, int64_t threads,

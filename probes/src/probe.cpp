@@ -1,6 +1,7 @@
 #include "probes/probe.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
@@ -128,16 +129,15 @@ MachineMeasurement run_probe(const ProbeOptions& options) {
   std::vector<int64_t> thread_counts = {1};
   if (all > 1) thread_counts.push_back(all);
   // The arrays are allocated and faulted in once; every kernel and thread count reuses them.
-  // Interleave kernels and thread counts so drift over minutes affects all alike.
+  // The kernels at one thread count take windows in turn, so drift reaches them alike.
   {
     StreamBuffers buffers(array_bytes);
     const auto cpus_allowed = platform::allowed_cpus();
     for (int64_t threads : thread_counts) {
-      for (const auto& kernel : kernels) {
-        say(fmt::format("bandwidth {} x{} threads ({:.0f} MiB arrays)", kernel, threads,
-                        array_bytes / kMiB));
-        m.bandwidth.push_back(measure_bandwidth(kernel, threads, buffers, reps, cpus_allowed));
-      }
+      say(fmt::format("bandwidth {} x{} threads, windows in turn ({:.0f} MiB arrays)",
+                      fmt::join(kernels, ", "), threads, array_bytes / kMiB));
+      for (auto& r : measure_bandwidth_interleaved(kernels, threads, buffers, reps, cpus_allowed))
+        m.bandwidth.push_back(std::move(r));
     }
   }
   for (auto& w : bandwidth_warnings(m.bandwidth)) m.warnings.push_back(std::move(w));
@@ -179,19 +179,17 @@ std::vector<ReferenceComparison> compare_with_stream(
   const int64_t cpus = static_cast<int64_t>(std::max<size_t>(1, platform::allowed_cpus().size()));
   const int64_t all = threads > 0 ? threads : cpus;
   std::vector<ReferenceComparison> rows;
+  StreamBuffers buffers(array_bytes);
+  const auto cpus_allowed = platform::allowed_cpus();
   for (int64_t t : all > 1 ? std::vector<int64_t>{1, all} : std::vector<int64_t>{1}) {
-    for (const char* kernel : {"copy", "triad"}) {
-      ReferenceComparison row{kernel, t, 0, 0};
-      for (int64_t round = 0; round < rounds; ++round) {
-        if (progress)
-          progress(fmt::format("{} x{} threads, round {}/{}", kernel, t, round + 1, rounds));
-        row.probe_gbs =
-            std::max(row.probe_gbs, measure_bandwidth(kernel, t, array_bytes, 2).gbs.best);
-        row.reference_gbs = std::max(
-            row.reference_gbs,
-            measure_bandwidth(std::string(kernel) + "_stream", t, array_bytes, 2).gbs.best);
-      }
-      rows.push_back(row);
+    for (const std::string kernel : {"copy", "triad"}) {
+      if (progress)
+        progress(fmt::format("{} and STREAM's {} x{} threads, {} windows each in turn", kernel,
+                             kernel, t, 2 * rounds));
+      // The probe's kernel and STREAM's loop take windows in turn, back to back.
+      const auto pair = measure_bandwidth_interleaved({kernel, kernel + "_stream"}, t, buffers,
+                                                      2 * rounds, cpus_allowed);
+      rows.push_back({kernel, t, pair[0].gbs.best, pair[1].gbs.best});
     }
   }
   return rows;

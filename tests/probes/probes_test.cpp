@@ -137,9 +137,10 @@ TEST(Bandwidth, PositiveAndAnL2BufferReadsFasterThanDram) {
     EXPECT_GT(measure_bandwidth(kernel, 1, 8.0 * 1024 * 1024, 1).gbs.best, 0) << kernel;
   }
   EXPECT_THROW(measure_bandwidth("tirad", 1, 8.0 * 1024 * 1024, 1), Error);  // no silent triad
-  // One set of arrays serves every kernel and thread count in turn: each measurement refills them,
-  // so each kernel's check of the values it must leave behind passes whatever ran before
-  // (a copy leaves c = b, which a triad without the refill would carry into a).
+  // One set of arrays serves every kernel and thread count in turn, and kernels take windows in
+  // turn without a refill: each window checks what it must have read or left in a (a read after a
+  // triad sums 3.5 + 2 + 0.5 per element, after a copy 2 + 2 + 0.5), so a kernel that wrote b or
+  // c, or a wrong expectation, throws.
   StreamBuffers shared(8.0 * 1024 * 1024);
   const auto cpus = platform::allowed_cpus();
   for (int64_t threads : {int64_t{1}, static_cast<int64_t>(std::min<size_t>(2, cpus.size()))}) {
@@ -147,6 +148,15 @@ TEST(Bandwidth, PositiveAndAnL2BufferReadsFasterThanDram) {
       const auto r = measure_bandwidth(kernel, threads, shared, 1, cpus);
       EXPECT_GT(r.gbs.best, 0) << kernel;
       EXPECT_LE(r.array_bytes, 8.0 * 1024 * 1024) << kernel;
+    }
+    const std::vector<std::string> order = {"triad", "read", "copy", "read", "write_nt", "read"};
+    const auto turns = measure_bandwidth_interleaved(order, threads, shared, 2, cpus);
+    ASSERT_EQ(turns.size(), order.size());
+    for (size_t k = 0; k < order.size(); ++k) {
+      EXPECT_EQ(turns[k].kernel, order[k]);
+      EXPECT_EQ(turns[k].threads, threads);
+      EXPECT_EQ(turns[k].gbs.values.size(), 2u) << order[k];  // the warm-up window not counted
+      EXPECT_GT(turns[k].gbs.best, 0) << order[k];
     }
   }
   EXPECT_DOUBLE_EQ(stream_bytes_per_element("triad"), 24);

@@ -16,7 +16,7 @@ std::string best_simd_isa();
 
 /// The three arrays the bandwidth kernels work on, allocated once (bound to a NUMA node when one is
 /// given) and reused by every kernel and thread count, so a probe faults its memory in once rather
-/// than once per kernel. Each measurement refills them before its untimed warm-up.
+/// than once per kernel. Each measurement fills them before its untimed warm-up.
 class StreamBuffers {
  public:
   /// Three arrays of `array_bytes` each; Error{kResource} when they cannot be had.
@@ -37,7 +37,17 @@ class StreamBuffers {
   int numa_node_ = -1;
 };
 
-/// measure_bandwidth over `buffers` (as many whole blocks of them as divide among the threads).
+/// Several kernels at one thread count over `buffers` (as many whole blocks of them as divide
+/// among the threads), one window of each in turn (read, copy, triad, read, ...) so the windows
+/// compared are back to back and drift reaches each kernel alike: `repetitions` timed windows per
+/// kernel after one warm-up window each, every window checked after its timed region. The arrays
+/// are filled once; the kernels that store write only the first. Results in `kernels`' order.
+std::vector<BandwidthResult> measure_bandwidth_interleaved(const std::vector<std::string>& kernels,
+                                                           int64_t threads, StreamBuffers& buffers,
+                                                           int64_t repetitions,
+                                                           const std::vector<int>& cpus);
+
+/// measure_bandwidth_interleaved of one kernel.
 BandwidthResult measure_bandwidth(const std::string& kernel, int64_t threads,
                                   StreamBuffers& buffers, int64_t repetitions,
                                   const std::vector<int>& cpus);

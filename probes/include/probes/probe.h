@@ -49,7 +49,7 @@ inline constexpr int kProbeVersion = 1;
 
 namespace hwplan::probes {
 
-/// One row of the comparison with STREAM's loops: best of interleaved rounds of each.
+/// One row of the comparison with STREAM's loops: the best window of each.
 struct ReferenceComparison {
   std::string kernel;  ///< copy or triad
   int64_t threads = 1;
@@ -57,8 +57,9 @@ struct ReferenceComparison {
   double reference_gbs = 0;
 };
 
-/// Runs the probe's copy/triad and STREAM's reference loops alternately (`rounds` times each,
-/// same arrays sizes, 1 and all threads) and returns the best of each, so drift hits both alike.
+/// Runs the probe's copy/triad and STREAM's reference loops window by window in turn (2 x `rounds`
+/// windows each, the same arrays, 1 and all threads) and returns the best of each, so drift hits
+/// both alike.
 std::vector<ReferenceComparison> compare_with_stream(
     int64_t threads, int64_t rounds, const std::function<void(const std::string&)>& progress);
 

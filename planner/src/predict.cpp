@@ -138,6 +138,17 @@ double hop_seconds(int64_t hops, double tokens, const ModelSpec& m, const Link& 
   return d(hops) * (link.latency_seconds + bytes / link.bytes_per_s);
 }
 
+// llama.cpp's --split-mode row gathers and broadcasts the activations at every matrix product it
+// splits: q, k, v and o of attention, gate, up and down of the FFN.
+constexpr int64_t kRowSplitProductsPerLayer = 7;
+
+// Messages per layer of a tensor split: two all-reduces (after attention and after the FFN), or
+// for row split one exchange (gather and broadcast: as many steps as a ring all-reduce) per
+// product.
+double exchanges_per_layer(SplitMode split) {
+  return split == SplitMode::kRow ? d(kRowSplitProductsPerLayer) : 2.0;
+}
+
 // Messages per step: within each node, tensor-parallel all-reduces or pipeline hops between its
 // GPUs over their interconnect; between nodes, pipeline hops over the node link.
 double communication_seconds(const ModelSpec& m, const HardwareSpec& hw, const ExecutionPlan& plan,
@@ -150,8 +161,9 @@ double communication_seconds(const ModelSpec& m, const HardwareSpec& hw, const E
     // Two all-reduces per layer (after attention and after the FFN) of F16 activations: among a
     // node's GPUs over their interconnect, then among the nodes over the node link.
     const double bytes = tokens * d(m.hidden_size) * 2.0;
-    seconds += 2.0 * d(m.n_layers) * allreduce_seconds(bytes, per_node, link);
-    seconds += 2.0 * d(m.n_layers) * allreduce_seconds(bytes, nodes, find_link(options.link));
+    const double exchanges = exchanges_per_layer(plan.split) * d(m.n_layers);
+    seconds += exchanges * allreduce_seconds(bytes, per_node, link);
+    seconds += exchanges * allreduce_seconds(bytes, nodes, find_link(options.link));
     return seconds;
   }
   seconds += hop_seconds(nodes * (per_node - 1), tokens, m, link);
@@ -222,6 +234,13 @@ double cache_reads_per_token(const ModelSpec& m, const Workload& w, Backend back
   return vector_kernel ? d(m.n_heads) / d(m.n_kv_heads) : 1;
 }
 
+int64_t host_syncs_per_step(const ModelSpec& m, SplitMode split, int64_t devices,
+                            const std::string& engine) {
+  const bool ggml_engine = engine == "llama.cpp" || engine == "ik_llama.cpp";
+  if (devices <= 1 || split != SplitMode::kRow || !ggml_engine) return 0;
+  return kRowSplitProductsPerLayer * m.n_layers;
+}
+
 DecodeCost decode_cost(const ModelSpec& m, const ExecutionPlan& plan, const HardwareSpec& hw,
                        const PredictOptions& options) {
   const Workload& w = plan.workload;
@@ -287,6 +306,7 @@ DecodeCost decode_cost(const ModelSpec& m, const ExecutionPlan& plan, const Hard
   std::tie(cost.gpu_bandwidth_bytes_per_s, cost.gpu_flop_per_s) =
       gpu_rates(hw, shares, splits_tensors(plan.split));
   cost.comm_seconds = communication_seconds(m, hw, plan, options, d(w.batch));
+  cost.host_syncs = host_syncs_per_step(m, plan.split, hw.gpu_count, options.engine);
   return cost;
 }
 
@@ -358,6 +378,8 @@ PrefillCost prefill_cost(const ModelSpec& m, const ExecutionPlan& plan, const Ha
     cost.pipeline_speedup = in_flight * gpus / (in_flight + gpus - 1.0);
   }
   cost.comm_seconds = communication_seconds(m, hw, plan, options, prompt);
+  cost.host_syncs = host_syncs_per_step(m, plan.split, hw.gpu_count, options.engine) *
+                    static_cast<int64_t>(ubatches);
   std::tie(cost.gpu_bandwidth_bytes_per_s, cost.gpu_flop_per_s) =
       gpu_rates(hw, shares, splits_tensors(plan.split));
   return cost;
@@ -429,7 +451,8 @@ SpeedPrediction decode_speed(const DecodeCost& c, const HardwareSpec& hw, const 
     s.terms.push_back({"bus (streamed weights)", c.streamed_bytes, rate, 0, c.streamed_bytes / rate,
                        Bound::kBus});
   }
-  finish(s, c.comm_seconds, d(c.gpu_layers) * e.layer_overhead_seconds, d(c.batch));
+  finish(s, c.comm_seconds + d(c.host_syncs) * e.layer_overhead_seconds,
+         d(c.gpu_layers) * e.layer_overhead_seconds, d(c.batch));
   return s;
 }
 
@@ -499,8 +522,8 @@ SpeedPrediction prefill_speed(const PrefillCost& c, const HardwareSpec& hw, cons
     s.terms.push_back(
         {"bus (offloaded weights)", c.bus_bytes, rate, 0, c.bus_bytes / rate, Bound::kBus});
   }
-  finish(s, c.comm_seconds, d(c.layer_launches) * e.prefill_layer_overhead_seconds / pipeline,
-         d(c.prompt_tokens));
+  finish(s, c.comm_seconds + d(c.host_syncs) * e.layer_overhead_seconds,
+         d(c.layer_launches) * e.prefill_layer_overhead_seconds / pipeline, d(c.prompt_tokens));
   return s;
 }
 
@@ -591,8 +614,13 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
         all_prompts_seconds(m, plan, hw, options, plan.workload.batch, p.efficiency, table);
   }
   p.placement = placement_kind(p.decode_cost, hw, plan.nodes);
-  p.band = error_band_for(table, p.placement, backend_name(hw.backend),
-                          memory_class_name(memory_class(hw)));
+  // The measured multi-GPU runs split by layer: a row or tensor split on one machine has no runs
+  // of its own class, so its band is borrowed (and widened) from the pooled runs.
+  const bool split_within_machine = splits_tensors(plan.split) && p.placement == "multi_gpu";
+  p.band = error_band_for(
+      table,
+      split_within_machine ? std::string(split_mode_name(plan.split)) + "_split" : p.placement,
+      backend_name(hw.backend), memory_class_name(memory_class(hw)));
   p.decode.error_band_fraction = p.band.decode;
   p.prefill.error_band_fraction = p.band.prefill;
   const Term* largest = &p.decode.terms.front();
@@ -621,6 +649,15 @@ Prediction predict_plan(const ModelSpec& m, const ExecutionPlan& plan, const Har
         bytes_to_gb(p.decode.cache_reread_bytes / d(plan.workload.batch)),
         plan.workload.kv_cache.name, d(m.n_heads) / d(m.n_kv_heads),
         100 * table.cache_reread_fraction);
+  }
+  if (p.decode_cost.host_syncs > 0) {
+    p.reason += fmt::format(
+        "; row split stops every GPU {} times per token (after each of the {} matrix products it "
+        "splits per layer), each costed as one layer's fixed overhead ({:.0f} us, fitted): {:.1f} "
+        "ms per token, which --split tensor avoids",
+        p.decode_cost.host_syncs, kRowSplitProductsPerLayer,
+        p.efficiency.layer_overhead_seconds * 1e6,
+        d(p.decode_cost.host_syncs) * p.efficiency.layer_overhead_seconds * 1e3);
   }
   if (plan.nodes > 1) p.reason += "; " + cluster_reason(plan, p.decode_cost, options);
   return p;
@@ -860,9 +897,11 @@ Prediction predict_with_engine(const ModelSpec& m, const WeightInventory& weight
                                const EngineFactors& engine, const QuantCatalog& catalog,
                                const EfficiencyTable& table) {
   const auto& hw = chosen.machine;
-  // Another engine's own kernels read the cache once per KV head (its factors are fitted so).
+  // Another engine's own kernels read the cache once per KV head (its factors are fitted so), and
+  // it has no host synchronizations of llama.cpp's row split.
   const bool own_cache_reads =
-      engine.name != options.engine && prediction.decode_cost.kv_gpu_reread_bytes > 0;
+      engine.name != options.engine &&
+      (prediction.decode_cost.kv_gpu_reread_bytes > 0 || prediction.decode_cost.host_syncs > 0);
   PredictOptions engine_options = options;
   engine_options.engine = engine.name;
   const Prediction prediction_own =

@@ -290,6 +290,44 @@ TEST(Predict, TensorParallelHalvesBytesAndAddsAllReduce) {
   EXPECT_GT(pp.decode.seconds, tp.decode.seconds);
 }
 
+// llama.cpp's row split exchanges the activations at each of the 7 matrix products it splits per
+// layer (7 x 80 = 560 per token; each as many ring steps as an all-reduce: 2 x 10 us + 16384 B /
+// 25e9) and stops both GPUs for a host synchronization at each, costed as one layer's fixed
+// overhead (here 50 us): 560 x 50 us = 28 ms. Tensor split has only its 160 all-reduces and no
+// host synchronizations, nor has vLLM's tensor parallelism.
+TEST(Predict, RowSplitSynchronizesAfterEverySplitProduct) {
+  const auto& m = model("llama-3.1-70b");
+  const auto weights = build_inventory(m, quant("q4_k_m"));
+  auto hw = card(40, 2);
+  hw.interconnect = "pcie";
+  hw.interconnect_bytes_per_s = 25e9;
+  auto table = bandwidth_only(0.5);
+  table.groups[0].layer_overhead_seconds = 50e-6;
+  PredictOptions row;
+  row.split = SplitMode::kRow;
+  const auto rp = predict(m, weights, hw, ctx(1), row, table);
+  EXPECT_EQ(rp.decode_cost.host_syncs, 560);
+  EXPECT_NEAR(rp.decode_cost.comm_seconds, 560 * (2 * 10e-6 + 16384.0 / 25e9), 1e-15);
+  EXPECT_NEAR(rp.decode.communication_seconds, rp.decode_cost.comm_seconds + 560 * 50e-6, 1e-12);
+  EXPECT_NE(rp.reason.find("row split stops every GPU 560 times per token"), std::string::npos)
+      << rp.reason;
+  PredictOptions tensor;
+  tensor.split = SplitMode::kTensor;
+  const auto tp = predict(m, weights, hw, ctx(1), tensor, table);
+  EXPECT_EQ(tp.decode_cost.host_syncs, 0);
+  EXPECT_NEAR(tp.decode.communication_seconds, 160 * (2 * 10e-6 + 16384.0 / 25e9), 1e-15);
+  EXPECT_GT(tp.decode.tok_per_s, rp.decode.tok_per_s);
+  EXPECT_EQ(host_syncs_per_step(m, SplitMode::kRow, 2, "ik_llama.cpp"), 560);
+  EXPECT_EQ(host_syncs_per_step(m, SplitMode::kRow, 2, "vllm"), 0);
+  EXPECT_EQ(host_syncs_per_step(m, SplitMode::kRow, 1, "llama.cpp"), 0);
+  EXPECT_EQ(host_syncs_per_step(m, SplitMode::kLayer, 4, "llama.cpp"), 0);
+  // Prefill of a 2048-token prompt in 512-token ubatches synchronizes 4 x 560 times.
+  PredictOptions long_prompt = row;
+  long_prompt.prompt_tokens = 2048;
+  EXPECT_EQ(predict(m, weights, hw, ctx(4096), long_prompt, table).prefill_cost.host_syncs,
+            4 * 560);
+}
+
 TEST(Predict, MoreBandwidthNeverSlowerLongerContextNeverFaster) {
   const auto& m = model("qwen3-30b-a3b");
   const auto weights = build_inventory(m, quant("q4_k_m"));

@@ -60,6 +60,14 @@ struct PredictOptions {
 double cache_reads_per_token(const ModelSpec& m, const Workload& w, Backend backend,
                              const std::string& engine);
 
+/// How many times per step llama.cpp's older --split-mode row stops every GPU for a host-side
+/// synchronization: after each matrix product it splits (q, k, v and o; gate, up and down: 7 per
+/// layer), which llama.cpp's maintainers name as the reason row split pays only on slow GPUs
+/// (llama.cpp PR 19378). 0 for one device, other splits and other engines: --split-mode tensor
+/// synchronizes only at its two all-reduces per layer, costed by their link latency.
+int64_t host_syncs_per_step(const ModelSpec& m, SplitMode split, int64_t devices,
+                            const std::string& engine);
+
 /// Physics of one decode step (every sequence of the batch produces one token), before efficiency.
 struct DecodeCost {
   double gpu_bytes = 0;       ///< read from GPU (or unified) memory
@@ -79,6 +87,9 @@ struct DecodeCost {
   int64_t gpu_layers = 0;     ///< layer kernels launched on the GPU (for launch overhead)
   int64_t parallel_gpus = 1;  ///< GPUs sharing each layer's bytes (tensor parallel)
   double comm_seconds = 0;    ///< all-reduces, pipeline hops, network
+  /// Times per step the host stops every GPU to synchronize them (host_syncs_per_step);
+  /// decode_speed costs each as one layer's fixed overhead and adds it to the communication.
+  int64_t host_syncs = 0;
   int64_t batch = 1;
   /// Peak memory rate and FP16 rate of "a GPU" for the GPU terms: the machine's when its GPUs
   /// are alike; on a mixed machine the rate at which the GPUs' own times add up (each GPU reads
@@ -104,6 +115,7 @@ struct PrefillCost {
   /// on g GPUs take (u + g - 1) stage times instead of u x g: a speed-up of u g / (u + g - 1).
   double pipeline_speedup = 1;
   double comm_seconds = 0;
+  int64_t host_syncs = 0;  ///< host_syncs_per_step x ubatches
   int64_t prompt_tokens = 0;
   double gpu_bandwidth_bytes_per_s = 0;  ///< as in DecodeCost
   double gpu_flop_per_s = 0;             ///< as in DecodeCost

@@ -269,15 +269,21 @@ TEST(Predict, StreamingIsOffloadedBytesOverBusThroughput) {
   EXPECT_NEAR(cpu.decode.seconds, cpu.decode_cost.gpu_bytes / 0.5e12 + streamed / 0.5e11, 1e-12);
 }
 
+// Two 40 GiB cards joined by PCIe at 25 GB/s (10 us a message).
+HardwareSpec two_cards_on_pcie() {
+  auto hw = card(40, 2);
+  hw.interconnect = "pcie";
+  hw.interconnect_bytes_per_s = 25e9;
+  return hw;
+}
+
 // Tensor parallel over 2 GPUs halves each GPU's bytes and adds two all-reduces per layer of the
 // F16 hidden state (8192 x 2 B): ring all-reduce on PCIe (25 GB/s, 10 us) = 2 steps x 10 us +
 // (2 x 1 / 2) x 16384 B / 25e9 = 20.65536 us; x 2 x 80 layers = 3.3048576 ms.
 TEST(Predict, TensorParallelHalvesBytesAndAddsAllReduce) {
   const auto& m = model("llama-3.1-70b");
   const auto weights = build_inventory(m, quant("q4_k_m"));
-  auto hw = card(40, 2);
-  hw.interconnect = "pcie";
-  hw.interconnect_bytes_per_s = 25e9;
+  const auto hw = two_cards_on_pcie();
   PredictOptions tensor;
   tensor.split = SplitMode::kTensor;
   const auto tp = predict(m, weights, hw, ctx(1), tensor, bandwidth_only(0.5));
@@ -298,9 +304,7 @@ TEST(Predict, TensorParallelHalvesBytesAndAddsAllReduce) {
 TEST(Predict, RowSplitSynchronizesAfterEverySplitProduct) {
   const auto& m = model("llama-3.1-70b");
   const auto weights = build_inventory(m, quant("q4_k_m"));
-  auto hw = card(40, 2);
-  hw.interconnect = "pcie";
-  hw.interconnect_bytes_per_s = 25e9;
+  const auto hw = two_cards_on_pcie();
   auto table = bandwidth_only(0.5);
   table.groups[0].layer_overhead_seconds = 50e-6;
   PredictOptions row;

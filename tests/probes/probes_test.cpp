@@ -164,17 +164,19 @@ TEST(Bandwidth, PositiveAndAnL2BufferReadsFasterThanDram) {
   EXPECT_DOUBLE_EQ(stream_bytes_per_element("read"), 24);  // a, b and c, triad's bytes
 }
 
+// A made-up bandwidth result with these windows (GB/s).
+BandwidthResult result(const char* kernel, int64_t threads, std::vector<double> gbs) {
+  BandwidthResult r;
+  r.kernel = kernel;
+  r.threads = threads;
+  r.gbs = summarize_samples(std::move(gbs));
+  return r;
+}
+
 // Hand-made results: a read whose windows span 40..50 GB/s around a median of 45 (22%) and sits
 // more than 5% below triad at the same thread count gets both warnings; a steady read above copy
 // and triad, and a noisy cache-resident run, get none.
 TEST(Bandwidth, WarningsForSpreadAndReadBelowCopy) {
-  auto result = [](const char* kernel, int64_t threads, std::vector<double> gbs) {
-    BandwidthResult r;
-    r.kernel = kernel;
-    r.threads = threads;
-    r.gbs = summarize_samples(std::move(gbs));
-    return r;
-  };
   const auto noisy =
       bandwidth_warnings({result("read", 2, {40, 45, 50}), result("triad", 2, {52, 52.5, 53})});
   ASSERT_EQ(noisy.size(), 2u);
@@ -208,13 +210,6 @@ TEST(Bandwidth, WarningsForSpreadAndReadBelowCopy) {
 
 // Best read over best triad at one thread count; 0 where either was not measured.
 TEST(Bandwidth, ReadOverTriadComparesBestWindowsAtOneThreadCount) {
-  auto result = [](const char* kernel, int64_t threads, std::vector<double> gbs) {
-    BandwidthResult r;
-    r.kernel = kernel;
-    r.threads = threads;
-    r.gbs = summarize_samples(std::move(gbs));
-    return r;
-  };
   const std::vector<BandwidthResult> runs = {
       result("read", 1, {30, 33, 31}), result("triad", 1, {29, 30, 28}),
       result("read", 2, {60, 63, 62}), result("triad", 2, {56, 54, 52})};

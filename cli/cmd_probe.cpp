@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <optional>
 
 #include "common/error.h"
@@ -152,13 +153,20 @@ Table expect_table(const planner::HardwareSpec& saved, const probes::MachineMeas
   return t;
 }
 
+/// Best read over best triad at each thread count measured (probes::read_over_triad).
+std::map<int64_t, double> read_triad_ratios(const probes::MachineMeasurement& m) {
+  std::map<int64_t, double> ratios;
+  for (const auto& b : m.bandwidth) {
+    if (b.kernel != "read") continue;
+    const double ratio = probes::read_over_triad(m.bandwidth, b.threads);
+    if (ratio > 0) ratios[b.threads] = ratio;
+  }
+  return ratios;
+}
+
 /// Read against triad at the most threads measured, and what the ratio should be: the check that
 /// the read figure (the profile's bandwidth) is the memory's.
-std::optional<std::string> read_triad_note(const probes::MachineMeasurement& m) {
-  int64_t threads = 0;
-  for (const auto& b : m.bandwidth) threads = std::max(threads, b.threads);
-  const double ratio = probes::read_over_triad(m.bandwidth, threads);
-  if (ratio <= 0) return std::nullopt;
+std::string read_triad_note(int64_t threads, double ratio) {
   return fmt::format(
       "Read / triad at {} threads: {:.3f} (best windows). Triad's stores first read each line "
       "(write-allocate): 32 bytes move per element where STREAM counts 24, so a read of the same "
@@ -196,7 +204,7 @@ CommandResult compare_stream(const GlobalOptions& global, const ProbeCliOptions&
                {"probe_gbs", "Probe", "GB/s", Align::kRight, 1},
                {"stream_gbs", "STREAM loops", "GB/s", Align::kRight, 1},
                {"ratio", "Ratio", "", Align::kRight, 3}};
-  const auto rows = probes::compare_with_stream(options.threads, 5, [](const std::string& step) {
+  const auto rows = probes::compare_with_stream(options.threads, 10, [](const std::string& step) {
     std::fprintf(stderr, "hwplan probe: %s\n", step.c_str());
   });
   for (const auto& r : rows) {
@@ -250,7 +258,11 @@ CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& opti
   result.report.context.warnings.insert(result.report.context.warnings.end(), m.warnings.begin(),
                                         m.warnings.end());
   result.report.tables.push_back(bandwidth_table(m));
-  if (const auto note = read_triad_note(m)) result.report.notes.push_back(*note);
+  const auto ratios = read_triad_ratios(m);
+  if (!ratios.empty()) {
+    const auto& [threads, ratio] = *ratios.rbegin();
+    result.report.notes.push_back(read_triad_note(threads, ratio));
+  }
   result.report.tables.push_back(compute_table(m));
   result.report.tables.push_back(latency_table(m));
   result.report.tables.push_back(topology_table(m));
@@ -283,11 +295,8 @@ CommandResult run_probe(const GlobalOptions& global, const ProbeCliOptions& opti
         fmt::format("Wrote {} (use it with --hw {}).", options.write, options.write));
   }
   result.report.details["profile"] = profile;
-  for (const auto& b : m.bandwidth) {
-    if (b.kernel != "read") continue;
-    const double ratio = probes::read_over_triad(m.bandwidth, b.threads);
-    if (ratio > 0) result.report.details["read_over_triad"][std::to_string(b.threads)] = ratio;
-  }
+  for (const auto& [threads, ratio] : ratios)
+    result.report.details["read_over_triad"][std::to_string(threads)] = ratio;
   return result;
 }
 

@@ -64,6 +64,10 @@ bool engine_has_own_band(const EngineFactors& e) {
   return e.decode_pairs >= kMinBandRows && e.factors_of.empty();
 }
 
+bool runs_ggml(const std::string& engine) {
+  return engine == "llama.cpp" || engine == "ik_llama.cpp";
+}
+
 bool engine_loads(const std::string& engine, const std::string& family, bool ik_types) {
   if (ik_types) return engine == "ik_llama.cpp";
   if (family == "gguf" || family == "safetensors") return true;

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/text_util.h"
 #include "common/units.h"
+#include "planner/engines.h"
 
 namespace hwplan::planner {
 namespace {
@@ -236,8 +237,7 @@ double cache_reads_per_token(const ModelSpec& m, const Workload& w, Backend back
 
 int64_t host_syncs_per_step(const ModelSpec& m, SplitMode split, int64_t devices,
                             const std::string& engine) {
-  const bool ggml_engine = engine == "llama.cpp" || engine == "ik_llama.cpp";
-  if (devices <= 1 || split != SplitMode::kRow || !ggml_engine) return 0;
+  if (devices <= 1 || split != SplitMode::kRow || !runs_ggml(engine)) return 0;
   return kRowSplitProductsPerLayer * m.n_layers;
 }
 
@@ -522,6 +522,7 @@ SpeedPrediction prefill_speed(const PrefillCost& c, const HardwareSpec& hw, cons
     s.terms.push_back(
         {"bus (offloaded weights)", c.bus_bytes, rate, 0, c.bus_bytes / rate, Bound::kBus});
   }
+  // A host synchronization stops the GPUs for as long as in decode, whatever the ubatch holds.
   finish(s, c.comm_seconds + d(c.host_syncs) * e.layer_overhead_seconds,
          d(c.layer_launches) * e.prefill_layer_overhead_seconds / pipeline, d(c.prompt_tokens));
   return s;

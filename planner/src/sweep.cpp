@@ -20,7 +20,7 @@ std::vector<QuantCandidate> quant_candidates(const ModelSpec& model, const Quant
   });
   // Other engines take a GGUF mix as the same model at that size in their own format, but what
   // one would download for them is their own format or the unquantized checkpoint.
-  const bool runs_gguf = engine == "llama.cpp" || engine == "ik_llama.cpp";
+  const bool runs_gguf = runs_ggml(engine);
   std::vector<QuantCandidate> candidates;
   candidates.reserve(order.size());
   for (const auto* q : order) {

@@ -40,23 +40,24 @@ struct Chunk {
 
 // STREAM's own loops, as its reference C compiles them with plain -O3 (no ISA attributes): the
 // reference the probe's kernels are compared with (`hwplan probe --compare-stream`).
-void copy_stream_reference(double* c, const double* a, size_t n) {
-  for (size_t j = 0; j < n; ++j) c[j] = a[j];
+void copy_stream_reference(double* dst, const double* src, size_t n) {
+  for (size_t j = 0; j < n; ++j) dst[j] = src[j];
+}
+void triad_stream_reference(double* a, const double* b, const double* c, size_t n, double s) {
+  for (size_t j = 0; j < n; ++j) a[j] = b[j] + s * c[j];
 }
 
-// Every kernel that stores writes array a, so b and c keep their filled values (2.0, 0.5) and a
-// holds what the last writer left: kernels can run in any order without refilling.
+// Every kernel that stores writes array a, so b and c keep their filled values and a holds what
+// the last writer left: kernels can run in any order without refilling.
 constexpr double kFillA = 1.0, kFillB = 2.0, kFillC = 0.5;
+constexpr double kWriteValue = 0.25;
 
 // What a holds after a pass of `kernel`; `before` for read, which stores nothing.
 double a_after(const std::string& kernel, double before) {
   if (kernel.rfind("triad", 0) == 0) return kFillB + kTriadScalar * kFillC;
   if (kernel.rfind("copy", 0) == 0) return kFillB;
-  if (kernel.rfind("write", 0) == 0) return 0.25;
+  if (kernel.rfind("write", 0) == 0) return kWriteValue;
   return before;
-}
-void triad_stream_reference(double* a, const double* b, const double* c, size_t n, double s) {
-  for (size_t j = 0; j < n; ++j) a[j] = b[j] + s * c[j];
 }
 
 // One pass of a named kernel over a chunk, resolved once before the timed loop; returns the read
@@ -74,12 +75,12 @@ PassFn pass_function(const std::string& kernel) {
        }},
       {"write",
        [](const Chunk& ch) {
-         detail::best_stream_kernels().write(ch.a, ch.n, 0.25);
+         detail::best_stream_kernels().write(ch.a, ch.n, kWriteValue);
          return 0.0;
        }},
       {"write_nt",
        [](const Chunk& ch) {
-         detail::best_stream_kernels().write_nt(ch.a, ch.n, 0.25);
+         detail::best_stream_kernels().write_nt(ch.a, ch.n, kWriteValue);
          return 0.0;
        }},
       {"copy",
@@ -210,6 +211,12 @@ std::vector<BandwidthResult> measure_bandwidth_interleaved(const std::vector<std
   const int64_t passes = std::max<int64_t>(1, static_cast<int64_t>(kPassBytes / array_bytes));
   std::vector<double> sums(static_cast<size_t>(threads), 0.0);
   std::vector<std::vector<double>> rates(kernels.size());
+  std::vector<double> window_bytes;  // as STREAM counts them, per kernel
+  window_bytes.reserve(kernels.size());
+  for (const auto& kernel : kernels) {
+    window_bytes.push_back(stream_bytes_per_element(kernel) * static_cast<double>(total) *
+                           static_cast<double>(passes));
+  }
   // Window by window in turn (read, copy, triad, read, ...): drift over the run reaches every
   // kernel alike, and the windows compared are back to back. Window 0 of each warms up.
   for (int64_t rep = 0; rep <= repetitions; ++rep) {
@@ -222,8 +229,7 @@ std::vector<BandwidthResult> measure_bandwidth_interleaved(const std::vector<std
         for (int64_t pass = 0; pass < passes; ++pass) sums[static_cast<size_t>(t)] += pass_fn(ch);
       });
       if (rep > 0) {
-        rates[k].push_back(stream_bytes_per_element(kernels[k]) * array_bytes / 8.0 *
-                           static_cast<double>(passes) / seconds / 1e9);
+        rates[k].push_back(window_bytes[k] / seconds / 1e9);
       }
       // Checked after the timed region: the values the kernel must have read or left behind.
       a_value = a_after(kernels[k], a_value);

@@ -173,7 +173,7 @@ MachineMeasurement run_probe(const ProbeOptions& options) {
 namespace hwplan::probes {
 
 std::vector<ReferenceComparison> compare_with_stream(
-    int64_t threads, int64_t rounds, const std::function<void(const std::string&)>& progress) {
+    int64_t threads, int64_t windows, const std::function<void(const std::string&)>& progress) {
   const auto topo = read_topology();
   const double array_bytes = bandwidth_array_bytes(topo);
   const int64_t cpus = static_cast<int64_t>(std::max<size_t>(1, platform::allowed_cpus().size()));
@@ -185,10 +185,10 @@ std::vector<ReferenceComparison> compare_with_stream(
     for (const std::string kernel : {"copy", "triad"}) {
       if (progress)
         progress(fmt::format("{} and STREAM's {} x{} threads, {} windows each in turn", kernel,
-                             kernel, t, 2 * rounds));
+                             kernel, t, windows));
       // The probe's kernel and STREAM's loop take windows in turn, back to back.
       const auto pair = measure_bandwidth_interleaved({kernel, kernel + "_stream"}, t, buffers,
-                                                      2 * rounds, cpus_allowed);
+                                                      windows, cpus_allowed);
       rows.push_back({kernel, t, pair[0].gbs.best, pair[1].gbs.best});
     }
   }

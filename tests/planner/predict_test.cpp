@@ -330,6 +330,17 @@ TEST(Predict, RowSplitSynchronizesAfterEverySplitProduct) {
   long_prompt.prompt_tokens = 2048;
   EXPECT_EQ(predict(m, weights, hw, ctx(4096), long_prompt, table).prefill_cost.host_syncs,
             4 * 560);
+  // No calibration run splits by row or tensor: the band is borrowed from the pooled runs, not
+  // the layer-split multi-GPU runs', and says so.
+  const auto& fitted = testing::db().efficiency;
+  const auto layer = predict(m, weights, hw, ctx(1), {}, fitted);
+  EXPECT_GT(layer.band.decode_rows, 0);
+  EXPECT_TRUE(layer.band.note.empty()) << layer.band.note;
+  const auto split = predict(m, weights, hw, ctx(1), tensor, fitted);
+  EXPECT_EQ(split.band.decode_rows, 0);
+  EXPECT_NE(split.band.note.find("0 measured tensor-split cuda gddr runs"), std::string::npos)
+      << split.band.note;
+  EXPECT_GT(split.band.decode, layer.band.decode);
 }
 
 TEST(Predict, MoreBandwidthNeverSlowerLongerContextNeverFaster) {

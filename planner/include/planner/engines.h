@@ -164,6 +164,9 @@ const EngineFactors& find_engine(const std::vector<EngineFactors>& engines,
 /// Error{kInput} naming engine and machine when the engine cannot run on the machine's backend.
 void check_engine_runs_on(const EngineFactors& engine, const HardwareSpec& machine);
 
+/// Whether the engine runs ggml's kernels on GGUF files: llama.cpp and ik_llama.cpp.
+bool runs_ggml(const std::string& engine);
+
 /// Whether `engine` loads weights of format `family` (a catalog family: gguf, mlx, gptq, awq,
 /// fp8, fp4, exl2; "safetensors" for a checkpoint as published). `ik_types`: the weights hold a
 /// type only ik_llama.cpp defines, which only it loads. MLX, vLLM and ExLlamaV2 take a GGUF mix

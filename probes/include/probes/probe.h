@@ -57,10 +57,10 @@ struct ReferenceComparison {
   double reference_gbs = 0;
 };
 
-/// Runs the probe's copy/triad and STREAM's reference loops window by window in turn (2 x `rounds`
-/// windows each, the same arrays, 1 and all threads) and returns the best of each, so drift hits
-/// both alike.
+/// Runs the probe's copy/triad and STREAM's reference loops window by window in turn (`windows`
+/// timed windows each, the same arrays, 1 and all threads) and returns the best of each, so drift
+/// hits both alike.
 std::vector<ReferenceComparison> compare_with_stream(
-    int64_t threads, int64_t rounds, const std::function<void(const std::string&)>& progress);
+    int64_t threads, int64_t windows, const std::function<void(const std::string&)>& progress);
 
 }  // namespace hwplan::probes

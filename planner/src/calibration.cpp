@@ -655,7 +655,7 @@ void fit_attention(const std::vector<const CalibrationRow*>& rows, Efficiency& e
     x[3].push_back(d(r->prefill.layer_launches) / r->prefill.pipeline_speedup);
     x[4].push_back(r->prefill.expert_flop / peak);
     x[5].push_back(r->prefill.quantized_flop / peak);
-    fixed.push_back(r->prefill.comm_seconds);
+    fixed.push_back(r->prefill.comm_seconds + d(r->prefill.host_syncs) * e.layer_overhead_seconds);
   }
   auto coef = fit_nonnegative(t, x, fixed, 1.0);
   if (coef[1] < 1.0) coef = fit_with_gemms_at_peak(t, x, fixed);
@@ -697,7 +697,8 @@ Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::
     const double bytes = r->decode.gpu_bytes + reread_fraction * r->decode.kv_gpu_reread_bytes;
     x[0].push_back(bytes / (r->machine.bandwidth_bytes_per_s * n));
     x[1].push_back(r->decode.gpu_flop / (r->machine.fp16_flop_per_s * n));
-    x[2].push_back(d(r->decode.gpu_layers));
+    // A host synchronization (row split) costs one layer's fixed overhead, as decode_speed has it.
+    x[2].push_back(d(r->decode.gpu_layers + r->decode.host_syncs));
     fixed.push_back(r->decode.comm_seconds);
   }
   if (!t.empty()) {
@@ -721,7 +722,8 @@ Efficiency fit_group(const std::vector<const CalibrationRow*>& rows, const std::
     x[2].push_back(d(r->prefill.layer_launches) / r->prefill.pipeline_speedup);
     x[3].push_back(r->prefill.expert_flop / (r->machine.fp16_flop_per_s * n));
     x[4].push_back(r->prefill.quantized_flop / (r->machine.fp16_flop_per_s * n));
-    fixed.push_back(r->prefill.comm_seconds);
+    fixed.push_back(r->prefill.comm_seconds +
+                    d(r->prefill.host_syncs) * e.layer_overhead_seconds);  // as prefill_speed
   }
   if (!t.empty()) {
     const auto coef = fit_nonnegative(t, x, fixed, 1.0);

@@ -134,6 +134,32 @@ TEST(Calibration, CacheRereadShareIsRecoveredFromRunsAtDepth) {
   EXPECT_EQ(fit_efficiency(once, "once").cache_reread_fraction, 1.0);
 }
 
+// Layer-split and row-split runs on the made-up card (80% of its bandwidth, 50 us per layer):
+// a row-split run also stops the GPUs 7 times per layer, each costing what a layer's overhead
+// does. Fitting the synchronizations with the layers recovers both factors and every run.
+TEST(Calibration, RowSplitSynchronizationsCountAsLayerOverheads) {
+  std::vector<CalibrationRow> runs;
+  for (const int64_t layers : {32, 64, 80}) {
+    for (const bool row_split : {false, true}) {
+      auto r = decode_row(0, 0, 0);
+      r.row_id = fmt::format("{}-{}", layers, row_split);
+      r.decode.gpu_bytes = 0.15e9 * static_cast<double>(layers);
+      r.decode.gpu_layers = layers;
+      r.decode.host_syncs = row_split ? 7 * layers : 0;
+      const double seconds = r.decode.gpu_bytes / (0.8 * 1e12) +
+                             static_cast<double>(layers + r.decode.host_syncs) * 50e-6;
+      r.measured_decode_tok_per_s = 1 / seconds;
+      runs.push_back(r);
+    }
+  }
+  const auto table = fit_efficiency(runs, "runs");
+  const auto& e = efficiency_for(table, "cuda", "gddr");
+  EXPECT_NEAR(e.bandwidth_fraction, 0.8, 0.001);
+  EXPECT_NEAR(e.layer_overhead_seconds, 50e-6, 1e-8);
+  for (const auto& res : evaluate(runs, table))
+    EXPECT_NEAR(res.decode_error, 0, 1e-6) << res.row->row_id;
+}
+
 // Attention at depth gets its own rate from a sweep with two rows at depth (a machine whose
 // flash attention runs at a twentieth of its peak, as Strix Halo's does, while its GEMMs reach
 // half): one rate for both would be 3-4x optimistic at 32K. Where unpinned the GEMMs would beat

@@ -240,13 +240,20 @@ TEST(Matvec, RowsAndBatchAgree) {
     std::vector<std::vector<float>> ys(3, std::vector<float>(rows));
     std::vector<float*> yp = {ys[0].data(), ys[1].data(), ys[2].data()};
     matmul_rows(m, xs, yp, 0, rows, best_isa());
-    for (size_t t = 0; t < xs.size(); ++t) {
-      std::vector<float> y(rows, -1.0f);
-      matvec_rows(m, xs[t], y.data(), 5, rows, best_isa());
-      EXPECT_EQ(y[4], -1.0f);  // rows outside the range are untouched
-      for (int64_t r = 5; r < rows; ++r) {
-        EXPECT_EQ(y[static_cast<size_t>(r)], ys[t][static_cast<size_t>(r)]);
-        EXPECT_EQ(y[static_cast<size_t>(r)], dot_row(f, m.row(r), xs[t], best_isa()));
+    // Ranges of 32 rows (four streams of 8) and of 29 (four of 7, then one row at a time).
+    for (const auto [begin, end] : {std::pair<int64_t, int64_t>{5, 37}, {3, 32}}) {
+      for (size_t t = 0; t < xs.size(); ++t) {
+        std::vector<float> y(rows, -1.0f);
+        matvec_rows(m, xs[t], y.data(), begin, end, best_isa());
+        for (int64_t r = 0; r < rows; ++r) {
+          const float got = y[static_cast<size_t>(r)];
+          if (r < begin || r >= end) {
+            EXPECT_EQ(got, -1.0f) << "row " << r << " is outside the range";
+            continue;
+          }
+          EXPECT_EQ(got, ys[t][static_cast<size_t>(r)]) << format_name(f) << " row " << r;
+          EXPECT_EQ(got, dot_row(f, m.row(r), xs[t], best_isa())) << format_name(f) << " row " << r;
+        }
       }
     }
   }

@@ -64,11 +64,11 @@ namespace detail {
 /// One format's row dot product at one ISA level.
 using RowDotFn = float (*)(const uint8_t* row, const PreparedInput& x);
 
-/// Four consecutive rows (`row_bytes` apart) at once: out[k] = row k . x. Four concurrent
+/// Four rows `row_stride` bytes apart at once: out[k * out_stride] = row k . x. Four concurrent
 /// streams keep more cache-line misses in flight than one, which a single core needs to reach
 /// the memory bandwidth at 2 bytes per weight.
-using Rows4DotFn = void (*)(const uint8_t* rows, int64_t row_bytes, const PreparedInput& x,
-                            float* out);
+using Rows4DotFn = void (*)(const uint8_t* rows, int64_t row_stride, const PreparedInput& x,
+                            float* out, int64_t out_stride);
 
 /// Dot products of every format for one ISA level.
 struct DotTable {

@@ -81,7 +81,8 @@ float dot_16bit(const uint8_t* row, const PreparedInput& x) {
 
 /// Four rows with exactly dot_16bit's arithmetic per row (same accumulators, same order), so a
 /// row's result does not depend on which path computed it.
-void f16_rows4(const uint8_t* rows, int64_t row_bytes, const PreparedInput& x, float* out) {
+void f16_rows4(const uint8_t* rows, int64_t row_stride, const PreparedInput& x, float* out,
+               int64_t out_stride) {
   const float* xf = x.f32.data();
   __m512 acc[4][4];
   for (auto& row_acc : acc) {
@@ -89,24 +90,17 @@ void f16_rows4(const uint8_t* rows, int64_t row_bytes, const PreparedInput& x, f
   }
   int64_t i = 0;
   for (; i + 64 <= x.n; i += 64) {
-    // The next four rows, one group ahead: rows of a page each (2048 binary16) restart the
-    // hardware prefetcher at every row, which leaves one core short of outstanding misses.
-    for (int r = 0; r < 4; ++r) {
-      const char* ahead = reinterpret_cast<const char*>(rows + (4 + r) * row_bytes + 2 * i);
-      _mm_prefetch(ahead, _MM_HINT_T1);
-      _mm_prefetch(ahead + 64, _MM_HINT_T1);
-    }
     for (int k = 0; k < 4; ++k) {
       const __m512 xv = _mm512_loadu_ps(xf + i + 16 * k);
       for (int r = 0; r < 4; ++r) {
         acc[r][k] =
-            _mm512_fmadd_ps(load_f16(rows + r * row_bytes + 2 * (i + 16 * k)), xv, acc[r][k]);
+            _mm512_fmadd_ps(load_f16(rows + r * row_stride + 2 * (i + 16 * k)), xv, acc[r][k]);
       }
     }
   }
   const int64_t vector_end = i;
   for (int r = 0; r < 4; ++r) {
-    const uint8_t* row = rows + r * row_bytes;
+    const uint8_t* row = rows + r * row_stride;
     int64_t j = vector_end;
     for (; j + 16 <= x.n; j += 16) {
       acc[r][0] = _mm512_fmadd_ps(load_f16(row + 2 * j), _mm512_loadu_ps(xf + j), acc[r][0]);
@@ -118,7 +112,7 @@ void f16_rows4(const uint8_t* rows, int64_t row_bytes, const PreparedInput& x, f
       __builtin_memcpy(&bits, row + 2 * j, 2);
       sum += half_to_float(bits) * xf[j];
     }
-    out[r] = sum;
+    out[r * out_stride] = sum;
   }
 }
 

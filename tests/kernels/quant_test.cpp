@@ -241,7 +241,7 @@ TEST(Matvec, RowsAndBatchAgree) {
     std::vector<float*> yp = {ys[0].data(), ys[1].data(), ys[2].data()};
     matmul_rows(m, xs, yp, 0, rows, best_isa());
     // Ranges of 32 rows (four streams of 8) and of 29 (four of 7, then one row at a time).
-    for (const auto [begin, end] : {std::pair<int64_t, int64_t>{5, 37}, {3, 32}}) {
+    for (const auto& [begin, end] : {std::pair<int64_t, int64_t>{5, 37}, {3, 32}}) {
       for (size_t t = 0; t < xs.size(); ++t) {
         std::vector<float> y(rows, -1.0f);
         matvec_rows(m, xs[t], y.data(), begin, end, best_isa());

@@ -73,7 +73,7 @@ using Rows4DotFn = void (*)(const uint8_t* rows, int64_t row_stride, const Prepa
 /// Dot products of every format for one ISA level.
 struct DotTable {
   RowDotFn f32, f16, bf16, q8_0, q4_0, q4k, q6k;
-  Rows4DotFn f16_rows4;  ///< nullptr: rows one at a time
+  Rows4DotFn f16_rows4, q8_0_rows4, q4_0_rows4;  ///< nullptr: rows one at a time
   void (*f16_scores)(const uint16_t* k, int64_t stride, int64_t n_pos, const float* q, int64_t dim,
                      float scale, float* out);
   void (*f16_weighted_sum)(const uint16_t* v, int64_t stride, int64_t n_pos, const float* w,

@@ -163,6 +163,8 @@ const DotTable* dot_table_neon() {
                                dot_q4k,
                                dot_table_scalar().q6k,
                                nullptr,
+                               nullptr,
+                               nullptr,
                                f16_scores_with<f16_dot>,
                                f16_weighted_sum_with<f16_axpy>};
   return &kTable;

@@ -204,6 +204,8 @@ const DotTable* dot_table_avx2() {
                                dot_q4k,
                                dot_q6k,
                                nullptr,
+                               nullptr,
+                               nullptr,
                                f16_scores_with<f16_dot>,
                                f16_weighted_sum_with<f16_axpy>};
   return &kTable;

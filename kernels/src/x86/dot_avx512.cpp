@@ -134,84 +134,128 @@ __m512i load2x256(const void* a, const void* b) {
       _mm256_loadu_si256(static_cast<const __m256i*>(b)), 1);
 }
 
-float dot_q8_0(const uint8_t* row, const PreparedInput& x) {
-  const auto* blocks = reinterpret_cast<const BlockQ8_0*>(row);
+/// N rows `row_stride` bytes apart: out[r * out_stride] = row r . x, each row with the same
+/// operations in the same order whatever N is, so one row and four agree bit for bit.
+template <int N>
+void q8_0_rows(const uint8_t* rows, int64_t row_stride, const PreparedInput& x, float* out,
+               int64_t out_stride) {
+  const BlockQ8_0* blocks[N];
+  for (int r = 0; r < N; ++r) blocks[r] = reinterpret_cast<const BlockQ8_0*>(rows + r * row_stride);
   const int64_t n_blocks = x.n / kQ8Block;
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   // Lane l of a 2-block product belongs to block l / 8.
   const __m512i idx01 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
   const __m512i idx23 = _mm512_add_epi32(idx01, _mm512_set1_epi32(2));
-  __m512 acc = _mm512_setzero_ps();
-  __m128 bias = _mm_setzero_ps();
+  __m512 acc[N];
+  __m128 bias[N];
+  for (int r = 0; r < N; ++r) {
+    acc[r] = _mm512_setzero_ps();
+    bias[r] = _mm_setzero_ps();
+  }
   int64_t b = 0;
   for (; b + 4 <= n_blocks; b += 4) {
     const int8_t* xq = x.q8.data() + b * kQ8Block;
-    // (w xor 0x80) read unsigned is w + 128; the 128 * sum(x) it adds is removed through bias.
-    const __m512i w01 = _mm512_xor_si512(load2x256(blocks[b].qs, blocks[b + 1].qs), flip);
-    const __m512i w23 = _mm512_xor_si512(load2x256(blocks[b + 2].qs, blocks[b + 3].qs), flip);
-    const __m512i p01 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w01, _mm512_loadu_si512(xq));
-    const __m512i p23 =
-        _mm512_dpbusd_epi32(_mm512_setzero_si512(), w23, _mm512_loadu_si512(xq + 64));
-    const __m128 dw =
-        load_scales4(reinterpret_cast<const uint8_t*>(&blocks[b].d), sizeof(BlockQ8_0));
-    const __m512 s =
-        _mm512_castps128_ps512(_mm_mul_ps(dw, _mm_loadu_ps(&x.q8_d[static_cast<size_t>(b)])));
-    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p01), _mm512_permutexvar_ps(idx01, s), acc);
-    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p23), _mm512_permutexvar_ps(idx23, s), acc);
-    bias = _mm_fmadd_ps(dw, _mm_loadu_ps(&x.q8_dsum[static_cast<size_t>(b)]), bias);
+    const __m512i x01 = _mm512_loadu_si512(xq);
+    const __m512i x23 = _mm512_loadu_si512(xq + 64);
+    const __m128 xd = _mm_loadu_ps(&x.q8_d[static_cast<size_t>(b)]);
+    const __m128 xsum = _mm_loadu_ps(&x.q8_dsum[static_cast<size_t>(b)]);
+    for (int r = 0; r < N; ++r) {
+      const BlockQ8_0* blk = blocks[r] + b;
+      // (w xor 0x80) read unsigned is w + 128; the 128 * sum(x) it adds is removed through bias.
+      const __m512i w01 = _mm512_xor_si512(load2x256(blk[0].qs, blk[1].qs), flip);
+      const __m512i w23 = _mm512_xor_si512(load2x256(blk[2].qs, blk[3].qs), flip);
+      const __m512i p01 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w01, x01);
+      const __m512i p23 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w23, x23);
+      const __m128 dw =
+          load_scales4(reinterpret_cast<const uint8_t*>(&blk[0].d), sizeof(BlockQ8_0));
+      const __m512 s = _mm512_castps128_ps512(_mm_mul_ps(dw, xd));
+      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p01), _mm512_permutexvar_ps(idx01, s), acc[r]);
+      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p23), _mm512_permutexvar_ps(idx23, s), acc[r]);
+      bias[r] = _mm_fmadd_ps(dw, xsum, bias[r]);
+    }
   }
-  float sum = _mm512_reduce_add_ps(acc) - 128.0f * hsum128(bias);
-  for (; b < n_blocks; ++b) {
-    const int8_t* xq = x.q8.data() + b * kQ8Block;
-    int isum = 0;
-    for (int i = 0; i < kQ8Block; ++i) isum += blocks[b].qs[i] * xq[i];
-    sum += _cvtsh_ss(blocks[b].d) * x.q8_d[static_cast<size_t>(b)] * static_cast<float>(isum);
+  for (int r = 0; r < N; ++r) {
+    float sum = _mm512_reduce_add_ps(acc[r]) - 128.0f * hsum128(bias[r]);
+    for (int64_t t = b; t < n_blocks; ++t) {
+      const BlockQ8_0& blk = blocks[r][t];
+      const int8_t* xq = x.q8.data() + t * kQ8Block;
+      int isum = 0;
+      for (int i = 0; i < kQ8Block; ++i) isum += blk.qs[i] * xq[i];
+      sum += _cvtsh_ss(blk.d) * x.q8_d[static_cast<size_t>(t)] * static_cast<float>(isum);
+    }
+    out[r * out_stride] = sum;
   }
-  return sum;
 }
 
-float dot_q4_0(const uint8_t* row, const PreparedInput& x) {
-  const auto* blocks = reinterpret_cast<const BlockQ4_0*>(row);
+float dot_q8_0(const uint8_t* row, const PreparedInput& x) {
+  float out = 0.0f;
+  q8_0_rows<1>(row, 0, x, &out, 0);
+  return out;
+}
+
+/// N rows as q8_0_rows; with one row the next page is prefetched (see kPrefetchAhead), with
+/// four the rows are four streams the hardware prefetchers follow.
+template <int N>
+void q4_0_rows(const uint8_t* rows, int64_t row_stride, const PreparedInput& x, float* out,
+               int64_t out_stride) {
+  const BlockQ4_0* blocks[N];
+  for (int r = 0; r < N; ++r) blocks[r] = reinterpret_cast<const BlockQ4_0*>(rows + r * row_stride);
   const int64_t n_blocks = x.n / kQ8Block;
   const __m512i low4 = _mm512_set1_epi8(0x0f);
   // Lane l of the product belongs to block l / 4 (16 nibbles of each block per 128-bit lane).
   const __m512i idx = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-  __m512 acc = _mm512_setzero_ps();
-  __m128 bias = _mm_setzero_ps();
+  __m512 acc[N];
+  __m128 bias[N];
+  for (int r = 0; r < N; ++r) {
+    acc[r] = _mm512_setzero_ps();
+    bias[r] = _mm_setzero_ps();
+  }
   int64_t b = 0;
   for (; b + 4 <= n_blocks; b += 4) {
-    prefetch_ahead(&blocks[b]);
-    __m512i q =
-        _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b].qs)));
-    q = _mm512_inserti32x4(q, _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b + 1].qs)),
-                           1);
-    q = _mm512_inserti32x4(q, _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b + 2].qs)),
-                           2);
-    q = _mm512_inserti32x4(q, _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[b + 3].qs)),
-                           3);
-    const __m512i lo = _mm512_and_si512(q, low4);
-    const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), low4);
     const int8_t* xq = x.q8_nibble_order.data() + b * kQ8Block;
-    __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_loadu_si512(xq));
-    p = _mm512_dpbusd_epi32(p, hi, _mm512_loadu_si512(xq + 64));
-    const __m128 dw =
-        load_scales4(reinterpret_cast<const uint8_t*>(&blocks[b].d), sizeof(BlockQ4_0));
-    const __m512 s =
-        _mm512_castps128_ps512(_mm_mul_ps(dw, _mm_loadu_ps(&x.q8_d[static_cast<size_t>(b)])));
-    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_permutexvar_ps(idx, s), acc);
-    bias = _mm_fmadd_ps(dw, _mm_loadu_ps(&x.q8_dsum[static_cast<size_t>(b)]), bias);
-  }
-  // Codes are q + 8 for weights q in [-8, 7].
-  float sum = _mm512_reduce_add_ps(acc) - 8.0f * hsum128(bias);
-  for (; b < n_blocks; ++b) {
-    const int8_t* xq = x.q8.data() + b * kQ8Block;
-    int isum = 0;
-    for (int i = 0; i < kQ8Block / 2; ++i) {
-      isum += ((blocks[b].qs[i] & 0x0f) - 8) * xq[i] + ((blocks[b].qs[i] >> 4) - 8) * xq[i + 16];
+    const __m512i x_lo = _mm512_loadu_si512(xq);
+    const __m512i x_hi = _mm512_loadu_si512(xq + 64);
+    const __m128 xd = _mm_loadu_ps(&x.q8_d[static_cast<size_t>(b)]);
+    const __m128 xsum = _mm_loadu_ps(&x.q8_dsum[static_cast<size_t>(b)]);
+    for (int r = 0; r < N; ++r) {
+      const BlockQ4_0* blk = blocks[r] + b;
+      if constexpr (N == 1) prefetch_ahead(blk);
+      __m512i q =
+          _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[0].qs)));
+      q = _mm512_inserti32x4(q, _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[1].qs)), 1);
+      q = _mm512_inserti32x4(q, _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[2].qs)), 2);
+      q = _mm512_inserti32x4(q, _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[3].qs)), 3);
+      const __m512i lo = _mm512_and_si512(q, low4);
+      const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), low4);
+      __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, x_lo);
+      p = _mm512_dpbusd_epi32(p, hi, x_hi);
+      const __m128 dw =
+          load_scales4(reinterpret_cast<const uint8_t*>(&blk[0].d), sizeof(BlockQ4_0));
+      const __m512 s = _mm512_castps128_ps512(_mm_mul_ps(dw, xd));
+      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_permutexvar_ps(idx, s), acc[r]);
+      bias[r] = _mm_fmadd_ps(dw, xsum, bias[r]);
     }
-    sum += _cvtsh_ss(blocks[b].d) * x.q8_d[static_cast<size_t>(b)] * static_cast<float>(isum);
   }
-  return sum;
+  for (int r = 0; r < N; ++r) {
+    // Codes are q + 8 for weights q in [-8, 7].
+    float sum = _mm512_reduce_add_ps(acc[r]) - 8.0f * hsum128(bias[r]);
+    for (int64_t t = b; t < n_blocks; ++t) {
+      const BlockQ4_0& blk = blocks[r][t];
+      const int8_t* xq = x.q8.data() + t * kQ8Block;
+      int isum = 0;
+      for (int i = 0; i < kQ8Block / 2; ++i) {
+        isum += ((blk.qs[i] & 0x0f) - 8) * xq[i] + ((blk.qs[i] >> 4) - 8) * xq[i + 16];
+      }
+      sum += _cvtsh_ss(blk.d) * x.q8_d[static_cast<size_t>(t)] * static_cast<float>(isum);
+    }
+    out[r * out_stride] = sum;
+  }
+}
+
+float dot_q4_0(const uint8_t* row, const PreparedInput& x) {
+  float out = 0.0f;
+  q4_0_rows<1>(row, 0, x, &out, 0);
+  return out;
 }
 
 /// A permutation index that spreads two 16-bit values (positions a, b of a vector) over 16 lanes
@@ -353,6 +397,8 @@ const DotTable* dot_table_avx512() {
                                dot_q4k,
                                dot_q6k,
                                f16_rows4,
+                               q8_0_rows<4>,
+                               q4_0_rows<4>,
                                f16_scores_with<f16_dot>,
                                f16_weighted_sum_with<f16_axpy>};
   return &kTable;

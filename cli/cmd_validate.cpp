@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <vector>
 
 #include "cmd_generate.h"
 #include "common/error.h"
@@ -23,6 +25,7 @@
 #include "kernels/thread_pool.h"
 #include "model_source.h"
 #include "planner/reference_kernel.h"
+#include "platform/affinity.h"
 #include "probes/bandwidth.h"
 #include "probes/probe.h"
 #include "probes/topology.h"
@@ -86,14 +89,19 @@ void check_memory(double model_bytes, double array_bytes) {
 }
 
 // The kernel's run (kernels/measure.h) with the read bandwidth probed between groups of steps:
-// the machine's bandwidth drifts within seconds, so both medians come from the same window.
+// the machine's bandwidth drifts within seconds, so both medians come from the same window. The
+// probe's arrays are allocated and faulted in once per run, not at every probe.
 kernels::DecodeMeasurement measure(const ModelUnderTest& m, const ValidateOptions& o,
                                    kernels::ThreadPool& pool, kernels::Isa isa,
                                    double array_bytes) {
+  std::optional<probes::StreamBuffers> buffers;
+  if (o.bandwidth_gbs <= 0) buffers.emplace(array_bytes);
   auto bandwidth = [&] {
-    if (o.bandwidth_gbs > 0) return o.bandwidth_gbs;
-    const kernels::ThreadPool::CallerUnpinned unpinned(pool);  // the probe places its own threads
-    return probes::measure_bandwidth("read", pool.size(), array_bytes, 2).gbs.best;
+    if (!buffers) return o.bandwidth_gbs;
+    // The probe places its own threads on every CPU the process may use (read once unpinned).
+    const kernels::ThreadPool::CallerUnpinned unpinned(pool);
+    return probes::measure_bandwidth("read", pool.size(), *buffers, 2, platform::allowed_cpus())
+        .gbs.best;
   };
   const kernels::DecodeRun run{o.prompt, o.ctx, o.tokens, kSegments, o.seed};
   return kernels::measure_decode(m.weights, pool, isa, run, bandwidth,

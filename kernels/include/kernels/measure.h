@@ -15,9 +15,10 @@
 
 namespace hwplan::kernels {
 
-/// Bytes per second one thread's dot products consume `format` at from L2: a 256 KiB matrix
-/// multiplied repeatedly for about 10 ms; the best of 5 runs.
-double in_cache_rate(WeightFormat format, int64_t cols, Isa isa);
+/// Bytes per second one thread's dot products consume `format` at from L2 while every member of
+/// `pool` computes at once: each multiplies its own 256 KiB matrix repeatedly for about 10 ms;
+/// the members' mean rate, best of 5 runs.
+double in_cache_rate(WeightFormat format, int64_t cols, Isa isa, ThreadPool& pool);
 
 /// What to run: a prompt, the cache filled to `context_tokens` (synthetic values past the
 /// prompt), then `tokens` decode steps in `segments` groups.

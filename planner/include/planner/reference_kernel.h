@@ -5,7 +5,7 @@
 // the two (the kernel issues its loads and its dot products from the same loop; software
 // prefetch hides some of the latency but not the time). The K/V cache streams at the read
 // bandwidth. Every rate is measured on the machine (the read probe at the kernel's thread count,
-// an in-cache matrix-vector run per type): no fitted factor.
+// an in-cache matrix-vector run per type with every thread computing at once): no fitted factor.
 
 #include <cstdint>
 #include <map>

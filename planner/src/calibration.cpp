@@ -47,9 +47,24 @@ double note_number(const std::string& notes, const std::string& key) {
   return m[3].matched ? (low + std::strtod(m[3].str().c_str(), nullptr)) / 2.0 : low;
 }
 
+// The largest count a calibration row may give (tokens, GPUs, cores, threads, batch).
+constexpr double kMaxCount = 1e9;
+
+// A count from a row's column or notes as an integer: 0 when absent; above kMaxCount (a value an
+// int64 may not even hold) an input error naming the file, row and field.
+int64_t checked_count(double value, const std::string& origin, const std::string& row_id,
+                      const std::string& field) {
+  if (!(value >= 0 && value <= kMaxCount)) {
+    throw Error(ErrorKind::kInput, fmt::format("{}: row {}: {}: {} is not a count from 0 to {:.0f}",
+                                               origin, row_id, field, value, kMaxCount));
+  }
+  return static_cast<int64_t>(value);
+}
+
 // Threads a row's CPU decoded with: the tg run's -t, else any -t or "threads N", else the host's
 // core count ("16C", "24-core"); 0 when none is given.
-int64_t host_threads(const std::string& notes, const std::string& hardware) {
+int64_t host_threads(const std::string& notes, const std::string& hardware,
+                     const std::string& origin, const std::string& row_id) {
   static const std::vector<std::regex> kPatterns = {
       std::regex(R"(tg[0-9]+ run with -t ([0-9]+))"), std::regex(R"((?:^|\s)-t ([0-9]+))"),
       std::regex(R"(threads ([0-9]+))"), std::regex(R"(([0-9]+) ?C\b)"),
@@ -57,7 +72,9 @@ int64_t host_threads(const std::string& notes, const std::string& hardware) {
   for (const auto& text : {notes, hardware}) {
     for (const auto& pattern : kPatterns) {
       std::smatch m;
-      if (std::regex_search(text, m, pattern)) return std::stoll(m[1].str());
+      if (std::regex_search(text, m, pattern)) {
+        return checked_count(std::strtod(m[1].str().c_str(), nullptr), origin, row_id, "threads");
+      }
     }
   }
   return 0;
@@ -120,6 +137,10 @@ struct CsvRow {
   }
 };
 
+int64_t count(const CsvRow& r, const char* column) {
+  return checked_count(number_or_zero(r[column]), r.origin, r["row_id"], column);
+}
+
 const CalibrationInputs::Model* find_model_input(const CalibrationInputs& in,
                                                  const std::string& name) {
   for (const auto& m : in.models) {
@@ -156,7 +177,7 @@ HardwareSpec machine_of(const CsvRow& r, const CalibrationInputs& in, double ban
   hw.kind = r["hw_class"] == "discrete_gpu" ? MemoryKind::kDiscrete : MemoryKind::kUnified;
   hw.memory_type = contains_ignoring_case(r["memory_type"], "hbm") ? "hbm2e" : "";
   hw.backend = backend_from_name(normalise_backend(r["backend"]));
-  hw.gpu_count = std::max<int64_t>(1, static_cast<int64_t>(number_or_zero(r["num_gpus"])));
+  hw.gpu_count = std::max<int64_t>(1, count(r, "num_gpus"));
   hw.bandwidth_bytes_per_s = gbs_to_bytes_per_s(bandwidth_gbs);
   hw.fp16_flop_per_s = peak;
   hw.interconnect = hw.gpu_count > 1 ? "pcie" : "none";
@@ -337,7 +358,7 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     if (row.source_id == "LLMFIT_PR") row.measured_decode_tok_per_s *= kLlmfitGenerationFactor;
     row.measured_prefill_tok_per_s = number_or_zero(r["prefill_tps"]);
     const double bandwidth_gbs = number_or_zero(r["mem_bw_gbs"]);
-    const auto cores = static_cast<int64_t>(number_or_zero(r["gpu_cores"]));
+    const int64_t cores = count(r, "gpu_cores");
     const double peak = peak_flop_per_s(in, row.hardware, cores, bandwidth_gbs);
     const auto* model_input = find_model_input(in, row.model);
     const std::string& notes = r["notes"];
@@ -369,7 +390,7 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
       row.machine.host_bandwidth_bytes_per_s = gbs_to_bytes_per_s(host_gbs);
       host_known = true;
     }
-    row.machine.host_cores = host_threads(notes, row.hardware);
+    row.machine.host_cores = host_threads(notes, row.hardware, origin, row.row_id);
     for (const auto& host : in.hosts) {
       if (contains_ignoring_case(row.hardware, host.match) && host.host_cores > 0)
         row.machine.host_cores = host.host_cores;
@@ -381,18 +402,18 @@ std::vector<CalibrationRow> calibration_rows(const CsvTable& csv, const std::str
     double size_bytes =
         r["model_size_unit"].find("GiB") != std::string::npos ? gib_to_bytes(size) : size * 1e9;
     if (size_bytes <= 0) size_bytes = number_or_zero(r["params_b"]) * 1e9 * mix.weights_bpw / 8.0;
-    const auto prompt =
-        std::max<int64_t>(1, static_cast<int64_t>(number_or_zero(r["prompt_tokens"])));
-    const auto depth = static_cast<int64_t>(number_or_zero(r["kv_depth"]));
+    const auto prompt = std::max<int64_t>(1, count(r, "prompt_tokens"));
+    const int64_t depth = count(r, "kv_depth");
     row.depth_tokens = depth;
-    const auto gen = static_cast<int64_t>(number_or_zero(r["gen_tokens"]));
+    const int64_t gen = count(r, "gen_tokens");
     int64_t ubatch = contains_ignoring_case(r["engine"] + r["backend"], "-ub 2048") ? 2048 : 512;
-    if (const double ub = note_number(notes, "ub"); ub >= 1) ubatch = static_cast<int64_t>(ub);
+    if (const double ub = note_number(notes, "ub"); ub >= 1)
+      ubatch = checked_count(ub, origin, row.row_id, "notes ub");
     // batched-bench's B sequences, or a server's N concurrent requests (engines.csv), whose
     // aggregate tok/s is the row's decode.
     const auto batch = std::max<int64_t>(
-        1,
-        static_cast<int64_t>(std::max(note_number(notes, "B"), note_number(notes, "concurrency"))));
+        1, checked_count(std::max(note_number(notes, "B"), note_number(notes, "concurrency")),
+                         origin, row.row_id, "notes B / concurrency"));
     row.batch = batch;
     if (const double aggregate = note_number(notes, "aggregate tok/s"); batch > 1 && aggregate > 0)
       row.measured_decode_tok_per_s = aggregate;

@@ -216,6 +216,43 @@ TEST(Calibration, BatchedBenchRowsDecodeTheirSequencesTogether) {
   EXPECT_GT(four.decode.host_flop, 3.99 * one.decode.host_flop);
 }
 
+// Counts beyond any real run (a number no int64 holds, found by the fuzzer, or a negative one) in
+// a column or the notes are input errors naming the file, the row and the field.
+TEST(Calibration, ImpossibleCountsAreErrorsNamingRowAndField) {
+  const std::string header =
+      "row_id,source_id,hardware,hw_class,gpu_cores,memory_type,mem_bw_gbs,mem_bw_source,"
+      "mem_capacity_gb,num_gpus,backend,engine,model,params_b,active_params_b,quant,model_size,"
+      "model_size_unit,fits_in_gpu_mem,offload,prompt_tokens,gen_tokens,kv_depth,prefill_tps,"
+      "decode_tps,build,date,source_url,source_path,source_quality,notes\n";
+  auto line = [](const std::string& prompt, const std::string& gen, const std::string& notes) {
+    return "7,T,Test CPU 16C,cpu,,ddr4,76.8,,128,0,CPU,llama.cpp,Meta-Llama-3-8B,8.03,,Q4_0,4.33,"
+           "GiB,,-ngl 0 (CPU only)," +
+           prompt + "," + gen + ",0,,5.0,,,,,,cat=cpu; " + notes + "\n";
+  };
+  const auto path = std::filesystem::temp_directory_path() / "hwplan_impossible_counts.csv";
+  const struct {
+    std::string text, field;
+  } cases[] = {{line("1e77", "128", ""), "prompt_tokens: 1e+77"},
+               {line("128", "-5", ""), "gen_tokens: -5"},
+               {line("128", "128", "B=99999999999999999999999"), "notes B / concurrency"},
+               {line("128", "128", "tg128 run with -t 99999999999999999999999"), "threads"}};
+  for (const auto& c : cases) {
+    std::ofstream(path) << header + c.text;
+    try {
+      (void)rows_of(path.string());
+      ADD_FAILURE() << "no error for " << c.text;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInput);
+      const std::string what = e.what();
+      EXPECT_NE(what.find(path.string() + ": row 7: "), std::string::npos) << what;
+      EXPECT_NE(what.find(c.field), std::string::npos) << what;
+    }
+  }
+  std::ofstream(path) << header + line("512", "128", "B=4");
+  EXPECT_EQ(row_by_id(rows_of(path.string()), "7").decode.batch, 4);
+  std::filesystem::remove(path);
+}
+
 // The KV cache type a row's engine column states sizes its cache: Llama 3 8B on one GPU at depth
 // 8192 with -ctk q8_0 -ctv q8_0 reads 34/64 of the F16 row's cache bytes (Q8_0: 34 bytes per 32
 // values), the weights alike.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <regex>
 
@@ -153,7 +154,8 @@ std::vector<EnginePair> engine_pairs(const CsvTable& csv, const std::string& ori
     };
     std::smatch m;
     const std::string& notes = at("notes");
-    if (std::regex_search(notes, m, kConcurrency) && std::stoll(m[1].str()) > 1) continue;
+    if (std::regex_search(notes, m, kConcurrency) && std::strtod(m[1].str().c_str(), nullptr) > 1)
+      continue;
     const std::string engine = engine_of(at("engine"));
     if (engine.empty()) continue;
     if (engine != "llama.cpp" &&

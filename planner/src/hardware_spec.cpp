@@ -357,7 +357,12 @@ HardwareSpec apply_hardware_overrides(const nlohmann::json& base, const std::str
     if (key == "price_usd") json.erase("price_parts");
     if (key == "gpu_count" || key == "pcie_generation" || key == "pcie_lanes" ||
         key == "host_cores") {
-      json[key] = numeric ? nlohmann::json(static_cast<int64_t>(number)) : nlohmann::json(value);
+      // A whole number becomes an integer; any other number stays as given, for the profile's
+      // own check to name (converting 2.5 or 1e30 to an integer would hide it or overflow).
+      const bool whole = numeric && std::fabs(number) < 1e15 && number == std::floor(number);
+      json[key] = whole     ? nlohmann::json(static_cast<int64_t>(number))
+                  : numeric ? nlohmann::json(number)
+                            : nlohmann::json(value);
     } else {
       json[key] = numeric ? nlohmann::json(number) : nlohmann::json(value);
     }

@@ -191,6 +191,14 @@ TEST(HardwareSpec, OverridesAreValidatedLikeFiles) {
   EXPECT_EQ(error_of([&] { apply_hardware_overrides(discrete_json(), "memory_gib", "--hw-spec"); },
                      ErrorKind::kUsage),
             "--hw-spec: \"memory_gib\" is not key=value (e.g. memory_gib=128)");
+  // Counts that are not whole numbers reach the profile's check as given, neither truncated (2.5
+  // read as 2) nor overflowed (1e30 as the lowest int64).
+  EXPECT_EQ(
+      error_of([&] { apply_hardware_overrides(discrete_json(), "gpu_count=2.5", "--hw-spec"); }),
+      "--hw-spec: /gpu_count: expected an integer, got number 2.5");
+  EXPECT_EQ(
+      error_of([&] { apply_hardware_overrides(discrete_json(), "gpu_count=1e30", "--hw-spec"); }),
+      "--hw-spec: /gpu_count: expected an integer, got number 1e+30");
 }
 
 TEST(HardwareSpec, InlineWhatIfMachine) {

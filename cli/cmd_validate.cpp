@@ -98,7 +98,8 @@ kernels::DecodeMeasurement measure(const ModelUnderTest& m, const ValidateOption
   if (o.bandwidth_gbs <= 0) buffers.emplace(array_bytes);
   auto bandwidth = [&] {
     if (!buffers) return o.bandwidth_gbs;
-    // The probe places its own threads on every CPU the process may use (read once unpinned).
+    // The probe places its own threads on every CPU the process may use, read while the caller
+    // is unpinned (pinned, it would see only its own CPU).
     const kernels::ThreadPool::CallerUnpinned unpinned(pool);
     return probes::measure_bandwidth("read", pool.size(), *buffers, 2, platform::allowed_cpus())
         .gbs.best;

@@ -50,7 +50,7 @@ double note_number(const std::string& notes, const std::string& key) {
 // The largest count a calibration row may give (tokens, GPUs, cores, threads, batch).
 constexpr double kMaxCount = 1e9;
 
-// A count from a row's column or notes as an integer: 0 when absent; above kMaxCount (a value an
+// A count from a row's column or notes as an integer; below 0 or above kMaxCount (a value an
 // int64 may not even hold) an input error naming the file, row and field.
 int64_t checked_count(double value, const std::string& origin, const std::string& row_id,
                       const std::string& field) {

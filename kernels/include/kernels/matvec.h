@@ -66,7 +66,7 @@ using RowDotFn = float (*)(const uint8_t* row, const PreparedInput& x);
 
 /// Four rows `row_stride` bytes apart at once: out[k * out_stride] = row k . x. Four concurrent
 /// streams keep more cache-line misses in flight than one, which a single core needs to reach
-/// the memory bandwidth at 2 bytes per weight.
+/// the memory bandwidth (matvec_rows takes one row from each quarter of its range).
 using Rows4DotFn = void (*)(const uint8_t* rows, int64_t row_stride, const PreparedInput& x,
                             float* out, int64_t out_stride);
 
